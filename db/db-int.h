@@ -1,0 +1,71 @@
+/* What the db/ files share and nothing else sees: the connection, its statements, its errors. */
+#ifndef FULCRUM_DB_INT_H
+#define FULCRUM_DB_INT_H
+
+#include "db.h"
+
+#include <sqlite3.h>
+
+/* Every statement db/ runs more than once, prepared on first use and kept. */
+enum db_stmt_id {
+	DB_STMT_BEGIN = 0,
+	DB_STMT_COMMIT,
+	DB_STMT_ROLLBACK,
+	DB_STMT_REVISION_GET,
+	DB_STMT_REVISION_BUMP,
+	DB_STMT_VS_INSERT,
+	DB_STMT_VS_UPDATE,
+	DB_STMT_VS_DELETE,
+	DB_STMT_VS_GET,
+	DB_STMT_VS_BY_NAME,
+	DB_STMT_VS_BY_ADDR,
+	DB_STMT_VS_BY_FWMARK,
+	DB_STMT_VS_LIST,
+	DB_STMT_RS_INSERT,
+	DB_STMT_RS_UPDATE,
+	DB_STMT_RS_DELETE,
+	DB_STMT_RS_GET,
+	DB_STMT_RS_BY_ADDR,
+	DB_STMT_RS_LIST,
+	DB_STMT_RS_LIST_VS,
+	DB_STMT_CHANGE_ADD,
+	DB_STMT_CHANGE_LIST,
+	DB_STMT_COUNT,
+};
+
+struct db {
+	sqlite3 *conn;
+	sqlite3_stmt *stmts[DB_STMT_COUNT];
+	char errmsg[512];
+};
+
+/*
+ * Returns in *out the cached statement id, preparing sql the first time.
+ * The statement is reset and has no bindings. Returns 0 or a negative errno
+ * (db_errmsg() tells why). Call db_stmt_done() when finished with it.
+ */
+int db_stmt(struct db *db, enum db_stmt_id id, const char *sql, sqlite3_stmt **out);
+
+/* Resets st and clears its bindings, so it holds no lock and no caller memory. */
+void db_stmt_done(sqlite3_stmt *st);
+
+/* Records SQLite's message for rc and returns rc mapped to a negative errno (see db.h). */
+int db_fail(struct db *db, int rc);
+
+/* Records a message of db/'s own and returns err (a negative errno). */
+int db_fail_msg(struct db *db, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Column col of st's current row as text; "" for NULL. */
+const char *db_col_text(sqlite3_stmt *st, int col);
+
+/* Runs one sqlite3_bind_*() call unless an earlier one of the sequence failed (rc holds that). */
+#define DB_BIND(rc, call)                                                                          \
+	do {                                                                                       \
+		if ((rc) == SQLITE_OK)                                                             \
+			(rc) = (call);                                                             \
+	} while (0)
+
+/* Steps a statement that writes and returns no row: 0 or db_fail(). */
+int db_step_done(struct db *db, sqlite3_stmt *st);
+
+#endif

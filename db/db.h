@@ -1,0 +1,136 @@
+/* The SQLite data layer: open and migrate, transactions, revision, CRUD, change log. */
+#ifndef FULCRUM_DB_H
+#define FULCRUM_DB_H
+
+#include "model-t.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * An open database. One connection, used from one thread; it caches its
+ * prepared statements.
+ *
+ * Errors are negative errno values mapped from SQLite's result codes:
+ *   UNIQUE or PRIMARY KEY constraint -> -EEXIST   (a duplicate)
+ *   FOREIGN KEY constraint           -> -ENOENT   (the service is gone)
+ *   CHECK or NOT NULL constraint     -> -EINVAL   (a value the schema refuses)
+ *   BUSY, LOCKED                     -> -EBUSY    (another writer holds the file)
+ *   NOMEM                            -> -ENOMEM
+ *   READONLY                         -> -EROFS
+ *   FULL                             -> -ENOSPC
+ *   NOTADB, CORRUPT, or a row the model cannot read -> -EBADMSG
+ *   CANTOPEN, IOERR                  -> the system errno when SQLite has one, else -EIO
+ *   TOOBIG                           -> -E2BIG
+ *   PERM, AUTH                       -> -EACCES
+ *   anything else                    -> -EIO
+ * A lookup that finds nothing is -ENOENT. After any error db_errmsg() tells
+ * SQLite's own words.
+ */
+struct db;
+
+/* The schema version this build creates and understands (the newest migration). */
+int db_schema_version(void);
+
+/*
+ * Opens the database at path, creating it when missing: WAL journal,
+ * synchronous=FULL, foreign keys on, a 5 s busy timeout. Then applies, in one
+ * transaction, every migration newer than the file's schema version
+ * (PRAGMA user_version) and records the new version.
+ *
+ * A file whose version is newer than db_schema_version() is refused untouched
+ * (-ENOTSUP); so is a file that is not a SQLite database (-EBADMSG). On
+ * success *out owns the connection (db_close() it) and returns 0; on error
+ * *out is NULL, errbuf (errlen bytes, may be 0) says what failed naming
+ * path, and a negative errno is returned.
+ */
+int db_open(const char *path, struct db **out, char *errbuf, size_t errlen);
+
+/* Finalizes every statement and closes the connection; db may be NULL. */
+void db_close(struct db *db);
+
+/*
+ * SQLite's message for the last error on db (or "" when none); valid until the
+ * next call on db.
+ */
+const char *db_errmsg(struct db *db);
+
+/*
+ * Transactions. db_begin() starts a write transaction (BEGIN IMMEDIATE, so
+ * the write lock is taken now and the busy timeout applies here, not in the
+ * middle). db_commit() makes it durable; db_rollback() undoes it and is a
+ * no-op when no transaction is open. Each returns 0 or a negative errno.
+ */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+int db_rollback(struct db *db);
+
+/* The current revision (0 for a new database), or a negative errno. */
+int64_t db_revision(struct db *db);
+
+/*
+ * Adds 1 to the revision and stores the new value in *newrev. Call it inside
+ * the transaction whose changes it numbers. Returns 0 or a negative errno.
+ */
+int db_revision_bump(struct db *db, int64_t *newrev);
+
+/*
+ * Services. db_vs_insert() stores vs and sets vs->id (ignoring its value on
+ * input); -EEXIST for a duplicate name, address:port/protocol or fwmark.
+ * db_vs_update() writes every field of the row vs->id (-ENOENT when none).
+ * db_vs_delete() deletes the service and its real servers (-ENOENT when none).
+ * The lookups fill *out and return 0, or -ENOENT.
+ * db_vs_find_by_key() finds the service with key's address, port and
+ * protocol in key's family, or for a fwmark service (key->fwmark != 0) the
+ * one with key's fwmark and family.
+ * db_vs_list() returns every service ordered by id in *out, a malloc'ed array
+ * of *n the caller free()s (NULL when none).
+ */
+int db_vs_insert(struct db *db, struct fulcrum_vs *vs);
+int db_vs_update(struct db *db, const struct fulcrum_vs *vs);
+int db_vs_delete(struct db *db, int64_t id);
+int db_vs_get(struct db *db, int64_t id, struct fulcrum_vs *out);
+int db_vs_find_by_name(struct db *db, const char *name, struct fulcrum_vs *out);
+int db_vs_find_by_key(struct db *db, const struct fulcrum_vs *key, struct fulcrum_vs *out);
+int db_vs_list(struct db *db, struct fulcrum_vs **out, size_t *n);
+
+/*
+ * Real servers, with the same contracts. db_rs_insert() needs rs->vs_id to
+ * name a stored service (-ENOENT otherwise) and returns -EEXIST when that
+ * service has a real server with rs's address and port already.
+ * db_rs_update() cannot move a real server to another service: vs_id is
+ * not written. db_rs_list() lists the real servers of vs_id, or of every
+ * service when vs_id is 0, ordered by id.
+ */
+int db_rs_insert(struct db *db, struct fulcrum_rs *rs);
+int db_rs_update(struct db *db, const struct fulcrum_rs *rs);
+int db_rs_delete(struct db *db, int64_t id);
+int db_rs_get(struct db *db, int64_t id, struct fulcrum_rs *out);
+int db_rs_find_by_addr(struct db *db, int64_t vs_id, const struct fulcrum_addr *addr, uint16_t port,
+		       struct fulcrum_rs *out);
+int db_rs_list(struct db *db, int64_t vs_id, struct fulcrum_rs **out, size_t *n);
+
+/*
+ * Appends one row to the change log of revision rev, after the rows that
+ * revision has: who (actor, at most 64 bytes; longer is -EINVAL), from where
+ * (origin), which object (object_type "service" or "real", object_id), and
+ * its JSON before and after (NULL when created / deleted; not both NULL).
+ * Returns 0 or a negative errno.
+ */
+int db_change_add(struct db *db, int64_t rev, int64_t time, const char *actor,
+		  enum fulcrum_origin origin, const char *object_type, int64_t object_id,
+		  const char *before, const char *after);
+
+/*
+ * Returns in *out the change-log rows of revisions after since_rev, oldest
+ * first, at most limit of them (0: all), and their count in *n. The caller
+ * frees them with fulcrum_change_list_free(*out, *n). On error *out is NULL
+ * and *n 0.
+ */
+int db_change_list(struct db *db, int64_t since_rev, size_t limit, struct fulcrum_change **out,
+		   size_t *n);
+
+/* Frees the n changes of list, with their JSON texts; list may be NULL. */
+void fulcrum_change_list_free(struct fulcrum_change *list, size_t n);
+
+#endif

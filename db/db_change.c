@@ -1,0 +1,144 @@
+/* The change log in SQLite: one row per object a committed change touched. */
+#include "db-int.h"
+#include "model.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ACTOR_MAX (sizeof(((struct fulcrum_change *)0)->actor) - 1)
+
+int db_change_add(struct db *db, int64_t rev, int64_t time, const char *actor,
+		  enum fulcrum_origin origin, const char *object_type, int64_t object_id,
+		  const char *before, const char *after)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!actor || strlen(actor) > ACTOR_MAX)
+		return db_fail_msg(db, -EINVAL, "change log: actor longer than %zu bytes",
+				   ACTOR_MAX);
+	rc = db_stmt(db, DB_STMT_CHANGE_ADD,
+		     "INSERT INTO change_log (revision, seq, time, actor, origin, object_type, "
+		     "object_id, before, after) "
+		     "SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 "
+		     "FROM change_log WHERE revision = ?1",
+		     &st);
+	if (rc != 0)
+		return rc;
+	rc = SQLITE_OK;
+	DB_BIND(rc, sqlite3_bind_int64(st, 1, rev));
+	DB_BIND(rc, sqlite3_bind_int64(st, 2, time));
+	DB_BIND(rc, sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_text(st, 4, model_origin_name(origin), -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_text(st, 5, object_type, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_int64(st, 6, object_id));
+	DB_BIND(rc, sqlite3_bind_text(st, 7, before, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_text(st, 8, after, -1, SQLITE_STATIC));
+	rc = rc == SQLITE_OK ? db_step_done(db, st) : db_fail(db, rc);
+	db_stmt_done(st);
+	return rc;
+}
+
+/* Copies column col into a malloc'ed string in *out (NULL for SQL NULL); -ENOMEM on failure. */
+static int dup_column(sqlite3_stmt *st, int col, char **out)
+{
+	*out = NULL;
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return 0;
+	*out = strdup(db_col_text(st, col));
+	return *out ? 0 : -ENOMEM;
+}
+
+static int change_from_row(struct db *db, sqlite3_stmt *st, struct fulcrum_change *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->revision = sqlite3_column_int64(st, 0);
+	c->time = sqlite3_column_int64(st, 1);
+	if (strlen(db_col_text(st, 2)) > ACTOR_MAX ||
+	    strlen(db_col_text(st, 4)) >= sizeof(c->object_type) ||
+	    model_origin_parse(db_col_text(st, 3), &c->origin) != 0)
+		return db_fail_msg(db, -EBADMSG,
+				   "change log: a row of revision %lld holds a value Fulcrum "
+				   "cannot read",
+				   (long long)c->revision);
+	strcpy(c->actor, db_col_text(st, 2));
+	strcpy(c->object_type, db_col_text(st, 4));
+	c->object_id = sqlite3_column_int64(st, 5);
+	if (dup_column(st, 6, &c->before) != 0 || dup_column(st, 7, &c->after) != 0) {
+		free(c->before);
+		c->before = NULL;
+		return db_fail_msg(db, -ENOMEM, "out of memory reading the change log");
+	}
+	return 0;
+}
+
+int db_change_list(struct db *db, int64_t since_rev, size_t limit, struct fulcrum_change **out,
+		   size_t *n)
+{
+	struct fulcrum_change *list = NULL;
+	size_t count = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = db_stmt(db, DB_STMT_CHANGE_LIST,
+		     "SELECT revision, time, actor, origin, object_type, object_id, before, after "
+		     "FROM change_log WHERE revision > ?1 ORDER BY revision, seq LIMIT ?2",
+		     &st);
+	if (rc != 0)
+		return rc;
+	rc = SQLITE_OK;
+	DB_BIND(rc, sqlite3_bind_int64(st, 1, since_rev));
+	/* a negative LIMIT is no limit */
+	DB_BIND(rc,
+		sqlite3_bind_int64(st, 2, limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit));
+	if (rc != SQLITE_OK) {
+		rc = db_fail(db, rc);
+		goto fail;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct fulcrum_change *grown = realloc(list, ncap * sizeof(*list));
+
+			if (!grown) {
+				rc = db_fail_msg(db, -ENOMEM,
+						 "out of memory reading the change log");
+				goto fail;
+			}
+			list = grown;
+			cap = ncap;
+		}
+		rc = change_from_row(db, st, &list[count]);
+		if (rc != 0)
+			goto fail;
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(db, rc);
+		goto fail;
+	}
+	db_stmt_done(st);
+	*out = list;
+	*n = count;
+	return 0;
+fail:
+	db_stmt_done(st);
+	fulcrum_change_list_free(list, count);
+	return rc;
+}
+
+void fulcrum_change_list_free(struct fulcrum_change *list, size_t n)
+{
+	if (!list)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(list[i].before);
+		list[i].before = NULL;
+		free(list[i].after);
+		list[i].after = NULL;
+	}
+	free(list);
+}

@@ -1,0 +1,232 @@
+/* Real servers in SQLite: the reals table to and from struct fulcrum_rs. */
+#include "db-int.h"
+#include "model.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RS_COLUMNS                                                                                 \
+	"service_id, address, port, forwarding, tunnel_type, tunnel_port, weight, "                \
+	"upper_threshold, lower_threshold, admin_state, description"
+#define RS_SELECT "SELECT id, " RS_COLUMNS " FROM reals"
+
+/* Binds rs's fields to ?1..?11 in RS_COLUMNS order; addr holds the address text. */
+static int rs_bind(sqlite3_stmt *st, const struct fulcrum_rs *rs, char *addr, size_t addrlen)
+{
+	const char *tunnel =
+	    rs->tunnel_type == FULCRUM_TUN_NONE ? NULL : model_tunnel_name(rs->tunnel_type);
+	int rc = SQLITE_OK;
+
+	/* A name that does not exist binds NULL, and the NOT NULL and CHECK constraints refuse it. */
+	DB_BIND(rc, sqlite3_bind_int64(st, 1, rs->vs_id));
+	DB_BIND(rc, sqlite3_bind_text(st, 2,
+				      rs->addr.family == AF_UNSPEC
+					  ? NULL
+					  : model_addr_format(&rs->addr, addr, addrlen),
+				      -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_int(st, 3, rs->port));
+	DB_BIND(rc,
+		sqlite3_bind_text(st, 4, model_forwarding_name(rs->forwarding), -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_text(st, 5, tunnel, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_int(st, 6, rs->tunnel_port));
+	DB_BIND(rc, sqlite3_bind_int64(st, 7, rs->weight));
+	DB_BIND(rc, sqlite3_bind_int64(st, 8, rs->upper_threshold));
+	DB_BIND(rc, sqlite3_bind_int64(st, 9, rs->lower_threshold));
+	DB_BIND(rc,
+		sqlite3_bind_text(st, 10, model_rs_admin_name(rs->admin_state), -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_text(st, 11, rs->description, -1, SQLITE_STATIC));
+	return rc;
+}
+
+/* Reads an RS_SELECT row into *rs; -EBADMSG naming the column when the model cannot read it. */
+static int rs_from_row(struct db *db, sqlite3_stmt *st, struct fulcrum_rs *rs)
+{
+	const char *bad = NULL;
+
+	model_rs_init(rs);
+	rs->id = sqlite3_column_int64(st, 0);
+	rs->vs_id = sqlite3_column_int64(st, 1);
+	if (model_addr_parse(db_col_text(st, 2), &rs->addr) != 0)
+		bad = "address";
+	rs->port = (uint16_t)sqlite3_column_int(st, 3);
+	if (model_forwarding_parse(db_col_text(st, 4), &rs->forwarding) != 0)
+		bad = "forwarding";
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL &&
+	    model_tunnel_parse(db_col_text(st, 5), &rs->tunnel_type) != 0)
+		bad = "tunnel_type";
+	rs->tunnel_port = (uint16_t)sqlite3_column_int(st, 6);
+	rs->weight = (uint32_t)sqlite3_column_int64(st, 7);
+	rs->upper_threshold = (uint32_t)sqlite3_column_int64(st, 8);
+	rs->lower_threshold = (uint32_t)sqlite3_column_int64(st, 9);
+	if (model_rs_admin_parse(db_col_text(st, 10), &rs->admin_state) != 0)
+		bad = "admin_state";
+	if (strlen(db_col_text(st, 11)) > FULCRUM_DESC_MAX)
+		bad = "description";
+	else
+		strcpy(rs->description, db_col_text(st, 11));
+	if (bad)
+		return db_fail_msg(db, -EBADMSG,
+				   "real server %lld: column %s holds a value Fulcrum cannot read",
+				   (long long)rs->id, bad);
+	return 0;
+}
+
+/* Steps st, which selects at most one RS_SELECT row, into *out: 0, -ENOENT or an error. */
+static int rs_step_one(struct db *db, sqlite3_stmt *st, struct fulcrum_rs *out)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		rc = rs_from_row(db, st, out);
+	else if (rc == SQLITE_DONE)
+		rc = db_fail_msg(db, -ENOENT, "no such real server");
+	else
+		rc = db_fail(db, rc);
+	db_stmt_done(st);
+	return rc;
+}
+
+int db_rs_insert(struct db *db, struct fulcrum_rs *rs)
+{
+	char addr[MODEL_ADDR_STRLEN];
+	sqlite3_stmt *st;
+	int rc = db_stmt(db, DB_STMT_RS_INSERT,
+			 "INSERT INTO reals (" RS_COLUMNS ") "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			 &st);
+
+	if (rc != 0)
+		return rc;
+	rc = rs_bind(st, rs, addr, sizeof(addr));
+	rc = rc == SQLITE_OK ? db_step_done(db, st) : db_fail(db, rc);
+	if (rc == 0)
+		rs->id = sqlite3_last_insert_rowid(db->conn);
+	db_stmt_done(st);
+	return rc;
+}
+
+int db_rs_update(struct db *db, const struct fulcrum_rs *rs)
+{
+	char addr[MODEL_ADDR_STRLEN];
+	sqlite3_stmt *st;
+	/* ?1 (service_id) is bound but not used: a real server stays in its service. */
+	int rc = db_stmt(db, DB_STMT_RS_UPDATE,
+			 "UPDATE reals SET (address, port, forwarding, tunnel_type, tunnel_port, "
+			 "weight, upper_threshold, lower_threshold, admin_state, description) = "
+			 "(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) WHERE id = ?12",
+			 &st);
+
+	if (rc != 0)
+		return rc;
+	rc = rs_bind(st, rs, addr, sizeof(addr));
+	DB_BIND(rc, sqlite3_bind_int64(st, 12, rs->id));
+	rc = rc == SQLITE_OK ? db_step_done(db, st) : db_fail(db, rc);
+	if (rc == 0 && sqlite3_changes(db->conn) == 0)
+		rc = db_fail_msg(db, -ENOENT, "no real server %lld", (long long)rs->id);
+	db_stmt_done(st);
+	return rc;
+}
+
+int db_rs_delete(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st;
+	int rc = db_stmt(db, DB_STMT_RS_DELETE, "DELETE FROM reals WHERE id = ?1", &st);
+
+	if (rc != 0)
+		return rc;
+	rc = sqlite3_bind_int64(st, 1, id);
+	rc = rc == SQLITE_OK ? db_step_done(db, st) : db_fail(db, rc);
+	if (rc == 0 && sqlite3_changes(db->conn) == 0)
+		rc = db_fail_msg(db, -ENOENT, "no real server %lld", (long long)id);
+	db_stmt_done(st);
+	return rc;
+}
+
+int db_rs_get(struct db *db, int64_t id, struct fulcrum_rs *out)
+{
+	sqlite3_stmt *st;
+	int rc = db_stmt(db, DB_STMT_RS_GET, RS_SELECT " WHERE id = ?1", &st);
+
+	if (rc != 0)
+		return rc;
+	rc = sqlite3_bind_int64(st, 1, id);
+	if (rc != SQLITE_OK) {
+		db_stmt_done(st);
+		return db_fail(db, rc);
+	}
+	return rs_step_one(db, st, out);
+}
+
+int db_rs_find_by_addr(struct db *db, int64_t vs_id, const struct fulcrum_addr *addr, uint16_t port,
+		       struct fulcrum_rs *out)
+{
+	char text[MODEL_ADDR_STRLEN];
+	sqlite3_stmt *st;
+	int rc = db_stmt(db, DB_STMT_RS_BY_ADDR,
+			 RS_SELECT " WHERE service_id = ?1 AND address = ?2 AND port = ?3", &st);
+
+	if (rc != 0)
+		return rc;
+	rc = SQLITE_OK;
+	DB_BIND(rc, sqlite3_bind_int64(st, 1, vs_id));
+	DB_BIND(rc, sqlite3_bind_text(st, 2, model_addr_format(addr, text, sizeof(text)), -1,
+				      SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_int(st, 3, port));
+	if (rc != SQLITE_OK) {
+		db_stmt_done(st);
+		return db_fail(db, rc);
+	}
+	return rs_step_one(db, st, out);
+}
+
+int db_rs_list(struct db *db, int64_t vs_id, struct fulcrum_rs **out, size_t *n)
+{
+	struct fulcrum_rs *list = NULL;
+	size_t count = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (vs_id)
+		rc = db_stmt(db, DB_STMT_RS_LIST_VS, RS_SELECT " WHERE service_id = ?1 ORDER BY id",
+			     &st);
+	else
+		rc = db_stmt(db, DB_STMT_RS_LIST, RS_SELECT " ORDER BY id", &st);
+	if (rc != 0)
+		return rc;
+	if (vs_id && (rc = sqlite3_bind_int64(st, 1, vs_id)) != SQLITE_OK) {
+		rc = db_fail(db, rc);
+		goto fail;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct fulcrum_rs *grown = realloc(list, ncap * sizeof(*list));
+
+			if (!grown) {
+				rc = db_fail_msg(db, -ENOMEM, "out of memory listing real servers");
+				goto fail;
+			}
+			list = grown;
+			cap = ncap;
+		}
+		rc = rs_from_row(db, st, &list[count]);
+		if (rc != 0)
+			goto fail;
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(db, rc);
+		goto fail;
+	}
+	db_stmt_done(st);
+	*out = list;
+	*n = count;
+	return 0;
+fail:
+	db_stmt_done(st);
+	free(list);
+	return rc;
+}

@@ -1,0 +1,270 @@
+/* Virtual services in SQLite: the services table to and from struct fulcrum_vs. */
+#include "db-int.h"
+#include "model.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VS_COLUMNS                                                                                 \
+	"name, family, address, port, protocol, fwmark, scheduler, scheduler_flags, "              \
+	"persistence_timeout, persistence_netmask, one_packet, admin_state, description"
+#define VS_SELECT "SELECT id, " VS_COLUMNS " FROM services"
+
+/* Binds vs's fields to ?1..?13 in VS_COLUMNS order; addr holds the address text. */
+static int vs_bind(sqlite3_stmt *st, const struct fulcrum_vs *vs, char *addr, size_t addrlen)
+{
+	const char *proto =
+	    vs->protocol == FULCRUM_PROTO_NONE ? NULL : model_protocol_name(vs->protocol);
+	int rc = SQLITE_OK;
+
+	/* A name that does not exist binds NULL, and the NOT NULL and CHECK constraints refuse it. */
+	DB_BIND(rc, sqlite3_bind_text(st, 1, vs->name, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_text(st, 2, model_family_name(vs->family), -1, SQLITE_STATIC));
+	/* binding a NULL text binds SQL NULL: the address of a fwmark service */
+	DB_BIND(rc, sqlite3_bind_text(st, 3,
+				      vs->addr.family == AF_UNSPEC
+					  ? NULL
+					  : model_addr_format(&vs->addr, addr, addrlen),
+				      -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_int(st, 4, vs->port));
+	DB_BIND(rc, sqlite3_bind_text(st, 5, proto, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_int64(st, 6, vs->fwmark));
+	DB_BIND(rc,
+		sqlite3_bind_text(st, 7, model_scheduler_name(vs->scheduler), -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_int64(st, 8, vs->scheduler_flags));
+	DB_BIND(rc, sqlite3_bind_int64(st, 9, vs->persistence_timeout));
+	DB_BIND(rc, sqlite3_bind_int(st, 10, vs->persistence_netmask));
+	DB_BIND(rc, sqlite3_bind_int(st, 11, vs->one_packet));
+	DB_BIND(rc,
+		sqlite3_bind_text(st, 12, model_vs_admin_name(vs->admin_state), -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_text(st, 13, vs->description, -1, SQLITE_STATIC));
+	return rc;
+}
+
+/* Reads a VS_SELECT row into *vs; -EBADMSG naming the column when the model cannot read it. */
+static int vs_from_row(struct db *db, sqlite3_stmt *st, struct fulcrum_vs *vs)
+{
+	const char *bad = NULL;
+	int64_t flags;
+
+	model_vs_init(vs);
+	vs->id = sqlite3_column_int64(st, 0);
+	if (strlen(db_col_text(st, 1)) > FULCRUM_NAME_MAX)
+		bad = "name";
+	else
+		strcpy(vs->name, db_col_text(st, 1));
+	if (model_family_parse(db_col_text(st, 2), &vs->family) != 0)
+		bad = "family";
+	if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
+	    model_addr_parse(db_col_text(st, 3), &vs->addr) != 0)
+		bad = "address";
+	vs->port = (uint16_t)sqlite3_column_int(st, 4);
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL &&
+	    model_protocol_parse(db_col_text(st, 5), &vs->protocol) != 0)
+		bad = "protocol";
+	vs->fwmark = (uint32_t)sqlite3_column_int64(st, 6);
+	if (model_scheduler_parse(db_col_text(st, 7), &vs->scheduler) != 0)
+		bad = "scheduler";
+	flags = sqlite3_column_int64(st, 8);
+	vs->scheduler_flags = (unsigned)flags;
+	vs->persistence_timeout = (uint32_t)sqlite3_column_int64(st, 9);
+	vs->persistence_netmask = (uint8_t)sqlite3_column_int(st, 10);
+	vs->one_packet = sqlite3_column_int(st, 11) != 0;
+	if (model_vs_admin_parse(db_col_text(st, 12), &vs->admin_state) != 0)
+		bad = "admin_state";
+	if (strlen(db_col_text(st, 13)) > FULCRUM_DESC_MAX)
+		bad = "description";
+	else
+		strcpy(vs->description, db_col_text(st, 13));
+	if (bad)
+		return db_fail_msg(db, -EBADMSG,
+				   "service %lld: column %s holds a value Fulcrum "
+				   "cannot read",
+				   (long long)vs->id, bad);
+	return 0;
+}
+
+/* Steps st, which selects at most one VS_SELECT row, into *out: 0, -ENOENT or an error. */
+static int vs_step_one(struct db *db, sqlite3_stmt *st, struct fulcrum_vs *out)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		rc = vs_from_row(db, st, out);
+	else if (rc == SQLITE_DONE)
+		rc = db_fail_msg(db, -ENOENT, "no such service");
+	else
+		rc = db_fail(db, rc);
+	db_stmt_done(st);
+	return rc;
+}
+
+int db_vs_insert(struct db *db, struct fulcrum_vs *vs)
+{
+	char addr[MODEL_ADDR_STRLEN];
+	sqlite3_stmt *st;
+	int rc = db_stmt(db, DB_STMT_VS_INSERT,
+			 "INSERT INTO services (" VS_COLUMNS ") "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+			 &st);
+
+	if (rc != 0)
+		return rc;
+	rc = vs_bind(st, vs, addr, sizeof(addr));
+	rc = rc == SQLITE_OK ? db_step_done(db, st) : db_fail(db, rc);
+	if (rc == 0)
+		vs->id = sqlite3_last_insert_rowid(db->conn);
+	db_stmt_done(st);
+	return rc;
+}
+
+int db_vs_update(struct db *db, const struct fulcrum_vs *vs)
+{
+	char addr[MODEL_ADDR_STRLEN];
+	sqlite3_stmt *st;
+	int rc = db_stmt(db, DB_STMT_VS_UPDATE,
+			 "UPDATE services SET (" VS_COLUMNS ") = "
+			 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) WHERE id = ?14",
+			 &st);
+
+	if (rc != 0)
+		return rc;
+	rc = vs_bind(st, vs, addr, sizeof(addr));
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 14, vs->id);
+	rc = rc == SQLITE_OK ? db_step_done(db, st) : db_fail(db, rc);
+	if (rc == 0 && sqlite3_changes(db->conn) == 0)
+		rc = db_fail_msg(db, -ENOENT, "no service %lld", (long long)vs->id);
+	db_stmt_done(st);
+	return rc;
+}
+
+int db_vs_delete(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st;
+	int rc = db_stmt(db, DB_STMT_VS_DELETE, "DELETE FROM services WHERE id = ?1", &st);
+
+	if (rc != 0)
+		return rc;
+	rc = sqlite3_bind_int64(st, 1, id);
+	rc = rc == SQLITE_OK ? db_step_done(db, st) : db_fail(db, rc);
+	if (rc == 0 && sqlite3_changes(db->conn) == 0)
+		rc = db_fail_msg(db, -ENOENT, "no service %lld", (long long)id);
+	db_stmt_done(st);
+	return rc;
+}
+
+int db_vs_get(struct db *db, int64_t id, struct fulcrum_vs *out)
+{
+	sqlite3_stmt *st;
+	int rc = db_stmt(db, DB_STMT_VS_GET, VS_SELECT " WHERE id = ?1", &st);
+
+	if (rc != 0)
+		return rc;
+	rc = sqlite3_bind_int64(st, 1, id);
+	if (rc != SQLITE_OK) {
+		db_stmt_done(st);
+		return db_fail(db, rc);
+	}
+	return vs_step_one(db, st, out);
+}
+
+int db_vs_find_by_name(struct db *db, const char *name, struct fulcrum_vs *out)
+{
+	sqlite3_stmt *st;
+	int rc = db_stmt(db, DB_STMT_VS_BY_NAME, VS_SELECT " WHERE name = ?1", &st);
+
+	if (rc != 0)
+		return rc;
+	rc = sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (rc != SQLITE_OK) {
+		db_stmt_done(st);
+		return db_fail(db, rc);
+	}
+	return vs_step_one(db, st, out);
+}
+
+int db_vs_find_by_key(struct db *db, const struct fulcrum_vs *key, struct fulcrum_vs *out)
+{
+	const char *family = model_family_name(key->family);
+	char addr[MODEL_ADDR_STRLEN];
+	sqlite3_stmt *st;
+	int rc;
+
+	if (key->fwmark) {
+		rc = db_stmt(db, DB_STMT_VS_BY_FWMARK,
+			     VS_SELECT " WHERE family = ?1 AND fwmark = ?2 AND address IS NULL",
+			     &st);
+		if (rc != 0)
+			return rc;
+		rc = sqlite3_bind_text(st, 1, family, -1, SQLITE_STATIC);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(st, 2, key->fwmark);
+	} else {
+		rc = db_stmt(db, DB_STMT_VS_BY_ADDR,
+			     VS_SELECT " WHERE family = ?1 AND address = ?2 AND port = ?3"
+				       " AND protocol = ?4",
+			     &st);
+		if (rc != 0)
+			return rc;
+		rc = sqlite3_bind_text(st, 1, family, -1, SQLITE_STATIC);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_text(st, 2,
+					       model_addr_format(&key->addr, addr, sizeof(addr)),
+					       -1, SQLITE_STATIC);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int(st, 3, key->port);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_text(st, 4, model_protocol_name(key->protocol), -1,
+					       SQLITE_STATIC);
+	}
+	if (rc != SQLITE_OK) {
+		db_stmt_done(st);
+		return db_fail(db, rc);
+	}
+	return vs_step_one(db, st, out);
+}
+
+int db_vs_list(struct db *db, struct fulcrum_vs **out, size_t *n)
+{
+	struct fulcrum_vs *list = NULL;
+	size_t count = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = db_stmt(db, DB_STMT_VS_LIST, VS_SELECT " ORDER BY id", &st);
+	if (rc != 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct fulcrum_vs *grown = realloc(list, ncap * sizeof(*list));
+
+			if (!grown) {
+				rc = db_fail_msg(db, -ENOMEM, "out of memory listing services");
+				goto fail;
+			}
+			list = grown;
+			cap = ncap;
+		}
+		rc = vs_from_row(db, st, &list[count]);
+		if (rc != 0)
+			goto fail;
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(db, rc);
+		goto fail;
+	}
+	db_stmt_done(st);
+	*out = list;
+	*n = count;
+	return 0;
+fail:
+	db_stmt_done(st);
+	free(list);
+	return rc;
+}

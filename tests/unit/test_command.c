@@ -1,0 +1,495 @@
+/* Unit tests of controller/command.c: the write path on a real SQLite file. */
+#include "command.h"
+#include "model.h"
+#include "model_json.h"
+#include "unit.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+static char dir[512];
+static const struct command_actor alice = {"alice", FULCRUM_ORIGIN_HTTP};
+
+static struct db *open_db(const char *name)
+{
+	char path[1024], err[512] = "";
+	struct db *db = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	CU_ASSERT_EQUAL_FATAL(db_open(path, &db, err, sizeof(err)), 0);
+	return db;
+}
+
+static struct fulcrum_vs svc(const char *name, const char *addr, uint16_t port)
+{
+	struct fulcrum_vs vs;
+
+	model_vs_init(&vs);
+	snprintf(vs.name, sizeof(vs.name), "%s", name);
+	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "address", addr, NULL), 0);
+	vs.port = port;
+	vs.protocol = FULCRUM_PROTO_TCP;
+	return vs;
+}
+
+static struct fulcrum_rs real(const char *addr, uint16_t port)
+{
+	struct fulcrum_rs rs;
+
+	model_rs_init(&rs);
+	CU_ASSERT_EQUAL(model_addr_parse(addr, &rs.addr), 0);
+	rs.port = port;
+	return rs;
+}
+
+/* What a failed command must leave exactly as it was. */
+struct snap {
+	int64_t rev;
+	size_t nvs, nrs, nchanges;
+};
+
+static struct snap snap_take(struct db *db)
+{
+	struct fulcrum_vs *vs;
+	struct fulcrum_rs *rs;
+	struct fulcrum_change *ch;
+	struct snap s;
+
+	s.rev = db_revision(db);
+	CU_ASSERT_EQUAL(db_vs_list(db, &vs, &s.nvs), 0);
+	CU_ASSERT_EQUAL(db_rs_list(db, 0, &rs, &s.nrs), 0);
+	CU_ASSERT_EQUAL(db_change_list(db, 0, 0, &ch, &s.nchanges), 0);
+	free(vs);
+	free(rs);
+	fulcrum_change_list_free(ch, s.nchanges);
+	return s;
+}
+
+static void snap_same(struct db *db, struct snap before)
+{
+	struct snap now = snap_take(db);
+
+	CU_ASSERT_EQUAL(now.rev, before.rev);
+	CU_ASSERT_EQUAL(now.nvs, before.nvs);
+	CU_ASSERT_EQUAL(now.nrs, before.nrs);
+	CU_ASSERT_EQUAL(now.nchanges, before.nchanges);
+}
+
+/* Checks that text is the JSON model_json gives for the object now stored. */
+static void json_is(const char *text, json_t *want)
+{
+	json_t *got = text ? json_loads(text, 0, NULL) : NULL;
+
+	CU_ASSERT_PTR_NOT_NULL(got);
+	CU_ASSERT_TRUE(got && want && json_equal(got, want));
+	json_decref(got);
+	json_decref(want);
+}
+
+static void test_create_with_reals(void)
+{
+	struct db *db = open_db("create.db");
+	struct fulcrum_vs vs = svc("web", "192.0.2.1", 80), stored;
+	struct fulcrum_rs reals[2] = {real("10.0.0.1", 8080), real("10.0.0.2", 8080)}, got;
+	struct fulcrum_change *ch;
+	struct fulcrum_err err;
+	int64_t rev = 0, t0 = (int64_t)time(NULL);
+	size_t n;
+
+	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &vs, reals, 2, 0, &rev, &err), 0);
+	CU_ASSERT_EQUAL(err.status, FULCRUM_ERR_NONE);
+	CU_ASSERT_EQUAL(rev, 1);
+	CU_ASSERT_EQUAL(db_revision(db), 1);
+	CU_ASSERT(vs.id > 0);
+	CU_ASSERT(reals[0].id > 0 && reals[1].id > reals[0].id);
+	CU_ASSERT_EQUAL(reals[1].vs_id, vs.id);
+	CU_ASSERT_EQUAL(db_vs_get(db, vs.id, &stored), 0);
+	CU_ASSERT_STRING_EQUAL(stored.name, "web");
+	CU_ASSERT_EQUAL(db_rs_get(db, reals[1].id, &got), 0);
+	CU_ASSERT_EQUAL(got.vs_id, vs.id);
+	CU_ASSERT_EQUAL(got.port, 8080);
+	CU_ASSERT_EQUAL(db_change_list(db, 0, 0, &ch, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 3); /* one row per object, all of revision 1 */
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(ch[i].revision, 1);
+		CU_ASSERT_STRING_EQUAL(ch[i].actor, "alice");
+		CU_ASSERT_EQUAL(ch[i].origin, FULCRUM_ORIGIN_HTTP);
+		CU_ASSERT_PTR_NULL(ch[i].before);
+		CU_ASSERT(ch[i].time >= t0 && ch[i].time <= (int64_t)time(NULL));
+	}
+	CU_ASSERT_STRING_EQUAL(ch[0].object_type, "service");
+	CU_ASSERT_EQUAL(ch[0].object_id, vs.id);
+	json_is(ch[0].after, model_vs_to_json(&stored));
+	CU_ASSERT_STRING_EQUAL(ch[2].object_type, "real");
+	CU_ASSERT_EQUAL(ch[2].object_id, reals[1].id);
+	json_is(ch[2].after, model_rs_to_json(&got));
+	fulcrum_change_list_free(ch, n);
+	db_close(db);
+}
+
+static void test_update_logs_before_and_after(void)
+{
+	const struct command_actor snmp = {"public@192.0.2.9", FULCRUM_ORIGIN_SNMP};
+	struct db *db = open_db("update.db");
+	struct fulcrum_vs vs = svc("web", "192.0.2.1", 80), old;
+	struct fulcrum_rs rs = real("10.0.0.1", 8080);
+	struct fulcrum_change *ch;
+	int64_t rev;
+	size_t n;
+
+	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &vs, &rs, 1, 0, &rev, NULL), 0);
+	old = vs;
+	vs.scheduler = FULCRUM_SCHED_RR;
+	strcpy(vs.description, "now round robin");
+	CU_ASSERT_EQUAL(command_vs_update(db, &snmp, &vs, 1, &rev, NULL), 0);
+	CU_ASSERT_EQUAL(rev, 2);
+	/* the same again changes nothing: no revision, no row */
+	CU_ASSERT_EQUAL(command_vs_update(db, &snmp, &vs, 0, &rev, NULL), 0);
+	CU_ASSERT_EQUAL(rev, 2);
+	rs.weight = 0;
+	rs.admin_state = FULCRUM_RS_DRAINED;
+	CU_ASSERT_EQUAL(command_rs_update(db, &snmp, &rs, 2, &rev, NULL), 0);
+	CU_ASSERT_EQUAL(rev, 3);
+	CU_ASSERT_EQUAL(db_change_list(db, 1, 0, &ch, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(ch[0].revision, 2);
+	CU_ASSERT_STRING_EQUAL(ch[0].actor, "public@192.0.2.9");
+	CU_ASSERT_EQUAL(ch[0].origin, FULCRUM_ORIGIN_SNMP);
+	json_is(ch[0].before, model_vs_to_json(&old));
+	json_is(ch[0].after, model_vs_to_json(&vs));
+	CU_ASSERT_EQUAL(ch[1].revision, 3);
+	CU_ASSERT_STRING_EQUAL(ch[1].object_type, "real");
+	CU_ASSERT_PTR_NOT_NULL(strstr(ch[1].before, "\"weight\":1,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(ch[1].after, "\"weight\":0,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(ch[1].after, "\"admin_state\":\"drained\""));
+	fulcrum_change_list_free(ch, n);
+	db_close(db);
+}
+
+static void test_delete_logs_every_object(void)
+{
+	struct db *db = open_db("delete.db");
+	struct fulcrum_vs vs = svc("web", "192.0.2.1", 80), other = svc("api", "192.0.2.2", 80);
+	struct fulcrum_rs reals[2] = {real("10.0.0.1", 80), real("10.0.0.2", 80)}, extra;
+	struct fulcrum_change *ch;
+	struct fulcrum_err err;
+	int64_t rev;
+	size_t n;
+
+	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &vs, reals, 2, 0, &rev, NULL), 0);
+	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &other, NULL, 0, 0, &rev, NULL), 0);
+	extra = real("10.0.0.3", 80);
+	extra.vs_id = other.id;
+	CU_ASSERT_EQUAL(command_rs_create(db, &alice, &extra, 0, &rev, &err), 0);
+	CU_ASSERT_EQUAL(rev, 3);
+	CU_ASSERT_EQUAL(command_rs_delete(db, &alice, extra.id, 0, &rev, &err), 0);
+	CU_ASSERT_EQUAL(command_vs_delete(db, &alice, vs.id, 0, &rev, &err), 0);
+	CU_ASSERT_EQUAL(rev, 5);
+	CU_ASSERT_EQUAL(db_rs_get(db, reals[0].id, &extra), -ENOENT);
+	CU_ASSERT_EQUAL(db_change_list(db, 3, 0, &ch, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	CU_ASSERT_EQUAL(ch[0].revision, 4);
+	CU_ASSERT_PTR_NULL(ch[0].after);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ch[0].before, "\"address\":\"10.0.0.3\""));
+	for (size_t i = 1; i < 4; i++) {
+		CU_ASSERT_EQUAL(ch[i].revision, 5);
+		CU_ASSERT_PTR_NOT_NULL(ch[i].before);
+		CU_ASSERT_PTR_NULL(ch[i].after);
+	}
+	CU_ASSERT_STRING_EQUAL(ch[1].object_type, "real");
+	CU_ASSERT_EQUAL(ch[1].object_id, reals[0].id);
+	CU_ASSERT_STRING_EQUAL(ch[3].object_type, "service");
+	CU_ASSERT_EQUAL(ch[3].object_id, vs.id);
+	fulcrum_change_list_free(ch, n);
+	db_close(db);
+}
+
+/* Checks err and the return code of a refused command. */
+static void refused(int rc, const struct fulcrum_err *err, enum fulcrum_err_status status,
+		    const char *field)
+{
+	static const int codes[] = {[FULCRUM_ERR_INVALID] = -EINVAL,
+				    [FULCRUM_ERR_CONFLICT] = -EEXIST,
+				    [FULCRUM_ERR_NOTFOUND] = -ENOENT,
+				    [FULCRUM_ERR_STALE] = -ESTALE};
+
+	CU_ASSERT_EQUAL(rc, codes[status]);
+	CU_ASSERT_EQUAL(err->status, status);
+	CU_ASSERT_STRING_EQUAL(err->field, field);
+	if (err->status != status || strcmp(err->field, field) != 0)
+		fprintf(stderr, "\n  got %d '%s': %s\n", err->status, err->field, err->message);
+}
+
+static void test_conflicts_name_the_field(void)
+{
+	struct db *db = open_db("conflict.db");
+	struct fulcrum_vs web = svc("web", "192.0.2.1", 80), vs, fw;
+	struct fulcrum_rs rs[2] = {real("10.0.0.1", 80), real("10.0.0.1", 80)};
+	struct fulcrum_err err;
+	struct snap s;
+	int64_t rev;
+
+	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &web, rs, 1, 0, &rev, NULL), 0);
+	model_vs_init(&fw);
+	strcpy(fw.name, "fw");
+	fw.fwmark = 42;
+	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &fw, NULL, 0, 0, &rev, NULL), 0);
+	s = snap_take(db);
+	vs = svc("web", "192.0.2.2", 80);
+	refused(command_vs_create(db, &alice, &vs, NULL, 0, 0, &rev, &err), &err,
+		FULCRUM_ERR_CONFLICT, "name");
+	CU_ASSERT_STRING_EQUAL(err.message, "service name: 'web' is taken by service 1");
+	CU_ASSERT_EQUAL(vs.id, 0);
+	vs = svc("web2", "192.0.2.1", 80);
+	refused(command_vs_create(db, &alice, &vs, NULL, 0, 0, &rev, &err), &err,
+		FULCRUM_ERR_CONFLICT, "address");
+	CU_ASSERT_STRING_EQUAL(err.message, "service address: 192.0.2.1:80/tcp is already service "
+					    "'web'");
+	vs = fw;
+	strcpy(vs.name, "fw2");
+	refused(command_vs_create(db, &alice, &vs, NULL, 0, 0, &rev, &err), &err,
+		FULCRUM_ERR_CONFLICT, "fwmark");
+	vs = svc("web3", "192.0.2.3", 80);
+	refused(command_vs_create(db, &alice, &vs, rs, 2, 0, &rev, &err), &err,
+		FULCRUM_ERR_CONFLICT, "address");
+	CU_ASSERT_STRING_EQUAL(err.message, "real server address: 10.0.0.1:80 is given twice for "
+					    "service 'web3' (real servers 1 and 2)");
+	rs[1].vs_id = web.id;
+	refused(command_rs_create(db, &alice, &rs[1], 0, &rev, &err), &err, FULCRUM_ERR_CONFLICT,
+		"address");
+	CU_ASSERT_STRING_EQUAL(err.message, "real server address: 10.0.0.1:80 is already in "
+					    "service 'web' (real server 1)");
+	/* an update may not take another service's name either */
+	vs = fw;
+	strcpy(vs.name, "web");
+	refused(command_vs_update(db, &alice, &vs, 0, &rev, &err), &err, FULCRUM_ERR_CONFLICT,
+		"name");
+	/* and a real server moved onto another's address:port conflicts too */
+	rs[1] = real("10.0.0.9", 80);
+	rs[1].vs_id = web.id;
+	CU_ASSERT_EQUAL(command_rs_create(db, &alice, &rs[1], 0, &rev, &err), 0);
+	s = snap_take(db);
+	rs[1].addr = rs[0].addr;
+	refused(command_rs_update(db, &alice, &rs[1], 0, &rev, &err), &err, FULCRUM_ERR_CONFLICT,
+		"address");
+	snap_same(db, s);
+	db_close(db);
+}
+
+static void test_not_found_and_stale(void)
+{
+	struct db *db = open_db("notfound.db");
+	struct fulcrum_vs vs = svc("web", "192.0.2.1", 80);
+	struct fulcrum_rs rs = real("10.0.0.1", 80);
+	struct fulcrum_err err;
+	struct snap s;
+	int64_t rev = 0;
+
+	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &vs, NULL, 0, 0, &rev, NULL), 0);
+	s = snap_take(db);
+	vs.id = 77;
+	refused(command_vs_update(db, &alice, &vs, 0, &rev, &err), &err, FULCRUM_ERR_NOTFOUND,
+		"id");
+	CU_ASSERT_STRING_EQUAL(err.message, "service 77 does not exist");
+	refused(command_vs_delete(db, &alice, 77, 0, &rev, &err), &err, FULCRUM_ERR_NOTFOUND, "id");
+	rs.vs_id = 77;
+	refused(command_rs_create(db, &alice, &rs, 0, &rev, &err), &err, FULCRUM_ERR_NOTFOUND,
+		"service_id");
+	CU_ASSERT_STRING_EQUAL(err.message, "real server service_id: service 77 does not exist");
+	rs.id = 5;
+	refused(command_rs_update(db, &alice, &rs, 0, &rev, &err), &err, FULCRUM_ERR_NOTFOUND,
+		"id");
+	refused(command_rs_delete(db, &alice, 5, 0, &rev, &err), &err, FULCRUM_ERR_NOTFOUND, "id");
+	vs.id = 1;
+	rev = 12345;
+	refused(command_vs_delete(db, &alice, vs.id, 7, &rev, &err), &err, FULCRUM_ERR_STALE, "");
+	CU_ASSERT_STRING_EQUAL(err.message,
+			       "revision 7 is not the current one (1): read again and retry");
+	CU_ASSERT_EQUAL(rev, 12345); /* untouched on failure */
+	rs.vs_id = 1;
+	rs.id = 0;
+	refused(command_rs_create(db, &alice, &rs, 2, &rev, &err), &err, FULCRUM_ERR_STALE, "");
+	snap_same(db, s);
+	CU_ASSERT_EQUAL(command_rs_create(db, &alice, &rs, 1, &rev, &err), 0); /* current: fine */
+	CU_ASSERT_EQUAL(rev, 2);
+	db_close(db);
+}
+
+static void test_invalid_writes_nothing(void)
+{
+	struct db *db = open_db("invalid.db");
+	struct fulcrum_vs vs = svc("web", "192.0.2.1", 80), bad;
+	struct fulcrum_rs reals[2] = {real("10.0.0.1", 80), real("10.0.0.2", 80)}, rs;
+	struct fulcrum_err err;
+	struct snap s;
+	int64_t rev;
+
+	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &vs, reals, 1, 0, &rev, NULL), 0);
+	s = snap_take(db);
+	bad = svc("web2", "192.0.2.2", 80);
+	bad.persistence_netmask = 33;
+	refused(command_vs_create(db, &alice, &bad, NULL, 0, 0, &rev, &err), &err,
+		FULCRUM_ERR_INVALID, "persistence_netmask");
+	bad = svc("web2", "192.0.2.2", 80);
+	reals[1].weight = 70000;
+	refused(command_vs_create(db, &alice, &bad, reals, 2, 0, &rev, &err), &err,
+		FULCRUM_ERR_INVALID, "weight");
+	CU_ASSERT_STRING_EQUAL(err.message, "real server weight: 70000 is outside 0..65535 (real "
+					    "server 2 of 2)");
+	CU_ASSERT_EQUAL(bad.id, 0);
+	CU_ASSERT_EQUAL(reals[1].id, 0);
+	rs = reals[0];
+	rs.forwarding = FULCRUM_FWD_ROUTE;
+	rs.port = 8080;
+	refused(command_rs_update(db, &alice, &rs, 0, &rev, &err), &err, FULCRUM_ERR_INVALID,
+		"port");
+	rs = real("fd00::1", 80);
+	rs.vs_id = vs.id;
+	refused(command_rs_create(db, &alice, &rs, 0, &rev, &err), &err, FULCRUM_ERR_INVALID,
+		"address");
+	CU_ASSERT_STRING_EQUAL(err.message,
+			       "real server address: fd00::1 is IPv6 but service 'web' is IPv4");
+	rs = reals[0];
+	rs.vs_id = vs.id + 1;
+	refused(command_rs_update(db, &alice, &rs, 0, &rev, &err), &err, FULCRUM_ERR_INVALID,
+		"service_id");
+	snap_same(db, s);
+	db_close(db);
+}
+
+static void test_service_change_keeps_reals_valid(void)
+{
+	struct db *db = open_db("family.db");
+	struct fulcrum_vs vs = svc("web", "192.0.2.1", 80), lone = svc("lone", "192.0.2.2", 80);
+	struct fulcrum_rs rs = real("10.0.0.1", 0);
+	struct fulcrum_err err;
+	struct snap s;
+	int64_t rev;
+
+	rs.forwarding = FULCRUM_FWD_ROUTE;
+	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &vs, &rs, 1, 0, &rev, NULL), 0);
+	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &lone, NULL, 0, 0, &rev, NULL), 0);
+	s = snap_take(db);
+	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "address", "2001:db8::1", NULL), 0);
+	refused(command_vs_update(db, &alice, &vs, 0, &rev, &err), &err, FULCRUM_ERR_INVALID,
+		"family");
+	CU_ASSERT_STRING_EQUAL(err.message, "service family: real server 10.0.0.1:0 would become "
+					    "invalid (real server address: 10.0.0.1 is IPv4 but "
+					    "service 'web' is IPv6)");
+	snap_same(db, s);
+	/* a route real server on port 0 survives a port change; one on port 80 would not */
+	vs = svc("web", "192.0.2.1", 8080);
+	vs.id = 1;
+	CU_ASSERT_EQUAL(command_vs_update(db, &alice, &vs, 0, &rev, &err), 0);
+	rs.port = 8080;
+	CU_ASSERT_EQUAL(command_rs_update(db, &alice, &rs, 0, &rev, &err), 0);
+	s = snap_take(db);
+	vs.port = 80;
+	refused(command_vs_update(db, &alice, &vs, 0, &rev, &err), &err, FULCRUM_ERR_INVALID,
+		"port");
+	snap_same(db, s);
+	/* without real servers the family may change */
+	CU_ASSERT_EQUAL(model_vs_set_field(&lone, "address", "2001:db8::2", NULL), 0);
+	CU_ASSERT_EQUAL(command_vs_update(db, &alice, &lone, 0, &rev, &err), 0);
+	db_close(db);
+}
+
+/* A failure after the service row is written: the whole command must still vanish. */
+static void test_failure_midway_leaves_no_trace(void)
+{
+	struct db *db = open_db("midway.db");
+	struct fulcrum_vs vs = svc("web", "192.0.2.1", 80), vs2, out;
+	struct fulcrum_rs reals[2] = {real("10.0.0.1", 80), real("10.0.0.2", 80)};
+	struct fulcrum_err err;
+	char path[1024];
+	sqlite3 *side;
+	struct snap s;
+	int64_t rev, first_id;
+
+	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &vs, NULL, 0, 0, &rev, NULL), 0);
+	first_id = vs.id;
+	snprintf(path, sizeof(path), "%s/midway.db", dir);
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &side), SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_exec(side,
+				     "CREATE TRIGGER boom BEFORE INSERT ON reals "
+				     "WHEN NEW.description = 'boom' BEGIN SELECT RAISE(ABORT, "
+				     "'disk on fire'); END",
+				     NULL, NULL, NULL),
+			SQLITE_OK);
+	s = snap_take(db);
+	vs2 = svc("api", "192.0.2.2", 80);
+	strcpy(reals[1].description, "boom");
+	CU_ASSERT(command_vs_create(db, &alice, &vs2, reals, 2, 0, &rev, &err) < 0);
+	CU_ASSERT_EQUAL(err.status, FULCRUM_ERR_INTERNAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "disk on fire"));
+	CU_ASSERT_EQUAL(vs2.id, 0);
+	CU_ASSERT_EQUAL(reals[0].id, 0);
+	snap_same(db, s);
+	CU_ASSERT_EQUAL(db_vs_find_by_name(db, "api", &out), -ENOENT);
+	CU_ASSERT_EQUAL(sqlite3_exec(side, "DROP TRIGGER boom", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(side);
+	/* ids go on upwards: never one that was given out before */
+	CU_ASSERT_EQUAL(command_vs_delete(db, &alice, first_id, 0, &rev, &err), 0);
+	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &vs2, reals, 2, 0, &rev, &err), 0);
+	CU_ASSERT(vs2.id > first_id);
+	CU_ASSERT_EQUAL(rev, 3);
+	db_close(db);
+}
+
+static void test_actor_is_cut_on_a_character(void)
+{
+	struct db *db = open_db("actor.db");
+	struct fulcrum_vs vs = svc("web", "192.0.2.1", 80);
+	struct command_actor who = {NULL, FULCRUM_ORIGIN_CLI};
+	struct fulcrum_change *ch;
+	char name[200] = "";
+	size_t n;
+
+	for (int i = 0; i < 40; i++)
+		strcat(name, "é"); /* 2 bytes each: 80 bytes */
+	who.name = name;
+	CU_ASSERT_EQUAL(command_vs_create(db, &who, &vs, NULL, 0, 0, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(db_change_list(db, 0, 0, &ch, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(strlen(ch[0].actor), 64);
+	CU_ASSERT_EQUAL(strncmp(ch[0].actor, name, 64), 0);
+	CU_ASSERT_EQUAL(ch[0].origin, FULCRUM_ORIGIN_CLI);
+	fulcrum_change_list_free(ch, n);
+	db_close(db);
+}
+
+static int command_setup(void)
+{
+	unit_tmpdir(dir, sizeof(dir));
+	return 0;
+}
+
+static int command_teardown(void)
+{
+	unit_tmpdir_cleanup(dir);
+	return 0;
+}
+
+UNIT_SUITE(command)
+{
+	CU_pSuite s = CU_add_suite("command", command_setup, command_teardown);
+
+	if (!s)
+		return CU_get_error();
+	CU_add_test(s, "create a service with its real servers", test_create_with_reals);
+	CU_add_test(s, "update logs before and after", test_update_logs_before_and_after);
+	CU_add_test(s, "delete logs every object", test_delete_logs_every_object);
+	CU_add_test(s, "conflicts name the field", test_conflicts_name_the_field);
+	CU_add_test(s, "not found and stale", test_not_found_and_stale);
+	CU_add_test(s, "invalid input writes nothing", test_invalid_writes_nothing);
+	CU_add_test(s, "a service change keeps its reals valid",
+		    test_service_change_keeps_reals_valid);
+	CU_add_test(s, "a failure midway leaves no trace", test_failure_midway_leaves_no_trace);
+	CU_add_test(s, "the actor is cut on a character", test_actor_is_cut_on_a_character);
+	return CU_get_error();
+}

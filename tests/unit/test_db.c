@@ -1,0 +1,587 @@
+/* Unit tests of db/: opening and migrating real files, CRUD round trips, revision, change log. */
+#include "db.h"
+#include "model.h"
+#include "unit.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static char dir[512];
+
+static const char *db_path(const char *name)
+{
+	static char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return path;
+}
+
+static struct db *open_ok(const char *name)
+{
+	char err[512] = "";
+	struct db *db = NULL;
+	int rc = db_open(db_path(name), &db, err, sizeof(err));
+
+	if (rc != 0)
+		fprintf(stderr, "\ndb_open: %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	return db;
+}
+
+/* A service with every field away from its default. */
+static struct fulcrum_vs vs_v4(void)
+{
+	struct fulcrum_vs vs;
+
+	model_vs_init(&vs);
+	strcpy(vs.name, "web");
+	model_addr_parse("192.0.2.10", &vs.addr);
+	vs.port = 443;
+	vs.protocol = FULCRUM_PROTO_TCP;
+	vs.scheduler = FULCRUM_SCHED_SH;
+	vs.scheduler_flags = FULCRUM_SCHED_F_FALLBACK | FULCRUM_SCHED_F_PORT;
+	vs.persistence_timeout = 2592000;
+	vs.persistence_netmask = 24;
+	vs.admin_state = FULCRUM_VS_DISABLED;
+	strcpy(vs.description, "front door ☃");
+	return vs;
+}
+
+static struct fulcrum_vs vs_v6(void)
+{
+	struct fulcrum_vs vs;
+
+	model_vs_init(&vs);
+	strcpy(vs.name, "dns6");
+	model_addr_parse("2001:db8::53", &vs.addr);
+	vs.family = AF_INET6;
+	vs.port = 53;
+	vs.protocol = FULCRUM_PROTO_UDP;
+	vs.one_packet = true;
+	vs.scheduler = FULCRUM_SCHED_TWOS;
+	vs.persistence_netmask = 128;
+	return vs;
+}
+
+static struct fulcrum_vs vs_fwmark(void)
+{
+	struct fulcrum_vs vs;
+
+	model_vs_init(&vs);
+	strcpy(vs.name, "fw.mark");
+	vs.fwmark = 4294967295u;
+	vs.family = AF_INET6;
+	vs.persistence_netmask = 64;
+	vs.scheduler = FULCRUM_SCHED_MH;
+	return vs;
+}
+
+static struct fulcrum_rs rs_make(int64_t vs_id, const char *addr, uint16_t port,
+				 enum fulcrum_forwarding fwd, enum fulcrum_tunnel tun)
+{
+	struct fulcrum_rs rs;
+
+	model_rs_init(&rs);
+	rs.vs_id = vs_id;
+	CU_ASSERT_EQUAL(model_addr_parse(addr, &rs.addr), 0);
+	rs.port = port;
+	rs.forwarding = fwd;
+	rs.tunnel_type = tun;
+	rs.tunnel_port = tun == FULCRUM_TUN_GUE ? 6080 : 0;
+	rs.weight = 65535;
+	rs.upper_threshold = 4294967295u;
+	rs.lower_threshold = 7;
+	rs.admin_state = FULCRUM_RS_DRAINED;
+	snprintf(rs.description, sizeof(rs.description), "%s port %u", addr, (unsigned)port);
+	return rs;
+}
+
+static bool vs_same(const struct fulcrum_vs *a, const struct fulcrum_vs *b)
+{
+	return a->id == b->id && strcmp(a->name, b->name) == 0 && a->family == b->family &&
+	       model_addr_equal(&a->addr, &b->addr) && a->port == b->port &&
+	       a->protocol == b->protocol && a->fwmark == b->fwmark &&
+	       a->scheduler == b->scheduler && a->scheduler_flags == b->scheduler_flags &&
+	       a->persistence_timeout == b->persistence_timeout &&
+	       a->persistence_netmask == b->persistence_netmask && a->one_packet == b->one_packet &&
+	       a->admin_state == b->admin_state && strcmp(a->description, b->description) == 0;
+}
+
+static bool rs_same(const struct fulcrum_rs *a, const struct fulcrum_rs *b)
+{
+	return a->id == b->id && a->vs_id == b->vs_id && model_addr_equal(&a->addr, &b->addr) &&
+	       a->port == b->port && a->forwarding == b->forwarding &&
+	       a->tunnel_type == b->tunnel_type && a->tunnel_port == b->tunnel_port &&
+	       a->weight == b->weight && a->upper_threshold == b->upper_threshold &&
+	       a->lower_threshold == b->lower_threshold && a->admin_state == b->admin_state &&
+	       strcmp(a->description, b->description) == 0;
+}
+
+/* Runs sql on the file at path through a separate connection; returns its first integer. */
+static long long side_query(const char *path, const char *sql)
+{
+	sqlite3 *conn = NULL;
+	sqlite3_stmt *st = NULL;
+	long long v = -1;
+
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &conn), SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_prepare_v2(conn, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(conn);
+	return v;
+}
+
+static void test_db_new_file(void)
+{
+	struct db *db = open_ok("new.db");
+	struct fulcrum_vs *vs = (void *)1;
+	struct fulcrum_rs *rs = (void *)1;
+	struct fulcrum_change *ch = (void *)1;
+	size_t n = 99;
+
+	CU_ASSERT_EQUAL(db_revision(db), 0);
+	CU_ASSERT_EQUAL(db_vs_list(db, &vs, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_PTR_NULL(vs);
+	CU_ASSERT_EQUAL(db_rs_list(db, 0, &rs, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(db_change_list(db, 0, 0, &ch, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_STRING_EQUAL(db_errmsg(db), "");
+	db_close(db);
+	db_close(NULL);
+	CU_ASSERT_EQUAL(side_query(db_path("new.db"), "PRAGMA user_version"), db_schema_version());
+	CU_ASSERT(db_schema_version() >= 1);
+	/* WAL and the schema persist in the file: another connection sees them */
+	CU_ASSERT_EQUAL(
+	    side_query(db_path("new.db"), "SELECT journal_mode = 'wal' FROM pragma_journal_mode"),
+	    1);
+	CU_ASSERT_EQUAL(side_query(db_path("new.db"), "SELECT count(*) FROM sqlite_master WHERE "
+						      "name IN ('services','reals','change_log')"),
+			3);
+}
+
+static void test_db_vs_round_trip(void)
+{
+	struct fulcrum_vs in[3] = {vs_v4(), vs_v6(), vs_fwmark()}, out, *list;
+	struct db *db = open_ok("vs.db");
+	size_t n;
+
+	for (size_t i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL(model_vs_validate(&in[i], NULL), 0);
+		in[i].id = 0;
+		CU_ASSERT_EQUAL(db_vs_insert(db, &in[i]), 0);
+		CU_ASSERT(in[i].id > 0);
+		CU_ASSERT_EQUAL(db_vs_get(db, in[i].id, &out), 0);
+		CU_ASSERT_TRUE(vs_same(&in[i], &out));
+		CU_ASSERT_EQUAL(db_vs_find_by_name(db, in[i].name, &out), 0);
+		CU_ASSERT_EQUAL(out.id, in[i].id);
+		CU_ASSERT_EQUAL(db_vs_find_by_key(db, &in[i], &out), 0);
+		CU_ASSERT_EQUAL(out.id, in[i].id);
+	}
+	CU_ASSERT(in[0].id < in[1].id && in[1].id < in[2].id);
+	CU_ASSERT_EQUAL(db_vs_list(db, &list, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	for (size_t i = 0; i < 3; i++)
+		CU_ASSERT_TRUE(vs_same(&in[i], &list[i]));
+	free(list);
+	CU_ASSERT_EQUAL(db_vs_get(db, 999, &out), -ENOENT);
+	CU_ASSERT_EQUAL(db_vs_find_by_name(db, "nope", &out), -ENOENT);
+	/* the key is address, port, protocol and family together */
+	out = in[0];
+	out.protocol = FULCRUM_PROTO_UDP;
+	CU_ASSERT_EQUAL(db_vs_find_by_key(db, &out, &out), -ENOENT);
+	out = in[2];
+	out.family = AF_INET;
+	CU_ASSERT_EQUAL(db_vs_find_by_key(db, &out, &out), -ENOENT);
+	db_close(db);
+}
+
+static void test_db_vs_update_delete(void)
+{
+	struct db *db = open_ok("vsu.db");
+	struct fulcrum_vs vs = vs_v4(), out;
+
+	CU_ASSERT_EQUAL(db_vs_insert(db, &vs), 0);
+	strcpy(vs.name, "web2");
+	model_addr_parse("2001:db8::1", &vs.addr);
+	vs.family = AF_INET6;
+	vs.port = 8443;
+	vs.protocol = FULCRUM_PROTO_SCTP;
+	vs.scheduler = FULCRUM_SCHED_RR;
+	vs.scheduler_flags = 0;
+	vs.persistence_timeout = 0;
+	vs.persistence_netmask = 100;
+	vs.admin_state = FULCRUM_VS_ENABLED;
+	vs.description[0] = '\0';
+	CU_ASSERT_EQUAL(db_vs_update(db, &vs), 0);
+	CU_ASSERT_EQUAL(db_vs_get(db, vs.id, &out), 0);
+	CU_ASSERT_TRUE(vs_same(&vs, &out));
+	/* to a fwmark service and back: address and protocol become NULL */
+	vs.addr.family = AF_UNSPEC;
+	vs.port = 0;
+	vs.protocol = FULCRUM_PROTO_NONE;
+	vs.fwmark = 3;
+	CU_ASSERT_EQUAL(db_vs_update(db, &vs), 0);
+	CU_ASSERT_EQUAL(db_vs_get(db, vs.id, &out), 0);
+	CU_ASSERT_TRUE(vs_same(&vs, &out));
+	vs.id = 4242;
+	CU_ASSERT_EQUAL(db_vs_update(db, &vs), -ENOENT);
+	CU_ASSERT_EQUAL(db_vs_delete(db, out.id), 0);
+	CU_ASSERT_EQUAL(db_vs_get(db, out.id, &out), -ENOENT);
+	CU_ASSERT_EQUAL(db_vs_delete(db, out.id), -ENOENT);
+	db_close(db);
+}
+
+static void test_db_rs_round_trip(void)
+{
+	struct db *db = open_ok("rs.db");
+	struct fulcrum_vs v4 = vs_v4(), v6 = vs_v6(), fw = vs_fwmark();
+	struct fulcrum_rs in[6], out, *list;
+	size_t n;
+
+	CU_ASSERT_EQUAL(db_vs_insert(db, &v4), 0);
+	CU_ASSERT_EQUAL(db_vs_insert(db, &v6), 0);
+	CU_ASSERT_EQUAL(db_vs_insert(db, &fw), 0);
+	in[0] = rs_make(v4.id, "10.0.0.1", 8443, FULCRUM_FWD_MASQ, FULCRUM_TUN_NONE);
+	in[1] = rs_make(v4.id, "10.0.0.2", 443, FULCRUM_FWD_ROUTE, FULCRUM_TUN_NONE);
+	in[2] = rs_make(v4.id, "10.0.0.3", 0, FULCRUM_FWD_TUNNEL, FULCRUM_TUN_IPIP);
+	in[3] = rs_make(v6.id, "2001:db8::1:1", 0, FULCRUM_FWD_TUNNEL, FULCRUM_TUN_GUE);
+	in[4] = rs_make(v6.id, "2001:db8::1:2", 53, FULCRUM_FWD_TUNNEL, FULCRUM_TUN_GRE);
+	in[5] = rs_make(fw.id, "2001:db8::2:1", 0, FULCRUM_FWD_MASQ, FULCRUM_TUN_NONE);
+	for (size_t i = 0; i < 6; i++) {
+		const struct fulcrum_vs *owner = in[i].vs_id == v4.id   ? &v4
+						 : in[i].vs_id == v6.id ? &v6
+									: &fw;
+
+		CU_ASSERT_EQUAL(model_rs_validate(&in[i], owner, NULL), 0);
+		CU_ASSERT_EQUAL(db_rs_insert(db, &in[i]), 0);
+		CU_ASSERT_EQUAL(db_rs_get(db, in[i].id, &out), 0);
+		CU_ASSERT_TRUE(rs_same(&in[i], &out));
+		CU_ASSERT_EQUAL(db_rs_find_by_addr(db, in[i].vs_id, &in[i].addr, in[i].port, &out),
+				0);
+		CU_ASSERT_EQUAL(out.id, in[i].id);
+	}
+	CU_ASSERT_EQUAL(db_rs_find_by_addr(db, v4.id, &in[0].addr, 1, &out), -ENOENT);
+	CU_ASSERT_EQUAL(db_rs_find_by_addr(db, v6.id, &in[0].addr, in[0].port, &out), -ENOENT);
+	CU_ASSERT_EQUAL(db_rs_list(db, v6.id, &list, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_TRUE(rs_same(&list[0], &in[3]));
+	CU_ASSERT_TRUE(rs_same(&list[1], &in[4]));
+	free(list);
+	CU_ASSERT_EQUAL(db_rs_list(db, 0, &list, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 6);
+	for (size_t i = 0; i < 6; i++)
+		CU_ASSERT_TRUE(rs_same(&list[i], &in[i]));
+	free(list);
+	/* update writes every field but never moves a real server */
+	out = in[1];
+	out.vs_id = v6.id;
+	out.forwarding = FULCRUM_FWD_MASQ;
+	out.port = 9000;
+	out.weight = 0;
+	out.upper_threshold = 0;
+	out.lower_threshold = 0;
+	out.admin_state = FULCRUM_RS_DISABLED;
+	strcpy(out.description, "moved?");
+	CU_ASSERT_EQUAL(db_rs_update(db, &out), 0);
+	out.vs_id = v4.id;
+	CU_ASSERT_EQUAL(db_rs_get(db, out.id, &in[1]), 0);
+	CU_ASSERT_TRUE(rs_same(&in[1], &out));
+	/* deleting a service deletes its real servers */
+	CU_ASSERT_EQUAL(db_vs_delete(db, v6.id), 0);
+	CU_ASSERT_EQUAL(db_rs_get(db, in[3].id, &out), -ENOENT);
+	CU_ASSERT_EQUAL(db_rs_list(db, 0, &list, &n), 0);
+	CU_ASSERT_EQUAL(n, 4);
+	free(list);
+	CU_ASSERT_EQUAL(db_rs_delete(db, in[0].id), 0);
+	CU_ASSERT_EQUAL(db_rs_delete(db, in[0].id), -ENOENT);
+	out = rs_make(999, "10.0.0.9", 80, FULCRUM_FWD_MASQ, FULCRUM_TUN_NONE);
+	CU_ASSERT_EQUAL(db_rs_insert(db, &out), -ENOENT); /* no service 999 */
+	db_close(db);
+}
+
+static void test_db_unique_and_check_backstops(void)
+{
+	struct db *db = open_ok("uniq.db");
+	struct fulcrum_vs a = vs_v4(), b, fw = vs_fwmark();
+	struct fulcrum_rs r1, r2;
+
+	CU_ASSERT_EQUAL(db_vs_insert(db, &a), 0);
+	CU_ASSERT_EQUAL(db_vs_insert(db, &fw), 0);
+	b = a;
+	strcpy(b.name, "other");
+	CU_ASSERT_EQUAL(db_vs_insert(db, &b), -EEXIST); /* same address:port/protocol */
+	CU_ASSERT_PTR_NOT_NULL(strstr(db_errmsg(db), "UNIQUE"));
+	b.protocol = FULCRUM_PROTO_SCTP;
+	CU_ASSERT_EQUAL(db_vs_insert(db, &b), 0);
+	b = a;
+	b.port = 444;
+	CU_ASSERT_EQUAL(db_vs_insert(db, &b), -EEXIST); /* same name */
+	b = fw;
+	strcpy(b.name, "fw2");
+	CU_ASSERT_EQUAL(db_vs_insert(db, &b), -EEXIST); /* same fwmark and family */
+	b.family = AF_INET;
+	b.persistence_netmask = 32;
+	CU_ASSERT_EQUAL(db_vs_insert(db, &b), 0);
+	r1 = rs_make(a.id, "10.0.0.1", 80, FULCRUM_FWD_MASQ, FULCRUM_TUN_NONE);
+	r2 = r1;
+	CU_ASSERT_EQUAL(db_rs_insert(db, &r1), 0);
+	CU_ASSERT_EQUAL(db_rs_insert(db, &r2), -EEXIST);
+	r2.port = 81;
+	CU_ASSERT_EQUAL(db_rs_insert(db, &r2), 0);
+	/* what the model would refuse, the CHECK constraints refuse too */
+	b = vs_v4();
+	strcpy(b.name, "bad");
+	b.port = 1;
+	b.protocol = FULCRUM_PROTO_NONE;
+	CU_ASSERT_EQUAL(db_vs_insert(db, &b), -EINVAL);
+	b = vs_v4();
+	strcpy(b.name, "bad name");
+	b.port = 2;
+	CU_ASSERT_EQUAL(db_vs_insert(db, &b), -EINVAL);
+	r2 = rs_make(a.id, "10.0.0.5", 80, FULCRUM_FWD_ROUTE, FULCRUM_TUN_GUE);
+	CU_ASSERT_EQUAL(db_rs_insert(db, &r2), -EINVAL);
+	r2 = rs_make(a.id, "10.0.0.5", 80, FULCRUM_FWD_MASQ, FULCRUM_TUN_NONE);
+	r2.weight = 65536;
+	CU_ASSERT_EQUAL(db_rs_insert(db, &r2), -EINVAL);
+	db_close(db);
+}
+
+static void test_db_ids_never_reused(void)
+{
+	struct db *db = open_ok("ids.db");
+	struct fulcrum_vs a = vs_v4(), b = vs_v6(), c = vs_fwmark();
+	struct fulcrum_rs r = rs_make(0, "10.0.0.1", 80, FULCRUM_FWD_MASQ, FULCRUM_TUN_NONE), r2;
+	int64_t old_b, old_r;
+
+	CU_ASSERT_EQUAL(db_vs_insert(db, &a), 0);
+	CU_ASSERT_EQUAL(db_vs_insert(db, &b), 0);
+	r.vs_id = b.id;
+	CU_ASSERT_EQUAL(db_rs_insert(db, &r), 0);
+	old_b = b.id;
+	old_r = r.id;
+	CU_ASSERT_EQUAL(db_vs_delete(db, b.id), 0); /* the newest service and its real */
+	db_close(db);
+	db = open_ok("ids.db");
+	CU_ASSERT_EQUAL(db_vs_insert(db, &c), 0);
+	CU_ASSERT(c.id > old_b);
+	r2 = rs_make(a.id, "10.0.0.1", 80, FULCRUM_FWD_MASQ, FULCRUM_TUN_NONE);
+	CU_ASSERT_EQUAL(db_rs_insert(db, &r2), 0);
+	CU_ASSERT(r2.id > old_r);
+	db_close(db);
+}
+
+static void test_db_transactions(void)
+{
+	struct db *db = open_ok("txn.db");
+	struct fulcrum_vs a = vs_v4(), b = vs_v6(), out;
+	int64_t rev = -1;
+
+	CU_ASSERT_EQUAL(db_rollback(db), 0); /* nothing open: a no-op */
+	CU_ASSERT_EQUAL(db_begin(db), 0);
+	CU_ASSERT_EQUAL(db_vs_insert(db, &a), 0);
+	CU_ASSERT_EQUAL(db_revision_bump(db, &rev), 0);
+	CU_ASSERT_EQUAL(rev, 1);
+	CU_ASSERT_EQUAL(db_rollback(db), 0);
+	CU_ASSERT_EQUAL(db_vs_get(db, a.id, &out), -ENOENT);
+	CU_ASSERT_EQUAL(db_revision(db), 0);
+	CU_ASSERT_EQUAL(db_begin(db), 0);
+	CU_ASSERT(db_begin(db) < 0); /* no nesting */
+	CU_ASSERT_EQUAL(db_vs_insert(db, &b), 0);
+	CU_ASSERT_EQUAL(db_revision_bump(db, &rev), 0);
+	CU_ASSERT_EQUAL(db_commit(db), 0);
+	CU_ASSERT_EQUAL(db_revision(db), 1);
+	CU_ASSERT_EQUAL(db_vs_get(db, b.id, &out), 0);
+	CU_ASSERT(db_commit(db) < 0); /* nothing to commit */
+	/* WAL: a writer does not block readers on another connection */
+	{
+		struct db *other = open_ok("txn.db");
+
+		CU_ASSERT_EQUAL(db_begin(db), 0);
+		CU_ASSERT_EQUAL(db_revision(other), 1);
+		db_close(other);
+		CU_ASSERT_EQUAL(db_rollback(db), 0);
+	}
+	db_close(db);
+}
+
+static void test_db_change_log(void)
+{
+	struct db *db = open_ok("log.db");
+	struct fulcrum_change *ch;
+	char actor[80];
+	size_t n;
+	int64_t rev;
+
+	CU_ASSERT_EQUAL(db_revision_bump(db, &rev), 0);
+	CU_ASSERT_EQUAL(rev, 1);
+	CU_ASSERT_EQUAL(db_change_add(db, 1, 1700000000, "alice", FULCRUM_ORIGIN_HTTP, "service", 5,
+				      NULL, "{\"id\":5}"),
+			0);
+	CU_ASSERT_EQUAL(db_change_add(db, 1, 1700000000, "alice", FULCRUM_ORIGIN_HTTP, "real", 9,
+				      NULL, "{\"id\":9}"),
+			0);
+	CU_ASSERT_EQUAL(db_revision_bump(db, &rev), 0);
+	CU_ASSERT_EQUAL(db_change_add(db, 2, 1700000060, "public@192.0.2.1", FULCRUM_ORIGIN_SNMP,
+				      "real", 9, "{\"id\":9}", NULL),
+			0);
+	CU_ASSERT_EQUAL(db_change_add(db, 2, 1, "x", FULCRUM_ORIGIN_CLI, "real", 9, NULL, NULL),
+			-EINVAL); /* neither before nor after */
+	CU_ASSERT_EQUAL(db_change_add(db, 2, 1, "x", FULCRUM_ORIGIN_CLI, "vip", 9, NULL, "{}"),
+			-EINVAL);
+	memset(actor, 'a', sizeof(actor) - 1);
+	actor[sizeof(actor) - 1] = '\0';
+	CU_ASSERT_EQUAL(db_change_add(db, 2, 1, actor, FULCRUM_ORIGIN_CLI, "real", 9, NULL, "{}"),
+			-EINVAL);
+	CU_ASSERT_EQUAL(db_change_list(db, 0, 0, &ch, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT_EQUAL(ch[0].revision, 1);
+	CU_ASSERT_STRING_EQUAL(ch[0].object_type, "service"); /* in the order written */
+	CU_ASSERT_EQUAL(ch[0].object_id, 5);
+	CU_ASSERT_STRING_EQUAL(ch[1].object_type, "real");
+	CU_ASSERT_PTR_NULL(ch[1].before);
+	CU_ASSERT_STRING_EQUAL(ch[1].after, "{\"id\":9}");
+	CU_ASSERT_EQUAL(ch[2].revision, 2);
+	CU_ASSERT_EQUAL(ch[2].time, 1700000060);
+	CU_ASSERT_STRING_EQUAL(ch[2].actor, "public@192.0.2.1");
+	CU_ASSERT_EQUAL(ch[2].origin, FULCRUM_ORIGIN_SNMP);
+	CU_ASSERT_STRING_EQUAL(ch[2].before, "{\"id\":9}");
+	CU_ASSERT_PTR_NULL(ch[2].after);
+	fulcrum_change_list_free(ch, n);
+	CU_ASSERT_EQUAL(db_change_list(db, 1, 0, &ch, &n), 0); /* after revision 1 */
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(ch[0].revision, 2);
+	fulcrum_change_list_free(ch, n);
+	CU_ASSERT_EQUAL(db_change_list(db, 0, 2, &ch, &n), 0); /* at most 2 */
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(ch[1].object_id, 9);
+	fulcrum_change_list_free(ch, n);
+	fulcrum_change_list_free(NULL, 0);
+	db_close(db);
+}
+
+static void test_db_reopen_keeps_everything(void)
+{
+	struct db *db = open_ok("reopen.db");
+	struct fulcrum_vs vs = vs_v4(), *list;
+	struct fulcrum_rs rs, *rlist;
+	struct fulcrum_change *ch;
+	size_t n;
+	int64_t rev;
+
+	CU_ASSERT_EQUAL(db_begin(db), 0);
+	CU_ASSERT_EQUAL(db_vs_insert(db, &vs), 0);
+	rs = rs_make(vs.id, "10.0.0.1", 443, FULCRUM_FWD_ROUTE, FULCRUM_TUN_NONE);
+	CU_ASSERT_EQUAL(db_rs_insert(db, &rs), 0);
+	CU_ASSERT_EQUAL(db_revision_bump(db, &rev), 0);
+	CU_ASSERT_EQUAL(
+	    db_change_add(db, rev, 5, "bob", FULCRUM_ORIGIN_IMPORT, "service", vs.id, NULL, "{}"),
+	    0);
+	CU_ASSERT_EQUAL(db_commit(db), 0);
+	db_close(db);
+	db = open_ok("reopen.db");
+	CU_ASSERT_EQUAL(db_revision(db), 1);
+	CU_ASSERT_EQUAL(db_vs_list(db, &list, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_TRUE(vs_same(&list[0], &vs));
+	free(list);
+	CU_ASSERT_EQUAL(db_rs_list(db, vs.id, &rlist, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_TRUE(rs_same(&rlist[0], &rs));
+	free(rlist);
+	CU_ASSERT_EQUAL(db_change_list(db, 0, 0, &ch, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_STRING_EQUAL(ch[0].actor, "bob");
+	CU_ASSERT_EQUAL(ch[0].origin, FULCRUM_ORIGIN_IMPORT);
+	fulcrum_change_list_free(ch, n);
+	db_close(db);
+}
+
+static void test_db_newer_schema_refused(void)
+{
+	const char *path = db_path("newer.db");
+	char err[512], want[1200], sql[128];
+	int newer = db_schema_version() + 1; /* the nearest version this build must refuse */
+	struct db *db = (void *)1;
+	sqlite3 *conn;
+
+	snprintf(sql, sizeof(sql), "CREATE TABLE future (x); PRAGMA user_version = %d", newer);
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &conn), SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_exec(conn, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(conn);
+	CU_ASSERT_EQUAL(db_open(path, &db, err, sizeof(err)), -ENOTSUP);
+	CU_ASSERT_PTR_NULL(db);
+	snprintf(want, sizeof(want),
+		 "database %s has schema version %d, newer than this Fulcrum (knows up to %d): "
+		 "upgrade Fulcrum",
+		 path, newer, db_schema_version());
+	CU_ASSERT_STRING_EQUAL(err, want);
+	/* untouched: same version, still in its old journal mode, no tables of ours */
+	CU_ASSERT_EQUAL(side_query(path, "PRAGMA user_version"), newer);
+	CU_ASSERT_EQUAL(side_query(path, "SELECT journal_mode = 'delete' FROM pragma_journal_mode"),
+			1);
+	CU_ASSERT_EQUAL(side_query(path, "SELECT count(*) FROM sqlite_master"), 1);
+}
+
+static void test_db_garbage_refused(void)
+{
+	const char *path = db_path("garbage.db");
+	char err[512], want[1100];
+	struct db *db = (void *)1;
+	FILE *f = fopen(path, "w");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	for (int i = 0; i < 200; i++)
+		fputs("this is not a database, it is a shopping list\n", f);
+	fclose(f);
+	CU_ASSERT_EQUAL(db_open(path, &db, err, sizeof(err)), -EBADMSG);
+	CU_ASSERT_PTR_NULL(db);
+	snprintf(want, sizeof(want), "database %s: not a SQLite database", path);
+	CU_ASSERT_EQUAL(strncmp(err, want, strlen(want)), 0);
+	if (strncmp(err, want, strlen(want)) != 0)
+		fprintf(stderr, "\n%s\n", err);
+	/* and a path that cannot be created names itself too */
+	snprintf(want, sizeof(want), "%s/no/such/dir/x.db", dir);
+	CU_ASSERT(db_open(want, &db, err, sizeof(err)) < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+	CU_ASSERT(db_open(want, &db, NULL, 0) < 0); /* no error buffer is fine */
+}
+
+static int db_setup(void)
+{
+	unit_tmpdir(dir, sizeof(dir));
+	return 0;
+}
+
+static int db_teardown(void)
+{
+	unit_tmpdir_cleanup(dir);
+	return 0;
+}
+
+UNIT_SUITE(db)
+{
+	CU_pSuite s = CU_add_suite("db", db_setup, db_teardown);
+
+	if (!s)
+		return CU_get_error();
+	CU_add_test(s, "a new file is an empty store", test_db_new_file);
+	CU_add_test(s, "services round trip (v4, v6, fwmark)", test_db_vs_round_trip);
+	CU_add_test(s, "service update and delete", test_db_vs_update_delete);
+	CU_add_test(s, "real servers round trip (every forwarding)", test_db_rs_round_trip);
+	CU_add_test(s, "UNIQUE and CHECK backstops", test_db_unique_and_check_backstops);
+	CU_add_test(s, "ids are never reused", test_db_ids_never_reused);
+	CU_add_test(s, "transactions", test_db_transactions);
+	CU_add_test(s, "change log", test_db_change_log);
+	CU_add_test(s, "reopening keeps everything", test_db_reopen_keeps_everything);
+	CU_add_test(s, "a newer schema is refused, untouched", test_db_newer_schema_refused);
+	CU_add_test(s, "garbage and bad paths are refused", test_db_garbage_refused);
+	return CU_get_error();
+}
