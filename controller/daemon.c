@@ -1,0 +1,212 @@
+/* fulcrumd's running state: the event loop and the modules plugged into it. */
+#include "daemon.h"
+
+#include "db.h"
+#include "log.h"
+
+#include "config.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct daemon {
+	struct conf conf;
+	char node_name[65];
+	time_t started;
+	struct event_base *base;
+	struct event *sig_term, *sig_int, *sig_hup, *sig_usr1;
+	struct db *db;
+	struct ipvs *ipvs;
+};
+
+static void daemon_on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)what;
+	log_notice("daemon", "%s received, stopping", strsignal((int)sig));
+	event_base_loopbreak(d->base);
+}
+
+static void daemon_on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	(void)arg;
+	if (log_reopen() == 0)
+		log_notice("daemon", "SIGHUP received, log reopened");
+}
+
+/* Logs what fulcrumd holds; with_ipvs adds IPVS's state (the start says that once already). */
+static void daemon_status_log(struct daemon *d, bool with_ipvs)
+{
+	struct daemon_status st;
+	char ver[16];
+
+	daemon_status_get(d, &st);
+	log_notice("status",
+		   "node %s, version %s, up %lds, revision %lld, %zu services, %zu real servers",
+		   st.node_name, st.version, (long)(time(NULL) - st.started),
+		   (long long)st.revision, st.services, st.reals);
+	if (!with_ipvs)
+		return;
+	if (st.ipvs->available)
+		log_notice("status", "IPVS available: version %s, connection table %u entries",
+			   ipvs_version_format(st.ipvs->version, ver, sizeof(ver)),
+			   st.ipvs->conn_table_size);
+	else
+		log_notice("status", "IPVS unavailable: %s", st.ipvs->reason);
+}
+
+static void daemon_on_usr1(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	daemon_status_log(arg, true);
+}
+
+static int daemon_signal_add(struct daemon *d, struct event **ev, int sig, event_callback_fn fn)
+{
+	*ev = evsignal_new(d->base, sig, fn, d);
+	if (!*ev || evsignal_add(*ev, NULL) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int daemon_new(const struct conf *conf, struct daemon **out, char *err, size_t errlen)
+{
+	struct daemon *d = calloc(1, sizeof(*d));
+	char dberr[512];
+	int rc;
+
+	*out = NULL;
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	d->conf = *conf;
+	d->started = time(NULL);
+	if (conf->node_name[0])
+		snprintf(d->node_name, sizeof(d->node_name), "%s", conf->node_name);
+	else if (gethostname(d->node_name, sizeof(d->node_name) - 1) != 0)
+		snprintf(d->node_name, sizeof(d->node_name), "unknown");
+
+	rc = db_open(conf->db_path, &d->db, dberr, sizeof(dberr));
+	if (rc != 0) {
+		snprintf(err, errlen, "%s", dberr);
+		goto fail;
+	}
+	rc = ipvs_open(&d->ipvs);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot set up the IPVS client: %s", strerror(-rc));
+		goto fail;
+	}
+	d->base = event_base_new();
+	if (!d->base) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "cannot create the event loop");
+		goto fail;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	rc = daemon_signal_add(d, &d->sig_term, SIGTERM, daemon_on_stop);
+	if (rc == 0)
+		rc = daemon_signal_add(d, &d->sig_int, SIGINT, daemon_on_stop);
+	if (rc == 0)
+		rc = daemon_signal_add(d, &d->sig_hup, SIGHUP, daemon_on_hup);
+	if (rc == 0)
+		rc = daemon_signal_add(d, &d->sig_usr1, SIGUSR1, daemon_on_usr1);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot install signal handlers");
+		goto fail;
+	}
+	*out = d;
+	return 0;
+fail:
+	daemon_free(d);
+	return rc;
+}
+
+int daemon_run(struct daemon *d)
+{
+	const struct ipvs_info *info = ipvs_info(d->ipvs);
+
+	log_notice("daemon", "fulcrumd %s started: node %s, database %s", PACKAGE_VERSION,
+		   d->node_name, d->conf.db_path);
+	if (info->available) {
+		char ver[16];
+
+		log_notice("ipvs", "IPVS available: version %s, connection table %u entries",
+			   ipvs_version_format(info->version, ver, sizeof(ver)),
+			   info->conn_table_size);
+	} else {
+		log_warnx("ipvs",
+			  "IPVS unavailable: %s. Fulcrum keeps and serves its configuration, "
+			  "but programs nothing into the kernel",
+			  info->reason);
+	}
+	daemon_status_log(d, false);
+	if (event_base_dispatch(d->base) < 0) {
+		log_errx("daemon", "event loop failed");
+		return -EIO;
+	}
+	log_notice("daemon", "fulcrumd stopped; IPVS left as it is");
+	return 0;
+}
+
+/* Counts services and real servers; only for status lines until the in-memory model exists. */
+static void daemon_count(struct daemon *d, size_t *services, size_t *reals)
+{
+	struct fulcrum_vs *vs = NULL;
+	struct fulcrum_rs *rs = NULL;
+
+	*services = *reals = 0;
+	if (db_vs_list(d->db, &vs, services) != 0)
+		*services = 0;
+	if (db_rs_list(d->db, 0, &rs, reals) != 0)
+		*reals = 0;
+	free(vs);
+	free(rs);
+}
+
+void daemon_status_get(struct daemon *d, struct daemon_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->node_name = d->node_name;
+	st->version = PACKAGE_VERSION;
+	st->started = d->started;
+	st->revision = db_revision(d->db);
+	daemon_count(d, &st->services, &st->reals);
+	st->ipvs = ipvs_info(d->ipvs);
+}
+
+struct event_base *daemon_base(struct daemon *d)
+{
+	return d->base;
+}
+
+void daemon_free(struct daemon *d)
+{
+	if (!d)
+		return;
+	struct event **sigs[] = {&d->sig_term, &d->sig_int, &d->sig_hup, &d->sig_usr1};
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if (*sigs[i])
+			event_free(*sigs[i]);
+		*sigs[i] = NULL;
+	}
+	if (d->base)
+		event_base_free(d->base);
+	d->base = NULL;
+	ipvs_close(d->ipvs);
+	d->ipvs = NULL;
+	db_close(d->db);
+	d->db = NULL;
+	free(d);
+}

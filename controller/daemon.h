@@ -1,0 +1,48 @@
+/* fulcrumd's running state: the event loop and the modules plugged into it. */
+#ifndef FULCRUM_DAEMON_H
+#define FULCRUM_DAEMON_H
+
+#include "conf.h"
+#include "ipvs.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct daemon;
+struct event_base;
+
+/* What fulcrumd reports about itself (logged on SIGUSR1; the API serves it later). */
+struct daemon_status {
+	const char *node_name;
+	const char *version;
+	time_t started;
+	int64_t revision;
+	size_t services;
+	size_t reals;
+	const struct ipvs_info *ipvs;
+};
+
+/*
+ * Builds the daemon from conf: opens (and migrates) the database, probes IPVS,
+ * creates the event loop and its signal handlers. Returns 0, or a negative
+ * errno with err saying what failed and where; *out is then NULL.
+ */
+int daemon_new(const struct conf *conf, struct daemon **out, char *err, size_t errlen);
+
+/*
+ * Runs the event loop until SIGTERM or SIGINT. Leaves IPVS as it is.
+ * Returns 0 on a clean stop, a negative errno if the loop failed.
+ */
+int daemon_run(struct daemon *d);
+
+/* Frees the daemon and closes the database; accepts NULL. */
+void daemon_free(struct daemon *d);
+
+/* The event loop, for modules to add their events to. */
+struct event_base *daemon_base(struct daemon *d);
+
+/* Fills st; pointers stay valid while d lives. */
+void daemon_status_get(struct daemon *d, struct daemon_status *st);
+
+#endif

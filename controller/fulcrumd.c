@@ -1,0 +1,184 @@
+/* fulcrumd's main: reads flags and settings, wires the modules, runs the loop. */
+#include "conf.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: fulcrumd [OPTION]...\n"
+		"Fulcrum's daemon: keeps IPVS virtual services and real servers as configured.\n"
+		"\n"
+		"  -c, --config FILE      settings file (default %s)\n"
+		"      --db PATH          SQLite database (overrides the 'db' setting)\n"
+		"  -f, --foreground       stay in the foreground and log to stderr\n"
+		"      --log-level LEVEL  error, warning, notice, info or debug\n"
+		"  -h, --help             show this help and exit\n"
+		"  -V, --version          show the version and exit\n"
+		"\n"
+		"Signals: TERM and INT stop fulcrumd and leave IPVS as it is; HUP reopens the\n"
+		"log file; USR1 logs a status line.\n",
+		CONF_DEFAULT_PATH);
+}
+
+/* Writes our pid to path, refusing to run twice; the file stays open (locked) for our life. */
+static int pidfile_write(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return -errno;
+	if (lockf(fd, F_TLOCK, 0) != 0) {
+		int rc = errno == EACCES || errno == EAGAIN ? -EEXIST : -errno;
+
+		close(fd);
+		return rc;
+	}
+	if (ftruncate(fd, 0) != 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, strlen(buf)) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return 0;
+}
+
+/* True when a live process holds the lock of the pid file at path. */
+static bool pidfile_held(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	bool held;
+
+	if (fd < 0)
+		return false;
+	held = lockf(fd, F_TEST, 0) != 0 && (errno == EACCES || errno == EAGAIN);
+	close(fd);
+	return held;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_DB = 256, OPT_LOG_LEVEL };
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"db", required_argument, NULL, OPT_DB},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *config_path = NULL, *db_path = NULL, *level = NULL;
+	bool foreground = false;
+	struct conf conf;
+	struct daemon *d = NULL;
+	char err[1024];
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "c:fhV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case OPT_DB:
+			db_path = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case OPT_LOG_LEVEL:
+			level = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("fulcrumd %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "fulcrumd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+
+	conf_defaults(&conf);
+	rc = conf_load(&conf, config_path ? config_path : CONF_DEFAULT_PATH, err, sizeof(err));
+	/* The default file may be absent; a file named with -c must exist. */
+	if (rc != 0 && !(rc == -ENOENT && !config_path)) {
+		fprintf(stderr, "fulcrumd: config: %s\n", err);
+		return 1;
+	}
+	if (db_path && conf_set(&conf, "db", db_path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "fulcrumd: --db: %s\n", err);
+		return 2;
+	}
+	if (level && conf_set(&conf, "log_level", level, err, sizeof(err)) != 0) {
+		fprintf(stderr, "fulcrumd: --log-level: %s\n", err);
+		return 2;
+	}
+
+	log_init("fulcrumd", LOG_TARGET_STDERR, NULL, conf.log_level);
+	rc = 0;
+	if (!foreground) {
+		/* SQLite connections must not cross a fork: check the database, then daemonize. */
+		rc = daemon_new(&conf, &d, err, sizeof(err));
+		if (rc != 0) {
+			fprintf(stderr, "fulcrumd: %s\n", err);
+			return 1;
+		}
+		daemon_free(d);
+		d = NULL;
+		if (conf.pid_file[0] && pidfile_held(conf.pid_file)) {
+			fprintf(stderr, "fulcrumd: another fulcrumd holds %s\n", conf.pid_file);
+			return 1;
+		}
+		if (daemon(0, 0) != 0) {
+			fprintf(stderr, "fulcrumd: cannot become a daemon: %s\n", strerror(errno));
+			return 1;
+		}
+	}
+	if (conf.log_file[0])
+		rc = log_init("fulcrumd", LOG_TARGET_FILE, conf.log_file, conf.log_level);
+	else if (!foreground)
+		rc = log_init("fulcrumd", LOG_TARGET_SYSLOG, NULL, conf.log_level);
+	if (rc != 0)
+		log_warnx("main", "logging to stderr instead");
+	if (!foreground && conf.pid_file[0]) {
+		rc = pidfile_write(conf.pid_file);
+		if (rc == -EEXIST)
+			fatalx("main", "another fulcrumd holds %s", conf.pid_file);
+		if (rc != 0)
+			fatalx("main", "cannot write pid file %s: %s", conf.pid_file,
+			       strerror(-rc));
+	}
+	rc = daemon_new(&conf, &d, err, sizeof(err));
+	if (rc != 0)
+		fatalx("main", "%s", err);
+	rc = daemon_run(d);
+	daemon_free(d);
+	log_close();
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,89 @@
+/* The in-memory model: the configuration mirrored from SQLite, and the write path around it. */
+#ifndef FULCRUM_STORE_H
+#define FULCRUM_STORE_H
+
+#include "command.h"
+#include "db.h"
+#include "model-t.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Reads (the API, the MIB, reconcile) are answered from here, never from the
+ * disk; writes go through store_*() below, which run the command (validate,
+ * commit durably) and then update the mirror from what was committed and
+ * tell the subscribers. The database stays the source of truth.
+ */
+struct store;
+
+/* Called after each committed revision, on the loop's thread. */
+typedef void (*store_listener_fn)(int64_t revision, void *arg);
+
+/*
+ * Loads every service and real server of db into memory. db stays the
+ * caller's and must outlive the store. Returns 0 or a negative errno (db.h),
+ * *out then NULL.
+ */
+int store_open(struct db *db, struct store **out);
+
+/* Frees the mirror; accepts NULL. */
+void store_free(struct store *st);
+
+/* The database behind the store. */
+struct db *store_db(struct store *st);
+
+/* The revision the mirror holds. */
+int64_t store_revision(const struct store *st);
+
+/*
+ * Adds a listener called after every committed revision, in the order added.
+ * Returns 0 or -ENOMEM.
+ */
+int store_listen(struct store *st, store_listener_fn fn, void *arg);
+
+/*
+ * Lookups. Pointers are owned by the store and valid until the next write
+ * or reload.
+ */
+const struct fulcrum_vs *store_vs_get(const struct store *st, int64_t id);
+const struct fulcrum_vs *store_vs_find_by_name(const struct store *st, const char *name);
+const struct fulcrum_rs *store_rs_get(const struct store *st, int64_t id);
+
+/* Every service in id order: *n of them. */
+const struct fulcrum_vs *const *store_vs_all(const struct store *st, size_t *n);
+
+/*
+ * Every real server ordered by (service id, id): *n of them. With vs_id not
+ * 0, only that service's, still in id order.
+ */
+const struct fulcrum_rs *const *store_rs_all(const struct store *st, int64_t vs_id, size_t *n);
+
+/*
+ * The write path: the same contracts as command.h, then the mirror follows
+ * the commit and listeners run. On failure nothing changes, here or on disk.
+ */
+int store_vs_create(struct store *st, const struct command_actor *actor, struct fulcrum_vs *vs,
+		    struct fulcrum_rs *reals, size_t nreals, int64_t if_revision,
+		    int64_t *revision_out, struct fulcrum_err *err);
+int store_vs_update(struct store *st, const struct command_actor *actor,
+		    const struct fulcrum_vs *vs, int64_t if_revision, int64_t *revision_out,
+		    struct fulcrum_err *err);
+int store_vs_delete(struct store *st, const struct command_actor *actor, int64_t id,
+		    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
+int store_rs_create(struct store *st, const struct command_actor *actor, struct fulcrum_rs *rs,
+		    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
+int store_rs_update(struct store *st, const struct command_actor *actor,
+		    const struct fulcrum_rs *rs, int64_t if_revision, int64_t *revision_out,
+		    struct fulcrum_err *err);
+int store_rs_delete(struct store *st, const struct command_actor *actor, int64_t id,
+		    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
+
+/*
+ * Rereads everything from the database when another process (fulcrumctl in
+ * local mode) committed since the mirror was loaded; listeners run when the
+ * revision moved. Returns 0 or a negative errno (the mirror is then as it was).
+ */
+int store_reload(struct store *st);
+
+#endif

@@ -1,0 +1,59 @@
+/* The unit test runner: every suite registered from one table, failures set the exit status. */
+#include "unit.h"
+
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *unit_tmpdir(char *buf, size_t len)
+{
+	const char *base = getenv("TMPDIR");
+
+	snprintf(buf, len, "%s/fulcrum-unit-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(buf)) {
+		fprintf(stderr, "mkdtemp %s: %s\n", buf, strerror(errno));
+		abort();
+	}
+	return buf;
+}
+
+static int unit_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void unit_tmpdir_cleanup(const char *dir)
+{
+	if (!dir || !strstr(dir, "/fulcrum-unit-"))
+		return;
+	if (nftw(dir, unit_rm, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		fprintf(stderr, "could not remove %s: %s\n", dir, strerror(errno));
+}
+
+int main(void)
+{
+	unsigned failures;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+#define USE(name)                                                                                  \
+	if (test_##name##_register() != CUE_SUCCESS) {                                             \
+		fprintf(stderr, "cannot register suite %s: %s\n", #name, CU_get_error_msg());      \
+		CU_cleanup_registry();                                                             \
+		return 2;                                                                          \
+	}
+#include "suites.h"
+#undef USE
+	CU_basic_set_mode(CU_BRM_NORMAL);
+	CU_basic_run_tests();
+	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	return failures ? 1 : 0;
+}

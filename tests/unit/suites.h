@@ -1,0 +1,6 @@
+/* The one list of unit suites; run.c expands USE() twice. */
+USE(conf)
+USE(model)
+USE(db)
+USE(command)
+USE(store)

@@ -1,0 +1,175 @@
+/* Unit tests of controller/conf.c: the settings file, its errors, and its documentation. */
+#include "conf.h"
+#include "unit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char dir[512];
+
+static const char *write_file(const char *name, const char *text)
+{
+	static char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void test_conf_defaults(void)
+{
+	struct conf c;
+
+	conf_defaults(&c);
+	CU_ASSERT_STRING_EQUAL(c.db_path, "/var/lib/fulcrum/fulcrum.db");
+	CU_ASSERT_EQUAL(c.log_level, LOG_LEVEL_INFO);
+	CU_ASSERT_STRING_EQUAL(c.log_file, "");
+	CU_ASSERT_STRING_EQUAL(c.node_name, "");
+}
+
+static void test_conf_load_values(void)
+{
+	struct conf c;
+	char err[512] = "";
+	const char *path = write_file("good.conf", "# a comment\n"
+						   "\n"
+						   "db = /srv/f.db   # trailing comment\n"
+						   "  log_level=debug\n"
+						   "node_name = lb-a\n");
+
+	conf_defaults(&c);
+	CU_ASSERT_EQUAL(conf_load(&c, path, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.db_path, "/srv/f.db");
+	CU_ASSERT_EQUAL(c.log_level, LOG_LEVEL_DEBUG);
+	CU_ASSERT_STRING_EQUAL(c.node_name, "lb-a");
+	CU_ASSERT_STRING_EQUAL(c.log_file, "");
+}
+
+static void test_conf_unknown_setting_names_line(void)
+{
+	struct conf c;
+	char err[512] = "", want[1100];
+	const char *path = write_file("bad.conf", "db = /x.db\nlog_levle = debug\n");
+
+	conf_defaults(&c);
+	CU_ASSERT_EQUAL(conf_load(&c, path, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s:2: unknown setting 'log_levle'", path);
+	CU_ASSERT_STRING_EQUAL(err, want);
+}
+
+static void test_conf_bad_value_names_setting(void)
+{
+	struct conf c;
+	char err[512] = "";
+	const char *path = write_file("bad2.conf", "log_level = loud\n");
+
+	conf_defaults(&c);
+	CU_ASSERT_EQUAL(conf_load(&c, path, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":1: log_level: 'loud' is not one of"));
+	CU_ASSERT_EQUAL(c.log_level, LOG_LEVEL_INFO);
+}
+
+static void test_conf_missing_equals(void)
+{
+	struct conf c;
+	char err[512] = "";
+	const char *path = write_file("bad3.conf", "\n\ndb /x.db\n");
+
+	conf_defaults(&c);
+	CU_ASSERT_EQUAL(conf_load(&c, path, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":3: expected 'name = value'"));
+}
+
+static void test_conf_missing_file(void)
+{
+	struct conf c;
+	char err[512] = "", path[600];
+
+	snprintf(path, sizeof(path), "%s/absent.conf", dir);
+	conf_defaults(&c);
+	CU_ASSERT_EQUAL(conf_load(&c, path, err, sizeof(err)), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "absent.conf"));
+}
+
+static void test_conf_string_too_long(void)
+{
+	struct conf c;
+	char err[512] = "", big[200];
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	conf_defaults(&c);
+	CU_ASSERT_EQUAL(conf_set(&c, "node_name", big, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(c.node_name, "");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "node_name: longer than 64"));
+}
+
+/* The shipped example documents every setting, commented out, with its real default. */
+static void test_conf_example_documents_every_setting(void)
+{
+	char path[1024], line[1024], want[512];
+	const struct conf_setting *s;
+	size_t n;
+	struct conf from_file, defaults;
+	char err[512] = "";
+
+	snprintf(path, sizeof(path), "%s/controller/fulcrumd.conf.example", FULCRUM_SRCDIR);
+	s = conf_settings(&n);
+	for (size_t i = 0; i < n; i++) {
+		FILE *f = fopen(path, "r");
+		int found = 0;
+
+		CU_ASSERT_FATAL(f != NULL);
+		if (s[i].def[0])
+			snprintf(want, sizeof(want), "# %s = %s\n", s[i].name, s[i].def);
+		else
+			snprintf(want, sizeof(want), "# %s =\n", s[i].name);
+		while (fgets(line, sizeof(line), f))
+			found |= strcmp(line, want) == 0;
+		fclose(f);
+		if (!found)
+			fprintf(stderr, "\n  example lacks the line: %s", want);
+		CU_ASSERT(found);
+	}
+	/* And it loads: everything in it is a comment or a valid setting. */
+	conf_defaults(&from_file);
+	conf_defaults(&defaults);
+	CU_ASSERT_EQUAL(conf_load(&from_file, path, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(memcmp(&from_file, &defaults, sizeof(defaults)), 0);
+}
+
+static int conf_setup(void)
+{
+	unit_tmpdir(dir, sizeof(dir));
+	return 0;
+}
+
+static int conf_teardown(void)
+{
+	unit_tmpdir_cleanup(dir);
+	return 0;
+}
+
+UNIT_SUITE(conf)
+{
+	CU_pSuite s = CU_add_suite("conf", conf_setup, conf_teardown);
+
+	if (!s)
+		return CU_get_error();
+	CU_add_test(s, "defaults", test_conf_defaults);
+	CU_add_test(s, "file values override defaults", test_conf_load_values);
+	CU_add_test(s, "unknown setting names file and line", test_conf_unknown_setting_names_line);
+	CU_add_test(s, "bad value names the setting", test_conf_bad_value_names_setting);
+	CU_add_test(s, "line without '=' is refused", test_conf_missing_equals);
+	CU_add_test(s, "missing file is -ENOENT", test_conf_missing_file);
+	CU_add_test(s, "over-long value refused, nothing changed", test_conf_string_too_long);
+	CU_add_test(s, "example file documents every setting",
+		    test_conf_example_documents_every_setting);
+	return CU_get_error();
+}

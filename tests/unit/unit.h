@@ -1,0 +1,22 @@
+/* Shared helpers of the CUnit unit tests: suite registration and scratch files. */
+#ifndef FULCRUM_UNIT_H
+#define FULCRUM_UNIT_H
+
+#include <CUnit/CUnit.h>
+#include <stddef.h>
+
+/* Each tests/unit/test_X.c defines test_X_register(), listed once in run.c. */
+#define UNIT_SUITE(name) CU_ErrorCode test_##name##_register(void)
+
+#define USE(name) UNIT_SUITE(name);
+#include "suites.h"
+#undef USE
+
+/*
+ * Makes a fresh scratch folder for one test and returns its path in buf.
+ * The folder is under $TMPDIR (or /tmp) and removed by unit_tmpdir_cleanup().
+ */
+const char *unit_tmpdir(char *buf, size_t len);
+void unit_tmpdir_cleanup(const char *dir);
+
+#endif
