@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# fulcrumd on the host's kernel (no IPVS): start-up errors, signals, daemon mode, as an operator sees them.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+fulcrumd=$top/fulcrumd
+fulcrumctl=$top/fulcrumctl
+work=$(mktemp -d)
+trap 'pkill -KILL -f "$work" 2>/dev/null; rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+ok() { echo "  ok   $1"; passed=$((passed + 1)); }
+bad() { echo "  FAIL $1"; shift; for l in "$@"; do printf '       %s\n' "$l"; done; failed=$((failed + 1)); }
+# check NAME COMMAND...: the command must succeed
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+wait_for() { local t=$1; shift; for _ in $(seq $((t * 10))); do "$@" && return 0; sleep 0.1; done; return 1; }
+
+# 1. On a kernel without IPVS it starts, says so once with the reason, and stops cleanly.
+log=$work/fg.log
+"$fulcrumd" --foreground -c /dev/null --db "$work/a.db" --log-level info >"$log" 2>&1 &
+pid=$!
+if wait_for 10 grep -q 'status: node' "$log"; then
+	n=$(grep -c 'IPVS unavailable' "$log")
+	check "no IPVS: said once, with the reason" test "$n" = 1 -a -n "$(grep 'IPVS unavailable: the kernel has no IPVS' "$log")"
+	kill -USR1 "$pid"
+	check "SIGUSR1 logs status with IPVS state" wait_for 5 grep -q 'status: IPVS unavailable' "$log"
+	kill -TERM "$pid"
+	wait "$pid"
+	check "SIGTERM: exit status 0" test $? = 0
+	check "SIGTERM: logs that it stopped" grep -q 'fulcrumd stopped; IPVS left as it is' "$log"
+else
+	bad "fulcrumd did not start" "$(cat "$log")"
+	kill -KILL "$pid" 2>/dev/null
+fi
+
+# 2. A bad config file stops it at start, naming the file and the line.
+printf 'db = %s/b.db\nlog_levle = debug\n' "$work" >"$work/bad.conf"
+out=$("$fulcrumd" --foreground -c "$work/bad.conf" 2>&1)
+rc=$?
+check "bad config: exit 1" test "$rc" = 1
+check "bad config: names file:line and setting" grep -q "$work/bad.conf:2: unknown setting 'log_levle'" <<<"$out"
+out=$("$fulcrumd" --foreground -c "$work/absent.conf" 2>&1)
+check "missing -c file: refused, named" grep -q "absent.conf: No such file or directory" <<<"$out"
+out=$("$fulcrumd" --foreground -c /dev/null --log-level loud 2>&1)
+check "bad --log-level: names the value" grep -q "'loud' is not one of" <<<"$out"
+
+# 3. A database that is not one, or from a newer Fulcrum, stops it with a message naming it.
+head -c 4096 /dev/urandom >"$work/garbage.db"
+out=$("$fulcrumd" --foreground -c /dev/null --db "$work/garbage.db" 2>&1)
+rc=$?
+check "garbage database: exit 1, path named" test "$rc" = 1 -a -n "$(grep "$work/garbage.db" <<<"$out")"
+"$fulcrumctl" --db "$work/new.db" status >/dev/null
+sqlite3 "$work/new.db" 'PRAGMA user_version = 99'
+out=$("$fulcrumd" --foreground -c /dev/null --db "$work/new.db" 2>&1)
+check "newer schema: refused, says upgrade" grep -q "newer than this Fulcrum.*upgrade" <<<"$out"
+out=$("$fulcrumd" --foreground -c /dev/null --db "$work/nodir/x.db" 2>&1)
+check "database in a missing folder: refused, path named" grep -q "$work/nodir/x.db" <<<"$out"
+
+# 4. As a daemon: detaches, writes its pid file, logs to log_file, SIGHUP reopens it.
+printf 'db = %s/d.db\nlog_file = %s/d.log\npid_file = %s/d.pid\n' "$work" "$work" "$work" >"$work/d.conf"
+"$fulcrumd" -c "$work/d.conf"
+check "daemon: start command returns 0" test $? = 0
+if wait_for 5 test -s "$work/d.pid"; then
+	dpid=$(cat "$work/d.pid")
+	check "daemon: pid file names a live process" kill -0 "$dpid"
+	out=$("$fulcrumd" -c "$work/d.conf" 2>&1)
+	rc=$?
+	check "daemon: a second one is refused before detaching" test "$rc" = 1 -a -n "$(grep "another fulcrumd holds $work/d.pid" <<<"$out")"
+	mv "$work/d.log" "$work/d.log.1"
+	kill -HUP "$dpid"
+	check "daemon: SIGHUP reopens the log file" wait_for 5 grep -q 'log reopened' "$work/d.log"
+	kill -TERM "$dpid"
+	check "daemon: SIGTERM stops it" wait_for 5 bash -c "! kill -0 $dpid 2>/dev/null"
+else
+	bad "daemon: no pid file" "$(cat "$work/d.log" 2>/dev/null)"
+fi
+
+# 5. --help and --version answer without touching anything.
+check "--version" grep -q "^fulcrumd [0-9]" <<<"$("$fulcrumd" --version)"
+check "--help names every flag" bash -c "'$fulcrumd' --help | grep -q -- --db && '$fulcrumd' --help | grep -q -- --log-level"
+
+echo "host: $passed passed, $failed failed"
+[[ $failed == 0 ]]
