@@ -1,4 +1,5 @@
 /* fulcrumctl: manage Fulcrum's services and real servers from the command line. */
+#include "auth.h"
 #include "command.h"
 #include "config.h"
 #include "db.h"
@@ -46,6 +47,9 @@ static void usage(FILE *out)
 		"  real delete ID\n"
 		"  changes [SINCE_REVISION]\n"
 		"  status\n"
+		"  token create NAME --role viewer|operator|admin   (prints the token once)\n"
+		"  token list\n"
+		"  token delete NAME\n"
 		"\n"
 		"Service fields: address port protocol (tcp udp sctp) fwmark family (ipv4 ipv6)\n"
 		"  scheduler (rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos)\n"
@@ -446,6 +450,63 @@ static int cmd_status(struct ctl *c)
 	return EXIT_OK;
 }
 
+/* Tokens are made only here, on the database itself: how the first admin gets in. */
+static int cmd_token(struct ctl *c, int argc, char **argv)
+{
+	if (argc == 4 && strcmp(argv[0], "create") == 0 && strcmp(argv[2], "--role") == 0) {
+		enum fulcrum_role role;
+		char token[AUTH_TOKEN_SIZE], msg[256];
+
+		if (auth_role_parse(argv[3], &role) != 0) {
+			fprintf(stderr,
+				"fulcrumctl: token role: '%s' is not viewer, operator or admin\n",
+				argv[3]);
+			return EXIT_REFUSED;
+		}
+		if (auth_token_create(c->db, argv[1], role, token, msg, sizeof(msg)) != 0) {
+			fprintf(stderr, "fulcrumctl: %s\n", msg);
+			return EXIT_REFUSED;
+		}
+		puts(token);
+		fprintf(stderr, "fulcrumctl: token '%s' (%s) created; it is shown only this once\n",
+			argv[1], argv[3]);
+		return EXIT_OK;
+	}
+	if (argc == 1 && strcmp(argv[0], "list") == 0) {
+		struct db_token *t = NULL;
+		size_t n = 0;
+
+		if (db_token_list(c->db, &t, &n) != 0) {
+			fprintf(stderr, "fulcrumctl: %s\n", db_errmsg(c->db));
+			return EXIT_STORE;
+		}
+		printf("%-6s %-24s %-9s %s\n", "ID", "NAME", "ROLE", "CREATED");
+		for (size_t i = 0; i < n; i++) {
+			char when[32];
+			time_t tt = (time_t)t[i].created;
+			struct tm tm;
+
+			gmtime_r(&tt, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			printf("%-6" PRId64 " %-24s %-9s %s\n", t[i].id, t[i].name, t[i].role,
+			       when);
+		}
+		free(t);
+		return EXIT_OK;
+	}
+	if (argc == 2 && strcmp(argv[0], "delete") == 0) {
+		int rc = db_token_delete(c->db, argv[1]);
+
+		if (rc != 0) {
+			fprintf(stderr, "fulcrumctl: %s\n", db_errmsg(c->db));
+			return rc == -ENOENT ? EXIT_REFUSED : EXIT_STORE;
+		}
+		printf("token %s deleted\n", argv[1]);
+		return EXIT_OK;
+	}
+	return EXIT_USAGE;
+}
+
 static void actor_name(char *buf, size_t len)
 {
 	const char *sudo = getenv("SUDO_USER");
@@ -511,6 +572,8 @@ int main(int argc, char **argv)
 		rc = cmd_real(&c, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "changes") == 0)
 		rc = cmd_changes(&c, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "token") == 0)
+		rc = cmd_token(&c, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "status") == 0 && argc == 1)
 		rc = cmd_status(&c);
 	else

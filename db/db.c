@@ -4,10 +4,12 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DB_BUSY_TIMEOUT_MS 5000
 
@@ -260,6 +262,16 @@ int db_open(const char *path, struct db **out, char *errbuf, size_t errlen)
 	if (!db) {
 		snprintf(errbuf, errlen, "database %s: out of memory", path);
 		return -ENOMEM;
+	}
+	/*
+	 * A new database is created owner-only: it holds token hashes and the
+	 * change log. SQLite gives its -wal and -shm files the same mode.
+	 */
+	if (strcmp(path, ":memory:") != 0) {
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+		if (fd >= 0)
+			close(fd);
 	}
 	rc =
 	    sqlite3_open_v2(path, &db->conn,

@@ -133,4 +133,32 @@ int db_change_list(struct db *db, int64_t since_rev, size_t limit, struct fulcru
 /* Frees the n changes of list, with their JSON texts; list may be NULL. */
 void fulcrum_change_list_free(struct fulcrum_change *list, size_t n);
 
+/* An API token as stored: never the token itself, only its hash. */
+struct db_token {
+	int64_t id;
+	char name[65];
+	char role[16]; /* "viewer", "operator" or "admin" */
+	char hash[65]; /* 64 lowercase hex digits */
+	int64_t created;
+};
+
+/*
+ * Stores a token (t->id is set on return). -EEXIST when the name or the hash
+ * is taken, -EINVAL when the schema refuses a value. Runs in its own
+ * transaction unless one is open.
+ */
+int db_token_insert(struct db *db, struct db_token *t);
+
+/* Every token, ordered by id, in a malloc'ed *out of *n (caller frees; NULL when none). */
+int db_token_list(struct db *db, struct db_token **out, size_t *n);
+
+/* Deletes the token called name; -ENOENT when there is none. */
+int db_token_delete(struct db *db, const char *name);
+
+/*
+ * SQLite's data_version of this connection: it changes when another
+ * connection (another process) commits to the file. 0 or a negative errno.
+ */
+int db_data_version(struct db *db, int64_t *out);
+
 #endif

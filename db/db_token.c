@@ -1,0 +1,115 @@
+/* API tokens in SQLite: names, roles and hashes (never the tokens themselves). */
+#include "db-int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int db_token_insert(struct db *db, struct db_token *t)
+{
+	sqlite3_stmt *st;
+	int rc =
+	    db_stmt(db, DB_STMT_TOKEN_INSERT,
+		    "INSERT INTO tokens (name, role, hash, created) VALUES (?1, ?2, ?3, ?4)", &st);
+
+	if (rc != 0)
+		return rc;
+	rc = SQLITE_OK;
+	DB_BIND(rc, sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_text(st, 2, t->role, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_text(st, 3, t->hash, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_int64(st, 4, t->created));
+	rc = rc == SQLITE_OK ? db_step_done(db, st) : db_fail(db, rc);
+	if (rc == 0)
+		t->id = sqlite3_last_insert_rowid(db->conn);
+	db_stmt_done(st);
+	return rc;
+}
+
+int db_token_list(struct db *db, struct db_token **out, size_t *n)
+{
+	struct db_token *list = NULL;
+	size_t count = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc = db_stmt(db, DB_STMT_TOKEN_LIST,
+			 "SELECT id, name, role, hash, created FROM tokens ORDER BY id", &st);
+
+	*out = NULL;
+	*n = 0;
+	if (rc != 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct db_token *t;
+
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct db_token *grown = realloc(list, ncap * sizeof(*grown));
+
+			if (!grown) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			list = grown;
+			cap = ncap;
+		}
+		t = &list[count];
+		memset(t, 0, sizeof(*t));
+		t->id = sqlite3_column_int64(st, 0);
+		if (strlen(db_col_text(st, 1)) >= sizeof(t->name) ||
+		    strlen(db_col_text(st, 2)) >= sizeof(t->role) ||
+		    strlen(db_col_text(st, 3)) >= sizeof(t->hash)) {
+			rc = db_fail_msg(db, -EBADMSG, "token %lld: a column is too long",
+					 (long long)t->id);
+			goto out;
+		}
+		strcpy(t->name, db_col_text(st, 1));
+		strcpy(t->role, db_col_text(st, 2));
+		strcpy(t->hash, db_col_text(st, 3));
+		t->created = sqlite3_column_int64(st, 4);
+		count++;
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_fail(db, rc);
+out:
+	db_stmt_done(st);
+	if (rc != 0) {
+		free(list);
+		return rc;
+	}
+	*out = list;
+	*n = count;
+	return 0;
+}
+
+int db_token_delete(struct db *db, const char *name)
+{
+	sqlite3_stmt *st;
+	int rc = db_stmt(db, DB_STMT_TOKEN_DELETE, "DELETE FROM tokens WHERE name = ?1", &st);
+
+	if (rc != 0)
+		return rc;
+	rc = sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = rc == SQLITE_OK ? db_step_done(db, st) : db_fail(db, rc);
+	if (rc == 0 && sqlite3_changes(db->conn) == 0)
+		rc = db_fail_msg(db, -ENOENT, "no token called '%s'", name);
+	db_stmt_done(st);
+	return rc;
+}
+
+int db_data_version(struct db *db, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc = db_stmt(db, DB_STMT_DATA_VERSION, "PRAGMA data_version", &st);
+
+	if (rc != 0)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else {
+		rc = db_fail(db, rc);
+	}
+	db_stmt_done(st);
+	return rc;
+}
