@@ -1,8 +1,11 @@
 /* fulcrumd's running state: the event loop and the modules plugged into it. */
 #include "daemon.h"
 
+#include "auth.h"
 #include "db.h"
 #include "log.h"
+#include "reconcile.h"
+#include "store.h"
 
 #include "config.h"
 
@@ -20,9 +23,12 @@ struct daemon {
 	char node_name[65];
 	time_t started;
 	struct event_base *base;
-	struct event *sig_term, *sig_int, *sig_hup, *sig_usr1;
+	struct event *sig_term, *sig_int, *sig_hup, *sig_usr1, *reload;
 	struct db *db;
+	struct store *store;
+	struct auth *auth;
 	struct ipvs *ipvs;
+	struct reconcile *reconcile;
 };
 
 static void daemon_on_stop(evutil_socket_t sig, short what, void *arg)
@@ -79,6 +85,45 @@ static int daemon_signal_add(struct daemon *d, struct event **ev, int sig, event
 	return 0;
 }
 
+/*
+ * fulcrumctl --db writes straight to the database; the store picks that up
+ * within a second (a reload only when the revision moved), and reconcile and
+ * the event stream follow from the store's listeners.
+ */
+static void daemon_on_reload(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	int rc;
+
+	(void)fd;
+	(void)what;
+	rc = store_reload(d->store);
+	if (rc != 0)
+		log_warnx("store", "cannot reread the database: %s", db_errmsg(d->db));
+}
+
+/* The core modules that run in the loop: reconcile and the store's reload. */
+static int daemon_modules_new(struct daemon *d, char *err, size_t errlen)
+{
+	struct reconcile_conf rconf = {
+	    .interval_ms = (unsigned)d->conf.reconcile_interval * 1000u,
+	    .own_table = d->conf.ipvs_own_table,
+	};
+	struct timeval second = {1, 0};
+	int rc = reconcile_new(d->base, d->store, d->ipvs, &rconf, &d->reconcile);
+
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot start reconcile: %s", strerror(-rc));
+		return rc;
+	}
+	d->reload = event_new(d->base, -1, EV_PERSIST, daemon_on_reload, d);
+	if (!d->reload || event_add(d->reload, &second) != 0) {
+		snprintf(err, errlen, "cannot start the database watch");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int daemon_new(const struct conf *conf, struct daemon **out, char *err, size_t errlen)
 {
 	struct daemon *d = calloc(1, sizeof(*d));
@@ -100,6 +145,18 @@ int daemon_new(const struct conf *conf, struct daemon **out, char *err, size_t e
 	rc = db_open(conf->db_path, &d->db, dberr, sizeof(dberr));
 	if (rc != 0) {
 		snprintf(err, errlen, "%s", dberr);
+		goto fail;
+	}
+	rc = store_open(d->db, &d->store);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: cannot load the configuration: %s", conf->db_path,
+			 db_errmsg(d->db));
+		goto fail;
+	}
+	rc = auth_open(d->db, &d->auth);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: cannot load the API tokens: %s", conf->db_path,
+			 db_errmsg(d->db));
 		goto fail;
 	}
 	rc = ipvs_open(&d->ipvs);
@@ -125,6 +182,9 @@ int daemon_new(const struct conf *conf, struct daemon **out, char *err, size_t e
 		snprintf(err, errlen, "cannot install signal handlers");
 		goto fail;
 	}
+	rc = daemon_modules_new(d, err, errlen);
+	if (rc != 0)
+		goto fail;
 	*out = d;
 	return 0;
 fail:
@@ -159,29 +219,15 @@ int daemon_run(struct daemon *d)
 	return 0;
 }
 
-/* Counts services and real servers; only for status lines until the in-memory model exists. */
-static void daemon_count(struct daemon *d, size_t *services, size_t *reals)
-{
-	struct fulcrum_vs *vs = NULL;
-	struct fulcrum_rs *rs = NULL;
-
-	*services = *reals = 0;
-	if (db_vs_list(d->db, &vs, services) != 0)
-		*services = 0;
-	if (db_rs_list(d->db, 0, &rs, reals) != 0)
-		*reals = 0;
-	free(vs);
-	free(rs);
-}
-
 void daemon_status_get(struct daemon *d, struct daemon_status *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->node_name = d->node_name;
 	st->version = PACKAGE_VERSION;
 	st->started = d->started;
-	st->revision = db_revision(d->db);
-	daemon_count(d, &st->services, &st->reals);
+	st->revision = store_revision(d->store);
+	store_vs_all(d->store, &st->services);
+	store_rs_all(d->store, 0, &st->reals);
 	st->ipvs = ipvs_info(d->ipvs);
 }
 
@@ -190,22 +236,48 @@ struct event_base *daemon_base(struct daemon *d)
 	return d->base;
 }
 
+struct store *daemon_store(struct daemon *d)
+{
+	return d->store;
+}
+
+struct db *daemon_db(struct daemon *d)
+{
+	return d->db;
+}
+
+struct auth *daemon_auth(struct daemon *d)
+{
+	return d->auth;
+}
+
+struct reconcile *daemon_reconcile(struct daemon *d)
+{
+	return d->reconcile;
+}
+
 void daemon_free(struct daemon *d)
 {
 	if (!d)
 		return;
-	struct event **sigs[] = {&d->sig_term, &d->sig_int, &d->sig_hup, &d->sig_usr1};
+	struct event **sigs[] = {&d->sig_term, &d->sig_int, &d->sig_hup, &d->sig_usr1, &d->reload};
 
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		if (*sigs[i])
 			event_free(*sigs[i]);
 		*sigs[i] = NULL;
 	}
+	reconcile_free(d->reconcile);
+	d->reconcile = NULL;
 	if (d->base)
 		event_base_free(d->base);
 	d->base = NULL;
 	ipvs_close(d->ipvs);
 	d->ipvs = NULL;
+	auth_free(d->auth);
+	d->auth = NULL;
+	store_free(d->store);
+	d->store = NULL;
 	db_close(d->db);
 	d->db = NULL;
 	free(d);

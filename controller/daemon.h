@@ -9,10 +9,14 @@
 #include <stdint.h>
 #include <time.h>
 
+struct auth;
 struct daemon;
+struct db;
 struct event_base;
+struct reconcile;
+struct store;
 
-/* What fulcrumd reports about itself (logged on SIGUSR1; the API serves it later). */
+/* What fulcrumd reports about itself (logged on SIGUSR1, served by GET /api/v1/status). */
 struct daemon_status {
 	const char *node_name;
 	const char *version;
@@ -24,8 +28,9 @@ struct daemon_status {
 };
 
 /*
- * Builds the daemon from conf: opens (and migrates) the database, probes IPVS,
- * creates the event loop and its signal handlers. Returns 0, or a negative
+ * Builds the daemon from conf: opens (and migrates) the database, loads the
+ * in-memory store and the API tokens, probes IPVS, creates the event loop and
+ * its signal handlers. Returns 0, or a negative
  * errno with err saying what failed and where; *out is then NULL.
  */
 int daemon_new(const struct conf *conf, struct daemon **out, char *err, size_t errlen);
@@ -41,6 +46,12 @@ void daemon_free(struct daemon *d);
 
 /* The event loop, for modules to add their events to. */
 struct event_base *daemon_base(struct daemon *d);
+
+/* The modules main plugs in use these; each stays valid while d lives. */
+struct store *daemon_store(struct daemon *d);
+struct db *daemon_db(struct daemon *d);
+struct auth *daemon_auth(struct daemon *d);
+struct reconcile *daemon_reconcile(struct daemon *d);
 
 /* Fills st; pointers stay valid while d lives. */
 void daemon_status_get(struct daemon *d, struct daemon_status *st);

@@ -3,6 +3,8 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "reconcile.h"
+#include "web/web.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,7 @@ static void usage(FILE *out)
 		"\n"
 		"  -c, --config FILE      settings file (default %s)\n"
 		"      --db PATH          SQLite database (overrides the 'db' setting)\n"
+		"      --http ADDR:PORT   the HTTP API (overrides 'http'; '' for none)\n"
 		"  -f, --foreground       stay in the foreground and log to stderr\n"
 		"      --log-level LEVEL  error, warning, notice, info or debug\n"
 		"  -h, --help             show this help and exit\n"
@@ -61,6 +64,57 @@ static int pidfile_write(const char *path)
 	return 0;
 }
 
+/* The API's view of fulcrumd's status. */
+static void status_get(void *arg, struct daemon_status *st)
+{
+	daemon_status_get(arg, st);
+}
+
+/* The API's view of an object's kernel state: reconcile's. */
+static void kernel_get(void *arg, bool real, int64_t id, struct web_kernel *out)
+{
+	struct reconcile_kernel k;
+
+	if (real)
+		reconcile_rs_kernel(arg, id, &k);
+	else
+		reconcile_vs_kernel(arg, id, &k);
+	out->state = reconcile_state_name(k.state);
+	out->reason = k.reason;
+}
+
+/* Kernel states change only in reconcile's passes and syncs. */
+static uint64_t kernel_generation(void *arg)
+{
+	struct reconcile_totals t;
+
+	reconcile_totals_get(arg, &t);
+	return t.passes + t.syncs;
+}
+
+/* Starts the HTTP API in d's loop (nothing when conf->http is empty); exits on failure. */
+static struct web *http_start(struct daemon *d, const struct conf *conf)
+{
+	struct web_params p = {
+	    .base = daemon_base(d),
+	    .store = daemon_store(d),
+	    .db = daemon_db(d),
+	    .auth = daemon_auth(d),
+	    .conf = conf,
+	    .status = status_get,
+	    .status_arg = d,
+	    .kernel = daemon_reconcile(d) ? kernel_get : NULL,
+	    .kernel_generation = daemon_reconcile(d) ? kernel_generation : NULL,
+	    .kernel_arg = daemon_reconcile(d),
+	};
+	struct web *w = NULL;
+	char err[1024];
+
+	if (web_open(&p, &w, err, sizeof(err)) != 0)
+		fatalx("main", "%s", err);
+	return w;
+}
+
 /* True when a live process holds the lock of the pid file at path. */
 static bool pidfile_held(const char *path)
 {
@@ -76,20 +130,22 @@ static bool pidfile_held(const char *path)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_DB = 256, OPT_LOG_LEVEL };
+	enum { OPT_DB = 256, OPT_LOG_LEVEL, OPT_HTTP };
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"db", required_argument, NULL, OPT_DB},
 	    {"foreground", no_argument, NULL, 'f'},
+	    {"http", required_argument, NULL, OPT_HTTP},
 	    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *config_path = NULL, *db_path = NULL, *level = NULL;
+	const char *config_path = NULL, *db_path = NULL, *level = NULL, *http = NULL;
 	bool foreground = false;
 	struct conf conf;
 	struct daemon *d = NULL;
+	struct web *web = NULL;
 	char err[1024];
 	int opt, rc;
 
@@ -106,6 +162,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_LOG_LEVEL:
 			level = optarg;
+			break;
+		case OPT_HTTP:
+			http = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -138,6 +197,14 @@ int main(int argc, char **argv)
 	if (level && conf_set(&conf, "log_level", level, err, sizeof(err)) != 0) {
 		fprintf(stderr, "fulcrumd: --log-level: %s\n", err);
 		return 2;
+	}
+	if (http && conf_set(&conf, "http", http, err, sizeof(err)) != 0) {
+		fprintf(stderr, "fulcrumd: --http: %s\n", err);
+		return 2;
+	}
+	if (web_conf_check(&conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "fulcrumd: %s\n", err);
+		return 1;
 	}
 
 	log_init("fulcrumd", LOG_TARGET_STDERR, NULL, conf.log_level);
@@ -177,7 +244,9 @@ int main(int argc, char **argv)
 	rc = daemon_new(&conf, &d, err, sizeof(err));
 	if (rc != 0)
 		fatalx("main", "%s", err);
+	web = http_start(d, &conf);
 	rc = daemon_run(d);
+	web_free(web); /* before the store it listens to */
 	daemon_free(d);
 	log_close();
 	return rc == 0 ? 0 : 1;

@@ -2,7 +2,9 @@
 #include "conf.h"
 #include "unit.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,67 @@ static void test_conf_defaults(void)
 	CU_ASSERT_EQUAL(c.log_level, LOG_LEVEL_INFO);
 	CU_ASSERT_STRING_EQUAL(c.log_file, "");
 	CU_ASSERT_STRING_EQUAL(c.node_name, "");
+	CU_ASSERT_STRING_EQUAL(c.http, "127.0.0.1:8080");
+	CU_ASSERT_STRING_EQUAL(c.http_tls_cert, "");
+	CU_ASSERT_STRING_EQUAL(c.http_tls_key, "");
+	CU_ASSERT_EQUAL(c.http_max_body, 65536);
+	CU_ASSERT_EQUAL(c.http_timeout, 10);
+	CU_ASSERT_STRING_EQUAL(c.web_root, "");
+}
+
+static void test_conf_http_listen(void)
+{
+	static const char *const good[] = {"127.0.0.1:8080", "0.0.0.0:0", "[::1]:8080",
+					   "[2001:db8::1]:65535", ""};
+	static const char *const bad[] = {"127.0.0.1",
+					  "127.0.0.1:",
+					  "localhost:80",
+					  "::1:8080",
+					  "[::1]8080",
+					  "[::1]:",
+					  "1.2.3.4:65536",
+					  "1.2.3.4:+80",
+					  "1.2.3.4:0x50",
+					  "[1.2.3.4]:80",
+					  "1.2.3.4:99999999999999999999"};
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct conf c;
+	char err[256];
+
+	conf_defaults(&c);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CU_ASSERT_EQUAL(conf_set(&c, "http", good[i], err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.http, "");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL(conf_set(&c, "http", bad[i], err, sizeof(err)), -EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "http: "));
+	}
+	CU_ASSERT_STRING_EQUAL(c.http, "");
+	CU_ASSERT_EQUAL(conf_listen_parse("[::1]:8080", &ss, &len, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(ss.ss_family, AF_INET6);
+	CU_ASSERT_EQUAL(len, sizeof(struct sockaddr_in6));
+	CU_ASSERT_EQUAL(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 8080);
+}
+
+static void test_conf_numbers(void)
+{
+	struct conf c;
+	char err[256];
+
+	conf_defaults(&c);
+	CU_ASSERT_EQUAL(conf_set(&c, "http_max_body", "1048576", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.http_max_body, 1048576);
+	CU_ASSERT_EQUAL(conf_set(&c, "http_max_body", "12", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(err, "http_max_body: '12' is not a number in 1024..16777216"));
+	CU_ASSERT_EQUAL(conf_set(&c, "http_max_body", "-1", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(conf_set(&c, "http_max_body", "", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(conf_set(&c, "http_timeout", "99999999999999999999999", err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_EQUAL(conf_set(&c, "http_timeout", "0", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(c.http_max_body, 1048576);
+	CU_ASSERT_EQUAL(c.http_timeout, 10);
 }
 
 static void test_conf_load_values(void)
@@ -167,6 +230,8 @@ UNIT_SUITE(conf)
 	CU_add_test(s, "unknown setting names file and line", test_conf_unknown_setting_names_line);
 	CU_add_test(s, "bad value names the setting", test_conf_bad_value_names_setting);
 	CU_add_test(s, "line without '=' is refused", test_conf_missing_equals);
+	CU_add_test(s, "http: ADDR:PORT, [v6]:PORT or empty", test_conf_http_listen);
+	CU_add_test(s, "numbers: digits within bounds", test_conf_numbers);
 	CU_add_test(s, "missing file is -ENOENT", test_conf_missing_file);
 	CU_add_test(s, "over-long value refused, nothing changed", test_conf_string_too_long);
 	CU_add_test(s, "example file documents every setting",

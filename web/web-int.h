@@ -1,0 +1,175 @@
+/* Inside the web module: the server, one request, and what route handlers share. */
+#ifndef FULCRUM_WEB_INT_H
+#define FULCRUM_WEB_INT_H
+
+#include "web.h"
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#define WEB_API_PREFIX "/api/v1/"
+
+struct event;
+struct web_conn;
+struct web_events;
+
+/* The running server. */
+struct web {
+	struct web_params p;
+	struct MHD_Daemon *mhd;
+	struct event *mhd_ev;    /* MHD's epoll fd is readable: run it */
+	struct event *mhd_timer; /* MHD's next timeout */
+	struct event *sweep;     /* closes connections past their deadline */
+	struct web_conn *conns;  /* every open connection */
+	struct web_events *events;
+	char *tls_cert, *tls_key; /* PEM text, kept while MHD runs */
+	char web_root[4096];
+	struct {
+		int64_t revision; /* GET services' answer as built for this revision... */
+		char key[300];    /* ... and this IPVS and kernel state (the objects' status) */
+		char *text;
+		size_t len;
+	} services_cache;
+	size_t max_body;
+	unsigned timeout; /* seconds */
+	bool run_failed;  /* MHD_run failed last time (logged once) */
+	bool woken;       /* web_wake() was called since MHD last ran */
+};
+
+enum web_method {
+	WEB_GET = 0,
+	WEB_POST,
+	WEB_PATCH,
+	WEB_DELETE,
+};
+
+struct web_req;
+
+/* Answers a request whose body, if any, has arrived whole; returns what MHD_queue_response did. */
+typedef enum MHD_Result (*web_handler_fn)(struct web_req *r);
+
+/* One request being answered. */
+struct web_req {
+	struct web *w;
+	struct MHD_Connection *conn;
+	struct web_conn *wc; /* its connection's deadline; NULL if untracked */
+	const char *method_name, *url;
+	enum web_method method;
+	web_handler_fn fn;
+	int64_t id;               /* the {id} in the path; 0 when none */
+	struct auth_identity who; /* the token's owner, for API routes but openapi.json */
+	bool replied;             /* a response is queued */
+	bool has_if_match;        /* If-Match was sent ... */
+	bool if_match_any;        /* ... as "*" */
+	int64_t if_revision;      /* ... naming this revision (-1: none we could ever have) */
+	char *body;               /* NUL-terminated, body_len bytes; NULL without one */
+	size_t body_len, body_cap;
+};
+
+/*
+ * Replies. Each queues a response on r's connection with the headers every
+ * answer carries (ETag: "REVISION" of the store, Cache-Control: no-store,
+ * X-Content-Type-Options: nosniff) and returns MHD_queue_response's result
+ * (MHD_NO closes the connection). None may be called twice for one request.
+ *
+ * web_reply_json() steals body (NULL: out of memory, answered as 500).
+ * web_reply_error() answers {"error": {"code", "message", "field"}}; field may
+ * be NULL. web_reply_err() maps a fulcrum_err's status through the one table
+ * (422 invalid, 409 conflict, 404 not_found, 412 stale, 500 internal).
+ * web_reply_created() answers 201 with Location and the object made.
+ * web_reply_queue() queues resp (not freed: the caller destroys it) with
+ * status after adding the common headers.
+ *
+ * web_reply_error_response() builds (does not queue) an error answer, for
+ * callers that add headers of their own (Allow, WWW-Authenticate); NULL when
+ * memory runs out. The caller queues and destroys it.
+ */
+enum MHD_Result web_reply_json(struct web_req *r, unsigned status, json_t *body);
+enum MHD_Result web_reply_error(struct web_req *r, unsigned status, const char *code,
+				const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+enum MHD_Result web_reply_err(struct web_req *r, const struct fulcrum_err *err);
+enum MHD_Result web_reply_created(struct web_req *r, const char *location, json_t *body);
+enum MHD_Result web_reply_empty(struct web_req *r, unsigned status);
+struct MHD_Response *web_reply_error_response(const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+enum MHD_Result web_reply_queue(struct web_req *r, unsigned status, struct MHD_Response *resp);
+
+/*
+ * Ends a connection's deadline for sending its request (a reply or a stream is
+ * under way: MHD's idle timeout governs from here). Accepts NULL (untracked).
+ */
+void web_conn_clear(struct web_conn *wc);
+
+/*
+ * Makes MHD run in the loop's next turn: after MHD_resume_connection(), which
+ * wakes nothing by itself (libmicrohttpd drops its wake-up channel when the
+ * application runs the polling).
+ */
+void web_wake(struct web *w);
+
+/* Parses a positive decimal id: digits only, no leading zero, at most INT64_MAX. 0 or -EINVAL. */
+int web_req_id_parse(const char *s, int64_t *out);
+
+/*
+ * The first call for a request, with its headers: finds the handler of its
+ * method and path (r->fn), checks the token and its role, the headers about
+ * the body (allocating r->body) and If-Match. Anything wrong is answered at
+ * once (404, 405, 401, 403, 411, 413, 414, 415, 400), before any body is read.
+ * Returns what queueing did (MHD_NO closes the connection).
+ */
+enum MHD_Result web_req_begin(struct web_req *r);
+
+/*
+ * The If-Match precondition of a write: true when there is none, it is "*",
+ * or it names the store's current revision. Otherwise it replies 412 (stale)
+ * and returns false.
+ */
+bool web_req_precondition(struct web_req *r);
+
+/*
+ * Parses r's body as a JSON object into *out (the caller decrefs it). On
+ * failure it replies (400 malformed or missing, 422 naming the field for a
+ * number beyond 64 bits) and returns false.
+ */
+bool web_req_json(struct web_req *r, json_t **out);
+
+/* The route handlers of the model (web_api.c). */
+enum MHD_Result web_api_services_list(struct web_req *r);
+enum MHD_Result web_api_services_create(struct web_req *r);
+enum MHD_Result web_api_service_get(struct web_req *r);
+enum MHD_Result web_api_service_patch(struct web_req *r);
+enum MHD_Result web_api_service_delete(struct web_req *r);
+enum MHD_Result web_api_reals_list(struct web_req *r);
+enum MHD_Result web_api_reals_create(struct web_req *r);
+enum MHD_Result web_api_real_get(struct web_req *r);
+enum MHD_Result web_api_real_patch(struct web_req *r);
+enum MHD_Result web_api_real_delete(struct web_req *r);
+enum MHD_Result web_api_status(struct web_req *r);
+
+/*
+ * The change log and the event stream (web_events.c). web_events_new()
+ * subscribes to the store: returns 0 or -ENOMEM. web_events_close() ends every
+ * stream (before MHD stops: none may stay suspended); web_events_free() frees
+ * what is left, after MHD stopped; both accept NULL.
+ */
+int web_events_new(struct web *w, struct web_events **out);
+void web_events_close(struct web_events *ev);
+void web_events_free(struct web_events *ev);
+enum MHD_Result web_events_changes(struct web_req *r);
+enum MHD_Result web_events_stream(struct web_req *r);
+
+/* GET /api/v1/openapi.json, GET / and GET /static/FILE (web_static.c). */
+enum MHD_Result web_static_openapi(struct web_req *r);
+enum MHD_Result web_static_index(struct web_req *r);
+enum MHD_Result web_static_file(struct web_req *r);
+
+/* The OpenAPI document, embedded from web/openapi.json by web/embed.awk. */
+extern const char web_openapi_json[];
+extern const size_t web_openapi_json_len;
+
+#endif

@@ -1,0 +1,67 @@
+/* The HTTP admin API and web page: what fulcrumd's main needs to start and stop them. */
+#ifndef FULCRUM_WEB_H
+#define FULCRUM_WEB_H
+
+#include "auth.h"
+#include "conf.h"
+#include "daemon.h"
+#include "db.h"
+#include "store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct web;
+
+/* Fills st with what fulcrumd reports about itself (GET /api/v1/status). */
+typedef void (*web_status_fn)(void *arg, struct daemon_status *st);
+
+/* Where one object stands in the kernel, for its "status" block. */
+struct web_kernel {
+	const char *state;  /* "pending", "in_sync", "error" or "unavailable" */
+	const char *reason; /* why, or ""; valid until the loop runs on */
+};
+
+/* Fills out for service id, or real server id when real is true. */
+typedef void (*web_kernel_fn)(void *arg, bool real, int64_t id, struct web_kernel *out);
+
+/* A number that changes whenever any object's kernel state may have changed. */
+typedef uint64_t (*web_kernel_generation_fn)(void *arg);
+
+/* What the web module is given; every pointer must outlive the web. */
+struct web_params {
+	struct event_base *base; /* the loop MHD runs in, on the loop's thread */
+	struct store *store;     /* every read and write of the model */
+	struct db *db;           /* the change log (history) only */
+	struct auth *auth;       /* bearer tokens */
+	const struct conf *conf; /* http, http_tls_*, http_max_body, http_timeout, web_root */
+	web_status_fn status;
+	void *status_arg;
+	web_kernel_fn kernel; /* NULL: "pending", or "unavailable" with IPVS's reason */
+	web_kernel_generation_fn kernel_generation; /* NULL: none changes */
+	void *kernel_arg;
+};
+
+/*
+ * Checks the HTTP settings of conf without opening anything but the TLS files:
+ * the listening address, TLS set fully or not at all, a key file readable by
+ * its owner only. Returns 0, or a negative errno with err saying what and
+ * naming the setting or file. fulcrumd calls it before it detaches.
+ */
+int web_conf_check(const struct conf *conf, char *err, size_t errlen);
+
+/*
+ * Starts the API: binds conf->http, adds its events to p->base and subscribes
+ * to p->store. With conf->http empty it does nothing and sets *out to NULL.
+ * Returns 0, or a negative errno with err saying what failed (a port in use,
+ * an unreadable key); *out is then NULL. The store must not be written to
+ * after web_free().
+ */
+int web_open(const struct web_params *p, struct web **out, char *err, size_t errlen);
+
+/* Closes every connection (event streams end) and frees the web; accepts NULL. */
+void web_free(struct web *w);
+
+#endif

@@ -1,0 +1,218 @@
+/* Answers of the HTTP API: JSON bodies, the error form, and the headers every answer carries. */
+#include "web-int.h"
+
+#include "log.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The one mapping of the model's error statuses to HTTP. */
+static const struct {
+	enum fulcrum_err_status status;
+	unsigned http;
+	const char *code;
+} web_reply_errors[] = {
+    {FULCRUM_ERR_INVALID, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid"},
+    {FULCRUM_ERR_CONFLICT, MHD_HTTP_CONFLICT, "conflict"},
+    {FULCRUM_ERR_NOTFOUND, MHD_HTTP_NOT_FOUND, "not_found"},
+    {FULCRUM_ERR_STALE, MHD_HTTP_PRECONDITION_FAILED, "stale"},
+    {FULCRUM_ERR_INTERNAL, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal"},
+};
+
+/* What is said when even the error cannot be built. */
+static const char web_reply_nomem[] =
+    "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\",\"field\":null}}";
+
+/*
+ * Makes s valid UTF-8 in place, for jansson (which refuses anything else) and
+ * for people: control characters and the bytes of a broken or overlong
+ * sequence become '?'. Messages quote what clients sent, cut to a length.
+ */
+static void web_reply_clean(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p) {
+		unsigned c = *p;
+		size_t n, i;
+		bool ok;
+
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				*p = '?';
+			p++;
+			continue;
+		}
+		n = c >= 0xc2 && c <= 0xdf   ? 1
+		    : c >= 0xe0 && c <= 0xef ? 2
+		    : c >= 0xf0 && c <= 0xf4 ? 3
+					     : 0;
+		for (i = 1; i <= n && (p[i] & 0xc0) == 0x80; i++)
+			;
+		ok = n > 0 && i > n && !(c == 0xe0 && p[1] < 0xa0) && !(c == 0xed && p[1] > 0x9f) &&
+		     !(c == 0xf0 && p[1] < 0x90) && !(c == 0xf4 && p[1] > 0x8f);
+		if (!ok) {
+			*p++ = '?';
+			continue;
+		}
+		p += n + 1;
+	}
+}
+
+/* Copies what a client sent into dst for a log line: printable ASCII only, cut to fit. */
+static void web_reply_printable(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src);
+	for (char *c = dst; *c; c++)
+		if (*c < 0x20 || *c > 0x7e)
+			*c = '?';
+}
+
+enum MHD_Result web_reply_queue(struct web_req *r, unsigned status, struct MHD_Response *resp)
+{
+	char etag[32], url[128], method[12];
+	enum MHD_Result ret;
+
+	snprintf(etag, sizeof(etag), "\"%" PRId64 "\"", store_revision(r->w->p.store));
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	r->replied = true;
+	web_conn_clear(r->wc);
+	ret = MHD_queue_response(r->conn, status, resp);
+	web_reply_printable(url, sizeof(url), r->url);
+	web_reply_printable(method, sizeof(method), r->method_name);
+	if (status >= 500 && status != MHD_HTTP_SERVICE_UNAVAILABLE)
+		log_warnx("http", "%s %s: %u", method, url, status);
+	else
+		log_debug("http", "%s %s: %u%s%s", method, url, status,
+			  r->who.name[0] ? " for " : "", r->who.name);
+	return ret;
+}
+
+/* Queues text (malloc'ed, taken) as the JSON body of a status answer. */
+static enum MHD_Result web_reply_text(struct web_req *r, unsigned status, char *text,
+				      const char *location)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (!text) {
+		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		resp = MHD_create_response_from_buffer(
+		    strlen(web_reply_nomem), (void *)web_reply_nomem, MHD_RESPMEM_PERSISTENT);
+	} else {
+		resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+		if (!resp)
+			free(text);
+	}
+	if (!resp) {
+		r->replied = true;
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	if (location)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+	ret = web_reply_queue(r, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+enum MHD_Result web_reply_json(struct web_req *r, unsigned status, json_t *body)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+
+	json_decref(body);
+	return web_reply_text(r, status, text, NULL);
+}
+
+/* 201 Created with Location: the path of what was made. */
+enum MHD_Result web_reply_created(struct web_req *r, const char *location, json_t *body)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+
+	json_decref(body);
+	return web_reply_text(r, MHD_HTTP_CREATED, text, location);
+}
+
+static json_t *web_reply_error_json(const char *code, const char *field, const char *fmt,
+				    va_list ap)
+{
+	char msg[512], f[64];
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+#pragma GCC diagnostic pop
+	snprintf(f, sizeof(f), "%s", field ? field : "");
+	web_reply_clean(msg);
+	web_reply_clean(f);
+	return json_pack("{s:{s:s,s:s,s:s?}}", "error", "code", code, "message", msg, "field",
+			 f[0] ? f : NULL);
+}
+
+enum MHD_Result web_reply_error(struct web_req *r, unsigned status, const char *code,
+				const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	json_t *body;
+
+	va_start(ap, fmt);
+	body = web_reply_error_json(code, field, fmt, ap);
+	va_end(ap);
+	return web_reply_json(r, status, body);
+}
+
+struct MHD_Response *web_reply_error_response(const char *code, const char *fmt, ...)
+{
+	struct MHD_Response *resp;
+	va_list ap;
+	json_t *body;
+	char *text;
+
+	va_start(ap, fmt);
+	body = web_reply_error_json(code, NULL, fmt, ap);
+	va_end(ap);
+	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (!text)
+		return NULL;
+	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return NULL;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	return resp;
+}
+
+enum MHD_Result web_reply_err(struct web_req *r, const struct fulcrum_err *err)
+{
+	if (err->status == FULCRUM_ERR_INTERNAL || err->status == FULCRUM_ERR_NONE)
+		log_warnx("http", "%.8s %.64s failed: %s", r->method_name, r->url,
+			  err->message[0] ? err->message : "no reason given");
+	for (size_t i = 0; i < sizeof(web_reply_errors) / sizeof(web_reply_errors[0]); i++)
+		if (web_reply_errors[i].status == err->status)
+			return web_reply_error(r, web_reply_errors[i].http,
+					       web_reply_errors[i].code, err->field, "%s",
+					       err->message[0] ? err->message : "failed");
+	return web_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL, "%s",
+			       err->message[0] ? err->message : "the command failed");
+}
+
+enum MHD_Result web_reply_empty(struct web_req *r, unsigned status)
+{
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!resp) {
+		r->replied = true;
+		return MHD_NO;
+	}
+	ret = web_reply_queue(r, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
