@@ -1,36 +1,40 @@
-/* fulcrumctl: manage Fulcrum's services and real servers from the command line. */
-#include "auth.h"
-#include "command.h"
+/* fulcrumctl: manage Fulcrum's services and real servers, over fulcrumd's HTTP API or on its database. */
 #include "config.h"
-#include "db.h"
-#include "model.h"
-#include "model_json.h"
+#include "ctl_http.h"
+#include "ctl_local.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-/* Exit statuses: what a script can tell apart. */
-enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_STORE = 3 };
+#define DEFAULT_URL "http://127.0.0.1:8080"
+#define TOKEN_MAX   512
 
-struct ctl {
-	struct db *db;
+/* A session with fulcrumd's API. */
+struct remote {
+	struct ctl_http *http;
 	bool json;
-	char actor[65];
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: fulcrumctl --db PATH [--json] COMMAND [ARG]...\n"
-		"Manage Fulcrum's virtual services and real servers in its database.\n"
+		"Usage: fulcrumctl [--url URL] [--token TOKEN] [--json] COMMAND [ARG]...\n"
+		"       fulcrumctl --db PATH [--json] COMMAND [ARG]...\n"
+		"Manage Fulcrum's virtual services and real servers: through fulcrumd's HTTP API,\n"
+		"or with --db directly on its database (before the daemon runs, or for recovery).\n"
+		"\n"
+		"  --url URL      the API (default $FULCRUM_URL, else " DEFAULT_URL ")\n"
+		"  --token TOKEN  the API token (default $FULCRUM_TOKEN, else the first line of\n"
+		"                 ~/" CTL_HTTP_TOKEN_FILE ", which must be mode 0600); prefer the\n"
+		"                 file or the variable: other users can see the command line\n"
+		"  --db PATH      work on the database at PATH instead of the API\n"
+		"  --json         print JSON (the API's own, over HTTP)\n"
 		"\n"
 		"Commands (SERVICE is a service's name or id; FIELD=VALUE sets a field):\n"
 		"  service list\n"
@@ -47,9 +51,10 @@ static void usage(FILE *out)
 		"  real delete ID\n"
 		"  changes [SINCE_REVISION]\n"
 		"  status\n"
-		"  token create NAME --role viewer|operator|admin   (prints the token once)\n"
-		"  token list\n"
-		"  token delete NAME\n"
+		"  token create NAME --role viewer|operator|admin   (--db only; prints the token "
+		"once)\n"
+		"  token list                                       (--db only)\n"
+		"  token delete NAME                                (--db only)\n"
 		"\n"
 		"Service fields: address port protocol (tcp udp sctp) fwmark family (ipv4 ipv6)\n"
 		"  scheduler (rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos)\n"
@@ -59,527 +64,737 @@ static void usage(FILE *out)
 		"  tunnel_type (ipip gue gre) tunnel_port weight upper_threshold\n"
 		"  lower_threshold admin_state (enabled drained disabled) description\n"
 		"\n"
-		"Every change is validated, committed in one transaction and recorded in the\n"
-		"change log with origin 'cli'. Exit status: 0 done, 1 refused (the message\n"
-		"says which field and why), 2 usage, 3 the database failed.\n");
+		"Every change is validated by the model, committed in one transaction and\n"
+		"recorded in the change log (origin http over the API, cli with --db).\n"
+		"Exit status: 0 done, 1 refused (the message says which field and why),\n"
+		"2 usage, 3 the server, the network or the database failed.\n");
 }
 
-static int refuse(const struct fulcrum_err *err)
+/* ---- requests --------------------------------------------------------------- */
+
+/*
+ * Sends one request. Returns CTL_EXIT_OK with reply filled for a 2xx answer;
+ * otherwise prints the API's error message (or what failed) and returns
+ * CTL_EXIT_REFUSED for a 4xx answer, CTL_EXIT_SERVER for anything else.
+ */
+static int call(struct remote *r, const char *method, const char *path, const json_t *body,
+		struct ctl_http_reply *reply)
 {
-	fprintf(stderr, "fulcrumctl: %s\n", err->message);
-	return err->status == FULCRUM_ERR_INTERNAL ? EXIT_STORE : EXIT_REFUSED;
+	char err[1024];
+	const char *msg;
+	int rc;
+
+	rc = ctl_http_request(r->http, method, path, body, reply, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "fulcrumctl: %s\n", err);
+		return CTL_EXIT_SERVER;
+	}
+	if (reply->status >= 200 && reply->status < 300)
+		return CTL_EXIT_OK;
+	msg = json_string_value(json_object_get(json_object_get(reply->json, "error"), "message"));
+	if (msg)
+		fprintf(stderr, "fulcrumctl: %s\n", msg);
+	else
+		fprintf(stderr, "fulcrumctl: %s %s: HTTP %ld\n", method, path, reply->status);
+	if (reply->status == 401)
+		fprintf(stderr, "fulcrumctl: the token comes from --token, FULCRUM_TOKEN or ~/%s\n",
+			CTL_HTTP_TOKEN_FILE);
+	rc = reply->status >= 400 && reply->status < 500 ? CTL_EXIT_REFUSED : CTL_EXIT_SERVER;
+	ctl_http_reply_clear(reply);
+	return rc;
 }
 
-static int print_json(json_t *j)
+static int print_json(const json_t *j)
 {
-	char *text;
+	char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 
-	if (!j)
-		return EXIT_STORE;
-	text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(j);
 	if (!text)
-		return EXIT_STORE;
+		return CTL_EXIT_SERVER;
 	puts(text);
 	free(text);
-	return EXIT_OK;
+	return CTL_EXIT_OK;
 }
 
-/* Finds a service by id (all digits) or by name. */
-static int find_service(struct ctl *c, const char *ref, struct fulcrum_vs *out)
+static bool is_id(const char *s)
 {
-	char *end;
-	long long id;
-	int rc;
-
-	errno = 0;
-	id = strtoll(ref, &end, 10);
-	if (*ref && *end == '\0' && errno == 0 && id > 0)
-		rc = db_vs_get(c->db, id, out);
-	else
-		rc = db_vs_find_by_name(c->db, ref, out);
-	if (rc == -ENOENT)
-		fprintf(stderr, "fulcrumctl: no service '%s'\n", ref);
-	else if (rc != 0)
-		fprintf(stderr, "fulcrumctl: %s\n", db_errmsg(c->db));
-	return rc;
+	return *s && strspn(s, "0123456789") == strlen(s) && strlen(s) < 19 && strtoll(s, NULL, 10);
 }
 
-static int find_real(struct ctl *c, const char *ref, struct fulcrum_rs *out)
+/* Fills *out with the service SERVICE names (an id or a name); the caller owns it. */
+static int find_service(struct remote *r, const char *ref, json_t **out)
 {
-	char *end;
-	long long id;
+	struct ctl_http_reply reply;
+	char path[64];
+	size_t i;
+	json_t *s;
 	int rc;
 
-	errno = 0;
-	id = strtoll(ref, &end, 10);
-	if (!*ref || *end != '\0' || errno != 0 || id <= 0) {
-		fprintf(stderr, "fulcrumctl: real server id: '%s' is not a positive integer\n",
-			ref);
-		return -EINVAL;
+	if (is_id(ref)) {
+		snprintf(path, sizeof(path), "/api/v1/services/%s", ref);
+		if ((rc = call(r, "GET", path, NULL, &reply)) != 0)
+			return rc;
+		*out = reply.json;
+		return *out ? CTL_EXIT_OK : CTL_EXIT_SERVER;
 	}
-	rc = db_rs_get(c->db, id, out);
-	if (rc == -ENOENT)
-		fprintf(stderr, "fulcrumctl: no real server %s\n", ref);
-	else if (rc != 0)
-		fprintf(stderr, "fulcrumctl: %s\n", db_errmsg(c->db));
-	return rc;
+	if ((rc = call(r, "GET", "/api/v1/services", NULL, &reply)) != 0)
+		return rc;
+	json_array_foreach(json_object_get(reply.json, "services"), i, s)
+	{
+		if (json_is_string(json_object_get(s, "name")) &&
+		    strcmp(json_string_value(json_object_get(s, "name")), ref) == 0) {
+			*out = json_incref(s);
+			ctl_http_reply_clear(&reply);
+			return CTL_EXIT_OK;
+		}
+	}
+	ctl_http_reply_clear(&reply);
+	fprintf(stderr, "fulcrumctl: no service '%s'\n", ref);
+	return CTL_EXIT_REFUSED;
 }
 
-/* Applies FIELD=VALUE arguments; a service or a real server, whichever is not NULL. */
-static int apply_fields(int argc, char **argv, struct fulcrum_vs *vs, struct fulcrum_rs *rs,
-			struct fulcrum_err *err)
+static json_int_t id_of(const json_t *obj)
+{
+	return json_integer_value(json_object_get(obj, "id"));
+}
+
+/* ---- FIELD=VALUE as JSON ------------------------------------------------------ */
+
+static bool field_in(const char *field, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(field, *list) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The JSON the API takes for a field's text: integers, booleans, the flags
+ * array, null for none. Text that does not fit its field's type goes as a
+ * string, so that the API (the one place that validates) says what is wrong.
+ */
+static json_t *field_json(const char *field, const char *value)
+{
+	static const char *const ints[] = {
+	    "port",        "fwmark", "persistence_timeout", "persistence_netmask",
+	    "tunnel_port", "weight", "upper_threshold",     "lower_threshold",
+	    NULL};
+	static const char *const nullable[] = {"address", "protocol", "tunnel_type", NULL};
+	size_t len = strlen(value);
+
+	if (field_in(field, ints) && len > 0 && len < 19 && strspn(value, "0123456789") == len)
+		return json_integer(strtoll(value, NULL, 10));
+	if (strcmp(field, "one_packet") == 0) {
+		if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1"))
+			return json_true();
+		if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0"))
+			return json_false();
+	}
+	if (strcmp(field, "scheduler_flags") == 0) {
+		json_t *arr = json_array();
+		const char *p = value;
+
+		while (arr && *p) {
+			size_t n = strcspn(p, ",");
+
+			json_array_append_new(arr, json_stringn(p, n));
+			p += n + (p[n] == ',');
+		}
+		return arr;
+	}
+	if (field_in(field, nullable) && (len == 0 || strcmp(value, "none") == 0))
+		return json_null();
+	return json_string(value);
+}
+
+/* Builds the body of FIELD=VALUE arguments into obj. 0 or a ctl_exit status, having said why. */
+static int fields_json(int argc, char **argv, json_t *obj)
 {
 	for (int i = 0; i < argc; i++) {
-		char field[64];
 		const char *eq = strchr(argv[i], '=');
-		size_t flen = eq ? (size_t)(eq - argv[i]) : 0;
-		int rc;
+		char field[64];
+		json_t *v;
 
-		if (!eq || flen == 0 || flen >= sizeof(field)) {
-			return model_err_set(err, FULCRUM_ERR_INVALID, NULL,
-					     "'%s' is not FIELD=VALUE", argv[i]);
+		if (!eq || eq == argv[i] || (size_t)(eq - argv[i]) >= sizeof(field)) {
+			fprintf(stderr, "fulcrumctl: '%s' is not FIELD=VALUE\n", argv[i]);
+			return CTL_EXIT_REFUSED;
 		}
-		memcpy(field, argv[i], flen);
-		field[flen] = '\0';
-		rc = vs ? model_vs_set_field(vs, field, eq + 1, err)
-			: model_rs_set_field(rs, field, eq + 1, err);
-		if (rc != 0)
-			return rc;
+		memcpy(field, argv[i], eq - argv[i]);
+		field[eq - argv[i]] = '\0';
+		if (!(v = field_json(field, eq + 1))) {
+			fprintf(stderr, "fulcrumctl: %s: the value is not valid UTF-8\n", field);
+			return CTL_EXIT_REFUSED;
+		}
+		json_object_set_new(obj, field, v);
 	}
-	return 0;
+	return CTL_EXIT_OK;
 }
 
-static void print_vs_row(struct ctl *c, const struct fulcrum_vs *vs)
-{
-	char where[MODEL_ENDPOINT_STRLEN + 16], flags[16] = "";
-	struct fulcrum_rs *rs = NULL;
-	size_t n = 0;
+/* ---- printing ----------------------------------------------------------------- */
 
-	if (vs->fwmark)
-		snprintf(where, sizeof(where), "fwmark %" PRIu32 " %s", vs->fwmark,
-			 model_family_name(vs->family));
+/* A scalar as text: strings as they are, null as "-", arrays joined with ','. */
+static const char *text_of(const json_t *v, char *buf, size_t len)
+{
+	size_t i, used = 0;
+	json_t *item;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return json_string_value(v);
+	case JSON_INTEGER:
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return buf;
+	case JSON_REAL:
+		snprintf(buf, len, "%g", json_real_value(v));
+		return buf;
+	case JSON_TRUE:
+		return "true";
+	case JSON_FALSE:
+		return "false";
+	case JSON_ARRAY:
+		buf[0] = '\0';
+		json_array_foreach(v, i, item)
+		{
+			char one[64];
+
+			if (used >= len)
+				break;
+			used += snprintf(buf + used, len - used, "%s%s", i ? "," : "",
+					 text_of(item, one, sizeof(one)));
+		}
+		return buf;
+	case JSON_OBJECT:
+		return "(object)";
+	default:
+		return "-"; /* null, or absent */
+	}
+}
+
+static const char *field_text(const json_t *obj, const char *key, char *buf, size_t len)
+{
+	return text_of(json_object_get(obj, key), buf, len);
+}
+
+/* One object as "key  value" lines; nested objects as "key.sub". */
+static void print_fields(const char *prefix, const json_t *obj)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		char name[64], buf[256];
+
+		snprintf(name, sizeof(name), "%s%s", prefix, key);
+		if (json_is_object(v)) {
+			strncat(name, ".", sizeof(name) - strlen(name) - 1);
+			print_fields(name, v);
+		} else if (!json_is_array(v) || !json_is_object(json_array_get(v, 0))) {
+			printf("%-22s %s\n", name, text_of(v, buf, sizeof(buf)));
+		}
+	}
+}
+
+static const char *endpoint(const json_t *obj, char *buf, size_t len)
+{
+	const char *addr = json_string_value(json_object_get(obj, "address"));
+	json_int_t port = json_integer_value(json_object_get(obj, "port"));
+
+	if (!addr)
+		snprintf(buf, len, "fwmark %" JSON_INTEGER_FORMAT " %s",
+			 json_integer_value(json_object_get(obj, "fwmark")),
+			 json_string_value(json_object_get(obj, "family")));
 	else
-		model_endpoint_format(&vs->addr, vs->port, where, sizeof(where));
-	model_sched_flags_format(vs->scheduler_flags, flags, sizeof(flags));
-	if (db_rs_list(c->db, vs->id, &rs, &n) != 0)
-		n = 0;
-	free(rs);
-	printf("%-6" PRId64 " %-20s %-26s %-5s %-6s %-9s %-6zu %s\n", vs->id, vs->name, where,
-	       vs->fwmark ? "-" : model_protocol_name(vs->protocol),
-	       model_scheduler_name(vs->scheduler), model_vs_admin_name(vs->admin_state), n, flags);
+		snprintf(buf, len,
+			 strchr(addr, ':') ? "[%s]:%" JSON_INTEGER_FORMAT
+					   : "%s:%" JSON_INTEGER_FORMAT,
+			 addr, port);
+	return buf;
 }
 
-static void print_rs_row(const struct fulcrum_rs *rs)
+/* Each field its own buffer: numbers are written into it, and printf reads them all at once. */
+static void print_vs_row(const json_t *s)
 {
-	char where[MODEL_ENDPOINT_STRLEN];
-	char fwd[24];
+	char where[80], b[7][64];
+	const json_t *st = json_object_get(s, "status");
 
-	model_endpoint_format(&rs->addr, rs->port, where, sizeof(where));
-	if (rs->forwarding == FULCRUM_FWD_TUNNEL)
-		snprintf(fwd, sizeof(fwd), "tunnel/%s", model_tunnel_name(rs->tunnel_type));
+	printf("%-6s %-20s %-26s %-5s %-6s %-9s %-11s %-6s %s\n", field_text(s, "id", b[0], 64),
+	       field_text(s, "name", b[1], 64), endpoint(s, where, sizeof(where)),
+	       field_text(s, "protocol", b[2], 64), field_text(s, "scheduler", b[3], 64),
+	       field_text(s, "admin_state", b[4], 64), field_text(st, "kernel_state", b[5], 64),
+	       field_text(s, "reals_total", b[6], 64), field_text(s, "scheduler_flags", b[1], 64));
+}
+
+static void print_rs_header(void)
+{
+	printf("%-6s %-8s %-42s %-12s %-6s %-9s %s\n", "ID", "SERVICE", "ADDRESS", "FORWARDING",
+	       "WEIGHT", "STATE", "KERNEL");
+}
+
+static void print_rs_row(const json_t *rs)
+{
+	char where[80], fwd[40], b[5][32];
+	const char *f = json_string_value(json_object_get(rs, "forwarding"));
+	const json_t *st = json_object_get(rs, "status");
+
+	if (f && strcmp(f, "tunnel") == 0)
+		snprintf(fwd, sizeof(fwd), "tunnel/%s", field_text(rs, "tunnel_type", b[0], 32));
 	else
-		snprintf(fwd, sizeof(fwd), "%s", model_forwarding_name(rs->forwarding));
-	printf("%-6" PRId64 " %-8" PRId64 " %-42s %-12s %-6" PRIu32 " %s\n", rs->id, rs->vs_id,
-	       where, fwd, rs->weight, model_rs_admin_name(rs->admin_state));
+		snprintf(fwd, sizeof(fwd), "%s", f ? f : "-");
+	printf("%-6s %-8s %-42s %-12s %-6s %-9s %s\n", field_text(rs, "id", b[0], 32),
+	       field_text(rs, "service_id", b[1], 32), endpoint(rs, where, sizeof(where)), fwd,
+	       field_text(rs, "weight", b[2], 32), field_text(rs, "admin_state", b[3], 32),
+	       field_text(st, "kernel_state", b[4], 32));
 }
 
-static int cmd_service_list(struct ctl *c)
+/* After a change: the API's JSON, or one line saying what was done. */
+static int done(struct remote *r, struct ctl_http_reply *reply, const char *what)
 {
-	struct fulcrum_vs *vs = NULL;
-	size_t n = 0;
+	int rc = CTL_EXIT_OK;
 
-	if (db_vs_list(c->db, &vs, &n) != 0) {
-		fprintf(stderr, "fulcrumctl: %s\n", db_errmsg(c->db));
-		return EXIT_STORE;
-	}
-	if (c->json) {
-		json_t *arr = json_array();
+	if (r->json && reply->json) {
+		rc = print_json(reply->json);
+	} else if (r->json) {
+		json_t *j = json_pack("{s:s, s:I}", "result", what, "revision",
+				      (json_int_t)reply->revision);
 
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, model_vs_to_json(&vs[i]));
-		free(vs);
-		return print_json(arr);
-	}
-	printf("%-6s %-20s %-26s %-5s %-6s %-9s %-6s %s\n", "ID", "NAME", "ADDRESS", "PROTO",
-	       "SCHED", "STATE", "REALS", "FLAGS");
-	for (size_t i = 0; i < n; i++)
-		print_vs_row(c, &vs[i]);
-	free(vs);
-	return EXIT_OK;
+		rc = print_json(j);
+		json_decref(j);
+	} else if (reply->revision >= 0)
+		printf("%s (revision %" PRId64 ")\n", what, reply->revision);
+	else
+		printf("%s\n", what);
+	ctl_http_reply_clear(reply);
+	return rc;
 }
 
-static int cmd_real_list(struct ctl *c, const char *service)
+/* ---- commands ----------------------------------------------------------------- */
+
+static int cmd_service_list(struct remote *r)
 {
-	struct fulcrum_vs vs = {0};
-	struct fulcrum_rs *rs = NULL;
-	size_t n = 0;
+	struct ctl_http_reply reply;
+	size_t i;
+	json_t *s;
+	int rc;
 
-	if (service && find_service(c, service, &vs) != 0)
-		return EXIT_REFUSED;
-	if (db_rs_list(c->db, service ? vs.id : 0, &rs, &n) != 0) {
-		fprintf(stderr, "fulcrumctl: %s\n", db_errmsg(c->db));
-		return EXIT_STORE;
-	}
-	if (c->json) {
-		json_t *arr = json_array();
-
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, model_rs_to_json(&rs[i]));
-		free(rs);
-		return print_json(arr);
-	}
-	printf("%-6s %-8s %-42s %-12s %-6s %s\n", "ID", "SERVICE", "ADDRESS", "FORWARDING",
-	       "WEIGHT", "STATE");
-	for (size_t i = 0; i < n; i++)
-		print_rs_row(&rs[i]);
-	free(rs);
-	return EXIT_OK;
-}
-
-static int done(struct ctl *c, int64_t rev, const char *what)
-{
-	if (c->json)
-		return print_json(
-		    json_pack("{s:s, s:I}", "result", what, "revision", (json_int_t)rev));
-	printf("%s (revision %" PRId64 ")\n", what, rev);
-	return EXIT_OK;
-}
-
-static int cmd_service(struct ctl *c, int argc, char **argv)
-{
-	const struct command_actor actor = {c->actor, FULCRUM_ORIGIN_CLI};
-	struct fulcrum_err err = {0};
-	struct fulcrum_vs vs;
-	int64_t rev = 0;
-	char what[128];
-
-	if (argc < 1)
-		return EXIT_USAGE;
-	if (strcmp(argv[0], "list") == 0 && argc == 1)
-		return cmd_service_list(c);
-	if (argc < 2)
-		return EXIT_USAGE;
-	if (strcmp(argv[0], "add") == 0) {
-		model_vs_init(&vs);
-		if (model_vs_set_field(&vs, "name", argv[1], &err) != 0 ||
-		    apply_fields(argc - 2, argv + 2, &vs, NULL, &err) != 0 ||
-		    command_vs_create(c->db, &actor, &vs, NULL, 0, 0, &rev, &err) != 0)
-			return refuse(&err);
-		snprintf(what, sizeof(what), "service %s created with id %" PRId64, vs.name, vs.id);
-		return done(c, rev, what);
-	}
-	if (find_service(c, argv[1], &vs) != 0)
-		return EXIT_REFUSED;
-	if (strcmp(argv[0], "show") == 0 && argc == 2) {
-		json_t *j = model_vs_to_json(&vs);
-		struct fulcrum_rs *rs = NULL;
-		size_t n = 0;
-		json_t *reals = json_array();
-
-		if (db_rs_list(c->db, vs.id, &rs, &n) == 0)
-			for (size_t i = 0; i < n; i++)
-				json_array_append_new(reals, model_rs_to_json(&rs[i]));
-		free(rs);
-		json_object_set_new(j, "reals", reals);
-		return print_json(j);
-	}
-	if (strcmp(argv[0], "delete") == 0 && argc == 2) {
-		if (command_vs_delete(c->db, &actor, vs.id, 0, &rev, &err) != 0)
-			return refuse(&err);
-		snprintf(what, sizeof(what), "service %s deleted", vs.name);
-		return done(c, rev, what);
-	}
-	if (strcmp(argv[0], "set") == 0 && argc >= 3) {
-		if (apply_fields(argc - 2, argv + 2, &vs, NULL, &err) != 0)
-			return refuse(&err);
-	} else if ((strcmp(argv[0], "enable") == 0 || strcmp(argv[0], "disable") == 0) &&
-		   argc == 2) {
-		if (model_vs_set_field(&vs, "admin_state",
-				       argv[0][0] == 'e' ? "enabled" : "disabled", &err) != 0)
-			return refuse(&err);
+	if ((rc = call(r, "GET", "/api/v1/services", NULL, &reply)) != 0)
+		return rc;
+	if (r->json) {
+		rc = print_json(reply.json);
 	} else {
-		return EXIT_USAGE;
+		printf("%-6s %-20s %-26s %-5s %-6s %-9s %-11s %-6s %s\n", "ID", "NAME", "ADDRESS",
+		       "PROTO", "SCHED", "STATE", "KERNEL", "REALS", "FLAGS");
+		json_array_foreach(json_object_get(reply.json, "services"), i, s)
+		{
+			print_vs_row(s);
+		}
 	}
-	if (command_vs_update(c->db, &actor, &vs, 0, &rev, &err) != 0)
-		return refuse(&err);
-	snprintf(what, sizeof(what), "service %s updated", vs.name);
-	return done(c, rev, what);
+	ctl_http_reply_clear(&reply);
+	return rc;
 }
 
-static int cmd_real(struct ctl *c, int argc, char **argv)
+static int cmd_service_show(struct remote *r, json_t *vs)
 {
-	const struct command_actor actor = {c->actor, FULCRUM_ORIGIN_CLI};
+	struct ctl_http_reply reply;
+	char path[64];
+	size_t i;
+	json_t *rs;
+	int rc;
+
+	snprintf(path, sizeof(path), "/api/v1/services/%" JSON_INTEGER_FORMAT "/reals", id_of(vs));
+	if ((rc = call(r, "GET", path, NULL, &reply)) != 0)
+		return rc;
+	if (r->json) {
+		json_object_set(vs, "reals", json_object_get(reply.json, "reals"));
+		rc = print_json(vs);
+	} else {
+		print_fields("", vs);
+		printf("\n");
+		print_rs_header();
+		json_array_foreach(json_object_get(reply.json, "reals"), i, rs)
+		{
+			print_rs_row(rs);
+		}
+	}
+	ctl_http_reply_clear(&reply);
+	return rc;
+}
+
+/* service set takes fields; show, delete, enable and disable only the service. */
+static bool service_verb_ok(int argc, char **argv)
+{
+	static const char *const verbs[] = {"show", "delete", "enable", "disable", NULL};
+
+	if (strcmp(argv[0], "set") == 0)
+		return argc >= 3;
+	return argc == 2 && field_in(argv[0], verbs);
+}
+
+static int cmd_service(struct remote *r, int argc, char **argv)
+{
+	struct ctl_http_reply reply;
+	json_t *vs = NULL, *body = json_object();
+	char path[64], what[160];
+	int rc;
+
+	if (argc == 1 && strcmp(argv[0], "list") == 0) {
+		rc = cmd_service_list(r);
+	} else if (argc >= 2 && strcmp(argv[0], "add") == 0) {
+		json_object_set_new(body, "name", json_string(argv[1]));
+		if ((rc = fields_json(argc - 2, argv + 2, body)) == 0 &&
+		    (rc = call(r, "POST", "/api/v1/services", body, &reply)) == 0) {
+			snprintf(what, sizeof(what),
+				 "service %s created with id %" JSON_INTEGER_FORMAT, argv[1],
+				 id_of(reply.json));
+			rc = done(r, &reply, what);
+		}
+	} else if (!service_verb_ok(argc, argv)) {
+		rc = CTL_EXIT_USAGE;
+	} else if ((rc = find_service(r, argv[1], &vs)) != 0) {
+		/* said why */
+	} else if (strcmp(argv[0], "show") == 0) {
+		rc = cmd_service_show(r, vs);
+	} else {
+		const char *name = json_string_value(json_object_get(vs, "name"));
+		bool del = strcmp(argv[0], "delete") == 0;
+
+		snprintf(path, sizeof(path), "/api/v1/services/%" JSON_INTEGER_FORMAT, id_of(vs));
+		if (strcmp(argv[0], "set") == 0)
+			rc = fields_json(argc - 2, argv + 2, body);
+		else if (!del)
+			json_object_set_new(
+			    body, "admin_state",
+			    json_string(argv[0][0] == 'e' ? "enabled" : "disabled"));
+		if (rc == 0 && (rc = call(r, del ? "DELETE" : "PATCH", path, del ? NULL : body,
+					  &reply)) == 0) {
+			snprintf(what, sizeof(what), "service %s %s", name ? name : argv[1],
+				 del ? "deleted" : "updated");
+			rc = done(r, &reply, what);
+		}
+	}
+	json_decref(vs);
+	json_decref(body);
+	return rc;
+}
+
+/* Every real server: of one service, or of all of them in the order of the services. */
+static int cmd_real_list(struct remote *r, const char *service)
+{
+	struct ctl_http_reply reply, one;
+	json_t *all = json_array(), *vs = NULL, *s, *rs;
+	json_int_t revision = 0;
+	char path[64];
+	size_t i, j;
+	int rc;
+
+	if (service) {
+		if ((rc = find_service(r, service, &vs)) != 0)
+			goto out;
+		reply.json = json_pack("{s:[O]}", "services", vs);
+	} else if ((rc = call(r, "GET", "/api/v1/services", NULL, &reply)) != 0) {
+		goto out;
+	}
+	json_array_foreach(json_object_get(reply.json, "services"), i, s)
+	{
+		snprintf(path, sizeof(path), "/api/v1/services/%" JSON_INTEGER_FORMAT "/reals",
+			 id_of(s));
+		if ((rc = call(r, "GET", path, NULL, &one)) != 0)
+			break;
+		json_array_foreach(json_object_get(one.json, "reals"), j, rs)
+		{
+			json_array_append(all, rs);
+		}
+		revision = json_integer_value(json_object_get(one.json, "revision"));
+		ctl_http_reply_clear(&one);
+	}
+	json_decref(reply.json);
+	if (rc != 0)
+		goto out;
+	if (r->json) {
+		json_t *obj = json_pack("{s:I, s:O}", "revision", revision, "reals", all);
+
+		rc = print_json(obj);
+		json_decref(obj);
+	} else {
+		print_rs_header();
+		json_array_foreach(all, i, rs)
+		{
+			print_rs_row(rs);
+		}
+	}
+out:
+	json_decref(vs);
+	json_decref(all);
+	return rc;
+}
+
+static int cmd_real(struct remote *r, int argc, char **argv)
+{
 	static const char *const states[][2] = {
 	    {"enable", "enabled"}, {"drain", "drained"}, {"disable", "disabled"}};
-	struct fulcrum_err err = {0};
-	struct fulcrum_vs vs;
-	struct fulcrum_rs rs;
-	int64_t rev = 0;
-	char what[128];
+	struct ctl_http_reply reply;
+	json_t *vs = NULL, *body = json_object();
+	char path[80], what[160];
+	const char *state = NULL;
+	int rc = CTL_EXIT_USAGE;
 
-	if (argc < 1)
-		return EXIT_USAGE;
-	if (strcmp(argv[0], "list") == 0 && argc <= 2)
-		return cmd_real_list(c, argc == 2 ? argv[1] : NULL);
-	if (argc < 2)
-		return EXIT_USAGE;
-	if (strcmp(argv[0], "add") == 0) {
-		if (find_service(c, argv[1], &vs) != 0)
-			return EXIT_REFUSED;
-		model_rs_init(&rs);
-		rs.vs_id = vs.id;
-		if (apply_fields(argc - 2, argv + 2, NULL, &rs, &err) != 0 ||
-		    command_rs_create(c->db, &actor, &rs, 0, &rev, &err) != 0)
-			return refuse(&err);
-		snprintf(what, sizeof(what), "real server created with id %" PRId64, rs.id);
-		return done(c, rev, what);
+	for (size_t i = 0; argc == 2 && i < sizeof(states) / sizeof(states[0]); i++)
+		if (strcmp(argv[0], states[i][0]) == 0)
+			state = states[i][1];
+	if (argc >= 1 && argc <= 2 && strcmp(argv[0], "list") == 0) {
+		rc = cmd_real_list(r, argc == 2 ? argv[1] : NULL);
+	} else if (argc >= 2 && strcmp(argv[0], "add") == 0) {
+		if ((rc = find_service(r, argv[1], &vs)) == 0 &&
+		    (rc = fields_json(argc - 2, argv + 2, body)) == 0) {
+			snprintf(path, sizeof(path),
+				 "/api/v1/services/%" JSON_INTEGER_FORMAT "/reals", id_of(vs));
+			if ((rc = call(r, "POST", path, body, &reply)) == 0) {
+				snprintf(what, sizeof(what),
+					 "real server created with id %" JSON_INTEGER_FORMAT,
+					 id_of(reply.json));
+				rc = done(r, &reply, what);
+			}
+		}
+	} else if (argc >= 2 &&
+		   (state || (strcmp(argv[0], "set") == 0 && argc >= 3) ||
+		    ((strcmp(argv[0], "show") == 0 || strcmp(argv[0], "delete") == 0) &&
+		     argc == 2))) {
+		if (!is_id(argv[1])) {
+			fprintf(stderr,
+				"fulcrumctl: real server id: '%s' is not a positive integer\n",
+				argv[1]);
+			rc = CTL_EXIT_REFUSED;
+			goto out;
+		}
+		snprintf(path, sizeof(path), "/api/v1/reals/%s", argv[1]);
+		snprintf(what, sizeof(what), "real server %s %s", argv[1],
+			 strcmp(argv[0], "delete") == 0 ? "deleted" : "updated");
+		if (strcmp(argv[0], "show") == 0) {
+			if ((rc = call(r, "GET", path, NULL, &reply)) == 0) {
+				if (r->json)
+					rc = print_json(reply.json);
+				else
+					print_fields("", reply.json);
+				ctl_http_reply_clear(&reply);
+			}
+		} else if (strcmp(argv[0], "delete") == 0) {
+			if ((rc = call(r, "DELETE", path, NULL, &reply)) == 0)
+				rc = done(r, &reply, what);
+		} else {
+			rc = CTL_EXIT_OK;
+			if (state)
+				json_object_set_new(body, "admin_state", json_string(state));
+			else
+				rc = fields_json(argc - 2, argv + 2, body);
+			if (rc == 0 && (rc = call(r, "PATCH", path, body, &reply)) == 0)
+				rc = done(r, &reply, what);
+		}
 	}
-	if (find_real(c, argv[1], &rs) != 0)
-		return EXIT_REFUSED;
-	if (strcmp(argv[0], "show") == 0 && argc == 2)
-		return print_json(model_rs_to_json(&rs));
-	if (strcmp(argv[0], "delete") == 0 && argc == 2) {
-		if (command_rs_delete(c->db, &actor, rs.id, 0, &rev, &err) != 0)
-			return refuse(&err);
-		snprintf(what, sizeof(what), "real server %" PRId64 " deleted", rs.id);
-		return done(c, rev, what);
-	}
-	if (strcmp(argv[0], "set") == 0 && argc >= 3) {
-		if (apply_fields(argc - 2, argv + 2, NULL, &rs, &err) != 0)
-			return refuse(&err);
-	} else {
-		size_t i;
-
-		for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
-			if (strcmp(argv[0], states[i][0]) == 0 && argc == 2)
-				break;
-		if (i == sizeof(states) / sizeof(states[0]))
-			return EXIT_USAGE;
-		if (model_rs_set_field(&rs, "admin_state", states[i][1], &err) != 0)
-			return refuse(&err);
-	}
-	if (command_rs_update(c->db, &actor, &rs, 0, &rev, &err) != 0)
-		return refuse(&err);
-	snprintf(what, sizeof(what), "real server %" PRId64 " updated", rs.id);
-	return done(c, rev, what);
+out:
+	json_decref(vs);
+	json_decref(body);
+	return rc;
 }
 
-static int cmd_changes(struct ctl *c, int argc, char **argv)
+/* A change-log time, Unix seconds or already text, as UTC. */
+static const char *when_text(const json_t *v, char *buf, size_t len)
 {
-	struct fulcrum_change *ch = NULL;
-	long long since = 0;
-	char *end = NULL;
-	size_t n = 0;
+	time_t t;
+	struct tm tm;
+
+	if (!json_is_integer(v))
+		return text_of(v, buf, len);
+	t = (time_t)json_integer_value(v);
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+static void print_change_row(const json_t *ch)
+{
+	char b[5][80], obj[128], t[32];
+	const json_t *before = json_object_get(ch, "before");
+	const json_t *after = json_object_get(ch, "after");
+
+	snprintf(obj, sizeof(obj), "%s %s", field_text(ch, "object_type", b[0], 80),
+		 field_text(ch, "object_id", b[1], 80));
+	printf("%-8s %-20s %-12s %-6s %-14s %s\n", field_text(ch, "revision", b[2], 80),
+	       when_text(json_object_get(ch, "time"), t, sizeof(t)),
+	       field_text(ch, "actor", b[3], 80), field_text(ch, "origin", b[4], 80), obj,
+	       json_is_null(before) || !before ? "created"
+	       : json_is_null(after) || !after ? "deleted"
+					       : "updated");
+}
+
+/* The change log after a revision, all of it: the API answers a page at a time. */
+static int cmd_changes(struct remote *r, int argc, char **argv)
+{
+	struct ctl_http_reply reply;
+	json_t *all = NULL, *ch;
+	json_int_t since = 0, next;
+	bool more = true;
+	char path[80];
+	size_t i;
+	int rc = CTL_EXIT_OK;
 
 	if (argc > 1)
-		return EXIT_USAGE;
-	if (argc == 1) {
-		errno = 0;
-		since = strtoll(argv[0], &end, 10);
-		if (!*argv[0] || *end || errno || since < 0) {
-			fprintf(stderr, "fulcrumctl: since: '%s' is not a revision\n", argv[0]);
-			return EXIT_USAGE;
+		return CTL_EXIT_USAGE;
+	if (argc == 1 && (strspn(argv[0], "0123456789") != strlen(argv[0]) || !*argv[0] ||
+			  strlen(argv[0]) > 18)) {
+		fprintf(stderr, "fulcrumctl: since: '%s' is not a revision\n", argv[0]);
+		return CTL_EXIT_USAGE;
+	}
+	if (argc == 1)
+		since = strtoll(argv[0], NULL, 10);
+	while (more) {
+		snprintf(path, sizeof(path), "/api/v1/changes?since=%" JSON_INTEGER_FORMAT, since);
+		if ((rc = call(r, "GET", path, NULL, &reply)) != 0)
+			break;
+		next = json_integer_value(json_object_get(reply.json, "next_since"));
+		more = json_is_true(json_object_get(reply.json, "more")) && next > since;
+		since = next;
+		if (!all) {
+			all = json_incref(reply.json);
+		} else {
+			json_array_extend(json_object_get(all, "changes"),
+					  json_object_get(reply.json, "changes"));
+			json_object_set(all, "next_since",
+					json_object_get(reply.json, "next_since"));
+			json_object_set(all, "more", json_object_get(reply.json, "more"));
+		}
+		ctl_http_reply_clear(&reply);
+	}
+	if (rc == 0 && r->json) {
+		rc = print_json(all);
+	} else if (rc == 0) {
+		printf("%-8s %-20s %-12s %-6s %-14s %s\n", "REVISION", "TIME", "ACTOR", "ORIGIN",
+		       "OBJECT", "CHANGE");
+		json_array_foreach(json_object_get(all, "changes"), i, ch)
+		{
+			print_change_row(ch);
 		}
 	}
-	if (db_change_list(c->db, since, 0, &ch, &n) != 0) {
-		fprintf(stderr, "fulcrumctl: %s\n", db_errmsg(c->db));
-		return EXIT_STORE;
-	}
-	if (c->json) {
-		json_t *arr = json_array();
-
-		for (size_t i = 0; i < n; i++) {
-			json_t *row = json_pack(
-			    "{s:I, s:I, s:s, s:s, s:s, s:I}", "revision",
-			    (json_int_t)ch[i].revision, "time", (json_int_t)ch[i].time, "actor",
-			    ch[i].actor, "origin", model_origin_name(ch[i].origin), "object_type",
-			    ch[i].object_type, "object_id", (json_int_t)ch[i].object_id);
-
-			json_object_set_new(row, "before",
-					    ch[i].before ? json_loads(ch[i].before, 0, NULL)
-							 : json_null());
-			json_object_set_new(row, "after",
-					    ch[i].after ? json_loads(ch[i].after, 0, NULL)
-							: json_null());
-			json_array_append_new(arr, row);
-		}
-		fulcrum_change_list_free(ch, n);
-		return print_json(arr);
-	}
-	printf("%-8s %-20s %-12s %-6s %-8s %s\n", "REVISION", "TIME", "ACTOR", "ORIGIN", "OBJECT",
-	       "CHANGE");
-	for (size_t i = 0; i < n; i++) {
-		char when[32], obj[32];
-		time_t t = (time_t)ch[i].time;
-		struct tm tm;
-
-		gmtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		snprintf(obj, sizeof(obj), "%s %" PRId64, ch[i].object_type, ch[i].object_id);
-		printf("%-8" PRId64 " %-20s %-12s %-6s %-14s %s\n", ch[i].revision, when,
-		       ch[i].actor, model_origin_name(ch[i].origin), obj,
-		       !ch[i].before  ? "created"
-		       : !ch[i].after ? "deleted"
-				      : "updated");
-	}
-	fulcrum_change_list_free(ch, n);
-	return EXIT_OK;
+	json_decref(all);
+	return rc;
 }
 
-static int cmd_status(struct ctl *c)
+static int cmd_status(struct remote *r)
 {
-	struct fulcrum_vs *vs = NULL;
-	struct fulcrum_rs *rs = NULL;
-	size_t nvs = 0, nrs = 0;
+	struct ctl_http_reply reply;
+	int rc;
 
-	if (db_vs_list(c->db, &vs, &nvs) != 0 || db_rs_list(c->db, 0, &rs, &nrs) != 0) {
-		fprintf(stderr, "fulcrumctl: %s\n", db_errmsg(c->db));
-		free(vs);
-		return EXIT_STORE;
-	}
-	free(vs);
-	free(rs);
-	if (c->json)
-		return print_json(json_pack("{s:s, s:I, s:i, s:I, s:I}", "version", PACKAGE_VERSION,
-					    "revision", (json_int_t)db_revision(c->db),
-					    "schema_version", db_schema_version(), "services",
-					    (json_int_t)nvs, "reals", (json_int_t)nrs));
-	printf("version %s, revision %" PRId64 ", schema %d, %zu services, %zu real servers\n",
-	       PACKAGE_VERSION, db_revision(c->db), db_schema_version(), nvs, nrs);
-	return EXIT_OK;
-}
-
-/* Tokens are made only here, on the database itself: how the first admin gets in. */
-static int cmd_token(struct ctl *c, int argc, char **argv)
-{
-	if (argc == 4 && strcmp(argv[0], "create") == 0 && strcmp(argv[2], "--role") == 0) {
-		enum fulcrum_role role;
-		char token[AUTH_TOKEN_SIZE], msg[256];
-
-		if (auth_role_parse(argv[3], &role) != 0) {
-			fprintf(stderr,
-				"fulcrumctl: token role: '%s' is not viewer, operator or admin\n",
-				argv[3]);
-			return EXIT_REFUSED;
-		}
-		if (auth_token_create(c->db, argv[1], role, token, msg, sizeof(msg)) != 0) {
-			fprintf(stderr, "fulcrumctl: %s\n", msg);
-			return EXIT_REFUSED;
-		}
-		puts(token);
-		fprintf(stderr, "fulcrumctl: token '%s' (%s) created; it is shown only this once\n",
-			argv[1], argv[3]);
-		return EXIT_OK;
-	}
-	if (argc == 1 && strcmp(argv[0], "list") == 0) {
-		struct db_token *t = NULL;
-		size_t n = 0;
-
-		if (db_token_list(c->db, &t, &n) != 0) {
-			fprintf(stderr, "fulcrumctl: %s\n", db_errmsg(c->db));
-			return EXIT_STORE;
-		}
-		printf("%-6s %-24s %-9s %s\n", "ID", "NAME", "ROLE", "CREATED");
-		for (size_t i = 0; i < n; i++) {
-			char when[32];
-			time_t tt = (time_t)t[i].created;
-			struct tm tm;
-
-			gmtime_r(&tt, &tm);
-			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-			printf("%-6" PRId64 " %-24s %-9s %s\n", t[i].id, t[i].name, t[i].role,
-			       when);
-		}
-		free(t);
-		return EXIT_OK;
-	}
-	if (argc == 2 && strcmp(argv[0], "delete") == 0) {
-		int rc = db_token_delete(c->db, argv[1]);
-
-		if (rc != 0) {
-			fprintf(stderr, "fulcrumctl: %s\n", db_errmsg(c->db));
-			return rc == -ENOENT ? EXIT_REFUSED : EXIT_STORE;
-		}
-		printf("token %s deleted\n", argv[1]);
-		return EXIT_OK;
-	}
-	return EXIT_USAGE;
-}
-
-static void actor_name(char *buf, size_t len)
-{
-	const char *sudo = getenv("SUDO_USER");
-	struct passwd *pw = getpwuid(getuid());
-
-	if (sudo && *sudo)
-		snprintf(buf, len, "%s", sudo);
-	else if (pw)
-		snprintf(buf, len, "%s", pw->pw_name);
+	if ((rc = call(r, "GET", "/api/v1/status", NULL, &reply)) != 0)
+		return rc;
+	if (r->json)
+		rc = print_json(reply.json);
 	else
-		snprintf(buf, len, "uid%ld", (long)getuid());
+		print_fields("", reply.json);
+	ctl_http_reply_clear(&reply);
+	return rc;
+}
+
+static int run_remote(const char *url, const char *token_opt, bool json, int argc, char **argv)
+{
+	struct remote r = {.json = json};
+	static const char *const commands[] = {"service", "real", "changes", "status", NULL};
+	char token[TOKEN_MAX], err[512];
+	int rc;
+
+	if (!field_in(argv[0], commands)) {
+		usage(stderr);
+		return CTL_EXIT_USAGE;
+	}
+	rc = ctl_http_token_find(token_opt, token, sizeof(token), err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "fulcrumctl: %s\n", err);
+		return rc == -ENOENT ? CTL_EXIT_USAGE : CTL_EXIT_REFUSED;
+	}
+	rc = ctl_http_open(url, token, &r.http, err, sizeof(err));
+	memset(token, 0, sizeof(token));
+	if (rc != 0) {
+		fprintf(stderr, "fulcrumctl: %s\n", err);
+		return rc == -EINVAL ? CTL_EXIT_USAGE : CTL_EXIT_SERVER;
+	}
+	if (strcmp(argv[0], "service") == 0 && argc >= 2)
+		rc = cmd_service(&r, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "real") == 0 && argc >= 2)
+		rc = cmd_real(&r, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "changes") == 0)
+		rc = cmd_changes(&r, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "status") == 0 && argc == 1)
+		rc = cmd_status(&r);
+	else
+		rc = CTL_EXIT_USAGE;
+	ctl_http_free(r.http);
+	if (rc == CTL_EXIT_USAGE)
+		usage(stderr);
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"db", required_argument, NULL, 'd'},
+	    {"url", required_argument, NULL, 'u'},
+	    {"token", required_argument, NULL, 't'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct ctl c = {0};
-	const char *db_path = NULL;
-	char err[1024];
+	const char *db_path = NULL, *url = NULL, *token = NULL;
+	bool json = false;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "+d:jhV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+d:u:t:jhV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			db_path = optarg;
 			break;
+		case 'u':
+			url = optarg;
+			break;
+		case 't':
+			token = optarg;
+			break;
 		case 'j':
-			c.json = true;
+			json = true;
 			break;
 		case 'h':
 			usage(stdout);
-			return EXIT_OK;
+			return CTL_EXIT_OK;
 		case 'V':
 			printf("fulcrumctl %s\n", PACKAGE_VERSION);
-			return EXIT_OK;
+			return CTL_EXIT_OK;
 		default:
 			usage(stderr);
-			return EXIT_USAGE;
+			return CTL_EXIT_USAGE;
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || !db_path) {
-		fprintf(stderr, "fulcrumctl: %s\n",
-			!db_path ? "--db PATH is required" : "no command");
+	if (argc < 1) {
+		fprintf(stderr, "fulcrumctl: no command\n");
 		usage(stderr);
-		return EXIT_USAGE;
+		return CTL_EXIT_USAGE;
 	}
-	if (db_open(db_path, &c.db, err, sizeof(err)) != 0) {
-		fprintf(stderr, "fulcrumctl: %s\n", err);
-		return EXIT_STORE;
+	if (db_path && (url || token)) {
+		fprintf(stderr, "fulcrumctl: --db works on the database; --url and --token are "
+				"for the API: give one or the other\n");
+		return CTL_EXIT_USAGE;
 	}
-	actor_name(c.actor, sizeof(c.actor));
-	if (strcmp(argv[0], "service") == 0)
-		rc = cmd_service(&c, argc - 1, argv + 1);
-	else if (strcmp(argv[0], "real") == 0)
-		rc = cmd_real(&c, argc - 1, argv + 1);
-	else if (strcmp(argv[0], "changes") == 0)
-		rc = cmd_changes(&c, argc - 1, argv + 1);
-	else if (strcmp(argv[0], "token") == 0)
-		rc = cmd_token(&c, argc - 1, argv + 1);
-	else if (strcmp(argv[0], "status") == 0 && argc == 1)
-		rc = cmd_status(&c);
-	else
-		rc = EXIT_USAGE;
-	if (rc == EXIT_USAGE)
+	if (!url)
+		url = getenv("FULCRUM_URL");
+	if (!url || !*url)
+		url = DEFAULT_URL;
+	if (!db_path && strcmp(argv[0], "token") == 0) {
+		fprintf(stderr, "fulcrumctl: token commands work on the database itself: give "
+				"--db PATH (on the director)\n");
+		return CTL_EXIT_USAGE;
+	}
+	if (!db_path)
+		return run_remote(url, token, json, argc, argv);
+	rc = ctl_local_run(db_path, json, argc, argv);
+	if (rc == CTL_EXIT_USAGE)
 		usage(stderr);
-	db_close(c.db);
 	return rc;
 }

@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# fulcrumctl over HTTP against a real fulcrumd: every command, its output, its exit status.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+fulcrumd=$top/fulcrumd
+ctl=$top/fulcrumctl
+work=$(mktemp -d)
+pid=
+cleanup() {
+	[[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+
+ok() { echo "  ok   $1"; passed=$((passed + 1)); }
+bad() {
+	echo "  FAIL $1"
+	shift
+	for l in "$@"; do printf '       %s\n' "$l"; done
+	failed=$((failed + 1))
+}
+
+# run COMMAND...: keeps stdout in $out, stderr in $err, the exit status in $rc
+run() {
+	out=$("$@" 2>"$work/stderr")
+	rc=$?
+	err=$(cat "$work/stderr")
+}
+# expect NAME RC [REGEX [REGEX_ON_STDERR]]: checks the last run
+expect() {
+	local name=$1 want=$2 re=${3:-} ere=${4:-}
+	if [[ $rc != "$want" ]]; then
+		bad "$name" "exit status $rc, expected $want" "stdout: $out" "stderr: $err"
+	elif [[ -n $re ]] && ! grep -Eq -- "$re" <<<"$out"; then
+		bad "$name" "stdout does not match /$re/:" "$out"
+	elif [[ -n $ere ]] && ! grep -Eq -- "$ere" <<<"$err"; then
+		bad "$name" "stderr does not match /$ere/:" "$err"
+	else
+		ok "$name"
+	fi
+}
+# json EXPR: evaluates a Python expression on the last stdout parsed as JSON (j)
+json() { python3 -c "import json,sys; j = json.load(sys.stdin); sys.exit(0 if ($1) else 1)" <<<"$out"; }
+expect_json() {
+	local name=$1 e=$2
+	if [[ $rc == 0 ]] && json "$e"; then ok "$name"; else bad "$name" "exit $rc; not ($e):" "$out" "$err"; fi
+}
+
+db=$work/fulcrum.db
+admin=$("$ctl" --db "$db" token create ctl-admin --role admin 2>/dev/null)
+viewer=$("$ctl" --db "$db" token create ctl-viewer --role viewer 2>/dev/null)
+operator=$("$ctl" --db "$db" token create ctl-operator --role operator 2>/dev/null)
+if [[ -z $admin || -z $viewer || -z $operator ]]; then
+	bad "tokens created with fulcrumctl --db"
+	echo "ctl: $passed passed, $failed failed"
+	exit 1
+fi
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+url=http://127.0.0.1:$port
+"$fulcrumd" --foreground -c /dev/null --db "$db" --http "127.0.0.1:$port" >"$work/fulcrumd.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+	curl -fs -o /dev/null -H "Authorization: Bearer $admin" "$url/api/v1/status" && break
+	sleep 0.1
+done
+if ! curl -fs -o /dev/null -H "Authorization: Bearer $admin" "$url/api/v1/status"; then
+	bad "fulcrumd answers on $url" "$(tail -n 20 "$work/fulcrumd.log")"
+	echo "ctl: $passed passed, $failed failed"
+	exit 1
+fi
+
+# Every command below goes over HTTP: the URL and the token from the environment.
+export FULCRUM_URL=$url FULCRUM_TOKEN=$admin HOME=$work/home
+mkdir -p "$HOME"
+
+# 1. Reading.
+run "$ctl" status
+expect "status" 0 'revision'
+run "$ctl" --json status
+expect_json "status --json is the API's JSON" 'isinstance(j, dict) and "revision" in json.dumps(j)'
+run "$ctl" service list
+expect "service list: a header and no rows" 0 '^ID +NAME +ADDRESS'
+[[ $(wc -l <<<"$out") == 1 ]] || bad "service list: empty store lists nothing" "$out"
+
+# 2. Services.
+run "$ctl" service add web address=192.0.2.10 port=80 protocol=tcp scheduler=wrr
+expect "service add" 0 '^service web created with id [0-9]+ \(revision [0-9]+\)$'
+svc=$(sed -nE 's/.* with id ([0-9]+) .*/\1/p' <<<"$out")
+run "$ctl" service add bad address=192.0.2.11 port=70000 protocol=tcp
+expect "service add port=70000: refused, the API's message" 1 '' '^fulcrumctl: service port: .*70000'
+run "$ctl" service add web address=192.0.2.12 port=80 protocol=tcp
+expect "service add of a taken name: refused" 1 '' '^fulcrumctl: .*name'
+run "$ctl" service add noaddr port=80 protocol=tcp
+expect "service add without address: refused, names it" 1 '' '^fulcrumctl: service address'
+run "$ctl" service list
+expect "service list: the service, its state and kernel state" 0 "^$svc +web +192\.0\.2\.10:80 +tcp +wrr +enabled +[a-z_]+ +0 "
+run "$ctl" service show web
+expect "service show NAME" 0 '^name +web$'
+run "$ctl" service show "$svc"
+expect "service show ID" 0 '^scheduler +wrr$'
+run "$ctl" --json service show web
+expect_json "service show --json: the API's service and its reals" 'j["name"] == "web" and j["port"] == 80 and j["reals"] == []'
+run "$ctl" service set web scheduler=sh scheduler_flags=fallback,port persistence_timeout=300 "description=front door"
+expect "service set: several fields" 0 '^service web updated \(revision [0-9]+\)$'
+run "$ctl" --json service show web
+expect_json "service set: the API holds them" 'j["scheduler"] == "sh" and j["scheduler_flags"] == ["fallback", "port"] and j["persistence_timeout"] == 300 and j["description"] == "front door"'
+run "$ctl" service set web one_packet=true
+expect "service set one_packet on tcp: refused, names it" 1 '' '^fulcrumctl: service one_packet'
+run "$ctl" service disable web
+expect "service disable" 0 'updated'
+run "$ctl" service show web
+expect "service show: disabled" 0 '^admin_state +disabled$'
+run "$ctl" service enable web
+expect "service enable" 0 'updated'
+run "$ctl" --json service add dns address=192.0.2.53 port=53 protocol=udp one_packet=yes
+expect_json "service add --json: the API's new service" 'j["name"] == "dns" and j["one_packet"] is True and j["protocol"] == "udp"'
+
+# 3. Real servers.
+run "$ctl" real add web address=10.0.1.11 port=80 weight=3
+expect "real add" 0 '^real server created with id [0-9]+ \(revision [0-9]+\)$'
+rs1=$(sed -nE 's/.* with id ([0-9]+) .*/\1/p' <<<"$out")
+run "$ctl" real add "$svc" address=10.0.1.12 port=80
+expect "real add to a service by id" 0 'created'
+rs2=$(sed -nE 's/.* with id ([0-9]+) .*/\1/p' <<<"$out")
+run "$ctl" real add web address=10.0.1.13 port=80 weight=70000
+expect "real add weight=70000: the API's message, exit 1" 1 '' '^fulcrumctl: real server weight: 70000 is outside 0\.\.65535$'
+run "$ctl" real add web address=10.0.1.13 port=80 weight=heavy
+expect "real add weight=heavy: refused, names weight" 1 '' '^fulcrumctl: real server weight'
+run "$ctl" real add web address=2001:db8::1 port=80
+expect "real add IPv6 to an IPv4 service: refused" 1 '' '^fulcrumctl: real server address'
+run "$ctl" real add nosuch address=10.0.1.14 port=80
+expect "real add to a missing service: refused" 1 '' "^fulcrumctl: no service 'nosuch'$"
+run "$ctl" real list web
+expect "real list SERVICE" 0 "^$rs1 +$svc +10\.0\.1\.11:80 +masq +3 +enabled"
+[[ $(grep -c '^[0-9]' <<<"$out") == 2 ]] || bad "real list SERVICE: two rows" "$out"
+run "$ctl" real list
+expect "real list: every service's" 0 "^$rs2 +$svc +10\.0\.1\.12:80 +masq +1 +enabled"
+run "$ctl" --json real list web
+expect_json "real list --json" 'len(j["reals"]) == 2'
+run "$ctl" real show "$rs1"
+expect "real show" 0 '^weight +3$'
+run "$ctl" real set "$rs1" weight=5 "description=rack a"
+expect "real set" 0 "^real server $rs1 updated \(revision [0-9]+\)$"
+run "$ctl" --json real show "$rs1"
+expect_json "real set: the API holds it" 'j["weight"] == 5 and j["description"] == "rack a"'
+run "$ctl" real set "$rs1" forwarding=tunnel tunnel_type=gue
+expect "real set gue without a port: refused, names tunnel_port" 1 '' '^fulcrumctl: real server tunnel_port'
+for verb in drain disable enable; do
+	state=${verb}d
+	[[ $verb == drain ]] && state=drained
+	run "$ctl" real "$verb" "$rs1"
+	expect "real $verb" 0 'updated'
+	api=$(curl -s -H "Authorization: Bearer $admin" "$url/api/v1/reals/$rs1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["admin_state"])')
+	if [[ $api == "$state" ]]; then ok "real $verb: the API says $state"; else bad "real $verb: the API says $state" "it says '$api'"; fi
+done
+run "$ctl" real show abc
+expect "real show abc: refused" 1 '' "is not a positive integer"
+run "$ctl" real show 99999
+expect "real show of a missing one: refused (404)" 1 '' '^fulcrumctl: '
+
+# 4. Roles: what a viewer and an operator may do.
+FULCRUM_TOKEN=$viewer run "$ctl" real list
+expect "viewer: reads" 0 '10\.0\.1\.11'
+FULCRUM_TOKEN=$viewer run "$ctl" real drain "$rs2"
+expect "viewer: drain refused (403)" 1 '' '^fulcrumctl: '
+FULCRUM_TOKEN=$operator run "$ctl" real drain "$rs2"
+expect "operator: drain" 0 'updated'
+FULCRUM_TOKEN=$operator run "$ctl" service delete web
+expect "operator: delete refused (403)" 1 '' '^fulcrumctl: '
+
+# 5. Changes: the log, with who made each change.
+run "$ctl" changes
+expect "changes: the log, actor and origin http" 0 '^[0-9]+ +[0-9T:-]+Z +ctl-admin +http +service [0-9]+ +created$'
+rev=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $admin" "$url/api/v1/services" | sed -nE 's/^[Ee][Tt][Aa][Gg]: *"?([0-9]+).*/\1/p')
+run "$ctl" changes "$((rev - 1))"
+expect "changes SINCE: only the last one" 0 "^$rev "
+[[ $(grep -c '^[0-9]' <<<"$out") == 1 ]] || bad "changes SINCE: one row" "$out"
+if grep -q 'ctl-operator' <<<"$out"; then ok "changes: the operator's drain is recorded as theirs"; else bad "changes: operator named" "$out"; fi
+run "$ctl" --json changes
+expect_json "changes --json" 'len(j["changes"] if isinstance(j, dict) else j) >= 10'
+run "$ctl" changes soon
+expect "changes soon: usage" 2
+
+# 6. Deleting.
+run "$ctl" real delete "$rs2"
+expect "real delete" 0 "^real server $rs2 deleted"
+run "$ctl" real show "$rs2"
+expect "real show after delete: refused" 1
+run "$ctl" service delete web
+expect "service delete" 0 '^service web deleted'
+run "$ctl" service show web
+expect "service show after delete: refused" 1 '' "^fulcrumctl: no service 'web'$"
+run "$ctl" real show "$rs1"
+expect "its real servers went with it" 1
+
+# 7. The token: --token, FULCRUM_TOKEN, or ~/.config/fulcrum/token at mode 0600.
+FULCRUM_TOKEN=ful_wrong run "$ctl" service list
+expect "a wrong token: refused (401), exit 1" 1 '' '^fulcrumctl: '
+run env -u FULCRUM_TOKEN "$ctl" --token "$viewer" service list
+expect "--token" 0 '^ID'
+run env -u FULCRUM_TOKEN "$ctl" service list
+expect "no token anywhere: usage, says where to put one" 2 '' 'no API token.*FULCRUM_TOKEN'
+mkdir -p "$HOME/.config/fulcrum"
+echo "$viewer" >"$HOME/.config/fulcrum/token"
+chmod 644 "$HOME/.config/fulcrum/token"
+run env -u FULCRUM_TOKEN "$ctl" service list
+expect "token file of mode 0644: refused, says so" 1 '' 'token file .* is mode 0644.*refused.*0600'
+chmod 600 "$HOME/.config/fulcrum/token"
+run env -u FULCRUM_TOKEN "$ctl" service list
+expect "token file of mode 0600: used" 0 '^ID'
+
+# 8. Where the API is, and when it is not there.
+run env -u FULCRUM_URL "$ctl" --url "$url/" status
+expect "--url (a trailing slash is fine)" 0 'revision'
+run "$ctl" --url http://127.0.0.1:1 service list
+expect "no server: exit 3, says why" 3 '' '^fulcrumctl: http://127\.0\.0\.1:1: .*'
+run "$ctl" --url ftp://x service list
+expect "--url that is not http: usage" 2 '' 'not an http'
+run "$ctl" service frob
+expect "unknown command: usage" 2 '' '^Usage:'
+run "$ctl" token list
+expect "token commands need --db" 2 '' 'give --db PATH'
+
+# 9. Local mode stays as it was.
+run "$ctl" --db "$work/local.db" service add loc address=192.0.2.20 port=80 protocol=tcp
+expect "--db: works on the database" 0 'created'
+run "$ctl" --db "$work/local.db" changes
+expect "--db: origin cli" 0 ' cli +service'
+
+if ! kill -0 "$pid" 2>/dev/null; then
+	bad "fulcrumd still runs" "$(tail -n 20 "$work/fulcrumd.log")"
+fi
+echo "ctl: $passed passed, $failed failed"
+[[ $failed == 0 ]]
