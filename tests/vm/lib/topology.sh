@@ -34,6 +34,12 @@
 #                        BG_PID is CMD's own pid (kill it, wait for it)
 #   client_get URL       body of URL fetched from the client namespace (curl, 3 s limit); non-zero on error
 #   rs_http_stop N / rs_http_start N   stop or start rsN's web server (health-check scenarios)
+#   topo_lan_client      a second client, "lanclient" (LAN_CLIENT_IP, LAN_CLIENT_IP6), on the
+#                        real servers' subnet with the VIPs routed via the director: direct
+#                        routing and tunnel replies go to it on-link, not through the director
+#   rs_accept_dr N       rsN takes the VIPs on lo without answering ARP for them (direct routing)
+#   rs_accept_tun N      rsN decapsulates IP-in-IP (tunl0, ip6tnl0) and takes the VIPs (tunnel)
+#   lan_get URL          like client_get, from lanclient
 #   assert_eq EXPECTED ACTUAL MSG      fail unless equal
 #   fail MSG             print "FAIL: MSG" and exit 1 (from a subshell: exits the subshell only)
 #   wait_for SECONDS CMD...  retry CMD every 0.2 s until it succeeds; non-zero after SECONDS
@@ -49,6 +55,8 @@ VIP=10.0.2.100
 VIP6=fd00:2::100
 CLIENT_IP=10.0.2.10
 CLIENT_IP6=fd00:2::10
+LAN_CLIENT_IP=10.0.1.50
+LAN_CLIENT_IP6=fd00:1::50
 RS_NAMES=()
 BG_PID=""
 TOPO_DIR=${SCENARIO_TMP:-/tmp}/topology
@@ -174,6 +182,37 @@ topo_up() { # [N_REAL]
         rs_http_start "$i"
     done
     wait_for 5 in_ns client busybox ping -c1 -W1 "$DIRECTOR_CL_IP" || fail "topology: client cannot reach the director"
+}
+
+topo_lan_client() {
+    _topo_ns lanclient
+    _topo_leg lanclient eth0 br-rs v-lanclient
+    ip -n lanclient addr add "$LAN_CLIENT_IP/24" dev eth0
+    ip -n lanclient addr add "$LAN_CLIENT_IP6/64" dev eth0 nodad
+    ip -n lanclient route add "$VIP/32" via "$DIRECTOR_RS_IP"
+    ip -n lanclient -6 route add "$VIP6/128" via "$DIRECTOR_RS_IP6"
+    RS_NAMES+=(lanclient)
+    wait_for 5 in_ns lanclient busybox ping -c1 -W1 "$DIRECTOR_RS_IP" || fail "topology: lanclient cannot reach the director"
+}
+
+lan_get() { # URL
+    in_ns lanclient curl -sS -g --noproxy '*' --connect-timeout 2 --max-time 3 "$1"
+}
+
+rs_accept_dr() { # N
+    local ns=rs$1
+    in_ns "$ns" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
+    ip -n "$ns" addr replace "$VIP/32" dev lo
+    ip -n "$ns" addr replace "$VIP6/128" dev lo nodad
+}
+
+rs_accept_tun() { # N
+    local ns=rs$1
+    in_ns "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+        net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
+    ip -n "$ns" link set tunl0 up
+    in_ns "$ns" sysctl -qw net.ipv4.conf.tunl0.rp_filter=0
+    ip -n "$ns" addr replace "$VIP/32" dev lo
 }
 
 topo_down() {

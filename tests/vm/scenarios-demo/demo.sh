@@ -35,8 +35,13 @@ demo_seed() {
     ctl service list
     ctl real list
     ctl changes
-    log "demo: fulcrumd does not program IPVS from the store yet (reconcile is the next capability);"
-    log "demo: ipvsadm -Ln below shows the kernel's own table"
+    log "demo: fulcrumd picks these up within a second and reconciles them into IPVS;"
+    log "demo: ipvsadm -Ln below shows the kernel's table, then a client's requests through the VIP"
+    sleep 2
+    in_ns director ipvsadm -Ln
+    for i in 1 2 3 4; do
+        printf 'client GET http://%s/ -> %s\n' "$VIP" "$(client_get "http://$VIP/" || echo failed)"
+    done
 }
 
 daemon_gone() { ! kill -0 "$pid" 2>/dev/null; }

@@ -1,0 +1,697 @@
+/* Reconcile: makes the kernel's IPVS table match the store, with the fewest netlink operations. */
+#include "reconcile.h"
+
+#include "idmap.h"
+#include "ipvs_model.h"
+#include "log.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* What reconcile knows of one service in the kernel. */
+struct rc_vs {
+	bool installed;          /* the kernel holds svc's key for this service */
+	struct ipvs_service svc; /* as last read or written, with counters */
+	enum reconcile_state state;
+	char *reason; /* malloc'ed; NULL when none */
+};
+
+/* What reconcile knows of one real server in the kernel. */
+struct rc_rs {
+	int64_t vs_id;
+	bool present;
+	struct ipvs_dest dest;
+	enum reconcile_state state;
+	char *reason;
+};
+
+struct reconcile {
+	struct event_base *base;
+	struct store *st;
+	struct ipvs *ipvs;
+	struct reconcile_conf conf;
+	struct event *timer, *first;
+	struct idmap vs, rs;
+	int64_t revision; /* the last revision reconciled */
+	struct reconcile_totals totals;
+	bool repairing;   /* in a full pass: writes are drift repairs */
+	char notes[1024]; /* what a full pass changed, logged once */
+	size_t notes_len;
+	unsigned pass_writes;
+};
+
+const char *reconcile_state_name(enum reconcile_state state)
+{
+	static const char *const names[] = {"pending", "in_sync", "error", "unavailable"};
+
+	return (unsigned)state < 4 ? names[state] : "?";
+}
+
+static void rc_state(enum reconcile_state *state, char **reason, enum reconcile_state to,
+		     const char *why)
+{
+	*state = to;
+	if (why && *reason && strcmp(why, *reason) == 0)
+		return;
+	free(*reason);
+	*reason = why ? strdup(why) : NULL;
+}
+
+/* Says what a write did: logged at once after a commit, gathered into one line in a full pass. */
+static void rc_note(struct reconcile *rc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void rc_note(struct reconcile *rc, const char *fmt, ...)
+{
+	char line[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	rc->totals.ops++;
+	if (!rc->repairing) {
+		log_info("reconcile", "%s", line);
+		return;
+	}
+	rc->totals.repairs++;
+	rc->pass_writes++;
+	if (rc->notes_len + strlen(line) + 3 < sizeof(rc->notes)) {
+		rc->notes_len +=
+		    (size_t)snprintf(rc->notes + rc->notes_len, sizeof(rc->notes) - rc->notes_len,
+				     "%s%s", rc->notes_len ? "; " : "", line);
+	} else if (rc->notes_len + 5 < sizeof(rc->notes) &&
+		   strcmp(rc->notes + rc->notes_len - 3, "...") != 0) {
+		rc->notes_len += (size_t)snprintf(rc->notes + rc->notes_len,
+						  sizeof(rc->notes) - rc->notes_len, "; ...");
+	}
+}
+
+static struct rc_vs *rc_vs_rec(struct reconcile *rc, int64_t id)
+{
+	struct rc_vs *rec = idmap_get(&rc->vs, id);
+
+	if (rec)
+		return rec;
+	rec = calloc(1, sizeof(*rec));
+	if (rec && idmap_put(&rc->vs, id, rec) != 0) {
+		free(rec);
+		rec = NULL;
+	}
+	return rec;
+}
+
+static struct rc_rs *rc_rs_rec(struct reconcile *rc, int64_t id, int64_t vs_id)
+{
+	struct rc_rs *rec = idmap_get(&rc->rs, id);
+
+	if (!rec) {
+		rec = calloc(1, sizeof(*rec));
+		if (rec && idmap_put(&rc->rs, id, rec) != 0) {
+			free(rec);
+			return NULL;
+		}
+	}
+	if (rec)
+		rec->vs_id = vs_id;
+	return rec;
+}
+
+static void rc_rs_drop(struct reconcile *rc, int64_t id)
+{
+	struct rc_rs *rec = idmap_del(&rc->rs, id);
+
+	if (rec) {
+		free(rec->reason);
+		free(rec);
+	}
+}
+
+/* Gives every real server of service vs_id the same state (its service failed, or is disabled). */
+static void rc_reals_state(struct reconcile *rc, int64_t vs_id, enum reconcile_state state,
+			   const char *why)
+{
+	size_t n;
+	const struct fulcrum_rs *const *rs = store_rs_all(rc->st, vs_id, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		struct rc_rs *rec = rc_rs_rec(rc, rs[i]->id, vs_id);
+
+		if (!rec)
+			continue;
+		rec->present = false;
+		memset(&rec->dest.stats, 0, sizeof(rec->dest.stats));
+		rc_state(&rec->state, &rec->reason, state, why);
+	}
+}
+
+/* Brings one real server's kernel entry in line with rs; kd is the kernel's, or NULL. */
+static void rc_sync_rs(struct reconcile *rc, const struct fulcrum_vs *vs,
+		       const struct ipvs_service *svc, const struct fulcrum_rs *rs,
+		       const struct ipvs_dest *kd)
+{
+	struct rc_rs *rec = rc_rs_rec(rc, rs->id, vs->id);
+	struct ipvs_dest want;
+	char what[IPVS_DEST_STRLEN], why[256];
+	int err;
+
+	if (!rec)
+		return;
+	if (ipvs_dest_from_rs(rs, vs, &want) != 0) {
+		rc_state(&rec->state, &rec->reason, RECONCILE_ERROR,
+			 "the configuration cannot be expressed in IPVS");
+		return;
+	}
+	ipvs_dest_format(&want, what, sizeof(what));
+	if (!kd) {
+		err = ipvs_dest_add(rc->ipvs, svc, &want, 0);
+		if (err == 0)
+			rc_note(rc, "service '%s': added real server %s (weight %u)", vs->name,
+				what, want.weight);
+	} else if (ipvs_dest_needs_edit(kd, &want)) {
+		err = ipvs_dest_edit(rc->ipvs, svc, &want);
+		if (err == 0)
+			rc_note(rc, "service '%s': real server %s now weight %u", vs->name, what,
+				want.weight);
+	} else {
+		err = 0;
+	}
+	if (err != 0) {
+		rc->totals.errors++;
+		ipvs_strerror(kd ? IPVS_OP_DEST_EDIT : IPVS_OP_DEST_ADD, err, NULL, why,
+			      sizeof(why));
+		if (rec->state != RECONCILE_ERROR || !rec->reason || strcmp(rec->reason, why) != 0)
+			log_warnx("reconcile", "service '%s': real server %s: %s", vs->name, what,
+				  why);
+		rec->present = kd != NULL;
+		rc_state(&rec->state, &rec->reason, RECONCILE_ERROR, why);
+		return;
+	}
+	/* Keep the kernel's counters; the configuration is now want's. */
+	if (kd) {
+		rec->dest = *kd;
+		rec->dest.fwd = want.fwd;
+		rec->dest.weight = want.weight;
+		rec->dest.u_threshold = want.u_threshold;
+		rec->dest.l_threshold = want.l_threshold;
+		rec->dest.tun_type = want.tun_type;
+		rec->dest.tun_port = want.tun_port;
+	} else {
+		rec->dest = want;
+	}
+	rec->present = true;
+	rc_state(&rec->state, &rec->reason, RECONCILE_IN_SYNC, NULL);
+}
+
+/* Real servers of vs in the kernel service svc: adds and edits first, then deletes. */
+static void rc_sync_dests(struct reconcile *rc, const struct fulcrum_vs *vs,
+			  const struct ipvs_service *svc)
+{
+	struct ipvs_dest *kd = NULL;
+	size_t nk = 0, n;
+	const struct fulcrum_rs *const *rs;
+	bool *matched;
+	char why[256];
+	int err = ipvs_dest_list(rc->ipvs, svc, &kd, &nk);
+
+	if (err != 0) {
+		ipvs_strerror(IPVS_OP_DEST_LIST, err, NULL, why, sizeof(why));
+		rc_reals_state(rc, vs->id, RECONCILE_ERROR, why);
+		return;
+	}
+	matched = calloc(nk ? nk : 1, sizeof(*matched));
+	if (!matched) {
+		free(kd);
+		return;
+	}
+	rs = store_rs_all(rc->st, vs->id, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct ipvs_dest want;
+		const struct ipvs_dest *have = NULL;
+
+		if (rs[i]->admin_state == FULCRUM_RS_DISABLED) {
+			struct rc_rs *rec = rc_rs_rec(rc, rs[i]->id, vs->id);
+
+			if (rec) {
+				rec->present = false;
+				rc_state(&rec->state, &rec->reason, RECONCILE_IN_SYNC, NULL);
+			}
+			continue;
+		}
+		if (ipvs_dest_from_rs(rs[i], vs, &want) == 0) {
+			for (size_t k = 0; k < nk; k++) {
+				if (!matched[k] && ipvs_dest_key_equal(&kd[k], &want)) {
+					matched[k] = true;
+					have = &kd[k];
+					break;
+				}
+			}
+		}
+		rc_sync_rs(rc, vs, svc, rs[i], have);
+	}
+	for (size_t k = 0; k < nk; k++) {
+		char what[IPVS_DEST_STRLEN];
+
+		if (matched[k])
+			continue;
+		ipvs_dest_format(&kd[k], what, sizeof(what));
+		err = ipvs_dest_del(rc->ipvs, svc, &kd[k], IPVS_F_IDEMPOTENT);
+		if (err == 0) {
+			rc_note(rc, "service '%s': removed real server %s", vs->name, what);
+		} else {
+			rc->totals.errors++;
+			log_warnx("reconcile", "service '%s': cannot remove real server %s: %s",
+				  vs->name, what,
+				  ipvs_strerror(IPVS_OP_DEST_DEL, err, NULL, why, sizeof(why)));
+		}
+	}
+	free(matched);
+	free(kd);
+}
+
+/* Removes service id from the kernel if Fulcrum put it there. */
+static void rc_vs_remove(struct reconcile *rc, struct rc_vs *rec, const char *name)
+{
+	char what[IPVS_SERVICE_STRLEN], why[256];
+	int err;
+
+	if (!rec->installed)
+		return;
+	ipvs_service_format(&rec->svc, what, sizeof(what));
+	err = ipvs_service_del(rc->ipvs, &rec->svc, IPVS_F_IDEMPOTENT);
+	if (err == 0) {
+		rc_note(rc, "service '%s': removed %s from the kernel", name, what);
+		rec->installed = false;
+	} else {
+		rc->totals.errors++;
+		log_warnx("reconcile", "service '%s': cannot remove %s: %s", name, what,
+			  ipvs_strerror(IPVS_OP_SERVICE_DEL, err, NULL, why, sizeof(why)));
+	}
+}
+
+/* Drops the records of every real server of service vs_id (the service is gone). */
+static void rc_reals_forget(struct reconcile *rc, int64_t vs_id)
+{
+	size_t pos = 0;
+	int64_t id;
+	struct rc_rs *rec;
+
+	while ((rec = idmap_next(&rc->rs, &pos, &id)))
+		if (rec->vs_id == vs_id)
+			rc_rs_drop(rc, id);
+}
+
+/*
+ * Brings service id (and its real servers) in line with the store. kernel is
+ * what the kernel holds under the wanted key when known (NULL: absent);
+ * with known false, the kernel is asked.
+ */
+static void rc_sync_vs(struct reconcile *rc, int64_t id, const struct ipvs_service *kernel,
+		       bool known)
+{
+	const struct fulcrum_vs *vs = store_vs_get(rc->st, id);
+	struct rc_vs *rec = idmap_get(&rc->vs, id);
+	struct ipvs_service want, have, old;
+	bool moved, present;
+	char what[IPVS_SERVICE_STRLEN], why[256];
+	int err;
+
+	rc->totals.syncs++;
+	if (!vs || vs->admin_state == FULCRUM_VS_DISABLED) {
+		if (rec)
+			rc_vs_remove(rc, rec, vs ? vs->name : "(deleted)");
+		if (!vs) {
+			rec = idmap_del(&rc->vs, id);
+			if (rec)
+				free(rec->reason);
+			free(rec);
+			rc_reals_forget(rc, id);
+		} else if (rec) {
+			rc_state(&rec->state, &rec->reason, RECONCILE_IN_SYNC, NULL);
+			rc_reals_state(rc, id, RECONCILE_IN_SYNC, NULL);
+		}
+		return;
+	}
+	rec = rc_vs_rec(rc, id);
+	if (!rec)
+		return;
+	if (ipvs_service_from_vs(vs, &want) != 0) {
+		rc_state(&rec->state, &rec->reason, RECONCILE_ERROR,
+			 "the configuration cannot be expressed in IPVS");
+		return;
+	}
+	ipvs_service_format(&want, what, sizeof(what));
+	moved = rec->installed && !ipvs_service_key_equal(&rec->svc, &want);
+	old = rec->svc;
+	if (!known) {
+		err = ipvs_service_get(rc->ipvs, &want, &have);
+		present = err == 0;
+		if (err != 0 && err != -ESRCH) {
+			ipvs_strerror(IPVS_OP_SERVICE_GET, err, NULL, why, sizeof(why));
+			rc_state(&rec->state, &rec->reason, RECONCILE_ERROR, why);
+			return;
+		}
+	} else {
+		present = kernel != NULL;
+		if (kernel)
+			have = *kernel;
+	}
+	if (!present) {
+		err = ipvs_service_add(rc->ipvs, &want, 0);
+		if (err == 0)
+			rc_note(rc, "service '%s': added %s (%s)", vs->name, what, want.sched_name);
+		have = want;
+	} else if (ipvs_service_needs_edit(&have, &want)) {
+		err = ipvs_service_edit(rc->ipvs, &want);
+		if (err == 0)
+			rc_note(rc, "service '%s': %s now scheduler %s, flags 0x%x, timeout %u",
+				vs->name, what, want.sched_name, want.flags, want.timeout);
+	} else {
+		err = 0;
+	}
+	if (err != 0) {
+		rc->totals.errors++;
+		ipvs_strerror(present ? IPVS_OP_SERVICE_EDIT : IPVS_OP_SERVICE_ADD, err,
+			      want.sched_name, why, sizeof(why));
+		if (rec->state != RECONCILE_ERROR || !rec->reason || strcmp(rec->reason, why) != 0)
+			log_warnx("reconcile", "service '%s': %s", vs->name, why);
+		rc_state(&rec->state, &rec->reason, RECONCILE_ERROR, why);
+		if (!present) {
+			snprintf(why, sizeof(why), "its service is not in the kernel");
+			rc_reals_state(rc, id, RECONCILE_ERROR, why);
+			return;
+		}
+	}
+	/* Counters from the kernel, settings as now written. */
+	rec->svc = have;
+	memcpy(rec->svc.sched_name, want.sched_name, sizeof(want.sched_name));
+	rec->svc.flags = want.flags;
+	rec->svc.timeout = want.timeout;
+	rec->svc.netmask = want.netmask;
+	rec->installed = true;
+	if (err == 0)
+		rc_state(&rec->state, &rec->reason, RECONCILE_IN_SYNC, NULL);
+	rc_sync_dests(rc, vs, &want);
+	if (moved) {
+		/* A new key: the new service is filled before the old one goes. */
+		struct rc_vs gone = {.installed = true, .svc = old};
+
+		rc_vs_remove(rc, &gone, vs->name);
+	}
+}
+
+static int rc_svc_key_cmp(const void *a, const void *b)
+{
+	const struct ipvs_service *x = a, *y = b;
+
+	if (x->af != y->af)
+		return x->af < y->af ? -1 : 1;
+	if (x->fwmark != y->fwmark)
+		return x->fwmark < y->fwmark ? -1 : 1;
+	if (x->protocol != y->protocol)
+		return x->protocol < y->protocol ? -1 : 1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return memcmp(&x->addr, &y->addr, x->af == AF_INET6 ? 16 : 4);
+}
+
+static double rc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+unsigned reconcile_pass(struct reconcile *rc)
+{
+	struct ipvs_service *ks = NULL;
+	bool *claimed = NULL;
+	size_t nks = 0, nvs, pos = 0;
+	const struct fulcrum_vs *const *vs;
+	double start = rc_now_ms();
+	struct rc_vs *rec;
+	int64_t id;
+	char why[256];
+	int err;
+
+	if (!ipvs_info(rc->ipvs)->available)
+		return 0;
+	err = ipvs_service_list(rc->ipvs, &ks, &nks);
+	if (err != 0) {
+		log_warnx("reconcile", "cannot read the kernel's services: %s",
+			  ipvs_strerror(IPVS_OP_SERVICE_LIST, err, NULL, why, sizeof(why)));
+		return 0;
+	}
+	qsort(ks, nks, sizeof(*ks), rc_svc_key_cmp);
+	claimed = calloc(nks ? nks : 1, sizeof(*claimed));
+	if (!claimed) {
+		free(ks);
+		return 0;
+	}
+	rc->repairing = true;
+	rc->notes_len = 0;
+	rc->notes[0] = '\0';
+	rc->pass_writes = 0;
+	vs = store_vs_all(rc->st, &nvs);
+	for (size_t i = 0; i < nvs; i++) {
+		struct ipvs_service want;
+		const struct ipvs_service *k = NULL;
+
+		if (vs[i]->admin_state == FULCRUM_VS_ENABLED &&
+		    ipvs_service_from_vs(vs[i], &want) == 0) {
+			k = bsearch(&want, ks, nks, sizeof(*ks), rc_svc_key_cmp);
+			if (k)
+				claimed[k - ks] = true;
+		}
+		rc_sync_vs(rc, vs[i]->id, k, true);
+	}
+	/* Services deleted from the store while their kernel entries stayed. */
+	while ((rec = idmap_next(&rc->vs, &pos, &id)))
+		if (!store_vs_get(rc->st, id))
+			rc_sync_vs(rc, id, NULL, true);
+	pos = 0;
+	while (idmap_next(&rc->rs, &pos, &id))
+		if (!store_rs_get(rc->st, id))
+			rc_rs_drop(rc, id);
+	if (rc->conf.own_table) {
+		for (size_t k = 0; k < nks; k++) {
+			struct rc_vs gone = {.installed = true, .svc = ks[k]};
+
+			if (!claimed[k])
+				rc_vs_remove(rc, &gone, "(not Fulcrum's)");
+		}
+	}
+	rc->repairing = false;
+	rc->totals.passes++;
+	rc->totals.last_pass_ms = rc_now_ms() - start;
+	if (rc->pass_writes)
+		log_notice("reconcile", "repaired %u difference%s from the store: %s",
+			   rc->pass_writes, rc->pass_writes == 1 ? "" : "s", rc->notes);
+	free(claimed);
+	free(ks);
+	return rc->pass_writes;
+}
+
+static int rc_id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* After a commit: syncs each service that the revisions since the last one touched. */
+static void rc_on_commit(int64_t revision, void *arg)
+{
+	struct reconcile *rc = arg;
+	struct fulcrum_change *ch = NULL;
+	int64_t *ids;
+	size_t n = 0, nids = 0;
+
+	if (!ipvs_info(rc->ipvs)->available || revision <= rc->revision)
+		return;
+	if (db_change_list(store_db(rc->st), rc->revision, 0, &ch, &n) != 0) {
+		rc->revision = revision;
+		reconcile_pass(rc);
+		return;
+	}
+	ids = calloc(n ? n : 1, sizeof(*ids));
+	for (size_t i = 0; ids && i < n; i++) {
+		int64_t vs_id = 0;
+
+		if (strcmp(ch[i].object_type, "service") == 0) {
+			vs_id = ch[i].object_id;
+		} else {
+			const struct fulcrum_rs *rs = store_rs_get(rc->st, ch[i].object_id);
+			struct rc_rs *rec = idmap_get(&rc->rs, ch[i].object_id);
+
+			vs_id = rs ? rs->vs_id : rec ? rec->vs_id : 0;
+			if (!rs)
+				rc_rs_drop(rc, ch[i].object_id);
+		}
+		if (vs_id > 0)
+			ids[nids++] = vs_id;
+	}
+	fulcrum_change_list_free(ch, n);
+	rc->revision = revision;
+	if (!ids) {
+		reconcile_pass(rc);
+		return;
+	}
+	qsort(ids, nids, sizeof(*ids), rc_id_cmp);
+	for (size_t i = 0; i < nids; i++)
+		if (i == 0 || ids[i] != ids[i - 1])
+			rc_sync_vs(rc, ids[i], NULL, false);
+	free(ids);
+}
+
+static void rc_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	reconcile_pass(arg);
+}
+
+/* The first pass, once the loop runs: adoption of what the kernel holds under our keys. */
+static void rc_on_first(evutil_socket_t fd, short what, void *arg)
+{
+	struct reconcile *rc = arg;
+	unsigned changed;
+
+	(void)fd;
+	(void)what;
+	changed = reconcile_pass(rc);
+	log_notice("reconcile",
+		   "started: %zu services and %zu real servers adopted or added with %u writes in "
+		   "%.1f ms",
+		   rc->vs.n, rc->rs.n, changed, rc->totals.last_pass_ms);
+}
+
+int reconcile_new(struct event_base *base, struct store *st, struct ipvs *ipvs,
+		  const struct reconcile_conf *conf, struct reconcile **out)
+{
+	struct reconcile *rc = calloc(1, sizeof(*rc));
+	int err;
+
+	*out = NULL;
+	if (!rc)
+		return -ENOMEM;
+	rc->base = base;
+	rc->st = st;
+	rc->ipvs = ipvs;
+	rc->conf = *conf;
+	rc->revision = store_revision(st);
+	err = store_listen(st, rc_on_commit, rc);
+	if (err != 0)
+		goto fail;
+	if (ipvs_info(ipvs)->available) {
+		struct timeval now = {0, 0};
+
+		rc->first = evtimer_new(base, rc_on_first, rc);
+		if (!rc->first || evtimer_add(rc->first, &now) != 0) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		if (conf->interval_ms) {
+			struct timeval tv = {conf->interval_ms / 1000,
+					     (conf->interval_ms % 1000) * 1000};
+
+			rc->timer = event_new(base, -1, EV_PERSIST, rc_on_timer, rc);
+			if (!rc->timer || event_add(rc->timer, &tv) != 0) {
+				err = -ENOMEM;
+				goto fail;
+			}
+		}
+	}
+	*out = rc;
+	return 0;
+fail:
+	reconcile_free(rc);
+	return err;
+}
+
+void reconcile_free(struct reconcile *rc)
+{
+	size_t pos = 0;
+	int64_t id;
+	struct rc_vs *v;
+	struct rc_rs *r;
+
+	if (!rc)
+		return;
+	if (rc->timer)
+		event_free(rc->timer);
+	rc->timer = NULL;
+	if (rc->first)
+		event_free(rc->first);
+	rc->first = NULL;
+	while ((v = idmap_next(&rc->vs, &pos, &id))) {
+		free(v->reason);
+		free(v);
+	}
+	pos = 0;
+	while ((r = idmap_next(&rc->rs, &pos, &id))) {
+		free(r->reason);
+		free(r);
+	}
+	idmap_clear(&rc->vs);
+	idmap_clear(&rc->rs);
+	free(rc);
+}
+
+static void rc_unavailable(struct reconcile *rc, struct reconcile_kernel *out)
+{
+	out->state = RECONCILE_UNAVAILABLE;
+	out->reason = ipvs_info(rc->ipvs)->reason;
+}
+
+void reconcile_vs_kernel(struct reconcile *rc, int64_t id, struct reconcile_kernel *out)
+{
+	const struct rc_vs *rec = idmap_get(&rc->vs, id);
+
+	memset(out, 0, sizeof(*out));
+	out->reason = "";
+	if (!ipvs_info(rc->ipvs)->available) {
+		rc_unavailable(rc, out);
+		return;
+	}
+	if (!rec)
+		return;
+	out->state = rec->state;
+	out->reason = rec->reason ? rec->reason : "";
+	out->present = rec->installed;
+	if (rec->installed)
+		out->stats = rec->svc.stats;
+}
+
+void reconcile_rs_kernel(struct reconcile *rc, int64_t id, struct reconcile_kernel *out)
+{
+	const struct rc_rs *rec = idmap_get(&rc->rs, id);
+
+	memset(out, 0, sizeof(*out));
+	out->reason = "";
+	if (!ipvs_info(rc->ipvs)->available) {
+		rc_unavailable(rc, out);
+		return;
+	}
+	if (!rec)
+		return;
+	out->state = rec->state;
+	out->reason = rec->reason ? rec->reason : "";
+	out->present = rec->present;
+	if (rec->present) {
+		out->stats = rec->dest.stats;
+		out->active_conns = rec->dest.active_conns;
+		out->inactive_conns = rec->dest.inactive_conns;
+	}
+}
+
+void reconcile_totals_get(const struct reconcile *rc, struct reconcile_totals *out)
+{
+	*out = rc->totals;
+}

@@ -1,0 +1,72 @@
+/* Reconcile: makes the kernel's IPVS table match the store, with the fewest netlink operations. */
+#ifndef FULCRUM_RECONCILE_H
+#define FULCRUM_RECONCILE_H
+
+#include "ipvs.h"
+#include "store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct reconcile;
+struct event_base;
+
+/* Where an object stands in the kernel; kept apart from its configuration. */
+enum reconcile_state {
+	RECONCILE_PENDING = 0, /* not reconciled yet */
+	RECONCILE_IN_SYNC,     /* the kernel holds it as configured (or, disabled, lacks it) */
+	RECONCILE_ERROR,       /* the kernel refused it: reason says why */
+	RECONCILE_UNAVAILABLE, /* this kernel has no IPVS */
+};
+
+/* An object's kernel state and, while the kernel holds it, its counters. */
+struct reconcile_kernel {
+	enum reconcile_state state;
+	const char *reason; /* valid until the next loop iteration; "" when none */
+	bool present;       /* the kernel holds it now */
+	struct ipvs_stats stats;
+	uint32_t active_conns, inactive_conns; /* real servers only */
+};
+
+struct reconcile_conf {
+	unsigned interval_ms; /* full pass (drift repair, counters) period; 0: none */
+	bool own_table;       /* delete kernel services Fulcrum does not manage */
+};
+
+/* Totals since start, for status lines, the API and benchmarks. */
+struct reconcile_totals {
+	uint64_t passes;  /* full passes */
+	uint64_t syncs;   /* service syncs after commits */
+	uint64_t ops;     /* netlink writes */
+	uint64_t repairs; /* writes a full pass made: drift */
+	uint64_t errors;  /* writes the kernel refused */
+	double last_pass_ms;
+};
+
+/*
+ * Starts reconciling st into ipvs on base: a full pass as soon as the loop
+ * runs (adopting what the kernel holds for the store's services, without
+ * flushing), a sync of what each committed revision changed, and a full pass
+ * every interval. When ipvs
+ * is unavailable it does nothing and says so in every object's state.
+ * Returns 0 or a negative errno.
+ */
+int reconcile_new(struct event_base *base, struct store *st, struct ipvs *ipvs,
+		  const struct reconcile_conf *conf, struct reconcile **out);
+
+/* Stops and frees; leaves the kernel as it is. Accepts NULL. */
+void reconcile_free(struct reconcile *rc);
+
+/* Runs a full pass now (drift repair, counters). Returns the number of writes it made. */
+unsigned reconcile_pass(struct reconcile *rc);
+
+/* Kernel state of service id / real server id. */
+void reconcile_vs_kernel(struct reconcile *rc, int64_t id, struct reconcile_kernel *out);
+void reconcile_rs_kernel(struct reconcile *rc, int64_t id, struct reconcile_kernel *out);
+
+/* "pending", "in_sync", "error", "unavailable". */
+const char *reconcile_state_name(enum reconcile_state state);
+
+void reconcile_totals_get(const struct reconcile *rc, struct reconcile_totals *out);
+
+#endif
