@@ -17,7 +17,7 @@ wait_for() { local t=$1; shift; for _ in $(seq $((t * 10))); do "$@" && return 0
 
 # 1. On a kernel without IPVS it starts, says so once with the reason, and stops cleanly.
 log=$work/fg.log
-"$fulcrumd" --foreground -c /dev/null --db "$work/a.db" --log-level info >"$log" 2>&1 &
+"$fulcrumd" --foreground --http '' -c /dev/null --db "$work/a.db" --log-level info >"$log" 2>&1 &
 pid=$!
 if wait_for 10 grep -q 'status: node' "$log"; then
 	n=$(grep -c 'IPVS unavailable' "$log")
@@ -41,23 +41,23 @@ check "bad config: exit 1" test "$rc" = 1
 check "bad config: names file:line and setting" grep -q "$work/bad.conf:2: unknown setting 'log_levle'" <<<"$out"
 out=$("$fulcrumd" --foreground -c "$work/absent.conf" 2>&1)
 check "missing -c file: refused, named" grep -q "absent.conf: No such file or directory" <<<"$out"
-out=$("$fulcrumd" --foreground -c /dev/null --log-level loud 2>&1)
+out=$("$fulcrumd" --foreground --http '' -c /dev/null --log-level loud 2>&1)
 check "bad --log-level: names the value" grep -q "'loud' is not one of" <<<"$out"
 
 # 3. A database that is not one, or from a newer Fulcrum, stops it with a message naming it.
 head -c 4096 /dev/urandom >"$work/garbage.db"
-out=$("$fulcrumd" --foreground -c /dev/null --db "$work/garbage.db" 2>&1)
+out=$("$fulcrumd" --foreground --http '' -c /dev/null --db "$work/garbage.db" 2>&1)
 rc=$?
 check "garbage database: exit 1, path named" test "$rc" = 1 -a -n "$(grep "$work/garbage.db" <<<"$out")"
 "$fulcrumctl" --db "$work/new.db" status >/dev/null
 sqlite3 "$work/new.db" 'PRAGMA user_version = 99'
-out=$("$fulcrumd" --foreground -c /dev/null --db "$work/new.db" 2>&1)
+out=$("$fulcrumd" --foreground --http '' -c /dev/null --db "$work/new.db" 2>&1)
 check "newer schema: refused, says upgrade" grep -q "newer than this Fulcrum.*upgrade" <<<"$out"
-out=$("$fulcrumd" --foreground -c /dev/null --db "$work/nodir/x.db" 2>&1)
+out=$("$fulcrumd" --foreground --http '' -c /dev/null --db "$work/nodir/x.db" 2>&1)
 check "database in a missing folder: refused, path named" grep -q "$work/nodir/x.db" <<<"$out"
 
 # 4. As a daemon: detaches, writes its pid file, logs to log_file, SIGHUP reopens it.
-printf 'db = %s/d.db\nlog_file = %s/d.log\npid_file = %s/d.pid\n' "$work" "$work" "$work" >"$work/d.conf"
+printf 'http =\ndb = %s/d.db\nlog_file = %s/d.log\npid_file = %s/d.pid\n' "$work" "$work" "$work" >"$work/d.conf"
 "$fulcrumd" -c "$work/d.conf"
 check "daemon: start command returns 0" test $? = 0
 if wait_for 5 test -s "$work/d.pid"; then
