@@ -1,9 +1,10 @@
 #!/bin/bash
 # Boots the real-kernel rig and runs tests/vm/scenarios-demo/demo.sh in it: fulcrumd's log and `ipvsadm -Ln` stream to the console until Ctrl-C or --for.
 #
-# Usage: tests/vm/demo.sh [--for SECONDS] [--interval SECONDS]
+# Usage: tests/vm/demo.sh [--for SECONDS] [--interval SECONDS] [--port PORT]
 #   --for S       stop by itself after S seconds (default: run until Ctrl-C or SIGTERM)
 #   --interval S  seconds between two `ipvsadm -Ln` (default 5)
+#   --port P      the host loopback port that reaches the API and page (default 8080)
 # Ctrl-C (or SIGINT/SIGTERM) asks the guest to stop fulcrumd and power off; a
 # guest that does not within 20 s is killed; a second Ctrl-C kills it at once.
 # Exits 0 when stopped that way; 1 if the guest side failed (e.g. the topology).
@@ -16,11 +17,12 @@ usage() { sed -n '3,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 for_s=0
 interval=5
+port=8080
 while [[ $# -gt 0 ]]; do
     case $1 in
-    --for | --interval)
+    --for | --interval | --port)
         [[ ${2:-} =~ ^[0-9]+$ ]] || { usage >&2; exit 2; }
-        if [[ $1 == --for ]]; then for_s=$2; else interval=$2; fi
+        case $1 in --for) for_s=$2 ;; --interval) interval=$2 ;; --port) port=$2 ;; esac
         shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) printf 'demo.sh: unknown argument %s\n' "$1" >&2; usage >&2; exit 2 ;;
@@ -33,7 +35,10 @@ here=$VM_TOP/tests/vm
 res=$VM_BUILDDIR/tests/vm/results/demo
 rm -rf "$res"
 mkdir -p "$res"
-vm_write_job "$res" demo "$here/scenarios-demo/demo.sh" 0 1 0 "DEMO_INTERVAL=$interval"
+vm_write_job "$res" demo "$here/scenarios-demo/demo.sh" 0 1 0 "DEMO_INTERVAL=$interval" \
+    "DEMO_HOST_PORT=$port"
+# The API and page reach the host's loopback only, through qemu's user network.
+VM_HOSTFWD="tcp:127.0.0.1:$port-:8080"
 vm_qemu_args "$res"
 
 stty_saved=""

@@ -33,7 +33,7 @@ fulcrum_start() {
     printf '%s\n' "${FULCRUM_CONF:-}" >"$FULCRUM_DIR/fulcrumd.conf"
     printf -- '--- fulcrumd start %s\n' "$(date +%T)" >>"$FULCRUM_LOG"
     bg_in_ns director "$FULCRUM_LOG" "$FULCRUM_TOP/fulcrumd" --foreground -c "$FULCRUM_DIR/fulcrumd.conf" \
-        --db "$FULCRUM_DB" --http 127.0.0.1:8080 --log-level info "$@"
+        --db "$FULCRUM_DB" --http "${FULCRUM_HTTP:-127.0.0.1:8080}" --log-level info "$@"
     FULCRUM_PID=$BG_PID
     wait_for 20 in_ns director curl -sf --max-time 1 "$API/openapi.json" || {
         cat "$FULCRUM_LOG"

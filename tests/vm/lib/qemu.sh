@@ -59,7 +59,7 @@ vm_qemu_args() {
     VM_ARGS=(
         -accel tcg -cpu max
         -m "${FULCRUM_VM_MEM:-1024}" -smp "${FULCRUM_VM_SMP:-2}"
-        -nographic -no-reboot -nic none
+        -nographic -no-reboot
         -kernel "$VM_KERNEL" -initrd "$VM_INITRD"
         -append "console=ttyS0 quiet panic=-1 fulcrum.run=$VM_RUNNER fulcrum.top=$VM_TOP"
         -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
@@ -70,4 +70,12 @@ vm_qemu_args() {
         # (qemu warns that the name lacks "opt/"; the warning is harmless).
         -fw_cfg "name=etc/sercon-port,string=0"
     )
+    # VM_HOSTFWD (the demo): one user-mode NIC whose only way in is a port on the
+    # host's loopback; its guest side is 192.0.2.0/24 (TEST-NET-1), clear of the
+    # scenarios' subnets. Scenarios get no NIC at all.
+    if [[ -n ${VM_HOSTFWD:-} ]]; then
+        VM_ARGS+=(-nic "user,model=virtio-net-pci,net=192.0.2.0/24,restrict=on,hostfwd=$VM_HOSTFWD")
+    else
+        VM_ARGS+=(-nic none)
+    fi
 }

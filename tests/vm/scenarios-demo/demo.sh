@@ -19,11 +19,15 @@ pid=""
 tail_pid=""
 
 # demo_seed: the demo's virtual services and real servers, through fulcrumctl
-# (local mode, origin cli), then what the store holds. Called once fulcrumd
-# has logged "IPVS available".
-ctl() { "$FULCRUM_TOP/fulcrumctl" --db "$db" "$@"; }
+# over the HTTP API (origin http, actor "demo-admin"), then what fulcrumd
+# holds. Called once fulcrumd has logged "IPVS available".
+token=""
+host_port=${DEMO_HOST_PORT:-8080}
+ctl() { in_ns director "$FULCRUM_TOP/fulcrumctl" --url http://127.0.0.1:8080 --token "$token" "$@"; }
 demo_seed() {
-    log "demo: seeding two virtual services with fulcrumctl"
+    wait_for 10 in_ns director curl -sf --max-time 1 http://127.0.0.1:8080/api/v1/openapi.json ||
+        log "demo: WARNING: the API does not answer"
+    log "demo: seeding two virtual services with fulcrumctl over the API"
     ctl service add web address="$VIP" port=80 protocol=tcp scheduler=wrr description="demo web, IPv4"
     ctl real add web address="$(rs_ip 1)" port=80 forwarding=masq weight=3
     ctl real add web address="$(rs_ip 2)" port=80 forwarding=masq weight=1
@@ -35,13 +39,35 @@ demo_seed() {
     ctl service list
     ctl real list
     ctl changes
-    log "demo: fulcrumd picks these up within a second and reconciles them into IPVS;"
-    log "demo: ipvsadm -Ln below shows the kernel's table, then a client's requests through the VIP"
-    sleep 2
+    log "demo: each change was reconciled into IPVS as it committed:"
     in_ns director ipvsadm -Ln
     for i in 1 2 3 4; do
         printf 'client GET http://%s/ -> %s\n' "$VIP" "$(client_get "http://$VIP/" || echo failed)"
     done
+    if [[ -n $nic ]]; then
+        cat <<BANNER
+
+==============================================================================
+ Fulcrum is running in the guest. On the host:
+   web page:  http://127.0.0.1:$host_port/   (sign in with the token below)
+   API:       curl -H "Authorization: Bearer $token" http://127.0.0.1:$host_port/api/v1/services
+   CLI:       fulcrumctl --url http://127.0.0.1:$host_port --token $token service list
+   admin token (this demo's database only): $token
+==============================================================================
+
+BANNER
+    fi
+}
+
+# The demo's NIC (qemu user networking; its only way in is the host's loopback
+# port) goes into the director namespace, where fulcrumd's API listens.
+nic=""
+demo_nic() {
+    [[ -e /sys/class/net/eth0 ]] || { log "demo: no NIC: the API is reachable only inside the guest"; return 0; }
+    ip link set eth0 netns director
+    ip -n director addr add 192.0.2.15/24 dev eth0
+    ip -n director link set eth0 up
+    nic=eth0
 }
 
 daemon_gone() { ! kill -0 "$pid" 2>/dev/null; }
@@ -78,7 +104,11 @@ if [[ -x $fulcrumd ]]; then
     tail -n +1 -F "$daemon_log" 2>/dev/null | sed -u 's/^/fulcrumd| /' &
     tail_pid=$!
     log "demo: starting fulcrumd in the director namespace, database $db"
-    bg_in_ns director "$daemon_log" "$fulcrumd" --foreground -c /dev/null --db "$db" --log-level debug
+    token=$("$FULCRUM_TOP/fulcrumctl" --db "$db" token create demo-admin --role admin 2>/dev/null)
+    demo_nic
+    printf 'web_root = %s/web/static\n' "$FULCRUM_TOP" >"$demo/fulcrumd.conf"
+    bg_in_ns director "$daemon_log" "$fulcrumd" --foreground -c "$demo/fulcrumd.conf" --db "$db" \
+        --log-level info --http 0.0.0.0:8080
     pid=$BG_PID
     if wait_for 15 daemon_started; then
         demo_seed
