@@ -81,6 +81,20 @@ static void kernel_get(void *arg, bool real, int64_t id, struct web_kernel *out)
 		reconcile_vs_kernel(arg, id, &k);
 	out->state = reconcile_state_name(k.state);
 	out->reason = k.reason;
+	out->present = k.present;
+	out->real = real;
+	out->counters[0] = k.stats.conns;
+	out->counters[1] = k.stats.inpkts;
+	out->counters[2] = k.stats.outpkts;
+	out->counters[3] = k.stats.inbytes;
+	out->counters[4] = k.stats.outbytes;
+	out->counters[5] = k.stats.cps;
+	out->counters[6] = k.stats.inpps;
+	out->counters[7] = k.stats.outpps;
+	out->counters[8] = k.stats.inbps;
+	out->counters[9] = k.stats.outbps;
+	out->active_conns = k.active_conns;
+	out->inactive_conns = k.inactive_conns;
 }
 
 /* Kernel states change only in reconcile's passes and syncs. */

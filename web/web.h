@@ -22,6 +22,11 @@ typedef void (*web_status_fn)(void *arg, struct daemon_status *st);
 struct web_kernel {
 	const char *state;  /* "pending", "in_sync", "error" or "unavailable" */
 	const char *reason; /* why, or ""; valid until the loop runs on */
+	bool present;       /* the kernel holds it: the counters below mean something */
+	bool real;          /* a real server: active and inactive connections too */
+	uint64_t
+	    counters[10]; /* conns inpkts outpkts inbytes outbytes cps inpps outpps inbps outbps */
+	uint32_t active_conns, inactive_conns;
 };
 
 /* Fills out for service id, or real server id when real is true. */

@@ -38,6 +38,25 @@ static void api_strip_computed(json_t *body)
 		json_object_del(body, api_computed_fields[i]);
 }
 
+/* IPVS's counters of an object the kernel holds, from reconcile's cache; null otherwise. */
+static json_t *api_stats_json(const struct web_kernel *k)
+{
+	static const char *const names[10] = {"conns", "inpkts", "outpkts", "inbytes", "outbytes",
+					      "cps",   "inpps",  "outpps",  "inbps",   "outbps"};
+	json_t *o;
+
+	if (!k->present)
+		return json_null();
+	o = json_object();
+	for (size_t i = 0; o && i < 10; i++)
+		json_object_set_new(o, names[i], json_integer((json_int_t)k->counters[i]));
+	if (o && k->real) {
+		json_object_set_new(o, "active_conns", json_integer(k->active_conns));
+		json_object_set_new(o, "inactive_conns", json_integer(k->inactive_conns));
+	}
+	return o;
+}
+
 /* The status block every object carries: kernel state from reconcile; health comes later. */
 static json_t *api_status_json(struct web_req *r, bool real, int64_t id,
 			       const struct daemon_status *st)
@@ -47,9 +66,11 @@ static json_t *api_status_json(struct web_req *r, bool real, int64_t id,
 	if (r->w->p.kernel)
 		r->w->p.kernel(r->w->p.kernel_arg, real, id, &k);
 	else if (!st->ipvs || !st->ipvs->available)
-		k = (struct web_kernel){"unavailable", st->ipvs ? st->ipvs->reason : "unknown"};
-	return json_pack("{s:s,s:s,s:s}", "kernel_state", k.state ? k.state : "pending",
-			 "kernel_reason", k.reason ? k.reason : "", "oper_state", "unknown");
+		k = (struct web_kernel){.state = "unavailable",
+					.reason = st->ipvs ? st->ipvs->reason : "unknown"};
+	return json_pack("{s:s,s:s,s:s,s:o}", "kernel_state", k.state ? k.state : "pending",
+			 "kernel_reason", k.reason ? k.reason : "", "oper_state", "unknown",
+			 "stats", api_stats_json(&k));
 }
 
 static json_t *api_vs_json(struct web_req *r, const struct fulcrum_vs *vs,

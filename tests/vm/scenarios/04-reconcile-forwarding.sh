@@ -8,7 +8,7 @@ set -euo pipefail
 
 topo_up 2
 topo_lan_client
-fulcrum_start
+FULCRUM_CONF="reconcile_interval = 1" fulcrum_start
 trap 'tail -n 40 "$FULCRUM_LOG"' ERR
 
 # both_answered COUNTS: each of rs1, rs2 answered exactly half.
@@ -27,6 +27,13 @@ in_ns director ipvsadm -Ln
 expect_split "rs1=2 rs2=2" "$(answers 4 "http://$VIP/")" "masq: 4 requests from the client"
 api_ok GET "/services/$nat"
 assert_eq in_sync "$(jget "d['status']['kernel_state']")" "nat's kernel state in the API"
+# IPVS's counters reach the API from reconcile's cache (passes every second; 6.1 lags ~2 s).
+api_conns() { api GET "/services/$nat" && [[ $(jget "(d['status']['stats'] or {}).get('conns')") == 4 ]]; }
+wait_for 8 api_conns || fail "the API's counters for nat: $(jget "d['status']['stats']")"
+log "nat's counters in the API: $(jget "d['status']['stats']")"
+api_ok GET "/services/$nat/reals"
+assert_eq "2 2" "$(jget "' '.join(str(r['status']['stats']['conns']) for r in d['reals'])")" \
+    "connections per real server in the API"
 api_ok DELETE "/services/$nat"
 wait_for 5 bash -c "! ip netns exec director ipvsadm -Ln | grep -q '$VIP:80'" || fail "nat still in IPVS after DELETE"
 
