@@ -72,4 +72,17 @@ const char *db_col_text(sqlite3_stmt *st, int col);
 /* Steps a statement that writes and returns no row: 0 or db_fail(). */
 int db_step_done(struct db *db, sqlite3_stmt *st);
 
+/* Reads the current row of st into elem; 0 or a negative errno (db_fail_msg() says why). */
+typedef int (*db_row_fn)(struct db *db, sqlite3_stmt *st, void *elem);
+
+/*
+ * Steps st to its end, reading each row with read_row into a malloc'ed array
+ * of elements of size bytes: *out (NULL when no row) and *n. Calls
+ * db_stmt_done(st) in every case. On error *out is NULL and *n 0, and
+ * free_elem (NULL: nothing to free) has run on each element read. what names
+ * the list in an out-of-memory message ("services").
+ */
+int db_rows_collect(struct db *db, sqlite3_stmt *st, size_t size, db_row_fn read_row,
+		    void (*free_elem)(void *elem), const char *what, void **out, size_t *n);
+
 #endif

@@ -117,6 +117,48 @@ int db_step_done(struct db *db, sqlite3_stmt *st)
 	return db_fail(db, rc);
 }
 
+int db_rows_collect(struct db *db, sqlite3_stmt *st, size_t size, db_row_fn read_row,
+		    void (*free_elem)(void *elem), const char *what, void **out, size_t *n)
+{
+	char *list = NULL;
+	size_t count = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			char *grown = realloc(list, ncap * size);
+
+			if (!grown) {
+				rc = db_fail_msg(db, -ENOMEM, "out of memory listing %s", what);
+				goto fail;
+			}
+			list = grown;
+			cap = ncap;
+		}
+		rc = read_row(db, st, list + count * size);
+		if (rc != 0)
+			goto fail;
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(db, rc);
+		goto fail;
+	}
+	db_stmt_done(st);
+	*out = list;
+	*n = count;
+	return 0;
+fail:
+	db_stmt_done(st);
+	for (size_t i = 0; free_elem && i < count; i++)
+		free_elem(list + i * size);
+	free(list);
+	return rc;
+}
+
 const char *db_col_text(sqlite3_stmt *st, int col)
 {
 	const char *s = (const char *)sqlite3_column_text(st, col);

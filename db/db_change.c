@@ -73,11 +73,26 @@ static int change_from_row(struct db *db, sqlite3_stmt *st, struct fulcrum_chang
 	return 0;
 }
 
+static int change_row(struct db *db, sqlite3_stmt *st, void *elem)
+{
+	return change_from_row(db, st, elem);
+}
+
+/* Frees one change's JSON texts. */
+static void change_clear(void *elem)
+{
+	struct fulcrum_change *c = elem;
+
+	free(c->before);
+	c->before = NULL;
+	free(c->after);
+	c->after = NULL;
+}
+
 int db_change_list(struct db *db, int64_t since_rev, size_t limit, struct fulcrum_change **out,
 		   size_t *n)
 {
-	struct fulcrum_change *list = NULL;
-	size_t count = 0, cap = 0;
+	void *list = NULL;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -96,37 +111,12 @@ int db_change_list(struct db *db, int64_t since_rev, size_t limit, struct fulcru
 		sqlite3_bind_int64(st, 2, limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit));
 	if (rc != SQLITE_OK) {
 		rc = db_fail(db, rc);
-		goto fail;
+		db_stmt_done(st);
+		return rc;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct fulcrum_change *grown = realloc(list, ncap * sizeof(*list));
-
-			if (!grown) {
-				rc = db_fail_msg(db, -ENOMEM,
-						 "out of memory reading the change log");
-				goto fail;
-			}
-			list = grown;
-			cap = ncap;
-		}
-		rc = change_from_row(db, st, &list[count]);
-		if (rc != 0)
-			goto fail;
-		count++;
-	}
-	if (rc != SQLITE_DONE) {
-		rc = db_fail(db, rc);
-		goto fail;
-	}
-	db_stmt_done(st);
+	rc = db_rows_collect(db, st, sizeof(struct fulcrum_change), change_row, change_clear,
+			     "the change log", &list, n);
 	*out = list;
-	*n = count;
-	return 0;
-fail:
-	db_stmt_done(st);
-	fulcrum_change_list_free(list, count);
 	return rc;
 }
 
@@ -134,11 +124,7 @@ void fulcrum_change_list_free(struct fulcrum_change *list, size_t n)
 {
 	if (!list)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		free(list[i].before);
-		list[i].before = NULL;
-		free(list[i].after);
-		list[i].after = NULL;
-	}
+	for (size_t i = 0; i < n; i++)
+		change_clear(&list[i]);
 	free(list);
 }

@@ -180,10 +180,14 @@ int db_rs_find_by_addr(struct db *db, int64_t vs_id, const struct fulcrum_addr *
 	return rs_step_one(db, st, out);
 }
 
+static int rs_row(struct db *db, sqlite3_stmt *st, void *elem)
+{
+	return rs_from_row(db, st, elem);
+}
+
 int db_rs_list(struct db *db, int64_t vs_id, struct fulcrum_rs **out, size_t *n)
 {
-	struct fulcrum_rs *list = NULL;
-	size_t count = 0, cap = 0;
+	void *list = NULL;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -198,35 +202,11 @@ int db_rs_list(struct db *db, int64_t vs_id, struct fulcrum_rs **out, size_t *n)
 		return rc;
 	if (vs_id && (rc = sqlite3_bind_int64(st, 1, vs_id)) != SQLITE_OK) {
 		rc = db_fail(db, rc);
-		goto fail;
+		db_stmt_done(st);
+		return rc;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct fulcrum_rs *grown = realloc(list, ncap * sizeof(*list));
-
-			if (!grown) {
-				rc = db_fail_msg(db, -ENOMEM, "out of memory listing real servers");
-				goto fail;
-			}
-			list = grown;
-			cap = ncap;
-		}
-		rc = rs_from_row(db, st, &list[count]);
-		if (rc != 0)
-			goto fail;
-		count++;
-	}
-	if (rc != SQLITE_DONE) {
-		rc = db_fail(db, rc);
-		goto fail;
-	}
-	db_stmt_done(st);
+	rc = db_rows_collect(db, st, sizeof(struct fulcrum_rs), rs_row, NULL, "real servers", &list,
+			     n);
 	*out = list;
-	*n = count;
-	return 0;
-fail:
-	db_stmt_done(st);
-	free(list);
 	return rc;
 }

@@ -27,10 +27,27 @@ int db_token_insert(struct db *db, struct db_token *t)
 	return rc;
 }
 
+static int token_row(struct db *db, sqlite3_stmt *st, void *elem)
+{
+	struct db_token *t = elem;
+
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(st, 0);
+	if (strlen(db_col_text(st, 1)) >= sizeof(t->name) ||
+	    strlen(db_col_text(st, 2)) >= sizeof(t->role) ||
+	    strlen(db_col_text(st, 3)) >= sizeof(t->hash))
+		return db_fail_msg(db, -EBADMSG, "token %lld: a column is too long",
+				   (long long)t->id);
+	strcpy(t->name, db_col_text(st, 1));
+	strcpy(t->role, db_col_text(st, 2));
+	strcpy(t->hash, db_col_text(st, 3));
+	t->created = sqlite3_column_int64(st, 4);
+	return 0;
+}
+
 int db_token_list(struct db *db, struct db_token **out, size_t *n)
 {
-	struct db_token *list = NULL;
-	size_t count = 0, cap = 0;
+	void *list = NULL;
 	sqlite3_stmt *st;
 	int rc = db_stmt(db, DB_STMT_TOKEN_LIST,
 			 "SELECT id, name, role, hash, created FROM tokens ORDER BY id", &st);
@@ -39,46 +56,9 @@ int db_token_list(struct db *db, struct db_token **out, size_t *n)
 	*n = 0;
 	if (rc != 0)
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct db_token *t;
-
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct db_token *grown = realloc(list, ncap * sizeof(*grown));
-
-			if (!grown) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			list = grown;
-			cap = ncap;
-		}
-		t = &list[count];
-		memset(t, 0, sizeof(*t));
-		t->id = sqlite3_column_int64(st, 0);
-		if (strlen(db_col_text(st, 1)) >= sizeof(t->name) ||
-		    strlen(db_col_text(st, 2)) >= sizeof(t->role) ||
-		    strlen(db_col_text(st, 3)) >= sizeof(t->hash)) {
-			rc = db_fail_msg(db, -EBADMSG, "token %lld: a column is too long",
-					 (long long)t->id);
-			goto out;
-		}
-		strcpy(t->name, db_col_text(st, 1));
-		strcpy(t->role, db_col_text(st, 2));
-		strcpy(t->hash, db_col_text(st, 3));
-		t->created = sqlite3_column_int64(st, 4);
-		count++;
-	}
-	rc = rc == SQLITE_DONE ? 0 : db_fail(db, rc);
-out:
-	db_stmt_done(st);
-	if (rc != 0) {
-		free(list);
-		return rc;
-	}
+	rc = db_rows_collect(db, st, sizeof(struct db_token), token_row, NULL, "tokens", &list, n);
 	*out = list;
-	*n = count;
-	return 0;
+	return rc;
 }
 
 int db_token_delete(struct db *db, const char *name)

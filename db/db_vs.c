@@ -226,10 +226,14 @@ int db_vs_find_by_key(struct db *db, const struct fulcrum_vs *key, struct fulcru
 	return vs_step_one(db, st, out);
 }
 
+static int vs_row(struct db *db, sqlite3_stmt *st, void *elem)
+{
+	return vs_from_row(db, st, elem);
+}
+
 int db_vs_list(struct db *db, struct fulcrum_vs **out, size_t *n)
 {
-	struct fulcrum_vs *list = NULL;
-	size_t count = 0, cap = 0;
+	void *list = NULL;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -238,33 +242,7 @@ int db_vs_list(struct db *db, struct fulcrum_vs **out, size_t *n)
 	rc = db_stmt(db, DB_STMT_VS_LIST, VS_SELECT " ORDER BY id", &st);
 	if (rc != 0)
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct fulcrum_vs *grown = realloc(list, ncap * sizeof(*list));
-
-			if (!grown) {
-				rc = db_fail_msg(db, -ENOMEM, "out of memory listing services");
-				goto fail;
-			}
-			list = grown;
-			cap = ncap;
-		}
-		rc = vs_from_row(db, st, &list[count]);
-		if (rc != 0)
-			goto fail;
-		count++;
-	}
-	if (rc != SQLITE_DONE) {
-		rc = db_fail(db, rc);
-		goto fail;
-	}
-	db_stmt_done(st);
+	rc = db_rows_collect(db, st, sizeof(struct fulcrum_vs), vs_row, NULL, "services", &list, n);
 	*out = list;
-	*n = count;
-	return 0;
-fail:
-	db_stmt_done(st);
-	free(list);
 	return rc;
 }
