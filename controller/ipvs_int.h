@@ -79,8 +79,12 @@ extern const struct nla_policy ipvs_cmd_policy[];
 /* Puts the nested IPVS_CMD_ATTR_SERVICE that names svc (its key only). Returns 0 or -EMSGSIZE. */
 int ipvs_service_key_put(struct nl_msg *msg, const struct ipvs_service *svc);
 
-/* Seconds a request waits for the kernel before it gives up with -ETIMEDOUT. */
-#define IPVS_RECV_TIMEOUT_S 10
+/*
+ * Seconds a request waits for the kernel before it gives up with -ETIMEDOUT.
+ * The kernel answers most requests at once, but stopping a backup sync daemon
+ * waits for its threads: seen to take over 10 s on a loaded TCG guest.
+ */
+#define IPVS_RECV_TIMEOUT_S 30
 /* How many times a dump is tried before its error is returned. */
 #define IPVS_DUMP_TRIES 5
 /* The socket receive buffer asked for: a dump part never overruns it. */
