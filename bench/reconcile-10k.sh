@@ -6,14 +6,15 @@
 #     tests/vm/run.sh --timeout 1500 bench/reconcile-10k.sh
 # The numbers come back in tests/vm/results/reconcile-10k/guest.log.
 #
-# Environment (pass through the rig's job only by editing these defaults):
+# Environment (the rig does not pass the host's: export them in a wrapper that sources this file):
 #   BENCH_SIZES   "10000"  service counts to measure, in order (e.g. "1000 5000 10000")
 #   BENCH_REALS   10       real servers per service
-#   BENCH_PATCHES 5        weight changes timed at the largest size
+#   BENCH_PATCHES 5        weight changes timed at each size
+# shellcheck disable=SC2153 # FULCRUM_TOP comes from the rig, FULCRUM_DIR from fulcrum.sh
 set -euo pipefail
-# shellcheck source=../tests/vm/lib/topology.sh
+# shellcheck source-path=SCRIPTDIR source=../tests/vm/lib/topology.sh
 . "$FULCRUM_TOP/tests/vm/lib/topology.sh"
-# shellcheck source=../tests/vm/lib/fulcrum.sh
+# shellcheck source-path=SCRIPTDIR source=../tests/vm/lib/fulcrum.sh
 . "$FULCRUM_TOP/tests/vm/lib/fulcrum.sh"
 
 sizes=${BENCH_SIZES:-10000}
