@@ -644,23 +644,23 @@ void reconcile_free(struct reconcile *rc)
 	free(rc);
 }
 
-static void rc_unavailable(struct reconcile *rc, struct reconcile_kernel *out)
+/* Starts an answer about one object: false when IPVS is unavailable (out then says so). */
+static bool rc_kernel_begin(struct reconcile *rc, struct reconcile_kernel *out)
 {
+	memset(out, 0, sizeof(*out));
+	out->reason = "";
+	if (ipvs_info(rc->ipvs)->available)
+		return true;
 	out->state = RECONCILE_UNAVAILABLE;
 	out->reason = ipvs_info(rc->ipvs)->reason;
+	return false;
 }
 
 void reconcile_vs_kernel(struct reconcile *rc, int64_t id, struct reconcile_kernel *out)
 {
 	const struct rc_vs *rec = idmap_get(&rc->vs, id);
 
-	memset(out, 0, sizeof(*out));
-	out->reason = "";
-	if (!ipvs_info(rc->ipvs)->available) {
-		rc_unavailable(rc, out);
-		return;
-	}
-	if (!rec)
+	if (!rc_kernel_begin(rc, out) || !rec)
 		return;
 	out->state = rec->state;
 	out->reason = rec->reason ? rec->reason : "";
@@ -673,13 +673,7 @@ void reconcile_rs_kernel(struct reconcile *rc, int64_t id, struct reconcile_kern
 {
 	const struct rc_rs *rec = idmap_get(&rc->rs, id);
 
-	memset(out, 0, sizeof(*out));
-	out->reason = "";
-	if (!ipvs_info(rc->ipvs)->available) {
-		rc_unavailable(rc, out);
-		return;
-	}
-	if (!rec)
+	if (!rc_kernel_begin(rc, out) || !rec)
 		return;
 	out->state = rec->state;
 	out->reason = rec->reason ? rec->reason : "";
