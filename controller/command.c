@@ -1,5 +1,5 @@
 /* The one write path: every change, whatever its origin, is validated, stored and logged here. */
-#include "command.h"
+#include "command-int.h"
 #include "model.h"
 #include "model_json.h"
 
@@ -9,19 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-/* One command in progress. */
-struct cmd {
-	struct db *db;
-	char actor[sizeof(((struct fulcrum_change *)0)->actor)];
-	enum fulcrum_origin origin;
-	int64_t rev;  /* current revision; the new one once bumped */
-	int64_t time; /* of the change, Unix seconds */
-	struct fulcrum_err *err;
-	struct fulcrum_err scratch; /* err when the caller gave none */
-};
-
-static void cmd_init(struct cmd *c, struct db *db, const struct command_actor *actor,
-		     struct fulcrum_err *err)
+void cmd_init(struct cmd *c, struct db *db, const struct command_actor *actor,
+	      struct fulcrum_err *err)
 {
 	const char *name;
 	size_t len;
@@ -44,8 +33,7 @@ static void cmd_init(struct cmd *c, struct db *db, const struct command_actor *a
 	c->actor[len] = '\0';
 }
 
-/* Fills err for a failure of the db layer (rc, a negative errno) while doing what; returns rc. */
-static int cmd_storage(struct cmd *c, int rc, const char *what)
+int cmd_storage(struct cmd *c, int rc, const char *what)
 {
 	if (rc == -EEXIST) /* a UNIQUE index caught what the checks missed */
 		model_err_set(c->err, FULCRUM_ERR_CONFLICT, NULL,
@@ -56,8 +44,7 @@ static int cmd_storage(struct cmd *c, int rc, const char *what)
 	return rc;
 }
 
-/* Opens the transaction and checks the caller's idea of the revision. */
-static int cmd_begin(struct cmd *c, int64_t if_revision)
+int cmd_begin(struct cmd *c, int64_t if_revision)
 {
 	int rc = db_begin(c->db);
 
@@ -74,12 +61,19 @@ static int cmd_begin(struct cmd *c, int64_t if_revision)
 	return 0;
 }
 
+/* Moves the revision on, once per command however many objects it writes. */
 static int cmd_bump(struct cmd *c)
 {
-	int rc = db_revision_bump(c->db, &c->rev);
+	int rc;
 
+	if (c->bumped)
+		return 0;
+	rc = db_revision_bump(c->db, &c->rev);
 	c->time = (int64_t)time(NULL);
-	return rc ? cmd_storage(c, rc, "bump the revision") : 0;
+	if (rc != 0)
+		return cmd_storage(c, rc, "bump the revision");
+	c->bumped = true;
+	return 0;
 }
 
 /*
@@ -111,8 +105,7 @@ static int cmd_log(struct cmd *c, const char *type, int64_t id, json_t *before, 
 	return rc;
 }
 
-/* Commits when rc is 0, rolls back otherwise; returns the command's result. */
-static int cmd_end(struct cmd *c, int rc, int64_t *revision_out)
+int cmd_end(struct cmd *c, int rc, int64_t *revision_out)
 {
 	if (rc == 0 && (rc = db_commit(c->db)) != 0)
 		cmd_storage(c, rc, "commit");
@@ -257,6 +250,92 @@ static int check_new_reals(struct cmd *c, const struct fulcrum_vs *vs,
 	return rc;
 }
 
+/*
+ * Checks an explicit id for a new object of kind what ("service", "real
+ * server"): found says a row has it, next is the id the sequence gives next.
+ * An id below next that no row has belonged to a deleted object: giving it
+ * again would make an old SNMP index or API URL mean another object.
+ */
+static int check_new_id(struct cmd *c, const char *what, int64_t id, bool found, int64_t next)
+{
+	if (found)
+		return model_err_set(c->err, FULCRUM_ERR_CONFLICT, "id", "%s id %lld exists", what,
+				     (long long)id);
+	if (id < 1)
+		return model_err_set(c->err, FULCRUM_ERR_INVALID, "id",
+				     "%s id: %lld is not an id (ids start at 1)", what,
+				     (long long)id);
+	if (id < next)
+		return model_err_set(c->err, FULCRUM_ERR_INVALID, "id",
+				     "%s id %lld was used before and ids are never reused: the "
+				     "next free id is %lld",
+				     what, (long long)id, (long long)next);
+	return 0;
+}
+
+static int check_vs_id(struct cmd *c, int64_t id)
+{
+	struct fulcrum_vs old;
+	int64_t next = 0;
+	int rc = db_vs_get(c->db, id, &old);
+	bool found = rc == 0;
+
+	if (rc != 0 && rc != -ENOENT)
+		return cmd_storage(c, rc, "read the service");
+	if ((rc = db_vs_next_id(c->db, &next)) != 0)
+		return cmd_storage(c, rc, "read the next service id");
+	return check_new_id(c, "service", id, found, next);
+}
+
+static int check_rs_id(struct cmd *c, int64_t id)
+{
+	struct fulcrum_rs old;
+	int64_t next = 0;
+	int rc = db_rs_get(c->db, id, &old);
+	bool found = rc == 0;
+
+	if (rc != 0 && rc != -ENOENT)
+		return cmd_storage(c, rc, "read the real server");
+	if ((rc = db_rs_next_id(c->db, &next)) != 0)
+		return cmd_storage(c, rc, "read the next real server id");
+	return check_new_id(c, "real server", id, found, next);
+}
+
+int cmd_vs_create_check(struct cmd *c, const struct fulcrum_vs *vs, const struct fulcrum_rs *reals,
+			size_t n)
+{
+	int rc = model_vs_validate(vs, c->err);
+
+	return rc ? rc : check_new_reals(c, vs, reals, n);
+}
+
+int cmd_vs_create(struct cmd *c, struct fulcrum_vs *vs, const struct fulcrum_rs *reals, size_t n,
+		  int64_t *ids)
+{
+	int rc;
+
+	if ((vs->id != 0 && (rc = check_vs_id(c, vs->id)) != 0) ||
+	    (rc = check_vs_unique(c, vs)) != 0)
+		return rc;
+	if ((rc = db_vs_insert(c->db, vs)) != 0)
+		return cmd_storage(c, rc, "store the service");
+	if ((rc = cmd_bump(c)) != 0 ||
+	    (rc = cmd_log(c, "service", vs->id, NULL, vs_json_or_fail(c, vs))) != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		struct fulcrum_rs rs = reals[i];
+
+		rs.id = 0;
+		rs.vs_id = vs->id;
+		if ((rc = db_rs_insert(c->db, &rs)) != 0)
+			return cmd_storage(c, rc, "store a real server");
+		ids[i] = rs.id;
+		if ((rc = cmd_log(c, "real", rs.id, NULL, rs_json_or_fail(c, &rs))) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 int command_vs_create(struct db *db, const struct command_actor *actor, struct fulcrum_vs *vs,
 		      struct fulcrum_rs *reals, size_t nreals, int64_t if_revision,
 		      int64_t *revision_out, struct fulcrum_err *err)
@@ -267,35 +346,13 @@ int command_vs_create(struct db *db, const struct command_actor *actor, struct f
 	int rc;
 
 	cmd_init(&c, db, actor, err);
-	nvs.id = 0;
-	if ((rc = model_vs_validate(&nvs, c.err)) != 0 ||
-	    (rc = check_new_reals(&c, &nvs, reals, nreals)) != 0)
+	nvs.id = 0; /* only a batch may name the id */
+	if ((rc = cmd_vs_create_check(&c, &nvs, reals, nreals)) != 0)
 		return rc;
 	if (nreals && !(ids = calloc(nreals, sizeof(*ids))))
 		return model_err_set(c.err, FULCRUM_ERR_INTERNAL, NULL, "out of memory");
-	if ((rc = cmd_begin(&c, if_revision)) != 0 || (rc = check_vs_unique(&c, &nvs)) != 0)
-		goto out;
-	if ((rc = db_vs_insert(db, &nvs)) != 0) {
-		cmd_storage(&c, rc, "store the service");
-		goto out;
-	}
-	if ((rc = cmd_bump(&c)) != 0 ||
-	    (rc = cmd_log(&c, "service", nvs.id, NULL, vs_json_or_fail(&c, &nvs))) != 0)
-		goto out;
-	for (size_t i = 0; i < nreals; i++) {
-		struct fulcrum_rs rs = reals[i];
-
-		rs.id = 0;
-		rs.vs_id = nvs.id;
-		if ((rc = db_rs_insert(db, &rs)) != 0) {
-			cmd_storage(&c, rc, "store a real server");
-			goto out;
-		}
-		ids[i] = rs.id;
-		if ((rc = cmd_log(&c, "real", rs.id, NULL, rs_json_or_fail(&c, &rs))) != 0)
-			goto out;
-	}
-out:
+	if ((rc = cmd_begin(&c, if_revision)) == 0)
+		rc = cmd_vs_create(&c, &nvs, reals, nreals, ids);
 	rc = cmd_end(&c, rc, revision_out);
 	if (rc == 0) {
 		vs->id = nvs.id;
@@ -339,85 +396,89 @@ static int check_reals_survive(struct cmd *c, const struct fulcrum_vs *old,
 	return rc;
 }
 
-int command_vs_update(struct db *db, const struct command_actor *actor, const struct fulcrum_vs *vs,
-		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
+/* Reads service id into *old; a missing one is NOTFOUND on "id". */
+static int cmd_vs_get(struct cmd *c, int64_t id, struct fulcrum_vs *old)
+{
+	int rc = db_vs_get(c->db, id, old);
+
+	if (rc == -ENOENT)
+		return model_err_set(c->err, FULCRUM_ERR_NOTFOUND, "id",
+				     "service %lld does not exist", (long long)id);
+	return rc ? cmd_storage(c, rc, "read the service") : 0;
+}
+
+int cmd_vs_update(struct cmd *c, const struct fulcrum_vs *vs)
 {
 	json_t *before = NULL, *after = NULL;
 	struct fulcrum_vs old;
+	int rc;
+
+	if ((rc = cmd_vs_get(c, vs->id, &old)) != 0 || (rc = check_vs_unique(c, vs)) != 0 ||
+	    (rc = check_reals_survive(c, &old, vs)) != 0)
+		return rc;
+	before = vs_json_or_fail(c, &old);
+	after = vs_json_or_fail(c, vs);
+	if (!before || !after)
+		rc = -ENOMEM;
+	else if (json_equal(before, after))
+		rc = 0; /* nothing changes: no write, no revision */
+	else if ((rc = db_vs_update(c->db, vs)) != 0)
+		cmd_storage(c, rc, "store the service");
+	else if ((rc = cmd_bump(c)) == 0) {
+		rc = cmd_log(c, "service", vs->id, before, after);
+		before = after = NULL; /* cmd_log took them */
+	}
+	json_decref(before);
+	json_decref(after);
+	return rc;
+}
+
+int command_vs_update(struct db *db, const struct command_actor *actor, const struct fulcrum_vs *vs,
+		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
+{
 	struct cmd c;
 	int rc;
 
 	cmd_init(&c, db, actor, err);
 	if ((rc = model_vs_validate(vs, c.err)) != 0)
 		return rc;
-	if ((rc = cmd_begin(&c, if_revision)) != 0)
-		goto out;
-	rc = db_vs_get(db, vs->id, &old);
-	if (rc == -ENOENT)
-		rc = model_err_set(c.err, FULCRUM_ERR_NOTFOUND, "id", "service %lld does not exist",
-				   (long long)vs->id);
-	else if (rc != 0)
-		cmd_storage(&c, rc, "read the service");
-	if (rc != 0 || (rc = check_vs_unique(&c, vs)) != 0 ||
-	    (rc = check_reals_survive(&c, &old, vs)) != 0)
-		goto out;
-	before = vs_json_or_fail(&c, &old);
-	after = vs_json_or_fail(&c, vs);
-	if (!before || !after) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	if (json_equal(before, after))
-		goto out; /* nothing changes: no write, no revision */
-	if ((rc = db_vs_update(db, vs)) != 0) {
-		cmd_storage(&c, rc, "store the service");
-		goto out;
-	}
-	if ((rc = cmd_bump(&c)) != 0)
-		goto out;
-	rc = cmd_log(&c, "service", vs->id, before, after);
-	before = after = NULL; /* cmd_log took them */
-out:
-	json_decref(before);
-	json_decref(after);
+	if ((rc = cmd_begin(&c, if_revision)) == 0)
+		rc = cmd_vs_update(&c, vs);
 	return cmd_end(&c, rc, revision_out);
+}
+
+int cmd_vs_delete(struct cmd *c, int64_t id)
+{
+	struct fulcrum_rs *reals = NULL;
+	struct fulcrum_vs old;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = cmd_vs_get(c, id, &old)) != 0)
+		return rc;
+	if ((rc = db_rs_list(c->db, id, &reals, &n)) != 0)
+		return cmd_storage(c, rc, "list the real servers");
+	rc = cmd_bump(c);
+	/* the real servers go first, so replaying the log never sees an orphan */
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = cmd_log(c, "real", reals[i].id, rs_json_or_fail(c, &reals[i]), NULL);
+	if (rc == 0 && (rc = db_vs_delete(c->db, id)) != 0)
+		cmd_storage(c, rc, "delete the service");
+	if (rc == 0)
+		rc = cmd_log(c, "service", id, vs_json_or_fail(c, &old), NULL);
+	free(reals);
+	return rc;
 }
 
 int command_vs_delete(struct db *db, const struct command_actor *actor, int64_t id,
 		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
 {
-	struct fulcrum_rs *reals = NULL;
-	struct fulcrum_vs old;
 	struct cmd c;
-	size_t n = 0;
 	int rc;
 
 	cmd_init(&c, db, actor, err);
-	if ((rc = cmd_begin(&c, if_revision)) != 0)
-		goto out;
-	rc = db_vs_get(db, id, &old);
-	if (rc == -ENOENT)
-		rc = model_err_set(c.err, FULCRUM_ERR_NOTFOUND, "id", "service %lld does not exist",
-				   (long long)id);
-	else if (rc != 0)
-		cmd_storage(&c, rc, "read the service");
-	if (rc != 0)
-		goto out;
-	if ((rc = db_rs_list(db, id, &reals, &n)) != 0) {
-		cmd_storage(&c, rc, "list the real servers");
-		goto out;
-	}
-	if ((rc = cmd_bump(&c)) != 0)
-		goto out;
-	/* the real servers go first, so replaying the log never sees an orphan */
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = cmd_log(&c, "real", reals[i].id, rs_json_or_fail(&c, &reals[i]), NULL);
-	if (rc == 0 && (rc = db_vs_delete(db, id)) != 0)
-		cmd_storage(&c, rc, "delete the service");
-	if (rc == 0)
-		rc = cmd_log(&c, "service", id, vs_json_or_fail(&c, &old), NULL);
-out:
-	free(reals);
+	if ((rc = cmd_begin(&c, if_revision)) == 0)
+		rc = cmd_vs_delete(&c, id);
 	return cmd_end(&c, rc, revision_out);
 }
 
@@ -433,111 +494,132 @@ static int cmd_owner(struct cmd *c, int64_t vs_id, struct fulcrum_vs *owner)
 	return rc ? cmd_storage(c, rc, "read the service") : 0;
 }
 
+int cmd_rs_create(struct cmd *c, struct fulcrum_rs *rs)
+{
+	struct fulcrum_vs owner;
+	int rc;
+
+	if ((rc = cmd_owner(c, rs->vs_id, &owner)) != 0 ||
+	    (rc = model_rs_validate(rs, &owner, c->err)) != 0 ||
+	    (rs->id != 0 && (rc = check_rs_id(c, rs->id)) != 0) ||
+	    (rc = check_rs_unique(c, rs, &owner)) != 0)
+		return rc;
+	if ((rc = db_rs_insert(c->db, rs)) != 0)
+		return cmd_storage(c, rc, "store the real server");
+	if ((rc = cmd_bump(c)) == 0)
+		rc = cmd_log(c, "real", rs->id, NULL, rs_json_or_fail(c, rs));
+	return rc;
+}
+
 int command_rs_create(struct db *db, const struct command_actor *actor, struct fulcrum_rs *rs,
 		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
 {
 	struct fulcrum_rs nrs = *rs;
-	struct fulcrum_vs owner;
 	struct cmd c;
 	int rc;
 
 	cmd_init(&c, db, actor, err);
-	nrs.id = 0;
-	if ((rc = cmd_begin(&c, if_revision)) != 0 ||
-	    (rc = cmd_owner(&c, nrs.vs_id, &owner)) != 0 ||
-	    (rc = model_rs_validate(&nrs, &owner, c.err)) != 0 ||
-	    (rc = check_rs_unique(&c, &nrs, &owner)) != 0)
-		goto out;
-	if ((rc = db_rs_insert(db, &nrs)) != 0) {
-		cmd_storage(&c, rc, "store the real server");
-		goto out;
-	}
-	if ((rc = cmd_bump(&c)) == 0)
-		rc = cmd_log(&c, "real", nrs.id, NULL, rs_json_or_fail(&c, &nrs));
-out:
+	nrs.id = 0; /* only a batch may name the id */
+	if ((rc = cmd_begin(&c, if_revision)) == 0)
+		rc = cmd_rs_create(&c, &nrs);
 	rc = cmd_end(&c, rc, revision_out);
 	if (rc == 0)
 		rs->id = nrs.id;
 	return rc;
 }
 
+/* Reads real server id into *old; a missing one is NOTFOUND on "id". */
+static int cmd_rs_get(struct cmd *c, int64_t id, struct fulcrum_rs *old)
+{
+	int rc = db_rs_get(c->db, id, old);
+
+	if (rc == -ENOENT)
+		return model_err_set(c->err, FULCRUM_ERR_NOTFOUND, "id",
+				     "real server %lld does not exist", (long long)id);
+	return rc ? cmd_storage(c, rc, "read the real server") : 0;
+}
+
+/* Checks rs against the stored old and its owner; nrs gets rs with old's service. */
+static int check_rs_update(struct cmd *c, const struct fulcrum_rs *rs, const struct fulcrum_rs *old,
+			   struct fulcrum_rs *nrs)
+{
+	struct fulcrum_vs owner;
+	int rc = cmd_owner(c, old->vs_id, &owner);
+
+	if (rc != 0)
+		return rc;
+	if (rs->vs_id != 0 && rs->vs_id != old->vs_id)
+		return model_err_set(c->err, FULCRUM_ERR_INVALID, "service_id",
+				     "real server service_id: a real server stays in its service "
+				     "('%s', %lld); delete it and create it in the other",
+				     owner.name, (long long)owner.id);
+	*nrs = *rs;
+	nrs->vs_id = old->vs_id;
+	if ((rc = model_rs_validate(nrs, &owner, c->err)) != 0)
+		return rc;
+	return check_rs_unique(c, nrs, &owner);
+}
+
+int cmd_rs_update(struct cmd *c, const struct fulcrum_rs *rs)
+{
+	json_t *before = NULL, *after = NULL;
+	struct fulcrum_rs old, nrs;
+	int rc;
+
+	if ((rc = cmd_rs_get(c, rs->id, &old)) != 0 ||
+	    (rc = check_rs_update(c, rs, &old, &nrs)) != 0)
+		return rc;
+	before = rs_json_or_fail(c, &old);
+	after = rs_json_or_fail(c, &nrs);
+	if (!before || !after)
+		rc = -ENOMEM;
+	else if (json_equal(before, after))
+		rc = 0; /* nothing changes: no write, no revision */
+	else if ((rc = db_rs_update(c->db, &nrs)) != 0)
+		cmd_storage(c, rc, "store the real server");
+	else if ((rc = cmd_bump(c)) == 0) {
+		rc = cmd_log(c, "real", nrs.id, before, after);
+		before = after = NULL; /* cmd_log took them */
+	}
+	json_decref(before);
+	json_decref(after);
+	return rc;
+}
+
 int command_rs_update(struct db *db, const struct command_actor *actor, const struct fulcrum_rs *rs,
 		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
 {
-	json_t *before = NULL, *after = NULL;
-	struct fulcrum_rs old, nrs = *rs;
-	struct fulcrum_vs owner;
 	struct cmd c;
 	int rc;
 
 	cmd_init(&c, db, actor, err);
-	if ((rc = cmd_begin(&c, if_revision)) != 0)
-		goto out;
-	rc = db_rs_get(db, rs->id, &old);
-	if (rc == -ENOENT)
-		rc = model_err_set(c.err, FULCRUM_ERR_NOTFOUND, "id",
-				   "real server %lld does not exist", (long long)rs->id);
-	else if (rc != 0)
-		cmd_storage(&c, rc, "read the real server");
-	if (rc != 0 || (rc = cmd_owner(&c, old.vs_id, &owner)) != 0)
-		goto out;
-	if (nrs.vs_id != 0 && nrs.vs_id != old.vs_id) {
-		rc = model_err_set(c.err, FULCRUM_ERR_INVALID, "service_id",
-				   "real server service_id: a real server stays in its service "
-				   "('%s', %lld); delete it and create it in the other",
-				   owner.name, (long long)owner.id);
-		goto out;
-	}
-	nrs.vs_id = old.vs_id;
-	if ((rc = model_rs_validate(&nrs, &owner, c.err)) != 0 ||
-	    (rc = check_rs_unique(&c, &nrs, &owner)) != 0)
-		goto out;
-	before = rs_json_or_fail(&c, &old);
-	after = rs_json_or_fail(&c, &nrs);
-	if (!before || !after) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	if (json_equal(before, after))
-		goto out; /* nothing changes: no write, no revision */
-	if ((rc = db_rs_update(db, &nrs)) != 0) {
-		cmd_storage(&c, rc, "store the real server");
-		goto out;
-	}
-	if ((rc = cmd_bump(&c)) != 0)
-		goto out;
-	rc = cmd_log(&c, "real", nrs.id, before, after);
-	before = after = NULL; /* cmd_log took them */
-out:
-	json_decref(before);
-	json_decref(after);
+	if ((rc = cmd_begin(&c, if_revision)) == 0)
+		rc = cmd_rs_update(&c, rs);
 	return cmd_end(&c, rc, revision_out);
+}
+
+int cmd_rs_delete(struct cmd *c, int64_t id)
+{
+	struct fulcrum_rs old;
+	int rc;
+
+	if ((rc = cmd_rs_get(c, id, &old)) != 0)
+		return rc;
+	if ((rc = db_rs_delete(c->db, id)) != 0)
+		return cmd_storage(c, rc, "delete the real server");
+	if ((rc = cmd_bump(c)) == 0)
+		rc = cmd_log(c, "real", id, rs_json_or_fail(c, &old), NULL);
+	return rc;
 }
 
 int command_rs_delete(struct db *db, const struct command_actor *actor, int64_t id,
 		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
 {
-	struct fulcrum_rs old;
 	struct cmd c;
 	int rc;
 
 	cmd_init(&c, db, actor, err);
-	if ((rc = cmd_begin(&c, if_revision)) != 0)
-		goto out;
-	rc = db_rs_get(db, id, &old);
-	if (rc == -ENOENT)
-		rc = model_err_set(c.err, FULCRUM_ERR_NOTFOUND, "id",
-				   "real server %lld does not exist", (long long)id);
-	else if (rc != 0)
-		cmd_storage(&c, rc, "read the real server");
-	if (rc != 0)
-		goto out;
-	if ((rc = db_rs_delete(db, id)) != 0) {
-		cmd_storage(&c, rc, "delete the real server");
-		goto out;
-	}
-	if ((rc = cmd_bump(&c)) == 0)
-		rc = cmd_log(&c, "real", id, rs_json_or_fail(&c, &old), NULL);
-out:
+	if ((rc = cmd_begin(&c, if_revision)) == 0)
+		rc = cmd_rs_delete(&c, id);
 	return cmd_end(&c, rc, revision_out);
 }

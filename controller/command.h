@@ -5,6 +5,7 @@
 #include "db.h"
 #include "model-t.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -85,5 +86,68 @@ int command_rs_update(struct db *db, const struct command_actor *actor, const st
 /* Deletes real server id. */
 int command_rs_delete(struct db *db, const struct command_actor *actor, int64_t id,
 		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
+
+/* The kinds of change a batch is made of. */
+enum command_op_kind {
+	COMMAND_VS_CREATE,
+	COMMAND_VS_UPDATE,
+	COMMAND_VS_DELETE,
+	COMMAND_RS_CREATE,
+	COMMAND_RS_UPDATE,
+	COMMAND_RS_DELETE,
+	COMMAND_NOTIFY_SET,
+};
+
+/* One change of a batch; which fields count depends on kind. */
+struct command_op {
+	enum command_op_kind kind;
+	struct fulcrum_vs vs; /* VS_CREATE, VS_UPDATE (whole object); vs.id alone for VS_DELETE */
+	struct fulcrum_rs rs; /* RS_CREATE, RS_UPDATE; rs.id alone for RS_DELETE */
+	enum command_notify notify; /* NOTIFY_SET (the enum is in model-t.h: db/ stores it) */
+	bool enabled;               /* NOTIFY_SET */
+};
+
+/*
+ * Runs the n changes of ops in order, as one command: one transaction, one
+ * if_revision check, and the revision bumped once for them all, or not at
+ * all when nothing changed (updates that change nothing write nothing).
+ * Each change gets exactly the checks, error and change-log rows its single
+ * command above would give, and sees what the changes before it wrote: an
+ * RS_CREATE may name a service created earlier in the batch, and a real
+ * server of a service deleted earlier is not found.
+ *
+ * Creates differ from the single commands in one way: vs.id / rs.id not 0
+ * asks for that id. It must be free (else FULCRUM_ERR_CONFLICT on "id") and
+ * not below the next id (db_vs_next_id(), db_rs_next_id()): ids are never
+ * reused (else FULCRUM_ERR_INVALID on "id"). An id above the next one moves
+ * the next one past it. 0 takes the next id, as the single commands do.
+ *
+ * NOTIFY_SET stores switch notify as enabled, in the same transaction. The
+ * switches are not configuration: they bump no revision and write no
+ * change-log row, so a batch of only NOTIFY_SET leaves the revision alone.
+ * A notify outside the enum is FULCRUM_ERR_INVALID on "notify"; so is a
+ * kind outside the enum, on "kind".
+ *
+ * On success creates hold their stored ids (vs.id; rs.id and rs.vs_id) and
+ * the rest of ops is as given. On failure everything is rolled back, ops is
+ * untouched, err says why as above, and *failed (failed may be NULL) holds
+ * the index of the change at fault, or n when none is (a stale revision, a
+ * failed commit; also n on success). ops may be NULL when n is 0.
+ */
+int command_batch(struct db *db, const struct command_actor *actor, struct command_op *ops,
+		  size_t n, int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err,
+		  size_t *failed);
+
+/*
+ * Rehearses command_batch(): runs the n changes of ops in a transaction with
+ * every check and write, then rolls it back, whatever happened. Returns, and
+ * fills err and *failed, as command_batch() would have at this moment (with
+ * no if_revision); ops, the database and the revision stay as they were. An
+ * SNMP SET checks with it before it commits; a commit by another process in
+ * between can still make the real batch fail.
+ */
+int command_batch_check(struct db *db, const struct command_actor *actor,
+			const struct command_op *ops, size_t n, struct fulcrum_err *err,
+			size_t *failed);
 
 #endif

@@ -147,4 +147,16 @@ struct fulcrum_change {
 	char *after;
 };
 
+/*
+ * The notification switches: which kinds of SNMP notification are sent. Not
+ * configuration (no revision, no change log), but stored and set by commands.
+ */
+enum command_notify {
+	COMMAND_NOTIFY_RS_STATE = 0,
+	COMMAND_NOTIFY_VS_AVAILABILITY,
+	COMMAND_NOTIFY_CONFIG_CHANGE,
+	COMMAND_NOTIFY_ROLE_CHANGE,
+	COMMAND_NOTIFY_COUNT,
+};
+
 #endif

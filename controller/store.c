@@ -21,6 +21,9 @@ struct listener {
 struct store {
 	struct db *db;
 	int64_t revision;
+	int64_t data_version;     /* db_data_version() when last read: moves on another's commit */
+	int64_t vs_next, rs_next; /* the next ids the database gives */
+	bool notify[COMMAND_NOTIFY_COUNT];
 	struct ptrvec vs;       /* struct fulcrum_vs *, by id */
 	struct ptrvec rs_by_id; /* struct fulcrum_rs *, by id */
 	struct ptrvec rs_by_vs; /* the same objects, by (vs_id, id) */
@@ -176,14 +179,32 @@ static void store_drop_vs(struct store *st, int64_t id)
 	}
 }
 
+/*
+ * Reads what the store keeps beside the objects: the next ids and the
+ * notification switches. The data version is read first, so a commit by
+ * another process in between is seen again at the next reload, not missed.
+ */
+static int store_load_side(struct store *st)
+{
+	int rc = db_data_version(st->db, &st->data_version);
+
+	if (rc == 0)
+		rc = db_vs_next_id(st->db, &st->vs_next);
+	if (rc == 0)
+		rc = db_rs_next_id(st->db, &st->rs_next);
+	if (rc == 0)
+		rc = db_notify_get(st->db, st->notify);
+	return rc;
+}
+
 /* Loads everything from the database into st, which must be empty. */
 static int store_load(struct store *st)
 {
 	struct fulcrum_vs *vs = NULL;
 	struct fulcrum_rs *rs = NULL;
 	size_t nvs = 0, nrs = 0;
-	int64_t rev = db_revision(st->db);
-	int rc;
+	int rc = store_load_side(st);
+	int64_t rev = rc ? rc : db_revision(st->db);
 
 	if (rev < 0)
 		return (int)rev;
@@ -314,13 +335,48 @@ const struct fulcrum_rs *const *store_rs_all(const struct store *st, int64_t vs_
 	return (const struct fulcrum_rs *const *)(st->rs_by_vs.v ? st->rs_by_vs.v + a : NULL);
 }
 
+int64_t store_vs_next_id(const struct store *st)
+{
+	return st->vs_next;
+}
+
+int64_t store_rs_next_id(const struct store *st)
+{
+	return st->rs_next;
+}
+
+bool store_notify_enabled(const struct store *st, enum command_notify which)
+{
+	return (unsigned)which < COMMAND_NOTIFY_COUNT && st->notify[which];
+}
+
+/* A create stored id: the database's sequence is past it now (ids are never reused). */
+static void store_note_vs_id(struct store *st, int64_t id)
+{
+	if (id >= st->vs_next)
+		st->vs_next = id + 1;
+}
+
+static void store_note_rs_id(struct store *st, int64_t id)
+{
+	if (id >= st->rs_next)
+		st->rs_next = id + 1;
+}
+
 /*
  * After a commit: the mirror follows by rereading what changed (writes may
- * touch the disk; reads never do). If memory runs out, the whole mirror is
- * reloaded so it cannot drift from the database.
+ * touch the disk; reads never do); rc says whether that worked. If it did
+ * not (out of memory), or another process committed since the mirror last
+ * looked (its data version moved: this connection's commits do not move
+ * it), the whole mirror is reloaded so it cannot drift from the database.
+ * Listeners run when the revision moved.
  */
 static void store_committed(struct store *st, int rc, int64_t rev)
 {
+	int64_t was = st->revision, dv = 0;
+
+	if (rc == 0 && (rc = db_data_version(st->db, &dv)) == 0 && dv != st->data_version)
+		rc = -ESTALE;
 	if (rc != 0) {
 		store_empty(st);
 		if (store_load(st) != 0)
@@ -328,15 +384,21 @@ static void store_committed(struct store *st, int rc, int64_t rev)
 	}
 	if (rev > st->revision)
 		st->revision = rev;
-	store_notify(st);
+	if (st->revision != was)
+		store_notify(st);
 }
 
+/* Rereads service id into the mirror; one the database no longer has leaves it too. */
 static int store_refresh_vs(struct store *st, int64_t id)
 {
 	struct fulcrum_vs vs;
 	struct fulcrum_vs *cur = (struct fulcrum_vs *)store_vs_get(st, id);
 	int rc = db_vs_get(st->db, id, &vs);
 
+	if (rc == -ENOENT) { /* a batch deleted it after writing it */
+		store_drop_vs(st, id);
+		return 0;
+	}
 	if (rc != 0)
 		return rc;
 	if (cur) {
@@ -346,15 +408,16 @@ static int store_refresh_vs(struct store *st, int64_t id)
 	return store_add_vs(st, &vs);
 }
 
+/* Rereads real server id into the mirror; one the database no longer has leaves it too. */
 static int store_refresh_rs(struct store *st, int64_t id)
 {
 	struct fulcrum_rs rs;
 	int rc = db_rs_get(st->db, id, &rs);
 
-	if (rc != 0)
+	if (rc != 0 && rc != -ENOENT)
 		return rc;
 	store_drop_rs(st, id);
-	return store_add_rs(st, &rs);
+	return rc == 0 ? store_add_rs(st, &rs) : 0;
 }
 
 int store_vs_create(struct store *st, const struct command_actor *actor, struct fulcrum_vs *vs,
@@ -366,9 +429,13 @@ int store_vs_create(struct store *st, const struct command_actor *actor, struct 
 
 	if (rc != 0)
 		return rc;
+	store_note_vs_id(st, vs->id);
 	rc = store_refresh_vs(st, vs->id);
-	for (size_t i = 0; rc == 0 && i < nreals; i++)
-		rc = store_refresh_rs(st, reals[i].id);
+	for (size_t i = 0; i < nreals; i++) {
+		store_note_rs_id(st, reals[i].id);
+		if (rc == 0)
+			rc = store_refresh_rs(st, reals[i].id);
+	}
 	store_committed(st, rc, rev);
 	if (revision_out)
 		*revision_out = rev;
@@ -414,6 +481,7 @@ int store_rs_create(struct store *st, const struct command_actor *actor, struct 
 
 	if (rc != 0)
 		return rc;
+	store_note_rs_id(st, rs->id);
 	store_committed(st, store_refresh_rs(st, rs->id), rev);
 	if (revision_out)
 		*revision_out = rev;
@@ -451,26 +519,109 @@ int store_rs_delete(struct store *st, const struct command_actor *actor, int64_t
 	return 0;
 }
 
+/* Makes the mirror follow the n changes of a committed batch, in their order. */
+static int store_follow(struct store *st, const struct command_op *ops, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct command_op *op = &ops[i];
+
+		switch (op->kind) {
+		case COMMAND_VS_CREATE:
+			store_note_vs_id(st, op->vs.id);
+			rc = store_refresh_vs(st, op->vs.id);
+			break;
+		case COMMAND_VS_UPDATE:
+			rc = store_refresh_vs(st, op->vs.id);
+			break;
+		case COMMAND_VS_DELETE:
+			/* and its real servers, as the database did */
+			store_drop_vs(st, op->vs.id);
+			break;
+		case COMMAND_RS_CREATE:
+			store_note_rs_id(st, op->rs.id);
+			rc = store_refresh_rs(st, op->rs.id);
+			break;
+		case COMMAND_RS_UPDATE:
+			rc = store_refresh_rs(st, op->rs.id);
+			break;
+		case COMMAND_RS_DELETE:
+			store_drop_rs(st, op->rs.id);
+			break;
+		case COMMAND_NOTIFY_SET:
+			st->notify[op->notify] = op->enabled; /* the batch checked notify */
+			break;
+		}
+	}
+	return rc;
+}
+
+int store_batch(struct store *st, const struct command_actor *actor, struct command_op *ops,
+		size_t n, int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err,
+		size_t *failed)
+{
+	int64_t rev = 0;
+	int rc = command_batch(st->db, actor, ops, n, if_revision, &rev, err, failed);
+
+	if (rc != 0)
+		return rc;
+	store_committed(st, store_follow(st, ops, n), rev);
+	if (revision_out)
+		*revision_out = rev;
+	return 0;
+}
+
+int store_batch_check(struct store *st, const struct command_actor *actor,
+		      const struct command_op *ops, size_t n, struct fulcrum_err *err,
+		      size_t *failed)
+{
+	return command_batch_check(st->db, actor, ops, n, err, failed);
+}
+
+/* Takes what store_load_side() read into fresh. */
+static void store_take_side(struct store *st, const struct store *fresh)
+{
+	st->data_version = fresh->data_version;
+	st->vs_next = fresh->vs_next;
+	st->rs_next = fresh->rs_next;
+	memcpy(st->notify, fresh->notify, sizeof(st->notify));
+}
+
+/* Takes fresh's contents (a complete load) in place of st's; listeners stay. */
+static void store_take(struct store *st, struct store *fresh)
+{
+	store_empty(st);
+	st->vs = fresh->vs;
+	st->rs_by_id = fresh->rs_by_id;
+	st->rs_by_vs = fresh->rs_by_vs;
+	st->revision = fresh->revision;
+	store_take_side(st, fresh);
+}
+
 int store_reload(struct store *st)
 {
 	struct store fresh = {.db = st->db};
-	int64_t rev = db_revision(st->db);
+	int64_t rev = db_revision(st->db), dv = 0;
 	int rc;
 
 	if (rev < 0)
 		return (int)rev;
-	if (rev == st->revision)
-		return 0;
+	if (rev == st->revision) {
+		/* no new configuration; another process may still have set a switch */
+		if ((rc = db_data_version(st->db, &dv)) != 0 || dv == st->data_version)
+			return rc;
+		rc = store_load_side(&fresh);
+		if (rc == 0)
+			store_take_side(st, &fresh);
+		return rc;
+	}
 	rc = store_load(&fresh);
 	if (rc != 0) {
 		store_empty(&fresh);
 		return rc;
 	}
-	store_empty(st);
-	st->vs = fresh.vs;
-	st->rs_by_id = fresh.rs_by_id;
-	st->rs_by_vs = fresh.rs_by_vs;
-	st->revision = fresh.revision;
+	store_take(st, &fresh);
 	store_notify(st);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include "db.h"
 #include "model-t.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +51,16 @@ const struct fulcrum_vs *store_vs_get(const struct store *st, int64_t id);
 const struct fulcrum_vs *store_vs_find_by_name(const struct store *st, const char *name);
 const struct fulcrum_rs *store_rs_get(const struct store *st, int64_t id);
 
+/*
+ * The id the database gives the next service / real server created with id 0
+ * (db_vs_next_id()); an explicit id in a batch must not be below it.
+ */
+int64_t store_vs_next_id(const struct store *st);
+int64_t store_rs_next_id(const struct store *st);
+
+/* Whether notification switch which is on; false for a which outside the enum. */
+bool store_notify_enabled(const struct store *st, enum command_notify which);
+
 /* Every service in id order: *n of them. */
 const struct fulcrum_vs *const *store_vs_all(const struct store *st, size_t *n);
 
@@ -80,9 +91,25 @@ int store_rs_delete(struct store *st, const struct command_actor *actor, int64_t
 		    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
 
 /*
+ * One command of several changes (command_batch()), then the mirror follows
+ * each change (a service deleted takes its real servers along), the switches
+ * follow the NOTIFY_SETs, and listeners run once if the revision moved.
+ */
+int store_batch(struct store *st, const struct command_actor *actor, struct command_op *ops,
+		size_t n, int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err,
+		size_t *failed);
+
+/* command_batch_check() on the store's database: the mirror and listeners are not touched. */
+int store_batch_check(struct store *st, const struct command_actor *actor,
+		      const struct command_op *ops, size_t n, struct fulcrum_err *err,
+		      size_t *failed);
+
+/*
  * Rereads everything from the database when another process (fulcrumctl in
  * local mode) committed since the mirror was loaded; listeners run when the
- * revision moved. Returns 0 or a negative errno (the mirror is then as it was).
+ * revision moved. When only something beside the configuration changed (a
+ * notification switch), rereads just that, and no listener runs. Returns 0
+ * or a negative errno (the mirror is then as it was).
  */
 int store_reload(struct store *st);
 

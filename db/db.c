@@ -1,4 +1,4 @@
-/* The SQLite connection: open, migrate, errors, the statement cache, transactions, revision. */
+/* The SQLite connection: open, migrate, errors, statements, transactions, revision, next ids. */
 #include "db-int.h"
 #include "db_schema.h"
 
@@ -406,4 +406,29 @@ int db_revision_bump(struct db *db, int64_t *newrev)
 		return (int)rev;
 	*newrev = rev;
 	return 0;
+}
+
+/*
+ * One more than the highest id table's AUTOINCREMENT ever gave out. Not a
+ * cached statement: it runs once per explicit-id create and at the store's
+ * loads, and the cache's table of statements belongs to db-int.h.
+ */
+static int next_id(struct db *db, const char *sql, int64_t *out)
+{
+	int64_t seq = 0; /* no row yet: nothing was ever stored */
+	int rc = run_one(db, sql, &seq, NULL, 0);
+
+	if (rc == 0)
+		*out = seq + 1;
+	return rc;
+}
+
+int db_vs_next_id(struct db *db, int64_t *out)
+{
+	return next_id(db, "SELECT seq FROM sqlite_sequence WHERE name = 'services'", out);
+}
+
+int db_rs_next_id(struct db *db, int64_t *out)
+{
+	return next_id(db, "SELECT seq FROM sqlite_sequence WHERE name = 'reals'", out);
 }

@@ -4,6 +4,7 @@
 
 #include "model-t.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,8 +76,10 @@ int64_t db_revision(struct db *db);
 int db_revision_bump(struct db *db, int64_t *newrev);
 
 /*
- * Services. db_vs_insert() stores vs and sets vs->id (ignoring its value on
- * input); -EEXIST for a duplicate name, address:port/protocol or fwmark.
+ * Services. db_vs_insert() stores vs and sets vs->id: vs->id 0 takes the
+ * next id (AUTOINCREMENT), any other id is stored as given (-EEXIST when
+ * taken; refusing an id below the next one, a reuse, is the caller's job);
+ * -EEXIST also for a duplicate name, address:port/protocol or fwmark.
  * db_vs_update() writes every field of the row vs->id (-ENOENT when none).
  * db_vs_delete() deletes the service and its real servers (-ENOENT when none).
  * The lookups fill *out and return 0, or -ENOENT.
@@ -95,7 +98,17 @@ int db_vs_find_by_key(struct db *db, const struct fulcrum_vs *key, struct fulcru
 int db_vs_list(struct db *db, struct fulcrum_vs **out, size_t *n);
 
 /*
- * Real servers, with the same contracts. db_rs_insert() needs rs->vs_id to
+ * The id the next service stored with id 0 would get: one more than the
+ * highest id ever given out (SQLite's AUTOINCREMENT sequence, which a delete
+ * or a rollback does not lower past what was committed), 1 when none was.
+ * Inside a transaction it counts that transaction's inserts. Returns 0 or a
+ * negative errno; *out is untouched on error.
+ */
+int db_vs_next_id(struct db *db, int64_t *out);
+
+/*
+ * Real servers, with the same contracts (rs->id 0 on insert: the next id;
+ * another id: that one). db_rs_insert() needs rs->vs_id to
  * name a stored service (-ENOENT otherwise) and returns -EEXIST when that
  * service has a real server with rs's address and port already.
  * db_rs_update() cannot move a real server to another service: vs_id is
@@ -109,6 +122,22 @@ int db_rs_get(struct db *db, int64_t id, struct fulcrum_rs *out);
 int db_rs_find_by_addr(struct db *db, int64_t vs_id, const struct fulcrum_addr *addr, uint16_t port,
 		       struct fulcrum_rs *out);
 int db_rs_list(struct db *db, int64_t vs_id, struct fulcrum_rs **out, size_t *n);
+
+/* The id the next real server stored with id 0 would get; as db_vs_next_id(). */
+int db_rs_next_id(struct db *db, int64_t *out);
+
+/*
+ * The notification switches (schema 3). db_notify_get() fills enabled[i] for
+ * every switch i; a switch with no row reads as on, its default. Returns 0
+ * or a negative errno, enabled then untouched.
+ */
+int db_notify_get(struct db *db, bool enabled[COMMAND_NOTIFY_COUNT]);
+
+/*
+ * Stores switch which as enabled, in the caller's transaction when one is
+ * open. -EINVAL when which is not a switch. Returns 0 or a negative errno.
+ */
+int db_notify_set(struct db *db, enum command_notify which, bool enabled);
 
 /*
  * Appends one row to the change log of revision rev, after the rows that

@@ -91,14 +91,16 @@ int db_rs_insert(struct db *db, struct fulcrum_rs *rs)
 {
 	char addr[MODEL_ADDR_STRLEN];
 	sqlite3_stmt *st;
+	/* id NULL is what gives AUTOINCREMENT its say */
 	int rc = db_stmt(db, DB_STMT_RS_INSERT,
-			 "INSERT INTO reals (" RS_COLUMNS ") "
-			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			 "INSERT INTO reals (id, " RS_COLUMNS ") "
+			 "VALUES (?12, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 			 &st);
 
 	if (rc != 0)
 		return rc;
 	rc = rs_bind(st, rs, addr, sizeof(addr));
+	DB_BIND(rc, rs->id ? sqlite3_bind_int64(st, 12, rs->id) : sqlite3_bind_null(st, 12));
 	rc = rc == SQLITE_OK ? db_step_done(db, st) : db_fail(db, rc);
 	if (rc == 0)
 		rs->id = sqlite3_last_insert_rowid(db->conn);

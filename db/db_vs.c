@@ -104,14 +104,16 @@ int db_vs_insert(struct db *db, struct fulcrum_vs *vs)
 {
 	char addr[MODEL_ADDR_STRLEN];
 	sqlite3_stmt *st;
+	/* id NULL is what gives AUTOINCREMENT its say */
 	int rc = db_stmt(db, DB_STMT_VS_INSERT,
-			 "INSERT INTO services (" VS_COLUMNS ") "
-			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+			 "INSERT INTO services (id, " VS_COLUMNS ") "
+			 "VALUES (?14, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 			 &st);
 
 	if (rc != 0)
 		return rc;
 	rc = vs_bind(st, vs, addr, sizeof(addr));
+	DB_BIND(rc, vs->id ? sqlite3_bind_int64(st, 14, vs->id) : sqlite3_bind_null(st, 14));
 	rc = rc == SQLITE_OK ? db_step_done(db, st) : db_fail(db, rc);
 	if (rc == 0)
 		vs->id = sqlite3_last_insert_rowid(db->conn);

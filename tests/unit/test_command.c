@@ -463,6 +463,325 @@ static void test_actor_is_cut_on_a_character(void)
 	db_close(db);
 }
 
+/* The ids a failed command must leave as they were, beside snap_take()'s counts. */
+static void next_ids(struct db *db, int64_t *vs, int64_t *rs)
+{
+	CU_ASSERT_EQUAL(db_vs_next_id(db, vs), 0);
+	CU_ASSERT_EQUAL(db_rs_next_id(db, rs), 0);
+}
+
+static struct command_op op_vs(enum command_op_kind kind, struct fulcrum_vs vs)
+{
+	struct command_op op = {.kind = kind, .vs = vs};
+
+	return op;
+}
+
+static struct command_op op_rs(enum command_op_kind kind, struct fulcrum_rs rs, int64_t vs_id)
+{
+	struct command_op op = {.kind = kind, .rs = rs};
+
+	op.rs.vs_id = vs_id;
+	return op;
+}
+
+static void test_batch_is_one_revision(void)
+{
+	struct db *db = open_db("batch.db");
+	struct command_op ops[3] = {
+	    op_vs(COMMAND_VS_CREATE, svc("web", "192.0.2.1", 80)),
+	    op_rs(COMMAND_RS_CREATE, real("10.0.0.1", 80), 5),
+	    op_rs(COMMAND_RS_CREATE, real("10.0.0.2", 80), 5),
+	};
+	struct fulcrum_change *ch;
+	struct fulcrum_err err;
+	struct fulcrum_rs got;
+	int64_t rev = 0, vs_next, rs_next;
+	size_t n, failed = 99;
+
+	ops[0].vs.id = 5; /* named up front, as an SNMP index is */
+	CU_ASSERT_EQUAL(command_batch(db, &alice, ops, 3, 0, &rev, &err, &failed), 0);
+	CU_ASSERT_EQUAL(err.status, FULCRUM_ERR_NONE);
+	CU_ASSERT_EQUAL(failed, 3);
+	CU_ASSERT_EQUAL(rev, 1);
+	CU_ASSERT_EQUAL(ops[0].vs.id, 5);
+	CU_ASSERT_EQUAL(ops[1].rs.id, 1);
+	CU_ASSERT_EQUAL(ops[2].rs.id, 2);
+	CU_ASSERT_EQUAL(ops[2].rs.vs_id, 5);
+	CU_ASSERT_EQUAL(db_rs_get(db, 2, &got), 0);
+	CU_ASSERT_EQUAL(got.vs_id, 5);
+	next_ids(db, &vs_next, &rs_next);
+	CU_ASSERT_EQUAL(vs_next, 6);
+	CU_ASSERT_EQUAL(rs_next, 3);
+	CU_ASSERT_EQUAL(db_change_list(db, 0, 0, &ch, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(ch[i].revision, 1);
+		CU_ASSERT_PTR_NULL(ch[i].before);
+	}
+	CU_ASSERT_STRING_EQUAL(ch[0].object_type, "service");
+	CU_ASSERT_EQUAL(ch[0].object_id, 5);
+	CU_ASSERT_EQUAL(ch[2].object_id, 2);
+	json_is(ch[2].after, model_rs_to_json(&got));
+	fulcrum_change_list_free(ch, n);
+	/* nothing at all is a command too: no revision */
+	CU_ASSERT_EQUAL(command_batch(db, &alice, NULL, 0, 1, &rev, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(rev, 1);
+	db_close(db);
+}
+
+static void test_batch_failure_leaves_nothing(void)
+{
+	struct db *db = open_db("batchfail.db");
+	struct fulcrum_vs web = svc("web", "192.0.2.1", 80);
+	struct fulcrum_rs rs = real("10.0.0.1", 80);
+	struct command_op ops[4] = {
+	    op_vs(COMMAND_VS_CREATE, svc("api", "192.0.2.2", 80)),
+	    op_rs(COMMAND_RS_CREATE, real("10.0.0.2", 80), 1),
+	    op_rs(COMMAND_RS_CREATE, real("10.0.0.1", 80), 1), /* web has it already */
+	    {.kind = COMMAND_NOTIFY_SET, .notify = COMMAND_NOTIFY_RS_STATE, .enabled = false},
+	};
+	bool on[COMMAND_NOTIFY_COUNT];
+	int64_t rev = 0, vs_next, rs_next, vs_now, rs_now;
+	struct fulcrum_err err;
+	size_t failed = 99;
+	struct snap s;
+
+	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &web, &rs, 1, 0, &rev, NULL), 0);
+	s = snap_take(db);
+	next_ids(db, &vs_next, &rs_next);
+	refused(command_batch(db, &alice, ops, 4, 0, &rev, &err, &failed), &err,
+		FULCRUM_ERR_CONFLICT, "address");
+	CU_ASSERT_EQUAL(failed, 2);
+	CU_ASSERT_STRING_EQUAL(err.message, "real server address: 10.0.0.1:80 is already in "
+					    "service 'web' (real server 1)");
+	CU_ASSERT_EQUAL(rev, 1);
+	snap_same(db, s);
+	next_ids(db, &vs_now, &rs_now);
+	CU_ASSERT_EQUAL(vs_now, vs_next);
+	CU_ASSERT_EQUAL(rs_now, rs_next);
+	CU_ASSERT_EQUAL(ops[0].vs.id, 0); /* ops untouched */
+	CU_ASSERT_EQUAL(ops[1].rs.id, 0);
+	CU_ASSERT_EQUAL(db_notify_get(db, on), 0);
+	CU_ASSERT_TRUE(on[COMMAND_NOTIFY_RS_STATE]);
+	/* the single command's checks, in a batch: an invalid field, a stale revision */
+	ops[2] = op_rs(COMMAND_RS_CREATE, real("10.0.0.3", 80), 1);
+	ops[2].rs.weight = 70000;
+	refused(command_batch(db, &alice, ops, 3, 0, &rev, &err, &failed), &err,
+		FULCRUM_ERR_INVALID, "weight");
+	CU_ASSERT_EQUAL(failed, 2);
+	refused(command_batch(db, &alice, ops, 1, 7, &rev, &err, &failed), &err, FULCRUM_ERR_STALE,
+		"");
+	CU_ASSERT_EQUAL(failed, 1); /* no one change at fault */
+	ops[0].kind = (enum command_op_kind)42;
+	refused(command_batch(db, &alice, ops, 1, 0, &rev, &err, &failed), &err,
+		FULCRUM_ERR_INVALID, "kind");
+	CU_ASSERT_EQUAL(failed, 0);
+	snap_same(db, s);
+	db_close(db);
+}
+
+static void test_batch_explicit_ids(void)
+{
+	struct db *db = open_db("batchids.db");
+	struct fulcrum_vs a = svc("a", "192.0.2.1", 80), b = svc("b", "192.0.2.2", 80);
+	struct fulcrum_rs r = real("10.0.0.1", 80), r2 = real("10.0.0.2", 80);
+	struct command_op op;
+	struct fulcrum_err err;
+	int64_t rev = 0, vs_next, rs_next;
+	size_t failed = 99;
+	struct snap s;
+
+	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &a, &r, 1, 0, &rev, NULL), 0);
+	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &b, &r2, 1, 0, &rev, NULL), 0);
+	CU_ASSERT_EQUAL(command_vs_delete(db, &alice, b.id, 0, &rev, NULL), 0);
+	s = snap_take(db);
+	op = op_vs(COMMAND_VS_CREATE, svc("c", "192.0.2.3", 80));
+	op.vs.id = a.id;
+	refused(command_batch(db, &alice, &op, 1, 0, &rev, &err, &failed), &err,
+		FULCRUM_ERR_CONFLICT, "id");
+	CU_ASSERT_STRING_EQUAL(err.message, "service id 1 exists");
+	CU_ASSERT_EQUAL(failed, 0);
+	op.vs.id = b.id;
+	refused(command_batch(db, &alice, &op, 1, 0, &rev, &err, NULL), &err, FULCRUM_ERR_INVALID,
+		"id");
+	CU_ASSERT_STRING_EQUAL(err.message, "service id 2 was used before and ids are never "
+					    "reused: the next free id is 3");
+	op.vs.id = -4;
+	refused(command_batch(db, &alice, &op, 1, 0, &rev, &err, NULL), &err, FULCRUM_ERR_INVALID,
+		"id");
+	op = op_rs(COMMAND_RS_CREATE, real("10.0.0.9", 80), a.id);
+	op.rs.id = r2.id;
+	refused(command_batch(db, &alice, &op, 1, 0, &rev, &err, NULL), &err, FULCRUM_ERR_INVALID,
+		"id");
+	CU_ASSERT_STRING_EQUAL(err.message, "real server id 2 was used before and ids are never "
+					    "reused: the next free id is 3");
+	op.rs.id = r.id;
+	refused(command_batch(db, &alice, &op, 1, 0, &rev, &err, NULL), &err, FULCRUM_ERR_CONFLICT,
+		"id");
+	CU_ASSERT_STRING_EQUAL(err.message, "real server id 1 exists");
+	snap_same(db, s);
+	/* above the next id: taken as asked, and the next id moves past it */
+	op.rs.id = 40;
+	CU_ASSERT_EQUAL(command_batch(db, &alice, &op, 1, 0, &rev, &err, NULL), 0);
+	CU_ASSERT_EQUAL(op.rs.id, 40);
+	op = op_vs(COMMAND_VS_CREATE, svc("c", "192.0.2.3", 80));
+	op.vs.id = 10;
+	CU_ASSERT_EQUAL(command_batch(db, &alice, &op, 1, 0, &rev, &err, NULL), 0);
+	CU_ASSERT_EQUAL(op.vs.id, 10);
+	next_ids(db, &vs_next, &rs_next);
+	CU_ASSERT_EQUAL(vs_next, 11);
+	CU_ASSERT_EQUAL(rs_next, 41);
+	/* the single commands take the next id, whatever id they are given */
+	b = svc("d", "192.0.2.4", 80);
+	b.id = 3;
+	r2.id = 5;
+	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &b, &r2, 1, 0, &rev, NULL), 0);
+	CU_ASSERT_EQUAL(b.id, 11);
+	CU_ASSERT_EQUAL(r2.id, 41);
+	db_close(db);
+}
+
+static void test_batch_update_and_delete(void)
+{
+	struct db *db = open_db("batchmix.db");
+	struct fulcrum_vs a = svc("a", "192.0.2.1", 80), b = svc("b", "192.0.2.2", 80);
+	struct fulcrum_rs ra[2] = {real("10.0.0.1", 80), real("10.0.0.2", 80)};
+	struct fulcrum_rs rb[2] = {real("10.0.1.1", 80), real("10.0.1.2", 80)};
+	struct command_op ops[5];
+	struct fulcrum_change *ch;
+	struct fulcrum_err err;
+	struct fulcrum_rs got;
+	int64_t rev = 0;
+	size_t n, failed;
+	struct snap s;
+
+	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &a, ra, 2, 0, &rev, NULL), 0);
+	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &b, rb, 2, 0, &rev, NULL), 0);
+	ops[0] = op_vs(COMMAND_VS_UPDATE, a);
+	ops[0].vs.scheduler = FULCRUM_SCHED_RR;
+	ops[1] = op_rs(COMMAND_RS_UPDATE, ra[0], 0);
+	ops[1].rs.weight = 9;
+	ops[2] = op_rs(COMMAND_RS_UPDATE, ra[1], a.id); /* changes nothing: no row */
+	ops[3] = op_vs(COMMAND_VS_DELETE, b);
+	ops[4] = op_rs(COMMAND_RS_DELETE, ra[1], 0);
+	CU_ASSERT_EQUAL(command_batch(db, &alice, ops, 5, 2, &rev, &err, &failed), 0);
+	CU_ASSERT_EQUAL(rev, 3);
+	CU_ASSERT_EQUAL(db_rs_get(db, ra[0].id, &got), 0);
+	CU_ASSERT_EQUAL(got.weight, 9);
+	CU_ASSERT_EQUAL(db_rs_get(db, ra[1].id, &got), -ENOENT);
+	CU_ASSERT_EQUAL(db_rs_get(db, rb[0].id, &got), -ENOENT);
+	CU_ASSERT_EQUAL(db_change_list(db, 2, 0, &ch, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 6); /* a, ra[0], rb[0], rb[1], b, ra[1] */
+	CU_ASSERT_STRING_EQUAL(ch[0].object_type, "service");
+	CU_ASSERT_PTR_NOT_NULL(ch[0].before);
+	CU_ASSERT_PTR_NOT_NULL(ch[0].after);
+	CU_ASSERT_EQUAL(ch[1].object_id, ra[0].id);
+	CU_ASSERT_EQUAL(ch[2].object_id, rb[0].id);
+	CU_ASSERT_PTR_NULL(ch[2].after);
+	CU_ASSERT_EQUAL(ch[4].object_id, b.id);
+	CU_ASSERT_EQUAL(ch[5].object_id, ra[1].id);
+	for (size_t i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(ch[i].revision, 3);
+	fulcrum_change_list_free(ch, n);
+	/* updates that change nothing: no revision */
+	ops[0] = op_rs(COMMAND_RS_UPDATE, ra[0], 0);
+	ops[0].rs.weight = 9;
+	CU_ASSERT_EQUAL(command_batch(db, &alice, ops, 1, 0, &rev, &err, NULL), 0);
+	CU_ASSERT_EQUAL(rev, 3);
+	/* a real server of a service the batch deleted is gone for the rest of it */
+	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &b, rb, 1, 0, &rev, NULL), 0);
+	s = snap_take(db);
+	ops[0] = op_vs(COMMAND_VS_DELETE, b);
+	ops[1] = op_rs(COMMAND_RS_UPDATE, rb[0], 0);
+	refused(command_batch(db, &alice, ops, 2, 0, &rev, &err, &failed), &err,
+		FULCRUM_ERR_NOTFOUND, "id");
+	CU_ASSERT_EQUAL(failed, 1);
+	ops[1] = op_rs(COMMAND_RS_DELETE, rb[0], 0);
+	refused(command_batch(db, &alice, ops, 2, 0, &rev, &err, &failed), &err,
+		FULCRUM_ERR_NOTFOUND, "id");
+	ops[1] = op_rs(COMMAND_RS_CREATE, real("10.0.1.9", 80), b.id);
+	refused(command_batch(db, &alice, ops, 2, 0, &rev, &err, &failed), &err,
+		FULCRUM_ERR_NOTFOUND, "service_id");
+	CU_ASSERT_EQUAL(failed, 1);
+	snap_same(db, s);
+	db_close(db);
+}
+
+static void test_batch_notify_switches(void)
+{
+	struct db *db = open_db("notify.db");
+	struct command_op ops[2] = {
+	    {.kind = COMMAND_NOTIFY_SET, .notify = COMMAND_NOTIFY_CONFIG_CHANGE, .enabled = false},
+	    {.kind = COMMAND_NOTIFY_SET, .notify = COMMAND_NOTIFY_ROLE_CHANGE, .enabled = false},
+	};
+	bool on[COMMAND_NOTIFY_COUNT];
+	struct fulcrum_err err;
+	int64_t rev = -1;
+	struct snap s = snap_take(db);
+
+	CU_ASSERT_EQUAL(db_notify_get(db, on), 0);
+	for (size_t i = 0; i < COMMAND_NOTIFY_COUNT; i++)
+		CU_ASSERT_TRUE(on[i]);
+	CU_ASSERT_EQUAL(command_batch(db, &alice, ops, 2, 0, &rev, &err, NULL), 0);
+	CU_ASSERT_EQUAL(rev, 0); /* not configuration: no revision, no change log */
+	snap_same(db, s);
+	db_close(db);
+	db = open_db("notify.db");
+	CU_ASSERT_EQUAL(db_notify_get(db, on), 0);
+	CU_ASSERT_TRUE(on[COMMAND_NOTIFY_RS_STATE]);
+	CU_ASSERT_TRUE(on[COMMAND_NOTIFY_VS_AVAILABILITY]);
+	CU_ASSERT_FALSE(on[COMMAND_NOTIFY_CONFIG_CHANGE]);
+	CU_ASSERT_FALSE(on[COMMAND_NOTIFY_ROLE_CHANGE]);
+	/* with a change of configuration the revision moves once, for the change */
+	ops[0].enabled = true;
+	ops[1] = op_vs(COMMAND_VS_CREATE, svc("web", "192.0.2.1", 80));
+	CU_ASSERT_EQUAL(command_batch(db, &alice, ops, 2, 0, &rev, &err, NULL), 0);
+	CU_ASSERT_EQUAL(rev, 1);
+	CU_ASSERT_EQUAL(db_notify_get(db, on), 0);
+	CU_ASSERT_TRUE(on[COMMAND_NOTIFY_CONFIG_CHANGE]);
+	ops[0].notify = COMMAND_NOTIFY_COUNT;
+	refused(command_batch(db, &alice, ops, 1, 0, &rev, &err, NULL), &err, FULCRUM_ERR_INVALID,
+		"notify");
+	db_close(db);
+}
+
+static void test_batch_check_writes_nothing(void)
+{
+	struct db *db = open_db("batchcheck.db");
+	struct command_op ops[3] = {
+	    op_vs(COMMAND_VS_CREATE, svc("web", "192.0.2.1", 80)),
+	    op_rs(COMMAND_RS_CREATE, real("10.0.0.1", 80), 1),
+	    {.kind = COMMAND_NOTIFY_SET, .notify = COMMAND_NOTIFY_RS_STATE, .enabled = false},
+	};
+	bool on[COMMAND_NOTIFY_COUNT];
+	struct fulcrum_err err;
+	int64_t vs_next, rs_next;
+	size_t failed = 99;
+	struct snap s = snap_take(db);
+
+	CU_ASSERT_EQUAL(command_batch_check(db, &alice, ops, 3, &err, &failed), 0);
+	CU_ASSERT_EQUAL(failed, 3);
+	CU_ASSERT_EQUAL(ops[0].vs.id, 0);
+	snap_same(db, s);
+	next_ids(db, &vs_next, &rs_next);
+	CU_ASSERT_EQUAL(vs_next, 1);
+	CU_ASSERT_EQUAL(rs_next, 1);
+	CU_ASSERT_EQUAL(db_notify_get(db, on), 0);
+	CU_ASSERT_TRUE(on[COMMAND_NOTIFY_RS_STATE]);
+	/* a failure is reported as the batch itself would report it */
+	ops[1].rs.vs_id = 2;
+	refused(command_batch_check(db, &alice, ops, 3, &err, &failed), &err, FULCRUM_ERR_NOTFOUND,
+		"service_id");
+	CU_ASSERT_EQUAL(failed, 1);
+	snap_same(db, s);
+	/* and the database is free for the real thing */
+	ops[1].rs.vs_id = 1;
+	CU_ASSERT_EQUAL(command_batch(db, &alice, ops, 3, 0, NULL, &err, NULL), 0);
+	CU_ASSERT_EQUAL(ops[1].rs.id, 1);
+	db_close(db);
+}
+
 static int command_setup(void)
 {
 	unit_tmpdir(dir, sizeof(dir));
@@ -491,5 +810,12 @@ UNIT_SUITE(command)
 		    test_service_change_keeps_reals_valid);
 	CU_add_test(s, "a failure midway leaves no trace", test_failure_midway_leaves_no_trace);
 	CU_add_test(s, "the actor is cut on a character", test_actor_is_cut_on_a_character);
+	CU_add_test(s, "a batch is one revision", test_batch_is_one_revision);
+	CU_add_test(s, "a failed batch leaves nothing", test_batch_failure_leaves_nothing);
+	CU_add_test(s, "a batch may name new ids, never old ones", test_batch_explicit_ids);
+	CU_add_test(s, "a batch updates and deletes", test_batch_update_and_delete);
+	CU_add_test(s, "notification switches persist, off the revision",
+		    test_batch_notify_switches);
+	CU_add_test(s, "a batch check writes nothing", test_batch_check_writes_nothing);
 	return CU_get_error();
 }

@@ -1,5 +1,6 @@
 /* Unit tests of db/: opening and migrating real files, CRUD round trips, revision, change log. */
 #include "db.h"
+#include "db_schema.h"
 #include "model.h"
 #include "unit.h"
 
@@ -316,15 +317,18 @@ static void test_db_unique_and_check_backstops(void)
 	CU_ASSERT_EQUAL(db_vs_insert(db, &a), 0);
 	CU_ASSERT_EQUAL(db_vs_insert(db, &fw), 0);
 	b = a;
+	b.id = 0; /* a new row: an id not 0 is stored as given, and a's is taken */
 	strcpy(b.name, "other");
 	CU_ASSERT_EQUAL(db_vs_insert(db, &b), -EEXIST); /* same address:port/protocol */
 	CU_ASSERT_PTR_NOT_NULL(strstr(db_errmsg(db), "UNIQUE"));
 	b.protocol = FULCRUM_PROTO_SCTP;
 	CU_ASSERT_EQUAL(db_vs_insert(db, &b), 0);
 	b = a;
+	b.id = 0;
 	b.port = 444;
 	CU_ASSERT_EQUAL(db_vs_insert(db, &b), -EEXIST); /* same name */
 	b = fw;
+	b.id = 0;
 	strcpy(b.name, "fw2");
 	CU_ASSERT_EQUAL(db_vs_insert(db, &b), -EEXIST); /* same fwmark and family */
 	b.family = AF_INET;
@@ -554,6 +558,103 @@ static void test_db_garbage_refused(void)
 	CU_ASSERT(db_open(want, &db, NULL, 0) < 0); /* no error buffer is fine */
 }
 
+static void test_db_next_ids_and_explicit_ids(void)
+{
+	struct db *db = open_ok("next.db");
+	struct fulcrum_vs a = vs_v4(), b = vs_v6(), c = vs_fwmark();
+	struct fulcrum_rs r = rs_make(0, "10.0.0.1", 80, FULCRUM_FWD_MASQ, FULCRUM_TUN_NONE);
+	int64_t next = 0;
+
+	CU_ASSERT_EQUAL(db_vs_next_id(db, &next), 0);
+	CU_ASSERT_EQUAL(next, 1); /* nothing ever stored */
+	CU_ASSERT_EQUAL(db_rs_next_id(db, &next), 0);
+	CU_ASSERT_EQUAL(next, 1);
+	a.id = 7; /* an explicit id is stored as given, and the sequence follows it */
+	CU_ASSERT_EQUAL(db_vs_insert(db, &a), 0);
+	CU_ASSERT_EQUAL(a.id, 7);
+	CU_ASSERT_EQUAL(db_vs_next_id(db, &next), 0);
+	CU_ASSERT_EQUAL(next, 8);
+	CU_ASSERT_EQUAL(db_vs_insert(db, &b), 0);
+	CU_ASSERT_EQUAL(b.id, 8);
+	c.id = 7;
+	CU_ASSERT_EQUAL(db_vs_insert(db, &c), -EEXIST);
+	r.vs_id = a.id;
+	r.id = 30;
+	CU_ASSERT_EQUAL(db_rs_insert(db, &r), 0);
+	CU_ASSERT_EQUAL(db_rs_next_id(db, &next), 0);
+	CU_ASSERT_EQUAL(next, 31);
+	/* deleting does not lower it; a rolled-back insert leaves it as it was */
+	CU_ASSERT_EQUAL(db_vs_delete(db, b.id), 0);
+	CU_ASSERT_EQUAL(db_begin(db), 0);
+	c.id = 0;
+	CU_ASSERT_EQUAL(db_vs_insert(db, &c), 0);
+	CU_ASSERT_EQUAL(c.id, 9);
+	CU_ASSERT_EQUAL(db_vs_next_id(db, &next), 0);
+	CU_ASSERT_EQUAL(next, 10); /* inside the transaction: counts its inserts */
+	CU_ASSERT_EQUAL(db_rollback(db), 0);
+	CU_ASSERT_EQUAL(db_vs_next_id(db, &next), 0);
+	CU_ASSERT_EQUAL(next, 9);
+	db_close(db);
+}
+
+static void test_db_notify_switches(void)
+{
+	bool on[COMMAND_NOTIFY_COUNT];
+	struct db *db = open_ok("notify.db");
+
+	CU_ASSERT_EQUAL(db_notify_get(db, on), 0);
+	for (size_t i = 0; i < COMMAND_NOTIFY_COUNT; i++)
+		CU_ASSERT_TRUE(on[i]); /* every switch on at first */
+	CU_ASSERT_EQUAL(db_notify_set(db, COMMAND_NOTIFY_VS_AVAILABILITY, false), 0);
+	CU_ASSERT_EQUAL(db_notify_set(db, COMMAND_NOTIFY_COUNT, false), -EINVAL);
+	db_close(db);
+	db = open_ok("notify.db");
+	CU_ASSERT_EQUAL(db_notify_get(db, on), 0);
+	CU_ASSERT_TRUE(on[COMMAND_NOTIFY_RS_STATE]);
+	CU_ASSERT_FALSE(on[COMMAND_NOTIFY_VS_AVAILABILITY]);
+	CU_ASSERT_EQUAL(db_notify_set(db, COMMAND_NOTIFY_VS_AVAILABILITY, true), 0);
+	CU_ASSERT_EQUAL(db_notify_get(db, on), 0);
+	CU_ASSERT_TRUE(on[COMMAND_NOTIFY_VS_AVAILABILITY]);
+	db_close(db);
+	/* the schema keeps the four switches and refuses any other */
+	side_query(db_path("notify.db"), "INSERT INTO notify_switches VALUES ('bogus', 1)");
+	CU_ASSERT_EQUAL(side_query(db_path("notify.db"),
+				   "SELECT count(*) FROM notify_switches WHERE enabled = 1"),
+			4);
+}
+
+/* A file of schema 2, with a service in it, upgraded by db_open(). */
+static void test_db_upgrade_from_schema_2(void)
+{
+	const char *path = db_path("v2.db");
+	struct fulcrum_vs out;
+	bool on[COMMAND_NOTIFY_COUNT];
+	struct db *db;
+	sqlite3 *conn;
+
+	CU_ASSERT_FATAL(db_schema_count >= 3);
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &conn), SQLITE_OK);
+	for (size_t i = 0; i < 2; i++)
+		CU_ASSERT_EQUAL(sqlite3_exec(conn, db_schema_migrations[i].sql, NULL, NULL, NULL),
+				SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_exec(conn,
+				     "INSERT INTO services (name, family, address, port, protocol, "
+				     "scheduler, persistence_netmask, admin_state) VALUES ('old', "
+				     "'ipv4', '192.0.2.1', 80, 'tcp', 'wlc', 32, 'enabled'); "
+				     "PRAGMA user_version = 2",
+				     NULL, NULL, NULL),
+			SQLITE_OK);
+	sqlite3_close(conn);
+	db = open_ok("v2.db");
+	CU_ASSERT_EQUAL(db_vs_find_by_name(db, "old", &out), 0);
+	CU_ASSERT_EQUAL(db_notify_get(db, on), 0);
+	for (size_t i = 0; i < COMMAND_NOTIFY_COUNT; i++)
+		CU_ASSERT_TRUE(on[i]);
+	db_close(db);
+	CU_ASSERT_EQUAL(side_query(path, "PRAGMA user_version"), db_schema_version());
+	CU_ASSERT_EQUAL(side_query(path, "SELECT count(*) FROM notify_switches"), 4);
+}
+
 static int db_setup(void)
 {
 	unit_tmpdir(dir, sizeof(dir));
@@ -583,5 +684,8 @@ UNIT_SUITE(db)
 	CU_add_test(s, "reopening keeps everything", test_db_reopen_keeps_everything);
 	CU_add_test(s, "a newer schema is refused, untouched", test_db_newer_schema_refused);
 	CU_add_test(s, "garbage and bad paths are refused", test_db_garbage_refused);
+	CU_add_test(s, "next ids, and explicit ids", test_db_next_ids_and_explicit_ids);
+	CU_add_test(s, "notification switches", test_db_notify_switches);
+	CU_add_test(s, "a schema 2 file is upgraded", test_db_upgrade_from_schema_2);
 	return CU_get_error();
 }

@@ -183,6 +183,137 @@ static void test_store_reload_sees_other_writer(void)
 	db_close(db);
 }
 
+/* The next ids the store answers from memory are the database's. */
+static void assert_next_ids_match(struct store *st)
+{
+	int64_t vs = 0, rs = 0;
+
+	CU_ASSERT_EQUAL(db_vs_next_id(store_db(st), &vs), 0);
+	CU_ASSERT_EQUAL(db_rs_next_id(store_db(st), &rs), 0);
+	CU_ASSERT_EQUAL(store_vs_next_id(st), vs);
+	CU_ASSERT_EQUAL(store_rs_next_id(st), rs);
+}
+
+static void test_store_batch(void)
+{
+	struct db *db = open_db("batch.db");
+	struct store *st = NULL;
+	struct heard h = {0};
+	struct fulcrum_vs a = svc("a", "192.0.2.1"), b = svc("b", "192.0.2.2");
+	struct fulcrum_rs ra = real("10.0.0.1"), rb[2] = {real("10.0.1.1"), real("10.0.1.2")};
+	struct command_op ops[7] = {
+	    {.kind = COMMAND_VS_CREATE, .vs = svc("c", "192.0.2.3")},
+	    {.kind = COMMAND_RS_CREATE, .rs = real("10.0.2.1")},
+	    {.kind = COMMAND_RS_CREATE, .rs = real("10.0.2.2")},
+	    {.kind = COMMAND_VS_DELETE},
+	    {.kind = COMMAND_RS_UPDATE},
+	    {.kind = COMMAND_VS_CREATE, .vs = svc("gone", "192.0.2.4")},
+	    {.kind = COMMAND_VS_DELETE},
+	};
+	struct fulcrum_err err = {0};
+	int64_t rev = 0;
+	size_t n;
+
+	CU_ASSERT_EQUAL_FATAL(store_open(db, &st), 0);
+	assert_next_ids_match(st);
+	CU_ASSERT_EQUAL(store_vs_create(st, &bob, &a, &ra, 1, 0, &rev, &err), 0);
+	CU_ASSERT_EQUAL(store_vs_create(st, &bob, &b, rb, 2, 0, &rev, &err), 0);
+	assert_next_ids_match(st); /* single commands move them too */
+	CU_ASSERT_EQUAL(store_listen(st, on_commit, &h), 0);
+	ops[0].vs.id = 20;
+	ops[1].rs.vs_id = ops[2].rs.vs_id = 20;
+	ops[3].vs.id = b.id; /* and its two real servers */
+	ops[4].rs = ra;
+	ops[4].rs.weight = 3;
+	ops[5].vs.id = 21; /* created and deleted in one go: the id is spent all the same */
+	ops[6].vs.id = 21;
+	CU_ASSERT_EQUAL(store_batch(st, &bob, ops, 7, 0, &rev, &err, NULL), 0);
+	CU_ASSERT_EQUAL(h.calls, 1);
+	CU_ASSERT_EQUAL(h.last, rev);
+	CU_ASSERT_EQUAL(store_revision(st), rev);
+	CU_ASSERT_PTR_NOT_NULL(store_vs_get(st, 20));
+	CU_ASSERT_PTR_NULL(store_vs_get(st, b.id));
+	CU_ASSERT_PTR_NULL(store_vs_get(st, 21));
+	CU_ASSERT_PTR_NULL(store_rs_get(st, rb[0].id));
+	CU_ASSERT_EQUAL(store_rs_get(st, ra.id)->weight, 3);
+	store_rs_all(st, 20, &n);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(store_vs_next_id(st), 22);
+	assert_next_ids_match(st);
+	assert_mirror_matches(st);
+	/* a failed batch: nothing moves, no one hears */
+	ops[0].kind = COMMAND_RS_DELETE;
+	ops[0].rs.id = ra.id;
+	ops[1].kind = COMMAND_RS_DELETE; /* gone already */
+	ops[1].rs.id = rb[0].id;
+	CU_ASSERT_EQUAL(store_batch(st, &bob, ops, 2, 0, NULL, &err, NULL), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(store_rs_get(st, ra.id));
+	CU_ASSERT_EQUAL(h.calls, 1);
+	assert_mirror_matches(st);
+	store_free(st);
+	db_close(db);
+}
+
+static void test_store_notify_switches(void)
+{
+	struct db *db = open_db("notify.db"), *other = open_db("notify.db");
+	struct store *st = NULL;
+	struct heard h = {0};
+	struct command_op op = {
+	    .kind = COMMAND_NOTIFY_SET, .notify = COMMAND_NOTIFY_RS_STATE, .enabled = false};
+	struct fulcrum_err err = {0};
+	int64_t rev = -1;
+
+	CU_ASSERT_EQUAL_FATAL(store_open(db, &st), 0);
+	CU_ASSERT_EQUAL(store_listen(st, on_commit, &h), 0);
+	for (int i = 0; i < COMMAND_NOTIFY_COUNT; i++)
+		CU_ASSERT_TRUE(store_notify_enabled(st, (enum command_notify)i));
+	CU_ASSERT_FALSE(store_notify_enabled(st, COMMAND_NOTIFY_COUNT));
+	CU_ASSERT_EQUAL(store_batch(st, &bob, &op, 1, 0, &rev, &err, NULL), 0);
+	CU_ASSERT_EQUAL(rev, 0);
+	CU_ASSERT_FALSE(store_notify_enabled(st, COMMAND_NOTIFY_RS_STATE));
+	CU_ASSERT_EQUAL(h.calls, 0); /* not configuration: no listener */
+	/* another process's switch reaches the store on reload, still without listeners */
+	op.notify = COMMAND_NOTIFY_ROLE_CHANGE;
+	CU_ASSERT_EQUAL(command_batch(other, &bob, &op, 1, 0, NULL, &err, NULL), 0);
+	CU_ASSERT_TRUE(store_notify_enabled(st, COMMAND_NOTIFY_ROLE_CHANGE));
+	CU_ASSERT_EQUAL(store_reload(st), 0);
+	CU_ASSERT_FALSE(store_notify_enabled(st, COMMAND_NOTIFY_ROLE_CHANGE));
+	CU_ASSERT_EQUAL(h.calls, 0);
+	/* and a reopened store reads them back */
+	store_free(st);
+	CU_ASSERT_EQUAL_FATAL(store_open(other, &st), 0);
+	CU_ASSERT_FALSE(store_notify_enabled(st, COMMAND_NOTIFY_RS_STATE));
+	CU_ASSERT_TRUE(store_notify_enabled(st, COMMAND_NOTIFY_VS_AVAILABILITY));
+	store_free(st);
+	db_close(other);
+	db_close(db);
+}
+
+/* A commit that lands right after another process's: the mirror takes both. */
+static void test_store_write_after_other_writer(void)
+{
+	struct db *db = open_db("race.db"), *other = open_db("race.db");
+	struct store *st = NULL;
+	struct heard h = {0};
+	struct fulcrum_vs a = svc("a", "192.0.2.1"), b = svc("b", "192.0.2.2");
+	struct fulcrum_err err = {0};
+	int64_t rev = 0;
+
+	CU_ASSERT_EQUAL_FATAL(store_open(db, &st), 0);
+	CU_ASSERT_EQUAL(store_listen(st, on_commit, &h), 0);
+	CU_ASSERT_EQUAL(command_vs_create(other, &bob, &a, NULL, 0, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL(store_vs_create(st, &bob, &b, NULL, 0, 0, &rev, &err), 0);
+	CU_ASSERT_EQUAL(rev, 2);
+	CU_ASSERT_PTR_NOT_NULL(store_vs_get(st, a.id));
+	CU_ASSERT_EQUAL(h.calls, 1);
+	assert_mirror_matches(st);
+	assert_next_ids_match(st);
+	store_free(st);
+	db_close(other);
+	db_close(db);
+}
+
 static int store_setup(void)
 {
 	unit_tmpdir(dir, sizeof(dir));
@@ -205,5 +336,9 @@ UNIT_SUITE(store)
 	CU_add_test(s, "failed write leaves mirror and listeners alone",
 		    test_store_failed_write_changes_nothing);
 	CU_add_test(s, "reload sees another process's commit", test_store_reload_sees_other_writer);
+	CU_add_test(s, "a batch: the mirror follows, listeners run once", test_store_batch);
+	CU_add_test(s, "notification switches from memory", test_store_notify_switches);
+	CU_add_test(s, "a write right after another process's",
+		    test_store_write_after_other_writer);
 	return CU_get_error();
 }
