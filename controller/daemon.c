@@ -4,6 +4,7 @@
 #include "auth.h"
 #include "db.h"
 #include "log.h"
+#include "oper.h"
 #include "reconcile.h"
 #include "store.h"
 
@@ -29,6 +30,7 @@ struct daemon {
 	struct auth *auth;
 	struct ipvs *ipvs;
 	struct reconcile *reconcile;
+	struct oper *oper;
 };
 
 static void daemon_on_stop(evutil_socket_t sig, short what, void *arg)
@@ -85,6 +87,25 @@ static int daemon_signal_add(struct daemon *d, struct event **ev, int sig, event
 	return 0;
 }
 
+/* The kernel states' version: they change only in reconcile's passes and syncs. */
+static uint64_t daemon_kernel_generation(struct daemon *d)
+{
+	struct reconcile_totals t;
+
+	if (!d->reconcile)
+		return 0;
+	reconcile_totals_get(d->reconcile, &t);
+	return t.passes + t.syncs;
+}
+
+static void daemon_kernel_get(void *arg, bool real, int64_t id, struct reconcile_kernel *out)
+{
+	if (real)
+		reconcile_rs_kernel(arg, id, out);
+	else
+		reconcile_vs_kernel(arg, id, out);
+}
+
 /*
  * fulcrumctl --db writes straight to the database; the store picks that up
  * within a second (a reload only when the revision moved), and reconcile and
@@ -100,6 +121,7 @@ static void daemon_on_reload(evutil_socket_t fd, short what, void *arg)
 	rc = store_reload(d->store);
 	if (rc != 0)
 		log_warnx("store", "cannot reread the database: %s", db_errmsg(d->db));
+	oper_refresh(d->oper, daemon_kernel_generation(d));
 }
 
 /* The core modules that run in the loop: reconcile and the store's reload. */
@@ -116,6 +138,14 @@ static int daemon_modules_new(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start reconcile: %s", strerror(-rc));
 		return rc;
 	}
+	struct oper_kernel k = {.fn = daemon_kernel_get, .arg = d->reconcile};
+
+	rc = oper_new(d->store, &k, &d->oper);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot start the state tracker: %s", strerror(-rc));
+		return rc;
+	}
+	/* the same second-long tick also notices changes of operational state */
 	d->reload = event_new(d->base, -1, EV_PERSIST, daemon_on_reload, d);
 	if (!d->reload || event_add(d->reload, &second) != 0) {
 		snprintf(err, errlen, "cannot start the database watch");
@@ -256,6 +286,16 @@ struct reconcile *daemon_reconcile(struct daemon *d)
 	return d->reconcile;
 }
 
+struct oper *daemon_oper(struct daemon *d)
+{
+	return d->oper;
+}
+
+uint64_t daemon_generation(struct daemon *d)
+{
+	return daemon_kernel_generation(d);
+}
+
 void daemon_free(struct daemon *d)
 {
 	if (!d)
@@ -267,6 +307,8 @@ void daemon_free(struct daemon *d)
 			event_free(*sigs[i]);
 		*sigs[i] = NULL;
 	}
+	oper_free(d->oper);
+	d->oper = NULL;
 	reconcile_free(d->reconcile);
 	d->reconcile = NULL;
 	if (d->base)

@@ -13,6 +13,7 @@ struct auth;
 struct daemon;
 struct db;
 struct event_base;
+struct oper;
 struct reconcile;
 struct store;
 
@@ -52,6 +53,10 @@ struct store *daemon_store(struct daemon *d);
 struct db *daemon_db(struct daemon *d);
 struct auth *daemon_auth(struct daemon *d);
 struct reconcile *daemon_reconcile(struct daemon *d);
+struct oper *daemon_oper(struct daemon *d);
+
+/* The kernel states' version: it moves when reconcile may have changed one. */
+uint64_t daemon_generation(struct daemon *d);
 
 /* Fills st; pointers stay valid while d lives. */
 void daemon_status_get(struct daemon *d, struct daemon_status *st);

@@ -689,3 +689,25 @@ void reconcile_totals_get(const struct reconcile *rc, struct reconcile_totals *o
 {
 	*out = rc->totals;
 }
+
+int reconcile_vs_zero(struct reconcile *rc, int64_t id)
+{
+	struct rc_vs *rec = idmap_get(&rc->vs, id);
+	struct rc_rs *r;
+	size_t pos = 0;
+	int64_t rid;
+	int err;
+
+	if (!ipvs_info(rc->ipvs)->available || !rec || !rec->installed)
+		return -ESRCH;
+	err = ipvs_zero(rc->ipvs, &rec->svc);
+	if (err != 0)
+		return err;
+	/* the cache says zero at once rather than at the next pass */
+	memset(&rec->svc.stats, 0, sizeof(rec->svc.stats));
+	while ((r = idmap_next(&rc->rs, &pos, &rid)) != NULL)
+		if (r->vs_id == id)
+			memset(&r->dest.stats, 0, sizeof(r->dest.stats));
+	log_notice("reconcile", "counters of service %lld zeroed", (long long)id);
+	return 0;
+}

@@ -64,6 +64,13 @@ unsigned reconcile_pass(struct reconcile *rc);
 void reconcile_vs_kernel(struct reconcile *rc, int64_t id, struct reconcile_kernel *out);
 void reconcile_rs_kernel(struct reconcile *rc, int64_t id, struct reconcile_kernel *out);
 
+/*
+ * Zeroes the kernel's counters and rates of service id and its real servers
+ * (and the cached copies the API and the MIB serve). Returns 0, -ESRCH when
+ * the kernel does not hold the service, or the kernel's negative errno.
+ */
+int reconcile_vs_zero(struct reconcile *rc, int64_t id);
+
 /* "pending", "in_sync", "error", "unavailable". */
 const char *reconcile_state_name(enum reconcile_state state);
 

@@ -1,0 +1,295 @@
+/* Operational state of real servers and services, and the tracker that notices its changes. */
+#include "oper.h"
+#include "idmap.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *oper_state_name(enum oper_state state)
+{
+	switch (state) {
+	case OPER_UP:
+		return "up";
+	case OPER_DEGRADED:
+		return "degraded";
+	case OPER_DOWN:
+		return "down";
+	case OPER_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+static void kernel_of(const struct oper_kernel *k, bool real, int64_t id,
+		      struct reconcile_kernel *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->reason = "";
+	if (k && k->fn)
+		k->fn(k->arg, real, id, out);
+	else
+		out->state = RECONCILE_UNAVAILABLE;
+}
+
+/* Fills view from a kernel state that is not IN_SYNC; returns true when it did. */
+static bool kernel_not_ready(const struct reconcile_kernel *kern, struct oper_view *view)
+{
+	switch (kern->state) {
+	case RECONCILE_ERROR:
+		view->state = OPER_DOWN;
+		snprintf(view->reason, sizeof(view->reason), "kernel: %s", kern->reason);
+		return true;
+	case RECONCILE_PENDING:
+		view->state = OPER_UNKNOWN;
+		snprintf(view->reason, sizeof(view->reason), "not reconciled into IPVS yet");
+		return true;
+	case RECONCILE_UNAVAILABLE:
+		view->state = OPER_UNKNOWN;
+		snprintf(view->reason, sizeof(view->reason), "this kernel has no IPVS");
+		return true;
+	case RECONCILE_IN_SYNC:
+		break;
+	}
+	return false;
+}
+
+void oper_rs_eval(const struct oper_kernel *k, const struct fulcrum_rs *rs, struct oper_view *out)
+{
+	struct reconcile_kernel kern;
+
+	memset(out, 0, sizeof(*out));
+	if (rs->admin_state == FULCRUM_RS_DISABLED) {
+		out->state = OPER_DOWN;
+		snprintf(out->reason, sizeof(out->reason), "disabled by an admin");
+		return;
+	}
+	kernel_of(k, true, rs->id, &kern);
+	if (kernel_not_ready(&kern, out))
+		return;
+	out->state = OPER_UP;
+	if (rs->admin_state == FULCRUM_RS_DRAINED)
+		snprintf(out->reason, sizeof(out->reason),
+			 "drained by an admin: no new connections");
+}
+
+void oper_vs_eval(const struct oper_kernel *k, const struct store *st, const struct fulcrum_vs *vs,
+		  struct oper_view *out)
+{
+	const struct fulcrum_rs *const *rs;
+	struct reconcile_kernel kern;
+	unsigned enabled = 0, unknown = 0;
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	rs = store_rs_all(st, vs->id, &n);
+	out->total = (unsigned)n;
+	for (size_t i = 0; i < n; i++) {
+		struct oper_view v;
+
+		oper_rs_eval(k, rs[i], &v);
+		if (rs[i]->admin_state != FULCRUM_RS_DISABLED)
+			enabled++;
+		if (v.state == OPER_UP)
+			out->up++;
+		else if (v.state == OPER_UNKNOWN)
+			unknown++;
+	}
+	if (vs->admin_state == FULCRUM_VS_DISABLED) {
+		out->state = OPER_DOWN;
+		snprintf(out->reason, sizeof(out->reason), "disabled by an admin");
+		return;
+	}
+	kernel_of(k, false, vs->id, &kern);
+	if (kernel_not_ready(&kern, out))
+		return;
+	if (n == 0) {
+		out->state = OPER_DOWN;
+		snprintf(out->reason, sizeof(out->reason), "no real servers");
+	} else if (out->up == 0 && unknown > 0) {
+		out->state = OPER_UNKNOWN;
+		snprintf(out->reason, sizeof(out->reason), "real servers not reconciled yet");
+	} else if (out->up == 0) {
+		out->state = OPER_DOWN;
+		snprintf(out->reason, sizeof(out->reason), "no real server is up (%zu configured)",
+			 n);
+	} else if (out->up < enabled) {
+		out->state = OPER_DEGRADED;
+		snprintf(out->reason, sizeof(out->reason), "%u of %u enabled real servers up",
+			 out->up, enabled);
+	} else {
+		out->state = OPER_UP;
+	}
+}
+
+/* What the tracker remembers of one object. */
+struct seen {
+	enum oper_state state;
+	time_t since;
+	uint64_t mark; /* the refresh that last saw the object */
+};
+
+struct listener {
+	oper_listener_fn fn;
+	void *arg;
+};
+
+struct oper {
+	const struct store *st;
+	struct oper_kernel k;
+	struct idmap vs, rs;
+	struct listener *listeners;
+	size_t nlisteners;
+	uint64_t mark;
+	int64_t revision;
+	uint64_t generation;
+	bool started;
+};
+
+int oper_new(const struct store *st, const struct oper_kernel *k, struct oper **out)
+{
+	struct oper *o = calloc(1, sizeof(*o));
+
+	*out = NULL;
+	if (!o)
+		return -ENOMEM;
+	o->st = st;
+	if (k)
+		o->k = *k;
+	*out = o;
+	return 0;
+}
+
+static void seen_clear(struct idmap *m)
+{
+	size_t pos = 0;
+	int64_t id;
+	void *v;
+
+	while ((v = idmap_next(m, &pos, &id)) != NULL)
+		free(idmap_del(m, id));
+	idmap_clear(m);
+}
+
+void oper_free(struct oper *o)
+{
+	if (!o)
+		return;
+	seen_clear(&o->vs);
+	seen_clear(&o->rs);
+	free(o->listeners);
+	o->listeners = NULL;
+	free(o);
+}
+
+int oper_listen(struct oper *o, oper_listener_fn fn, void *arg)
+{
+	struct listener *l = realloc(o->listeners, (o->nlisteners + 1) * sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	o->listeners = l;
+	l[o->nlisteners].fn = fn;
+	l[o->nlisteners].arg = arg;
+	o->nlisteners++;
+	return 0;
+}
+
+/* Records view for id; returns true when that is a change to tell. */
+static bool oper_note(struct oper *o, bool real, int64_t id, struct oper_view *view, time_t now,
+		      enum oper_state *old)
+{
+	struct idmap *m = real ? &o->rs : &o->vs;
+	struct seen *s = idmap_get(m, id);
+
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s || idmap_put(m, id, s) != 0) {
+			free(s);
+			return false; /* out of memory: tracked next time */
+		}
+		s->state = view->state;
+		s->since = now;
+		s->mark = o->mark;
+		view->since = now;
+		/* a new object is news only once the tracker has started */
+		*old = OPER_UNKNOWN;
+		return o->started && view->state != OPER_UNKNOWN;
+	}
+	s->mark = o->mark;
+	*old = s->state;
+	if (s->state == view->state) {
+		view->since = s->since;
+		return false;
+	}
+	s->state = view->state;
+	s->since = now;
+	view->since = now;
+	return o->started;
+}
+
+static void oper_tell(struct oper *o, bool real, int64_t id, enum oper_state old,
+		      const struct oper_view *view)
+{
+	for (size_t i = 0; i < o->nlisteners; i++)
+		o->listeners[i].fn(o->listeners[i].arg, real, id, old, view);
+}
+
+/* Forgets the objects the last refresh did not see. */
+static void oper_sweep(struct oper *o, struct idmap *m)
+{
+	size_t pos = 0;
+	int64_t id;
+	struct seen *s;
+
+	while ((s = idmap_next(m, &pos, &id)) != NULL)
+		if (s->mark != o->mark)
+			free(idmap_del(m, id));
+}
+
+size_t oper_refresh(struct oper *o, uint64_t generation)
+{
+	const struct fulcrum_rs *const *rs;
+	const struct fulcrum_vs *const *vs;
+	time_t now = time(NULL);
+	size_t nvs, nrs, changes = 0;
+	enum oper_state old;
+
+	if (o->started && o->revision == store_revision(o->st) && o->generation == generation)
+		return 0;
+	o->mark++;
+	rs = store_rs_all(o->st, 0, &nrs);
+	for (size_t i = 0; i < nrs; i++) {
+		struct oper_view v;
+
+		oper_rs_eval(&o->k, rs[i], &v);
+		if (oper_note(o, true, rs[i]->id, &v, now, &old)) {
+			oper_tell(o, true, rs[i]->id, old, &v);
+			changes++;
+		}
+	}
+	vs = store_vs_all(o->st, &nvs);
+	for (size_t i = 0; i < nvs; i++) {
+		struct oper_view v;
+
+		oper_vs_eval(&o->k, o->st, vs[i], &v);
+		if (oper_note(o, false, vs[i]->id, &v, now, &old)) {
+			oper_tell(o, false, vs[i]->id, old, &v);
+			changes++;
+		}
+	}
+	oper_sweep(o, &o->rs);
+	oper_sweep(o, &o->vs);
+	o->revision = store_revision(o->st);
+	o->generation = generation;
+	o->started = true;
+	return changes;
+}
+
+time_t oper_since(const struct oper *o, bool real, int64_t id)
+{
+	const struct seen *s = idmap_get(real ? &o->rs : &o->vs, id);
+
+	return s ? s->since : 0;
+}

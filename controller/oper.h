@@ -1,0 +1,80 @@
+/* Operational state: is each real server and service carrying traffic, and since when. */
+#ifndef FULCRUM_OPER_H
+#define FULCRUM_OPER_H
+
+#include "model-t.h"
+#include "reconcile.h"
+#include "store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/*
+ * A real server is up when the kernel holds it as configured (enabled or
+ * drained: draining is an admin's choice, not a failure), down when an admin
+ * disabled it or the kernel refused it, unknown while nothing is known yet
+ * (not reconciled, or a kernel without IPVS). Health checks will add their
+ * own "down" later; this is the one place that decides.
+ */
+enum oper_state {
+	OPER_UNKNOWN = 0,
+	OPER_UP,
+	OPER_DEGRADED, /* services only: some enabled real servers are up, not all */
+	OPER_DOWN,
+};
+
+/* Where an object's kernel state comes from; NULL fn means "no IPVS here". */
+struct oper_kernel {
+	void (*fn)(void *arg, bool real, int64_t id, struct reconcile_kernel *out);
+	void *arg;
+};
+
+/* One object's operational state, with the words a person can act on. */
+struct oper_view {
+	enum oper_state state;
+	char reason[160];
+	unsigned up, total; /* services: real servers up, and configured */
+	time_t since;       /* when state last changed (0: not tracked) */
+};
+
+/* "unknown", "up", "degraded", "down". */
+const char *oper_state_name(enum oper_state state);
+
+/* Fills out for real server rs (since is 0). */
+void oper_rs_eval(const struct oper_kernel *k, const struct fulcrum_rs *rs, struct oper_view *out);
+
+/* Fills out for service vs, from its real servers in st (since is 0). */
+void oper_vs_eval(const struct oper_kernel *k, const struct store *st, const struct fulcrum_vs *vs,
+		  struct oper_view *out);
+
+/*
+ * The tracker remembers each object's last state and when it changed, and
+ * tells its listeners about each change (after the first evaluation, which
+ * only records). Objects that disappear are forgotten silently.
+ */
+struct oper;
+
+/* Called for each change; view holds the new state, old the previous one. */
+typedef void (*oper_listener_fn)(void *arg, bool real, int64_t id, enum oper_state old,
+				 const struct oper_view *view);
+
+/* Returns 0 or -ENOMEM. st and the kernel source must outlive the tracker. */
+int oper_new(const struct store *st, const struct oper_kernel *k, struct oper **out);
+void oper_free(struct oper *o); /* accepts NULL */
+
+/* Adds a listener (0 or -ENOMEM). */
+int oper_listen(struct oper *o, oper_listener_fn fn, void *arg);
+
+/*
+ * Re-evaluates every object when the store's revision or generation (the
+ * kernel states' version, from the caller) moved since the last call, and
+ * tells the listeners what changed. Returns the number of changes.
+ */
+size_t oper_refresh(struct oper *o, uint64_t generation);
+
+/* The time object id's state last changed, or 0 when not tracked. */
+time_t oper_since(const struct oper *o, bool real, int64_t id);
+
+#endif
