@@ -26,6 +26,7 @@ static const struct conf_setting settings[] = {
     {"web_root", CONF_STRING, "", STR(web_root)},
     {"reconcile_interval", CONF_ULONG, "5", ULONG(reconcile_interval, 0, 3600)},
     {"ipvs_own_table", CONF_BOOL, "no", offsetof(struct conf, ipvs_own_table), 0, 0, 0},
+    {"agentx", CONF_STRING, "/var/agentx/master", STR(agentx)},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

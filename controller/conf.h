@@ -25,6 +25,7 @@ struct conf {
 	unsigned long
 	    reconcile_interval; /* seconds between full passes (drift, counters); 0: none */
 	bool ipvs_own_table;    /* delete kernel services Fulcrum does not manage */
+	char agentx[4096];      /* the SNMP master's AgentX socket; empty: no SNMP subagent */
 };
 
 enum conf_type {

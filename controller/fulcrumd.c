@@ -3,6 +3,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "mib/mib.h"
 #include "reconcile.h"
 #include "web/web.h"
 
@@ -24,6 +25,8 @@ static void usage(FILE *out)
 		"  -c, --config FILE      settings file (default %s)\n"
 		"      --db PATH          SQLite database (overrides the 'db' setting)\n"
 		"      --http ADDR:PORT   the HTTP API (overrides 'http'; '' for none)\n"
+		"      --agentx SOCKET    the SNMP master's AgentX socket (overrides\n"
+		"                         'agentx'; '' for no SNMP subagent)\n"
 		"  -f, --foreground       stay in the foreground and log to stderr\n"
 		"      --log-level LEVEL  error, warning, notice, info or debug\n"
 		"  -h, --help             show this help and exit\n"
@@ -97,6 +100,15 @@ static void kernel_get(void *arg, bool real, int64_t id, struct web_kernel *out)
 	out->inactive_conns = k.inactive_conns;
 }
 
+/* The MIB's and the state tracker's view of an object's kernel state. */
+static void oper_kernel_get(void *arg, bool real, int64_t id, struct reconcile_kernel *out)
+{
+	if (real)
+		reconcile_rs_kernel(arg, id, out);
+	else
+		reconcile_vs_kernel(arg, id, out);
+}
+
 /* Kernel states change only in reconcile's passes and syncs. */
 static uint64_t kernel_generation(void *arg)
 {
@@ -129,6 +141,31 @@ static struct web *http_start(struct daemon *d, const struct conf *conf)
 	return w;
 }
 
+/* Starts the SNMP subagent in d's loop (nothing when conf->agentx is empty); exits on failure. */
+static struct mib *snmp_start(struct daemon *d, const struct conf *conf)
+{
+	struct mib_params p = {
+	    .base = daemon_base(d),
+	    .store = daemon_store(d),
+	    .db = daemon_db(d),
+	    .oper = daemon_oper(d),
+	    .kernel = {.fn = daemon_reconcile(d) ? oper_kernel_get : NULL,
+		       .arg = daemon_reconcile(d)},
+	    .reconcile = daemon_reconcile(d),
+	    .status = status_get,
+	    .status_arg = d,
+	    .agentx = conf->agentx,
+	};
+	struct mib *m = NULL;
+	char err[1024];
+
+	if (!conf->agentx[0])
+		return NULL;
+	if (mib_open(&p, &m, err, sizeof(err)) != 0)
+		fatalx("main", "%s", err);
+	return m;
+}
+
 /* True when a live process holds the lock of the pid file at path. */
 static bool pidfile_held(const char *path)
 {
@@ -144,22 +181,25 @@ static bool pidfile_held(const char *path)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_DB = 256, OPT_LOG_LEVEL, OPT_HTTP };
+	enum { OPT_DB = 256, OPT_LOG_LEVEL, OPT_HTTP, OPT_AGENTX };
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"db", required_argument, NULL, OPT_DB},
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"http", required_argument, NULL, OPT_HTTP},
+	    {"agentx", required_argument, NULL, OPT_AGENTX},
 	    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL, *db_path = NULL, *level = NULL, *http = NULL;
+	const char *agentx = NULL;
 	bool foreground = false;
 	struct conf conf;
 	struct daemon *d = NULL;
 	struct web *web = NULL;
+	struct mib *mib = NULL;
 	char err[1024];
 	int opt, rc;
 
@@ -179,6 +219,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_HTTP:
 			http = optarg;
+			break;
+		case OPT_AGENTX:
+			agentx = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -214,6 +257,10 @@ int main(int argc, char **argv)
 	}
 	if (http && conf_set(&conf, "http", http, err, sizeof(err)) != 0) {
 		fprintf(stderr, "fulcrumd: --http: %s\n", err);
+		return 2;
+	}
+	if (agentx && conf_set(&conf, "agentx", agentx, err, sizeof(err)) != 0) {
+		fprintf(stderr, "fulcrumd: --agentx: %s\n", err);
 		return 2;
 	}
 	if (web_conf_check(&conf, err, sizeof(err)) != 0) {
@@ -259,8 +306,10 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		fatalx("main", "%s", err);
 	web = http_start(d, &conf);
+	mib = snmp_start(d, &conf);
 	rc = daemon_run(d);
-	web_free(web); /* before the store it listens to */
+	mib_free(mib); /* before the store it listens to */
+	web_free(web);
 	daemon_free(d);
 	log_close();
 	return rc == 0 ? 0 : 1;

@@ -1,0 +1,216 @@
+/* Inside the subagent: the OID layout of FULCRUM-MIB, values, and the parts the files share. */
+#ifndef FULCRUM_MIB_INT_H
+#define FULCRUM_MIB_INT_H
+
+#include "mib-root.h"
+#include "mib.h"
+#include "model-t.h"
+
+/* Net-SNMP's headers need its config first: keep these three in this order. */
+#include <net-snmp/net-snmp-config.h>
+
+#include <net-snmp/net-snmp-includes.h>
+
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+/* The arcs under the root (mib/FULCRUM-MIB.txt). */
+#define MIB_ROOT_LEN    FULCRUM_MIB_ROOT_LEN
+#define MIB_NOTIFY_ARC  0 /* R.0.N: notifications */
+#define MIB_OBJECTS_ARC 1 /* R.1: objects */
+#define MIB_DIRECTOR    1 /* R.1.1.N.0 */
+#define MIB_NOTIFYCTL   2 /* R.1.2.N.0 */
+#define MIB_VS_TABLE    3 /* R.1.3.1.COL.VSID */
+#define MIB_RS_TABLE    4 /* R.1.4.1.COL.VSID.RSID */
+#define MIB_NAME_TABLE  5 /* R.1.5.1.COL.LEN.CHARS */
+
+/* Director scalars. */
+enum {
+	MIB_NODE_NAME = 1,
+	MIB_VERSION,
+	MIB_ROLE,
+	MIB_PEER_STATE,
+	MIB_CONFIG_REVISION,
+	MIB_CONFIG_LAST_CHANGE,
+	MIB_CONFIG_LAST_ACTOR,
+	MIB_CONFIG_LAST_ORIGIN,
+	MIB_VS_NEXT_ID,
+	MIB_RS_NEXT_ID,
+	MIB_DIRECTOR_LAST = MIB_RS_NEXT_ID,
+};
+
+/* Service columns. */
+enum {
+	VS_ID = 1,
+	VS_NAME,
+	VS_FAMILY,
+	VS_ADDRESS_TYPE,
+	VS_ADDRESS,
+	VS_PORT,
+	VS_PROTOCOL,
+	VS_FWMARK,
+	VS_SCHEDULER,
+	VS_SCHEDULER_FLAGS,
+	VS_PERSISTENCE_TIMEOUT,
+	VS_PERSISTENCE_NETMASK,
+	VS_ONE_PACKET,
+	VS_ADMIN_STATE,
+	VS_DESCRIPTION,
+	VS_OPER_STATE,
+	VS_OPER_REASON,
+	VS_OPER_LAST_CHANGE,
+	VS_REALS_UP,
+	VS_REALS_TOTAL,
+	VS_KERNEL_STATE,
+	VS_KERNEL_REASON,
+	VS_CONNS,
+	VS_IN_PKTS,
+	VS_OUT_PKTS,
+	VS_IN_BYTES,
+	VS_OUT_BYTES,
+	VS_ACTIVE_CONNS,
+	VS_INACTIVE_CONNS,
+	VS_CONN_RATE,
+	VS_IN_PKT_RATE,
+	VS_OUT_PKT_RATE,
+	VS_IN_BYTE_RATE,
+	VS_OUT_BYTE_RATE,
+	VS_STATS_RESET,
+	VS_ROW_STATUS,
+	VS_LAST = VS_ROW_STATUS,
+};
+
+/* Real server columns. */
+enum {
+	RS_ID = 1,
+	RS_ADDRESS_TYPE,
+	RS_ADDRESS,
+	RS_PORT,
+	RS_FORWARDING,
+	RS_TUNNEL_TYPE,
+	RS_TUNNEL_PORT,
+	RS_WEIGHT,
+	RS_UPPER_THRESHOLD,
+	RS_LOWER_THRESHOLD,
+	RS_ADMIN_STATE,
+	RS_DESCRIPTION,
+	RS_OPER_STATE,
+	RS_OPER_REASON,
+	RS_OPER_LAST_CHANGE,
+	RS_KERNEL_STATE,
+	RS_KERNEL_REASON,
+	RS_CONNS,
+	RS_IN_PKTS,
+	RS_OUT_PKTS,
+	RS_IN_BYTES,
+	RS_OUT_BYTES,
+	RS_ACTIVE_CONNS,
+	RS_INACTIVE_CONNS,
+	RS_CONN_RATE,
+	RS_IN_PKT_RATE,
+	RS_OUT_PKT_RATE,
+	RS_IN_BYTE_RATE,
+	RS_OUT_BYTE_RATE,
+	RS_ROW_STATUS,
+	RS_LAST = RS_ROW_STATUS,
+};
+
+/* Name table columns. */
+enum { NAME_KEY = 1, NAME_ID, NAME_LAST = NAME_ID };
+
+/* RowStatus (SNMPv2-TC). */
+enum {
+	ROW_ACTIVE = 1,
+	ROW_NOT_IN_SERVICE,
+	ROW_NOT_READY,
+	ROW_CREATE_AND_GO,
+	ROW_CREATE_AND_WAIT,
+	ROW_DESTROY,
+};
+
+/* The longest OID the subagent answers: root, 4 arcs, and a 64-byte name with its length. */
+#define MIB_OID_MAX (MIB_ROOT_LEN + 4 + 1 + FULCRUM_NAME_MAX)
+
+/* One value, in the ASN.1 type the MIB gives the object. */
+struct mib_value {
+	u_char type; /* ASN_INTEGER, ASN_UNSIGNED, ASN_GAUGE, ASN_COUNTER64, ASN_OCTET_STR */
+	long i;      /* INTEGER, Unsigned32, Gauge32 */
+	struct counter64 c64;
+	size_t len; /* OCTET STRING */
+	u_char s[256];
+};
+
+/* Last committed change, for the director scalars and fulcrumConfigChange. */
+struct mib_last_change {
+	int64_t revision;
+	time_t time; /* 0: none yet */
+	char actor[65];
+	int origin; /* enum fulcrum_origin, or -1 for none */
+};
+
+/* A row created with createAndWait, held here until it is made active or destroyed. */
+struct mib_pending {
+	bool real;
+	struct fulcrum_vs vs; /* the service row (vs.id is its index) */
+	struct fulcrum_rs rs; /* the real server row (rs.vs_id, rs.id) */
+	unsigned have;        /* bit per column set so far (1u << column) */
+	time_t created;
+};
+
+struct mib_set; /* one SET in progress: mib_set.c */
+
+struct mib {
+	struct mib_params p;
+	struct mib_last_change last;
+	/* services ordered by the name table's index (length, then bytes) */
+	const struct fulcrum_vs **by_name;
+	size_t nby_name;
+	int64_t by_name_rev; /* revision by_name was built for; -1: none */
+	struct mib_pending *pending;
+	size_t npending;
+	struct mib_set *set;
+	/* the loop's view of Net-SNMP: mib_agent.c */
+	struct mib_loop *loop;
+	bool agent_started;
+};
+
+/* mib_read.c */
+
+/*
+ * Finds the object instance name (len sub-ids, any OID) names exactly, or
+ * with next the first instance after it in FULCRUM-MIB. Fills out/outlen
+ * (MIB_OID_MAX sub-ids) and val. Returns 0, -ENOENT when there is none
+ * (for an exact name whose object exists but whose instance does not),
+ * -ENOKEY when not even the object exists.
+ */
+int mib_read(struct mib *m, const oid *name, size_t len, bool next, oid *out, size_t *outlen,
+	     struct mib_value *val);
+
+/* Fills the date-and-time of t (UTC, 11 octets; 8 zero octets for 0) into val. */
+void mib_value_time(struct mib_value *val, time_t t);
+
+/* Re-reads the newest change-log row, after a commit (revision rev) or at start. */
+void mib_last_change_load(struct mib *m, int64_t rev);
+
+/* The MIB's enumerations, to and from the model's. */
+long mib_protocol_to(enum fulcrum_protocol p);
+int mib_protocol_from(long v, enum fulcrum_protocol *out);
+
+/* mib_set.c: the SET phases; each returns an SNMP error status (SNMP_ERR_NOERROR). */
+int mib_set_reserve(struct mib *m, netsnmp_request_info *requests, netsnmp_request_info **bad);
+int mib_set_check(struct mib *m, netsnmp_request_info **bad);
+int mib_set_action(struct mib *m, netsnmp_request_info **bad);
+void mib_set_undo(struct mib *m);
+void mib_set_free(struct mib *m);
+/* Drops createAndWait rows older than 5 minutes. */
+void mib_pending_expire(struct mib *m, time_t now);
+
+/* mib_notify.c */
+void mib_notify_config_change(struct mib *m);
+void mib_notify_oper(void *arg, bool real, int64_t id, enum oper_state old,
+		     const struct oper_view *view);
+
+#endif

@@ -1,0 +1,65 @@
+/* Inside a SET: the varbinds read, the rows they touch, the command they make (mib_set*.c). */
+#ifndef FULCRUM_MIB_SET_H
+#define FULCRUM_MIB_SET_H
+
+#include "command.h"
+#include "mib-int.h"
+
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+enum row_kind { ROW_VS, ROW_RS, ROW_NOTIFY };
+
+/* One varbind of the SET: where it points and what it carries. */
+struct set_vb {
+	netsnmp_request_info *req;
+	enum row_kind kind;
+	int64_t vs_id, rs_id; /* the row's index; notify: rs_id is the switch number */
+	unsigned col;
+	struct mib_value v;
+};
+
+/* Where a row is before the SET. */
+enum row_was { WAS_ABSENT, WAS_STORED, WAS_PENDING };
+
+/* What the SET does to a row. */
+enum row_does { DOES_UPDATE, DOES_CREATE, DOES_DELETE, DOES_WAIT, DOES_FORGET, DOES_NOTHING };
+
+struct set_row {
+	enum row_kind kind;
+	int64_t vs_id, rs_id;
+	enum row_was was;
+	enum row_does does;
+	size_t first;          /* its first varbind */
+	struct set_vb *status; /* its RowStatus varbind, or NULL */
+	struct fulcrum_vs vs, vs_old;
+	struct fulcrum_rs rs, rs_old;
+	bool reset; /* fulcrumVsStatsReset = reset(2) */
+};
+
+struct mib_set {
+	struct set_vb *vb;
+	size_t nvb;
+	struct set_row *rows;
+	size_t nrows;
+	struct command_op *ops;
+	size_t nops;
+	size_t *op_row; /* the row each op came from */
+	bool committed;
+};
+
+/*
+ * Reads one varbind of a SET into out: which row and column, and its value,
+ * checked for type, length and range. Returns an SNMP error status.
+ */
+int mib_setvb_parse(struct mib *m, netsnmp_request_info *req, struct set_vb *out);
+
+/* The model's field name of a column of kind (NULL when none), to match errors with varbinds. */
+const char *mib_setvb_field(enum row_kind kind, unsigned col);
+
+/* The createAndWait row held with this index, or NULL. */
+struct mib_pending *mib_setvb_pending(struct mib *m, bool real, int64_t vs_id, int64_t rs_id);
+
+/* True when real server rs_id is stored in service vs_id. */
+bool mib_setvb_rs_stored(const struct mib *m, int64_t vs_id, int64_t rs_id);
+
+#endif

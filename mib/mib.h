@@ -1,0 +1,38 @@
+/* The FULCRUM-MIB AgentX subagent, run inside fulcrumd's event loop. */
+#ifndef FULCRUM_MIB_H
+#define FULCRUM_MIB_H
+
+#include "daemon.h"
+#include "oper.h"
+
+#include <stddef.h>
+
+struct mib;
+struct event_base;
+struct reconcile;
+
+/* What the subagent serves from and writes to; each must outlive it. */
+struct mib_params {
+	struct event_base *base;
+	struct store *store;
+	struct db *db;
+	struct oper *oper;           /* operational state and when it last changed */
+	struct oper_kernel kernel;   /* kernel states and counters */
+	struct reconcile *reconcile; /* for counter resets; NULL: none */
+	void (*status)(void *arg, struct daemon_status *out);
+	void *status_arg;
+	const char *agentx; /* the master's AgentX socket: a path, or tcp:ADDR:PORT */
+};
+
+/*
+ * Starts the subagent: registers FULCRUM-MIB and connects to the master
+ * agent at p->agentx, retrying every few seconds while it is away (snmpd not
+ * started yet, restarted), without blocking the loop. Returns 0, or a negative
+ * errno with err saying why; *out is then NULL. One subagent per process.
+ */
+int mib_open(const struct mib_params *p, struct mib **out, char *err, size_t errlen);
+
+/* Disconnects from the master and frees; accepts NULL. */
+void mib_free(struct mib *m);
+
+#endif

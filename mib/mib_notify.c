@@ -1,0 +1,142 @@
+/* FULCRUM-MIB's notifications, sent through the master agent to its trap sinks. */
+#include "mib-int.h"
+#include "store.h"
+
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include <string.h>
+
+enum {
+	NOTIFY_RS_STATE = 1,
+	NOTIFY_VS_AVAILABILITY,
+	NOTIFY_CONFIG_CHANGE,
+	NOTIFY_ROLE_CHANGE,
+};
+
+static const oid root[] = {FULCRUM_MIB_ROOT_OID};
+
+/* Appends R.1.arc.a.b[.c[.d]] = val to *vars. */
+static void add(netsnmp_variable_list **vars, const oid *tail, size_t tlen,
+		const struct mib_value *val)
+{
+	oid name[MIB_OID_MAX];
+	u_long u = (u_long)val->i;
+
+	memcpy(name, root, sizeof(root));
+	name[MIB_ROOT_LEN] = MIB_OBJECTS_ARC;
+	memcpy(name + MIB_ROOT_LEN + 1, tail, tlen * sizeof(*tail));
+	if (val->type == ASN_OCTET_STR)
+		snmp_varlist_add_variable(vars, name, MIB_ROOT_LEN + 1 + tlen, val->type, val->s,
+					  val->len);
+	else if (val->type == ASN_COUNTER64)
+		snmp_varlist_add_variable(vars, name, MIB_ROOT_LEN + 1 + tlen, val->type, &val->c64,
+					  sizeof(val->c64));
+	else if (val->type == ASN_INTEGER)
+		snmp_varlist_add_variable(vars, name, MIB_ROOT_LEN + 1 + tlen, val->type, &val->i,
+					  sizeof(val->i));
+	else
+		snmp_varlist_add_variable(vars, name, MIB_ROOT_LEN + 1 + tlen, val->type, &u,
+					  sizeof(u));
+}
+
+/* Reads object R.1.tail through the same code as a GET; false when it is gone. */
+static bool add_read(struct mib *m, netsnmp_variable_list **vars, const oid *tail, size_t tlen)
+{
+	oid name[MIB_OID_MAX], out[MIB_OID_MAX];
+	size_t outlen;
+	struct mib_value val;
+
+	memcpy(name, root, sizeof(root));
+	name[MIB_ROOT_LEN] = MIB_OBJECTS_ARC;
+	memcpy(name + MIB_ROOT_LEN + 1, tail, tlen * sizeof(*tail));
+	if (mib_read(m, name, MIB_ROOT_LEN + 1 + tlen, false, out, &outlen, &val) != 0)
+		return false;
+	add(vars, tail, tlen, &val);
+	return true;
+}
+
+/* Starts a notification's varbinds with snmpTrapOID.0 = R.0.which. */
+static netsnmp_variable_list *start(unsigned which)
+{
+	static const oid trap_oid[] = {1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0};
+	netsnmp_variable_list *vars = NULL;
+	oid n[MIB_ROOT_LEN + 2];
+
+	memcpy(n, root, sizeof(root));
+	n[MIB_ROOT_LEN] = MIB_NOTIFY_ARC;
+	n[MIB_ROOT_LEN + 1] = which;
+	snmp_varlist_add_variable(&vars, trap_oid, OID_LENGTH(trap_oid), ASN_OBJECT_ID,
+				  (const u_char *)n, sizeof(n));
+	return vars;
+}
+
+static void notify_send(netsnmp_variable_list *vars)
+{
+	send_v2trap(vars);
+	snmp_free_varbind(vars);
+}
+
+void mib_notify_config_change(struct mib *m)
+{
+	netsnmp_variable_list *vars;
+	bool ok = true;
+
+	if (!store_notify_enabled(m->p.store, COMMAND_NOTIFY_CONFIG_CHANGE))
+		return;
+	vars = start(NOTIFY_CONFIG_CHANGE);
+	for (unsigned s = MIB_CONFIG_REVISION; s <= MIB_CONFIG_LAST_ORIGIN && ok; s++) {
+		const oid tail[] = {MIB_DIRECTOR, s, 0};
+
+		ok = add_read(m, &vars, tail, 3);
+	}
+	if (ok)
+		notify_send(vars);
+	else
+		snmp_free_varbind(vars);
+}
+
+void mib_notify_oper(void *arg, bool real, int64_t id, enum oper_state old,
+		     const struct oper_view *view)
+{
+	struct mib *m = arg;
+	netsnmp_variable_list *vars;
+	const struct fulcrum_rs *rs = real ? store_rs_get(m->p.store, id) : NULL;
+	int64_t vs_id = real ? (rs ? rs->vs_id : 0) : id;
+	bool ok = true;
+
+	(void)old;
+	(void)view;
+	if (!m->agent_started || vs_id == 0 ||
+	    !store_notify_enabled(m->p.store,
+				  real ? COMMAND_NOTIFY_RS_STATE : COMMAND_NOTIFY_VS_AVAILABILITY))
+		return;
+	vars = start(real ? NOTIFY_RS_STATE : NOTIFY_VS_AVAILABILITY);
+	if (real) {
+		static const unsigned cols[] = {RS_OPER_STATE, RS_OPER_REASON, RS_ADDRESS_TYPE,
+						RS_ADDRESS, RS_PORT};
+
+		for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]) && ok; i++) {
+			const oid tail[] = {MIB_RS_TABLE, 1, cols[i], (oid)vs_id, (oid)id};
+
+			ok = add_read(m, &vars, tail, 5);
+		}
+	} else {
+		static const unsigned cols[] = {VS_OPER_STATE, VS_OPER_REASON, VS_REALS_UP,
+						VS_REALS_TOTAL};
+
+		for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]) && ok; i++) {
+			const oid tail[] = {MIB_VS_TABLE, 1, cols[i], (oid)vs_id};
+
+			ok = add_read(m, &vars, tail, 4);
+		}
+	}
+	if (ok) {
+		const oid tail[] = {MIB_VS_TABLE, 1, VS_NAME, (oid)vs_id};
+
+		ok = add_read(m, &vars, tail, 4);
+	}
+	if (ok)
+		notify_send(vars);
+	else
+		snmp_free_varbind(vars);
+}

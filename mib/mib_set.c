@@ -1,0 +1,678 @@
+/* SETs of FULCRUM-MIB: one PDU is one command, checked in full before it is committed. */
+#include "log.h"
+#include "mib-set.h"
+#include "model.h"
+#include "reconcile.h"
+#include "store.h"
+
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* createAndWait rows older than this are dropped (RFC 2579 suggests a few minutes). */
+#define MIB_PENDING_MAX_AGE 300
+
+void mib_set_free(struct mib *m)
+{
+	struct mib_set *s = m->set;
+
+	if (!s)
+		return;
+	free(s->vb);
+	free(s->rows);
+	free(s->ops);
+	free(s->op_row);
+	free(s);
+	m->set = NULL;
+}
+
+int mib_set_reserve(struct mib *m, netsnmp_request_info *requests, netsnmp_request_info **bad)
+{
+	struct mib_set *s;
+	size_t n = 0;
+
+	mib_set_free(m);
+	for (netsnmp_request_info *r = requests; r; r = r->next)
+		n++;
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->vb = calloc(n ? n : 1, sizeof(*s->vb)))) {
+		free(s);
+		*bad = requests;
+		return SNMP_ERR_RESOURCEUNAVAILABLE;
+	}
+	m->set = s;
+	for (netsnmp_request_info *r = requests; r; r = r->next) {
+		struct set_vb *vb = &s->vb[s->nvb++];
+		int rc = mib_setvb_parse(m, r, vb);
+
+		if (rc != SNMP_ERR_NOERROR) {
+			*bad = r;
+			return rc;
+		}
+	}
+	return SNMP_ERR_NOERROR;
+}
+
+/* Groups the varbinds into rows (one per table and index). */
+static int rows_group(struct mib_set *s)
+{
+	s->rows = calloc(s->nvb ? s->nvb : 1, sizeof(*s->rows));
+	if (!s->rows)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nvb; i++) {
+		struct set_vb *vb = &s->vb[i];
+		struct set_row *row = NULL;
+
+		if (vb->kind == ROW_NOTIFY)
+			continue;
+		for (size_t k = 0; k < s->nrows && !row; k++)
+			if (s->rows[k].kind == vb->kind && s->rows[k].vs_id == vb->vs_id &&
+			    s->rows[k].rs_id == vb->rs_id)
+				row = &s->rows[k];
+		if (!row) {
+			row = &s->rows[s->nrows++];
+			row->kind = vb->kind;
+			row->vs_id = vb->vs_id;
+			row->rs_id = vb->rs_id;
+			row->first = i;
+		}
+		if (vb->col ==
+		    (vb->kind == ROW_VS ? (unsigned)VS_ROW_STATUS : (unsigned)RS_ROW_STATUS))
+			row->status = vb;
+	}
+	return 0;
+}
+
+/* Builds an address from an InetAddressType and its octets; false when they disagree. */
+static bool addr_build(long type, const u_char *s, size_t len, struct fulcrum_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (type == 0 && len == 0) {
+		out->family = AF_UNSPEC;
+		return true;
+	}
+	if (type == 1 && len == 4) {
+		out->family = AF_INET;
+		memcpy(&out->u.v4, s, 4);
+		return true;
+	}
+	if (type == 2 && len == 16) {
+		out->family = AF_INET6;
+		memcpy(&out->u.v6, s, 16);
+		return true;
+	}
+	return false;
+}
+
+static long addr_type_of(const struct fulcrum_addr *a)
+{
+	return a->family == AF_INET ? 1 : a->family == AF_INET6 ? 2 : 0;
+}
+
+/* The new address of a row from its AddressType and Address varbinds; NULL vb when fine. */
+static struct set_vb *row_addr(struct mib_set *s, struct set_row *row, unsigned type_col,
+			       unsigned addr_col, struct fulcrum_addr *addr, bool *changed)
+{
+	struct set_vb *tvb = NULL, *avb = NULL;
+	long type = addr_type_of(addr);
+	u_char bytes[16];
+	size_t len = type == 1 ? 4 : type == 2 ? 16 : 0;
+
+	memcpy(bytes, &addr->u, len);
+	for (size_t i = row->first; i < s->nvb; i++) {
+		struct set_vb *vb = &s->vb[i];
+
+		if (vb->kind != row->kind || vb->vs_id != row->vs_id || vb->rs_id != row->rs_id)
+			continue;
+		if (vb->col == type_col)
+			tvb = vb;
+		else if (vb->col == addr_col)
+			avb = vb;
+	}
+	*changed = tvb || avb;
+	if (!*changed)
+		return NULL;
+	if (tvb)
+		type = tvb->v.i;
+	if (avb) {
+		len = avb->v.len;
+		memcpy(bytes, avb->v.s, len);
+	}
+	if (!addr_build(type, bytes, len, addr))
+		return avb ? avb : tvb;
+	return NULL;
+}
+
+/* Applies one varbind to a service. */
+static void vs_apply(struct fulcrum_vs *vs, const struct set_vb *vb, bool *family_set)
+{
+	long i = vb->v.i;
+
+	switch (vb->col) {
+	case VS_NAME:
+		memcpy(vs->name, vb->v.s, vb->v.len);
+		vs->name[vb->v.len] = '\0';
+		break;
+	case VS_FAMILY:
+		vs->family = i == 2 ? AF_INET6 : AF_INET;
+		*family_set = true;
+		break;
+	case VS_PORT:
+		vs->port = (uint16_t)i;
+		break;
+	case VS_PROTOCOL:
+		mib_protocol_from(i, &vs->protocol);
+		break;
+	case VS_FWMARK:
+		vs->fwmark = (uint32_t)i;
+		break;
+	case VS_SCHEDULER:
+		vs->scheduler = (enum fulcrum_scheduler)(i - 1);
+		break;
+	case VS_SCHEDULER_FLAGS:
+		vs->scheduler_flags = 0;
+		if (vb->v.len && (vb->v.s[0] & 0x80))
+			vs->scheduler_flags |= FULCRUM_SCHED_F_FALLBACK;
+		if (vb->v.len && (vb->v.s[0] & 0x40))
+			vs->scheduler_flags |= FULCRUM_SCHED_F_PORT;
+		break;
+	case VS_PERSISTENCE_TIMEOUT:
+		vs->persistence_timeout = (uint32_t)i;
+		break;
+	case VS_PERSISTENCE_NETMASK:
+		vs->persistence_netmask = (uint8_t)(i > 255 ? 255 : i);
+		break;
+	case VS_ONE_PACKET:
+		vs->one_packet = i == 1;
+		break;
+	case VS_ADMIN_STATE:
+		vs->admin_state = i == 2 ? FULCRUM_VS_DISABLED : FULCRUM_VS_ENABLED;
+		break;
+	case VS_DESCRIPTION:
+		memcpy(vs->description, vb->v.s, vb->v.len);
+		vs->description[vb->v.len] = '\0';
+		break;
+	}
+}
+
+/* Applies one varbind to a real server (forwarding before tunnel fields, as the API does). */
+static void rs_apply(struct fulcrum_rs *rs, const struct set_vb *vb)
+{
+	long i = vb->v.i;
+
+	switch (vb->col) {
+	case RS_PORT:
+		rs->port = (uint16_t)i;
+		break;
+	case RS_FORWARDING:
+		rs->forwarding = (enum fulcrum_forwarding)(i - 1);
+		if (rs->forwarding != FULCRUM_FWD_TUNNEL) {
+			rs->tunnel_type = FULCRUM_TUN_NONE;
+			rs->tunnel_port = 0;
+		} else if (rs->tunnel_type == FULCRUM_TUN_NONE) {
+			rs->tunnel_type = FULCRUM_TUN_IPIP;
+		}
+		break;
+	case RS_TUNNEL_TYPE:
+		rs->tunnel_type = (enum fulcrum_tunnel)(i - 1);
+		if (rs->tunnel_type != FULCRUM_TUN_GUE)
+			rs->tunnel_port = 0;
+		break;
+	case RS_TUNNEL_PORT:
+		rs->tunnel_port = (uint16_t)i;
+		break;
+	case RS_WEIGHT:
+		rs->weight = (uint32_t)i;
+		break;
+	case RS_UPPER_THRESHOLD:
+		rs->upper_threshold = (uint32_t)i;
+		break;
+	case RS_LOWER_THRESHOLD:
+		rs->lower_threshold = (uint32_t)i;
+		break;
+	case RS_ADMIN_STATE:
+		rs->admin_state = (enum fulcrum_rs_admin)(i - 1);
+		break;
+	case RS_DESCRIPTION:
+		memcpy(rs->description, vb->v.s, vb->v.len);
+		rs->description[vb->v.len] = '\0';
+		break;
+	}
+}
+
+/* Applies the row's varbinds to its object, in an order that makes the result independent of theirs. */
+static struct set_vb *row_apply(struct mib_set *s, struct set_row *row)
+{
+	static const unsigned rs_order[] = {RS_FORWARDING, RS_TUNNEL_TYPE, RS_TUNNEL_PORT};
+	bool family_set = false, addr_changed;
+	struct set_vb *bad;
+	int old_family = row->vs.family;
+	bool admin_set = false;
+
+	for (size_t i = row->first; i < s->nvb; i++) {
+		struct set_vb *vb = &s->vb[i];
+
+		if (vb->kind != row->kind || vb->vs_id != row->vs_id || vb->rs_id != row->rs_id)
+			continue;
+		if (row->kind == ROW_VS) {
+			vs_apply(&row->vs, vb, &family_set);
+			if (vb->col == VS_STATS_RESET && vb->v.i == 2)
+				row->reset = true;
+			admin_set |= vb->col == VS_ADMIN_STATE;
+		} else {
+			bool ordered = false;
+
+			for (size_t k = 0; k < 3; k++)
+				ordered |= vb->col == rs_order[k];
+			if (!ordered)
+				rs_apply(&row->rs, vb);
+			admin_set |= vb->col == RS_ADMIN_STATE;
+		}
+	}
+	if (row->kind == ROW_RS)
+		for (size_t k = 0; k < 3; k++)
+			for (size_t i = row->first; i < s->nvb; i++)
+				if (s->vb[i].kind == ROW_RS && s->vb[i].vs_id == row->vs_id &&
+				    s->vb[i].rs_id == row->rs_id && s->vb[i].col == rs_order[k])
+					rs_apply(&row->rs, &s->vb[i]);
+	if (row->kind == ROW_VS) {
+		bad = row_addr(s, row, VS_ADDRESS_TYPE, VS_ADDRESS, &row->vs.addr, &addr_changed);
+		if (bad)
+			return bad;
+		if (addr_changed && row->vs.addr.family != AF_UNSPEC && !family_set)
+			row->vs.family = row->vs.addr.family;
+		/* a netmask that was the whole old address follows the family, as in the API */
+		if (row->vs.family != old_family &&
+		    row->vs.persistence_netmask == (old_family == AF_INET6 ? 128 : 32))
+			row->vs.persistence_netmask = row->vs.family == AF_INET6 ? 128 : 32;
+	} else {
+		bad = row_addr(s, row, RS_ADDRESS_TYPE, RS_ADDRESS, &row->rs.addr, &addr_changed);
+		if (bad)
+			return bad;
+	}
+	/* RowStatus active / notInService on a stored row is the admin state, unless set too */
+	if (row->status && row->was == WAS_STORED && !admin_set) {
+		bool off = row->status->v.i == ROW_NOT_IN_SERVICE;
+
+		if (row->kind == ROW_VS)
+			row->vs.admin_state = off ? FULCRUM_VS_DISABLED : FULCRUM_VS_ENABLED;
+		else if (off)
+			row->rs.admin_state = FULCRUM_RS_DISABLED;
+		else if (row->rs.admin_state == FULCRUM_RS_DISABLED)
+			row->rs.admin_state = FULCRUM_RS_ENABLED;
+	}
+	return NULL;
+}
+
+/* Where the row stands before the SET, and its object as stored or held. */
+static void row_load(struct mib *m, struct set_row *row)
+{
+	struct mib_pending *p = mib_setvb_pending(m, row->kind == ROW_RS, row->vs_id, row->rs_id);
+
+	if (row->kind == ROW_VS) {
+		const struct fulcrum_vs *vs = store_vs_get(m->p.store, row->vs_id);
+
+		row->was = vs ? WAS_STORED : p ? WAS_PENDING : WAS_ABSENT;
+		if (vs)
+			row->vs = *vs;
+		else if (p)
+			row->vs = p->vs;
+		else {
+			model_vs_init(&row->vs);
+			row->vs.id = row->vs_id;
+		}
+		row->vs_old = row->vs;
+		return;
+	}
+	row->was = mib_setvb_rs_stored(m, row->vs_id, row->rs_id) ? WAS_STORED
+		   : p                                            ? WAS_PENDING
+								  : WAS_ABSENT;
+	if (row->was == WAS_STORED)
+		row->rs = *store_rs_get(m->p.store, row->rs_id);
+	else if (p)
+		row->rs = p->rs;
+	else {
+		model_rs_init(&row->rs);
+		row->rs.vs_id = row->vs_id;
+		row->rs.id = row->rs_id;
+	}
+	row->rs_old = row->rs;
+}
+
+/* What RowStatus asks of the row, by RFC 2579's rules; an SNMP error status. */
+static int row_decide(struct mib *m, struct set_row *row)
+{
+	long st = row->status ? row->status->v.i : 0;
+
+	switch (row->was) {
+	case WAS_STORED:
+		if (st == ROW_CREATE_AND_GO || st == ROW_CREATE_AND_WAIT)
+			return SNMP_ERR_INCONSISTENTVALUE; /* the row exists */
+		row->does = st == ROW_DESTROY ? DOES_DELETE : DOES_UPDATE;
+		return SNMP_ERR_NOERROR;
+	case WAS_PENDING:
+		if (st == ROW_CREATE_AND_GO || st == ROW_CREATE_AND_WAIT)
+			return SNMP_ERR_INCONSISTENTVALUE;
+		row->does = st == ROW_ACTIVE    ? DOES_CREATE
+			    : st == ROW_DESTROY ? DOES_FORGET
+						: DOES_WAIT;
+		return SNMP_ERR_NOERROR;
+	case WAS_ABSENT:
+		break;
+	}
+	switch (st) {
+	case ROW_CREATE_AND_GO:
+		row->does = DOES_CREATE;
+		return SNMP_ERR_NOERROR;
+	case ROW_CREATE_AND_WAIT:
+		row->does = DOES_WAIT;
+		/* the command checks the index of a creation; a held row is checked here */
+		if (row->kind == ROW_VS ? row->vs_id < store_vs_next_id(m->p.store)
+					: row->rs_id < store_rs_next_id(m->p.store))
+			return SNMP_ERR_INCONSISTENTNAME;
+		return SNMP_ERR_NOERROR;
+	case ROW_DESTROY:
+		row->does = DOES_NOTHING; /* destroying what is not there: done */
+		return SNMP_ERR_NOERROR;
+	case 0:
+		return SNMP_ERR_INCONSISTENTNAME; /* a column of no row, without createAnd* */
+	}
+	return SNMP_ERR_INCONSISTENTVALUE; /* active / notInService of no row */
+}
+
+/* The command's op for a row, or false when the row makes none. */
+static bool row_op(const struct set_row *row, struct command_op *op)
+{
+	memset(op, 0, sizeof(*op));
+	switch (row->does) {
+	case DOES_CREATE:
+		op->kind = row->kind == ROW_VS ? COMMAND_VS_CREATE : COMMAND_RS_CREATE;
+		break;
+	case DOES_UPDATE:
+		op->kind = row->kind == ROW_VS ? COMMAND_VS_UPDATE : COMMAND_RS_UPDATE;
+		break;
+	case DOES_DELETE:
+		op->kind = row->kind == ROW_VS ? COMMAND_VS_DELETE : COMMAND_RS_DELETE;
+		break;
+	default:
+		return false;
+	}
+	op->vs = row->vs;
+	op->rs = row->rs;
+	return true;
+}
+
+/* The order of a batch: services made first, real servers next, deletions last. */
+static int op_rank(enum command_op_kind k)
+{
+	switch (k) {
+	case COMMAND_VS_CREATE:
+		return 0;
+	case COMMAND_VS_UPDATE:
+		return 1;
+	case COMMAND_RS_CREATE:
+		return 2;
+	case COMMAND_RS_UPDATE:
+		return 3;
+	case COMMAND_RS_DELETE:
+		return 4;
+	case COMMAND_VS_DELETE:
+		return 5;
+	case COMMAND_NOTIFY_SET:
+		break;
+	}
+	return 6;
+}
+
+static int ops_build(struct mib_set *s)
+{
+	size_t cap = s->nrows + COMMAND_NOTIFY_COUNT * s->nvb + 1;
+
+	s->ops = calloc(cap, sizeof(*s->ops));
+	s->op_row = calloc(cap, sizeof(*s->op_row));
+	if (!s->ops || !s->op_row)
+		return -ENOMEM;
+	for (int rank = 0; rank <= 5; rank++)
+		for (size_t i = 0; i < s->nrows; i++) {
+			struct command_op op;
+
+			if (row_op(&s->rows[i], &op) && op_rank(op.kind) == rank) {
+				s->op_row[s->nops] = i;
+				s->ops[s->nops++] = op;
+			}
+		}
+	for (size_t i = 0; i < s->nvb; i++) {
+		struct command_op *op = &s->ops[s->nops];
+
+		if (s->vb[i].kind != ROW_NOTIFY)
+			continue;
+		memset(op, 0, sizeof(*op));
+		op->kind = COMMAND_NOTIFY_SET;
+		op->notify = (enum command_notify)(s->vb[i].rs_id - 1);
+		op->enabled = s->vb[i].v.i == 1;
+		s->op_row[s->nops++] = SIZE_MAX - i; /* a scalar: the varbind itself */
+	}
+	return 0;
+}
+
+/* The varbind to blame for the command's error on op failed, and the status to answer. */
+static int blame(struct mib_set *s, size_t failed, const struct fulcrum_err *e, bool commit,
+		 netsnmp_request_info **bad)
+{
+	int status;
+	const struct set_row *row;
+	bool found = false;
+
+	switch (e->status) {
+	case FULCRUM_ERR_INVALID:
+		status =
+		    strcmp(e->field, "id") == 0 ? SNMP_ERR_INCONSISTENTNAME : SNMP_ERR_WRONGVALUE;
+		break;
+	case FULCRUM_ERR_CONFLICT:
+		status = SNMP_ERR_INCONSISTENTVALUE;
+		break;
+	case FULCRUM_ERR_NOTFOUND:
+		status = SNMP_ERR_INCONSISTENTNAME;
+		break;
+	default:
+		status = commit ? SNMP_ERR_COMMITFAILED : SNMP_ERR_RESOURCEUNAVAILABLE;
+		break;
+	}
+	*bad = s->vb[0].req;
+	if (failed >= s->nops)
+		return status;
+	if (s->op_row[failed] > s->nrows) {
+		*bad = s->vb[SIZE_MAX - s->op_row[failed]].req;
+		return status;
+	}
+	row = &s->rows[s->op_row[failed]];
+	*bad = row->status ? row->status->req : s->vb[row->first].req;
+	for (size_t i = row->first; i < s->nvb && e->field[0]; i++) {
+		const struct set_vb *vb = &s->vb[i];
+		const char *f = mib_setvb_field(vb->kind, vb->col);
+
+		if (vb->kind == row->kind && vb->vs_id == row->vs_id && vb->rs_id == row->rs_id &&
+		    f && strcmp(f, e->field) == 0) {
+			*bad = vb->req;
+			found = true;
+			break;
+		}
+	}
+	/* a rule broken by values this SET did not give: the row as a whole is inconsistent */
+	if (!found && status == SNMP_ERR_WRONGVALUE)
+		status = SNMP_ERR_INCONSISTENTVALUE;
+	return status;
+}
+
+int mib_set_check(struct mib *m, netsnmp_request_info **bad)
+{
+	struct mib_set *s = m->set;
+	struct command_actor actor = {.name = "snmp", .origin = FULCRUM_ORIGIN_SNMP};
+	struct fulcrum_err e;
+	size_t failed = 0;
+	int rc;
+
+	if (!s)
+		return SNMP_ERR_GENERR;
+	if (rows_group(s) != 0) {
+		*bad = s->vb[0].req;
+		return SNMP_ERR_RESOURCEUNAVAILABLE;
+	}
+	for (size_t i = 0; i < s->nrows; i++) {
+		struct set_row *row = &s->rows[i];
+		struct set_vb *wrong;
+
+		row_load(m, row);
+		rc = row_decide(m, row);
+		if (rc != SNMP_ERR_NOERROR) {
+			*bad = row->status ? row->status->req : s->vb[row->first].req;
+			return rc;
+		}
+		if (row->does == DOES_DELETE || row->does == DOES_NOTHING ||
+		    row->does == DOES_FORGET)
+			continue;
+		wrong = row_apply(s, row);
+		if (wrong) {
+			*bad = wrong->req;
+			return SNMP_ERR_INCONSISTENTVALUE; /* address and its type disagree */
+		}
+	}
+	if (ops_build(s) != 0) {
+		*bad = s->vb[0].req;
+		return SNMP_ERR_RESOURCEUNAVAILABLE;
+	}
+	if (s->nops == 0)
+		return SNMP_ERR_NOERROR;
+	rc = store_batch_check(m->p.store, &actor, s->ops, s->nops, &e, &failed);
+	if (rc == 0)
+		return SNMP_ERR_NOERROR;
+	rc = blame(s, failed, &e, false, bad);
+	log_notice("snmp", "SET refused: %s", e.message);
+	return rc;
+}
+
+/* After the commit: the rows held for createAndWait follow the SET. */
+static void pending_apply(struct mib *m, struct mib_set *s)
+{
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < s->nrows; i++) {
+		struct set_row *row = &s->rows[i];
+		struct mib_pending *p =
+		    mib_setvb_pending(m, row->kind == ROW_RS, row->vs_id, row->rs_id);
+
+		if (row->does == DOES_WAIT) {
+			if (!p) {
+				struct mib_pending *a =
+				    realloc(m->pending, (m->npending + 1) * sizeof(*a));
+
+				if (!a) {
+					log_warnx("snmp", "out of memory: a createAndWait row "
+							  "is lost");
+					continue;
+				}
+				m->pending = a;
+				p = &a[m->npending++];
+				memset(p, 0, sizeof(*p));
+				p->created = now;
+				p->real = row->kind == ROW_RS;
+			}
+			p->vs = row->vs;
+			p->rs = row->rs;
+		} else if (p && (row->does == DOES_CREATE || row->does == DOES_FORGET)) {
+			*p = m->pending[--m->npending];
+		}
+	}
+}
+
+int mib_set_action(struct mib *m, netsnmp_request_info **bad)
+{
+	struct mib_set *s = m->set;
+	struct command_actor actor = {.name = "snmp", .origin = FULCRUM_ORIGIN_SNMP};
+	struct fulcrum_err e;
+	size_t failed = 0;
+	int rc;
+
+	if (!s)
+		return SNMP_ERR_GENERR;
+	if (s->nops > 0) {
+		rc = store_batch(m->p.store, &actor, s->ops, s->nops, 0, NULL, &e, &failed);
+		if (rc != 0) {
+			log_warnx("snmp", "SET failed at commit: %s", e.message);
+			blame(s, failed, &e, true, bad);
+			return SNMP_ERR_COMMITFAILED;
+		}
+		s->committed = true;
+	}
+	pending_apply(m, s);
+	for (size_t i = 0; i < s->nrows; i++)
+		if (s->rows[i].reset && m->p.reconcile)
+			reconcile_vs_zero(m->p.reconcile, s->rows[i].vs_id);
+	return SNMP_ERR_NOERROR;
+}
+
+/* Another part of the PDU failed after this one committed: put back what can be put back. */
+void mib_set_undo(struct mib *m)
+{
+	struct mib_set *s = m->set;
+	struct command_actor actor = {.name = "snmp undo", .origin = FULCRUM_ORIGIN_SNMP};
+	struct command_op *undo;
+	struct fulcrum_err e;
+	size_t n = 0;
+
+	if (!s || !s->committed)
+		return;
+	undo = calloc(s->nops, sizeof(*undo));
+	if (!undo) {
+		log_errx("snmp", "cannot undo a SET: out of memory");
+		return;
+	}
+	for (size_t i = s->nops; i-- > 0;) {
+		struct command_op *op = &s->ops[i], *u = &undo[n];
+		const struct set_row *row = s->op_row[i] < s->nrows ? &s->rows[s->op_row[i]] : NULL;
+
+		memset(u, 0, sizeof(*u));
+		u->vs = op->vs;
+		u->rs = op->rs;
+		if (op->kind == COMMAND_VS_CREATE)
+			u->kind = COMMAND_VS_DELETE;
+		else if (op->kind == COMMAND_RS_CREATE)
+			u->kind = COMMAND_RS_DELETE;
+		else if (op->kind == COMMAND_VS_UPDATE && row) {
+			u->kind = COMMAND_VS_UPDATE;
+			u->vs = row->vs_old;
+		} else if (op->kind == COMMAND_RS_UPDATE && row) {
+			u->kind = COMMAND_RS_UPDATE;
+			u->rs = row->rs_old;
+		} else if (op->kind == COMMAND_NOTIFY_SET) {
+			u->kind = COMMAND_NOTIFY_SET;
+			u->notify = op->notify;
+			u->enabled = !op->enabled;
+		} else {
+			log_errx(
+			    "snmp", "cannot undo the deletion of %s %lld: ids are never reused",
+			    op->kind == COMMAND_VS_DELETE ? "service" : "real server",
+			    (long long)(op->kind == COMMAND_VS_DELETE ? op->vs.id : op->rs.id));
+			continue;
+		}
+		n++;
+	}
+	if (n && store_batch(m->p.store, &actor, undo, n, 0, NULL, &e, NULL) != 0)
+		log_errx("snmp", "cannot undo a SET: %s", e.message);
+	free(undo);
+}
+
+void mib_pending_expire(struct mib *m, time_t now)
+{
+	for (size_t i = 0; i < m->npending;) {
+		if (now - m->pending[i].created > MIB_PENDING_MAX_AGE) {
+			log_info("snmp", "dropped a createAndWait row left waiting over %d s",
+				 MIB_PENDING_MAX_AGE);
+			m->pending[i] = m->pending[--m->npending];
+		} else {
+			i++;
+		}
+	}
+}

@@ -1,0 +1,258 @@
+/* SETs of FULCRUM-MIB: reading each varbind (which object, which row, a value of the right type). */
+#include "mib-set.h"
+#include "store.h"
+
+#include <errno.h>
+#include <string.h>
+
+static bool writable_vs(unsigned col)
+{
+	return (col >= VS_NAME && col <= VS_DESCRIPTION) || col == VS_STATS_RESET ||
+	       col == VS_ROW_STATUS;
+}
+
+static bool writable_rs(unsigned col)
+{
+	return (col >= RS_ADDRESS_TYPE && col <= RS_DESCRIPTION) || col == RS_ROW_STATUS;
+}
+
+/* The model's field name of a column, to match the command's errors with varbinds. */
+static const char *vs_field(unsigned col)
+{
+	static const char *const f[] = {
+	    [VS_NAME] = "name",
+	    [VS_FAMILY] = "family",
+	    [VS_ADDRESS_TYPE] = "address",
+	    [VS_ADDRESS] = "address",
+	    [VS_PORT] = "port",
+	    [VS_PROTOCOL] = "protocol",
+	    [VS_FWMARK] = "fwmark",
+	    [VS_SCHEDULER] = "scheduler",
+	    [VS_SCHEDULER_FLAGS] = "scheduler_flags",
+	    [VS_PERSISTENCE_TIMEOUT] = "persistence_timeout",
+	    [VS_PERSISTENCE_NETMASK] = "persistence_netmask",
+	    [VS_ONE_PACKET] = "one_packet",
+	    [VS_ADMIN_STATE] = "admin_state",
+	    [VS_DESCRIPTION] = "description",
+	};
+	return col < sizeof(f) / sizeof(f[0]) ? f[col] : NULL;
+}
+
+static const char *rs_field(unsigned col)
+{
+	static const char *const f[] = {
+	    [RS_ADDRESS_TYPE] = "address",
+	    [RS_ADDRESS] = "address",
+	    [RS_PORT] = "port",
+	    [RS_FORWARDING] = "forwarding",
+	    [RS_TUNNEL_TYPE] = "tunnel_type",
+	    [RS_TUNNEL_PORT] = "tunnel_port",
+	    [RS_WEIGHT] = "weight",
+	    [RS_UPPER_THRESHOLD] = "upper_threshold",
+	    [RS_LOWER_THRESHOLD] = "lower_threshold",
+	    [RS_ADMIN_STATE] = "admin_state",
+	    [RS_DESCRIPTION] = "description",
+	};
+	return col < sizeof(f) / sizeof(f[0]) ? f[col] : NULL;
+}
+
+enum vtype { V_INT, V_UNS, V_STR };
+
+/* The type, and bounds (lengths for strings), a writable column takes. */
+struct coltype {
+	enum vtype t;
+	long lo, hi;
+};
+
+static struct coltype vs_type(unsigned col)
+{
+	switch (col) {
+	case VS_NAME:
+		return (struct coltype){V_STR, 1, FULCRUM_NAME_MAX};
+	case VS_FAMILY:
+		return (struct coltype){V_INT, 1, 2};
+	case VS_ADDRESS_TYPE:
+		return (struct coltype){V_INT, 0, 2};
+	case VS_ADDRESS:
+		return (struct coltype){V_STR, 0, 16};
+	case VS_PORT:
+		return (struct coltype){V_UNS, 0, 65535};
+	case VS_PROTOCOL:
+		return (struct coltype){V_INT, 1, 132};
+	case VS_SCHEDULER:
+		return (struct coltype){V_INT, 1, FULCRUM_SCHED_COUNT};
+	case VS_SCHEDULER_FLAGS:
+		return (struct coltype){V_STR, 0, 1};
+	case VS_ONE_PACKET:
+	case VS_ADMIN_STATE:
+	case VS_STATS_RESET:
+		return (struct coltype){V_INT, 1, 2};
+	case VS_DESCRIPTION:
+		return (struct coltype){V_STR, 0, FULCRUM_DESC_MAX};
+	case VS_ROW_STATUS:
+		return (struct coltype){V_INT, 1, 6};
+	}
+	return (struct coltype){V_UNS, 0, 0xffffffffL}; /* fwmark, persistence */
+}
+
+static struct coltype rs_type(unsigned col)
+{
+	switch (col) {
+	case RS_ADDRESS_TYPE:
+		return (struct coltype){V_INT, 1, 2};
+	case RS_ADDRESS:
+		return (struct coltype){V_STR, 4, 16};
+	case RS_PORT:
+	case RS_TUNNEL_PORT:
+		return (struct coltype){V_UNS, 0, 65535};
+	case RS_FORWARDING:
+		return (struct coltype){V_INT, 1, 3};
+	case RS_TUNNEL_TYPE:
+		return (struct coltype){V_INT, 1, 4};
+	case RS_ADMIN_STATE:
+		return (struct coltype){V_INT, 1, 3};
+	case RS_DESCRIPTION:
+		return (struct coltype){V_STR, 0, FULCRUM_DESC_MAX};
+	case RS_ROW_STATUS:
+		return (struct coltype){V_INT, 1, 6};
+	}
+	return (struct coltype){V_UNS, 0, 0xffffffffL}; /* weight, thresholds */
+}
+
+/* Checks a varbind's type, length and range: wrongType, wrongLength or wrongValue. */
+static int vb_check(const netsnmp_variable_list *var, struct coltype ct, struct mib_value *out)
+{
+	memset(out, 0, offsetof(struct mib_value, s));
+	out->type = var->type;
+	if (ct.t == V_STR) {
+		if (var->type != ASN_OCTET_STR)
+			return SNMP_ERR_WRONGTYPE;
+		if ((long)var->val_len < ct.lo || (long)var->val_len > ct.hi)
+			return SNMP_ERR_WRONGLENGTH;
+		out->len = var->val_len;
+		memcpy(out->s, var->val.string, var->val_len);
+		return SNMP_ERR_NOERROR;
+	}
+	if (var->type != (ct.t == V_INT ? ASN_INTEGER : ASN_UNSIGNED) || !var->val.integer)
+		return SNMP_ERR_WRONGTYPE;
+	out->i = *var->val.integer;
+	if (ct.t == V_UNS)
+		out->i = (long)(unsigned long)(uint32_t)*var->val.integer;
+	if (out->i < ct.lo || out->i > ct.hi)
+		return SNMP_ERR_WRONGVALUE;
+	return SNMP_ERR_NOERROR;
+}
+
+struct mib_pending *mib_setvb_pending(struct mib *m, bool real, int64_t vs_id, int64_t rs_id)
+{
+	for (size_t i = 0; i < m->npending; i++) {
+		struct mib_pending *p = &m->pending[i];
+
+		if (p->real == real &&
+		    (real ? p->rs.vs_id == vs_id && p->rs.id == rs_id : p->vs.id == vs_id))
+			return p;
+	}
+	return NULL;
+}
+
+bool mib_setvb_rs_stored(const struct mib *m, int64_t vs_id, int64_t rs_id)
+{
+	const struct fulcrum_rs *rs = store_rs_get(m->p.store, rs_id);
+
+	return rs && rs->vs_id == vs_id;
+}
+
+/* Reads one varbind's name: which row and column. Returns an SNMP error status. */
+static int vb_read(struct mib *m, netsnmp_request_info *req, struct set_vb *out)
+{
+	static const oid root[] = {FULCRUM_MIB_ROOT_OID};
+	const netsnmp_variable_list *var = req->requestvb;
+	const oid *n = var->name;
+	size_t len = var->name_length, r = MIB_ROOT_LEN;
+	bool exists;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->req = req;
+	if (len < r + 4 || snmp_oid_compare(n, r, root, r) != 0 || n[r] != MIB_OBJECTS_ARC)
+		return SNMP_ERR_NOCREATION;
+	switch (n[r + 1]) {
+	case MIB_DIRECTOR: /* read-only scalars */
+		return len == r + 4 && n[r + 3] == 0 && n[r + 2] >= 1 &&
+			       n[r + 2] <= MIB_DIRECTOR_LAST
+			   ? SNMP_ERR_NOTWRITABLE
+			   : SNMP_ERR_NOCREATION;
+	case MIB_NOTIFYCTL:
+		if (len != r + 4 || n[r + 3] != 0 || n[r + 2] < 1 ||
+		    n[r + 2] > COMMAND_NOTIFY_COUNT)
+			return SNMP_ERR_NOCREATION;
+		out->kind = ROW_NOTIFY;
+		out->rs_id = (int64_t)n[r + 2];
+		return vb_check(var, (struct coltype){V_INT, 1, 2}, &out->v);
+	case MIB_VS_TABLE:
+		if (len != r + 5 || n[r + 2] != 1 || n[r + 4] == 0 || n[r + 4] > 0xffffffffu)
+			return SNMP_ERR_NOCREATION;
+		out->kind = ROW_VS;
+		out->col = (unsigned)n[r + 3];
+		out->vs_id = (int64_t)n[r + 4];
+		exists = store_vs_get(m->p.store, out->vs_id) != NULL;
+		if (out->col < 2 || out->col > VS_LAST)
+			return SNMP_ERR_NOCREATION;
+		if (!writable_vs(out->col))
+			return exists ? SNMP_ERR_NOTWRITABLE : SNMP_ERR_NOCREATION;
+		rc = vb_check(var, vs_type(out->col), &out->v);
+		if (rc == SNMP_ERR_NOERROR && out->col == VS_ADDRESS && out->v.len != 0 &&
+		    out->v.len != 4 && out->v.len != 16)
+			rc = SNMP_ERR_WRONGLENGTH;
+		return rc;
+	case MIB_RS_TABLE:
+		if (len != r + 6 || n[r + 2] != 1 || n[r + 4] == 0 || n[r + 5] == 0 ||
+		    n[r + 4] > 0xffffffffu || n[r + 5] > 0xffffffffu)
+			return SNMP_ERR_NOCREATION;
+		out->kind = ROW_RS;
+		out->col = (unsigned)n[r + 3];
+		out->vs_id = (int64_t)n[r + 4];
+		out->rs_id = (int64_t)n[r + 5];
+		exists = mib_setvb_rs_stored(m, out->vs_id, out->rs_id);
+		if (out->col < 2 || out->col > RS_LAST)
+			return SNMP_ERR_NOCREATION;
+		if (!writable_rs(out->col))
+			return exists ? SNMP_ERR_NOTWRITABLE : SNMP_ERR_NOCREATION;
+		rc = vb_check(var, rs_type(out->col), &out->v);
+		if (rc == SNMP_ERR_NOERROR && out->col == RS_ADDRESS && out->v.len != 4 &&
+		    out->v.len != 16)
+			rc = SNMP_ERR_WRONGLENGTH;
+		return rc;
+	case MIB_NAME_TABLE:
+		return SNMP_ERR_NOTWRITABLE;
+	}
+	return SNMP_ERR_NOCREATION;
+}
+
+/* Enumerations the ranges above let through but that name nothing. */
+static int vb_enum_check(const struct set_vb *vb)
+{
+	enum fulcrum_protocol p;
+
+	if (vb->kind == ROW_VS && vb->col == VS_PROTOCOL && mib_protocol_from(vb->v.i, &p) != 0)
+		return SNMP_ERR_WRONGVALUE;
+	if (vb->kind == ROW_VS && vb->col == VS_SCHEDULER_FLAGS && vb->v.len == 1 &&
+	    (vb->v.s[0] & 0x3f))
+		return SNMP_ERR_WRONGVALUE; /* bits beyond fallback(0) and port(1) */
+	if ((vb->kind == ROW_VS && vb->col == VS_ROW_STATUS) ||
+	    (vb->kind == ROW_RS && vb->col == RS_ROW_STATUS))
+		return vb->v.i == ROW_NOT_READY ? SNMP_ERR_WRONGVALUE : SNMP_ERR_NOERROR;
+	return SNMP_ERR_NOERROR;
+}
+
+int mib_setvb_parse(struct mib *m, netsnmp_request_info *req, struct set_vb *out)
+{
+	int rc = vb_read(m, req, out);
+
+	return rc == SNMP_ERR_NOERROR ? vb_enum_check(out) : rc;
+}
+
+const char *mib_setvb_field(enum row_kind kind, unsigned col)
+{
+	return kind == ROW_VS ? vs_field(col) : kind == ROW_RS ? rs_field(col) : NULL;
+}
