@@ -4,7 +4,9 @@
 #include "daemon.h"
 #include "log.h"
 #include "mib/mib.h"
+#include "oper.h"
 #include "reconcile.h"
+#include "store.h"
 #include "web/web.h"
 
 #include <errno.h>
@@ -73,15 +75,27 @@ static void status_get(void *arg, struct daemon_status *st)
 	daemon_status_get(arg, st);
 }
 
-/* The API's view of an object's kernel state: reconcile's. */
+/* The MIB's and the state tracker's view of an object's kernel state. */
+static void oper_kernel_get(void *arg, bool real, int64_t id, struct reconcile_kernel *out)
+{
+	if (real)
+		reconcile_rs_kernel(arg, id, out);
+	else
+		reconcile_vs_kernel(arg, id, out);
+}
+
+/* The API's view of an object: reconcile's kernel state, and its operational state. */
 static void kernel_get(void *arg, bool real, int64_t id, struct web_kernel *out)
 {
+	struct daemon *d = arg;
+	struct oper_view ov = {.state = OPER_UNKNOWN};
+	struct oper_kernel ok = {.fn = oper_kernel_get, .arg = daemon_reconcile(d)};
 	struct reconcile_kernel k;
 
 	if (real)
-		reconcile_rs_kernel(arg, id, &k);
+		reconcile_rs_kernel(daemon_reconcile(d), id, &k);
 	else
-		reconcile_vs_kernel(arg, id, &k);
+		reconcile_vs_kernel(daemon_reconcile(d), id, &k);
 	out->state = reconcile_state_name(k.state);
 	out->reason = k.reason;
 	out->present = k.present;
@@ -98,24 +112,18 @@ static void kernel_get(void *arg, bool real, int64_t id, struct web_kernel *out)
 	out->counters[9] = k.stats.outbps;
 	out->active_conns = k.active_conns;
 	out->inactive_conns = k.inactive_conns;
-}
-
-/* The MIB's and the state tracker's view of an object's kernel state. */
-static void oper_kernel_get(void *arg, bool real, int64_t id, struct reconcile_kernel *out)
-{
-	if (real)
-		reconcile_rs_kernel(arg, id, out);
-	else
-		reconcile_vs_kernel(arg, id, out);
+	if (real && store_rs_get(daemon_store(d), id))
+		oper_rs_eval(&ok, store_rs_get(daemon_store(d), id), &ov);
+	else if (!real && store_vs_get(daemon_store(d), id))
+		oper_vs_eval(&ok, daemon_store(d), store_vs_get(daemon_store(d), id), &ov);
+	out->oper_state = oper_state_name(ov.state);
+	snprintf(out->oper_reason, sizeof(out->oper_reason), "%s", ov.reason);
 }
 
 /* Kernel states change only in reconcile's passes and syncs. */
 static uint64_t kernel_generation(void *arg)
 {
-	struct reconcile_totals t;
-
-	reconcile_totals_get(arg, &t);
-	return t.passes + t.syncs;
+	return daemon_generation(arg);
 }
 
 /* Starts the HTTP API in d's loop (nothing when conf->http is empty); exits on failure. */
@@ -131,7 +139,7 @@ static struct web *http_start(struct daemon *d, const struct conf *conf)
 	    .status_arg = d,
 	    .kernel = daemon_reconcile(d) ? kernel_get : NULL,
 	    .kernel_generation = daemon_reconcile(d) ? kernel_generation : NULL,
-	    .kernel_arg = daemon_reconcile(d),
+	    .kernel_arg = d,
 	};
 	struct web *w = NULL;
 	char err[1024];

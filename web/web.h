@@ -27,6 +27,8 @@ struct web_kernel {
 	uint64_t
 	    counters[10]; /* conns inpkts outpkts inbytes outbytes cps inpps outpps inbps outbps */
 	uint32_t active_conns, inactive_conns;
+	const char *oper_state; /* "up", "degraded" (services), "down", "unknown"; NULL: unknown */
+	char oper_reason[160];  /* why, or "" */
 };
 
 /* Fills out for service id, or real server id when real is true. */

@@ -57,7 +57,7 @@ static json_t *api_stats_json(const struct web_kernel *k)
 	return o;
 }
 
-/* The status block every object carries: kernel state from reconcile; health comes later. */
+/* The status block every object carries: kernel state from reconcile, operational state. */
 static json_t *api_status_json(struct web_req *r, bool real, int64_t id,
 			       const struct daemon_status *st)
 {
@@ -68,8 +68,9 @@ static json_t *api_status_json(struct web_req *r, bool real, int64_t id,
 	else if (!st->ipvs || !st->ipvs->available)
 		k = (struct web_kernel){.state = "unavailable",
 					.reason = st->ipvs ? st->ipvs->reason : "unknown"};
-	return json_pack("{s:s,s:s,s:s,s:o}", "kernel_state", k.state ? k.state : "pending",
-			 "kernel_reason", k.reason ? k.reason : "", "oper_state", "unknown",
+	return json_pack("{s:s,s:s,s:s,s:s,s:o}", "kernel_state", k.state ? k.state : "pending",
+			 "kernel_reason", k.reason ? k.reason : "", "oper_state",
+			 k.oper_state ? k.oper_state : "unknown", "oper_reason", k.oper_reason,
 			 "stats", api_stats_json(&k));
 }
 
