@@ -41,6 +41,7 @@ struct db {
 	sqlite3 *conn;
 	sqlite3_stmt *stmts[DB_STMT_COUNT];
 	char errmsg[512];
+	unsigned busy_ms; /* sqlite3_busy_timeout() in force */
 };
 
 /*

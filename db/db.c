@@ -253,6 +253,7 @@ static int db_setup(struct db *db, const char *path, char *errbuf, size_t errlen
 	int rc;
 
 	sqlite3_extended_result_codes(db->conn, 1);
+	db->busy_ms = DB_BUSY_TIMEOUT_MS;
 	sqlite3_busy_timeout(db->conn, DB_BUSY_TIMEOUT_MS);
 	/* Read the version before writing anything: a file we must refuse stays untouched. */
 	rc = run_one(db, "PRAGMA user_version", &version, NULL, 0);
@@ -355,6 +356,15 @@ static int run_cached(struct db *db, enum db_stmt_id id, const char *sql)
 		rc = db_step_done(db, st);
 	db_stmt_done(st);
 	return rc;
+}
+
+unsigned db_busy_timeout(struct db *db, unsigned ms)
+{
+	unsigned old = db->busy_ms;
+
+	db->busy_ms = ms;
+	sqlite3_busy_timeout(db->conn, (int)ms);
+	return old;
 }
 
 int db_begin(struct db *db)

@@ -63,6 +63,13 @@ const char *db_errmsg(struct db *db);
  * no-op when no transaction is open. Each returns 0 or a negative errno.
  */
 int db_begin(struct db *db);
+
+/*
+ * Sets how long a statement waits for another process's lock before it fails
+ * with -EBUSY (5000 ms when opened), and returns the previous wait. The SNMP
+ * subagent waits less: its master gives up on it after a second.
+ */
+unsigned db_busy_timeout(struct db *db, unsigned ms);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
 

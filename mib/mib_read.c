@@ -1,6 +1,6 @@
 /* Reads of FULCRUM-MIB: GET and GETNEXT answered from the in-memory store, in strict OID order. */
 #include "db.h"
-#include "mib-int.h"
+#include "mib-set.h"
 #include "model.h"
 #include "reconcile.h"
 
@@ -584,6 +584,41 @@ static int mib_next(struct mib *m, const oid *name, size_t len, oid *out, size_t
 	return -ENOENT;
 }
 
+/*
+ * A row held by createAndWait: its columns as set so far, and RowStatus
+ * notInService when it could be made active, notReady when not yet. Only
+ * an exact GET sees it; walks show stored rows.
+ */
+static int pending_value(struct mib *m, unsigned arc, unsigned col, const oid *idx, size_t ilen,
+			 struct mib_value *val)
+{
+	struct mib_pending *p;
+	const struct fulcrum_vs *owner;
+	bool ready;
+
+	if ((arc == MIB_VS_TABLE && ilen != 1) || (arc == MIB_RS_TABLE && ilen != 2))
+		return -ENOENT;
+	p = mib_setvb_pending(m, arc == MIB_RS_TABLE, (int64_t)idx[0],
+			      arc == MIB_RS_TABLE ? (int64_t)idx[1] : 0);
+	if (!p)
+		return -ENOENT;
+	if (arc == MIB_VS_TABLE) {
+		if (col == VS_ROW_STATUS) {
+			ready = model_vs_validate(&p->vs, NULL) == 0;
+			val_int(val, ready ? ROW_NOT_IN_SERVICE : ROW_NOT_READY);
+			return 0;
+		}
+		return col <= VS_DESCRIPTION ? vs_value(m, &p->vs, col, val) : -ENOENT;
+	}
+	if (col == RS_ROW_STATUS) {
+		owner = store_vs_get(m->p.store, p->rs.vs_id);
+		ready = owner && model_rs_validate(&p->rs, owner, NULL) == 0;
+		val_int(val, ready ? ROW_NOT_IN_SERVICE : ROW_NOT_READY);
+		return 0;
+	}
+	return col <= RS_DESCRIPTION ? rs_value(m, &p->rs, col, val) : -ENOENT;
+}
+
 static int mib_exact(struct mib *m, const oid *name, size_t len, struct mib_value *val)
 {
 	oid pre[MIB_OID_MAX];
@@ -617,7 +652,8 @@ static int mib_exact(struct mib *m, const oid *name, size_t len, struct mib_valu
 					     len - MIB_ROOT_LEN - 4) == 0)
 				return table_value(m, &tables[t], i, col, val) == 0 ? 0 : -ENOENT;
 		}
-		return -ENOENT;
+		return pending_value(m, arc, col, name + MIB_ROOT_LEN + 4, len - MIB_ROOT_LEN - 4,
+				     val);
 	}
 	return -ENOKEY;
 }

@@ -14,6 +14,14 @@
 /* createAndWait rows older than this are dropped (RFC 2579 suggests a few minutes). */
 #define MIB_PENDING_MAX_AGE 300
 
+/*
+ * How long a SET waits for another process's database lock. snmpd gives a
+ * subagent one second (agentXTimeout) before it retries, and the loop must
+ * not stall: a SET that finds the database locked longer is refused
+ * (resourceUnavailable, or commitFailed in the commit phase).
+ */
+#define MIB_DB_BUSY_MS 300
+
 void mib_set_free(struct mib *m)
 {
 	struct mib_set *s = m->set;
@@ -509,6 +517,7 @@ static int blame(struct mib_set *s, size_t failed, const struct fulcrum_err *e, 
 int mib_set_check(struct mib *m, netsnmp_request_info **bad)
 {
 	struct mib_set *s = m->set;
+	unsigned busy;
 	struct command_actor actor = {.name = "snmp", .origin = FULCRUM_ORIGIN_SNMP};
 	struct fulcrum_err e;
 	size_t failed = 0;
@@ -545,7 +554,9 @@ int mib_set_check(struct mib *m, netsnmp_request_info **bad)
 	}
 	if (s->nops == 0)
 		return SNMP_ERR_NOERROR;
+	busy = db_busy_timeout(store_db(m->p.store), MIB_DB_BUSY_MS);
 	rc = store_batch_check(m->p.store, &actor, s->ops, s->nops, &e, &failed);
+	db_busy_timeout(store_db(m->p.store), busy);
 	if (rc == 0)
 		return SNMP_ERR_NOERROR;
 	rc = blame(s, failed, &e, false, bad);
@@ -598,7 +609,10 @@ int mib_set_action(struct mib *m, netsnmp_request_info **bad)
 	if (!s)
 		return SNMP_ERR_GENERR;
 	if (s->nops > 0) {
+		unsigned busy = db_busy_timeout(store_db(m->p.store), MIB_DB_BUSY_MS);
+
 		rc = store_batch(m->p.store, &actor, s->ops, s->nops, 0, NULL, &e, &failed);
+		db_busy_timeout(store_db(m->p.store), busy);
 		if (rc != 0) {
 			log_warnx("snmp", "SET failed at commit: %s", e.message);
 			blame(s, failed, &e, true, bad);

@@ -490,8 +490,12 @@ static void test_set_row_status(void)
 	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
 	CU_ASSERT_PTR_NULL(store_vs_get(f.st, id));
 	CU_ASSERT_EQUAL(f.m.npending, 1);
+	CU_ASSERT_EQUAL(get(&f, VS(VS_ROW_STATUS, id), &v), 0);
+	CU_ASSERT_EQUAL(v.i, ROW_NOT_READY);
 	vb_uns(&p, VS(VS_FWMARK, id), 42);
 	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
+	CU_ASSERT_EQUAL(get(&f, VS(VS_FWMARK, id), &v), 0);
+	CU_ASSERT_EQUAL(v.i, 42);
 	vb_int(&p, VS(VS_ROW_STATUS, id), ROW_ACTIVE);
 	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_INCONSISTENTVALUE);
 	CU_ASSERT_EQUAL(bad, 1);
@@ -501,6 +505,33 @@ static void test_set_row_status(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(store_vs_get(f.st, id));
 	CU_ASSERT_EQUAL(store_vs_get(f.st, id)->fwmark, 42);
 	CU_ASSERT_EQUAL(f.m.npending, 0);
+	teardown(&f);
+}
+
+/* A commit that fails after the test phase passed (another writer came between): commitFailed. */
+static void test_set_commit_failed(void)
+{
+	struct fixture f;
+	struct pdu p = {0};
+	netsnmp_request_info *bad = NULL;
+	struct fulcrum_vs vs;
+	int64_t rev;
+
+	setup(&f);
+	vb_str(&p, VS(VS_NAME, f.web), "renamed", 7);
+	CU_ASSERT_EQUAL(mib_set_reserve(&f.m, p.req, &bad), SNMP_ERR_NOERROR);
+	CU_ASSERT_EQUAL(mib_set_check(&f.m, &bad), SNMP_ERR_NOERROR);
+	/* between snmpd's TestSet and CommitSet, the API takes the name */
+	vs = *store_vs_get(f.st, f.a);
+	strcpy(vs.name, "renamed");
+	CU_ASSERT_EQUAL_FATAL(store_vs_update(f.st, &admin, &vs, 0, NULL, NULL), 0);
+	rev = store_revision(f.st);
+	CU_ASSERT_EQUAL(mib_set_action(&f.m, &bad), SNMP_ERR_COMMITFAILED);
+	CU_ASSERT_PTR_EQUAL(bad, &p.req[0]);
+	CU_ASSERT_STRING_EQUAL(store_vs_get(f.st, f.web)->name, "web");
+	CU_ASSERT_EQUAL(store_revision(f.st), rev);
+	mib_set_free(&f.m);
+	snmp_free_varbind(p.vars);
 	teardown(&f);
 }
 
@@ -539,6 +570,7 @@ UNIT_SUITE(mib)
 	    !CU_add_test(s, "a SET commits whole or not at all", test_set_all_or_nothing) ||
 	    !CU_add_test(s, "SET error statuses", test_set_errors) ||
 	    !CU_add_test(s, "SET RowStatus", test_set_row_status) ||
+	    !CU_add_test(s, "SET commitFailed", test_set_commit_failed) ||
 	    !CU_add_test(s, "SET a notification switch", test_set_notify_switch))
 		return CU_get_error();
 	return CUE_SUCCESS;
