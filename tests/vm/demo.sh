@@ -1,10 +1,11 @@
 #!/bin/bash
 # Boots the real-kernel rig and runs tests/vm/scenarios-demo/demo.sh in it: fulcrumd's log and `ipvsadm -Ln` stream to the console until Ctrl-C or --for.
 #
-# Usage: tests/vm/demo.sh [--for SECONDS] [--interval SECONDS] [--port PORT]
+# Usage: tests/vm/demo.sh [--for SECONDS] [--interval SECONDS] [--port PORT] [--snmp-port PORT]
 #   --for S       stop by itself after S seconds (default: run until Ctrl-C or SIGTERM)
 #   --interval S  seconds between two `ipvsadm -Ln` (default 5)
 #   --port P      the host loopback port that reaches the API and page (default 8080)
+#   --snmp-port P the host loopback port that reaches the guest's snmpd, SNMP over TCP (default 16161)
 # Ctrl-C (or SIGINT/SIGTERM) asks the guest to stop fulcrumd and power off; a
 # guest that does not within 20 s is killed; a second Ctrl-C kills it at once.
 # Exits 0 when stopped that way; 1 if the guest side failed (e.g. the topology).
@@ -13,16 +14,17 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/qemu.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/qemu.sh"
 
-usage() { sed -n '3,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '4,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 for_s=0
 interval=5
 port=8080
+snmp_port=16161
 while [[ $# -gt 0 ]]; do
     case $1 in
-    --for | --interval | --port)
+    --for | --interval | --port | --snmp-port)
         [[ ${2:-} =~ ^[0-9]+$ ]] || { usage >&2; exit 2; }
-        case $1 in --for) for_s=$2 ;; --interval) interval=$2 ;; --port) port=$2 ;; esac
+        case $1 in --for) for_s=$2 ;; --interval) interval=$2 ;; --port) port=$2 ;; --snmp-port) snmp_port=$2 ;; esac
         shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) printf 'demo.sh: unknown argument %s\n' "$1" >&2; usage >&2; exit 2 ;;
@@ -30,15 +32,33 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $interval -ge 1 ]] || interval=1
 
+# qemu cannot forward a port that something else holds; say so before booting.
+for fwd in "tcp $port --port" "tcp $snmp_port --snmp-port"; do
+    read -r proto p opt <<<"$fwd"
+    if ! python3 - "$proto" "$p" <<'PY' 2>/dev/null; then
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM if sys.argv[1] == "tcp" else socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as qemu does: TIME_WAIT leftovers do not count
+s.bind(("127.0.0.1", int(sys.argv[2])))
+PY
+        printf 'demo.sh: port 127.0.0.1:%s is in use on the host; pick another with %s\n' "$p" "$opt" >&2
+        exit 2
+    fi
+done
+
 vm_prepare
 here=$VM_TOP/tests/vm
 res=$VM_BUILDDIR/tests/vm/results/demo
 rm -rf "$res"
 mkdir -p "$res"
 vm_write_job "$res" demo "$here/scenarios-demo/demo.sh" 0 1 0 "DEMO_INTERVAL=$interval" \
-    "DEMO_HOST_PORT=$port"
-# The API and page reach the host's loopback only, through qemu's user network.
-VM_HOSTFWD="tcp:127.0.0.1:$port-:8080"
+    "DEMO_HOST_PORT=$port" "DEMO_SNMP_PORT=$snmp_port"
+# The API and page, and SNMP, reach the host's loopback only, through qemu's user
+# network. SNMP goes over TCP (RFC 3430, net-snmp's "tcp:" transport; snmpd
+# listens on tcp 161 in the director namespace): with restrict=on, slirp drops
+# every UDP datagram the guest sends, replies to a UDP hostfwd included.
+# lib/qemu.sh puts VM_HOSTFWD after "hostfwd=", so a second rule is ",hostfwd=...".
+VM_HOSTFWD="tcp:127.0.0.1:$port-:8080,hostfwd=tcp:127.0.0.1:$snmp_port-:161"
 vm_qemu_args "$res"
 
 stty_saved=""

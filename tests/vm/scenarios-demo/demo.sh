@@ -4,10 +4,17 @@
 # Runs inside the rig's guest (tests/vm/demo.sh boots it). Stops when the host
 # creates /tmp/results/stop (Ctrl-C or --for on the host), then stops fulcrumd
 # with SIGTERM and exits.
-# Environment: DEMO_INTERVAL seconds between two `ipvsadm -Ln` (default 5).
+# Environment: DEMO_INTERVAL seconds between two `ipvsadm -Ln` (default 5);
+# DEMO_HOST_PORT, DEMO_SNMP_PORT the host ports that reach the API and snmpd (for the banner).
+# snmpd (from the host root) runs in the director namespace as the AgentX master
+# of fulcrumd's FULCRUM-MIB subagent, on udp and tcp 161 there (the host's
+# forward is TCP: qemu's restricted user network drops UDP from the guest).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/topology.sh
 . "$FULCRUM_TOP/tests/vm/lib/topology.sh"
+SNMP_DIR=/tmp/demo-snmp
+# shellcheck source-path=SCRIPTDIR source=../lib/snmp.sh
+. "$FULCRUM_TOP/tests/vm/lib/snmp.sh"
 
 interval=${DEMO_INTERVAL:-5}
 stop_file=${RESULTS_DIR:-/tmp/results}/stop
@@ -23,6 +30,8 @@ tail_pid=""
 # holds. Called once fulcrumd has logged "IPVS available".
 token=""
 host_port=${DEMO_HOST_PORT:-8080}
+snmp_port=${DEMO_SNMP_PORT:-16161}
+snmp_up=0
 ctl() { in_ns director "$FULCRUM_TOP/fulcrumctl" --url http://127.0.0.1:8080 --token "$token" "$@"; }
 demo_seed() {
     wait_for 10 in_ns director curl -sf --max-time 1 http://127.0.0.1:8080/api/v1/openapi.json ||
@@ -44,6 +53,25 @@ demo_seed() {
     for i in 1 2 3 4; do
         printf 'client GET http://%s/ -> %s\n' "$VIP" "$(client_get "http://$VIP/" || echo failed)"
     done
+    local snmp_banner="" vs_id="" rs_oid=""
+    if [[ $snmp_up == 1 ]]; then
+        if snmp_wait_agent 20; then
+            # web's id from fulcrumVsNameTable (index: length, then the name's bytes), then its first real server.
+            vs_id=$(sget "$R.1.5.1.2.3.119.101.98") || vs_id=""
+            log "demo: the same over SNMP (snmpwalk of fulcrumRsWeight, FULCRUM-MIB):"
+            sro snmpwalk -On "$RS.8" || true
+            rs_oid=$(sro snmpwalk -On "$RS.8.$vs_id" 2>/dev/null | awk 'NR == 1 { print $1 }') || rs_oid=""
+        else
+            log "demo: WARNING: fulcrumd's subagent did not answer through snmpd within 20 s"
+        fi
+        [[ -n $rs_oid ]] || rs_oid="$RS.8.VSID.RSID"
+        snmp_banner="
+   SNMP (over TCP) read, v2c:   snmpwalk -v2c -c $SNMP_COMMUNITY tcp:127.0.0.1:$snmp_port ${R#.}
+   SNMP write, v3 authPriv SHA/AES: the weight of web's first real server, then read it back:
+     snmpset -v3 -l authPriv -u $SNMP_USER -a SHA -A $SNMP_AUTH_PASS -x AES -X $SNMP_PRIV_PASS \\
+       tcp:127.0.0.1:$snmp_port ${rs_oid#.} u 5
+     snmpget -v2c -c $SNMP_COMMUNITY tcp:127.0.0.1:$snmp_port ${rs_oid#.}"
+    fi
     if [[ -n $nic ]]; then
         cat <<BANNER
 
@@ -52,7 +80,7 @@ demo_seed() {
    web page:  http://127.0.0.1:$host_port/   (sign in with the token below)
    API:       curl -H "Authorization: Bearer $token" http://127.0.0.1:$host_port/api/v1/services
    CLI:       fulcrumctl --url http://127.0.0.1:$host_port --token $token service list
-   admin token (this demo's database only): $token
+   admin token (this demo's database only): $token$snmp_banner
 ==============================================================================
 
 BANNER
@@ -88,6 +116,7 @@ stop_daemon() {
 
 cleanup() {
     stop_daemon
+    snmp_stop
     sleep 0.5 # let tail print fulcrumd's last lines
     [[ -z $tail_pid ]] || kill "$tail_pid" 2>/dev/null || true
 }
@@ -106,9 +135,20 @@ if [[ -x $fulcrumd ]]; then
     log "demo: starting fulcrumd in the director namespace, database $db"
     token=$("$FULCRUM_TOP/fulcrumctl" --db "$db" token create demo-admin --role admin 2>/dev/null)
     demo_nic
+    # snmpd on udp and tcp 161 of every address in the director namespace (the
+    # host's forward arrives on eth0); fulcrumd connects to its AgentX socket.
+    rm -rf "$SNMP_DIR"
+    agentx=""
+    if snmp_start udp:161 tcp:161; then
+        snmp_up=1
+        agentx=$SNMP_AGENTX
+        log "demo: snmpd (AgentX master) runs in the director namespace, log $SNMP_LOG"
+    else
+        log "demo: WARNING: no snmpd; the demo goes on without SNMP"
+    fi
     printf 'web_root = %s/web/static\n' "$FULCRUM_TOP" >"$demo/fulcrumd.conf"
     bg_in_ns director "$daemon_log" "$fulcrumd" --foreground -c "$demo/fulcrumd.conf" --db "$db" \
-        --log-level info --http 0.0.0.0:8080
+        --log-level info --http 0.0.0.0:8080 --agentx "$agentx"
     pid=$BG_PID
     if wait_for 15 daemon_started; then
         demo_seed
