@@ -61,6 +61,9 @@ optional_mods=(
     ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_vs_dh
     ip_vs_sh ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh ip_vs_twos
     ipip ip_gre gre fou ip6_tunnel ip6_gre dummy virtio_net virtio_rng
+    # nftables (firewall marks for fwmark services; meta, payload, sets and
+    # filter chains are built into nf_tables itself) and SCTP sockets
+    nf_tables sctp
 )
 
 work=$(mktemp -d)

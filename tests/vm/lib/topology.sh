@@ -40,6 +40,16 @@
 #   rs_accept_dr N       rsN takes the VIPs on lo without answering ARP for them (direct routing)
 #   rs_accept_tun N      rsN decapsulates IP-in-IP (tunl0, ip6tnl0) and takes the VIPs (tunnel)
 #   lan_get URL          like client_get, from lanclient
+#   rs_name_start N SPEC...  a responder in rsN that answers "rsN" on each SPEC (udp:PORT: one
+#                        datagram back per datagram; sctp:PORT: a one-to-one SCTP socket that
+#                        sends the name and closes), on rsN's IPv4 and IPv6 addresses; waits
+#                        until the director gets the name on every SPEC (python3, ~1 s under TCG)
+#   rs_name_stop N       stop it
+#   name_ask PROTO ADDR PORT [NS]      one exchange (udp or sctp) from NS (default client);
+#                        prints the name that answered, non-zero on no answer (2 s)
+#   name_answers N PROTO ADDR PORT [NS]  N exchanges (10 s each at most), each from a new socket (so a new source
+#                        port, all N held open until the end so no port repeats); prints
+#                        "rs1=X rs2=Y ..." counts like answers (fulcrum.sh), "none=K" for no answer
 #   assert_eq EXPECTED ACTUAL MSG      fail unless equal
 #   fail MSG             print "FAIL: MSG" and exit 1 (from a subshell: exits the subshell only)
 #   wait_for SECONDS CMD...  retry CMD every 0.2 s until it succeeds; non-zero after SECONDS
@@ -61,6 +71,7 @@ RS_NAMES=()
 BG_PID=""
 TOPO_DIR=${SCENARIO_TMP:-/tmp}/topology
 declare -A TOPO_HTTPD_PID=()
+declare -A TOPO_NAME_PID=()
 
 rs_ip() { printf '10.0.1.%d\n' $((10 + $1)); }
 rs_ip6() { printf 'fd00:1::%d\n' $((10 + $1)); }
@@ -227,4 +238,113 @@ topo_down() {
     ip link del br-rs 2>/dev/null || true
     ip link del br-cl 2>/dev/null || true
     RS_NAMES=()
+}
+
+# The responder and client behind rs_name_start, name_ask and name_answers.
+# server NAME SPEC...  |  client PROTO ADDR PORT COUNT TIMEOUT
+_TOPO_NAME_PY='
+import socket, sys, threading, time
+def kind(proto):
+    if proto == "udp":
+        return socket.SOCK_DGRAM, socket.IPPROTO_UDP
+    if proto == "sctp":
+        return socket.SOCK_STREAM, socket.IPPROTO_SCTP
+    sys.exit("unknown protocol " + proto)
+def serve(name, proto, port, af):
+    typ, pro = kind(proto)
+    s = socket.socket(af, typ, pro)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if af == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.bind(("::" if af == socket.AF_INET6 else "0.0.0.0", port))
+    reply = (name + "\n").encode()
+    if proto == "udp":
+        while True:
+            _, peer = s.recvfrom(2048)
+            s.sendto(reply, peer)
+    s.listen(64)
+    while True:
+        c, _ = s.accept()
+        try:
+            c.sendall(reply)
+        except OSError:
+            pass
+        c.close()
+def ask(proto, addr, port, timeout, keep):
+    typ, pro = kind(proto)
+    af = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(af, typ, pro)
+    keep.append(s)
+    try:
+        if proto == "udp":
+            # Resent (same socket, same source port) every 2 s until timeout: a lost datagram is not an error.
+            s.settimeout(min(timeout, 2))
+            deadline = time.monotonic() + timeout
+            while True:
+                s.sendto(b"who?\n", (addr, port))
+                try:
+                    got = s.recv(2048).decode().strip()
+                    break
+                except socket.timeout:
+                    if time.monotonic() >= deadline:
+                        raise
+        else:
+            s.settimeout(timeout)
+            s.connect((addr, port))
+            got = s.recv(2048).decode().strip()
+        if got:
+            return got
+        why = "closed without an answer"
+    except OSError as e:
+        why = repr(e)
+    print("%s %s:%d from %s: %s" % (proto, addr, port, s.getsockname(), why), file=sys.stderr)
+    return "none"
+if sys.argv[1] == "server":
+    name = sys.argv[2]
+    for spec in sys.argv[3:]:
+        proto, port = spec.split(":")
+        for af in (socket.AF_INET, socket.AF_INET6):
+            threading.Thread(target=serve, args=(name, proto, int(port), af), daemon=True).start()
+    print("serving", " ".join(sys.argv[3:]), flush=True)
+    threading.Event().wait()
+proto, addr, port, count, timeout = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
+keep, seen = [], {}
+for _ in range(count):
+    who = ask(proto, addr, port, timeout, keep)
+    seen[who] = seen.get(who, 0) + 1
+print(" ".join("%s=%d" % kv for kv in sorted(seen.items())))
+sys.exit(0 if "none" not in seen else 1)
+'
+
+rs_name_start() { # N SPEC...
+    local n=$1 name=rs$1 spec
+    shift
+    mkdir -p "$TOPO_DIR"
+    bg_in_ns "$name" "$TOPO_DIR/name-$name.log" python3 -c "$_TOPO_NAME_PY" server "$name" "$@"
+    TOPO_NAME_PID[$name]=$BG_PID
+    for spec in "$@"; do
+        wait_for 20 _topo_name_is "$name" "${spec%%:*}" "$(rs_ip "$n")" "${spec#*:}" ||
+            fail "topology: $name's responder does not answer on $(rs_ip "$n") $spec: $(cat "$TOPO_DIR/name-$name.log")"
+    done
+}
+
+_topo_name_is() { [[ $(name_ask "$2" "$3" "$4" director) == "$1" ]]; } # NAME PROTO ADDR PORT
+
+rs_name_stop() { # N
+    local name=rs$1 pid
+    pid=${TOPO_NAME_PID[$name]:-}
+    [[ -n $pid ]] || return 0
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    unset "TOPO_NAME_PID[$name]"
+}
+
+name_ask() { # PROTO ADDR PORT [NS]
+    local out
+    out=$(in_ns "${4:-client}" python3 -c "$_TOPO_NAME_PY" client "$1" "$2" "$3" 1 2) || return 1
+    printf '%s\n' "${out%=1}"
+}
+
+name_answers() { # N PROTO ADDR PORT [NS]
+    in_ns "${5:-client}" python3 -c "$_TOPO_NAME_PY" client "$2" "$3" "$4" "$1" 10
 }
