@@ -369,10 +369,12 @@ int command_vs_create(struct db *db, const struct command_actor *actor, struct f
 static int check_reals_survive(struct cmd *c, const struct fulcrum_vs *old,
 			       const struct fulcrum_vs *vs)
 {
-	const char *field = vs->family != old->family   ? "family"
-			    : vs->fwmark != old->fwmark ? "fwmark"
-			    : vs->port != old->port     ? "port"
-							: NULL;
+	/* a real server's own check is valid against its service's (timeouts, command) */
+	const char *field = vs->family != old->family                                 ? "family"
+			    : vs->fwmark != old->fwmark                               ? "fwmark"
+			    : vs->port != old->port                                   ? "port"
+			    : memcmp(&vs->check, &old->check, sizeof(vs->check)) != 0 ? "check"
+										      : NULL;
 	char ep[MODEL_ENDPOINT_STRLEN];
 	struct fulcrum_rs *reals;
 	struct fulcrum_err why;

@@ -59,10 +59,19 @@ static void usage(FILE *out)
 		"Service fields: address port protocol (tcp udp sctp) fwmark family (ipv4 ipv6)\n"
 		"  scheduler (rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos)\n"
 		"  scheduler_flags (fallback,port) persistence_timeout persistence_netmask\n"
-		"  one_packet admin_state (enabled disabled) description\n"
+		"  one_packet admin_state (enabled disabled) description min_up\n"
+		"  check.type (none tcp http https external) check.path check.host\n"
+		"  check.head check.expect_status (200-299,301) check.expect\n"
+		"  check.expect_regex check.verify_tls check.command check.interval\n"
+		"  check.timeout check.rise check.fall check.check_address check.check_port\n"
+		"  check.on_failure (quiesce remove)\n"
+		"  fallback.address fallback.port fallback.forwarding (fallback=none: remove)\n"
 		"Real server fields: address port forwarding (masq route tunnel)\n"
 		"  tunnel_type (ipip gue gre) tunnel_port weight upper_threshold\n"
 		"  lower_threshold admin_state (enabled drained disabled) description\n"
+		"  and its own check.type check.interval check.timeout check.rise check.fall\n"
+		"  check.check_address check.check_port check.on_failure check.verify_tls,\n"
+		"  overriding the service's (check.FIELD= removes one, check= all)\n"
 		"\n"
 		"Every change is validated by the model, committed in one transaction and\n"
 		"recorded in the change log (origin http over the API, cli with --db).\n"
@@ -175,15 +184,22 @@ static bool field_in(const char *field, const char *const *list)
 static json_t *field_json(const char *field, const char *value)
 {
 	static const char *const ints[] = {
-	    "port",        "fwmark", "persistence_timeout", "persistence_netmask",
-	    "tunnel_port", "weight", "upper_threshold",     "lower_threshold",
-	    NULL};
-	static const char *const nullable[] = {"address", "protocol", "tunnel_type", NULL};
+	    "port",        "fwmark",           "persistence_timeout", "persistence_netmask",
+	    "tunnel_port", "weight",           "upper_threshold",     "lower_threshold",
+	    "min_up",      "check.interval",   "check.timeout",       "check.rise",
+	    "check.fall",  "check.check_port", "fallback.port",       NULL};
+	static const char *const bools[] = {"one_packet", "check.head", "check.verify_tls", NULL};
+	static const char *const nullable[] = {
+	    "address",          "protocol", "tunnel_type",         "fallback",
+	    "fallback.address", "check",    "check.check_address", NULL};
 	size_t len = strlen(value);
 
 	if (field_in(field, ints) && len > 0 && len < 19 && strspn(value, "0123456789") == len)
 		return json_integer(strtoll(value, NULL, 10));
-	if (strcmp(field, "one_packet") == 0) {
+	/* check.X= (empty): none, or for a real server no override of X */
+	if (strncmp(field, "check.", 6) == 0 && len == 0)
+		return json_null();
+	if (field_in(field, bools)) {
 		if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1"))
 			return json_true();
 		if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0"))
@@ -206,6 +222,30 @@ static json_t *field_json(const char *field, const char *value)
 	return json_string(value);
 }
 
+/*
+ * Puts v into obj under field; a dotted field ("check.interval") goes into
+ * the nested object ({"check": {"interval": v}}), made when absent.
+ */
+static void field_put(json_t *obj, const char *field, json_t *v)
+{
+	const char *dot = strchr(field, '.');
+	char head[64];
+	json_t *sub;
+
+	if (!dot || (size_t)(dot - field) >= sizeof(head)) {
+		json_object_set_new(obj, field, v);
+		return;
+	}
+	memcpy(head, field, dot - field);
+	head[dot - field] = '\0';
+	sub = json_object_get(obj, head);
+	if (!json_is_object(sub)) {
+		sub = json_object();
+		json_object_set_new(obj, head, sub);
+	}
+	json_object_set_new(sub, dot + 1, v);
+}
+
 /* Builds the body of FIELD=VALUE arguments into obj. 0 or a ctl_exit status, having said why. */
 static int fields_json(int argc, char **argv, json_t *obj)
 {
@@ -224,7 +264,7 @@ static int fields_json(int argc, char **argv, json_t *obj)
 			fprintf(stderr, "fulcrumctl: %s: the value is not valid UTF-8\n", field);
 			return CTL_EXIT_REFUSED;
 		}
-		json_object_set_new(obj, field, v);
+		field_put(obj, field, v);
 	}
 	return CTL_EXIT_OK;
 }

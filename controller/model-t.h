@@ -81,6 +81,85 @@ struct fulcrum_addr {
 	} u;
 };
 
+/* How a real server's health is checked (ldirectord's checks and more). */
+enum fulcrum_check_type {
+	FULCRUM_CHECK_NONE = 0, /* always up */
+	FULCRUM_CHECK_TCP,      /* a TCP connection opens */
+	FULCRUM_CHECK_HTTP,     /* a GET (or HEAD) answers as expected */
+	FULCRUM_CHECK_HTTPS,
+	FULCRUM_CHECK_EXTERNAL, /* a command (no shell) exits 0 */
+};
+
+/* What a failed check does to the real server in the kernel. */
+enum fulcrum_on_failure {
+	FULCRUM_ON_FAILURE_QUIESCE =
+	    0,                     /* weight 0: existing connections finish (ldirectord's way) */
+	FULCRUM_ON_FAILURE_REMOVE, /* out of the kernel */
+};
+
+#define FULCRUM_CHECK_PATH_MAX    255 /* path, host, expect, expect_regex: bytes without NUL */
+#define FULCRUM_CHECK_STATUS_MAX  63  /* expect_status: "200", "200-299,301" */
+#define FULCRUM_CHECK_COMMAND_MAX 255 /* external: the program and its arguments, space-separated */
+
+/*
+ * A service's health check: what to ask each real server, how often, and
+ * what a failure does. Defaults (model_check_init()): type none, path "/",
+ * expect_status "200", verify_tls true, interval 5 s, timeout 3 s, rise 2,
+ * fall 3, on_failure quiesce.
+ */
+struct fulcrum_check {
+	enum fulcrum_check_type type;
+	char path[FULCRUM_CHECK_PATH_MAX + 1];
+	char host[FULCRUM_CHECK_PATH_MAX + 1]; /* the Host header; "": the address */
+	bool head;                             /* HEAD instead of GET (then no body to match) */
+	char expect_status[FULCRUM_CHECK_STATUS_MAX + 1];
+	char expect[FULCRUM_CHECK_PATH_MAX + 1]; /* found in the body's first 512 bytes; "": none */
+	char expect_regex[FULCRUM_CHECK_PATH_MAX + 1]; /* POSIX extended; "": none */
+	bool verify_tls;
+	char command[FULCRUM_CHECK_COMMAND_MAX +
+		     1];                   /* external; gets address and port as arguments */
+	uint32_t interval;                 /* seconds, 1..3600 */
+	uint32_t timeout;                  /* seconds, 1..300, at most interval */
+	uint32_t rise, fall;               /* consecutive results to change state, 1..100 */
+	struct fulcrum_addr check_address; /* AF_UNSPEC: the real server's address */
+	uint16_t check_port;               /* 0: the real server's port */
+	enum fulcrum_on_failure on_failure;
+};
+
+/* Fields of a real server's own check (struct fulcrum_check_override.set). */
+#define FULCRUM_CHECK_F_TYPE          0x001u
+#define FULCRUM_CHECK_F_INTERVAL      0x002u
+#define FULCRUM_CHECK_F_TIMEOUT       0x004u
+#define FULCRUM_CHECK_F_RISE          0x008u
+#define FULCRUM_CHECK_F_FALL          0x010u
+#define FULCRUM_CHECK_F_CHECK_ADDRESS 0x020u
+#define FULCRUM_CHECK_F_CHECK_PORT    0x040u
+#define FULCRUM_CHECK_F_ON_FAILURE    0x080u
+#define FULCRUM_CHECK_F_VERIFY_TLS    0x100u
+
+/*
+ * A real server's own check: the fields whose bit is in set override its
+ * service's. What is asked (path, host, expected answer, command) stays the
+ * service's: it describes the application; where and how often is per server.
+ * Kept small on purpose: 100,000 real servers carry one each.
+ */
+struct fulcrum_check_override {
+	uint32_t set; /* FULCRUM_CHECK_F_*; 0: none */
+	enum fulcrum_check_type type;
+	uint32_t interval, timeout, rise, fall;
+	struct fulcrum_addr check_address;
+	uint16_t check_port;
+	enum fulcrum_on_failure on_failure;
+	bool verify_tls;
+};
+
+/* The "sorry" server put in when no real server of a service is up; addr AF_UNSPEC: none. */
+struct fulcrum_fallback {
+	struct fulcrum_addr addr;
+	uint16_t port;
+	enum fulcrum_forwarding forwarding;
+};
+
 /*
  * A virtual service, as configured. Either addr+port+protocol, or fwmark (then
  * addr.family is AF_UNSPEC, port 0, protocol NONE, and family says v4 or v6).
@@ -100,6 +179,9 @@ struct fulcrum_vs {
 	bool one_packet;
 	enum fulcrum_vs_admin admin_state;
 	char description[FULCRUM_DESC_MAX + 1];
+	struct fulcrum_check check;
+	struct fulcrum_fallback fallback;
+	uint32_t min_up; /* fewer real servers up: degraded; 0: every enabled one must be up */
 };
 
 /* A real server of one virtual service, as configured. */
@@ -116,6 +198,7 @@ struct fulcrum_rs {
 	uint32_t lower_threshold;
 	enum fulcrum_rs_admin admin_state;
 	char description[FULCRUM_DESC_MAX + 1];
+	struct fulcrum_check_override check;
 };
 
 /* How a command failed; status picks the HTTP status / SNMP error later. */

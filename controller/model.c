@@ -1,5 +1,6 @@
 /* The model's rules: enum names, defaults, fields set from text, and single-object validation. */
 #include "model.h"
+#include "model-int.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -116,8 +117,7 @@ int model_family_parse(const char *s, int *out)
 	return 0;
 }
 
-/* "IPv4" / "IPv6" as prose writes them. */
-static const char *family_prose(int family)
+const char *model_family_prose(int family)
 {
 	return family == AF_INET ? "IPv4" : family == AF_INET6 ? "IPv6" : "of no family";
 }
@@ -240,6 +240,8 @@ void model_vs_init(struct fulcrum_vs *vs)
 	vs->scheduler = FULCRUM_SCHED_WLC;
 	vs->persistence_netmask = 32;
 	vs->admin_state = FULCRUM_VS_ENABLED;
+	model_check_init(&vs->check);
+	vs->fallback.addr.family = AF_UNSPEC;
 }
 
 void model_rs_init(struct fulcrum_rs *rs)
@@ -300,12 +302,8 @@ int model_err_set(struct fulcrum_err *err, enum fulcrum_err_status status, const
 	return rc;
 }
 
-/* Fills err with "<what> <field>: <reason>" (what: "service" or "real server"); returns -EINVAL. */
-static int invalid(struct fulcrum_err *err, const char *what, const char *field, const char *fmt,
-		   ...) __attribute__((format(printf, 4, 5)));
-
-static int invalid(struct fulcrum_err *err, const char *what, const char *field, const char *fmt,
-		   ...)
+int model_invalid(struct fulcrum_err *err, const char *what, const char *field, const char *fmt,
+		  ...)
 {
 	char prefix[80];
 	va_list ap;
@@ -342,23 +340,22 @@ static int parse_uint(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-/* parse_uint() with its errors told in err as "<what> <field>: <reason>". */
-static int field_uint(const char *what, const char *field, const char *s, uint64_t max,
-		      uint64_t *out, struct fulcrum_err *err)
+int model_field_uint(const char *what, const char *field, const char *s, uint64_t max,
+		     uint64_t *out, struct fulcrum_err *err)
 {
 	int rc = parse_uint(s, max, out);
 
 	if (rc == -ERANGE)
-		return invalid(err, what, field, "%.40s is outside 0..%llu", s,
-			       (unsigned long long)max);
+		return model_invalid(err, what, field, "%.40s is outside 0..%llu", s,
+				     (unsigned long long)max);
 	if (rc)
-		return invalid(err, what, field, "'%.40s' is not a number (0..%llu)", s,
-			       (unsigned long long)max);
+		return model_invalid(err, what, field, "'%.40s' is not a number (0..%llu)", s,
+				     (unsigned long long)max);
 	return 0;
 }
 
-static int field_bool(const char *what, const char *field, const char *s, bool *out,
-		      struct fulcrum_err *err)
+int model_field_bool(const char *what, const char *field, const char *s, bool *out,
+		     struct fulcrum_err *err)
 {
 	static const char *const yes[] = {"true", "yes", "1"}, *const no[] = {"false", "no", "0"};
 	unsigned i;
@@ -368,13 +365,12 @@ static int field_bool(const char *what, const char *field, const char *s, bool *
 	else if (name_find(no, COUNT(no), s, &i) == 0)
 		*out = false;
 	else
-		return invalid(err, what, field, "'%.40s' is not a boolean (true false)", s);
+		return model_invalid(err, what, field, "'%.40s' is not a boolean (true false)", s);
 	return 0;
 }
 
-/* Sets *out to the index of v in names; the error lists every name but "none". */
-static int field_enum(const char *what, const char *field, const char *v, const char *const *names,
-		      size_t n, const char *kind, unsigned *out, struct fulcrum_err *err)
+int model_field_enum(const char *what, const char *field, const char *v, const char *const *names,
+		     size_t n, const char *kind, unsigned *out, struct fulcrum_err *err)
 {
 	char list[96] = "";
 
@@ -384,21 +380,22 @@ static int field_enum(const char *what, const char *field, const char *v, const 
 		if (strcmp(names[i], "none") != 0)
 			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
 						 used ? " " : "", names[i]);
-	return invalid(err, what, field, "'%.32s' is not %s (%s)", v, kind, list);
+	return model_invalid(err, what, field, "'%.32s' is not %s (%s)", v, kind, list);
 }
 
-static int field_text(const char *what, const char *field, const char *s, char *dst, size_t size,
-		      struct fulcrum_err *err)
+int model_field_text(const char *what, const char *field, const char *s, char *dst, size_t size,
+		     struct fulcrum_err *err)
 {
 	size_t len = strlen(s);
 
 	if (len >= size)
-		return invalid(err, what, field, "%zu bytes is longer than %zu", len, size - 1);
+		return model_invalid(err, what, field, "%zu bytes is longer than %zu", len,
+				     size - 1);
 	memcpy(dst, s, len + 1);
 	return 0;
 }
 
-static bool is_none(const char *s)
+bool model_is_none(const char *s)
 {
 	return strcmp(s, "") == 0 || strcmp(s, "none") == 0;
 }
@@ -425,25 +422,26 @@ static int vs_field_apply(struct fulcrum_vs *vs, const char *f, const char *v,
 	int rc = 0;
 
 	if (strcmp(f, "name") == 0) {
-		rc = field_text(what, f, v, vs->name, sizeof(vs->name), err);
+		rc = model_field_text(what, f, v, vs->name, sizeof(vs->name), err);
 	} else if (strcmp(f, "address") == 0) {
-		if (is_none(v)) {
+		if (model_is_none(v)) {
 			memset(&vs->addr, 0, sizeof(vs->addr));
 			vs->addr.family = AF_UNSPEC;
 		} else if (model_addr_parse(v, &vs->addr) == 0) {
 			vs_family_change(vs, vs->addr.family);
 		} else {
-			rc = invalid(err, what, f, "'%.64s' is not an IPv4 or IPv6 address", v);
+			rc = model_invalid(err, what, f, "'%.64s' is not an IPv4 or IPv6 address",
+					   v);
 		}
 	} else if (strcmp(f, "port") == 0) {
-		if ((rc = field_uint(what, f, v, UINT16_MAX, &n, err)) == 0)
+		if ((rc = model_field_uint(what, f, v, UINT16_MAX, &n, err)) == 0)
 			vs->port = (uint16_t)n;
 	} else if (strcmp(f, "protocol") == 0) {
-		if ((rc = field_enum(what, f, is_none(v) ? "none" : v, protocol_names,
-				     COUNT(protocol_names), "a protocol", &u, err)) == 0)
+		if ((rc = model_field_enum(what, f, model_is_none(v) ? "none" : v, protocol_names,
+					   COUNT(protocol_names), "a protocol", &u, err)) == 0)
 			vs->protocol = (enum fulcrum_protocol)u;
 	} else if (strcmp(f, "fwmark") == 0) {
-		if ((rc = field_uint(what, f, v, UINT32_MAX, &n, err)) == 0)
+		if ((rc = model_field_uint(what, f, v, UINT32_MAX, &n, err)) == 0)
 			vs->fwmark = (uint32_t)n;
 	} else if (strcmp(f, "family") == 0) {
 		int family;
@@ -451,37 +449,37 @@ static int vs_field_apply(struct fulcrum_vs *vs, const char *f, const char *v,
 		if (model_family_parse(v, &family) == 0)
 			vs_family_change(vs, family);
 		else
-			rc = invalid(err, what, f, "'%.32s' is not an address family (ipv4 ipv6)",
-				     v);
+			rc = model_invalid(err, what, f,
+					   "'%.32s' is not an address family (ipv4 ipv6)", v);
 	} else if (strcmp(f, "scheduler") == 0) {
-		if ((rc = field_enum(what, f, v, scheduler_names, COUNT(scheduler_names),
-				     "an IPVS scheduler", &u, err)) == 0)
+		if ((rc = model_field_enum(what, f, v, scheduler_names, COUNT(scheduler_names),
+					   "an IPVS scheduler", &u, err)) == 0)
 			vs->scheduler = (enum fulcrum_scheduler)u;
 	} else if (strcmp(f, "scheduler_flags") == 0) {
 		if (model_sched_flags_parse(v, &u) == 0)
 			vs->scheduler_flags = u;
 		else
-			rc = invalid(err, what, f,
-				     "'%.40s' is not a comma-separated list of scheduler flags "
-				     "(fallback port)",
-				     v);
+			rc = model_invalid(
+			    err, what, f,
+			    "'%.40s' is not a comma-separated list of scheduler flags "
+			    "(fallback port)",
+			    v);
 	} else if (strcmp(f, "persistence_timeout") == 0) {
-		if ((rc = field_uint(what, f, v, MODEL_PERSISTENCE_MAX, &n, err)) == 0)
+		if ((rc = model_field_uint(what, f, v, MODEL_PERSISTENCE_MAX, &n, err)) == 0)
 			vs->persistence_timeout = (uint32_t)n;
 	} else if (strcmp(f, "persistence_netmask") == 0) {
-		if ((rc = field_uint(what, f, v, 128, &n, err)) == 0)
+		if ((rc = model_field_uint(what, f, v, 128, &n, err)) == 0)
 			vs->persistence_netmask = (uint8_t)n;
 	} else if (strcmp(f, "one_packet") == 0) {
-		rc = field_bool(what, f, v, &vs->one_packet, err);
+		rc = model_field_bool(what, f, v, &vs->one_packet, err);
 	} else if (strcmp(f, "admin_state") == 0) {
-		if ((rc = field_enum(what, f, v, vs_admin_names, COUNT(vs_admin_names),
-				     "an admin state", &u, err)) == 0)
+		if ((rc = model_field_enum(what, f, v, vs_admin_names, COUNT(vs_admin_names),
+					   "an admin state", &u, err)) == 0)
 			vs->admin_state = (enum fulcrum_vs_admin)u;
 	} else if (strcmp(f, "description") == 0) {
-		rc = field_text(what, f, v, vs->description, sizeof(vs->description), err);
+		rc = model_field_text(what, f, v, vs->description, sizeof(vs->description), err);
 	} else {
-		rc =
-		    model_err_set(err, FULCRUM_ERR_INVALID, f, "service: unknown field '%.48s'", f);
+		rc = model_check_vs_set_field(vs, f, v, err); /* check.*, fallback.*, min_up */
 	}
 	return rc;
 }
@@ -495,7 +493,7 @@ int model_vs_set_field(struct fulcrum_vs *vs, const char *field, const char *val
 	if (!field)
 		return model_err_set(err, FULCRUM_ERR_INVALID, NULL, "service: no field named");
 	if (!value)
-		return invalid(err, "service", field, "no value");
+		return model_invalid(err, "service", field, "no value");
 	rc = vs_field_apply(&tmp, field, value, err);
 	if (rc == 0)
 		*vs = tmp;
@@ -511,18 +509,19 @@ static int rs_field_apply(struct fulcrum_rs *rs, const char *f, const char *v,
 	int rc = 0;
 
 	if (strcmp(f, "address") == 0) {
-		if (is_none(v)) {
+		if (model_is_none(v)) {
 			memset(&rs->addr, 0, sizeof(rs->addr));
 			rs->addr.family = AF_UNSPEC;
 		} else if (model_addr_parse(v, &rs->addr) != 0) {
-			rc = invalid(err, what, f, "'%.64s' is not an IPv4 or IPv6 address", v);
+			rc = model_invalid(err, what, f, "'%.64s' is not an IPv4 or IPv6 address",
+					   v);
 		}
 	} else if (strcmp(f, "port") == 0) {
-		if ((rc = field_uint(what, f, v, UINT16_MAX, &n, err)) == 0)
+		if ((rc = model_field_uint(what, f, v, UINT16_MAX, &n, err)) == 0)
 			rs->port = (uint16_t)n;
 	} else if (strcmp(f, "forwarding") == 0) {
-		if ((rc = field_enum(what, f, v, forwarding_names, COUNT(forwarding_names),
-				     "a forwarding method", &u, err)) != 0)
+		if ((rc = model_field_enum(what, f, v, forwarding_names, COUNT(forwarding_names),
+					   "a forwarding method", &u, err)) != 0)
 			return rc;
 		rs->forwarding = (enum fulcrum_forwarding)u;
 		if (rs->forwarding != FULCRUM_FWD_TUNNEL) {
@@ -532,33 +531,32 @@ static int rs_field_apply(struct fulcrum_rs *rs, const char *f, const char *v,
 			rs->tunnel_type = FULCRUM_TUN_IPIP; /* the kernel's default too */
 		}
 	} else if (strcmp(f, "tunnel_type") == 0) {
-		if ((rc = field_enum(what, f, is_none(v) ? "none" : v, tunnel_names,
-				     COUNT(tunnel_names), "a tunnel type", &u, err)) != 0)
+		if ((rc = model_field_enum(what, f, model_is_none(v) ? "none" : v, tunnel_names,
+					   COUNT(tunnel_names), "a tunnel type", &u, err)) != 0)
 			return rc;
 		rs->tunnel_type = (enum fulcrum_tunnel)u;
 		if (rs->tunnel_type != FULCRUM_TUN_GUE)
 			rs->tunnel_port = 0;
 	} else if (strcmp(f, "tunnel_port") == 0) {
-		if ((rc = field_uint(what, f, v, UINT16_MAX, &n, err)) == 0)
+		if ((rc = model_field_uint(what, f, v, UINT16_MAX, &n, err)) == 0)
 			rs->tunnel_port = (uint16_t)n;
 	} else if (strcmp(f, "weight") == 0) {
-		if ((rc = field_uint(what, f, v, UINT16_MAX, &n, err)) == 0)
+		if ((rc = model_field_uint(what, f, v, UINT16_MAX, &n, err)) == 0)
 			rs->weight = (uint32_t)n;
 	} else if (strcmp(f, "upper_threshold") == 0) {
-		if ((rc = field_uint(what, f, v, UINT32_MAX, &n, err)) == 0)
+		if ((rc = model_field_uint(what, f, v, UINT32_MAX, &n, err)) == 0)
 			rs->upper_threshold = (uint32_t)n;
 	} else if (strcmp(f, "lower_threshold") == 0) {
-		if ((rc = field_uint(what, f, v, UINT32_MAX, &n, err)) == 0)
+		if ((rc = model_field_uint(what, f, v, UINT32_MAX, &n, err)) == 0)
 			rs->lower_threshold = (uint32_t)n;
 	} else if (strcmp(f, "admin_state") == 0) {
-		if ((rc = field_enum(what, f, v, rs_admin_names, COUNT(rs_admin_names),
-				     "an admin state", &u, err)) == 0)
+		if ((rc = model_field_enum(what, f, v, rs_admin_names, COUNT(rs_admin_names),
+					   "an admin state", &u, err)) == 0)
 			rs->admin_state = (enum fulcrum_rs_admin)u;
 	} else if (strcmp(f, "description") == 0) {
-		rc = field_text(what, f, v, rs->description, sizeof(rs->description), err);
+		rc = model_field_text(what, f, v, rs->description, sizeof(rs->description), err);
 	} else {
-		rc = model_err_set(err, FULCRUM_ERR_INVALID, f,
-				   "real server: unknown field '%.48s'", f);
+		rc = model_check_rs_set_field(rs, f, v, err); /* check.* */
 	}
 	return rc;
 }
@@ -572,70 +570,11 @@ int model_rs_set_field(struct fulcrum_rs *rs, const char *field, const char *val
 	if (!field)
 		return model_err_set(err, FULCRUM_ERR_INVALID, NULL, "real server: no field named");
 	if (!value)
-		return invalid(err, "real server", field, "no value");
+		return model_invalid(err, "real server", field, "no value");
 	rc = rs_field_apply(&tmp, field, value, err);
 	if (rc == 0)
 		*rs = tmp;
 	return rc;
-}
-
-/*
- * Decodes one UTF-8 sequence at s (len bytes left). Returns its length and
- * the code point in *cp, or 0 when the bytes are not well-formed UTF-8
- * (overlong forms, surrogates and values above U+10FFFF included).
- */
-static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-	size_t n;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
-/* Checks a description held in a field of size bytes: NUL-terminated, UTF-8, no controls. */
-static int check_description(const char *what, const char *s, size_t size, struct fulcrum_err *err)
-{
-	size_t len = strnlen(s, size);
-
-	if (len == size)
-		return invalid(err, what, "description", "longer than %zu bytes", size - 1);
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
-
-		if (n == 0)
-			return invalid(err, what, "description", "not valid UTF-8 (byte %zu)",
-				       i + 1);
-		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
-			return invalid(err, what, "description",
-				       "holds a control character (U+%04X at byte %zu)",
-				       (unsigned)cp, i + 1);
-		i += n;
-	}
-	return 0;
 }
 
 static bool name_char_ok(char c)
@@ -648,19 +587,19 @@ static int check_name(const char *name, struct fulcrum_err *err)
 	size_t len = strnlen(name, FULCRUM_NAME_MAX + 1);
 
 	if (len == 0)
-		return invalid(err, "service", "name", "required");
+		return model_invalid(err, "service", "name", "required");
 	if (len > FULCRUM_NAME_MAX)
-		return invalid(err, "service", "name", "longer than %d characters",
-			       FULCRUM_NAME_MAX);
+		return model_invalid(err, "service", "name", "longer than %d characters",
+				     FULCRUM_NAME_MAX);
 	for (size_t i = 0; i < len; i++) {
 		char c = name[i];
 
 		if (name_char_ok(c) || (i > 0 && (c == '.' || c == '_' || c == '-')))
 			continue;
-		return invalid(err, "service", "name",
-			       "'%s' may hold only letters, digits, '.', '_' and '-', "
-			       "and starts with a letter or digit",
-			       name);
+		return model_invalid(err, "service", "name",
+				     "'%s' may hold only letters, digits, '.', '_' and '-', "
+				     "and starts with a letter or digit",
+				     name);
 	}
 	return 0;
 }
@@ -672,36 +611,36 @@ static int check_vs_key(const struct fulcrum_vs *vs, struct fulcrum_err *err)
 	bool has_addr = vs->addr.family != AF_UNSPEC;
 
 	if (has_addr && vs->fwmark)
-		return invalid(err, "service", "fwmark",
-			       "a service has an address or a firewall mark, not both");
+		return model_invalid(err, "service", "fwmark",
+				     "a service has an address or a firewall mark, not both");
 	if (!has_addr && !vs->fwmark)
-		return invalid(err, "service", "address", "required (or a fwmark)");
+		return model_invalid(err, "service", "address", "required (or a fwmark)");
 	if (vs->fwmark) {
 		if (vs->port)
-			return invalid(err, "service", "port",
-				       "a firewall-mark service has no port (%u given)",
-				       (unsigned)vs->port);
+			return model_invalid(err, "service", "port",
+					     "a firewall-mark service has no port (%u given)",
+					     (unsigned)vs->port);
 		if (vs->protocol != FULCRUM_PROTO_NONE)
-			return invalid(err, "service", "protocol",
-				       "a firewall-mark service has no protocol");
+			return model_invalid(err, "service", "protocol",
+					     "a firewall-mark service has no protocol");
 		return 0;
 	}
 	if (vs->addr.family != AF_INET && vs->addr.family != AF_INET6)
-		return invalid(err, "service", "address", "not an IPv4 or IPv6 address");
+		return model_invalid(err, "service", "address", "not an IPv4 or IPv6 address");
 	if (vs->addr.family != vs->family)
-		return invalid(err, "service", "family", "%s does not match address %s (%s)",
-			       model_family_name(vs->family),
-			       model_addr_format(&vs->addr, addr, sizeof(addr)),
-			       family_prose(vs->addr.family));
+		return model_invalid(err, "service", "family", "%s does not match address %s (%s)",
+				     model_family_name(vs->family),
+				     model_addr_format(&vs->addr, addr, sizeof(addr)),
+				     model_family_prose(vs->addr.family));
 	if (vs->protocol == FULCRUM_PROTO_NONE)
-		return invalid(err, "service", "protocol",
-			       "required for an address service (" PROTOCOL_LIST ")");
+		return model_invalid(err, "service", "protocol",
+				     "required for an address service (" PROTOCOL_LIST ")");
 	if (!model_protocol_name(vs->protocol))
-		return invalid(err, "service", "protocol",
-			       "%d is not a protocol (" PROTOCOL_LIST ")", (int)vs->protocol);
+		return model_invalid(err, "service", "protocol",
+				     "%d is not a protocol (" PROTOCOL_LIST ")", (int)vs->protocol);
 	if (vs->port == 0 && vs->persistence_timeout == 0)
-		return invalid(err, "service", "port",
-			       "0 (all ports) needs persistence (persistence_timeout > 0)");
+		return model_invalid(err, "service", "port",
+				     "0 (all ports) needs persistence (persistence_timeout > 0)");
 	return 0;
 }
 
@@ -713,38 +652,44 @@ int model_vs_validate(const struct fulcrum_vs *vs, struct fulcrum_err *err)
 	if ((rc = check_name(vs->name, err)) != 0)
 		return rc;
 	if (!model_family_name(vs->family))
-		return invalid(err, "service", "family", "%d is not an address family (ipv4 ipv6)",
-			       vs->family);
+		return model_invalid(err, "service", "family",
+				     "%d is not an address family (ipv4 ipv6)", vs->family);
 	if ((rc = check_vs_key(vs, err)) != 0)
 		return rc;
 	if (!sched)
-		return invalid(err, "service", "scheduler",
-			       "%d is not an IPVS scheduler (" SCHEDULER_LIST ")",
-			       (int)vs->scheduler);
+		return model_invalid(err, "service", "scheduler",
+				     "%d is not an IPVS scheduler (" SCHEDULER_LIST ")",
+				     (int)vs->scheduler);
 	if (vs->scheduler_flags & ~SCHED_FLAGS_ALL)
-		return invalid(err, "service", "scheduler_flags",
-			       "0x%x holds bits that are no flag (fallback port)",
-			       vs->scheduler_flags);
+		return model_invalid(err, "service", "scheduler_flags",
+				     "0x%x holds bits that are no flag (fallback port)",
+				     vs->scheduler_flags);
 	if (vs->scheduler_flags && vs->scheduler != FULCRUM_SCHED_SH &&
 	    vs->scheduler != FULCRUM_SCHED_MH)
-		return invalid(err, "service", "scheduler_flags",
-			       "only the sh and mh schedulers take flags (scheduler is %s)", sched);
+		return model_invalid(err, "service", "scheduler_flags",
+				     "only the sh and mh schedulers take flags (scheduler is %s)",
+				     sched);
 	if (vs->persistence_timeout > MODEL_PERSISTENCE_MAX)
-		return invalid(err, "service", "persistence_timeout",
-			       "%u is outside 0..%u seconds (30 days)", vs->persistence_timeout,
-			       MODEL_PERSISTENCE_MAX);
+		return model_invalid(err, "service", "persistence_timeout",
+				     "%u is outside 0..%u seconds (30 days)",
+				     vs->persistence_timeout, MODEL_PERSISTENCE_MAX);
 	if (vs->persistence_netmask > family_bits(vs->family))
-		return invalid(err, "service", "persistence_netmask", "%u is outside 0..%u for %s",
-			       (unsigned)vs->persistence_netmask, (unsigned)family_bits(vs->family),
-			       family_prose(vs->family));
+		return model_invalid(
+		    err, "service", "persistence_netmask", "%u is outside 0..%u for %s",
+		    (unsigned)vs->persistence_netmask, (unsigned)family_bits(vs->family),
+		    model_family_prose(vs->family));
 	if (vs->one_packet && !vs->fwmark && vs->protocol != FULCRUM_PROTO_UDP)
-		return invalid(err, "service", "one_packet",
-			       "only for udp services (protocol is %s)",
-			       model_protocol_name(vs->protocol));
+		return model_invalid(err, "service", "one_packet",
+				     "only for udp services (protocol is %s)",
+				     model_protocol_name(vs->protocol));
 	if (!model_vs_admin_name(vs->admin_state))
-		return invalid(err, "service", "admin_state",
-			       "%d is not an admin state (enabled disabled)", (int)vs->admin_state);
-	return check_description("service", vs->description, sizeof(vs->description), err);
+		return model_invalid(err, "service", "admin_state",
+				     "%d is not an admin state (enabled disabled)",
+				     (int)vs->admin_state);
+	if ((rc = model_text_check("service", "description", vs->description,
+				   sizeof(vs->description), err)) != 0)
+		return rc;
+	return model_check_vs_validate(vs, err);
 }
 
 /* The port rules, which depend on the forwarding method and the service's port. */
@@ -755,21 +700,22 @@ static int check_rs_port(const struct fulcrum_rs *rs, const struct fulcrum_vs *o
 
 	if (rs->forwarding == FULCRUM_FWD_MASQ) {
 		if (rs->port == 0 && !owner->fwmark && owner->port != 0)
-			return invalid(err, "real server", "port",
-				       "required (1..65535) for masq forwarding");
+			return model_invalid(err, "real server", "port",
+					     "required (1..65535) for masq forwarding");
 		return 0;
 	}
 	if (rs->port != 0 && rs->port != owner->port && owner->port == 0)
-		return invalid(err, "real server", "port",
-			       "must be 0: %s forwarding cannot change the port and service '%s' "
-			       "has none",
-			       fwd, owner->name);
+		return model_invalid(
+		    err, "real server", "port",
+		    "must be 0: %s forwarding cannot change the port and service '%s' "
+		    "has none",
+		    fwd, owner->name);
 	if (rs->port != 0 && rs->port != owner->port)
-		return invalid(err, "real server", "port",
-			       "%u differs from the service port %u; %s forwarding cannot change "
-			       "the port (use 0 or %u)",
-			       (unsigned)rs->port, (unsigned)owner->port, fwd,
-			       (unsigned)owner->port);
+		return model_invalid(
+		    err, "real server", "port",
+		    "%u differs from the service port %u; %s forwarding cannot change "
+		    "the port (use 0 or %u)",
+		    (unsigned)rs->port, (unsigned)owner->port, fwd, (unsigned)owner->port);
 	return 0;
 }
 
@@ -778,56 +724,68 @@ static int check_rs_tunnel(const struct fulcrum_rs *rs, struct fulcrum_err *err)
 	const char *type = model_tunnel_name(rs->tunnel_type);
 
 	if (!type)
-		return invalid(err, "real server", "tunnel_type",
-			       "%d is not a tunnel type (" TUNNEL_LIST ")", (int)rs->tunnel_type);
+		return model_invalid(err, "real server", "tunnel_type",
+				     "%d is not a tunnel type (" TUNNEL_LIST ")",
+				     (int)rs->tunnel_type);
 	if (rs->forwarding == FULCRUM_FWD_TUNNEL && rs->tunnel_type == FULCRUM_TUN_NONE)
-		return invalid(err, "real server", "tunnel_type",
-			       "required for tunnel forwarding (" TUNNEL_LIST ")");
+		return model_invalid(err, "real server", "tunnel_type",
+				     "required for tunnel forwarding (" TUNNEL_LIST ")");
 	if (rs->forwarding != FULCRUM_FWD_TUNNEL && rs->tunnel_type != FULCRUM_TUN_NONE)
-		return invalid(err, "real server", "tunnel_type",
-			       "only for tunnel forwarding (forwarding is %s)",
-			       model_forwarding_name(rs->forwarding));
+		return model_invalid(err, "real server", "tunnel_type",
+				     "only for tunnel forwarding (forwarding is %s)",
+				     model_forwarding_name(rs->forwarding));
 	if (rs->tunnel_type == FULCRUM_TUN_GUE && rs->tunnel_port == 0)
-		return invalid(err, "real server", "tunnel_port",
-			       "required (1..65535) for a gue tunnel");
+		return model_invalid(err, "real server", "tunnel_port",
+				     "required (1..65535) for a gue tunnel");
 	if (rs->tunnel_type != FULCRUM_TUN_GUE && rs->tunnel_port != 0)
-		return invalid(err, "real server", "tunnel_port",
-			       "only gue tunnels have a port (tunnel_type is %s)", type);
+		return model_invalid(err, "real server", "tunnel_port",
+				     "only gue tunnels have a port (tunnel_type is %s)", type);
 	return 0;
 }
 
-int model_rs_validate(const struct fulcrum_rs *rs, const struct fulcrum_vs *owner,
-		      struct fulcrum_err *err)
+int model_rs_validate_base(const struct fulcrum_rs *rs, const struct fulcrum_vs *owner,
+			   struct fulcrum_err *err)
 {
 	char addr[MODEL_ADDR_STRLEN];
 	int rc;
 
 	if (rs->addr.family == AF_UNSPEC)
-		return invalid(err, "real server", "address", "required");
+		return model_invalid(err, "real server", "address", "required");
 	if (rs->addr.family != AF_INET && rs->addr.family != AF_INET6)
-		return invalid(err, "real server", "address", "not an IPv4 or IPv6 address");
+		return model_invalid(err, "real server", "address", "not an IPv4 or IPv6 address");
 	if (rs->addr.family != owner->family)
-		return invalid(err, "real server", "address", "%s is %s but service '%s' is %s",
-			       model_addr_format(&rs->addr, addr, sizeof(addr)),
-			       family_prose(rs->addr.family), owner->name,
-			       family_prose(owner->family));
+		return model_invalid(err, "real server", "address",
+				     "%s is %s but service '%s' is %s",
+				     model_addr_format(&rs->addr, addr, sizeof(addr)),
+				     model_family_prose(rs->addr.family), owner->name,
+				     model_family_prose(owner->family));
 	if (!model_forwarding_name(rs->forwarding))
-		return invalid(err, "real server", "forwarding",
-			       "%d is not a forwarding method (masq route tunnel)",
-			       (int)rs->forwarding);
+		return model_invalid(err, "real server", "forwarding",
+				     "%d is not a forwarding method (masq route tunnel)",
+				     (int)rs->forwarding);
 	if ((rc = check_rs_port(rs, owner, err)) != 0)
 		return rc;
 	if ((rc = check_rs_tunnel(rs, err)) != 0)
 		return rc;
 	if (rs->weight > UINT16_MAX)
-		return invalid(err, "real server", "weight", "%u is outside 0..65535", rs->weight);
+		return model_invalid(err, "real server", "weight", "%u is outside 0..65535",
+				     rs->weight);
 	if (rs->upper_threshold > 0 && rs->lower_threshold > rs->upper_threshold)
-		return invalid(err, "real server", "lower_threshold",
-			       "%u is above upper_threshold %u", rs->lower_threshold,
-			       rs->upper_threshold);
+		return model_invalid(err, "real server", "lower_threshold",
+				     "%u is above upper_threshold %u", rs->lower_threshold,
+				     rs->upper_threshold);
 	if (!model_rs_admin_name(rs->admin_state))
-		return invalid(err, "real server", "admin_state",
-			       "%d is not an admin state (enabled drained disabled)",
-			       (int)rs->admin_state);
-	return check_description("real server", rs->description, sizeof(rs->description), err);
+		return model_invalid(err, "real server", "admin_state",
+				     "%d is not an admin state (enabled drained disabled)",
+				     (int)rs->admin_state);
+	return model_text_check("real server", "description", rs->description,
+				sizeof(rs->description), err);
+}
+
+int model_rs_validate(const struct fulcrum_rs *rs, const struct fulcrum_vs *owner,
+		      struct fulcrum_err *err)
+{
+	int rc = model_rs_validate_base(rs, owner, err);
+
+	return rc ? rc : model_check_rs_validate(rs, owner, err);
 }

@@ -38,6 +38,11 @@ const char *model_rs_admin_name(enum fulcrum_rs_admin admin);
 int model_rs_admin_parse(const char *s, enum fulcrum_rs_admin *out);
 const char *model_origin_name(enum fulcrum_origin origin);
 int model_origin_parse(const char *s, enum fulcrum_origin *out);
+/* "none" "tcp" "http" "https" "external"; "quiesce" "remove" (model_check.c). */
+const char *model_check_type_name(enum fulcrum_check_type type);
+int model_check_type_parse(const char *s, enum fulcrum_check_type *out);
+const char *model_check_on_failure_name(enum fulcrum_on_failure on_failure);
+int model_check_on_failure_parse(const char *s, enum fulcrum_on_failure *out);
 
 /* Address families: "ipv4" is AF_INET, "ipv6" is AF_INET6; anything else has no name. */
 const char *model_family_name(int family);
@@ -77,22 +82,58 @@ bool model_addr_equal(const struct fulcrum_addr *a, const struct fulcrum_addr *b
 
 /*
  * Fills vs with the defaults of a new service: every field zero, except
- * family AF_INET, scheduler wlc, persistence_netmask 32, admin enabled.
+ * family AF_INET, scheduler wlc, persistence_netmask 32, admin enabled, the
+ * check model_check_init()'s, no fallback (address AF_UNSPEC), min_up 0.
  */
 void model_vs_init(struct fulcrum_vs *vs);
 
-/* Fills rs with the defaults of a new real server: masq, weight 1, enabled, the rest zero. */
+/*
+ * Fills rs with the defaults of a new real server: masq, weight 1, enabled,
+ * the rest zero (its check overrides nothing: check.set 0).
+ */
 void model_rs_init(struct fulcrum_rs *rs);
+
+/*
+ * Fills check with the defaults of a service's check: type none, path "/",
+ * expect_status "200", verify_tls true, interval 5, timeout 3, rise 2, fall 3,
+ * no check_address (AF_UNSPEC), check_port 0, on_failure quiesce, the rest
+ * empty or false.
+ */
+void model_check_init(struct fulcrum_check *check);
+
+/*
+ * Fills out with the check a real server gets: its service's (svc) with the
+ * fields whose FULCRUM_CHECK_F_* bit is in ov->set replaced by ov's. ov may
+ * be NULL (svc's as it is). out may not overlap ov.
+ */
+void model_check_effective(const struct fulcrum_check *svc, const struct fulcrum_check_override *ov,
+			   struct fulcrum_check *out);
+
+/*
+ * True when the HTTP status is one expect_status lists ("200",
+ * "200-299,301"); false when it is not, or when expect_status does not
+ * follow model_vs_validate()'s rules.
+ */
+bool model_check_status_match(const char *expect_status, unsigned status);
 
 /*
  * Sets one field of vs from text, by its API name: name address port protocol
  * fwmark family scheduler scheduler_flags persistence_timeout
- * persistence_netmask one_packet admin_state description.
+ * persistence_netmask one_packet admin_state description min_up; the check's
+ * as check.type check.path check.host check.head check.expect_status
+ * check.expect check.expect_regex check.verify_tls check.command
+ * check.interval check.timeout check.rise check.fall check.check_address
+ * check.check_port check.on_failure; the fallback server's as
+ * fallback.address fallback.port fallback.forwarding.
  *
  * Numbers are decimal digits only: no sign, no spaces, no empty string, and a
  * value beyond the field's range is refused. Booleans are true/false (also
  * yes/no, 1/0). address, protocol take "" or "none" to clear them (a
- * firewall-mark service); scheduler_flags takes "" for none.
+ * firewall-mark service); scheduler_flags takes "" for none;
+ * check.check_address takes "" or "none" for none (each real server's own
+ * address); fallback.address and fallback take "" or "none" to remove the
+ * fallback server (its port and forwarding too). check.host, check.expect,
+ * check.expect_regex and check.command take "" for none.
  *
  * Setting address also sets family to the address's; changing family moves a
  * persistence_netmask that was the whole old address (32 or 128) to the whole
@@ -107,7 +148,13 @@ int model_vs_set_field(struct fulcrum_vs *vs, const char *field, const char *val
 
 /*
  * Sets one field of rs from text: address port forwarding tunnel_type
- * tunnel_port weight upper_threshold lower_threshold admin_state description.
+ * tunnel_port weight upper_threshold lower_threshold admin_state description,
+ * and the fields of its own check that override its service's: check.type
+ * check.interval check.timeout check.rise check.fall check.check_address
+ * check.check_port check.on_failure check.verify_tls. A value sets the
+ * override (its FULCRUM_CHECK_F_* bit); "" clears it, and "check" = ""
+ * clears them all. The rest of a check (path, host, what to expect, the
+ * command) is the service's: naming it here is an error that says so.
  * The same parsing and error contract as model_vs_set_field().
  *
  * Setting forwarding to tunnel picks the ipip tunnel when none is set; setting
@@ -118,7 +165,9 @@ int model_rs_set_field(struct fulcrum_rs *rs, const char *field, const char *val
 		       struct fulcrum_err *err);
 
 /*
- * Checks every rule that concerns vs alone (uniqueness is the command's job).
+ * Checks every rule that concerns vs alone (uniqueness is the command's job),
+ * its check's, fallback's and min_up's included (field "check.interval",
+ * "fallback.address", "min_up"...).
  * Returns 0, or -EINVAL with err filled for the first rule broken: status
  * FULCRUM_ERR_INVALID, field the API name, message "service <field>: <reason>".
  * err may be NULL.
@@ -127,7 +176,10 @@ int model_vs_validate(const struct fulcrum_vs *vs, struct fulcrum_err *err);
 
 /*
  * Checks every rule on rs as a real server of owner (address family, ports by
- * forwarding method, tunnel, weight, thresholds, description). Returns 0 or
+ * forwarding method, tunnel, weight, thresholds, description, and its check:
+ * each override, then the check it gets with owner's, model_check_effective(),
+ * whose timeout must stay below its interval, whose external type needs
+ * owner's command, and whose TCP or HTTP checks need a port). Returns 0 or
  * -EINVAL with err filled as model_vs_validate() does, message
  * "real server <field>: <reason>". rs->vs_id is not compared with owner->id.
  */

@@ -15,47 +15,114 @@ enum json_kind {
 	KIND_INT,     /* integer 0..max */
 	KIND_STRING,  /* string */
 	KIND_NSTRING, /* string, or null for none */
+	KIND_TEXT,    /* string, "" or null for none */
 	KIND_BOOL,    /* true or false */
 	KIND_FLAGS,   /* array of flag names */
+	KIND_OBJECT,  /* object of the fields of sub, each set as "<name>.<field>" */
+	KIND_NOBJECT, /* the same, or null: the text "" set to <name> */
 };
+
+struct json_group;
 
 struct json_field {
 	const char *name;
 	enum json_kind kind;
-	uint64_t max; /* KIND_INT only */
+	uint64_t max;                 /* KIND_INT only */
+	const struct json_group *sub; /* KIND_OBJECT and KIND_NOBJECT only */
 };
+
+/* The fields of a nested object; null_clears: any of them may be null, set as "". */
+struct json_group {
+	const struct json_field *fields;
+	size_t n;
+	bool null_clears;
+};
+
+/* A service's check, in the order its fields are applied and written. */
+static const struct json_field vs_check_fields[] = {
+    {"type", KIND_STRING, 0, NULL},
+    {"path", KIND_STRING, 0, NULL},
+    {"host", KIND_TEXT, 0, NULL},
+    {"head", KIND_BOOL, 0, NULL},
+    {"expect_status", KIND_STRING, 0, NULL},
+    {"expect", KIND_TEXT, 0, NULL},
+    {"expect_regex", KIND_TEXT, 0, NULL},
+    {"verify_tls", KIND_BOOL, 0, NULL},
+    {"command", KIND_TEXT, 0, NULL},
+    {"interval", KIND_INT, UINT32_MAX, NULL},
+    {"timeout", KIND_INT, UINT32_MAX, NULL},
+    {"rise", KIND_INT, UINT32_MAX, NULL},
+    {"fall", KIND_INT, UINT32_MAX, NULL},
+    {"check_address", KIND_NSTRING, 0, NULL},
+    {"check_port", KIND_INT, UINT16_MAX, NULL},
+    {"on_failure", KIND_STRING, 0, NULL},
+};
+static const struct json_group vs_check = {vs_check_fields, COUNT(vs_check_fields), false};
+
+/* What a real server's own check may override; null removes an override. */
+static const struct json_field rs_check_fields[] = {
+    {"type", KIND_STRING, 0, NULL},
+    {"interval", KIND_INT, UINT32_MAX, NULL},
+    {"timeout", KIND_INT, UINT32_MAX, NULL},
+    {"rise", KIND_INT, UINT32_MAX, NULL},
+    {"fall", KIND_INT, UINT32_MAX, NULL},
+    {"check_address", KIND_NSTRING, 0, NULL},
+    {"check_port", KIND_INT, UINT16_MAX, NULL},
+    {"on_failure", KIND_STRING, 0, NULL},
+    {"verify_tls", KIND_BOOL, 0, NULL},
+    /* the service's alone: here so that the setter says so */
+    {"path", KIND_STRING, 0, NULL},
+    {"host", KIND_STRING, 0, NULL},
+    {"head", KIND_BOOL, 0, NULL},
+    {"expect_status", KIND_STRING, 0, NULL},
+    {"expect", KIND_STRING, 0, NULL},
+    {"expect_regex", KIND_STRING, 0, NULL},
+    {"command", KIND_STRING, 0, NULL},
+};
+static const struct json_group rs_check = {rs_check_fields, COUNT(rs_check_fields), true};
+
+static const struct json_field fallback_fields[] = {
+    {"address", KIND_NSTRING, 0, NULL},
+    {"port", KIND_INT, UINT16_MAX, NULL},
+    {"forwarding", KIND_STRING, 0, NULL},
+};
+static const struct json_group fallback = {fallback_fields, COUNT(fallback_fields), false};
 
 /* In the order fields are applied: address before family, forwarding before tunnel_type. */
 static const struct json_field vs_fields[] = {
-    {"id", KIND_ID, 0},
-    {"name", KIND_STRING, 0},
-    {"address", KIND_NSTRING, 0},
-    {"port", KIND_INT, UINT16_MAX},
-    {"protocol", KIND_NSTRING, 0},
-    {"fwmark", KIND_INT, UINT32_MAX},
-    {"family", KIND_STRING, 0},
-    {"scheduler", KIND_STRING, 0},
-    {"scheduler_flags", KIND_FLAGS, 0},
-    {"persistence_timeout", KIND_INT, MODEL_PERSISTENCE_MAX},
-    {"persistence_netmask", KIND_INT, 128},
-    {"one_packet", KIND_BOOL, 0},
-    {"admin_state", KIND_STRING, 0},
-    {"description", KIND_STRING, 0},
+    {"id", KIND_ID, 0, NULL},
+    {"name", KIND_STRING, 0, NULL},
+    {"address", KIND_NSTRING, 0, NULL},
+    {"port", KIND_INT, UINT16_MAX, NULL},
+    {"protocol", KIND_NSTRING, 0, NULL},
+    {"fwmark", KIND_INT, UINT32_MAX, NULL},
+    {"family", KIND_STRING, 0, NULL},
+    {"scheduler", KIND_STRING, 0, NULL},
+    {"scheduler_flags", KIND_FLAGS, 0, NULL},
+    {"persistence_timeout", KIND_INT, MODEL_PERSISTENCE_MAX, NULL},
+    {"persistence_netmask", KIND_INT, 128, NULL},
+    {"one_packet", KIND_BOOL, 0, NULL},
+    {"admin_state", KIND_STRING, 0, NULL},
+    {"description", KIND_STRING, 0, NULL},
+    {"check", KIND_OBJECT, 0, &vs_check},
+    {"fallback", KIND_NOBJECT, 0, &fallback},
+    {"min_up", KIND_INT, UINT16_MAX, NULL},
 };
 
 static const struct json_field rs_fields[] = {
-    {"id", KIND_ID, 0},
-    {"service_id", KIND_ID, 0},
-    {"address", KIND_NSTRING, 0},
-    {"port", KIND_INT, UINT16_MAX},
-    {"forwarding", KIND_STRING, 0},
-    {"tunnel_type", KIND_NSTRING, 0},
-    {"tunnel_port", KIND_INT, UINT16_MAX},
-    {"weight", KIND_INT, UINT16_MAX},
-    {"upper_threshold", KIND_INT, UINT32_MAX},
-    {"lower_threshold", KIND_INT, UINT32_MAX},
-    {"admin_state", KIND_STRING, 0},
-    {"description", KIND_STRING, 0},
+    {"id", KIND_ID, 0, NULL},
+    {"service_id", KIND_ID, 0, NULL},
+    {"address", KIND_NSTRING, 0, NULL},
+    {"port", KIND_INT, UINT16_MAX, NULL},
+    {"forwarding", KIND_STRING, 0, NULL},
+    {"tunnel_type", KIND_NSTRING, 0, NULL},
+    {"tunnel_port", KIND_INT, UINT16_MAX, NULL},
+    {"weight", KIND_INT, UINT16_MAX, NULL},
+    {"upper_threshold", KIND_INT, UINT32_MAX, NULL},
+    {"lower_threshold", KIND_INT, UINT32_MAX, NULL},
+    {"admin_state", KIND_STRING, 0, NULL},
+    {"description", KIND_STRING, 0, NULL},
+    {"check", KIND_NOBJECT, 0, &rs_check},
 };
 
 /* Sets field to its value in obj (void *: a service or a real server). */
@@ -100,6 +167,87 @@ static json_t *sched_flags_json(unsigned flags)
 	return arr;
 }
 
+/* Returns o, or NULL (o freed) when a put() failed. */
+static json_t *done(json_t *o, int failed)
+{
+	if (failed) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *check_json(const struct fulcrum_check *c)
+{
+	json_t *o = json_object();
+	int failed = 0;
+
+	if (!o)
+		return NULL;
+	put(o, "type", json_string(model_check_type_name(c->type)), &failed);
+	put(o, "path", json_string(c->path), &failed);
+	put(o, "host", json_string(c->host), &failed);
+	put(o, "head", json_boolean(c->head), &failed);
+	put(o, "expect_status", json_string(c->expect_status), &failed);
+	put(o, "expect", json_string(c->expect), &failed);
+	put(o, "expect_regex", json_string(c->expect_regex), &failed);
+	put(o, "verify_tls", json_boolean(c->verify_tls), &failed);
+	put(o, "command", json_string(c->command), &failed);
+	put(o, "interval", json_integer(c->interval), &failed);
+	put(o, "timeout", json_integer(c->timeout), &failed);
+	put(o, "rise", json_integer(c->rise), &failed);
+	put(o, "fall", json_integer(c->fall), &failed);
+	put(o, "check_address", address_json(&c->check_address), &failed);
+	put(o, "check_port", json_integer(c->check_port), &failed);
+	put(o, "on_failure", json_string(model_check_on_failure_name(c->on_failure)), &failed);
+	return done(o, failed);
+}
+
+/* Only the fields a real server overrides: {} when none. */
+static json_t *override_json(const struct fulcrum_check_override *ov)
+{
+	json_t *o = json_object();
+	int failed = 0;
+
+	if (!o)
+		return NULL;
+	if (ov->set & FULCRUM_CHECK_F_TYPE)
+		put(o, "type", json_string(model_check_type_name(ov->type)), &failed);
+	if (ov->set & FULCRUM_CHECK_F_INTERVAL)
+		put(o, "interval", json_integer(ov->interval), &failed);
+	if (ov->set & FULCRUM_CHECK_F_TIMEOUT)
+		put(o, "timeout", json_integer(ov->timeout), &failed);
+	if (ov->set & FULCRUM_CHECK_F_RISE)
+		put(o, "rise", json_integer(ov->rise), &failed);
+	if (ov->set & FULCRUM_CHECK_F_FALL)
+		put(o, "fall", json_integer(ov->fall), &failed);
+	if (ov->set & FULCRUM_CHECK_F_CHECK_ADDRESS)
+		put(o, "check_address", address_json(&ov->check_address), &failed);
+	if (ov->set & FULCRUM_CHECK_F_CHECK_PORT)
+		put(o, "check_port", json_integer(ov->check_port), &failed);
+	if (ov->set & FULCRUM_CHECK_F_ON_FAILURE)
+		put(o, "on_failure", json_string(model_check_on_failure_name(ov->on_failure)),
+		    &failed);
+	if (ov->set & FULCRUM_CHECK_F_VERIFY_TLS)
+		put(o, "verify_tls", json_boolean(ov->verify_tls), &failed);
+	return done(o, failed);
+}
+
+static json_t *fallback_json(const struct fulcrum_fallback *fb)
+{
+	json_t *o;
+	int failed = 0;
+
+	if (fb->addr.family == AF_UNSPEC)
+		return json_null();
+	if (!(o = json_object()))
+		return NULL;
+	put(o, "address", address_json(&fb->addr), &failed);
+	put(o, "port", json_integer(fb->port), &failed);
+	put(o, "forwarding", json_string(model_forwarding_name(fb->forwarding)), &failed);
+	return done(o, failed);
+}
+
 json_t *model_vs_to_json(const struct fulcrum_vs *vs)
 {
 	json_t *o = json_object();
@@ -125,11 +273,10 @@ json_t *model_vs_to_json(const struct fulcrum_vs *vs)
 	put(o, "one_packet", json_boolean(vs->one_packet), &failed);
 	put(o, "admin_state", json_string(model_vs_admin_name(vs->admin_state)), &failed);
 	put(o, "description", json_string(vs->description), &failed);
-	if (failed) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	put(o, "check", check_json(&vs->check), &failed);
+	put(o, "fallback", fallback_json(&vs->fallback), &failed);
+	put(o, "min_up", json_integer(vs->min_up), &failed);
+	return done(o, failed);
 }
 
 json_t *model_rs_to_json(const struct fulcrum_rs *rs)
@@ -154,11 +301,8 @@ json_t *model_rs_to_json(const struct fulcrum_rs *rs)
 	put(o, "lower_threshold", json_integer(rs->lower_threshold), &failed);
 	put(o, "admin_state", json_string(model_rs_admin_name(rs->admin_state)), &failed);
 	put(o, "description", json_string(rs->description), &failed);
-	if (failed) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	put(o, "check", override_json(&rs->check), &failed);
+	return done(o, failed);
 }
 
 static const char *json_type_prose(const json_t *v)
@@ -250,6 +394,7 @@ static int field_text(const struct json_target *t, const void *obj, const struct
 	case KIND_FLAGS:
 		return flags_text(t, f->name, v, buf, len, err);
 	case KIND_NSTRING:
+	case KIND_TEXT:
 		if (json_is_null(v)) {
 			buf[0] = '\0';
 			return 0;
@@ -258,7 +403,7 @@ static int field_text(const struct json_target *t, const void *obj, const struct
 	case KIND_STRING:
 		if (!json_is_string(v))
 			return wrong_type(t, f->name,
-					  f->kind == KIND_NSTRING ? "a string or null" : "a string",
+					  f->kind == KIND_STRING ? "a string" : "a string or null",
 					  v, err);
 		s = json_string_value(v);
 		if (strlen(s) != json_string_length(v))
@@ -273,8 +418,65 @@ static int field_text(const struct json_target *t, const void *obj, const struct
 					     strlen(s));
 		memcpy(buf, s, strlen(s) + 1);
 		return 0;
+	case KIND_OBJECT:
+	case KIND_NOBJECT:
+		break; /* from_group()'s */
 	}
 	return -EINVAL;
+}
+
+/* The index of key in fields[0..n), or n. */
+static size_t field_find(const struct json_field *fields, size_t n, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < n && strcmp(fields[i].name, key) != 0; i++)
+		;
+	return i;
+}
+
+/*
+ * Applies the nested object v of field parent: only the members present
+ * (PATCH semantics again), each through the setter as "<parent>.<member>".
+ */
+static int from_group(const struct json_target *t, const struct json_field *parent, const json_t *v,
+		      void *tmp, char *text, size_t len, struct fulcrum_err *err)
+{
+	const struct json_group *g = parent->sub;
+	char name[80];
+	const char *key;
+	json_t *m;
+	int rc;
+
+	if (json_is_null(v) && parent->kind == KIND_NOBJECT)
+		return t->set(tmp, parent->name, "", err);
+	if (!json_is_object(v))
+		return wrong_type(t, parent->name,
+				  parent->kind == KIND_NOBJECT ? "an object or null" : "an object",
+				  v, err);
+	json_object_foreach((json_t *)v, key, m)
+	{
+		if (field_find(g->fields, g->n, key) < g->n)
+			continue;
+		snprintf(name, sizeof(name), "%s.%.48s", parent->name, key);
+		return model_err_set(err, FULCRUM_ERR_INVALID, name, "%s: unknown field '%s'",
+				     t->what, name);
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		struct json_field f = g->fields[i];
+
+		if (!(m = json_object_get(v, f.name)))
+			continue;
+		snprintf(name, sizeof(name), "%s.%s", parent->name, f.name);
+		f.name = name;
+		if (json_is_null(m) && g->null_clears)
+			text[0] = '\0';
+		else if ((rc = field_text(t, tmp, &f, m, text, len, err)) != 0)
+			return rc;
+		if ((rc = t->set(tmp, name, text, err)) != 0)
+			return rc;
+	}
+	return 0;
 }
 
 static int from_json(const struct json_target *t, const json_t *obj, void *tmp,
@@ -291,11 +493,7 @@ static int from_json(const struct json_target *t, const json_t *obj, void *tmp,
 				     obj ? json_type_prose(obj) : "nothing");
 	json_object_foreach((json_t *)obj, key, v)
 	{
-		size_t i;
-
-		for (i = 0; i < t->nfields && strcmp(t->fields[i].name, key) != 0; i++)
-			;
-		if (i == t->nfields)
+		if (field_find(t->fields, t->nfields, key) == t->nfields)
 			return model_err_set(err, FULCRUM_ERR_INVALID, key,
 					     "%s: unknown field '%.48s'", t->what, key);
 	}
@@ -305,12 +503,11 @@ static int from_json(const struct json_target *t, const json_t *obj, void *tmp,
 		v = json_object_get(obj, f->name);
 		if (!v)
 			continue;
-		rc = field_text(t, tmp, f, v, text, sizeof(text), err);
-		if (rc == 1)
-			continue;
-		if (rc == 0)
+		if (f->kind == KIND_OBJECT || f->kind == KIND_NOBJECT)
+			rc = from_group(t, f, v, tmp, text, sizeof(text), err);
+		else if ((rc = field_text(t, tmp, f, v, text, sizeof(text), err)) == 0)
 			rc = t->set(tmp, f->name, text, err);
-		if (rc != 0)
+		if (rc != 0 && rc != 1)
 			return rc;
 	}
 	return 0;

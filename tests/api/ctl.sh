@@ -109,6 +109,21 @@ run "$ctl" --json service show web
 expect_json "service set: the API holds them" 'j["scheduler"] == "sh" and j["scheduler_flags"] == ["fallback", "port"] and j["persistence_timeout"] == 300 and j["description"] == "front door"'
 run "$ctl" service set web one_packet=true
 expect "service set one_packet on tcp: refused, names it" 1 '' '^fulcrumctl: service one_packet'
+run "$ctl" service set web check.type=http check.path=/health check.interval=10 check.verify_tls=false \
+	fallback.address=192.0.2.99 fallback.port=8080 min_up=1
+expect "service set check.*, fallback.*, min_up" 0 '^service web updated'
+run "$ctl" --json service show web
+expect_json "service set check: the API holds them" 'j["check"]["type"] == "http" and j["check"]["path"] == "/health" and j["check"]["interval"] == 10 and j["check"]["verify_tls"] is False and j["check"]["timeout"] == 3 and j["fallback"] == {"address": "192.0.2.99", "port": 8080, "forwarding": "masq"} and j["min_up"] == 1'
+run "$ctl" service show web
+expect "service show: the check's fields, one a line" 0 '^check\.interval +10$'
+run "$ctl" service set web 'check.expect_regex=(['
+expect "service set check.expect_regex=([: refused, names it" 1 '' '^fulcrumctl: service check\.expect_regex: '
+run "$ctl" service set web check.interval=0
+expect "service set check.interval=0: refused" 1 '' '^fulcrumctl: service check\.interval: 0 is outside 1\.\.3600$'
+run "$ctl" service set web fallback=none check.host=
+expect "service set fallback=none" 0 'updated'
+run "$ctl" --json service show web
+expect_json "fallback removed, check kept" 'j["fallback"] is None and j["check"]["path"] == "/health"'
 run "$ctl" service disable web
 expect "service disable" 0 'updated'
 run "$ctl" service show web
@@ -148,6 +163,20 @@ run "$ctl" --json real show "$rs1"
 expect_json "real set: the API holds it" 'j["weight"] == 5 and j["description"] == "rack a"'
 run "$ctl" real set "$rs1" forwarding=tunnel tunnel_type=gue
 expect "real set gue without a port: refused, names tunnel_port" 1 '' '^fulcrumctl: real server tunnel_port'
+run "$ctl" real set "$rs1" check.interval=20 check.type=tcp
+expect "real set check.*: overrides" 0 'updated'
+run "$ctl" --json real show "$rs1"
+expect_json "real show: only the overrides" 'j["check"] == {"type": "tcp", "interval": 20}'
+run "$ctl" real set "$rs1" check.interval=
+expect "real set check.interval=: removes that override" 0 'updated'
+run "$ctl" --json real show "$rs1"
+expect_json "real show: the other override stays" 'j["check"] == {"type": "tcp"}'
+run "$ctl" real set "$rs1" check.path=/x
+expect "real set check.path: refused, the service's" 1 '' "^fulcrumctl: real server check\.path: is the service's"
+run "$ctl" real set "$rs1" check=
+expect "real set check=: removes every override" 0 'updated'
+run "$ctl" --json real show "$rs1"
+expect_json "real show: no override" 'j["check"] == {}'
 for verb in drain disable enable; do
 	state=${verb}d
 	[[ $verb == drain ]] && state=drained
@@ -229,6 +258,12 @@ run "$ctl" --db "$work/local.db" service add loc address=192.0.2.20 port=80 prot
 expect "--db: works on the database" 0 'created'
 run "$ctl" --db "$work/local.db" changes
 expect "--db: origin cli" 0 ' cli +service'
+run "$ctl" --db "$work/local.db" service set loc check.type=tcp check.interval=7 fallback.address=192.0.2.21 fallback.port=80
+expect "--db: check and fallback fields" 0 'updated'
+run "$ctl" --db "$work/local.db" --json service show loc
+expect_json "--db: they are stored" 'j["check"]["type"] == "tcp" and j["check"]["interval"] == 7 and j["fallback"]["port"] == 80'
+run "$ctl" --db "$work/local.db" service set loc check.timeout=8
+expect "--db: a timeout longer than the interval: refused" 1 '' 'check\.timeout'
 
 if ! kill -0 "$pid" 2>/dev/null; then
 	bad "fulcrumd still runs" "$(tail -n 20 "$work/fulcrumd.log")"

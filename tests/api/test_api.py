@@ -195,12 +195,16 @@ class Api(unittest.TestCase):
         vs = self.ok('GET', f'/services/{self.vs}', token='viewer').json
         for k in ('id', 'name', 'address', 'port', 'protocol', 'fwmark', 'family', 'scheduler',
                   'scheduler_flags', 'persistence_timeout', 'persistence_netmask', 'one_packet',
-                  'admin_state', 'description', 'reals_total', 'status'):
+                  'admin_state', 'description', 'check', 'fallback', 'min_up', 'reals_total', 'status'):
             self.assertIn(k, vs)
+        self.assertEqual(set(vs['check']), {'type', 'path', 'host', 'head', 'expect_status', 'expect',
+                                            'expect_regex', 'verify_tls', 'command', 'interval', 'timeout',
+                                            'rise', 'fall', 'check_address', 'check_port', 'on_failure'})
         self.assertGreaterEqual(vs['reals_total'], 2)
         rs = self.ok('GET', f'/reals/{self.rs[0]}', token='viewer').json
         for k in ('id', 'service_id', 'address', 'port', 'forwarding', 'tunnel_type', 'tunnel_port',
-                  'weight', 'upper_threshold', 'lower_threshold', 'admin_state', 'description', 'status'):
+                  'weight', 'upper_threshold', 'lower_threshold', 'admin_state', 'description', 'check',
+                  'status'):
             self.assertIn(k, rs)
         for obj in (vs, rs):
             self.assertEqual(obj['status']['oper_state'], 'unknown')
@@ -277,6 +281,141 @@ class Api(unittest.TestCase):
         self.assertEqual((c['before']['weight'], c['after']['weight']), (1, 42))
         self.assertEqual(ch['next_since'], r.revision)
         self.assertFalse(ch['more'])
+
+    # ---- health-check settings ------------------------------------------------------
+
+    def test_check_create_read_patch(self):
+        check = {'type': 'http', 'path': '/health', 'host': 'www.example.com', 'expect_status': '200-299,301',
+                 'expect': 'OK', 'interval': 10, 'timeout': 2, 'rise': 3, 'fall': 4, 'on_failure': 'remove'}
+        r = self.ok('POST', '/services', {'name': 'checked', 'address': '192.0.2.230', 'port': 80,
+                                          'protocol': 'tcp', 'check': check, 'min_up': 2}, 201)
+        s = r.json
+        self.assertEqual({k: s['check'][k] for k in check}, check)
+        self.assertEqual({k: s['check'][k] for k in ('head', 'verify_tls', 'expect_regex', 'command',
+                                                     'check_address', 'check_port')},
+                         {'head': False, 'verify_tls': True, 'expect_regex': '', 'command': '',
+                          'check_address': None, 'check_port': 0})
+        self.assertIsNone(s['fallback'])
+        self.assertEqual(s['min_up'], 2)
+        self.assertEqual(self.ok('GET', f'/services/{s["id"]}').json, s)
+        # a PATCH of check.interval changes that alone
+        p = self.ok('PATCH', f'/services/{s["id"]}', {'check': {'interval': 30}})
+        self.assertEqual(p.revision, r.revision + 1)
+        self.assertEqual(p.json['check'], dict(s['check'], interval=30))
+        self.assertEqual(self.ok('GET', f'/services/{s["id"]}').json['check'], p.json['check'])
+        ch = self.ok('GET', f'/changes?since={r.revision}').json['changes']
+        self.assertEqual([(c['before']['check']['interval'], c['after']['check']['interval']) for c in ch],
+                         [(10, 30)])
+        again = self.ok('PATCH', f'/services/{s["id"]}', {'check': {'interval': 30}})
+        self.assertEqual(again.revision, p.revision, 'a PATCH that changes nothing makes no revision')
+        self.assertEqual(self.ok('PATCH', f'/services/{s["id"]}', p.json).revision, p.revision,
+                         'the whole body of a GET sent back changes nothing')
+        # "" and null both clear a text; check_address takes an address or null
+        p = self.ok('PATCH', f'/services/{s["id"]}', {'check': {'expect': None, 'host': '',
+                                                                'check_address': '10.0.0.5'}})
+        self.assertEqual((p.json['check']['expect'], p.json['check']['host'], p.json['check']['check_address']),
+                         ('', '', '10.0.0.5'))
+        p = self.ok('PATCH', f'/services/{s["id"]}', {'check': {'check_address': None, 'type': 'external',
+                                                                'command': '/usr/bin/check --quick'}})
+        self.assertEqual((p.json['check']['type'], p.json['check']['check_address']), ('external', None))
+        self.ok('DELETE', f'/services/{s["id"]}', status=204)
+
+    def test_check_422_names_the_field(self):
+        sid = self.ok('POST', '/services', {'name': 'checks422', 'address': '192.0.2.231', 'port': 80,
+                                            'protocol': 'tcp'}, 201).json['id']
+        rid = self.ok('POST', f'/services/{sid}/reals', {'address': '10.0.0.231', 'port': 80}, 201).json['id']
+        vs, rs = f'/services/{sid}', f'/reals/{rid}'
+        cases = [
+            ('POST', '/services', dict(SERVICE, name='c1', port=81, check={'type': 'http', 'expect_regex': '(['}),
+             'check.expect_regex'),
+            ('PATCH', vs, {'check': {'expect_regex': '(['}}, 'check.expect_regex'),
+            ('PATCH', vs, {'check': {'expect': 'a', 'expect_regex': 'b'}}, 'check.expect_regex'),
+            ('PATCH', vs, {'check': {'interval': 0}}, 'check.interval'),
+            ('PATCH', vs, {'check': {'interval': 3601}}, 'check.interval'),
+            ('PATCH', vs, {'check': {'timeout': 6}}, 'check.timeout'),
+            ('PATCH', vs, {'check': {'rise': 0}}, 'check.rise'),
+            ('PATCH', vs, {'check': {'colour': 'red'}}, 'check.colour'),
+            ('PATCH', vs, {'check': {'interval': '5'}}, 'check.interval'),
+            ('PATCH', vs, {'check': {'type': 'icmp'}}, 'check.type'),
+            ('PATCH', vs, {'check': {'on_failure': 'drain'}}, 'check.on_failure'),
+            ('PATCH', vs, {'check': {'path': 'health'}}, 'check.path'),
+            ('PATCH', vs, {'check': {'path': '/a b'}}, 'check.path'),
+            ('PATCH', vs, {'check': {'host': 'a b'}}, 'check.host'),
+            ('PATCH', vs, {'check': {'expect_status': '200-'}}, 'check.expect_status'),
+            ('PATCH', vs, {'check': {'expect_status': '700'}}, 'check.expect_status'),
+            ('PATCH', vs, {'check': {'type': 'external'}}, 'check.command'),
+            ('PATCH', vs, {'check': {'command': 'check.sh'}}, 'check.command'),
+            ('PATCH', vs, {'check': {'command': '/bin/c\tx'}}, 'check.command'),
+            ('PATCH', vs, {'check': {'head': True, 'expect': 'OK'}}, 'check.head'),
+            ('PATCH', vs, {'check': {'check_address': '2001:db8::1'}}, 'check.check_address'),
+            ('PATCH', vs, {'check': {'check_address': ''}}, 'check.check_address'),
+            ('PATCH', vs, {'check': None}, 'check'),
+            ('PATCH', vs, {'check': 'http'}, 'check'),
+            ('PATCH', vs, {'fallback': {'address': '2001:db8::1', 'port': 80}}, 'fallback.address'),
+            ('PATCH', vs, {'fallback': {'port': 80}}, 'fallback.address'),
+            ('PATCH', vs, {'fallback': {'address': '10.0.0.9'}}, 'fallback.port'),
+            ('PATCH', vs, {'fallback': {'address': '10.0.0.9', 'port': 81, 'forwarding': 'route'}}, 'fallback.port'),
+            ('PATCH', vs, {'fallback': {'address': '10.0.0.9', 'weight': 1}}, 'fallback.weight'),
+            ('PATCH', vs, {'min_up': 70000}, 'min_up'),
+            ('PATCH', rs, {'check': {'path': '/x'}}, 'check.path'),
+            ('PATCH', rs, {'check': {'interval': 2}}, 'check.interval'),  # shorter than the service's timeout
+            ('PATCH', rs, {'check': {'check_address': '2001:db8::1'}}, 'check.check_address'),
+            ('PATCH', rs, {'check': {'type': 'external'}}, 'check.type'),  # the service has no command
+            ('PATCH', rs, {'check': {'colour': 1}}, 'check.colour'),
+            ('POST', f'{vs}/reals', {'address': '10.0.0.232', 'port': 80, 'check': {'rise': 0}}, 'check.rise'),
+            ('POST', '/services', dict(SERVICE, name='c2', port=82, reals=[
+                {'address': '10.1.1.1', 'port': 80, 'check': {'fall': 101}}]), 'reals[0].check.fall'),
+        ]
+        for method, path, body, field in cases:
+            r = self.refused(method, path, 422, body, code='invalid', field=field)
+            self.assertTrue(r.json['error']['message'].startswith(('service', 'real server')), r)
+        r = self.refused('PATCH', vs, 422, {'check': {'expect_regex': '(['}}, field='check.expect_regex')
+        self.assertIn("'([' is not a POSIX extended regex", r.json['error']['message'])
+        self.refused('PATCH', vs, 403, {'check': {'interval': 9}}, token='operator', code='forbidden',
+                     field='check')
+        self.refused('PATCH', rs, 403, {'check': {'interval': 9}}, token='operator', code='forbidden',
+                     field='check')
+        self.ok('DELETE', vs, status=204)
+
+    def test_real_check_override_round_trip(self):
+        sid = self.ok('POST', '/services', {'name': 'override', 'address': '192.0.2.234', 'port': 80,
+                                            'protocol': 'tcp', 'check': {'type': 'tcp'}}, 201).json['id']
+        r = self.ok('POST', f'/services/{sid}/reals', {'address': '10.0.0.234', 'port': 8080,
+                                                       'check': {'interval': 20, 'check_port': 9000}}, 201)
+        rid = r.json['id']
+        self.assertEqual(r.json['check'], {'interval': 20, 'check_port': 9000})
+        self.assertEqual(self.ok('GET', f'/reals/{rid}').json, r.json)
+        p = self.ok('PATCH', f'/reals/{rid}', {'check': {'type': 'http', 'interval': None, 'verify_tls': False}})
+        self.assertEqual(p.json['check'], {'type': 'http', 'check_port': 9000, 'verify_tls': False})
+        c = self.ok('GET', f'/changes?since={p.revision - 1}').json['changes'][0]
+        self.assertEqual((c['before']['check'], c['after']['check']), (r.json['check'], p.json['check']))
+        self.assertEqual(self.ok('PATCH', f'/reals/{rid}', p.json).revision, p.revision)
+        self.assertEqual(self.ok('PATCH', f'/reals/{rid}', {'check': None}).json['check'], {})
+        self.assertEqual(self.ok('GET', f'/reals/{self.rs[0]}').json['check'], {})
+        # created with the service, in one change
+        s = self.ok('POST', '/services', {'name': 'override2', 'address': '192.0.2.235', 'port': 80,
+                                          'protocol': 'tcp', 'reals': [
+                                              {'address': '10.0.0.235', 'port': 80, 'check': {'on_failure': 'remove'}}]},
+                    201).json
+        self.assertEqual(s['reals'][0]['check'], {'on_failure': 'remove'})
+        for i in (sid, s['id']):
+            self.ok('DELETE', f'/services/{i}', status=204)
+
+    def test_fallback_set_and_removed(self):
+        s = self.ok('POST', '/services', {'name': 'sorry', 'address': '192.0.2.236', 'port': 80,
+                                          'protocol': 'tcp'}, 201).json
+        self.assertIsNone(s['fallback'])
+        p = self.ok('PATCH', f'/services/{s["id"]}', {'fallback': {'address': '10.0.9.1', 'port': 8080}})
+        self.assertEqual(p.json['fallback'], {'address': '10.0.9.1', 'port': 8080, 'forwarding': 'masq'})
+        self.assertEqual(self.ok('GET', f'/services/{s["id"]}').json['fallback'], p.json['fallback'])
+        p = self.ok('PATCH', f'/services/{s["id"]}', {'fallback': {'forwarding': 'route', 'port': 0}})
+        self.assertEqual(p.json['fallback'], {'address': '10.0.9.1', 'port': 0, 'forwarding': 'route'})
+        p = self.ok('PATCH', f'/services/{s["id"]}', {'fallback': None})
+        self.assertIsNone(p.json['fallback'])
+        self.assertIsNone(self.ok('GET', f'/services/{s["id"]}').json['fallback'])
+        c = self.ok('GET', f'/changes?since={p.revision - 1}').json['changes'][0]
+        self.assertEqual((c['before']['fallback']['forwarding'], c['after']['fallback']), ('route', None))
+        self.ok('DELETE', f'/services/{s["id"]}', status=204)
 
     def test_changes_paging(self):
         for i in range(3):

@@ -1,10 +1,12 @@
 /* The one list of unit suites; run.c expands USE() twice. */
 USE(conf)
 USE(model)
+USE(model_check)
 USE(db)
 USE(command)
 USE(store)
 USE(auth)
 USE(ipvs_model)
 USE(idmap)
+USE(health)
 USE(mib)

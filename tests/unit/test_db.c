@@ -49,6 +49,23 @@ static struct fulcrum_vs vs_v4(void)
 	vs.persistence_netmask = 24;
 	vs.admin_state = FULCRUM_VS_DISABLED;
 	strcpy(vs.description, "front door ☃");
+	vs.check.type = FULCRUM_CHECK_HTTPS;
+	strcpy(vs.check.path, "/healthz?x=1");
+	strcpy(vs.check.host, "www.example.com:8443");
+	strcpy(vs.check.expect_status, "200-299,301");
+	strcpy(vs.check.expect, "ok ☃");
+	vs.check.verify_tls = false;
+	strcpy(vs.check.command, "/bin/true a b");
+	vs.check.interval = 3600;
+	vs.check.timeout = 300;
+	vs.check.rise = 100;
+	vs.check.fall = 1;
+	model_addr_parse("192.0.2.99", &vs.check.check_address);
+	vs.check.check_port = 65535;
+	vs.check.on_failure = FULCRUM_ON_FAILURE_REMOVE;
+	model_addr_parse("192.0.2.200", &vs.fallback.addr);
+	vs.fallback.port = 8080;
+	vs.min_up = 65535;
 	return vs;
 }
 
@@ -65,6 +82,10 @@ static struct fulcrum_vs vs_v6(void)
 	vs.one_packet = true;
 	vs.scheduler = FULCRUM_SCHED_TWOS;
 	vs.persistence_netmask = 128;
+	vs.check.type = FULCRUM_CHECK_EXTERNAL;
+	vs.check.head = true;
+	strcpy(vs.check.expect_regex, "");
+	strcpy(vs.check.command, "/usr/lib/fulcrum/dns-check");
 	return vs;
 }
 
@@ -78,6 +99,9 @@ static struct fulcrum_vs vs_fwmark(void)
 	vs.family = AF_INET6;
 	vs.persistence_netmask = 64;
 	vs.scheduler = FULCRUM_SCHED_MH;
+	strcpy(vs.check.expect_regex, "^(ok|ready)$");
+	model_addr_parse("2001:db8::99", &vs.fallback.addr);
+	vs.fallback.forwarding = FULCRUM_FWD_TUNNEL;
 	return vs;
 }
 
@@ -101,9 +125,43 @@ static struct fulcrum_rs rs_make(int64_t vs_id, const char *addr, uint16_t port,
 	return rs;
 }
 
+static bool check_same(const struct fulcrum_check *a, const struct fulcrum_check *b)
+{
+	return a->type == b->type && strcmp(a->path, b->path) == 0 &&
+	       strcmp(a->host, b->host) == 0 && a->head == b->head &&
+	       strcmp(a->expect_status, b->expect_status) == 0 &&
+	       strcmp(a->expect, b->expect) == 0 && strcmp(a->expect_regex, b->expect_regex) == 0 &&
+	       a->verify_tls == b->verify_tls && strcmp(a->command, b->command) == 0 &&
+	       a->interval == b->interval && a->timeout == b->timeout && a->rise == b->rise &&
+	       a->fall == b->fall && model_addr_equal(&a->check_address, &b->check_address) &&
+	       a->check_port == b->check_port && a->on_failure == b->on_failure;
+}
+
+/* Only the fields set are compared: the others are not stored. */
+static bool override_same(const struct fulcrum_check_override *a,
+			  const struct fulcrum_check_override *b)
+{
+	uint32_t s = a->set;
+
+	return a->set == b->set && (!(s & FULCRUM_CHECK_F_TYPE) || a->type == b->type) &&
+	       (!(s & FULCRUM_CHECK_F_INTERVAL) || a->interval == b->interval) &&
+	       (!(s & FULCRUM_CHECK_F_TIMEOUT) || a->timeout == b->timeout) &&
+	       (!(s & FULCRUM_CHECK_F_RISE) || a->rise == b->rise) &&
+	       (!(s & FULCRUM_CHECK_F_FALL) || a->fall == b->fall) &&
+	       (!(s & FULCRUM_CHECK_F_CHECK_ADDRESS) ||
+		model_addr_equal(&a->check_address, &b->check_address)) &&
+	       (!(s & FULCRUM_CHECK_F_CHECK_PORT) || a->check_port == b->check_port) &&
+	       (!(s & FULCRUM_CHECK_F_ON_FAILURE) || a->on_failure == b->on_failure) &&
+	       (!(s & FULCRUM_CHECK_F_VERIFY_TLS) || a->verify_tls == b->verify_tls);
+}
+
 static bool vs_same(const struct fulcrum_vs *a, const struct fulcrum_vs *b)
 {
-	return a->id == b->id && strcmp(a->name, b->name) == 0 && a->family == b->family &&
+	return check_same(&a->check, &b->check) &&
+	       model_addr_equal(&a->fallback.addr, &b->fallback.addr) &&
+	       a->fallback.port == b->fallback.port &&
+	       a->fallback.forwarding == b->fallback.forwarding && a->min_up == b->min_up &&
+	       a->id == b->id && strcmp(a->name, b->name) == 0 && a->family == b->family &&
 	       model_addr_equal(&a->addr, &b->addr) && a->port == b->port &&
 	       a->protocol == b->protocol && a->fwmark == b->fwmark &&
 	       a->scheduler == b->scheduler && a->scheduler_flags == b->scheduler_flags &&
@@ -114,10 +172,11 @@ static bool vs_same(const struct fulcrum_vs *a, const struct fulcrum_vs *b)
 
 static bool rs_same(const struct fulcrum_rs *a, const struct fulcrum_rs *b)
 {
-	return a->id == b->id && a->vs_id == b->vs_id && model_addr_equal(&a->addr, &b->addr) &&
-	       a->port == b->port && a->forwarding == b->forwarding &&
-	       a->tunnel_type == b->tunnel_type && a->tunnel_port == b->tunnel_port &&
-	       a->weight == b->weight && a->upper_threshold == b->upper_threshold &&
+	return override_same(&a->check, &b->check) && a->id == b->id && a->vs_id == b->vs_id &&
+	       model_addr_equal(&a->addr, &b->addr) && a->port == b->port &&
+	       a->forwarding == b->forwarding && a->tunnel_type == b->tunnel_type &&
+	       a->tunnel_port == b->tunnel_port && a->weight == b->weight &&
+	       a->upper_threshold == b->upper_threshold &&
 	       a->lower_threshold == b->lower_threshold && a->admin_state == b->admin_state &&
 	       strcmp(a->description, b->description) == 0;
 }
@@ -256,6 +315,21 @@ static void test_db_rs_round_trip(void)
 	in[3] = rs_make(v6.id, "2001:db8::1:1", 0, FULCRUM_FWD_TUNNEL, FULCRUM_TUN_GUE);
 	in[4] = rs_make(v6.id, "2001:db8::1:2", 53, FULCRUM_FWD_TUNNEL, FULCRUM_TUN_GRE);
 	in[5] = rs_make(fw.id, "2001:db8::2:1", 0, FULCRUM_FWD_MASQ, FULCRUM_TUN_NONE);
+	in[0].check = (struct fulcrum_check_override){
+	    .set = 0x1ff,
+	    .type = FULCRUM_CHECK_TCP,
+	    .interval = 3600,
+	    .timeout = 300,
+	    .rise = 1,
+	    .fall = 100,
+	    .check_port = 0, /* the real server's port, whatever the service's check says */
+	    .on_failure = FULCRUM_ON_FAILURE_QUIESCE,
+	    .verify_tls = true,
+	};
+	model_addr_parse("10.0.0.101", &in[0].check.check_address);
+	in[3].check.set = FULCRUM_CHECK_F_CHECK_ADDRESS | FULCRUM_CHECK_F_FALL;
+	model_addr_parse("2001:db8::1:99", &in[3].check.check_address);
+	in[3].check.fall = 7;
 	for (size_t i = 0; i < 6; i++) {
 		const struct fulcrum_vs *owner = in[i].vs_id == v4.id   ? &v4
 						 : in[i].vs_id == v6.id ? &v6
@@ -291,10 +365,19 @@ static void test_db_rs_round_trip(void)
 	out.lower_threshold = 0;
 	out.admin_state = FULCRUM_RS_DISABLED;
 	strcpy(out.description, "moved?");
+	out.check.set = FULCRUM_CHECK_F_ON_FAILURE | FULCRUM_CHECK_F_VERIFY_TLS;
+	out.check.on_failure = FULCRUM_ON_FAILURE_REMOVE;
+	out.check.verify_tls = false;
 	CU_ASSERT_EQUAL(db_rs_update(db, &out), 0);
 	out.vs_id = v4.id;
 	CU_ASSERT_EQUAL(db_rs_get(db, out.id, &in[1]), 0);
 	CU_ASSERT_TRUE(rs_same(&in[1], &out));
+	/* and every override away again: the columns are NULL once more */
+	out.check.set = 0;
+	CU_ASSERT_EQUAL(db_rs_update(db, &out), 0);
+	CU_ASSERT_EQUAL(db_rs_get(db, out.id, &in[1]), 0);
+	CU_ASSERT_TRUE(rs_same(&in[1], &out));
+	CU_ASSERT_EQUAL(in[1].check.set, 0);
 	/* deleting a service deletes its real servers */
 	CU_ASSERT_EQUAL(db_vs_delete(db, v6.id), 0);
 	CU_ASSERT_EQUAL(db_rs_get(db, in[3].id, &out), -ENOENT);
@@ -355,6 +438,31 @@ static void test_db_unique_and_check_backstops(void)
 	r2 = rs_make(a.id, "10.0.0.5", 80, FULCRUM_FWD_MASQ, FULCRUM_TUN_NONE);
 	r2.weight = 65536;
 	CU_ASSERT_EQUAL(db_rs_insert(db, &r2), -EINVAL);
+	/* the check's too */
+	b = vs_v4();
+	strcpy(b.name, "badcheck");
+	b.port = 3;
+	b.check.timeout = b.check.interval;
+	CU_ASSERT_EQUAL(db_vs_insert(db, &b), -EINVAL);
+	b.check.timeout = 1;
+	b.check.type = FULCRUM_CHECK_EXTERNAL;
+	b.check.command[0] = '\0';
+	CU_ASSERT_EQUAL(db_vs_insert(db, &b), -EINVAL);
+	b = vs_v4();
+	strcpy(b.name, "badfallback");
+	b.port = 4;
+	b.fallback.addr.family = AF_UNSPEC;
+	CU_ASSERT_EQUAL(db_vs_insert(db, &b), -EINVAL); /* a port and no address */
+	r2 = rs_make(a.id, "10.0.0.6", 80, FULCRUM_FWD_MASQ, FULCRUM_TUN_NONE);
+	r2.check.set = FULCRUM_CHECK_F_CHECK_ADDRESS; /* the bit, and no address: NULL */
+	CU_ASSERT_EQUAL(db_rs_insert(db, &r2), -EINVAL);
+	r2.check.set = 0x200;
+	CU_ASSERT_EQUAL(db_rs_insert(db, &r2), -EINVAL);
+	r2.check.set = FULCRUM_CHECK_F_INTERVAL;
+	r2.check.interval = 0;
+	CU_ASSERT_EQUAL(db_rs_insert(db, &r2), -EINVAL);
+	r2.check.interval = 1;
+	CU_ASSERT_EQUAL(db_rs_insert(db, &r2), 0);
 	db_close(db);
 }
 
@@ -655,6 +763,65 @@ static void test_db_upgrade_from_schema_2(void)
 	CU_ASSERT_EQUAL(side_query(path, "SELECT count(*) FROM notify_switches"), 4);
 }
 
+/*
+ * A file of schema 3, with a service and a real server in it, upgraded by
+ * db_open(): they come out with the model's default check, no fallback,
+ * min_up 0 and no override, and every new column then round-trips.
+ */
+static void test_db_upgrade_from_schema_3(void)
+{
+	const char *path = db_path("v3.db");
+	struct fulcrum_vs out, want;
+	struct fulcrum_rs rs, rwant;
+	struct db *db;
+	sqlite3 *conn;
+
+	CU_ASSERT_FATAL(db_schema_count >= 4);
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &conn), SQLITE_OK);
+	for (size_t i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(sqlite3_exec(conn, db_schema_migrations[i].sql, NULL, NULL, NULL),
+				SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_exec(conn,
+				     "INSERT INTO services (name, family, address, port, protocol, "
+				     "scheduler, persistence_netmask, admin_state) VALUES ('old', "
+				     "'ipv4', '192.0.2.1', 80, 'tcp', 'wlc', 32, 'enabled'); "
+				     "INSERT INTO reals (service_id, address, port, forwarding, "
+				     "weight, admin_state) VALUES (1, '10.0.0.1', 8080, 'masq', 1, "
+				     "'enabled'); PRAGMA user_version = 3",
+				     NULL, NULL, NULL),
+			SQLITE_OK);
+	sqlite3_close(conn);
+	db = open_ok("v3.db");
+	CU_ASSERT_EQUAL(side_query(path, "PRAGMA user_version"), db_schema_version());
+	CU_ASSERT_EQUAL_FATAL(db_vs_find_by_name(db, "old", &out), 0);
+	model_vs_init(&want);
+	CU_ASSERT_TRUE(check_same(&out.check, &want.check));
+	CU_ASSERT_EQUAL(out.fallback.addr.family, AF_UNSPEC);
+	CU_ASSERT_EQUAL(out.min_up, 0);
+	CU_ASSERT_EQUAL(model_vs_validate(&out, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(db_rs_get(db, 1, &rs), 0);
+	CU_ASSERT_EQUAL(rs.check.set, 0);
+	CU_ASSERT_EQUAL(model_rs_validate(&rs, &out, NULL), 0);
+	/* the upgraded rows take every new field */
+	want = vs_v4();
+	want.id = out.id;
+	strcpy(want.name, "old");
+	CU_ASSERT_EQUAL(db_vs_update(db, &want), 0);
+	CU_ASSERT_EQUAL(db_vs_get(db, out.id, &out), 0);
+	CU_ASSERT_TRUE(vs_same(&out, &want));
+	rwant = rs;
+	rwant.check.set = FULCRUM_CHECK_F_TYPE | FULCRUM_CHECK_F_RISE;
+	rwant.check.type = FULCRUM_CHECK_HTTP;
+	rwant.check.rise = 3;
+	CU_ASSERT_EQUAL(db_rs_update(db, &rwant), 0);
+	CU_ASSERT_EQUAL(db_rs_get(db, rs.id, &rs), 0);
+	CU_ASSERT_TRUE(rs_same(&rs, &rwant));
+	db_close(db);
+	CU_ASSERT_EQUAL(side_query(path, "SELECT check_type = 'http' AND check_rise = 3 AND "
+					 "check_interval IS NULL FROM reals WHERE id = 1"),
+			1);
+}
+
 static int db_setup(void)
 {
 	unit_tmpdir(dir, sizeof(dir));
@@ -687,5 +854,6 @@ UNIT_SUITE(db)
 	CU_add_test(s, "next ids, and explicit ids", test_db_next_ids_and_explicit_ids);
 	CU_add_test(s, "notification switches", test_db_notify_switches);
 	CU_add_test(s, "a schema 2 file is upgraded", test_db_upgrade_from_schema_2);
+	CU_add_test(s, "a schema 3 file is upgraded (checks)", test_db_upgrade_from_schema_3);
 	return CU_get_error();
 }

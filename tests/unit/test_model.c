@@ -626,7 +626,12 @@ static void test_json_vs_fields(void)
 				     "[\"fallback\",\"port\"],\"persistence_timeout\":300,"
 				     "\"persistence_netmask\":24,\"one_packet\":false,"
 				     "\"admin_state\":\"enabled\",\"description\":\"front "
-				     "\\\"door\\\"\"}");
+				     "\\\"door\\\"\",\"check\":{\"type\":\"none\",\"path\":\"/\","
+				     "\"host\":\"\",\"head\":false,\"expect_status\":\"200\","
+				     "\"expect\":\"\",\"expect_regex\":\"\",\"verify_tls\":true,"
+				     "\"command\":\"\",\"interval\":5,\"timeout\":3,\"rise\":2,"
+				     "\"fall\":3,\"check_address\":null,\"check_port\":0,"
+				     "\"on_failure\":\"quiesce\"},\"fallback\":null,\"min_up\":0}");
 	free(text);
 	json_decref(j);
 	model_vs_init(&vs);
@@ -663,7 +668,7 @@ static void test_json_rs_fields(void)
 				     "\"port\":0,\"forwarding\":\"tunnel\",\"tunnel_type\":\"gue\","
 				     "\"tunnel_port\":6080,\"weight\":65535,\"upper_threshold\":"
 				     "4294967295,\"lower_threshold\":10,\"admin_state\":"
-				     "\"drained\",\"description\":\"\"}");
+				     "\"drained\",\"description\":\"\",\"check\":{}}");
 	free(text);
 	json_decref(j);
 	rs = backend();
