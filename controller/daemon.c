@@ -3,7 +3,9 @@
 
 #include "auth.h"
 #include "db.h"
+#include "health.h"
 #include "log.h"
+#include "model.h"
 #include "oper.h"
 #include "reconcile.h"
 #include "store.h"
@@ -31,6 +33,9 @@ struct daemon {
 	struct ipvs *ipvs;
 	struct reconcile *reconcile;
 	struct oper *oper;
+	struct health *health;
+	uint64_t health_changes;   /* health states changed so far */
+	struct oper_kernel kernel; /* kernel states and health, as oper reads them */
 };
 
 static void daemon_on_stop(evutil_socket_t sig, short what, void *arg)
@@ -93,9 +98,9 @@ static uint64_t daemon_kernel_generation(struct daemon *d)
 	struct reconcile_totals t;
 
 	if (!d->reconcile)
-		return 0;
+		return d->health_changes;
 	reconcile_totals_get(d->reconcile, &t);
-	return t.passes + t.syncs;
+	return t.passes + t.syncs + d->health_changes;
 }
 
 static void daemon_kernel_get(void *arg, bool real, int64_t id, struct reconcile_kernel *out)
@@ -104,6 +109,101 @@ static void daemon_kernel_get(void *arg, bool real, int64_t id, struct reconcile
 		reconcile_rs_kernel(arg, id, out);
 	else
 		reconcile_vs_kernel(arg, id, out);
+}
+
+/* Reconcile's question: has a health check found rs_id down? */
+static bool daemon_health_down(void *arg, int64_t rs_id)
+{
+	struct daemon *d = arg;
+	struct health_state hs;
+
+	if (!d->health)
+		return false;
+	health_get(d->health, rs_id, &hs);
+	return hs.state == HEALTH_DOWN;
+}
+
+/* The state tracker's question: what do the checks say of rs_id? */
+static void daemon_health_get(void *arg, int64_t rs_id, struct oper_health *out)
+{
+	struct daemon *d = arg;
+	struct health_state hs;
+
+	health_get(d->health, rs_id, &hs);
+	out->state = hs.state == HEALTH_UP     ? OPER_UP
+		     : hs.state == HEALTH_DOWN ? OPER_DOWN
+					       : OPER_UNKNOWN;
+	snprintf(out->reason, sizeof(out->reason), "%s", hs.reason);
+}
+
+/*
+ * Every real server in the kernel's view (enabled or drained, in an enabled
+ * service) is checked with its service's check and its own override. The
+ * targets point into the store, or into own[] for the real servers that
+ * override something; health copies what it keeps.
+ */
+static int daemon_health_targets(struct daemon *d)
+{
+	size_t n, k = 0, nown = 0, j = 0;
+	const struct fulcrum_rs *const *rs = store_rs_all(d->store, 0, &n);
+	struct health_target *t = calloc(n ? n : 1, sizeof(*t));
+	struct fulcrum_check *own;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		nown += rs[i]->check.set != 0;
+	own = calloc(nown ? nown : 1, sizeof(*own));
+	if (!t || !own) {
+		free(t);
+		free(own);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct fulcrum_vs *vs = store_vs_get(d->store, rs[i]->vs_id);
+
+		if (!vs || vs->admin_state == FULCRUM_VS_DISABLED ||
+		    rs[i]->admin_state == FULCRUM_RS_DISABLED)
+			continue;
+		t[k].rs_id = rs[i]->id;
+		t[k].addr = rs[i]->addr;
+		t[k].port = rs[i]->port;
+		if (rs[i]->check.set) {
+			model_check_effective(&vs->check, &rs[i]->check, &own[j]);
+			t[k].check = &own[j++];
+		} else {
+			t[k].check = &vs->check;
+		}
+		k++;
+	}
+	rc = health_set_targets(d->health, t, k);
+	free(t);
+	free(own);
+	return rc;
+}
+
+static void daemon_on_commit(int64_t revision, void *arg)
+{
+	(void)revision;
+	if (daemon_health_targets(arg) != 0)
+		log_warnx("health", "out of memory: health checks keep their previous targets");
+}
+
+/* A real server's health changed: said once, and its service is synced at once. */
+static void daemon_on_health(void *arg, int64_t rs_id, const struct health_state *st)
+{
+	struct daemon *d = arg;
+	const struct fulcrum_rs *rs = store_rs_get(d->store, rs_id);
+	const struct fulcrum_vs *vs = rs ? store_vs_get(d->store, rs->vs_id) : NULL;
+	char ep[MODEL_ENDPOINT_STRLEN];
+
+	d->health_changes++;
+	if (!rs || !vs)
+		return;
+	log_notice("health", "service '%s': real server %s is %s: %s", vs->name,
+		   model_endpoint_format(&rs->addr, rs->port, ep, sizeof(ep)),
+		   health_status_name(st->state), st->reason);
+	if (d->reconcile)
+		reconcile_vs_touch(d->reconcile, vs->id);
 }
 
 /*
@@ -130,17 +230,31 @@ static int daemon_modules_new(struct daemon *d, char *err, size_t errlen)
 	struct reconcile_conf rconf = {
 	    .interval_ms = (unsigned)d->conf.reconcile_interval * 1000u,
 	    .own_table = d->conf.ipvs_own_table,
+	    .health_down = daemon_health_down,
+	    .health_arg = d,
 	};
+	struct oper_kernel k = {.fn = daemon_kernel_get, .health = daemon_health_get, .harg = d};
 	struct timeval second = {1, 0};
-	int rc = reconcile_new(d->base, d->store, d->ipvs, &rconf, &d->reconcile);
+	int rc = health_new(d->base, &d->health);
 
+	if (rc == 0)
+		rc = health_listen(d->health, daemon_on_health, d);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot start the health checks: %s", strerror(-rc));
+		return rc;
+	}
+	rc = reconcile_new(d->base, d->store, d->ipvs, &rconf, &d->reconcile);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot start reconcile: %s", strerror(-rc));
 		return rc;
 	}
-	struct oper_kernel k = {.fn = daemon_kernel_get, .arg = d->reconcile};
-
+	k.arg = d->reconcile;
+	d->kernel = k;
 	rc = oper_new(d->store, &k, &d->oper);
+	if (rc == 0)
+		rc = store_listen(d->store, daemon_on_commit, d);
+	if (rc == 0)
+		rc = daemon_health_targets(d);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the state tracker: %s", strerror(-rc));
 		return rc;
@@ -291,6 +405,16 @@ struct oper *daemon_oper(struct daemon *d)
 	return d->oper;
 }
 
+struct health *daemon_health(struct daemon *d)
+{
+	return d->health;
+}
+
+const struct oper_kernel *daemon_oper_kernel(struct daemon *d)
+{
+	return &d->kernel;
+}
+
 uint64_t daemon_generation(struct daemon *d)
 {
 	return daemon_kernel_generation(d);
@@ -311,6 +435,8 @@ void daemon_free(struct daemon *d)
 	d->oper = NULL;
 	reconcile_free(d->reconcile);
 	d->reconcile = NULL;
+	health_free(d->health);
+	d->health = NULL;
 	if (d->base)
 		event_base_free(d->base);
 	d->base = NULL;

@@ -13,7 +13,9 @@ struct auth;
 struct daemon;
 struct db;
 struct event_base;
+struct health;
 struct oper;
+struct oper_kernel;
 struct reconcile;
 struct store;
 
@@ -54,6 +56,10 @@ struct db *daemon_db(struct daemon *d);
 struct auth *daemon_auth(struct daemon *d);
 struct reconcile *daemon_reconcile(struct daemon *d);
 struct oper *daemon_oper(struct daemon *d);
+struct health *daemon_health(struct daemon *d);
+
+/* Kernel states and health as the state tracker reads them (for the API and the MIB). */
+const struct oper_kernel *daemon_oper_kernel(struct daemon *d);
 
 /* The kernel states' version: it moves when reconcile may have changed one. */
 uint64_t daemon_generation(struct daemon *d);

@@ -2,6 +2,7 @@
 #include "conf.h"
 #include "config.h"
 #include "daemon.h"
+#include "health.h"
 #include "log.h"
 #include "mib/mib.h"
 #include "oper.h"
@@ -75,21 +76,12 @@ static void status_get(void *arg, struct daemon_status *st)
 	daemon_status_get(arg, st);
 }
 
-/* The MIB's and the state tracker's view of an object's kernel state. */
-static void oper_kernel_get(void *arg, bool real, int64_t id, struct reconcile_kernel *out)
-{
-	if (real)
-		reconcile_rs_kernel(arg, id, out);
-	else
-		reconcile_vs_kernel(arg, id, out);
-}
-
 /* The API's view of an object: reconcile's kernel state, and its operational state. */
 static void kernel_get(void *arg, bool real, int64_t id, struct web_kernel *out)
 {
 	struct daemon *d = arg;
 	struct oper_view ov = {.state = OPER_UNKNOWN};
-	struct oper_kernel ok = {.fn = oper_kernel_get, .arg = daemon_reconcile(d)};
+	const struct oper_kernel *ok = daemon_oper_kernel(d);
 	struct reconcile_kernel k;
 
 	if (real)
@@ -113,11 +105,21 @@ static void kernel_get(void *arg, bool real, int64_t id, struct web_kernel *out)
 	out->active_conns = k.active_conns;
 	out->inactive_conns = k.inactive_conns;
 	if (real && store_rs_get(daemon_store(d), id))
-		oper_rs_eval(&ok, store_rs_get(daemon_store(d), id), &ov);
+		oper_rs_eval(ok, store_rs_get(daemon_store(d), id), &ov);
 	else if (!real && store_vs_get(daemon_store(d), id))
-		oper_vs_eval(&ok, daemon_store(d), store_vs_get(daemon_store(d), id), &ov);
+		oper_vs_eval(ok, daemon_store(d), store_vs_get(daemon_store(d), id), &ov);
 	out->oper_state = oper_state_name(ov.state);
 	snprintf(out->oper_reason, sizeof(out->oper_reason), "%s", ov.reason);
+	if (real && daemon_health(d)) {
+		struct health_state hs;
+
+		health_get(daemon_health(d), id, &hs);
+		out->health_state = health_status_name(hs.state);
+		snprintf(out->health_reason, sizeof(out->health_reason), "%s", hs.reason);
+		out->health_last_check = (int64_t)hs.last_check;
+		out->health_last_change = (int64_t)hs.last_change;
+		out->health_failures = hs.failures;
+	}
 }
 
 /* Kernel states change only in reconcile's passes and syncs. */
@@ -157,8 +159,7 @@ static struct mib *snmp_start(struct daemon *d, const struct conf *conf)
 	    .store = daemon_store(d),
 	    .db = daemon_db(d),
 	    .oper = daemon_oper(d),
-	    .kernel = {.fn = daemon_reconcile(d) ? oper_kernel_get : NULL,
-		       .arg = daemon_reconcile(d)},
+	    .kernel = *daemon_oper_kernel(d),
 	    .reconcile = daemon_reconcile(d),
 	    .status = status_get,
 	    .status_arg = d,

@@ -65,6 +65,16 @@ void oper_rs_eval(const struct oper_kernel *k, const struct fulcrum_rs *rs, stru
 		snprintf(out->reason, sizeof(out->reason), "disabled by an admin");
 		return;
 	}
+	if (k && k->health) {
+		struct oper_health h = {.state = OPER_UNKNOWN};
+
+		k->health(k->harg, rs->id, &h);
+		if (h.state != OPER_UP) {
+			out->state = h.state;
+			snprintf(out->reason, sizeof(out->reason), "%s", h.reason);
+			return;
+		}
+	}
 	kernel_of(k, true, rs->id, &kern);
 	if (kernel_not_ready(&kern, out))
 		return;
@@ -114,10 +124,10 @@ void oper_vs_eval(const struct oper_kernel *k, const struct store *st, const str
 		out->state = OPER_DOWN;
 		snprintf(out->reason, sizeof(out->reason), "no real server is up (%zu configured)",
 			 n);
-	} else if (out->up < enabled) {
+	} else if (out->up < (vs->min_up ? vs->min_up : enabled)) {
 		out->state = OPER_DEGRADED;
-		snprintf(out->reason, sizeof(out->reason), "%u of %u enabled real servers up",
-			 out->up, enabled);
+		snprintf(out->reason, sizeof(out->reason), "%u of %u enabled real servers up%s",
+			 out->up, enabled, vs->min_up ? " (below min_up)" : "");
 	} else {
 		out->state = OPER_UP;
 	}

@@ -12,11 +12,12 @@
 #include <time.h>
 
 /*
- * A real server is up when the kernel holds it as configured (enabled or
- * drained: draining is an admin's choice, not a failure), down when an admin
- * disabled it or the kernel refused it, unknown while nothing is known yet
- * (not reconciled, or a kernel without IPVS). Health checks will add their
- * own "down" later; this is the one place that decides.
+ * A real server is up when its health check passes (or it has none) and the
+ * kernel holds it as configured (enabled or drained: draining is an admin's
+ * choice, not a failure); down when its check failed, an admin disabled it
+ * or the kernel refused it; unknown while nothing is known yet (not checked
+ * or not reconciled yet, or a kernel without IPVS). This is the one place
+ * that decides, for the API and the MIB alike.
  */
 enum oper_state {
 	OPER_UNKNOWN = 0,
@@ -25,10 +26,21 @@ enum oper_state {
 	OPER_DOWN,
 };
 
-/* Where an object's kernel state comes from; NULL fn means "no IPVS here". */
+/* What the health checks say of a real server. */
+struct oper_health {
+	enum oper_state state; /* UP, DOWN, or UNKNOWN (not checked yet) */
+	char reason[160];
+};
+
+/*
+ * Where an object's kernel state comes from (NULL fn: "no IPVS here"), and
+ * its health (NULL health: no checks, as if every real server passed).
+ */
 struct oper_kernel {
 	void (*fn)(void *arg, bool real, int64_t id, struct reconcile_kernel *out);
 	void *arg;
+	void (*health)(void *harg, int64_t rs_id, struct oper_health *out);
+	void *harg;
 };
 
 /* One object's operational state, with the words a person can act on. */

@@ -4,6 +4,7 @@
 #include "idmap.h"
 #include "ipvs_model.h"
 #include "log.h"
+#include "model.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -208,12 +209,85 @@ static void rc_sync_rs(struct reconcile *rc, const struct fulcrum_vs *vs,
 	rc_state(&rec->state, &rec->reason, RECONCILE_IN_SYNC, NULL);
 }
 
+/* The kernel dest matching want's key not matched yet (and now matched), or NULL. */
+static const struct ipvs_dest *rc_dest_match(const struct ipvs_dest *kd, size_t nk, bool *matched,
+					     const struct ipvs_dest *want)
+{
+	for (size_t k = 0; k < nk; k++) {
+		if (!matched[k] && ipvs_dest_key_equal(&kd[k], want)) {
+			matched[k] = true;
+			return &kd[k];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * What the kernel should hold for rs, in *eff: rs as configured, drained
+ * (weight 0) when its health check failed with on_failure quiesce. Returns
+ * false when it should not be in the kernel at all: disabled by an admin,
+ * or failed with on_failure remove. Counts in *up the real servers that can
+ * take new connections.
+ */
+static bool rc_rs_effective(struct reconcile *rc, const struct fulcrum_vs *vs,
+			    const struct fulcrum_rs *rs, struct fulcrum_rs *eff, size_t *up)
+{
+	bool down = rc->conf.health_down && rc->conf.health_down(rc->conf.health_arg, rs->id);
+	struct fulcrum_check check;
+
+	*eff = *rs;
+	if (rs->admin_state == FULCRUM_RS_DISABLED)
+		return false;
+	if (down) {
+		model_check_effective(&vs->check, &rs->check, &check);
+		if (check.on_failure == FULCRUM_ON_FAILURE_REMOVE)
+			return false;
+		eff->admin_state = FULCRUM_RS_DRAINED;
+	}
+	if (eff->admin_state == FULCRUM_RS_ENABLED)
+		(*up)++;
+	return true;
+}
+
+/* With no real server up, the service's fallback ("sorry") server is in the kernel. */
+static void rc_sync_fallback(struct reconcile *rc, const struct fulcrum_vs *vs,
+			     const struct ipvs_service *svc, const struct ipvs_dest *kd, size_t nk,
+			     bool *matched)
+{
+	struct fulcrum_rs fb;
+	struct ipvs_dest want;
+	char what[IPVS_DEST_STRLEN], why[256];
+	int err;
+
+	if (vs->fallback.addr.family == AF_UNSPEC)
+		return;
+	model_rs_init(&fb);
+	fb.vs_id = vs->id;
+	fb.addr = vs->fallback.addr;
+	fb.port = vs->fallback.port;
+	fb.forwarding = vs->fallback.forwarding;
+	fb.tunnel_type = fb.forwarding == FULCRUM_FWD_TUNNEL ? FULCRUM_TUN_IPIP : FULCRUM_TUN_NONE;
+	if (ipvs_dest_from_rs(&fb, vs, &want) != 0 || rc_dest_match(kd, nk, matched, &want))
+		return;
+	ipvs_dest_format(&want, what, sizeof(what));
+	err = ipvs_dest_add(rc->ipvs, svc, &want, IPVS_F_IDEMPOTENT);
+	if (err == 0) {
+		rc_note(rc, "service '%s': no real server up, fallback %s in", vs->name, what);
+		log_notice("reconcile", "service '%s': no real server up: fallback %s in", vs->name,
+			   what);
+	} else {
+		rc->totals.errors++;
+		log_warnx("reconcile", "service '%s': cannot add the fallback %s: %s", vs->name,
+			  what, ipvs_strerror(IPVS_OP_DEST_ADD, err, NULL, why, sizeof(why)));
+	}
+}
+
 /* Real servers of vs in the kernel service svc: adds and edits first, then deletes. */
 static void rc_sync_dests(struct reconcile *rc, const struct fulcrum_vs *vs,
 			  const struct ipvs_service *svc)
 {
 	struct ipvs_dest *kd = NULL;
-	size_t nk = 0, n;
+	size_t nk = 0, n, up = 0;
 	const struct fulcrum_rs *const *rs;
 	bool *matched;
 	char why[256];
@@ -233,8 +307,9 @@ static void rc_sync_dests(struct reconcile *rc, const struct fulcrum_vs *vs,
 	for (size_t i = 0; i < n; i++) {
 		struct ipvs_dest want;
 		const struct ipvs_dest *have = NULL;
+		struct fulcrum_rs eff;
 
-		if (rs[i]->admin_state == FULCRUM_RS_DISABLED) {
+		if (!rc_rs_effective(rc, vs, rs[i], &eff, &up)) {
 			struct rc_rs *rec = rc_rs_rec(rc, rs[i]->id, vs->id);
 
 			if (rec) {
@@ -243,17 +318,12 @@ static void rc_sync_dests(struct reconcile *rc, const struct fulcrum_vs *vs,
 			}
 			continue;
 		}
-		if (ipvs_dest_from_rs(rs[i], vs, &want) == 0) {
-			for (size_t k = 0; k < nk; k++) {
-				if (!matched[k] && ipvs_dest_key_equal(&kd[k], &want)) {
-					matched[k] = true;
-					have = &kd[k];
-					break;
-				}
-			}
-		}
-		rc_sync_rs(rc, vs, svc, rs[i], have);
+		if (ipvs_dest_from_rs(&eff, vs, &want) == 0)
+			have = rc_dest_match(kd, nk, matched, &want);
+		rc_sync_rs(rc, vs, svc, &eff, have);
 	}
+	if (up == 0)
+		rc_sync_fallback(rc, vs, svc, kd, nk, matched);
 	for (size_t k = 0; k < nk; k++) {
 		char what[IPVS_DEST_STRLEN];
 
@@ -548,6 +618,12 @@ static void rc_on_commit(int64_t revision, void *arg)
 		if (i == 0 || ids[i] != ids[i - 1])
 			rc_sync_vs(rc, ids[i], NULL, false);
 	free(ids);
+}
+
+void reconcile_vs_touch(struct reconcile *rc, int64_t vs_id)
+{
+	if (ipvs_info(rc->ipvs)->available && vs_id > 0)
+		rc_sync_vs(rc, vs_id, NULL, false);
 }
 
 static void rc_on_timer(evutil_socket_t fd, short what, void *arg)

@@ -28,9 +28,14 @@ struct reconcile_kernel {
 	uint32_t active_conns, inactive_conns; /* real servers only */
 };
 
+/* Whether a health check has found real server rs_id down (NULL: no checks). */
+typedef bool (*reconcile_health_fn)(void *arg, int64_t rs_id);
+
 struct reconcile_conf {
 	unsigned interval_ms; /* full pass (drift repair, counters) period; 0: none */
 	bool own_table;       /* delete kernel services Fulcrum does not manage */
+	reconcile_health_fn health_down;
+	void *health_arg;
 };
 
 /* Totals since start, for status lines, the API and benchmarks. */
@@ -56,6 +61,14 @@ int reconcile_new(struct event_base *base, struct store *st, struct ipvs *ipvs,
 
 /* Stops and frees; leaves the kernel as it is. Accepts NULL. */
 void reconcile_free(struct reconcile *rc);
+
+/*
+ * Syncs service vs_id now, as after a commit that touched it: when a real
+ * server's health changed (a failed one gets weight 0 or leaves the kernel
+ * by its check's on_failure; the service's fallback server comes in when
+ * none of its real servers is up, and leaves when one is).
+ */
+void reconcile_vs_touch(struct reconcile *rc, int64_t vs_id);
 
 /* Runs a full pass now (drift repair, counters). Returns the number of writes it made. */
 unsigned reconcile_pass(struct reconcile *rc);

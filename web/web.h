@@ -29,6 +29,11 @@ struct web_kernel {
 	uint32_t active_conns, inactive_conns;
 	const char *oper_state; /* "up", "degraded" (services), "down", "unknown"; NULL: unknown */
 	char oper_reason[160];  /* why, or "" */
+	/* real servers: what the health checks say */
+	const char *health_state; /* "unknown", "up", "down"; NULL: no health block */
+	char health_reason[160];
+	int64_t health_last_check, health_last_change; /* Unix seconds; 0: never */
+	uint32_t health_failures;                      /* consecutive */
 };
 
 /* Fills out for service id, or real server id when real is true. */

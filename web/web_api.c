@@ -62,16 +62,28 @@ static json_t *api_status_json(struct web_req *r, bool real, int64_t id,
 			       const struct daemon_status *st)
 {
 	struct web_kernel k = {.state = "pending", .reason = "not reconciled into the kernel yet"};
+	json_t *o;
 
 	if (r->w->p.kernel)
 		r->w->p.kernel(r->w->p.kernel_arg, real, id, &k);
 	else if (!st->ipvs || !st->ipvs->available)
 		k = (struct web_kernel){.state = "unavailable",
 					.reason = st->ipvs ? st->ipvs->reason : "unknown"};
-	return json_pack("{s:s,s:s,s:s,s:s,s:o}", "kernel_state", k.state ? k.state : "pending",
-			 "kernel_reason", k.reason ? k.reason : "", "oper_state",
-			 k.oper_state ? k.oper_state : "unknown", "oper_reason", k.oper_reason,
-			 "stats", api_stats_json(&k));
+	o = json_pack("{s:s,s:s,s:s,s:s,s:o}", "kernel_state", k.state ? k.state : "pending",
+		      "kernel_reason", k.reason ? k.reason : "", "oper_state",
+		      k.oper_state ? k.oper_state : "unknown", "oper_reason", k.oper_reason,
+		      "stats", api_stats_json(&k));
+	if (o && real && k.health_state)
+		json_object_set_new(
+		    o, "health",
+		    json_pack("{s:s,s:s,s:o,s:o,s:I}", "state", k.health_state, "reason",
+			      k.health_reason, "last_check",
+			      k.health_last_check ? json_integer(k.health_last_check) : json_null(),
+			      "last_change",
+			      k.health_last_change ? json_integer(k.health_last_change)
+						   : json_null(),
+			      "failures", (json_int_t)k.health_failures));
+	return o;
 }
 
 static json_t *api_vs_json(struct web_req *r, const struct fulcrum_vs *vs,
