@@ -128,6 +128,12 @@ static uint64_t kernel_generation(void *arg)
 	return daemon_generation(arg);
 }
 
+/* The API's counter reset: reconcile's. */
+static int counters_reset(void *arg, int64_t id)
+{
+	return reconcile_vs_zero(arg, id);
+}
+
 /* Starts the HTTP API in d's loop (nothing when conf->http is empty); exits on failure. */
 static struct web *http_start(struct daemon *d, const struct conf *conf)
 {
@@ -142,6 +148,8 @@ static struct web *http_start(struct daemon *d, const struct conf *conf)
 	    .kernel = daemon_reconcile(d) ? kernel_get : NULL,
 	    .kernel_generation = daemon_reconcile(d) ? kernel_generation : NULL,
 	    .kernel_arg = d,
+	    .reset = counters_reset,
+	    .reset_arg = daemon_reconcile(d),
 	};
 	struct web *w = NULL;
 	char err[1024];

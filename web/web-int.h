@@ -144,6 +144,7 @@ enum MHD_Result web_api_services_create(struct web_req *r);
 enum MHD_Result web_api_service_get(struct web_req *r);
 enum MHD_Result web_api_service_patch(struct web_req *r);
 enum MHD_Result web_api_service_delete(struct web_req *r);
+enum MHD_Result web_api_service_reset(struct web_req *r);
 enum MHD_Result web_api_reals_list(struct web_req *r);
 enum MHD_Result web_api_reals_create(struct web_req *r);
 enum MHD_Result web_api_real_get(struct web_req *r);

@@ -42,6 +42,9 @@ typedef void (*web_kernel_fn)(void *arg, bool real, int64_t id, struct web_kerne
 /* A number that changes whenever any object's kernel state may have changed. */
 typedef uint64_t (*web_kernel_generation_fn)(void *arg);
 
+/* Zeroes the kernel's counters of service id: 0, -ESRCH (not in the kernel) or a negative errno. */
+typedef int (*web_reset_fn)(void *arg, int64_t id);
+
 /* What the web module is given; every pointer must outlive the web. */
 struct web_params {
 	struct event_base *base; /* the loop MHD runs in, on the loop's thread */
@@ -54,6 +57,8 @@ struct web_params {
 	web_kernel_fn kernel; /* NULL: "pending", or "unavailable" with IPVS's reason */
 	web_kernel_generation_fn kernel_generation; /* NULL: none changes */
 	void *kernel_arg;
+	web_reset_fn reset; /* NULL: no counters to reset (409) */
+	void *reset_arg;
 };
 
 /*

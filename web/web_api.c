@@ -5,6 +5,7 @@
 #include "model.h"
 #include "model_json.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -432,6 +433,30 @@ enum MHD_Result web_api_service_delete(struct web_req *r)
 		return web_reply_err(r, &err);
 	log_info("http", "%s deleted service %" PRId64 " (revision %" PRId64 ")", r->who.name,
 		 r->id, rev);
+	return web_reply_empty(r, MHD_HTTP_NO_CONTENT);
+}
+
+enum MHD_Result web_api_service_reset(struct web_req *r)
+{
+	int rc;
+
+	if (!store_vs_get(r->w->p.store, r->id))
+		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
+				       "service %" PRId64 " does not exist", r->id);
+	if (!web_req_precondition(r))
+		return MHD_YES;
+	rc = r->w->p.reset ? r->w->p.reset(r->w->p.reset_arg, r->id) : -ESRCH;
+	if (rc == -ESRCH)
+		return web_reply_error(r, MHD_HTTP_CONFLICT, "conflict", NULL,
+				       "service %" PRId64 " is not in the kernel: no counters to "
+				       "reset (see its status.kernel_state)",
+				       r->id);
+	if (rc != 0)
+		return web_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
+				       "the kernel refused to zero the counters of service %" PRId64
+				       ": %s",
+				       r->id, strerror(-rc));
+	log_info("http", "%s reset the counters of service %" PRId64, r->who.name, r->id);
 	return web_reply_empty(r, MHD_HTTP_NO_CONTENT);
 }
 

@@ -41,6 +41,7 @@ static const struct web_req_route web_req_routes[] = {
     {"services/{id}/reals",
      false,
      {{WEB_GET, VIEWER, false, web_api_reals_list}, {WEB_POST, ADMIN, true, web_api_reals_create}}},
+    {"services/{id}/reset-counters", false, {{WEB_POST, OPERATOR, false, web_api_service_reset}}},
     {"reals/{id}",
      false,
      {{WEB_GET, VIEWER, false, web_api_real_get},

@@ -159,7 +159,8 @@ class Api(unittest.TestCase):
             for method in item:
                 if method in ('get', 'post', 'put', 'patch', 'delete', 'head', 'options'):
                     documented.add((method.upper(), path))
-        ids = {'/services/{id}': self.vs, '/services/{id}/reals': self.vs, '/reals/{id}': self.rs[0]}
+        ids = {'/services/{id}': self.vs, '/services/{id}/reals': self.vs, '/reals/{id}': self.rs[0],
+               '/services/{id}/reset-counters': self.vs}
         before = self.d.snapshot()
         for method, path in sorted(documented):
             real = path.replace('{id}', str(ids.get(path, 0)))
@@ -167,6 +168,7 @@ class Api(unittest.TestCase):
         candidates = ['/services', '/services/{id}', '/services/{id}/reals', '/reals/{id}', '/status',
                       '/changes', '/events', '/openapi.json', '/reals', '/tokens', '/config', '/health',
                       '/services/{id}/reals/{id}', '/reals/{id}/services', '/services/{id}/status',
+                      '/services/{id}/reset-counters',
                       '/version', '/metrics', '']
         for path in candidates:
             for method in ('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'):
@@ -176,6 +178,16 @@ class Api(unittest.TestCase):
         self.assertEqual(self.d.snapshot(), before)
 
     # ---- reads ------------------------------------------------------------------
+
+    def test_counter_reset_is_an_operators_write(self):
+        vs = self.ok('POST', '/services', dict(SERVICE, name='resetme', port=8181), status=201).json['id']
+        self.refused('POST', f'/services/{vs}/reset-counters', 403, token='viewer')
+        # this kernel holds no service: nothing to zero, said so
+        r = self.refused('POST', f'/services/{vs}/reset-counters', 409, token='operator', code='conflict')
+        self.assertIn('not in the kernel', r.json['error']['message'])
+        self.refused('POST', '/services/999999/reset-counters', 404, token='operator')
+        self.refused('GET', f'/services/{vs}/reset-counters', 405)
+        self.ok('DELETE', f'/services/{vs}', status=204)
 
     def test_status(self):
         r = self.ok('GET', '/status', token='viewer')

@@ -34,6 +34,12 @@ log "nat's counters in the API: $(jget "d['status']['stats']")"
 api_ok GET "/services/$nat/reals"
 assert_eq "2 2" "$(jget "' '.join(str(r['status']['stats']['conns']) for r in d['reals'])")" \
     "connections per real server in the API"
+# A counter reset is a write (an operator's): the kernel's counters and the API's read 0.
+api_ok POST "/services/$nat/reset-counters"
+assert_eq 0 "$(in_ns director ipvsadm -Ln --stats --exact -t "$VIP:80" | awk '$1 == "TCP" {print $3}')" \
+    "IPVS's connection counter of nat after the reset"
+api_ok GET "/services/$nat"
+assert_eq 0 "$(jget "d['status']['stats']['conns']")" "the API's counter of nat after the reset"
 api_ok DELETE "/services/$nat"
 wait_for 5 bash -c "! ip netns exec director ipvsadm -Ln | grep -q '$VIP:80'" || fail "nat still in IPVS after DELETE"
 
