@@ -4,6 +4,7 @@
 #include "auth.h"
 #include "db.h"
 #include "health.h"
+#include "idmap.h"
 #include "log.h"
 #include "model.h"
 #include "oper.h"
@@ -35,6 +36,7 @@ struct daemon {
 	struct oper *oper;
 	struct health *health;
 	uint64_t health_changes;   /* health states changed so far */
+	struct idmap health_down;  /* real servers the checks found down (value: the daemon) */
 	struct oper_kernel kernel; /* kernel states and health, as oper reads them */
 };
 
@@ -123,13 +125,29 @@ static bool daemon_health_down(void *arg, int64_t rs_id)
 	return hs.state == HEALTH_DOWN;
 }
 
+void daemon_health_of(struct daemon *d, int64_t rs_id, struct health_state *out)
+{
+	const struct fulcrum_rs *rs = store_rs_get(d->store, rs_id);
+	const struct fulcrum_vs *vs = rs ? store_vs_get(d->store, rs->vs_id) : NULL;
+
+	/* a real server without a check is no target of the engine: it is up */
+	if (vs && vs->check.type == FULCRUM_CHECK_NONE &&
+	    (!(rs->check.set & FULCRUM_CHECK_F_TYPE) || rs->check.type == FULCRUM_CHECK_NONE)) {
+		memset(out, 0, sizeof(*out));
+		out->state = HEALTH_UP;
+		snprintf(out->reason, sizeof(out->reason), "no check configured");
+		return;
+	}
+	health_get(d->health, rs_id, out);
+}
+
 /* The state tracker's question: what do the checks say of rs_id? */
 static void daemon_health_get(void *arg, int64_t rs_id, struct oper_health *out)
 {
 	struct daemon *d = arg;
 	struct health_state hs;
 
-	health_get(d->health, rs_id, &hs);
+	daemon_health_of(d, rs_id, &hs);
 	out->state = hs.state == HEALTH_UP     ? OPER_UP
 		     : hs.state == HEALTH_DOWN ? OPER_DOWN
 					       : OPER_UNKNOWN;
@@ -164,6 +182,10 @@ static int daemon_health_targets(struct daemon *d)
 		if (!vs || vs->admin_state == FULCRUM_VS_DISABLED ||
 		    rs[i]->admin_state == FULCRUM_RS_DISABLED)
 			continue;
+		if (vs->check.type == FULCRUM_CHECK_NONE &&
+		    (!(rs[i]->check.set & FULCRUM_CHECK_F_TYPE) ||
+		     rs[i]->check.type == FULCRUM_CHECK_NONE))
+			continue; /* nothing to run: daemon_health_of() says up */
 		t[k].rs_id = rs[i]->id;
 		t[k].addr = rs[i]->addr;
 		t[k].port = rs[i]->port;
@@ -188,20 +210,36 @@ static void daemon_on_commit(int64_t revision, void *arg)
 		log_warnx("health", "out of memory: health checks keep their previous targets");
 }
 
-/* A real server's health changed: said once, and its service is synced at once. */
+/*
+ * A real server's health changed. Going down, and coming back from down, is
+ * logged and resyncs its service at once (weight 0 or out; the fallback).
+ * The first answer of a new check (unknown to up) changes nothing in the
+ * kernel, which counts unknown as up: it is only counted, so that a start
+ * with 100,000 real servers neither floods the log nor syncs each service
+ * ten times.
+ */
 static void daemon_on_health(void *arg, int64_t rs_id, const struct health_state *st)
 {
 	struct daemon *d = arg;
 	const struct fulcrum_rs *rs = store_rs_get(d->store, rs_id);
 	const struct fulcrum_vs *vs = rs ? store_vs_get(d->store, rs->vs_id) : NULL;
+	bool was_down = idmap_get(&d->health_down, rs_id) != NULL;
+	bool down = st->state == HEALTH_DOWN;
 	char ep[MODEL_ENDPOINT_STRLEN];
 
 	d->health_changes++;
+	if (down == was_down)
+		return;
+	if (down && idmap_put(&d->health_down, rs_id, d) != 0)
+		log_warnx("health",
+			  "out of memory: a failed real server may not be logged back up");
+	else if (!down)
+		idmap_del(&d->health_down, rs_id);
 	if (!rs || !vs)
 		return;
 	log_notice("health", "service '%s': real server %s is %s: %s", vs->name,
 		   model_endpoint_format(&rs->addr, rs->port, ep, sizeof(ep)),
-		   health_status_name(st->state), st->reason);
+		   down ? "down" : "up again", st->reason);
 	if (d->reconcile)
 		reconcile_vs_touch(d->reconcile, vs->id);
 }
@@ -437,6 +475,7 @@ void daemon_free(struct daemon *d)
 	d->reconcile = NULL;
 	health_free(d->health);
 	d->health = NULL;
+	idmap_clear(&d->health_down);
 	if (d->base)
 		event_base_free(d->base);
 	d->base = NULL;

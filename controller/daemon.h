@@ -58,6 +58,13 @@ struct reconcile *daemon_reconcile(struct daemon *d);
 struct oper *daemon_oper(struct daemon *d);
 struct health *daemon_health(struct daemon *d);
 
+/*
+ * What the health checks say of real server rs_id: the engine's answer, or
+ * up "no check configured" when its check is none (no target of the engine).
+ */
+struct health_state;
+void daemon_health_of(struct daemon *d, int64_t rs_id, struct health_state *out);
+
 /* Kernel states and health as the state tracker reads them (for the API and the MIB). */
 const struct oper_kernel *daemon_oper_kernel(struct daemon *d);
 

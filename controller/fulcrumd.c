@@ -113,7 +113,7 @@ static void kernel_get(void *arg, bool real, int64_t id, struct web_kernel *out)
 	if (real && daemon_health(d)) {
 		struct health_state hs;
 
-		health_get(daemon_health(d), id, &hs);
+		daemon_health_of(d, id, &hs);
 		out->health_state = health_status_name(hs.state);
 		snprintf(out->health_reason, sizeof(out->health_reason), "%s", hs.reason);
 		out->health_last_check = (int64_t)hs.last_check;
