@@ -560,14 +560,47 @@ static int scalar_value(struct mib *m, unsigned arc, unsigned sub, struct mib_va
 	return arc == MIB_DIRECTOR ? director_value(m, sub, v) : notifyctl_value(m, sub, v);
 }
 
+/*
+ * Where a GETNEXT of name can start: every object arc below *arc, and every
+ * column of table *arc below *col, sorts before name (0: no shortcut). A walk
+ * asks for the next of the last instance, so this skips the scan of what came
+ * before it.
+ */
+static void next_start(const oid *name, size_t len, unsigned *arc, unsigned *col)
+{
+	oid pre[MIB_ROOT_LEN + 4];
+
+	*arc = *col = 0;
+	prefix3(pre, 0, 0, 0);
+	if (len < MIB_ROOT_LEN + 2 ||
+	    snmp_oid_compare(name, MIB_ROOT_LEN + 1, pre, MIB_ROOT_LEN + 1) != 0)
+		return;
+	if (name[MIB_ROOT_LEN + 1] > MIB_NAME_TABLE) {
+		*arc = MIB_NAME_TABLE + 1; /* after everything */
+		return;
+	}
+	*arc = (unsigned)name[MIB_ROOT_LEN + 1];
+	if (*arc < MIB_VS_TABLE)
+		return; /* scalars: R.1.arc.sub.0, compared one by one */
+	if (len >= MIB_ROOT_LEN + 4 && name[MIB_ROOT_LEN + 2] == 1 &&
+	    name[MIB_ROOT_LEN + 3] <= VS_LAST)
+		*col = (unsigned)name[MIB_ROOT_LEN + 3];
+	else if (len >= MIB_ROOT_LEN + 3 && name[MIB_ROOT_LEN + 2] > 1)
+		*arc += 1; /* past this table's entry: the next arc */
+}
+
 static int mib_next(struct mib *m, const oid *name, size_t len, oid *out, size_t *outlen,
 		    struct mib_value *val)
 {
 	static const struct {
 		unsigned arc, last;
 	} groups[] = {{MIB_DIRECTOR, MIB_DIRECTOR_LAST}, {MIB_NOTIFYCTL, COMMAND_NOTIFY_COUNT}};
+	unsigned arc, first_col;
 
-	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+	next_start(name, len, &arc, &first_col);
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+		if (groups[g].arc < arc)
+			continue;
 		for (unsigned s = 1; s <= groups[g].last; s++) {
 			size_t olen = prefix3(out, groups[g].arc, s, 0);
 
@@ -577,10 +610,16 @@ static int mib_next(struct mib *m, const oid *name, size_t len, oid *out, size_t
 				return 0;
 			}
 		}
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-		for (unsigned col = 2; col <= tables[t].last_col; col++)
+	}
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		unsigned col = tables[t].arc == arc && first_col > 2 ? first_col : 2;
+
+		if (tables[t].arc < arc)
+			continue;
+		for (; col <= tables[t].last_col; col++)
 			if (column_next(m, &tables[t], col, name, len, out, outlen, val) == 0)
 				return 0;
+	}
 	return -ENOENT;
 }
 

@@ -247,6 +247,16 @@ static void test_next_between(void)
 	CU_ASSERT_EQUAL(mib_read(&f.m, (oid[]){1, 3}, 2, true, out, &outlen, &v), 0);
 	CU_ASSERT_EQUAL(outlen, MIB_ROOT_LEN + 4);
 	CU_ASSERT_EQUAL(out[MIB_ROOT_LEN + 2], MIB_NODE_NAME);
+	/* from a scalar: the next scalar of its group */
+	len = name_of(name, (oid[]){MIB_DIRECTOR, MIB_CONFIG_REVISION, 0}, 3);
+	CU_ASSERT_EQUAL(mib_read(&f.m, name, len, true, out, &outlen, &v), 0);
+	CU_ASSERT_EQUAL(out[MIB_ROOT_LEN + 2], MIB_CONFIG_LAST_CHANGE);
+	/* past a table's entry (R.1.3.2): the next table's first instance */
+	len = name_of(name, (oid[]){MIB_VS_TABLE, 2}, 2);
+	CU_ASSERT_EQUAL(mib_read(&f.m, name, len, true, out, &outlen, &v), 0);
+	CU_ASSERT_EQUAL(out[MIB_ROOT_LEN + 1], MIB_RS_TABLE);
+	CU_ASSERT_EQUAL(out[MIB_ROOT_LEN + 3], RS_ADDRESS_TYPE);
+	CU_ASSERT_EQUAL(out[outlen - 1], (oid)f.r1);
 	/* after everything */
 	len = name_of(name, (oid[]){MIB_NAME_TABLE + 1}, 1);
 	CU_ASSERT_EQUAL(mib_read(&f.m, name, len, true, out, &outlen, &v), -ENOENT);
