@@ -330,8 +330,14 @@ static void hl_probe_fire(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	p->due_ms += step;
+	/*
+	 * The loop was held up: skip the runs missed, do not catch up, and keep
+	 * the phase. Rescheduling at now + step would give every check that fell
+	 * due during the stall the same phase, and the bunch would never spread
+	 * again (bench/health-5k.sh --stall).
+	 */
 	if (p->due_ms <= now)
-		p->due_ms = now + step; /* the loop was held up: skip, do not catch up */
+		p->due_ms += step * ((now - p->due_ms) / step + 1);
 	tv = hl_tv_ms(p->due_ms - now);
 	event_add(p->timer, &tv);
 	if (p->running) {
