@@ -34,6 +34,8 @@
 #                        BG_PID is CMD's own pid (kill it, wait for it)
 #   client_get URL       body of URL fetched from the client namespace (curl, 3 s limit); non-zero on error
 #   rs_http_stop N / rs_http_start N   stop or start rsN's web server (health-check scenarios)
+#   rs_page N [TEXT]     rsN's index.html holds TEXT (default: its name, as topo_up writes it)
+#   rs_listens N PORT    something in rsN listens on TCP PORT
 #   topo_lan_client      a second client, "lanclient" (LAN_CLIENT_IP, LAN_CLIENT_IP6), on the
 #                        real servers' subnet with the VIPs routed via the director: direct
 #                        routing and tunnel replies go to it on-link, not through the director
@@ -146,6 +148,16 @@ rs_http_stop() { # N
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     unset "TOPO_HTTPD_PID[$name]"
+}
+
+rs_listens() { # N PORT
+    [[ -n $(in_ns "rs$1" ss -Hltn "sport = :$2") ]]
+}
+
+rs_page() { # N [TEXT]: written aside and renamed, so no request sees half a page
+    local page=$TOPO_DIR/www/rs$1/index.html
+    printf '%s\n' "${2:-rs$1}" >"$page.new"
+    mv -f "$page.new" "$page"
 }
 
 topo_up() { # [N_REAL]
