@@ -200,10 +200,12 @@ static void window_report(struct resp *r)
 	qsort(r->conn_us.v, r->conn_us.n, sizeof(uint32_t), cmp_u32);
 	qsort(r->gap_us.v, r->gap_us.n, sizeof(uint32_t), cmp_u32);
 	printf("window seconds=%.3f requests=%llu rate=%.1f per_second_min=%u median=%u max=%u "
-	       "per_10ms_p50=%u p99=%u max=%u addrs=%u conn_ms_p50=%.3f p99=%.3f max=%.3f gap_ms_p50=%.1f p99=%.1f max=%.1f "
+	       "per_10ms_p50=%u p99=%u max=%u addrs=%u conn_ms_p50=%.3f p99=%.3f max=%.3f "
+	       "gap_ms_p50=%.1f p99=%.1f max=%.1f "
 	       "cpu_pct=%.1f open=%u rejected=%llu\n",
 	       secs, (unsigned long long)r->requests, secs > 0 ? (double)r->requests / secs : 0.0,
-	       smin, smed, smax, t50, t99, tmax, r->addrs, quantile_ms(r->conn_us.v, r->conn_us.n, 0.5),
+	       smin, smed, smax, t50, t99, tmax, r->addrs,
+	       quantile_ms(r->conn_us.v, r->conn_us.n, 0.5),
 	       quantile_ms(r->conn_us.v, r->conn_us.n, 0.99),
 	       quantile_ms(r->conn_us.v, r->conn_us.n, 1.0),
 	       quantile_ms(r->gap_us.v, r->gap_us.n, 0.5),
@@ -240,7 +242,8 @@ static void on_request(struct resp *r, int fd)
 	r->requests++;
 	count_in(&r->per_second, &r->nseconds, &r->cap_seconds,
 		 (size_t)((t - r->win_start_ns) / 1000000000));
-	count_in(&r->per_tick, &r->nticks, &r->cap_ticks, (size_t)((t - r->win_start_ns) / 10000000));
+	count_in(&r->per_tick, &r->nticks, &r->cap_ticks,
+		 (size_t)((t - r->win_start_ns) / 10000000));
 	if (r->last_req[c->addr])
 		sample_add(&r->gap_us, t - r->last_req[c->addr]);
 	else
@@ -286,7 +289,8 @@ static void on_accept(struct resp *r)
 	for (;;) {
 		struct sockaddr_in peer, local;
 		socklen_t plen = sizeof(peer), llen = sizeof(local);
-		int fd = accept4(r->lfd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd =
+		    accept4(r->lfd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct epoll_event ev = {.events = EPOLLIN};
 
 		if (fd < 0)
