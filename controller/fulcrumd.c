@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +184,22 @@ static struct mib *snmp_start(struct daemon *d, const struct conf *conf)
 	return m;
 }
 
+/* A change of operational state goes to the API's event streams. */
+static void state_to_events(void *arg, bool real, int64_t id, enum oper_state old,
+			    const struct oper_view *view)
+{
+	json_t *o = json_pack("{s:s,s:I,s:s,s:s,s:s,s:I}", "object", real ? "real" : "service",
+			      "id", (json_int_t)id, "oper_state", oper_state_name(view->state),
+			      "previous", oper_state_name(old), "oper_reason", view->reason,
+			      "since", (json_int_t)view->since);
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	if (text)
+		web_state_event(arg, text);
+	free(text);
+	json_decref(o);
+}
+
 /* True when a live process holds the lock of the pid file at path. */
 static bool pidfile_held(const char *path)
 {
@@ -323,6 +340,8 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		fatalx("main", "%s", err);
 	web = http_start(d, &conf);
+	if (web && oper_listen(daemon_oper(d), state_to_events, web) != 0)
+		fatalx("main", "out of memory");
 	mib = snmp_start(d, &conf);
 	rc = daemon_run(d);
 	mib_free(mib); /* before the store it listens to */

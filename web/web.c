@@ -501,6 +501,12 @@ fail:
 	return rc;
 }
 
+void web_state_event(struct web *w, const char *json)
+{
+	if (w && w->events)
+		web_events_state(w->events, json);
+}
+
 void web_free(struct web *w)
 {
 	if (!w)

@@ -78,6 +78,13 @@ int web_conf_check(const struct conf *conf, char *err, size_t errlen);
  */
 int web_open(const struct web_params *p, struct web **out, char *err, size_t errlen);
 
+/*
+ * Tells every open event stream that an object's state changed: "event:
+ * state" with json, one JSON object on one line (its object, id, states
+ * and reasons). No id: state events are not replayed.
+ */
+void web_state_event(struct web *w, const char *json);
+
 /* Closes every connection (event streams end) and frees the web; accepts NULL. */
 void web_free(struct web *w);
 

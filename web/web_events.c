@@ -497,6 +497,20 @@ static void events_on_commit(int64_t rev, void *arg)
 		events_resume(c);
 }
 
+void web_events_state(struct web_events *ev, const char *json)
+{
+	char *text = NULL;
+	int len = asprintf(&text, "event: state\ndata: %s\n\n", json);
+
+	if (len < 0)
+		return;
+	/* a whole event at once, between whole change events: streams stay well formed */
+	for (struct events_client *c = ev->clients; c; c = c->next)
+		if (!c->closing && events_append(c, text, (size_t)len) == 0)
+			events_resume(c);
+	free(text);
+}
+
 static void events_on_heartbeat(evutil_socket_t fd, short what, void *arg)
 {
 	struct web_events *ev = arg;

@@ -480,6 +480,35 @@ class Api(unittest.TestCase):
             keep.close()
             s.close()
 
+    def test_events_carry_state_changes(self):
+        """A real server whose tcp check fails: a state event says down, with the reason."""
+        s = Stream(self.d, 'viewer')
+        try:
+            with socket.socket() as probe:  # a port nothing listens on
+                probe.bind(('127.0.0.1', 0))
+                port = probe.getsockname()[1]
+            body = dict(SERVICE, name='stateev', port=8282,
+                        check={'type': 'tcp', 'interval': 1, 'timeout': 1, 'rise': 1, 'fall': 1},
+                        reals=[{'address': '127.0.0.1', 'port': port}])
+            vs = self.ok('POST', '/services', body, status=201).json['id']
+            rs = self.ok('GET', f'/services/{vs}/reals').json['reals'][0]['id']
+            deadline = time.time() + 8
+            ev = None
+            while time.time() < deadline:
+                try:
+                    e = s.event(max(0.1, deadline - time.time()))
+                except TimeoutError:
+                    break
+                if e.get('event') == 'state' and e['data']['object'] == 'real' and e['data']['id'] == rs:
+                    ev = e
+                    break
+            self.assertIsNotNone(ev, 'no state event for the failing real server within 8 s')
+            self.assertEqual(ev['data']['oper_state'], 'down')
+            self.assertIn('tcp: connection refused', ev['data']['oper_reason'])
+            self.ok('DELETE', f'/services/{vs}', status=204)
+        finally:
+            s.close()
+
     def test_events_replay_from_last_event_id(self):
         revs = [self.ok('PATCH', f'/reals/{self.rs[1]}', {'weight': w}).revision for w in (11, 12, 13)]
         s = Stream(self.d, 'viewer', last_id=revs[0] - 1)
