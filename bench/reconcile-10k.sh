@@ -197,9 +197,19 @@ EOF2
     say "fulcrumd memory at $n services (RSS now, HWM peak): $(mem "$FULCRUM_PID")"
     fulcrum_stop
 
-    summary+=("$(awk -v n="$n" -v r="$restore_ms" -v c="$cold_ms" -v cw="$cold_wall" -v z="$noop_ms" -v p="$patch_med" -v pa="$patch_ans" 'BEGIN {
-        printf "%6d services: ipvsadm -R %.2f s | cold load %.2f s (wall %.2f s) = %.2f x ipvsadm -R | no-op pass %.2f s | PATCH answer %.1f ms = 1/%.0f of cold load, to ipvsadm %.0f ms = 1/%.0f", \
-            n, r / 1000, c / 1000, cw / 1000, c / r, z / 1000, pa, c / pa, p, c / p }')")
+    # ---- 5. the baseline again, in the kernel state the cold load met -----------------------
+    # ipvsadm -C leaves every dest in the kernel's dest trash for 2-3 minutes, and each dest
+    # add walks that list first; the cold load (2b) ran seconds after a -C of the full table,
+    # the baseline (1) into a fresh kernel. Time ipvsadm -R right after a -C of the full table.
+    in_ns director ipvsadm -C
+    t=$(now_ms)
+    in_ns director ipvsadm -R <"$out/restore-$n.txt"
+    restore_trash_ms=$(($(now_ms) - t))
+    say "ipvsadm -R right after ipvsadm -C of the full table (the cold load's kernel state): $(secs "$restore_trash_ms") s"
+
+    summary+=("$(awk -v n="$n" -v r="$restore_ms" -v rt="$restore_trash_ms" -v c="$cold_ms" -v cw="$cold_wall" -v z="$noop_ms" -v p="$patch_med" -v pa="$patch_ans" 'BEGIN {
+        printf "%6d services: ipvsadm -R %.2f s (after a -C of the full table: %.2f s) | cold load %.2f s (wall %.2f s) = %.2f x ipvsadm -R, %.2f x ipvsadm -R in the same kernel state | no-op pass %.2f s | PATCH answer %.1f ms = 1/%.0f of cold load, to ipvsadm %.0f ms = 1/%.0f", \
+            n, r / 1000, rt / 1000, c / 1000, cw / 1000, c / r, c / rt, z / 1000, pa, c / pa, p, c / p }')")
 done
 
 say ""
