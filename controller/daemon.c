@@ -125,14 +125,20 @@ static bool daemon_health_down(void *arg, int64_t rs_id)
 	return hs.state == HEALTH_DOWN;
 }
 
+/* True when rs has no check to run: its service's type is none and it does not override it. */
+static bool daemon_unchecked(const struct fulcrum_vs *vs, const struct fulcrum_rs *rs)
+{
+	return vs->check.type == FULCRUM_CHECK_NONE &&
+	       (!(rs->check.set & FULCRUM_CHECK_F_TYPE) || rs->check.type == FULCRUM_CHECK_NONE);
+}
+
 void daemon_health_of(struct daemon *d, int64_t rs_id, struct health_state *out)
 {
 	const struct fulcrum_rs *rs = store_rs_get(d->store, rs_id);
 	const struct fulcrum_vs *vs = rs ? store_vs_get(d->store, rs->vs_id) : NULL;
 
 	/* a real server without a check is no target of the engine: it is up */
-	if (vs && vs->check.type == FULCRUM_CHECK_NONE &&
-	    (!(rs->check.set & FULCRUM_CHECK_F_TYPE) || rs->check.type == FULCRUM_CHECK_NONE)) {
+	if (vs && daemon_unchecked(vs, rs)) {
 		memset(out, 0, sizeof(*out));
 		out->state = HEALTH_UP;
 		snprintf(out->reason, sizeof(out->reason), "no check configured");
@@ -182,9 +188,7 @@ static int daemon_health_targets(struct daemon *d)
 		if (!vs || vs->admin_state == FULCRUM_VS_DISABLED ||
 		    rs[i]->admin_state == FULCRUM_RS_DISABLED)
 			continue;
-		if (vs->check.type == FULCRUM_CHECK_NONE &&
-		    (!(rs[i]->check.set & FULCRUM_CHECK_F_TYPE) ||
-		     rs[i]->check.type == FULCRUM_CHECK_NONE))
+		if (daemon_unchecked(vs, rs[i]))
 			continue; /* nothing to run: daemon_health_of() says up */
 		t[k].rs_id = rs[i]->id;
 		t[k].addr = rs[i]->addr;

@@ -85,10 +85,7 @@ static void kernel_get(void *arg, bool real, int64_t id, struct web_kernel *out)
 	const struct oper_kernel *ok = daemon_oper_kernel(d);
 	struct reconcile_kernel k;
 
-	if (real)
-		reconcile_rs_kernel(daemon_reconcile(d), id, &k);
-	else
-		reconcile_vs_kernel(daemon_reconcile(d), id, &k);
+	oper_kernel_read(ok, real, id, &k);
 	out->state = reconcile_state_name(k.state);
 	out->reason = k.reason;
 	out->present = k.present;

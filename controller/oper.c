@@ -22,7 +22,7 @@ const char *oper_state_name(enum oper_state state)
 	return "unknown";
 }
 
-static void kernel_of(const struct oper_kernel *k, bool real, int64_t id,
+void oper_kernel_read(const struct oper_kernel *k, bool real, int64_t id,
 		      struct reconcile_kernel *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -75,7 +75,7 @@ void oper_rs_eval(const struct oper_kernel *k, const struct fulcrum_rs *rs, stru
 			return;
 		}
 	}
-	kernel_of(k, true, rs->id, &kern);
+	oper_kernel_read(k, true, rs->id, &kern);
 	if (kernel_not_ready(&kern, out))
 		return;
 	out->state = OPER_UP;
@@ -111,7 +111,7 @@ void oper_vs_eval(const struct oper_kernel *k, const struct store *st, const str
 		snprintf(out->reason, sizeof(out->reason), "disabled by an admin");
 		return;
 	}
-	kernel_of(k, false, vs->id, &kern);
+	oper_kernel_read(k, false, vs->id, &kern);
 	if (kernel_not_ready(&kern, out))
 		return;
 	if (n == 0) {

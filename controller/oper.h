@@ -51,6 +51,10 @@ struct oper_view {
 	time_t since;       /* when state last changed (0: not tracked) */
 };
 
+/* Fills out with object id's kernel state from k (UNAVAILABLE when k has no fn). */
+void oper_kernel_read(const struct oper_kernel *k, bool real, int64_t id,
+		      struct reconcile_kernel *out);
+
 /* "unknown", "up", "degraded", "down". */
 const char *oper_state_name(enum oper_state state);
 

@@ -125,16 +125,6 @@ static long kernel_state(enum reconcile_state s)
 	return 2;
 }
 
-static void kernel_get(struct mib *m, bool real, int64_t id, struct reconcile_kernel *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->reason = "";
-	if (m->p.kernel.fn)
-		m->p.kernel.fn(m->p.kernel.arg, real, id, k);
-	else
-		k->state = RECONCILE_UNAVAILABLE;
-}
-
 /* Counters and rates, in the order both tables list them from first. */
 static int stats_value(const struct reconcile_kernel *k, unsigned i, struct mib_value *v)
 {
@@ -240,7 +230,7 @@ static int vs_value(struct mib *m, const struct fulcrum_vs *vs, unsigned col, st
 	}
 	if (col < VS_KERNEL_STATE || col > VS_OUT_BYTE_RATE)
 		return -ENOKEY;
-	kernel_get(m, false, vs->id, &k);
+	oper_kernel_read(&m->p.kernel, false, vs->id, &k);
 	if (col == VS_KERNEL_STATE)
 		val_int(v, kernel_state(k.state));
 	else if (col == VS_KERNEL_REASON)
@@ -254,7 +244,7 @@ static int vs_value(struct mib *m, const struct fulcrum_vs *vs, unsigned col, st
 		for (size_t i = 0; i < n; i++) {
 			struct reconcile_kernel rk;
 
-			kernel_get(m, true, rs[i]->id, &rk);
+			oper_kernel_read(&m->p.kernel, true, rs[i]->id, &rk);
 			sum += col == VS_ACTIVE_CONNS ? rk.active_conns : rk.inactive_conns;
 		}
 		val_uns(v, ASN_GAUGE, sum);
@@ -320,7 +310,7 @@ static int rs_value(struct mib *m, const struct fulcrum_rs *rs, unsigned col, st
 	}
 	if (col < RS_KERNEL_STATE || col > RS_OUT_BYTE_RATE)
 		return -ENOKEY;
-	kernel_get(m, true, rs->id, &k);
+	oper_kernel_read(&m->p.kernel, true, rs->id, &k);
 	if (col == RS_KERNEL_STATE)
 		val_int(v, kernel_state(k.state));
 	else if (col == RS_KERNEL_REASON)
