@@ -197,8 +197,13 @@ struct fulcrum_rs {
 	uint32_t upper_threshold;        /* 0: no limit */
 	uint32_t lower_threshold;
 	enum fulcrum_rs_admin admin_state;
-	char description[FULCRUM_DESC_MAX + 1];
 	struct fulcrum_check_override check;
+	/*
+	 * Last on purpose: the store keeps 100,000 real servers and allocates
+	 * each only as long as its description (model_rs_size()). A real server
+	 * from the store is copied with model_rs_copy(), never by assignment.
+	 */
+	char description[FULCRUM_DESC_MAX + 1];
 };
 
 /* How a command failed; status picks the HTTP status / SNMP error later. */

@@ -254,6 +254,23 @@ void model_rs_init(struct fulcrum_rs *rs)
 	rs->admin_state = FULCRUM_RS_ENABLED;
 }
 
+size_t model_rs_size(const struct fulcrum_rs *rs)
+{
+	static_assert(offsetof(struct fulcrum_rs, description) + sizeof(rs->description) + 8 >
+			  sizeof(struct fulcrum_rs),
+		      "a real server's description must be its last field");
+	return offsetof(struct fulcrum_rs, description) +
+	       strnlen(rs->description, sizeof(rs->description) - 1) + 1;
+}
+
+void model_rs_copy(struct fulcrum_rs *dst, const struct fulcrum_rs *src)
+{
+	size_t n = model_rs_size(src);
+
+	memcpy(dst, src, n);
+	memset((char *)dst + n, 0, sizeof(*dst) - n);
+}
+
 void model_err_clear(struct fulcrum_err *err)
 {
 	if (err)

@@ -94,6 +94,15 @@ void model_vs_init(struct fulcrum_vs *vs);
 void model_rs_init(struct fulcrum_rs *rs);
 
 /*
+ * A real server's description is its last field so that a copy may end at
+ * the description's NUL: model_rs_size() is how many bytes of rs that is
+ * (the store allocates that much), model_rs_copy() copies such a short one
+ * into a whole struct dst (the rest of dst's description zeroed).
+ */
+size_t model_rs_size(const struct fulcrum_rs *rs);
+void model_rs_copy(struct fulcrum_rs *dst, const struct fulcrum_rs *src);
+
+/*
  * Fills check with the defaults of a service's check: type none, path "/",
  * expect_status "200", verify_tls true, interval 5, timeout 3, rise 2, fall 3,
  * no check_address (AF_UNSPEC), check_port 0, on_failure quiesce, the rest

@@ -235,7 +235,7 @@ static bool rc_rs_effective(struct reconcile *rc, const struct fulcrum_vs *vs,
 	bool down = rc->conf.health_down && rc->conf.health_down(rc->conf.health_arg, rs->id);
 	struct fulcrum_check check;
 
-	*eff = *rs;
+	model_rs_copy(eff, rs);
 	if (rs->admin_state == FULCRUM_RS_DISABLED)
 		return false;
 	if (down) {

@@ -1,6 +1,8 @@
 /* The in-memory model: the configuration mirrored from SQLite, and the write path around it. */
 #include "store.h"
 
+#include "model.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,14 +132,19 @@ static int store_add_vs(struct store *st, const struct fulcrum_vs *vs)
 	return rc;
 }
 
+/*
+ * Keeps a copy of rs only as long as its description: a description is the
+ * largest field and most are short or empty, and there are many real servers.
+ */
 static int store_add_rs(struct store *st, const struct fulcrum_rs *rs)
 {
-	struct fulcrum_rs *copy = malloc(sizeof(*copy));
+	size_t size = model_rs_size(rs);
+	struct fulcrum_rs *copy = malloc(size);
 	int rc;
 
 	if (!copy)
 		return -ENOMEM;
-	*copy = *rs;
+	memcpy(copy, rs, size);
 	rc = ptrvec_insert(&st->rs_by_id, copy, rs_id_cmp);
 	if (rc == 0) {
 		rc = ptrvec_insert(&st->rs_by_vs, copy, rs_vs_cmp);
@@ -197,26 +204,30 @@ static int store_load_side(struct store *st)
 	return rc;
 }
 
-/* Loads everything from the database into st, which must be empty. */
+static int store_load_vs(const struct fulcrum_vs *vs, void *arg)
+{
+	return store_add_vs(arg, vs);
+}
+
+static int store_load_rs(const struct fulcrum_rs *rs, void *arg)
+{
+	return store_add_rs(arg, rs);
+}
+
+/*
+ * Loads everything from the database into st, which must be empty; row by
+ * row, so that loading never holds a second copy of the whole table.
+ */
 static int store_load(struct store *st)
 {
-	struct fulcrum_vs *vs = NULL;
-	struct fulcrum_rs *rs = NULL;
-	size_t nvs = 0, nrs = 0;
 	int rc = store_load_side(st);
 	int64_t rev = rc ? rc : db_revision(st->db);
 
 	if (rev < 0)
 		return (int)rev;
-	rc = db_vs_list(st->db, &vs, &nvs);
+	rc = db_vs_each(st->db, store_load_vs, st);
 	if (rc == 0)
-		rc = db_rs_list(st->db, 0, &rs, &nrs);
-	for (size_t i = 0; rc == 0 && i < nvs; i++)
-		rc = store_add_vs(st, &vs[i]);
-	for (size_t i = 0; rc == 0 && i < nrs; i++)
-		rc = store_add_rs(st, &rs[i]);
-	free(vs);
-	free(rs);
+		rc = db_rs_each(st->db, 0, store_load_rs, st);
 	if (rc == 0)
 		st->revision = rev;
 	return rc;

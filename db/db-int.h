@@ -76,6 +76,18 @@ int db_step_done(struct db *db, sqlite3_stmt *st);
 /* Reads the current row of st into elem; 0 or a negative errno (db_fail_msg() says why). */
 typedef int (*db_row_fn)(struct db *db, sqlite3_stmt *st, void *elem);
 
+/* Takes one row read by db_rows_each(); 0 goes on, a negative errno stops the walk. */
+typedef int (*db_each_fn)(const void *elem, void *arg);
+
+/*
+ * Steps st to its end, reading each row with read_row into one element of
+ * size bytes (reused: each() copies what it keeps) and handing it to
+ * each(elem, arg). Calls db_stmt_done(st) in every case. Returns 0, or the
+ * first negative errno of read_row, each() or SQLite.
+ */
+int db_rows_each(struct db *db, sqlite3_stmt *st, size_t size, db_row_fn read_row, db_each_fn each,
+		 void *arg);
+
 /*
  * Steps st to its end, reading each row with read_row into a malloc'ed array
  * of elements of size bytes: *out (NULL when no row) and *n. Calls

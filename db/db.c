@@ -117,46 +117,76 @@ int db_step_done(struct db *db, sqlite3_stmt *st)
 	return db_fail(db, rc);
 }
 
+int db_rows_each(struct db *db, sqlite3_stmt *st, size_t size, db_row_fn read_row, db_each_fn each,
+		 void *arg)
+{
+	void *elem = malloc(size);
+	int rc;
+
+	if (!elem) {
+		db_stmt_done(st);
+		return db_fail_msg(db, -ENOMEM, "out of memory reading a row");
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = read_row(db, st, elem)) != 0 || (rc = each(elem, arg)) != 0)
+			break;
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = db_fail(db, rc);
+	db_stmt_done(st);
+	free(elem);
+	return rc;
+}
+
+/* What db_rows_collect() grows while db_rows_each() reads. */
+struct db_collect {
+	struct db *db;
+	size_t size;
+	const char *what;
+	void (*free_elem)(void *elem);
+	char *list;
+	size_t count, cap;
+};
+
+static int db_collect_one(const void *elem, void *arg)
+{
+	struct db_collect *c = arg;
+
+	if (c->count == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 16;
+		char *grown = realloc(c->list, ncap * c->size);
+
+		if (!grown) {
+			if (c->free_elem) /* what the row owns is not in the list */
+				c->free_elem((void *)elem);
+			return db_fail_msg(c->db, -ENOMEM, "out of memory listing %s", c->what);
+		}
+		c->list = grown;
+		c->cap = ncap;
+	}
+	memcpy(c->list + c->count++ * c->size, elem, c->size);
+	return 0;
+}
+
 int db_rows_collect(struct db *db, sqlite3_stmt *st, size_t size, db_row_fn read_row,
 		    void (*free_elem)(void *elem), const char *what, void **out, size_t *n)
 {
-	char *list = NULL;
-	size_t count = 0, cap = 0;
-	int rc;
+	struct db_collect c = {.db = db, .size = size, .what = what, .free_elem = free_elem};
+	int rc = db_rows_each(db, st, size, read_row, db_collect_one, &c);
 
 	*out = NULL;
 	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			char *grown = realloc(list, ncap * size);
-
-			if (!grown) {
-				rc = db_fail_msg(db, -ENOMEM, "out of memory listing %s", what);
-				goto fail;
-			}
-			list = grown;
-			cap = ncap;
-		}
-		rc = read_row(db, st, list + count * size);
-		if (rc != 0)
-			goto fail;
-		count++;
+	if (rc != 0) {
+		for (size_t i = 0; free_elem && i < c.count; i++)
+			free_elem(c.list + i * size);
+		free(c.list);
+		return rc;
 	}
-	if (rc != SQLITE_DONE) {
-		rc = db_fail(db, rc);
-		goto fail;
-	}
-	db_stmt_done(st);
-	*out = list;
-	*n = count;
+	*out = c.list;
+	*n = c.count;
 	return 0;
-fail:
-	db_stmt_done(st);
-	for (size_t i = 0; free_elem && i < count; i++)
-		free_elem(list + i * size);
-	free(list);
-	return rc;
 }
 
 const char *db_col_text(sqlite3_stmt *st, int col)

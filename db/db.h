@@ -105,6 +105,14 @@ int db_vs_find_by_key(struct db *db, const struct fulcrum_vs *key, struct fulcru
 int db_vs_list(struct db *db, struct fulcrum_vs **out, size_t *n);
 
 /*
+ * Hands every service, ordered by id, to fn(vs, arg) one at a time without
+ * holding the list: vs lives until fn returns (fn copies what it keeps). A
+ * negative errno from fn stops the walk and is returned; 0 when all were read.
+ */
+typedef int (*db_vs_each_fn)(const struct fulcrum_vs *vs, void *arg);
+int db_vs_each(struct db *db, db_vs_each_fn fn, void *arg);
+
+/*
  * The id the next service stored with id 0 would get: one more than the
  * highest id ever given out (SQLite's AUTOINCREMENT sequence, which a delete
  * or a rollback does not lower past what was committed), 1 when none was.
@@ -129,6 +137,10 @@ int db_rs_get(struct db *db, int64_t id, struct fulcrum_rs *out);
 int db_rs_find_by_addr(struct db *db, int64_t vs_id, const struct fulcrum_addr *addr, uint16_t port,
 		       struct fulcrum_rs *out);
 int db_rs_list(struct db *db, int64_t vs_id, struct fulcrum_rs **out, size_t *n);
+
+/* Real servers of vs_id (0: all) one at a time, ordered by id; as db_vs_each(). */
+typedef int (*db_rs_each_fn)(const struct fulcrum_rs *rs, void *arg);
+int db_rs_each(struct db *db, int64_t vs_id, db_rs_each_fn fn, void *arg);
 
 /* The id the next real server stored with id 0 would get; as db_vs_next_id(). */
 int db_rs_next_id(struct db *db, int64_t *out);

@@ -258,14 +258,13 @@ static int rs_row(struct db *db, sqlite3_stmt *st, void *elem)
 	return rs_from_row(db, st, elem);
 }
 
-int db_rs_list(struct db *db, int64_t vs_id, struct fulcrum_rs **out, size_t *n)
+/* Prepares the list of vs_id's real servers (0: every service's), ordered by id. */
+static int rs_list_stmt(struct db *db, int64_t vs_id, sqlite3_stmt **out)
 {
-	void *list = NULL;
 	sqlite3_stmt *st;
 	int rc;
 
 	*out = NULL;
-	*n = 0;
 	if (vs_id)
 		rc = db_stmt(db, DB_STMT_RS_LIST_VS, RS_SELECT " WHERE service_id = ?1 ORDER BY id",
 			     &st);
@@ -278,8 +277,44 @@ int db_rs_list(struct db *db, int64_t vs_id, struct fulcrum_rs **out, size_t *n)
 		db_stmt_done(st);
 		return rc;
 	}
+	*out = st;
+	return 0;
+}
+
+int db_rs_list(struct db *db, int64_t vs_id, struct fulcrum_rs **out, size_t *n)
+{
+	void *list = NULL;
+	sqlite3_stmt *st;
+	int rc = rs_list_stmt(db, vs_id, &st);
+
+	*out = NULL;
+	*n = 0;
+	if (rc != 0)
+		return rc;
 	rc = db_rows_collect(db, st, sizeof(struct fulcrum_rs), rs_row, NULL, "real servers", &list,
 			     n);
 	*out = list;
 	return rc;
+}
+
+/* db_rs_each()'s callback and its argument, behind db_rows_each()'s untyped one. */
+struct rs_each {
+	db_rs_each_fn fn;
+	void *arg;
+};
+
+static int rs_each_one(const void *elem, void *arg)
+{
+	const struct rs_each *e = arg;
+
+	return e->fn(elem, e->arg);
+}
+
+int db_rs_each(struct db *db, int64_t vs_id, db_rs_each_fn fn, void *arg)
+{
+	struct rs_each e = {fn, arg};
+	sqlite3_stmt *st;
+	int rc = rs_list_stmt(db, vs_id, &st);
+
+	return rc ? rc : db_rows_each(db, st, sizeof(struct fulcrum_rs), rs_row, rs_each_one, &e);
 }

@@ -349,3 +349,25 @@ int db_vs_list(struct db *db, struct fulcrum_vs **out, size_t *n)
 	*out = list;
 	return rc;
 }
+
+/* db_vs_each()'s callback and its argument, behind db_rows_each()'s untyped one. */
+struct vs_each {
+	db_vs_each_fn fn;
+	void *arg;
+};
+
+static int vs_each_one(const void *elem, void *arg)
+{
+	const struct vs_each *e = arg;
+
+	return e->fn(elem, e->arg);
+}
+
+int db_vs_each(struct db *db, db_vs_each_fn fn, void *arg)
+{
+	struct vs_each e = {fn, arg};
+	sqlite3_stmt *st;
+	int rc = db_stmt(db, DB_STMT_VS_LIST, VS_SELECT " ORDER BY id", &st);
+
+	return rc ? rc : db_rows_each(db, st, sizeof(struct fulcrum_vs), vs_row, vs_each_one, &e);
+}

@@ -338,7 +338,7 @@ static void row_load(struct mib *m, struct set_row *row)
 		   : p                                            ? WAS_PENDING
 								  : WAS_ABSENT;
 	if (row->was == WAS_STORED)
-		row->rs = *store_rs_get(m->p.store, row->rs_id);
+		model_rs_copy(&row->rs, store_rs_get(m->p.store, row->rs_id));
 	else if (p)
 		row->rs = p->rs;
 	else {

@@ -546,7 +546,7 @@ enum MHD_Result web_api_real_patch(struct web_req *r)
 	if (!cur)
 		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
 				       "real server %" PRId64 " does not exist", r->id);
-	rs = *cur;
+	model_rs_copy(&rs, cur);
 	if (!web_req_precondition(r) || !web_req_json(r, &body))
 		goto out;
 	api_strip_computed(body);

@@ -4,6 +4,7 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,9 @@ static void assert_mirror_matches(struct store *st)
 		const struct fulcrum_rs *m = store_rs_get(st, rs[i].id);
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-		CU_ASSERT_EQUAL(memcmp(m, &rs[i], sizeof(rs[i])), 0);
+		/* The mirror keeps a real server only as long as its description. */
+		CU_ASSERT_EQUAL_FATAL(model_rs_size(m), model_rs_size(&rs[i]));
+		CU_ASSERT_EQUAL(memcmp(m, &rs[i], model_rs_size(&rs[i])), 0);
 	}
 	/* And the (service, id) order the MIB walks. */
 	for (size_t i = 1; i < mrs; i++)
@@ -314,6 +317,41 @@ static void test_store_write_after_other_writer(void)
 	db_close(db);
 }
 
+/*
+ * The mirror keeps each real server only as long as its description (100,000
+ * of them at 256 bytes each were a quarter of fulcrumd's memory); a copy
+ * taken with model_rs_copy() is the whole real server again, the same as the
+ * database's, whatever dst held before.
+ */
+static void test_store_rs_kept_short(void)
+{
+	struct db *db = open_db("short.db");
+	struct store *st = NULL;
+	struct fulcrum_vs a = svc("a", "192.0.2.1");
+	struct fulcrum_rs reals[2] = {real("10.0.0.1"), real("10.0.0.2")}, stored, copy;
+	struct fulcrum_err err = {0};
+	int64_t rev = 0;
+
+	memset(reals[1].description, 'd', 200);
+	CU_ASSERT_EQUAL_FATAL(store_open(db, &st), 0);
+	CU_ASSERT_EQUAL_FATAL(store_vs_create(st, &bob, &a, reals, 2, 0, &rev, &err), 0);
+	for (int i = 0; i < 2; i++) {
+		const struct fulcrum_rs *m = store_rs_get(st, reals[i].id);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_EQUAL(model_rs_size(m), offsetof(struct fulcrum_rs, description) +
+						      strlen(reals[i].description) + 1);
+		CU_ASSERT(model_rs_size(m) < sizeof(*m));
+		memset(&copy, 0xa5, sizeof(copy));
+		model_rs_copy(&copy, m);
+		CU_ASSERT_EQUAL_FATAL(db_rs_get(store_db(st), reals[i].id, &stored), 0);
+		CU_ASSERT_EQUAL(memcmp(&copy, &stored, sizeof(copy)), 0);
+		CU_ASSERT_STRING_EQUAL(copy.description, reals[i].description);
+	}
+	store_free(st);
+	db_close(db);
+}
+
 static int store_setup(void)
 {
 	unit_tmpdir(dir, sizeof(dir));
@@ -338,6 +376,7 @@ UNIT_SUITE(store)
 	CU_add_test(s, "reload sees another process's commit", test_store_reload_sees_other_writer);
 	CU_add_test(s, "a batch: the mirror follows, listeners run once", test_store_batch);
 	CU_add_test(s, "notification switches from memory", test_store_notify_switches);
+	CU_add_test(s, "a real server is kept short, copied out whole", test_store_rs_kept_short);
 	CU_add_test(s, "a write right after another process's",
 		    test_store_write_after_other_writer);
 	return CU_get_error();
