@@ -99,14 +99,20 @@ static int daemon_signal_add(struct daemon *d, struct event **ev, int sig, event
 }
 
 /* The kernel states' version: they change only in reconcile's passes and syncs. */
-static uint64_t daemon_kernel_generation(struct daemon *d)
+static uint64_t daemon_reconcile_generation(struct daemon *d)
 {
 	struct reconcile_totals t;
 
 	if (!d->reconcile)
-		return d->health_changes;
+		return 0;
 	reconcile_totals_get(d->reconcile, &t);
-	return t.passes + t.syncs + d->health_changes;
+	return t.passes + t.syncs;
+}
+
+/* What the API's answers depend on beside the store: kernel states and health. */
+static uint64_t daemon_kernel_generation(struct daemon *d)
+{
+	return daemon_reconcile_generation(d) + d->health_changes;
 }
 
 static void daemon_kernel_get(void *arg, bool real, int64_t id, struct reconcile_kernel *out)
@@ -159,9 +165,9 @@ static void daemon_health_get(void *arg, int64_t rs_id, struct oper_health *out)
 
 /*
  * After each committed revision (and a reload of the store), the health
- * targets follow what the revisions touched: a weight PATCH costs the same
- * with 10 services as with 10,000. When the change log cannot tell (a
- * reload, a gap), touched says all and the targets are rebuilt.
+ * targets and the state tracker follow what the revisions touched: a weight
+ * PATCH costs the same with 10 services as with 10,000. When the change log
+ * cannot tell (a reload, a gap), touched says all and both redo everything.
  */
 static void daemon_on_commit(int64_t revision, void *arg)
 {
@@ -178,6 +184,7 @@ static void daemon_on_commit(int64_t revision, void *arg)
 	if (rc != 0)
 		log_warnx("health", "out of memory: health checks keep their previous targets "
 				    "until the next commit");
+	oper_touched(d->oper, &d->touched);
 }
 
 /*
@@ -198,6 +205,8 @@ static void daemon_on_health(void *arg, int64_t rs_id, const struct health_state
 	char ep[MODEL_ENDPOINT_STRLEN];
 
 	d->health_changes++;
+	if (d->oper)
+		oper_touch(d->oper, true, rs_id);
 	if (down == was_down)
 		return;
 	if (down && idmap_put(&d->health_down, rs_id, d) != 0)
@@ -231,7 +240,8 @@ static void daemon_on_reload(evutil_socket_t fd, short what, void *arg)
 		log_warnx("store", "cannot reread the database: %s", db_errmsg(d->db));
 	if (d->targets_behind)
 		daemon_on_commit(store_revision(d->store), d);
-	oper_refresh(d->oper, daemon_kernel_generation(d));
+	/* health changes are told one by one (oper_touch()); kernel states are not */
+	oper_refresh(d->oper, daemon_reconcile_generation(d));
 }
 
 /* The core modules that run in the loop: reconcile and the store's reload. */
