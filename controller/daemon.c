@@ -4,12 +4,14 @@
 #include "auth.h"
 #include "db.h"
 #include "health.h"
+#include "health_targets.h"
 #include "idmap.h"
 #include "log.h"
 #include "model.h"
 #include "oper.h"
 #include "reconcile.h"
 #include "store.h"
+#include "touched.h"
 
 #include "config.h"
 
@@ -38,6 +40,8 @@ struct daemon {
 	uint64_t health_changes;   /* health states changed so far */
 	struct idmap health_down;  /* real servers the checks found down (value: the daemon) */
 	struct oper_kernel kernel; /* kernel states and health, as oper reads them */
+	struct touched touched;    /* what the revisions since the last commit's touched */
+	bool targets_behind;       /* an update of the health targets failed: rebuild */
 };
 
 static void daemon_on_stop(evutil_socket_t sig, short what, void *arg)
@@ -95,14 +99,20 @@ static int daemon_signal_add(struct daemon *d, struct event **ev, int sig, event
 }
 
 /* The kernel states' version: they change only in reconcile's passes and syncs. */
-static uint64_t daemon_kernel_generation(struct daemon *d)
+static uint64_t daemon_reconcile_generation(struct daemon *d)
 {
 	struct reconcile_totals t;
 
 	if (!d->reconcile)
-		return d->health_changes;
+		return 0;
 	reconcile_totals_get(d->reconcile, &t);
-	return t.passes + t.syncs + d->health_changes;
+	return t.passes + t.syncs;
+}
+
+/* What the API's answers depend on beside the store: kernel states and health. */
+static uint64_t daemon_kernel_generation(struct daemon *d)
+{
+	return daemon_reconcile_generation(d) + d->health_changes;
 }
 
 static void daemon_kernel_get(void *arg, bool real, int64_t id, struct reconcile_kernel *out)
@@ -125,20 +135,13 @@ static bool daemon_health_down(void *arg, int64_t rs_id)
 	return hs.state == HEALTH_DOWN;
 }
 
-/* True when rs has no check to run: its service's type is none and it does not override it. */
-static bool daemon_unchecked(const struct fulcrum_vs *vs, const struct fulcrum_rs *rs)
-{
-	return vs->check.type == FULCRUM_CHECK_NONE &&
-	       (!(rs->check.set & FULCRUM_CHECK_F_TYPE) || rs->check.type == FULCRUM_CHECK_NONE);
-}
-
 void daemon_health_of(struct daemon *d, int64_t rs_id, struct health_state *out)
 {
 	const struct fulcrum_rs *rs = store_rs_get(d->store, rs_id);
 	const struct fulcrum_vs *vs = rs ? store_vs_get(d->store, rs->vs_id) : NULL;
 
 	/* a real server without a check is no target of the engine: it is up */
-	if (vs && daemon_unchecked(vs, rs)) {
+	if (vs && health_targets_unchecked(vs, rs)) {
 		memset(out, 0, sizeof(*out));
 		out->state = HEALTH_UP;
 		snprintf(out->reason, sizeof(out->reason), "no check configured");
@@ -161,57 +164,27 @@ static void daemon_health_get(void *arg, int64_t rs_id, struct oper_health *out)
 }
 
 /*
- * Every real server in the kernel's view (enabled or drained, in an enabled
- * service) is checked with its service's check and its own override. The
- * targets point into the store, or into own[] for the real servers that
- * override something; health copies what it keeps.
+ * After each committed revision (and a reload of the store), the health
+ * targets and the state tracker follow what the revisions touched: a weight
+ * PATCH costs the same with 10 services as with 10,000. When the change log
+ * cannot tell (a reload, a gap), touched says all and both redo everything.
  */
-static int daemon_health_targets(struct daemon *d)
-{
-	size_t n, k = 0, nown = 0, j = 0;
-	const struct fulcrum_rs *const *rs = store_rs_all(d->store, 0, &n);
-	struct health_target *t = calloc(n ? n : 1, sizeof(*t));
-	struct fulcrum_check *own;
-	int rc;
-
-	for (size_t i = 0; i < n; i++)
-		nown += rs[i]->check.set != 0;
-	own = calloc(nown ? nown : 1, sizeof(*own));
-	if (!t || !own) {
-		free(t);
-		free(own);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct fulcrum_vs *vs = store_vs_get(d->store, rs[i]->vs_id);
-
-		if (!vs || vs->admin_state == FULCRUM_VS_DISABLED ||
-		    rs[i]->admin_state == FULCRUM_RS_DISABLED)
-			continue;
-		if (daemon_unchecked(vs, rs[i]))
-			continue; /* nothing to run: daemon_health_of() says up */
-		t[k].rs_id = rs[i]->id;
-		t[k].addr = rs[i]->addr;
-		t[k].port = rs[i]->port;
-		if (rs[i]->check.set) {
-			model_check_effective(&vs->check, &rs[i]->check, &own[j]);
-			t[k].check = &own[j++];
-		} else {
-			t[k].check = &vs->check;
-		}
-		k++;
-	}
-	rc = health_set_targets(d->health, t, k);
-	free(t);
-	free(own);
-	return rc;
-}
-
 static void daemon_on_commit(int64_t revision, void *arg)
 {
+	struct daemon *d = arg;
+	int rc;
+
 	(void)revision;
-	if (daemon_health_targets(arg) != 0)
-		log_warnx("health", "out of memory: health checks keep their previous targets");
+	touched_next(&d->touched, d->store);
+	if (d->targets_behind)
+		rc = health_targets_rebuild(d->health, d->store);
+	else
+		rc = health_targets_follow(d->health, d->store, &d->touched);
+	d->targets_behind = rc != 0;
+	if (rc != 0)
+		log_warnx("health", "out of memory: health checks keep their previous targets "
+				    "until the next commit");
+	oper_touched(d->oper, &d->touched);
 }
 
 /*
@@ -232,6 +205,8 @@ static void daemon_on_health(void *arg, int64_t rs_id, const struct health_state
 	char ep[MODEL_ENDPOINT_STRLEN];
 
 	d->health_changes++;
+	if (d->oper)
+		oper_touch(d->oper, true, rs_id);
 	if (down == was_down)
 		return;
 	if (down && idmap_put(&d->health_down, rs_id, d) != 0)
@@ -263,7 +238,10 @@ static void daemon_on_reload(evutil_socket_t fd, short what, void *arg)
 	rc = store_reload(d->store);
 	if (rc != 0)
 		log_warnx("store", "cannot reread the database: %s", db_errmsg(d->db));
-	oper_refresh(d->oper, daemon_kernel_generation(d));
+	if (d->targets_behind)
+		daemon_on_commit(store_revision(d->store), d);
+	/* health changes are told one by one (oper_touch()); kernel states are not */
+	oper_refresh(d->oper, daemon_reconcile_generation(d));
 }
 
 /* The core modules that run in the loop: reconcile and the store's reload. */
@@ -295,8 +273,10 @@ static int daemon_modules_new(struct daemon *d, char *err, size_t errlen)
 	rc = oper_new(d->store, &k, &d->oper);
 	if (rc == 0)
 		rc = store_listen(d->store, daemon_on_commit, d);
-	if (rc == 0)
-		rc = daemon_health_targets(d);
+	if (rc == 0) {
+		touched_next(&d->touched, d->store); /* the start: all */
+		rc = health_targets_rebuild(d->health, d->store);
+	}
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the state tracker: %s", strerror(-rc));
 		return rc;
@@ -475,6 +455,7 @@ void daemon_free(struct daemon *d)
 	}
 	oper_free(d->oper);
 	d->oper = NULL;
+	touched_clear(&d->touched);
 	reconcile_free(d->reconcile);
 	d->reconcile = NULL;
 	health_free(d->health);

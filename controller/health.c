@@ -536,6 +536,7 @@ int health_set_targets(struct health *h, const struct health_target *t, size_t n
 		free(p->members);
 		p->members = p->newm;
 		p->nmembers = p->fill;
+		p->cap = p->nnew;
 		p->newm = NULL;
 		p->nnew = p->fill = 0;
 		p->mark = false;
@@ -551,6 +552,190 @@ int health_set_targets(struct health *h, const struct health_target *t, size_t n
 out:
 	free(tp);
 	free(ch);
+	return rc;
+}
+
+/* health_update_targets()'s work: what pass one found or made, for pass two. */
+struct hl_update {
+	struct hl_probe **tp;    /* each target's probe; NULL: skipped (a bad or repeated id) */
+	struct hl_probe **fresh; /* probes made by pass one, undone on failure */
+	size_t nfresh;
+	struct hl_probe **old; /* probes that lost members: freed when left with none */
+	size_t nold;
+	struct hl_change *ch;
+	size_t nch;
+	struct idmap ids; /* the ids of t, for repeats and for gone */
+};
+
+/* Undoes pass one of health_update_targets(): the probes as they were, the new ones gone. */
+static void hl_update_rollback(struct health *h, struct hl_update *u, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (u->tp[i]) {
+			u->tp[i]->nnew = 0;
+			u->tp[i]->mark = false;
+		}
+	}
+	for (size_t i = 0; i < u->nfresh; i++)
+		hl_probe_free(h, u->fresh[i]);
+	u->nfresh = 0;
+}
+
+/* Makes room in p's members for its nnew more. */
+static int hl_members_reserve(struct hl_probe *p)
+{
+	size_t need = p->nmembers + p->nnew, cap = p->cap * 2 > need ? p->cap * 2 : need;
+	int64_t *m;
+
+	if (need <= p->cap)
+		return 0;
+	m = realloc(p->members, cap * sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	p->members = m;
+	p->cap = cap;
+	return 0;
+}
+
+/*
+ * Pass one: finds or makes the probe of each target and makes room for every
+ * change pass two will make, so that pass two cannot fail.
+ */
+static int hl_update_probes(struct health *h, struct hl_update *u, const struct health_target *t,
+			    size_t n)
+{
+	unsigned char key[HL_KEY_MAX];
+
+	for (size_t i = 0; i < n; i++) {
+		struct hl_probe *p;
+		size_t len;
+		uint64_t hash;
+
+		if (t[i].rs_id <= 0 || idmap_get(&u->ids, t[i].rs_id))
+			continue;
+		if (idmap_put(&u->ids, t[i].rs_id, h) != 0)
+			return -ENOMEM;
+		if (!t[i].check || t[i].check->type == FULCRUM_CHECK_NONE) {
+			u->tp[i] = &h->none;
+			continue;
+		}
+		len = hl_key_build(&t[i], key);
+		hash = hl_hash(key, len);
+		p = hl_probe_find(h, key, len, hash);
+		if (!p) {
+			p = hl_probe_new(h, key, len, hash);
+			if (!p)
+				return -ENOMEM;
+			p->fresh = true;
+			u->fresh[u->nfresh++] = p;
+		}
+		p->nnew++;
+		u->tp[i] = p;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct hl_probe *p = u->tp[i];
+
+		if (p && p != &h->none && !p->mark) {
+			p->mark = true;
+			if (hl_members_reserve(p) != 0)
+				return -ENOMEM;
+		}
+	}
+	return idmap_reserve(&h->rs, n);
+}
+
+/* Takes id off p's members; p goes on the list of probes that may be left with none. */
+static void hl_member_drop(struct health *h, struct hl_update *u, struct hl_probe *p, int64_t id)
+{
+	if (!p || p == &h->none)
+		return;
+	for (size_t i = 0; i < p->nmembers; i++) {
+		if (p->members[i] == id) {
+			p->members[i] = p->members[--p->nmembers];
+			break;
+		}
+	}
+	if (!p->listed) {
+		p->listed = true;
+		u->old[u->nold++] = p;
+	}
+}
+
+/* Pass two: moves each target onto its probe, drops gone, notes who changed state. */
+static void hl_update_apply(struct health *h, struct hl_update *u, const struct health_target *t,
+			    size_t n, const int64_t *gone, size_t ngone)
+{
+	for (size_t i = 0; i < ngone; i++)
+		if (!idmap_get(&u->ids, gone[i]))
+			hl_member_drop(h, u, idmap_del(&h->rs, gone[i]), gone[i]);
+	for (size_t i = 0; i < n; i++) {
+		struct hl_probe *p = u->tp[i], *old;
+		int64_t id = t[i].rs_id;
+
+		if (!p)
+			continue;
+		old = idmap_get(&h->rs, id);
+		if (old == p)
+			continue; /* the same check: its state and schedule stay */
+		hl_member_drop(h, u, old, id);
+		(void)idmap_put(&h->rs, id, p); /* pass one made room */
+		if (p != &h->none)
+			p->members[p->nmembers++] = id;
+		if ((old ? old->state.state : HEALTH_UNKNOWN) != p->state.state) {
+			u->ch[u->nch].id = id;
+			u->ch[u->nch++].p = p;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct hl_probe *p = u->tp[i];
+
+		if (p && p != &h->none && p->mark) {
+			p->mark = false;
+			p->nnew = 0;
+			if (p->fresh)
+				hl_probe_start(p);
+			p->fresh = false;
+		}
+	}
+	for (size_t i = 0; i < u->nold; i++) {
+		u->old[i]->listed = false;
+		if (u->old[i]->nmembers == 0)
+			hl_probe_free(h, u->old[i]);
+	}
+}
+
+int health_update_targets(struct health *h, const struct health_target *t, size_t n,
+			  const int64_t *gone, size_t ngone)
+{
+	size_t nt = n ? n : 1;
+	struct hl_update u = {
+	    .tp = calloc(nt, sizeof(*u.tp)),
+	    .fresh = calloc(nt, sizeof(*u.fresh)),
+	    .old = calloc(n + ngone + 1, sizeof(*u.old)),
+	    .ch = calloc(nt, sizeof(*u.ch)),
+	};
+	int rc = -ENOMEM;
+
+	if (u.tp && u.fresh && u.old && u.ch)
+		rc = hl_update_probes(h, &u, t, n);
+	if (rc != 0) {
+		if (u.tp)
+			hl_update_rollback(h, &u, n);
+		goto out;
+	}
+	/* nothing fails from here on */
+	hl_update_apply(h, &u, t, n, gone, ngone);
+	h->totals.targets = h->rs.n;
+	h->totals.changes += u.nch;
+	for (size_t i = 0; i < u.nch; i++)
+		for (size_t l = 0; l < h->nlisteners; l++)
+			h->listeners[l].fn(h->listeners[l].arg, u.ch[i].id, &u.ch[i].p->state);
+out:
+	idmap_clear(&u.ids);
+	free(u.tp);
+	free(u.fresh);
+	free(u.old);
+	free(u.ch);
 	return rc;
 }
 

@@ -97,6 +97,21 @@ void health_free(struct health *h);
 int health_set_targets(struct health *h, const struct health_target *t, size_t n);
 
 /*
+ * Changes part of the set: each target of t[0..n) is added, or replaces the
+ * one with its id, and each id of gone[0..ngone) is dropped (an id in both
+ * counts as in t); every other target stays as it is. The rules are
+ * health_set_targets()'s: a target whose check did not change keeps its state
+ * and its schedule, a changed one starts over as UNKNOWN, listeners hear of
+ * the targets whose state differs from before, dropped ones are forgotten
+ * silently, and a check left with no target stops. It costs what t and gone
+ * hold, not what the engine holds (but for checks shared by many targets:
+ * moving one off such a check looks through its targets). Returns 0, or
+ * -ENOMEM with nothing changed.
+ */
+int health_update_targets(struct health *h, const struct health_target *t, size_t n,
+			  const int64_t *gone, size_t ngone);
+
+/*
  * Fills out with rs_id's health: UNKNOWN "not checked yet" when the id is
  * not a target or its check has not answered yet; UP "no check configured"
  * for type none.

@@ -93,11 +93,11 @@ struct hl_probe {
 	} run;
 	/* the targets that share it */
 	int64_t *members;
-	size_t nmembers;
-	/* health_set_targets()'s bookkeeping */
+	size_t nmembers, cap; /* cap: room in members */
+	/* health_set_targets()'s and health_update_targets()'s bookkeeping */
 	int64_t *newm;
 	size_t nnew, fill;
-	bool mark, fresh;
+	bool mark, fresh, listed;
 };
 
 struct hl_listener {

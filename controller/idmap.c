@@ -26,12 +26,13 @@ void *idmap_get(const struct idmap *m, int64_t id)
 	}
 }
 
-static int idmap_grow(struct idmap *m)
+/* Rehashes m into a table with room for extra more entries at half load. */
+static int idmap_grow(struct idmap *m, size_t extra)
 {
 	size_t cap = m->cap ? m->cap : 64;
 	struct idmap fresh = {0};
 
-	while ((m->n + 1) * 2 > cap)
+	while ((m->n + extra) * 2 > cap)
 		cap *= 2;
 	fresh.keys = calloc(cap, sizeof(*fresh.keys));
 	fresh.vals = calloc(cap, sizeof(*fresh.vals));
@@ -64,7 +65,7 @@ int idmap_put(struct idmap *m, int64_t id, void *val)
 	if (id <= 0 || !val)
 		return -EINVAL;
 	if ((m->used + 1) * 4 > m->cap * 3) {
-		int rc = idmap_grow(m);
+		int rc = idmap_grow(m, 1);
 
 		if (rc != 0)
 			return rc;
@@ -88,6 +89,14 @@ int idmap_put(struct idmap *m, int64_t id, void *val)
 	m->vals[i] = val;
 	m->n++;
 	return 0;
+}
+
+int idmap_reserve(struct idmap *m, size_t extra)
+{
+	/* idmap_put() grows when its entry would take the table past three quarters */
+	if ((m->used + extra) * 4 <= m->cap * 3)
+		return 0;
+	return idmap_grow(m, extra);
 }
 
 void *idmap_del(struct idmap *m, int64_t id)

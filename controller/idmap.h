@@ -19,6 +19,12 @@ void *idmap_get(const struct idmap *m, int64_t id);
 /* Sets id (> 0) to val (not NULL), replacing any value. 0 or -ENOMEM (m unchanged). */
 int idmap_put(struct idmap *m, int64_t id, void *val);
 
+/*
+ * Makes room for extra more entries: the next extra idmap_put()s of new ids
+ * cannot fail (until the next idmap_clear()). 0 or -ENOMEM (m unchanged).
+ */
+int idmap_reserve(struct idmap *m, size_t extra);
+
 /* Removes id and returns its value (the caller frees it), or NULL when absent. */
 void *idmap_del(struct idmap *m, int64_t id);
 

@@ -137,7 +137,14 @@ void oper_vs_eval(const struct oper_kernel *k, const struct store *st, const str
 struct seen {
 	enum oper_state state;
 	time_t since;
-	uint64_t mark; /* the refresh that last saw the object */
+	uint64_t mark; /* the full refresh that last saw the object */
+	int64_t vs_id; /* real servers: their service, to redo it when they are gone */
+};
+
+/* Ids to evaluate again at the next refresh; repeats are dropped then. */
+struct idlist {
+	int64_t *v;
+	size_t n, cap;
 };
 
 struct listener {
@@ -152,9 +159,12 @@ struct oper {
 	struct listener *listeners;
 	size_t nlisteners;
 	uint64_t mark;
-	int64_t revision;
+	int64_t revision; /* the store's revision the tracker was told of, or saw */
 	uint64_t generation;
 	bool started;
+	bool all;                 /* the next refresh evaluates everything */
+	struct idlist vs_touched; /* services to evaluate, with all their real servers */
+	struct idlist rs_touched; /* real servers to evaluate, with their service */
 };
 
 int oper_new(const struct store *st, const struct oper_kernel *k, struct oper **out)
@@ -182,12 +192,56 @@ static void seen_clear(struct idmap *m)
 	idmap_clear(m);
 }
 
+static int idlist_add(struct idlist *l, int64_t id)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		int64_t *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = id;
+	return 0;
+}
+
+static int idlist_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts the list and keeps each id once. */
+static void idlist_unique(struct idlist *l)
+{
+	size_t k = 0;
+
+	if (l->n == 0)
+		return;
+	qsort(l->v, l->n, sizeof(*l->v), idlist_cmp);
+	for (size_t i = 1; i < l->n; i++)
+		if (l->v[i] != l->v[k])
+			l->v[++k] = l->v[i];
+	l->n = k + 1;
+}
+
+static void idlist_free(struct idlist *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
 void oper_free(struct oper *o)
 {
 	if (!o)
 		return;
 	seen_clear(&o->vs);
 	seen_clear(&o->rs);
+	idlist_free(&o->vs_touched);
+	idlist_free(&o->rs_touched);
 	free(o->listeners);
 	o->listeners = NULL;
 	free(o);
@@ -206,13 +260,15 @@ int oper_listen(struct oper *o, oper_listener_fn fn, void *arg)
 	return 0;
 }
 
-/* Records view for id; returns true when that is a change to tell. */
-static bool oper_note(struct oper *o, bool real, int64_t id, struct oper_view *view, time_t now,
-		      enum oper_state *old)
+/* Records view for id (of service vs_id, for a real server); true when that is a change to tell. */
+static bool oper_note(struct oper *o, bool real, int64_t id, int64_t vs_id, struct oper_view *view,
+		      time_t now, enum oper_state *old)
 {
 	struct idmap *m = real ? &o->rs : &o->vs;
 	struct seen *s = idmap_get(m, id);
 
+	if (s)
+		s->vs_id = vs_id;
 	if (!s) {
 		s = calloc(1, sizeof(*s));
 		if (!s || idmap_put(m, id, s) != 0) {
@@ -222,6 +278,7 @@ static bool oper_note(struct oper *o, bool real, int64_t id, struct oper_view *v
 		s->state = view->state;
 		s->since = now;
 		s->mark = o->mark;
+		s->vs_id = vs_id;
 		view->since = now;
 		/* a new object is news only once the tracker has started */
 		*old = OPER_UNKNOWN;
@@ -258,23 +315,92 @@ static void oper_sweep(struct oper *o, struct idmap *m)
 			free(idmap_del(m, id));
 }
 
-size_t oper_refresh(struct oper *o, uint64_t generation)
+/* Evaluates rs, or forgets it when the store no longer holds it; its service is to redo. */
+static size_t oper_refresh_rs(struct oper *o, int64_t id, time_t now, int *rc)
+{
+	const struct fulcrum_rs *rs = store_rs_get(o->st, id);
+	struct seen *s;
+	struct oper_view v;
+	enum oper_state old;
+
+	if (!rs) {
+		s = idmap_del(&o->rs, id);
+		if (s && *rc == 0)
+			*rc = idlist_add(&o->vs_touched, s->vs_id);
+		free(s);
+		return 0;
+	}
+	if (*rc == 0)
+		*rc = idlist_add(&o->vs_touched, rs->vs_id);
+	oper_rs_eval(&o->k, rs, &v);
+	if (!oper_note(o, true, id, rs->vs_id, &v, now, &old))
+		return 0;
+	oper_tell(o, true, id, old, &v);
+	return 1;
+}
+
+static size_t oper_refresh_vs(struct oper *o, int64_t id, time_t now)
+{
+	const struct fulcrum_vs *vs = store_vs_get(o->st, id);
+	struct oper_view v;
+	enum oper_state old;
+
+	if (!vs) {
+		free(idmap_del(&o->vs, id));
+		return 0;
+	}
+	oper_vs_eval(&o->k, o->st, vs, &v);
+	if (!oper_note(o, false, id, 0, &v, now, &old))
+		return 0;
+	oper_tell(o, false, id, old, &v);
+	return 1;
+}
+
+/*
+ * Evaluates only what was touched: the services touched with all their real
+ * servers, the real servers touched, and the services of those. Real servers
+ * first, then services, each in id order. -ENOMEM (o->all is then set) when
+ * the lists could not grow: the caller evaluates everything.
+ */
+static int oper_refresh_touched(struct oper *o, time_t now, size_t *changes)
+{
+	int rc = 0;
+
+	idlist_unique(&o->vs_touched);
+	for (size_t i = 0, nvs = o->vs_touched.n; rc == 0 && i < nvs; i++) {
+		size_t n;
+		const struct fulcrum_rs *const *rs = store_rs_all(o->st, o->vs_touched.v[i], &n);
+
+		for (size_t k = 0; rc == 0 && k < n; k++)
+			rc = idlist_add(&o->rs_touched, rs[k]->id);
+	}
+	idlist_unique(&o->rs_touched);
+	for (size_t i = 0; i < o->rs_touched.n; i++)
+		*changes += oper_refresh_rs(o, o->rs_touched.v[i], now, &rc);
+	idlist_unique(&o->vs_touched);
+	for (size_t i = 0; i < o->vs_touched.n; i++)
+		*changes += oper_refresh_vs(o, o->vs_touched.v[i], now);
+	o->vs_touched.n = o->rs_touched.n = 0;
+	if (rc != 0)
+		o->all = true;
+	return rc;
+}
+
+/* Evaluates every object, and forgets those the store no longer holds. */
+static size_t oper_refresh_all(struct oper *o, time_t now)
 {
 	const struct fulcrum_rs *const *rs;
 	const struct fulcrum_vs *const *vs;
-	time_t now = time(NULL);
 	size_t nvs, nrs, changes = 0;
 	enum oper_state old;
 
-	if (o->started && o->revision == store_revision(o->st) && o->generation == generation)
-		return 0;
 	o->mark++;
 	rs = store_rs_all(o->st, 0, &nrs);
 	for (size_t i = 0; i < nrs; i++) {
 		struct oper_view v;
 
 		oper_rs_eval(&o->k, rs[i], &v);
-		if (oper_note(o, true, rs[i]->id, &v, now, &old)) {
+		if (oper_note(o, true, rs[i]->id, rs[i]->vs_id, &v, now, &old)) {
 			oper_tell(o, true, rs[i]->id, old, &v);
 			changes++;
 		}
@@ -284,17 +410,50 @@ size_t oper_refresh(struct oper *o, uint64_t generation)
 		struct oper_view v;
 
 		oper_vs_eval(&o->k, o->st, vs[i], &v);
-		if (oper_note(o, false, vs[i]->id, &v, now, &old)) {
+		if (oper_note(o, false, vs[i]->id, 0, &v, now, &old)) {
 			oper_tell(o, false, vs[i]->id, old, &v);
 			changes++;
 		}
 	}
 	oper_sweep(o, &o->rs);
 	oper_sweep(o, &o->vs);
+	o->vs_touched.n = o->rs_touched.n = 0;
+	o->all = false;
+	return changes;
+}
+
+size_t oper_refresh(struct oper *o, uint64_t generation)
+{
+	time_t now = time(NULL);
+	size_t changes = 0;
+
+	if (o->started && !o->all && o->revision == store_revision(o->st) &&
+	    o->generation == generation) {
+		if (oper_refresh_touched(o, now, &changes) == 0)
+			return changes;
+	}
+	changes += oper_refresh_all(o, now);
 	o->revision = store_revision(o->st);
 	o->generation = generation;
 	o->started = true;
 	return changes;
+}
+
+void oper_touch(struct oper *o, bool real, int64_t id)
+{
+	if (id > 0 && idlist_add(real ? &o->rs_touched : &o->vs_touched, id) != 0)
+		o->all = true;
+}
+
+void oper_touched(struct oper *o, const struct touched *t)
+{
+	if (t->all)
+		o->all = true;
+	for (size_t i = 0; !o->all && i < t->nvs; i++)
+		oper_touch(o, false, t->vs[i]);
+	for (size_t i = 0; !o->all && i < t->nrs; i++)
+		oper_touch(o, true, t->rs[i]);
+	o->revision = t->revision;
 }
 
 time_t oper_since(const struct oper *o, bool real, int64_t id)

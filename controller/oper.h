@@ -5,6 +5,7 @@
 #include "model-t.h"
 #include "reconcile.h"
 #include "store.h"
+#include "touched.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -84,11 +85,28 @@ void oper_free(struct oper *o); /* accepts NULL */
 int oper_listen(struct oper *o, oper_listener_fn fn, void *arg);
 
 /*
- * Re-evaluates every object when the store's revision or generation (the
- * kernel states' version, from the caller) moved since the last call, and
- * tells the listeners what changed. Returns the number of changes.
+ * Re-evaluates what may have changed since the last call, and tells the
+ * listeners what did: only the objects touched (oper_touch(), oper_touched())
+ * when the caller told the tracker of every revision since and generation (the
+ * kernel states' version, from the caller) did not move; otherwise, and at the
+ * first call, every object. Returns the number of changes.
  */
 size_t oper_refresh(struct oper *o, uint64_t generation);
+
+/*
+ * Something that decides object id's state changed (its health, say): the
+ * next refresh evaluates it, and a real server's service, or a service's real
+ * servers too. Out of memory, the next refresh evaluates everything.
+ */
+void oper_touch(struct oper *o, bool real, int64_t id);
+
+/*
+ * What the revisions up to t->revision touched (touched_next()), for a
+ * tracker told of every revision before them: the next refresh evaluates
+ * those objects (t->all: every object). A revision the tracker is not told
+ * of makes the next refresh evaluate everything.
+ */
+void oper_touched(struct oper *o, const struct touched *t);
 
 /* The time object id's state last changed, or 0 when not tracked. */
 time_t oper_since(const struct oper *o, bool real, int64_t id);

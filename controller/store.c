@@ -31,6 +31,7 @@ struct store {
 	struct ptrvec rs_by_vs; /* the same objects, by (vs_id, id) */
 	struct listener *listeners;
 	size_t nlisteners;
+	uint64_t loads; /* wholesale loads of the mirror so far */
 };
 
 static int cmp_i64(int64_t a, int64_t b)
@@ -230,6 +231,7 @@ static int store_load(struct store *st)
 		rc = db_rs_each(st->db, 0, store_load_rs, st);
 	if (rc == 0)
 		st->revision = rev;
+	st->loads++;
 	return rc;
 }
 
@@ -276,6 +278,11 @@ struct db *store_db(struct store *st)
 int64_t store_revision(const struct store *st)
 {
 	return st->revision;
+}
+
+uint64_t store_loads(const struct store *st)
+{
+	return st->loads;
 }
 
 int store_listen(struct store *st, store_listener_fn fn, void *arg)
@@ -607,6 +614,7 @@ static void store_take(struct store *st, struct store *fresh)
 	st->rs_by_id = fresh->rs_by_id;
 	st->rs_by_vs = fresh->rs_by_vs;
 	st->revision = fresh->revision;
+	st->loads++;
 	store_take_side(st, fresh);
 }
 

@@ -38,6 +38,14 @@ struct db *store_db(struct store *st);
 int64_t store_revision(const struct store *st);
 
 /*
+ * How many times the mirror was loaded whole so far: store_open(), a
+ * store_reload() of another process's commits, a commit after which the
+ * mirror could not follow change by change. When it moved, a listener
+ * cannot learn what changed from the change log alone: anything may have.
+ */
+uint64_t store_loads(const struct store *st);
+
+/*
  * Adds a listener called after every committed revision, in the order added.
  * Returns 0 or -ENOMEM.
  */

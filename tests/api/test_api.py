@@ -505,6 +505,17 @@ class Api(unittest.TestCase):
             self.assertIsNotNone(ev, 'no state event for the failing real server within 8 s')
             self.assertEqual(ev['data']['oper_state'], 'down')
             self.assertIn('tcp: connection refused', ev['data']['oper_reason'])
+            # a weight PATCH leaves its check alone: still down, no flap through unknown
+            self.ok('PATCH', f'/reals/{rs}', {'weight': 5})
+            self.assertEqual(self.ok('GET', f'/reals/{rs}').json['status']['health']['state'], 'down')
+            deadline = time.time() + 1.5  # past the state tracker's next tick
+            while time.time() < deadline:
+                try:
+                    e = s.event(max(0.1, deadline - time.time()))
+                except TimeoutError:
+                    break
+                if e.get('event') == 'state' and e['data']['object'] == 'real' and e['data']['id'] == rs:
+                    self.fail(f'a weight PATCH moved the state of a down real server: {e["data"]}')
             self.ok('DELETE', f'/services/{vs}', status=204)
         finally:
             s.close()

@@ -1,0 +1,152 @@
+/* Unit tests of controller/oper.c: the tracker tells each change, evaluating only what was touched. */
+#include "model.h"
+#include "oper.h"
+#include "unit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct command_actor ann = {"ann", FULCRUM_ORIGIN_HTTP};
+
+/* What the checks say, by real server id (ids below 16); the kernel holds everything. */
+static enum oper_state health_of[16];
+
+static void fake_kernel(void *arg, bool real, int64_t id, struct reconcile_kernel *out)
+{
+	(void)arg;
+	(void)real;
+	(void)id;
+	out->state = RECONCILE_IN_SYNC;
+	out->present = true;
+}
+
+static void fake_health(void *arg, int64_t rs_id, struct oper_health *out)
+{
+	(void)arg;
+	out->state = rs_id > 0 && rs_id < 16 ? health_of[rs_id] : OPER_UNKNOWN;
+	snprintf(out->reason, sizeof(out->reason), "checked");
+}
+
+struct told {
+	size_t n;
+	bool real[8];
+	int64_t id[8];
+	enum oper_state state[8];
+};
+
+static void on_told(void *arg, bool real, int64_t id, enum oper_state old,
+		    const struct oper_view *view)
+{
+	struct told *t = arg;
+
+	(void)old;
+	if (t->n < 8) {
+		t->real[t->n] = real;
+		t->id[t->n] = id;
+		t->state[t->n++] = view->state;
+	}
+}
+
+static struct fulcrum_rs oper_real(const char *addr)
+{
+	struct fulcrum_rs rs;
+
+	model_rs_init(&rs);
+	CU_ASSERT_EQUAL(model_rs_set_field(&rs, "address", addr, NULL), 0);
+	CU_ASSERT_EQUAL(model_rs_set_field(&rs, "port", "80", NULL), 0);
+	return rs;
+}
+
+static struct fulcrum_vs oper_service(const char *name, const char *addr)
+{
+	struct fulcrum_vs vs;
+
+	model_vs_init(&vs);
+	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "name", name, NULL), 0);
+	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "address", addr, NULL), 0);
+	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "port", "80", NULL), 0);
+	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "protocol", "tcp", NULL), 0);
+	return vs;
+}
+
+static void test_oper_touched_only(void)
+{
+	char dir[512], path[1024], err[512] = "";
+	struct db *db = NULL;
+	struct store *st = NULL;
+	struct oper *o = NULL;
+	struct oper_kernel k = {.fn = fake_kernel, .health = fake_health};
+	struct touched t = {0};
+	struct told told = {0};
+	struct fulcrum_err ferr;
+	struct fulcrum_vs a = oper_service("a", "192.0.2.1"), b = oper_service("b", "192.0.2.2");
+	struct fulcrum_rs ra[2] = {oper_real("10.0.0.1"), oper_real("10.0.0.2")},
+			  rb = oper_real("10.0.0.3");
+
+	unit_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/fulcrum.db", dir);
+	CU_ASSERT_EQUAL_FATAL(db_open(path, &db, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(store_open(db, &st), 0);
+	CU_ASSERT_EQUAL_FATAL(store_vs_create(st, &ann, &a, ra, 2, 0, NULL, &ferr), 0);
+	CU_ASSERT_EQUAL_FATAL(store_vs_create(st, &ann, &b, &rb, 1, 0, NULL, &ferr), 0);
+	CU_ASSERT_FATAL(ra[1].id < 16 && rb.id < 16);
+	for (int i = 0; i < 16; i++)
+		health_of[i] = OPER_UP;
+	CU_ASSERT_EQUAL_FATAL(oper_new(st, &k, &o), 0);
+	CU_ASSERT_EQUAL(oper_listen(o, on_told, &told), 0);
+	touched_next(&t, st);
+	CU_ASSERT_EQUAL(oper_refresh(o, 0), 0); /* the first records */
+
+	/* one health change, touched: the real server and its service are told, nothing else */
+	health_of[ra[0].id] = OPER_DOWN;
+	oper_touch(o, true, ra[0].id);
+	CU_ASSERT_EQUAL(oper_refresh(o, 0), 2);
+	CU_ASSERT_TRUE(told.real[0]);
+	CU_ASSERT_EQUAL(told.id[0], ra[0].id);
+	CU_ASSERT_EQUAL(told.state[0], OPER_DOWN);
+	CU_ASSERT_FALSE(told.real[1]);
+	CU_ASSERT_EQUAL(told.id[1], a.id);
+	CU_ASSERT_EQUAL(told.state[1], OPER_DEGRADED);
+
+	/* untouched, nothing moved: nothing is looked at (a touch or a generation would be) */
+	told.n = 0;
+	health_of[rb.id] = OPER_DOWN;
+	CU_ASSERT_EQUAL(oper_refresh(o, 0), 0);
+	CU_ASSERT_EQUAL(oper_refresh(o, 1), 2); /* the kernel's generation moved: everything */
+	CU_ASSERT_EQUAL(told.id[0], rb.id);
+	CU_ASSERT_EQUAL(told.id[1], b.id);
+
+	/* a commit told through touched: the real server deleted is forgotten, its service redone */
+	told.n = 0;
+	CU_ASSERT_EQUAL_FATAL(store_rs_delete(st, &ann, ra[1].id, 0, NULL, &ferr), 0);
+	touched_next(&t, st);
+	oper_touched(o, &t);
+	CU_ASSERT_EQUAL(oper_refresh(o, 1), 1);
+	CU_ASSERT_EQUAL(told.id[0], a.id);
+	CU_ASSERT_EQUAL(told.state[0], OPER_DOWN);
+	CU_ASSERT_EQUAL(oper_since(o, true, ra[1].id), 0);
+	CU_ASSERT_NOT_EQUAL(oper_since(o, true, ra[0].id), 0);
+
+	/* a commit the tracker was not told of: everything is looked at */
+	told.n = 0;
+	health_of[ra[0].id] = OPER_UP;
+	b = *store_vs_get(st, b.id);
+	snprintf(b.description, sizeof(b.description), "changed");
+	CU_ASSERT_EQUAL_FATAL(store_vs_update(st, &ann, &b, 0, NULL, &ferr), 0);
+	CU_ASSERT_EQUAL(oper_refresh(o, 1), 2); /* ra[0] up again, a with it */
+
+	oper_free(o);
+	touched_clear(&t);
+	store_free(st);
+	db_close(db);
+	unit_tmpdir_cleanup(dir);
+}
+
+UNIT_SUITE(oper)
+{
+	CU_pSuite s = CU_add_suite("oper", NULL, NULL);
+
+	if (!s || !CU_add_test(s, "only what was touched", test_oper_touched_only))
+		return CU_get_error();
+	return CUE_SUCCESS;
+}
