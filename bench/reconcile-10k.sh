@@ -31,14 +31,15 @@ vip() { printf '10.100.%d.%d' $(($1 / 250)) $(($1 % 250 + 1)); }
 # Real server j (0-based) of service i: 10.1.j.(i % 250 + 1), port 80.
 mem() { awk '/^Vm(RSS|HWM)/ { printf "%s %.1f MB  ", $1, $2 / 1024 }' "/proc/$1/status"; }
 
-# fulcrumd in the director namespace with the database kept; no 20 s limit on the API (the
-# first pass runs before the API answers). Sets T0 (ms) just before the exec.
+# fulcrumd in namespace $FD_NS (the director's unless set) with the database kept; no 20 s
+# limit on the API (the first pass runs before the API answers). Sets T0 (ms) just before the exec.
+FD_NS=director
 fd_start() { # CONF
     mkdir -p "$FULCRUM_DIR"
     printf '%s\n' "$1" >"$FULCRUM_DIR/fulcrumd.conf"
     printf -- '--- fulcrumd start %s\n' "$(date +%T)" >>"$FULCRUM_LOG"
     T0=$(now_ms)
-    bg_in_ns director "$FULCRUM_LOG" "$FULCRUM_TOP/fulcrumd" --foreground -c "$FULCRUM_DIR/fulcrumd.conf" \
+    bg_in_ns "$FD_NS" "$FULCRUM_LOG" "$FULCRUM_TOP/fulcrumd" --foreground -c "$FULCRUM_DIR/fulcrumd.conf" \
         --db "$FULCRUM_DB" --http 127.0.0.1:8080 --log-level info
     FULCRUM_PID=$BG_PID
 }
@@ -54,7 +55,7 @@ fd_wait_started() {
     local ts
     ts=$(cut -d' ' -f1-2 <<<"$STARTED")
     WALL_MS=$(($(date -d "$ts" +%s%3N) - T0))
-    wait_for 60 in_ns director curl -sf --max-time 1 "$API/openapi.json" || fail "API did not answer after the pass"
+    wait_for 60 in_ns "$FD_NS" curl -sf --max-time 1 "$API/openapi.json" || fail "API did not answer after the pass"
 }
 
 topo_up 2
@@ -146,6 +147,24 @@ EOF
     say "fulcrumd memory after cold load: $(mem "$FULCRUM_PID")"
     fulcrum_stop
 
+    # ---- 2c. cold load into a fresh table: a new network namespace --------------------------
+    # IPVS keeps its state, the dest trash included, per network namespace: a new namespace
+    # has the same fresh, never-cleared table that ipvsadm -R met in step 1.
+    ip netns add "fresh$n"
+    ip -n "fresh$n" link set lo up
+    FD_NS=fresh$n
+    fd_start "reconcile_interval = 30"
+    fd_wait_started
+    fresh_ms=$PASS_MS fresh_wall=$WALL_MS
+    say "$STARTED"
+    got=$(in_ns "fresh$n" ipvsadm -Ln | grep -c -- '-> 10\.1\.' || true)
+    [[ $got == "$nr" ]] || fail "the cold load into a fresh namespace left $got reals, not $nr"
+    say "fulcrumd cold load into a fresh namespace: $n services, $nr reals: pass $(secs "${fresh_ms%.*}") s ($fresh_ms ms), exec to log line $(secs "$fresh_wall") s"
+    say "fulcrumd memory after cold load into a fresh namespace: $(mem "$FULCRUM_PID")"
+    fulcrum_stop
+    FD_NS=director
+    ip netns del "fresh$n"
+
     # ---- 3. no-op pass: adoption of a table already in sync ---------------------------------
     fd_start "reconcile_interval = 30"
     fd_wait_started
@@ -207,9 +226,9 @@ EOF2
     restore_trash_ms=$(($(now_ms) - t))
     say "ipvsadm -R right after ipvsadm -C of the full table (the cold load's kernel state): $(secs "$restore_trash_ms") s"
 
-    summary+=("$(awk -v n="$n" -v r="$restore_ms" -v rt="$restore_trash_ms" -v c="$cold_ms" -v cw="$cold_wall" -v z="$noop_ms" -v p="$patch_med" -v pa="$patch_ans" 'BEGIN {
-        printf "%6d services: ipvsadm -R %.2f s (after a -C of the full table: %.2f s) | cold load %.2f s (wall %.2f s) = %.2f x ipvsadm -R, %.2f x ipvsadm -R in the same kernel state | no-op pass %.2f s | PATCH answer %.1f ms = 1/%.0f of cold load, to ipvsadm %.0f ms = 1/%.0f", \
-            n, r / 1000, rt / 1000, c / 1000, cw / 1000, c / r, c / rt, z / 1000, pa, c / pa, p, c / p }')")
+    summary+=("$(awk -v n="$n" -v r="$restore_ms" -v rt="$restore_trash_ms" -v f="$fresh_ms" -v fw="$fresh_wall" -v c="$cold_ms" -v cw="$cold_wall" -v z="$noop_ms" -v p="$patch_med" -v pa="$patch_ans" 'BEGIN {
+        printf "%6d services: fresh table: ipvsadm -R %.2f s, cold load %.2f s (wall %.2f s) = %.2f x | after a -C of the full table: ipvsadm -R %.2f s, cold load %.2f s (wall %.2f s) = %.2f x | no-op pass %.2f s | PATCH answer %.1f ms = 1/%.0f of the fresh cold load, to ipvsadm %.0f ms = 1/%.0f", \
+            n, r / 1000, f / 1000, fw / 1000, f / r, rt / 1000, c / 1000, cw / 1000, c / rt, z / 1000, pa, f / pa, p, f / p }')")
 done
 
 say ""
