@@ -73,6 +73,9 @@ token=$("$top/fulcrumctl" --db "$db" token create bench --role admin 2>/dev/null
 # ---- the servers ---------------------------------------------------------------------------
 
 printf 'db = %s\n' "$db" >"$work/fulcrumd.conf" # nothing from /etc/fulcrum
+# the logs the loops below read exist before the servers start (a busy machine may start them late)
+: >"$work/fulcrumd.log"
+: >"$work/bare.port"
 "$top/fulcrumd" --foreground -c "$work/fulcrumd.conf" --http 127.0.0.1:0 \
 	>"$work/fulcrumd.log" 2>&1 &
 pids+=($!)

@@ -16,6 +16,15 @@ struct cmd {
 	bool bumped;  /* the revision moved: every later write shares it */
 	struct fulcrum_err *err;
 	struct fulcrum_err scratch; /* err when the caller gave none */
+	/* a group's command records each object it logs, for the store's mirror */
+	bool track;
+	struct command_touch *touched; /* malloc'ed, ntouched of them */
+	size_t ntouched, touched_cap;
+};
+
+/* One command of a group in progress (command_group_add()): a command in a savepoint. */
+struct command_txn {
+	struct cmd c;
 };
 
 /* Sets c up for actor (not NULL) on db; err may be NULL. Clears *err. */
@@ -28,6 +37,13 @@ void cmd_init(struct cmd *c, struct db *db, const struct command_actor *actor,
  * cmd_end() must follow either way.
  */
 int cmd_begin(struct cmd *c, int64_t if_revision);
+
+/*
+ * Reads the current revision into c->rev and checks the caller's idea of it
+ * (if_revision 0: any), inside the open transaction. Returns 0 or a negative
+ * errno with c->err filled (FULCRUM_ERR_STALE: -ESTALE).
+ */
+int cmd_revision_check(struct cmd *c, int64_t if_revision);
 
 /*
  * Commits when rc is 0 (then *revision_out, which may be NULL, gets the
@@ -65,6 +81,10 @@ int cmd_vs_update(struct cmd *c, const struct fulcrum_vs *vs);
 
 /* Deletes service id and its real servers. */
 int cmd_vs_delete(struct cmd *c, int64_t id);
+
+/* Read service / real server id into *old; a missing one is NOTFOUND on "id". */
+int cmd_vs_get(struct cmd *c, int64_t id, struct fulcrum_vs *old);
+int cmd_rs_get(struct cmd *c, int64_t id, struct fulcrum_rs *old);
 
 /* Stores rs in service rs->vs_id; rs->id 0 or an explicit id as cmd_vs_create(). */
 int cmd_rs_create(struct cmd *c, struct fulcrum_rs *rs);

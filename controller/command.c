@@ -50,6 +50,11 @@ int cmd_begin(struct cmd *c, int64_t if_revision)
 
 	if (rc != 0)
 		return cmd_storage(c, rc, "start a transaction");
+	return cmd_revision_check(c, if_revision);
+}
+
+int cmd_revision_check(struct cmd *c, int64_t if_revision)
+{
 	c->rev = db_revision(c->db);
 	if (c->rev < 0)
 		return cmd_storage(c, (int)c->rev, "read the revision");
@@ -76,6 +81,27 @@ static int cmd_bump(struct cmd *c)
 	return 0;
 }
 
+/* Records that the command wrote object id (real or service), when its group asks. */
+static int cmd_touch(struct cmd *c, bool real, int64_t id)
+{
+	if (!c->track)
+		return 0;
+	if (c->ntouched == c->touched_cap) {
+		size_t cap = c->touched_cap ? c->touched_cap * 2 : 4;
+		struct command_touch *t = realloc(c->touched, cap * sizeof(*t));
+
+		if (!t)
+			return model_err_set(c->err, FULCRUM_ERR_INTERNAL, NULL,
+					     "storage: cannot follow the change: out of memory");
+		c->touched = t;
+		c->touched_cap = cap;
+	}
+	c->touched[c->ntouched].real = real;
+	c->touched[c->ntouched].id = id;
+	c->ntouched++;
+	return 0;
+}
+
 /*
  * Appends one change-log row; takes the references before and after (NULL for
  * none: a creation has no before, a deletion no after; both NULL means making
@@ -97,6 +123,8 @@ static int cmd_log(struct cmd *c, const char *type, int64_t id, json_t *before, 
 		rc = db_change_add(c->db, c->rev, c->time, c->actor, c->origin, type, id, b, a);
 		if (rc != 0)
 			cmd_storage(c, rc, "write the change log");
+		else
+			rc = cmd_touch(c, strcmp(type, "real") == 0, id);
 	}
 	free(b);
 	free(a);
@@ -398,8 +426,7 @@ static int check_reals_survive(struct cmd *c, const struct fulcrum_vs *old,
 	return rc;
 }
 
-/* Reads service id into *old; a missing one is NOTFOUND on "id". */
-static int cmd_vs_get(struct cmd *c, int64_t id, struct fulcrum_vs *old)
+int cmd_vs_get(struct cmd *c, int64_t id, struct fulcrum_vs *old)
 {
 	int rc = db_vs_get(c->db, id, old);
 
@@ -530,8 +557,7 @@ int command_rs_create(struct db *db, const struct command_actor *actor, struct f
 	return rc;
 }
 
-/* Reads real server id into *old; a missing one is NOTFOUND on "id". */
-static int cmd_rs_get(struct cmd *c, int64_t id, struct fulcrum_rs *old)
+int cmd_rs_get(struct cmd *c, int64_t id, struct fulcrum_rs *old)
 {
 	int rc = db_rs_get(c->db, id, old);
 

@@ -150,4 +150,98 @@ int command_batch_check(struct db *db, const struct command_actor *actor,
 			const struct command_op *ops, size_t n, struct fulcrum_err *err,
 			size_t *failed);
 
+/*
+ * Group commit: several commands, each whole or not at all, made durable by
+ * one COMMIT (one fsync) for them all. The HTTP API runs the writes that wait
+ * at the same moment this way.
+ *
+ *   command_group_begin()    BEGIN IMMEDIATE
+ *   command_group_add() ...  per command: SAVEPOINT, its revision check, its
+ *                            writes, RELEASE; or ROLLBACK TO on any failure
+ *   command_group_commit()   COMMIT (or command_group_rollback())
+ *
+ * Each command keeps what a single command above has: its own if_revision
+ * check against the revision as it stands inside the group (the commands
+ * before it included), its own revision, its own change-log rows with its
+ * own actor, its own error. A command that fails leaves no trace and does not
+ * touch the others. None of it is durable, or may be reported as done, before
+ * command_group_commit() returned 0; if that fails, nothing of the group was
+ * written.
+ */
+
+/* An object a command of a group wrote (created, changed or deleted), in the order logged. */
+struct command_touch {
+	bool real; /* a real server; else a service */
+	int64_t id;
+};
+
+/* One command of a group in progress; valid only inside its command_txn_fn. */
+struct command_txn;
+
+/*
+ * The body of one command of a group: runs inside its savepoint and writes
+ * through the command_txn_*() calls below, which check what the single
+ * commands check. Returns 0 to keep its writes, or a negative errno to undo
+ * them; a caller's own refusal (not a model error) may return any negative
+ * errno and leave the err alone.
+ */
+typedef int (*command_txn_fn)(struct command_txn *t, void *arg);
+
+/*
+ * Opens the group's write transaction (BEGIN IMMEDIATE). db must have no
+ * transaction open. Returns 0, or a negative errno with err (may be NULL)
+ * saying why (FULCRUM_ERR_INTERNAL); then nothing is open.
+ */
+int command_group_begin(struct db *db, struct fulcrum_err *err);
+
+/*
+ * Runs one command of the open group for actor (not NULL): a savepoint, the
+ * if_revision check (0: any; else FULCRUM_ERR_STALE unless it is the current
+ * revision inside the group), then fn(t, arg). On success its writes join
+ * the group, *revision_out (may be NULL) gets its revision (the current one
+ * when it changed nothing) and *touched a malloc'ed array of the *ntouched
+ * objects it wrote (NULL when none; the caller frees it). On failure its
+ * writes are undone, err (may be NULL) says why, *touched is NULL and
+ * *ntouched 0, and a negative errno is returned. After a storage failure
+ * the whole group may be gone: db_in_transaction() says whether the group
+ * can go on.
+ */
+int command_group_add(struct db *db, const struct command_actor *actor, int64_t if_revision,
+		      command_txn_fn fn, void *arg, int64_t *revision_out,
+		      struct command_touch **touched, size_t *ntouched, struct fulcrum_err *err);
+
+/*
+ * Commits the group durably. Returns 0, or a negative errno with err (may be
+ * NULL) saying why (FULCRUM_ERR_INTERNAL); then the group is rolled back and
+ * none of its commands happened.
+ */
+int command_group_commit(struct db *db, struct fulcrum_err *err);
+
+/* Rolls the group back, if it is open: none of its commands happened. */
+void command_group_rollback(struct db *db);
+
+/*
+ * The writes of a command of a group, with the contracts of the single
+ * commands above (command_txn_vs_create() is command_vs_create(), and so
+ * on), minus the transaction and the revision check, which the group makes.
+ * Each returns 0 or a negative errno with the command's err filled.
+ */
+int command_txn_vs_create(struct command_txn *t, struct fulcrum_vs *vs, struct fulcrum_rs *reals,
+			  size_t nreals);
+int command_txn_vs_update(struct command_txn *t, const struct fulcrum_vs *vs);
+int command_txn_vs_delete(struct command_txn *t, int64_t id);
+int command_txn_rs_create(struct command_txn *t, struct fulcrum_rs *rs);
+int command_txn_rs_update(struct command_txn *t, const struct fulcrum_rs *rs);
+int command_txn_rs_delete(struct command_txn *t, int64_t id);
+
+/*
+ * Read service / real server id as it stands inside the group, into *out:
+ * 0, or FULCRUM_ERR_NOTFOUND on "id" (-ENOENT), or a storage failure.
+ */
+int command_txn_vs_get(struct command_txn *t, int64_t id, struct fulcrum_vs *out);
+int command_txn_rs_get(struct command_txn *t, int64_t id, struct fulcrum_rs *out);
+
+/* The command's error, for a body that refuses on a model rule of its own. */
+struct fulcrum_err *command_txn_err(struct command_txn *t);
+
 #endif

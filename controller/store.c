@@ -1,5 +1,5 @@
 /* The in-memory model: the configuration mirrored from SQLite, and the write path around it. */
-#include "store.h"
+#include "store-int.h"
 
 #include "model.h"
 
@@ -643,4 +643,40 @@ int store_reload(struct store *st)
 	store_take(st, &fresh);
 	store_notify(st);
 	return 0;
+}
+
+/* ---- for the group commit (store_group.c, store-int.h) ---------------------- */
+
+int store_mirror_put_vs(struct store *st, const struct fulcrum_vs *vs)
+{
+	struct fulcrum_vs *cur = (struct fulcrum_vs *)store_vs_get(st, vs->id);
+
+	store_note_vs_id(st, vs->id);
+	if (cur) {
+		*cur = *vs;
+		return 0;
+	}
+	return store_add_vs(st, vs);
+}
+
+int store_mirror_put_rs(struct store *st, const struct fulcrum_rs *rs)
+{
+	store_note_rs_id(st, rs->id);
+	store_drop_rs(st, rs->id); /* re-added: its place in rs_by_vs may change */
+	return store_add_rs(st, rs);
+}
+
+void store_mirror_drop_vs(struct store *st, int64_t id)
+{
+	store_drop_vs(st, id);
+}
+
+void store_mirror_drop_rs(struct store *st, int64_t id)
+{
+	store_drop_rs(st, id);
+}
+
+void store_mirror_committed(struct store *st, int rc, int64_t rev)
+{
+	store_committed(st, rc, rev);
 }

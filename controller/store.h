@@ -112,6 +112,34 @@ int store_batch_check(struct store *st, const struct command_actor *actor,
 		      const struct command_op *ops, size_t n, struct fulcrum_err *err,
 		      size_t *failed);
 
+/* One write of a group commit (store_group_run()). */
+struct store_write {
+	const struct command_actor *actor; /* who; not NULL */
+	int64_t if_revision; /* 0, or the revision it expects, checked in its turn in the group */
+	command_txn_fn fn;   /* the write: runs inside its own savepoint (command.h) */
+	void *arg;           /* fn's */
+	int rc;              /* out: 0 once it is durable, or a negative errno */
+	int64_t revision;    /* out: its revision (the current one when it changed nothing) */
+	struct fulcrum_err err; /* out: why it failed */
+};
+
+/*
+ * Runs the n writes of w, in order, as one group commit (command_group_*()):
+ * one transaction, each write in its own savepoint with its own revision
+ * check, revision, change-log rows and error, and one durable COMMIT for all.
+ *
+ * Returns 0 when the group committed: then each write's rc says whether it
+ * is in it (0) or failed alone and left no trace, and the mirror has taken
+ * every write that changed something; after each such write's turn, in
+ * order, the mirror holds the objects as that write left them and the
+ * listeners run with its revision. Returns a negative errno when the group
+ * as a whole failed (BEGIN or COMMIT failed, or a storage failure lost the
+ * transaction): then every write has that rc and err (FULCRUM_ERR_INTERNAL),
+ * nothing was written, and neither the mirror nor any listener moved.
+ * n may be 0 (nothing happens); w may be NULL then.
+ */
+int store_group_run(struct store *st, struct store_write *w, size_t n);
+
 /*
  * Rereads everything from the database when another process (fulcrumctl in
  * local mode) committed since the mirror was loaded; listeners run when the

@@ -414,6 +414,29 @@ int db_rollback(struct db *db)
 	return run_cached(db, DB_STMT_ROLLBACK, "ROLLBACK");
 }
 
+int db_savepoint(struct db *db)
+{
+	return run_cached(db, DB_STMT_SAVEPOINT, "SAVEPOINT command");
+}
+
+int db_release(struct db *db)
+{
+	return run_cached(db, DB_STMT_RELEASE, "RELEASE command");
+}
+
+int db_rollback_to(struct db *db)
+{
+	int rc = run_cached(db, DB_STMT_ROLLBACK_TO, "ROLLBACK TO command");
+
+	/* ROLLBACK TO keeps the savepoint open: release it, with nothing left in it */
+	return rc ? rc : db_release(db);
+}
+
+bool db_in_transaction(struct db *db)
+{
+	return !sqlite3_get_autocommit(db->conn);
+}
+
 int64_t db_revision(struct db *db)
 {
 	sqlite3_stmt *st;

@@ -73,6 +73,22 @@ unsigned db_busy_timeout(struct db *db, unsigned ms);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
 
+/*
+ * One savepoint inside the open write transaction, for a group commit: each
+ * command of the group runs between db_savepoint() and either db_release()
+ * (its writes join the transaction) or db_rollback_to() (its writes are
+ * undone and the savepoint is gone; what came before it stays). Savepoints
+ * do not nest here: one is open at a time. Each returns 0 or a negative
+ * errno. Some failures (a full disk, I/O errors, out of memory) make SQLite
+ * roll back the whole transaction: db_in_transaction() tells.
+ */
+int db_savepoint(struct db *db);
+int db_release(struct db *db);
+int db_rollback_to(struct db *db);
+
+/* Whether a transaction is open on db (SQLite has not rolled it back). */
+bool db_in_transaction(struct db *db);
+
 /* The current revision (0 for a new database), or a negative errno. */
 int64_t db_revision(struct db *db);
 

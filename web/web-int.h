@@ -16,6 +16,7 @@
 struct event;
 struct web_conn;
 struct web_events;
+struct web_write;
 
 /* The running server. */
 struct web {
@@ -26,7 +27,9 @@ struct web {
 	struct event *sweep;     /* closes connections past their deadline */
 	struct web_conn *conns;  /* every open connection */
 	struct web_events *events;
-	char *tls_cert, *tls_key; /* PEM text, kept while MHD runs */
+	struct web_write *group_head, *group_tail; /* writes waiting for the next group commit */
+	struct event *group_ev;                    /* runs them, as soon as the loop turns */
+	char *tls_cert, *tls_key;                  /* PEM text, kept while MHD runs */
 	char web_root[4096];
 	struct {
 		int64_t revision; /* GET services' answer as built for this revision... */
@@ -68,11 +71,36 @@ struct web_req {
 	int64_t if_revision;      /* ... naming this revision (-1: none we could ever have) */
 	char *body;               /* NUL-terminated, body_len bytes; NULL without one */
 	size_t body_len, body_cap;
+	struct web_write *write; /* a write of the model: queued, then done; freed with r */
+	int64_t etag_rev;        /* the ETag's revision when not the store's (a write's own) */
+};
+
+/*
+ * A write of the model (web_write.c), from the moment its request is whole
+ * and checked to its answer: queued, run in a group commit (web_group.c) with
+ * the writes waiting beside it, then answered.
+ */
+struct web_write {
+	struct web_write *next; /* in the web's queue */
+	struct web_req *r;
+	struct store_write sw; /* the write and, once done, its outcome */
+	struct command_actor actor;
+	web_handler_fn answer; /* replies once done */
+	bool done;             /* the group ran (or the server stops): answer may reply */
+	/* what the route's write needs, and what it leaves for the answer */
+	json_t *body; /* a PATCH's fields: applied to the object as it stands in the group */
+	struct fulcrum_vs vs;
+	struct fulcrum_rs rs;
+	struct fulcrum_rs *reals; /* of a new service, nreals of them */
+	size_t nreals;
+	const char *const *operator_fields; /* what an operator may change (PATCH) */
+	char forbidden[48];                 /* the field an operator may not change: 403 */
 };
 
 /*
  * Replies. Each queues a response on r's connection with the headers every
- * answer carries (ETag: "REVISION" of the store, Cache-Control: no-store,
+ * answer carries (ETag: "REVISION" of the store, or r->etag_rev when set: a
+ * write's answer names its own revision; Cache-Control: no-store,
  * X-Content-Type-Options: nosniff) and returns MHD_queue_response's result
  * (MHD_NO closes the connection). None may be called twice for one request.
  *
@@ -112,6 +140,28 @@ void web_conn_clear(struct web_conn *wc);
  */
 void web_wake(struct web *w);
 
+/*
+ * Queues r's write (r->write, filled by its route) for the next group commit
+ * and suspends r's connection until it is done; the group runs as soon as the
+ * loop turns, never after a timer. Returns MHD_YES.
+ */
+enum MHD_Result web_group_add(struct web_req *r);
+
+/* The event that runs the queued writes (freed with event_free()); NULL when memory runs out. */
+struct event *web_group_event_new(struct web *w);
+
+/* Makes the queued writes run as soon as the loop turns, when there are any. */
+void web_group_schedule(struct web *w);
+
+/*
+ * Answers every queued write with 503 (nothing of it written) and resumes its
+ * connection: before MHD stops, none may stay suspended.
+ */
+void web_group_close(struct web *w);
+
+/* Frees a write and what it holds; accepts NULL. */
+void web_write_free(struct web_write *wr);
+
 /* Parses a positive decimal id: digits only, no leading zero, at most INT64_MAX. 0 or -EINVAL. */
 int web_req_id_parse(const char *s, int64_t *out);
 
@@ -138,19 +188,35 @@ bool web_req_precondition(struct web_req *r);
  */
 bool web_req_json(struct web_req *r, json_t **out);
 
-/* The route handlers of the model (web_api.c). */
+/* The route handlers of the model that read (web_api.c). */
 enum MHD_Result web_api_services_list(struct web_req *r);
-enum MHD_Result web_api_services_create(struct web_req *r);
 enum MHD_Result web_api_service_get(struct web_req *r);
-enum MHD_Result web_api_service_patch(struct web_req *r);
-enum MHD_Result web_api_service_delete(struct web_req *r);
 enum MHD_Result web_api_service_reset(struct web_req *r);
 enum MHD_Result web_api_reals_list(struct web_req *r);
-enum MHD_Result web_api_reals_create(struct web_req *r);
 enum MHD_Result web_api_real_get(struct web_req *r);
-enum MHD_Result web_api_real_patch(struct web_req *r);
-enum MHD_Result web_api_real_delete(struct web_req *r);
 enum MHD_Result web_api_status(struct web_req *r);
+
+/*
+ * An object as the API shows it: its fields, and the status block from
+ * reconcile, health and st (web_api_status_get()). NULL when memory runs out.
+ */
+json_t *web_api_vs_json(struct web_req *r, const struct fulcrum_vs *vs,
+			const struct daemon_status *st);
+json_t *web_api_rs_json(struct web_req *r, const struct fulcrum_rs *rs,
+			const struct daemon_status *st);
+void web_api_status_get(struct web_req *r, struct daemon_status *st);
+
+/*
+ * The route handlers of the model that write (web_write.c). Each is called
+ * twice: once the request is whole, to check it and queue its write
+ * (web_group_add()), and after the group commit, to answer.
+ */
+enum MHD_Result web_write_services_create(struct web_req *r);
+enum MHD_Result web_write_service_patch(struct web_req *r);
+enum MHD_Result web_write_service_delete(struct web_req *r);
+enum MHD_Result web_write_reals_create(struct web_req *r);
+enum MHD_Result web_write_real_patch(struct web_req *r);
+enum MHD_Result web_write_real_delete(struct web_req *r);
 
 /*
  * The change log and the event stream (web_events.c). web_events_new()

@@ -228,6 +228,8 @@ static enum MHD_Result web_on_request(void *cls, struct MHD_Connection *conn, co
 	}
 	if (r->replied)
 		return MHD_YES;
+	if (r->write) /* called again once its group commit resumed it */
+		return r->write->done ? r->write->answer(r) : MHD_YES;
 	if (!r->fn)
 		return MHD_NO;
 	return r->fn(r);
@@ -244,6 +246,7 @@ static void web_on_completed(void *cls, struct MHD_Connection *conn, void **con_
 	if (!r)
 		return;
 	web_conn_arm(w, r->wc); /* the next request on this connection */
+	web_write_free(r->write);
 	free(r->body);
 	free(r);
 	*con_cls = NULL;
@@ -440,7 +443,9 @@ static int web_start(struct web *w, int fd)
 	w->mhd_ev = event_new(w->p.base, info->epoll_fd, EV_READ | EV_PERSIST, web_on_mhd, w);
 	w->mhd_timer = evtimer_new(w->p.base, web_on_mhd, w);
 	w->sweep = event_new(w->p.base, -1, EV_PERSIST, web_on_sweep, w);
-	if (!w->mhd_ev || !w->mhd_timer || !w->sweep || event_add(w->mhd_ev, NULL) != 0)
+	w->group_ev = web_group_event_new(w);
+	if (!w->mhd_ev || !w->mhd_timer || !w->sweep || !w->group_ev ||
+	    event_add(w->mhd_ev, NULL) != 0)
 		return -ENOMEM;
 	{
 		struct timeval tv = {.tv_sec = WEB_SWEEP_INTERVAL};
@@ -512,6 +517,7 @@ void web_free(struct web *w)
 	if (!w)
 		return;
 	web_events_close(w->events);
+	web_group_close(w);
 	if (w->mhd)
 		MHD_stop_daemon(w->mhd); /* ends every connection, freeing their requests */
 	w->mhd = NULL;
@@ -523,7 +529,9 @@ void web_free(struct web *w)
 		event_free(w->mhd_timer);
 	if (w->sweep)
 		event_free(w->sweep);
-	w->mhd_ev = w->mhd_timer = w->sweep = NULL;
+	if (w->group_ev)
+		event_free(w->group_ev);
+	w->mhd_ev = w->mhd_timer = w->sweep = w->group_ev = NULL;
 	free(w->services_cache.text);
 	w->services_cache.text = NULL;
 	free(w->tls_cert);

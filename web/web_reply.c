@@ -75,7 +75,8 @@ enum MHD_Result web_reply_queue(struct web_req *r, unsigned status, struct MHD_R
 	char etag[32], url[128], method[12];
 	enum MHD_Result ret;
 
-	snprintf(etag, sizeof(etag), "\"%" PRId64 "\"", store_revision(r->w->p.store));
+	snprintf(etag, sizeof(etag), "\"%" PRId64 "\"",
+		 r->etag_rev ? r->etag_rev : store_revision(r->w->p.store));
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");

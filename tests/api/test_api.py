@@ -16,6 +16,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fulcrum import API, SERVICE, TOP, WORK, Fulcrumd, Stream  # noqa: E402
 from test_daemon import Durability, Hostile, Settings  # noqa: E402
+from test_group import ConcurrentDurability, GroupCommit  # noqa: E402
 
 ROUTE_404 = ('no such route', 'no such page')
 
@@ -938,14 +939,14 @@ def main():
 def run():
     suite = unittest.TestSuite()
     loader = unittest.TestLoader()
-    for cls in (Api, Hostile, Settings, Durability):
+    for cls in (Api, Hostile, Settings, Durability, GroupCommit, ConcurrentDurability):
         suite.addTests(loader.loadTestsFromTestCase(cls))
     t0 = time.time()
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     passed = result.testsRun - failed - len(result.skipped)
     if failed:
-        for name in ('api', 'hostile', 'durable'):
+        for name in ('api', 'hostile', 'durable', 'group', 'durable-group'):
             log = os.path.join(WORK, f'{name}.log')
             if os.path.exists(log):
                 print(f'--- {log} (last lines)')

@@ -58,7 +58,7 @@ static struct fulcrum_rs real(const char *addr)
 }
 
 /* The mirror holds exactly what the database holds. */
-static void assert_mirror_matches(struct store *st)
+void unit_assert_mirror_matches(struct store *st)
 {
 	struct fulcrum_vs *vs = NULL;
 	struct fulcrum_rs *rs = NULL;
@@ -109,7 +109,7 @@ static void test_store_follows_writes(void)
 	/* A real server added later to the first service sorts before the second service's. */
 	store_rs_all(st, a.id, &n);
 	CU_ASSERT_EQUAL(n, 3);
-	assert_mirror_matches(st);
+	unit_assert_mirror_matches(st);
 
 	extra.weight = 7;
 	CU_ASSERT_EQUAL(store_rs_update(st, &bob, &extra, 0, &rev, &err), 0);
@@ -119,7 +119,7 @@ static void test_store_follows_writes(void)
 	CU_ASSERT_EQUAL(store_vs_find_by_name(st, "a")->admin_state, FULCRUM_VS_DISABLED);
 	CU_ASSERT_EQUAL(h.calls, 5);
 	CU_ASSERT_EQUAL(h.last, rev);
-	assert_mirror_matches(st);
+	unit_assert_mirror_matches(st);
 
 	/* Deleting a service takes its real servers out of the mirror too. */
 	CU_ASSERT_EQUAL(store_vs_delete(st, &bob, a.id, 0, &rev, &err), 0);
@@ -128,7 +128,7 @@ static void test_store_follows_writes(void)
 	store_rs_all(st, 0, &n);
 	CU_ASSERT_EQUAL(n, 0);
 	CU_ASSERT_EQUAL(h.calls, 6);
-	assert_mirror_matches(st);
+	unit_assert_mirror_matches(st);
 	store_free(st);
 	db_close(db);
 }
@@ -156,7 +156,7 @@ static void test_store_failed_write_changes_nothing(void)
 	CU_ASSERT_PTR_NOT_NULL(store_vs_get(st, a.id));
 	CU_ASSERT_EQUAL(h.calls, 0);
 	CU_ASSERT_EQUAL(store_revision(st), rev);
-	assert_mirror_matches(st);
+	unit_assert_mirror_matches(st);
 	store_free(st);
 	db_close(db);
 }
@@ -180,7 +180,7 @@ static void test_store_reload_sees_other_writer(void)
 	/* Nothing new: no reload, no notification. */
 	CU_ASSERT_EQUAL(store_reload(st), 0);
 	CU_ASSERT_EQUAL(h.calls, 1);
-	assert_mirror_matches(st);
+	unit_assert_mirror_matches(st);
 	store_free(st);
 	db_close(other);
 	db_close(db);
@@ -243,7 +243,7 @@ static void test_store_batch(void)
 	CU_ASSERT_EQUAL(n, 2);
 	CU_ASSERT_EQUAL(store_vs_next_id(st), 22);
 	assert_next_ids_match(st);
-	assert_mirror_matches(st);
+	unit_assert_mirror_matches(st);
 	/* a failed batch: nothing moves, no one hears */
 	ops[0].kind = COMMAND_RS_DELETE;
 	ops[0].rs.id = ra.id;
@@ -252,7 +252,7 @@ static void test_store_batch(void)
 	CU_ASSERT_EQUAL(store_batch(st, &bob, ops, 2, 0, NULL, &err, NULL), -ENOENT);
 	CU_ASSERT_PTR_NOT_NULL(store_rs_get(st, ra.id));
 	CU_ASSERT_EQUAL(h.calls, 1);
-	assert_mirror_matches(st);
+	unit_assert_mirror_matches(st);
 	store_free(st);
 	db_close(db);
 }
@@ -310,7 +310,7 @@ static void test_store_write_after_other_writer(void)
 	CU_ASSERT_EQUAL(rev, 2);
 	CU_ASSERT_PTR_NOT_NULL(store_vs_get(st, a.id));
 	CU_ASSERT_EQUAL(h.calls, 1);
-	assert_mirror_matches(st);
+	unit_assert_mirror_matches(st);
 	assert_next_ids_match(st);
 	store_free(st);
 	db_close(other);

@@ -19,4 +19,12 @@
 const char *unit_tmpdir(char *buf, size_t len);
 void unit_tmpdir_cleanup(const char *dir);
 
+/*
+ * Asserts that st's mirror holds exactly what its database holds: the same
+ * revision, every service and real server field for field, real servers in
+ * the (service, id) order the MIB walks (test_store.c).
+ */
+struct store;
+void unit_assert_mirror_matches(struct store *st);
+
 #endif

@@ -1,0 +1,484 @@
+/* The model's routes that write: each request checked, queued for a group commit, then answered. */
+#include "web-int.h"
+
+#include "log.h"
+#include "model.h"
+#include "model_json.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WRITE_REALS_MAX 10000 /* real servers created with one service */
+
+/* Fields an operator may change; everything else is an admin's. */
+static const char *const write_vs_operator_fields[] = {"admin_state", NULL};
+static const char *const write_rs_operator_fields[] = {"weight", "admin_state", NULL};
+
+/* Read-only fields of the API's objects, accepted in a body and ignored (GET, edit, send back). */
+static const char *const write_computed_fields[] = {"status", "reals_total", NULL};
+
+void web_write_free(struct web_write *wr)
+{
+	if (!wr)
+		return;
+	json_decref(wr->body);
+	wr->body = NULL;
+	free(wr->reals);
+	wr->reals = NULL;
+	free(wr);
+}
+
+/*
+ * Gives r a write that runs fn in its group and is answered by answer. NULL
+ * when memory runs out (then it has replied 500).
+ */
+static struct web_write *write_new(struct web_req *r, command_txn_fn fn, web_handler_fn answer)
+{
+	struct web_write *wr = calloc(1, sizeof(*wr));
+
+	if (!wr) {
+		web_reply_json(r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL);
+		return NULL;
+	}
+	wr->r = r;
+	wr->actor.name = r->who.name;
+	wr->actor.origin = FULCRUM_ORIGIN_HTTP;
+	wr->sw.actor = &wr->actor;
+	/* checked again in the group, against the revision as it stands there */
+	wr->sw.if_revision = r->has_if_match && !r->if_match_any ? r->if_revision : 0;
+	wr->sw.fn = fn;
+	wr->sw.arg = wr;
+	wr->answer = answer;
+	r->write = wr;
+	return wr;
+}
+
+static void write_strip_computed(json_t *body)
+{
+	for (size_t i = 0; write_computed_fields[i]; i++)
+		json_object_del(body, write_computed_fields[i]);
+}
+
+/*
+ * An operator's PATCH may change only wr->operator_fields. Compares the
+ * object as the group has it (before) with the PATCH applied (after), and
+ * takes both. Returns 0, or -EPERM with wr->forbidden naming a field the
+ * operator may not change (the answer is 403), or -ENOMEM with err filled.
+ */
+static int write_operator_may(struct web_write *wr, json_t *before, json_t *after,
+			      struct fulcrum_err *err)
+{
+	const char *key;
+	json_t *v;
+	int rc = 0;
+
+	if (wr->r->who.role >= FULCRUM_ROLE_ADMIN) {
+		rc = 0;
+	} else if (!before || !after) {
+		rc = model_err_set(err, FULCRUM_ERR_INTERNAL, NULL, "out of memory");
+	} else {
+		json_object_foreach(after, key, v)
+		{
+			bool allowed = false;
+
+			for (size_t i = 0; wr->operator_fields[i] && !allowed; i++)
+				allowed = strcmp(wr->operator_fields[i], key) == 0;
+			if (allowed || json_equal(v, json_object_get(before, key)))
+				continue;
+			snprintf(wr->forbidden, sizeof(wr->forbidden), "%s", key);
+			rc = -EPERM;
+			break;
+		}
+	}
+	json_decref(before);
+	json_decref(after);
+	return rc;
+}
+
+/* Answers a write that failed: its own refusal, the server stopping, or the model's error. */
+static enum MHD_Result write_failed(struct web_req *r)
+{
+	struct web_write *wr = r->write;
+	char list[64] = "";
+
+	if (wr->forbidden[0]) {
+		for (size_t i = 0; wr->operator_fields[i]; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 i ? " and " : "", wr->operator_fields[i]);
+		return web_reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden", wr->forbidden,
+				       "token '%s' has the role %s, which may change only %s; "
+				       "changing %s needs admin",
+				       r->who.name, auth_role_name(r->who.role), list,
+				       wr->forbidden);
+	}
+	if (wr->sw.rc == -ECANCELED)
+		return web_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable", NULL,
+				       "fulcrumd is stopping: nothing was written");
+	return web_reply_err(r, &wr->sw.err);
+}
+
+/* ---- POST services ---------------------------------------------------------------- */
+
+/* Prefixes err's field with "reals[i]." so the client knows which real server. */
+static void write_err_in_real(struct fulcrum_err *err, size_t i)
+{
+	char field[sizeof(err->field)];
+
+	if (snprintf(field, sizeof(field), "reals[%zu]%s%s", i, err->field[0] ? "." : "",
+		     err->field) < (int)sizeof(field))
+		memcpy(err->field, field, sizeof(field));
+}
+
+/* Reads the "reals" of a new service into *out (calloc'ed, *n of them); replies 422 itself. */
+static bool write_reals_parse(struct web_req *r, json_t *list, const struct fulcrum_vs *vs,
+			      struct fulcrum_rs **out, size_t *n)
+{
+	struct fulcrum_err err;
+	struct fulcrum_rs *rs;
+	json_t *item;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (!list)
+		return true;
+	if (!json_is_array(list) || json_array_size(list) > WRITE_REALS_MAX) {
+		web_reply_error(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid", "reals",
+				"service reals: expected an array of at most %d real servers",
+				WRITE_REALS_MAX);
+		return false;
+	}
+	if (json_array_size(list) == 0)
+		return true;
+	rs = calloc(json_array_size(list), sizeof(*rs));
+	if (!rs) {
+		web_reply_json(r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL);
+		return false;
+	}
+	json_array_foreach(list, i, item)
+	{
+		model_err_clear(&err);
+		model_rs_init(&rs[i]);
+		if (json_is_object(item))
+			write_strip_computed(item);
+		if (model_rs_from_json(item, &rs[i], &err) != 0 ||
+		    model_rs_validate(&rs[i], vs, &err) != 0) {
+			write_err_in_real(&err, i);
+			web_reply_err(r, &err);
+			free(rs);
+			return false;
+		}
+	}
+	*out = rs;
+	*n = json_array_size(list);
+	return true;
+}
+
+static int services_create_run(struct command_txn *t, void *arg)
+{
+	struct web_write *wr = arg;
+
+	return command_txn_vs_create(t, &wr->vs, wr->reals, wr->nreals);
+}
+
+static enum MHD_Result services_create_answer(struct web_req *r)
+{
+	struct web_write *wr = r->write;
+	const struct fulcrum_vs *stored;
+	struct daemon_status st;
+	char location[64];
+	json_t *out;
+
+	if (wr->sw.rc != 0)
+		return write_failed(r);
+	log_info("http",
+		 "%s created service %" PRId64 " '%s' with %zu real servers (revision %" PRId64 ")",
+		 r->who.name, wr->vs.id, wr->vs.name, wr->nreals, wr->sw.revision);
+	r->etag_rev = wr->sw.revision;
+	web_api_status_get(r, &st);
+	stored = store_vs_get(r->w->p.store, wr->vs.id);
+	out = web_api_vs_json(r, stored ? stored : &wr->vs, &st);
+	if (out && wr->nreals) {
+		json_t *items = json_array();
+
+		for (size_t i = 0; items && i < wr->nreals; i++) {
+			const struct fulcrum_rs *rs = store_rs_get(r->w->p.store, wr->reals[i].id);
+
+			json_array_append_new(items,
+					      web_api_rs_json(r, rs ? rs : &wr->reals[i], &st));
+		}
+		json_object_set_new(out, "reals", items);
+	}
+	snprintf(location, sizeof(location), WEB_API_PREFIX "services/%" PRId64, wr->vs.id);
+	return web_reply_created(r, location, out);
+}
+
+enum MHD_Result web_write_services_create(struct web_req *r)
+{
+	struct web_write *wr;
+	struct fulcrum_err err;
+	json_t *body = NULL, *list = NULL;
+	enum MHD_Result ret = MHD_YES;
+
+	if (!web_req_precondition(r) || !web_req_json(r, &body) ||
+	    !(wr = write_new(r, services_create_run, services_create_answer)))
+		goto out;
+	list = json_incref(json_object_get(body, "reals"));
+	json_object_del(body, "reals");
+	write_strip_computed(body);
+	model_err_clear(&err);
+	model_vs_init(&wr->vs);
+	if (model_vs_from_json(body, &wr->vs, &err) != 0 || model_vs_validate(&wr->vs, &err) != 0)
+		ret = web_reply_err(r, &err);
+	else if (write_reals_parse(r, list, &wr->vs, &wr->reals, &wr->nreals))
+		ret = web_group_add(r);
+out:
+	json_decref(list);
+	json_decref(body);
+	return ret;
+}
+
+/* ---- PATCH services/{id} ---------------------------------------------------------- */
+
+/* Applies the PATCH to the service as it stands in the group; wr->vs gets it as stored. */
+static int service_patch_run(struct command_txn *t, void *arg)
+{
+	struct web_write *wr = arg;
+	struct fulcrum_vs cur;
+	int rc;
+
+	if ((rc = command_txn_vs_get(t, wr->r->id, &cur)) != 0)
+		return rc;
+	wr->vs = cur;
+	if ((rc = model_vs_from_json(wr->body, &wr->vs, command_txn_err(t))) != 0 ||
+	    (rc = write_operator_may(wr, model_vs_to_json(&cur), model_vs_to_json(&wr->vs),
+				     command_txn_err(t))) != 0 ||
+	    (rc = command_txn_vs_update(t, &wr->vs)) != 0)
+		return rc;
+	return command_txn_vs_get(t, wr->vs.id, &wr->vs);
+}
+
+static enum MHD_Result service_patch_answer(struct web_req *r)
+{
+	struct web_write *wr = r->write;
+	struct daemon_status st;
+
+	if (wr->sw.rc != 0)
+		return write_failed(r);
+	log_info("http", "%s changed service %" PRId64 " (revision %" PRId64 ")", r->who.name,
+		 wr->vs.id, wr->sw.revision);
+	r->etag_rev = wr->sw.revision;
+	web_api_status_get(r, &st);
+	return web_reply_json(r, MHD_HTTP_OK, web_api_vs_json(r, &wr->vs, &st));
+}
+
+enum MHD_Result web_write_service_patch(struct web_req *r)
+{
+	const struct fulcrum_vs *cur = store_vs_get(r->w->p.store, r->id);
+	struct web_write *wr;
+	struct fulcrum_err err;
+	struct fulcrum_vs vs;
+	json_t *body = NULL;
+
+	if (!cur)
+		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
+				       "service %" PRId64 " does not exist", r->id);
+	if (!web_req_precondition(r) || !web_req_json(r, &body))
+		return MHD_YES;
+	write_strip_computed(body);
+	model_err_clear(&err);
+	vs = *cur; /* refused now when it would be in any state; applied again in the group */
+	if (model_vs_from_json(body, &vs, &err) != 0) {
+		json_decref(body);
+		return web_reply_err(r, &err);
+	}
+	if (!(wr = write_new(r, service_patch_run, service_patch_answer))) {
+		json_decref(body);
+		return MHD_YES;
+	}
+	wr->body = body;
+	wr->operator_fields = write_vs_operator_fields;
+	return web_group_add(r);
+}
+
+/* ---- DELETE services/{id} --------------------------------------------------------- */
+
+static int service_delete_run(struct command_txn *t, void *arg)
+{
+	struct web_write *wr = arg;
+
+	return command_txn_vs_delete(t, wr->r->id);
+}
+
+static enum MHD_Result service_delete_answer(struct web_req *r)
+{
+	struct web_write *wr = r->write;
+
+	if (wr->sw.rc != 0)
+		return write_failed(r);
+	log_info("http", "%s deleted service %" PRId64 " (revision %" PRId64 ")", r->who.name,
+		 r->id, wr->sw.revision);
+	r->etag_rev = wr->sw.revision;
+	return web_reply_empty(r, MHD_HTTP_NO_CONTENT);
+}
+
+enum MHD_Result web_write_service_delete(struct web_req *r)
+{
+	if (!store_vs_get(r->w->p.store, r->id))
+		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
+				       "service %" PRId64 " does not exist", r->id);
+	if (!web_req_precondition(r) || !write_new(r, service_delete_run, service_delete_answer))
+		return MHD_YES;
+	return web_group_add(r);
+}
+
+/* ---- POST services/{id}/reals ----------------------------------------------------- */
+
+static int reals_create_run(struct command_txn *t, void *arg)
+{
+	struct web_write *wr = arg;
+	int rc = command_txn_rs_create(t, &wr->rs);
+
+	return rc ? rc : command_txn_rs_get(t, wr->rs.id, &wr->rs);
+}
+
+static enum MHD_Result reals_create_answer(struct web_req *r)
+{
+	struct web_write *wr = r->write;
+	struct daemon_status st;
+	char location[64];
+
+	if (wr->sw.rc != 0)
+		return write_failed(r);
+	log_info("http",
+		 "%s created real server %" PRId64 " in service %" PRId64 " (revision %" PRId64 ")",
+		 r->who.name, wr->rs.id, wr->rs.vs_id, wr->sw.revision);
+	r->etag_rev = wr->sw.revision;
+	web_api_status_get(r, &st);
+	snprintf(location, sizeof(location), WEB_API_PREFIX "reals/%" PRId64, wr->rs.id);
+	return web_reply_created(r, location, web_api_rs_json(r, &wr->rs, &st));
+}
+
+enum MHD_Result web_write_reals_create(struct web_req *r)
+{
+	struct web_write *wr;
+	struct fulcrum_err err;
+	json_t *body = NULL;
+	enum MHD_Result ret = MHD_YES;
+
+	if (!store_vs_get(r->w->p.store, r->id))
+		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
+				       "service %" PRId64 " does not exist", r->id);
+	if (!web_req_precondition(r) || !web_req_json(r, &body) ||
+	    !(wr = write_new(r, reals_create_run, reals_create_answer)))
+		goto out;
+	write_strip_computed(body);
+	model_err_clear(&err);
+	model_rs_init(&wr->rs);
+	wr->rs.vs_id = r->id;
+	if (model_rs_from_json(body, &wr->rs, &err) != 0)
+		ret = web_reply_err(r, &err);
+	else
+		ret = web_group_add(r);
+out:
+	json_decref(body);
+	return ret;
+}
+
+/* ---- PATCH reals/{id} ------------------------------------------------------------- */
+
+/* Applies the PATCH to the real server as it stands in the group; wr->rs gets it as stored. */
+static int real_patch_run(struct command_txn *t, void *arg)
+{
+	struct web_write *wr = arg;
+	struct fulcrum_rs cur;
+	int rc;
+
+	if ((rc = command_txn_rs_get(t, wr->r->id, &cur)) != 0)
+		return rc;
+	wr->rs = cur;
+	if ((rc = model_rs_from_json(wr->body, &wr->rs, command_txn_err(t))) != 0 ||
+	    (rc = write_operator_may(wr, model_rs_to_json(&cur), model_rs_to_json(&wr->rs),
+				     command_txn_err(t))) != 0 ||
+	    (rc = command_txn_rs_update(t, &wr->rs)) != 0)
+		return rc;
+	return command_txn_rs_get(t, wr->rs.id, &wr->rs);
+}
+
+static enum MHD_Result real_patch_answer(struct web_req *r)
+{
+	struct web_write *wr = r->write;
+	struct daemon_status st;
+
+	if (wr->sw.rc != 0)
+		return write_failed(r);
+	log_info("http", "%s changed real server %" PRId64 " (revision %" PRId64 ")", r->who.name,
+		 wr->rs.id, wr->sw.revision);
+	r->etag_rev = wr->sw.revision;
+	web_api_status_get(r, &st);
+	return web_reply_json(r, MHD_HTTP_OK, web_api_rs_json(r, &wr->rs, &st));
+}
+
+enum MHD_Result web_write_real_patch(struct web_req *r)
+{
+	const struct fulcrum_rs *cur = store_rs_get(r->w->p.store, r->id);
+	struct web_write *wr;
+	struct fulcrum_err err;
+	struct fulcrum_rs rs;
+	json_t *body = NULL;
+
+	if (!cur)
+		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
+				       "real server %" PRId64 " does not exist", r->id);
+	if (!web_req_precondition(r) || !web_req_json(r, &body))
+		return MHD_YES;
+	write_strip_computed(body);
+	model_err_clear(&err);
+	/* refused now when it would be in any state; applied again in the group */
+	model_rs_copy(&rs, cur);
+	if (model_rs_from_json(body, &rs, &err) != 0) {
+		json_decref(body);
+		return web_reply_err(r, &err);
+	}
+	if (!(wr = write_new(r, real_patch_run, real_patch_answer))) {
+		json_decref(body);
+		return MHD_YES;
+	}
+	wr->body = body;
+	wr->operator_fields = write_rs_operator_fields;
+	return web_group_add(r);
+}
+
+/* ---- DELETE reals/{id} ------------------------------------------------------------ */
+
+static int real_delete_run(struct command_txn *t, void *arg)
+{
+	struct web_write *wr = arg;
+
+	return command_txn_rs_delete(t, wr->r->id);
+}
+
+static enum MHD_Result real_delete_answer(struct web_req *r)
+{
+	struct web_write *wr = r->write;
+
+	if (wr->sw.rc != 0)
+		return write_failed(r);
+	log_info("http", "%s deleted real server %" PRId64 " (revision %" PRId64 ")", r->who.name,
+		 r->id, wr->sw.revision);
+	r->etag_rev = wr->sw.revision;
+	return web_reply_empty(r, MHD_HTTP_NO_CONTENT);
+}
+
+enum MHD_Result web_write_real_delete(struct web_req *r)
+{
+	if (!store_rs_get(r->w->p.store, r->id))
+		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
+				       "real server %" PRId64 " does not exist", r->id);
+	if (!web_req_precondition(r) || !write_new(r, real_delete_run, real_delete_answer))
+		return MHD_YES;
+	return web_group_add(r);
+}
