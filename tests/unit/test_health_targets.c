@@ -154,7 +154,7 @@ static struct fulcrum_rs rig_rs(struct rig *r, int64_t id)
 	struct fulcrum_rs copy;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
-	copy = *rs;
+	model_rs_copy(&copy, rs);
 	return copy;
 }
 
@@ -295,7 +295,7 @@ static void test_health_targets_reload_is_all(void)
 	CU_ASSERT_EQUAL_FATAL(store_open(other, &ost), 0);
 	rs = store_rs_get(ost, reals[1].id);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
-	reals[1] = *rs;
+	model_rs_copy(&reals[1], rs);
 	reals[1].check.set = FULCRUM_CHECK_F_CHECK_PORT;
 	reals[1].check.check_port = 8080;
 	CU_ASSERT_EQUAL(store_rs_update(ost, &eve, &reals[1], 0, NULL, &err), 0);
