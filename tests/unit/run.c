@@ -1,6 +1,8 @@
 /* The unit test runner: every suite registered from one table, failures set the exit status. */
 #include "unit.h"
 
+#include "model.h"
+
 #include <CUnit/Basic.h>
 #include <errno.h>
 #include <ftw.h>
@@ -35,6 +37,28 @@ void unit_tmpdir_cleanup(const char *dir)
 		return;
 	if (nftw(dir, unit_rm, 16, FTW_DEPTH | FTW_PHYS) != 0)
 		fprintf(stderr, "could not remove %s: %s\n", dir, strerror(errno));
+}
+
+struct fulcrum_vs unit_vs(const char *name, const char *addr)
+{
+	struct fulcrum_vs vs;
+
+	model_vs_init(&vs);
+	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "name", name, NULL), 0);
+	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "address", addr, NULL), 0);
+	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "port", "80", NULL), 0);
+	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "protocol", "tcp", NULL), 0);
+	return vs;
+}
+
+struct fulcrum_rs unit_rs(const char *addr)
+{
+	struct fulcrum_rs rs;
+
+	model_rs_init(&rs);
+	CU_ASSERT_EQUAL(model_rs_set_field(&rs, "address", addr, NULL), 0);
+	CU_ASSERT_EQUAL(model_rs_set_field(&rs, "port", "80", NULL), 0);
+	return rs;
 }
 
 int main(void)

@@ -123,26 +123,11 @@ static void feed(struct health *h, int64_t rs_id, bool ok)
 	health_probe_done(h, p, ok, ok ? "http: status 200" : "http: status 503");
 }
 
-static struct fulcrum_rs rig_real(const char *addr)
-{
-	struct fulcrum_rs rs;
-
-	model_rs_init(&rs);
-	CU_ASSERT_EQUAL(model_rs_set_field(&rs, "address", addr, NULL), 0);
-	CU_ASSERT_EQUAL(model_rs_set_field(&rs, "port", "80", NULL), 0);
-	return rs;
-}
-
 static struct fulcrum_vs rig_service(const char *name, const char *addr,
 				     enum fulcrum_check_type type)
 {
-	struct fulcrum_vs vs;
+	struct fulcrum_vs vs = unit_vs(name, addr);
 
-	model_vs_init(&vs);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "name", name, NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "address", addr, NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "port", "80", NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "protocol", "tcp", NULL), 0);
 	vs.check.type = type;
 	return vs;
 }
@@ -165,10 +150,10 @@ static void test_health_targets_follow_commits(void)
 	struct fulcrum_vs web = rig_service("web", "192.0.2.10", FULCRUM_CHECK_HTTP),
 			  db = rig_service("db", "192.0.2.20", FULCRUM_CHECK_TCP),
 			  plain = rig_service("plain", "192.0.2.30", FULCRUM_CHECK_NONE);
-	struct fulcrum_rs reals[4] = {rig_real("10.0.0.1"), rig_real("10.0.0.2"),
-				      rig_real("10.0.0.3"), rig_real("10.0.0.4")};
-	struct fulcrum_rs dbr[2] = {rig_real("10.0.1.1"), rig_real("10.0.1.2")};
-	struct fulcrum_rs pr = rig_real("10.0.2.1"), rs;
+	struct fulcrum_rs reals[4] = {unit_rs("10.0.0.1"), unit_rs("10.0.0.2"), unit_rs("10.0.0.3"),
+				      unit_rs("10.0.0.4")};
+	struct fulcrum_rs dbr[2] = {unit_rs("10.0.1.1"), unit_rs("10.0.1.2")};
+	struct fulcrum_rs pr = unit_rs("10.0.2.1"), rs;
 	struct health_state before, after;
 	struct hl_probe *p;
 	int64_t due, r1, r2, r3, r4;
@@ -280,7 +265,7 @@ static void test_health_targets_reload_is_all(void)
 	struct rig r;
 	struct fulcrum_err err;
 	struct fulcrum_vs web = rig_service("web", "192.0.2.10", FULCRUM_CHECK_HTTP);
-	struct fulcrum_rs reals[2] = {rig_real("10.0.0.1"), rig_real("10.0.0.2")};
+	struct fulcrum_rs reals[2] = {unit_rs("10.0.0.1"), unit_rs("10.0.0.2")};
 	struct db *other = NULL;
 	struct store *ost = NULL;
 	char path[1024], e[512];

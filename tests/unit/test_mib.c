@@ -38,13 +38,8 @@ static void kernel(void *arg, bool real, int64_t id, struct reconcile_kernel *ou
 
 static int64_t add_vs(struct fixture *f, const char *name, const char *addr)
 {
-	struct fulcrum_vs vs;
+	struct fulcrum_vs vs = unit_vs(name, addr);
 
-	model_vs_init(&vs);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "name", name, NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "address", addr, NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "port", "80", NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "protocol", "tcp", NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(store_vs_create(f->st, &admin, &vs, NULL, 0, 0, NULL, NULL), 0);
 	return vs.id;
 }

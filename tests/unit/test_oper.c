@@ -47,28 +47,6 @@ static void on_told(void *arg, bool real, int64_t id, enum oper_state old,
 	}
 }
 
-static struct fulcrum_rs oper_real(const char *addr)
-{
-	struct fulcrum_rs rs;
-
-	model_rs_init(&rs);
-	CU_ASSERT_EQUAL(model_rs_set_field(&rs, "address", addr, NULL), 0);
-	CU_ASSERT_EQUAL(model_rs_set_field(&rs, "port", "80", NULL), 0);
-	return rs;
-}
-
-static struct fulcrum_vs oper_service(const char *name, const char *addr)
-{
-	struct fulcrum_vs vs;
-
-	model_vs_init(&vs);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "name", name, NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "address", addr, NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "port", "80", NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "protocol", "tcp", NULL), 0);
-	return vs;
-}
-
 static void test_oper_touched_only(void)
 {
 	char dir[512], path[1024], err[512] = "";
@@ -79,9 +57,9 @@ static void test_oper_touched_only(void)
 	struct touched t = {0};
 	struct told told = {0};
 	struct fulcrum_err ferr;
-	struct fulcrum_vs a = oper_service("a", "192.0.2.1"), b = oper_service("b", "192.0.2.2");
-	struct fulcrum_rs ra[2] = {oper_real("10.0.0.1"), oper_real("10.0.0.2")},
-			  rb = oper_real("10.0.0.3");
+	struct fulcrum_vs a = unit_vs("a", "192.0.2.1"), b = unit_vs("b", "192.0.2.2");
+	struct fulcrum_rs ra[2] = {unit_rs("10.0.0.1"), unit_rs("10.0.0.2")},
+			  rb = unit_rs("10.0.0.3");
 
 	unit_tmpdir(dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/fulcrum.db", dir);

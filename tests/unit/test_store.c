@@ -35,28 +35,6 @@ static struct db *open_db(const char *name)
 	return db;
 }
 
-static struct fulcrum_vs svc(const char *name, const char *addr)
-{
-	struct fulcrum_vs vs;
-
-	model_vs_init(&vs);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "name", name, NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "address", addr, NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "port", "80", NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "protocol", "tcp", NULL), 0);
-	return vs;
-}
-
-static struct fulcrum_rs real(const char *addr)
-{
-	struct fulcrum_rs rs;
-
-	model_rs_init(&rs);
-	CU_ASSERT_EQUAL(model_rs_set_field(&rs, "address", addr, NULL), 0);
-	CU_ASSERT_EQUAL(model_rs_set_field(&rs, "port", "80", NULL), 0);
-	return rs;
-}
-
 /* The mirror holds exactly what the database holds. */
 void unit_assert_mirror_matches(struct store *st)
 {
@@ -94,8 +72,9 @@ static void test_store_follows_writes(void)
 	struct db *db = open_db("follow.db");
 	struct store *st = NULL;
 	struct heard h = {0};
-	struct fulcrum_vs a = svc("a", "192.0.2.1"), b = svc("b", "192.0.2.2");
-	struct fulcrum_rs reals[2] = {real("10.0.0.1"), real("10.0.0.2")}, extra = real("10.0.0.3");
+	struct fulcrum_vs a = unit_vs("a", "192.0.2.1"), b = unit_vs("b", "192.0.2.2");
+	struct fulcrum_rs reals[2] = {unit_rs("10.0.0.1"), unit_rs("10.0.0.2")},
+			  extra = unit_rs("10.0.0.3");
 	struct fulcrum_err err = {0};
 	int64_t rev = 0;
 	size_t n;
@@ -138,8 +117,8 @@ static void test_store_failed_write_changes_nothing(void)
 	struct db *db = open_db("fail.db");
 	struct store *st = NULL;
 	struct heard h = {0};
-	struct fulcrum_vs a = svc("a", "192.0.2.1"), dup = svc("a", "192.0.2.9");
-	struct fulcrum_rs bad = real("10.0.0.1");
+	struct fulcrum_vs a = unit_vs("a", "192.0.2.1"), dup = unit_vs("a", "192.0.2.9");
+	struct fulcrum_rs bad = unit_rs("10.0.0.1");
 	struct fulcrum_err err = {0};
 	int64_t rev = 0;
 
@@ -167,7 +146,7 @@ static void test_store_reload_sees_other_writer(void)
 	struct db *db = open_db("reload.db"), *other = open_db("reload.db");
 	struct store *st = NULL;
 	struct heard h = {0};
-	struct fulcrum_vs a = svc("a", "192.0.2.1");
+	struct fulcrum_vs a = unit_vs("a", "192.0.2.1");
 	struct fulcrum_err err = {0};
 
 	CU_ASSERT_EQUAL_FATAL(store_open(db, &st), 0);
@@ -202,15 +181,16 @@ static void test_store_batch(void)
 	struct db *db = open_db("batch.db");
 	struct store *st = NULL;
 	struct heard h = {0};
-	struct fulcrum_vs a = svc("a", "192.0.2.1"), b = svc("b", "192.0.2.2");
-	struct fulcrum_rs ra = real("10.0.0.1"), rb[2] = {real("10.0.1.1"), real("10.0.1.2")};
+	struct fulcrum_vs a = unit_vs("a", "192.0.2.1"), b = unit_vs("b", "192.0.2.2");
+	struct fulcrum_rs ra = unit_rs("10.0.0.1"),
+			  rb[2] = {unit_rs("10.0.1.1"), unit_rs("10.0.1.2")};
 	struct command_op ops[7] = {
-	    {.kind = COMMAND_VS_CREATE, .vs = svc("c", "192.0.2.3")},
-	    {.kind = COMMAND_RS_CREATE, .rs = real("10.0.2.1")},
-	    {.kind = COMMAND_RS_CREATE, .rs = real("10.0.2.2")},
+	    {.kind = COMMAND_VS_CREATE, .vs = unit_vs("c", "192.0.2.3")},
+	    {.kind = COMMAND_RS_CREATE, .rs = unit_rs("10.0.2.1")},
+	    {.kind = COMMAND_RS_CREATE, .rs = unit_rs("10.0.2.2")},
 	    {.kind = COMMAND_VS_DELETE},
 	    {.kind = COMMAND_RS_UPDATE},
-	    {.kind = COMMAND_VS_CREATE, .vs = svc("gone", "192.0.2.4")},
+	    {.kind = COMMAND_VS_CREATE, .vs = unit_vs("gone", "192.0.2.4")},
 	    {.kind = COMMAND_VS_DELETE},
 	};
 	struct fulcrum_err err = {0};
@@ -299,7 +279,7 @@ static void test_store_write_after_other_writer(void)
 	struct db *db = open_db("race.db"), *other = open_db("race.db");
 	struct store *st = NULL;
 	struct heard h = {0};
-	struct fulcrum_vs a = svc("a", "192.0.2.1"), b = svc("b", "192.0.2.2");
+	struct fulcrum_vs a = unit_vs("a", "192.0.2.1"), b = unit_vs("b", "192.0.2.2");
 	struct fulcrum_err err = {0};
 	int64_t rev = 0;
 
@@ -327,8 +307,8 @@ static void test_store_rs_kept_short(void)
 {
 	struct db *db = open_db("short.db");
 	struct store *st = NULL;
-	struct fulcrum_vs a = svc("a", "192.0.2.1");
-	struct fulcrum_rs reals[2] = {real("10.0.0.1"), real("10.0.0.2")}, stored, copy;
+	struct fulcrum_vs a = unit_vs("a", "192.0.2.1");
+	struct fulcrum_rs reals[2] = {unit_rs("10.0.0.1"), unit_rs("10.0.0.2")}, stored, copy;
 	struct fulcrum_err err = {0};
 	int64_t rev = 0;
 

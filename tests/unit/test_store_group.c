@@ -101,19 +101,9 @@ static struct store *open_store(const char *name, struct db **dbp, int64_t *vs_i
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	CU_ASSERT_EQUAL_FATAL(db_open(path, &db, err, sizeof(err)), 0);
-	model_vs_init(&vs);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "name", "web", NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "address", "192.0.2.1", NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "port", "80", NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "protocol", "tcp", NULL), 0);
-	for (int i = 0; i < 2; i++) {
-		char addr[32];
-
-		snprintf(addr, sizeof(addr), "10.0.0.%d", i + 1);
-		model_rs_init(&reals[i]);
-		CU_ASSERT_EQUAL(model_rs_set_field(&reals[i], "address", addr, NULL), 0);
-		CU_ASSERT_EQUAL(model_rs_set_field(&reals[i], "port", "80", NULL), 0);
-	}
+	vs = unit_vs("web", "192.0.2.1");
+	reals[0] = unit_rs("10.0.0.1");
+	reals[1] = unit_rs("10.0.0.2");
 	CU_ASSERT_EQUAL_FATAL(command_vs_create(db, &alice, &vs, reals, 2, 0, NULL, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(store_open(db, &st), 0);
 	*dbp = db;

@@ -2,6 +2,8 @@
 #ifndef FULCRUM_UNIT_H
 #define FULCRUM_UNIT_H
 
+#include "model-t.h"
+
 #include <CUnit/CUnit.h>
 #include <stddef.h>
 
@@ -25,6 +27,13 @@ void unit_tmpdir_cleanup(const char *dir);
  * the (service, id) order the MIB walks (test_store.c).
  */
 struct store;
+
+/*
+ * Objects most tests start from: a tcp service name at addr:80, and a real
+ * server at addr:80 (masq, weight 1); every other field the model's default.
+ */
+struct fulcrum_vs unit_vs(const char *name, const char *addr);
+struct fulcrum_rs unit_rs(const char *addr);
 void unit_assert_mirror_matches(struct store *st);
 
 #endif
