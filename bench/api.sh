@@ -7,15 +7,12 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
 rounds=${BENCH_ROUNDS:-3}
 seconds=${BENCH_SECONDS:-5}
 nservices=${BENCH_SERVICES:-1000}
 conns=${BENCH_CONNS:-10}
-
-die() {
-	echo "bench/api.sh: $*" >&2
-	exit 1
-}
 
 for f in fulcrumd fulcrumctl bench/bare-mhd bench/sqlite-commit; do
 	[[ -x $top/$f ]] || die "$top/$f is not built: run make"
@@ -26,34 +23,9 @@ done
 
 # As root, fulcrumd would write its 1,000 services into this machine's IPVS: run in a private
 # network namespace instead (its own IPVS table and loopback, gone when we exit).
-if [[ $EUID -eq 0 && -z ${BENCH_IN_NETNS:-} ]]; then
-	unshare --net true 2>/dev/null ||
-		die "as root it needs 'unshare --net' (to keep away from this machine's IPVS);" \
-			"run it as another user"
-	# shellcheck disable=SC2016 # expanded by the inner bash
-	exec unshare --net env BENCH_IN_NETNS=1 \
-		bash -c 'ip link set lo up && exec "$0" "$@"' "$here/api.sh" "$@"
-fi
+bench_private_net "$@"
 
-mkdir -p "${BENCH_DIR:-$top/bench/out}"
-work=$(mktemp -d "${BENCH_DIR:-$top/bench/out}/api.XXXXXX")
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-machine() {
-	echo "nproc $(nproc), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-}
+bench_workdir
 
 # ---- the store: services, one real server, a token, before fulcrumd starts ----------------
 

@@ -19,6 +19,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
 nreals=${BENCH_REALS:-5000}
 per=${BENCH_PER_SERVICE:-10}
 rounds=${BENCH_ROUNDS:-3}
@@ -26,11 +28,6 @@ seconds=${BENCH_SECONDS:-10}
 probe_ms=${BENCH_PROBE_MS:-50}
 perf=${BENCH_PERF:-}
 stall=${BENCH_STALL:-1.5}
-
-die() {
-	echo "bench/health-5k.sh: $*" >&2
-	exit 1
-}
 
 args=("$@")
 while (($#)); do
@@ -60,37 +57,9 @@ if [[ -n $perf ]]; then
 	command -v perf >/dev/null || die "--perf needs perf"
 fi
 
-# As root, fulcrumd would write the benchmark's services into this machine's IPVS: run in a
-# private network namespace instead (its own IPVS table and loopback, gone when we exit).
-if [[ $EUID -eq 0 && -z ${BENCH_IN_NETNS:-} ]]; then
-	unshare --net true 2>/dev/null ||
-		die "as root it needs 'unshare --net' (to keep away from this machine's IPVS);" \
-			"run it as another user"
-	# shellcheck disable=SC2016 # expanded by the inner bash
-	exec unshare --net env BENCH_IN_NETNS=1 \
-		bash -c 'ip link set lo up && exec "$0" "$@"' "$here/health-5k.sh" "${args[@]}"
-fi
+bench_private_net "${args[@]}"
 
-outdir=${BENCH_DIR:-$top/bench/out}
-mkdir -p "$outdir"
-work=$(mktemp -d "$outdir/health.XXXXXX")
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-machine() {
-	echo "nproc $(nproc), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-}
+bench_workdir
 
 # ---- the API client: a few Python functions over http.client ----------------------------
 
@@ -100,7 +69,6 @@ import http.client, json, os, sys, time
 PORT = int(os.environ["FPORT"])
 AUTH = {"Authorization": "Bearer " + os.environ["FTOKEN"]}
 conn = None
-
 
 def call(method, path, body=None):
     """One request on a kept-alive connection; the decoded answer. Dies on an error status."""
@@ -127,10 +95,8 @@ def call(method, path, body=None):
             sys.exit("%s %s: %d %s" % (method, path, r.status, text[:300].decode(errors="replace")))
         return json.loads(text) if text else None
 
-
 def service_ids():
     return [s["id"] for s in call("GET", "/services")["services"]]
-
 
 def healths():
     """Every real server's status.health."""
@@ -140,14 +106,12 @@ def healths():
             out.append(r["status"].get("health") or {})
     return out
 
-
 def quantile(v, q):
     """The q-quantile of sorted v, the nearest rank."""
     if not v:
         return 0.0
     i = max(0, min(len(v) - 1, int(q * len(v) + 0.999999) - 1))
     return v[i]
-
 
 def create(nreals, per, port, check):
     t0 = time.monotonic()
@@ -161,14 +125,12 @@ def create(nreals, per, port, check):
         s += 1
     print("%d %.2f" % (s, time.monotonic() - t0))
 
-
 def set_check(kind):
     t0 = time.monotonic()
     ids = service_ids()
     for sid in ids:
         call("PATCH", "/services/%d" % sid, {"check": {"type": kind}})
     print("%d %.2f" % (len(ids), time.monotonic() - t0))
-
 
 def wait_up(nreals, timeout):
     t0 = time.monotonic()
@@ -184,7 +146,6 @@ def wait_up(nreals, timeout):
                      % (timeout, up, nreals, len(h), "; ".join(reasons[:5])))
         time.sleep(0.5)
 
-
 def snapshot():
     """up down unknown, and how long ago each was last checked: p50 and max seconds."""
     h = healths()
@@ -195,7 +156,6 @@ def snapshot():
     age = sorted(now - x["last_check"] for x in h if x.get("last_check"))
     print("%d %d %d %.1f %.1f" % (n["up"], n["down"], n["unknown"], quantile(age, 0.5),
                                   age[-1] if age else -1))
-
 
 def probe(seconds, every_ms):
     """GET /api/v1/status on a new connection every every_ms: n p50 p99 max (ms) errors."""
@@ -230,7 +190,6 @@ def probe(seconds, every_ms):
     t.sort()
     print("%d %.3f %.3f %.3f %d" % (len(t), quantile(t, 0.5), quantile(t, 0.99),
                                     t[-1] if t else 0, errors))
-
 
 cmd = sys.argv[1]
 if cmd == "create":

@@ -21,6 +21,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
 small=${BENCH_SMALL:-10}
 big=${BENCH_BIG:-10000}
 nreals=${BENCH_REALS:-10}
@@ -30,11 +32,6 @@ interval=${BENCH_INTERVAL:-300}
 bin=${BENCH_BIN:-$top}
 perf=${BENCH_PERF:-}
 reseed=0
-
-die() {
-	echo "bench/patch-scale.sh: $*" >&2
-	exit 1
-}
 
 args=("$@")
 while (($#)); do
@@ -69,37 +66,9 @@ if [[ -n $perf ]]; then
 	command -v perf >/dev/null || die "--perf needs perf"
 fi
 
-# As root, fulcrumd would write the benchmark's services into this machine's IPVS: run in a
-# private network namespace instead (its own IPVS table and loopback, gone when we exit).
-if [[ $EUID -eq 0 && -z ${BENCH_IN_NETNS:-} ]]; then
-	unshare --net true 2>/dev/null ||
-		die "as root it needs 'unshare --net' (to keep away from this machine's IPVS);" \
-			"run it as another user"
-	# shellcheck disable=SC2016 # expanded by the inner bash
-	exec unshare --net env BENCH_IN_NETNS=1 \
-		bash -c 'ip link set lo up && exec "$0" "$@"' "$here/patch-scale.sh" "${args[@]}"
-fi
+bench_private_net "${args[@]}"
 
-outdir=${BENCH_DIR:-$top/bench/out}
-mkdir -p "$outdir"
-work=$(mktemp -d "$outdir/patch-scale.XXXXXX")
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-machine() {
-	echo "nproc $(nproc), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-}
+bench_workdir
 
 # ---- the seed databases: written with SQLite directly, cached by size, check and schema -----
 
@@ -210,7 +179,6 @@ for i in range(2, len(sys.argv), 4):
                   "auth": {"Authorization": "Bearer " + token, "Content-Type": "application/json"},
                   "path": "/api/v1/reals/%s" % rid, "weight": None, "ms": []})
 
-
 def patch(s):
     # a weight other than the last one, so that every PATCH commits a revision
     w = s["weight"]
@@ -226,7 +194,6 @@ def patch(s):
     if r.status != 200:
         sys.exit("PATCH %s on %s: %d %s" % (s["path"], s["name"], r.status, text[:200]))
     s["ms"].append(ms)
-
 
 for s in sides:  # warm the connection and the path, not measured
     patch(s)
@@ -255,6 +222,7 @@ median() { # the median of the values
 }
 echo
 printf '%-6s %-24s %-24s %s\n' round 'small p50 / p90 ms' 'big p50 / p90 ms' 'ratio p50'
+# shellcheck disable=SC2154 # PORT_*, TOKEN_*, PID_*: set by start() with printf -v
 for ((r = 1; r <= rounds; r++)); do
 	if [[ -n $perf ]] && ((r == rounds)); then
 		perf record -q -e cpu-clock --call-graph dwarf -p "$PID_big" -o "$work/perf.data" \

@@ -8,12 +8,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
 nservices=10000 nreals=10 rounds=5 ngets=1000 idle_s=5 table_rounds=1 full=0 reseed=0 perf=0
-
-die() {
-	echo "bench/snmp-walk.sh: $*" >&2
-	exit 1
-}
 
 usage() {
 	sed -n '5,6s/^# \{0,1\}//p' "$0"
@@ -49,40 +46,14 @@ for c in snmpd snmpbulkwalk snmpget python3 curl; do
 done
 ((perf == 0)) || command -v perf >/dev/null || die "--perf: perf is not installed"
 
-# As root, fulcrumd would write the benchmark's services into this machine's IPVS: run in a
-# private network namespace (its own IPVS table and loopback, gone when we exit).
-if [[ $EUID -eq 0 && -z ${BENCH_IN_NETNS:-} ]]; then
-	unshare --net true 2>/dev/null ||
-		die "as root it needs 'unshare --net' (to keep away from this machine's IPVS);" \
-			"run it as another user"
-	# shellcheck disable=SC2016 # expanded by the inner bash
-	exec unshare --net env BENCH_IN_NETNS=1 \
-		bash -c 'ip link set lo up && exec "$0" "$@"' "$here/snmp-walk.sh" "${args[@]}"
-fi
+bench_private_net "${args[@]}"
 
-out=${BENCH_DIR:-$top/bench/out}
-mkdir -p "$out"
-work=$(mktemp -d "$out/snmp-walk.XXXXXX")
-pids=()
-cleanup() {
-	local i
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		kill -TERM "${pids[i]}" 2>/dev/null || true
-		kill -CONT "${pids[i]}" 2>/dev/null || true # the poller may be stopped
-		wait "${pids[i]}" 2>/dev/null || true
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir
+out=$outdir
 
 # No MIB files, no snmp.conf from this machine: numeric OIDs only, the same for every tool.
 export MIBS='' MIBDIRS='' SNMPCONFPATH=$work/snmpconf SNMP_PERSISTENT_DIR=$work/snmp-persist
 mkdir -p "$SNMPCONFPATH"
-
-machine() {
-	echo "nproc $(nproc), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-}
 
 now() { echo "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
