@@ -185,12 +185,16 @@ static struct mib *snmp_start(struct daemon *d, const struct conf *conf)
 static void state_to_events(void *arg, bool real, int64_t id, enum oper_state old,
 			    const struct oper_view *view)
 {
-	json_t *o = json_pack("{s:s,s:I,s:s,s:s,s:s,s:I}", "object", real ? "real" : "service",
-			      "id", (json_int_t)id, "oper_state", oper_state_name(view->state),
-			      "previous", oper_state_name(old), "oper_reason", view->reason,
-			      "since", (json_int_t)view->since);
-	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_t *o;
+	char *text;
 
+	if (!web_state_events_wanted(arg))
+		return;
+	o = json_pack("{s:s,s:I,s:s,s:s,s:s,s:I}", "object", real ? "real" : "service", "id",
+		      (json_int_t)id, "oper_state", oper_state_name(view->state), "previous",
+		      oper_state_name(old), "oper_reason", view->reason, "since",
+		      (json_int_t)view->since);
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (text)
 		web_state_event(arg, text);
 	free(text);

@@ -231,6 +231,8 @@ enum MHD_Result web_events_changes(struct web_req *r);
 enum MHD_Result web_events_stream(struct web_req *r);
 /* Sends "event: state" with json (one line) to every open stream. */
 void web_events_state(struct web_events *ev, const char *json);
+/* Whether any stream is open. */
+bool web_events_listening(const struct web_events *ev);
 
 /* GET /api/v1/openapi.json, GET / and GET /static/FILE (web_static.c). */
 enum MHD_Result web_static_openapi(struct web_req *r);

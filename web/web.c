@@ -512,6 +512,11 @@ void web_state_event(struct web *w, const char *json)
 		web_events_state(w->events, json);
 }
 
+bool web_state_events_wanted(const struct web *w)
+{
+	return w && w->events && web_events_listening(w->events);
+}
+
 void web_free(struct web *w)
 {
 	if (!w)

@@ -85,6 +85,13 @@ int web_open(const struct web_params *p, struct web **out, char *err, size_t err
  */
 void web_state_event(struct web *w, const char *json);
 
+/*
+ * Whether an event stream is open to hear state events: when none is, the
+ * caller need not build them (after a first pass at 10,000 services,
+ * 110,000 objects leave unknown at once).
+ */
+bool web_state_events_wanted(const struct web *w);
+
 /* Closes every connection (event streams end) and frees the web; accepts NULL. */
 void web_free(struct web *w);
 

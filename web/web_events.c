@@ -511,6 +511,14 @@ void web_events_state(struct web_events *ev, const char *json)
 	free(text);
 }
 
+bool web_events_listening(const struct web_events *ev)
+{
+	for (const struct events_client *c = ev->clients; c; c = c->next)
+		if (!c->closing)
+			return true;
+	return false;
+}
+
 static void events_on_heartbeat(evutil_socket_t fd, short what, void *arg)
 {
 	struct web_events *ev = arg;
