@@ -94,7 +94,12 @@ static int daemon_signal_add(struct daemon *d, struct event **ev, int sig, event
 	return 0;
 }
 
-/* The kernel states' version: they change only in reconcile's passes and syncs. */
+/*
+ * The kernel states' version: it moves when reconcile changed one (a full
+ * pass tells its changes once, at its end) or a health check's result came
+ * in. oper re-evaluates every object when it moves, so a pass that changed
+ * nothing must not move it.
+ */
 static uint64_t daemon_kernel_generation(struct daemon *d)
 {
 	struct reconcile_totals t;
@@ -102,7 +107,7 @@ static uint64_t daemon_kernel_generation(struct daemon *d)
 	if (!d->reconcile)
 		return d->health_changes;
 	reconcile_totals_get(d->reconcile, &t);
-	return t.passes + t.syncs + d->health_changes;
+	return t.changes + d->health_changes;
 }
 
 static void daemon_kernel_get(void *arg, bool real, int64_t id, struct reconcile_kernel *out)
@@ -459,7 +464,13 @@ const struct oper_kernel *daemon_oper_kernel(struct daemon *d)
 
 uint64_t daemon_generation(struct daemon *d)
 {
-	return daemon_kernel_generation(d);
+	struct reconcile_totals t;
+
+	if (!d->reconcile)
+		return d->health_changes;
+	/* counters too: they move with every service a pass or a commit synced */
+	reconcile_totals_get(d->reconcile, &t);
+	return t.passes + t.syncs + d->health_changes;
 }
 
 void daemon_free(struct daemon *d)
