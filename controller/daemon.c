@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct daemon {
@@ -261,6 +262,9 @@ static void daemon_on_health(void *arg, int64_t rs_id, const struct health_state
 static void daemon_on_reload(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
+	struct timespec t0, t1;
+	double ms;
+	size_t changes;
 	int rc;
 
 	(void)fd;
@@ -268,7 +272,13 @@ static void daemon_on_reload(evutil_socket_t fd, short what, void *arg)
 	rc = store_reload(d->store);
 	if (rc != 0)
 		log_warnx("store", "cannot reread the database: %s", db_errmsg(d->db));
-	oper_refresh(d->oper, daemon_kernel_generation(d));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	changes = oper_refresh(d->oper, daemon_kernel_generation(d));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* a re-evaluation of every object is one sweep that holds the loop: say when it is long */
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	if (ms >= 50)
+		log_debug("oper", "states re-evaluated in %.1f ms, %zu changes", ms, changes);
 }
 
 /* The core modules that run in the loop: reconcile and the store's reload. */

@@ -60,6 +60,8 @@ struct rc_pass {
 	uint64_t syncs_at_dump;
 	uint64_t changes; /* kernel states this pass changed: told to oper at its end */
 	double start_ms;
+	double dump_ms;  /* how long the dump took: one step that cannot be sliced */
+	double first_ms; /* the first slice, the dump's */
 	struct reconcile_slice slice;
 };
 

@@ -107,6 +107,7 @@ static bool rc_pass_dump(struct reconcile *rc)
 		return false;
 	}
 	qsort(p->ks, p->nks, sizeof(*p->ks), rc_svc_key_cmp);
+	p->dump_ms = rc_now_ms() - p->start_ms;
 	p->syncs_at_dump = rc->syncs;
 	p->phase = RC_PASS_SERVICES;
 	return true;
@@ -245,9 +246,10 @@ static void rc_pass_finish(struct reconcile *rc, bool ok)
 				   rc->pass_writes, rc->pass_writes == 1 ? "" : "s", rc->notes);
 		log_debug("reconcile",
 			  "pass done: %zu services, %u writes in %.1f ms: %u slices, %.1f ms in "
-			  "them, longest slice %.1f ms",
+			  "them, longest slice %.1f ms; the first %.1f ms, %.1f ms of it the dump "
+			  "of %zu kernel services",
 			  rc->vs.n, rc->pass_writes, rc->totals.last_pass_ms, p->slice.slices,
-			  p->slice.busy_ms, p->slice.longest_ms);
+			  p->slice.busy_ms, p->slice.longest_ms, p->first_ms, p->dump_ms, p->nks);
 	}
 	if (p->first)
 		log_notice("reconcile",
@@ -293,6 +295,8 @@ static void rc_on_slice(evutil_socket_t fd, short what, void *arg)
 	}
 	rc->repairing = false;
 	reconcile_slice_end(&p->slice, rc_now_ms());
+	if (p->slice.slices == 1)
+		p->first_ms = p->slice.busy_ms;
 	if (over) {
 		if (rc_arm(rc, &rc->slice_ev, rc_on_slice, 0) == 0)
 			return;
