@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct daemon {
@@ -98,7 +99,12 @@ static int daemon_signal_add(struct daemon *d, struct event **ev, int sig, event
 	return 0;
 }
 
-/* The kernel states' version: they change only in reconcile's passes and syncs. */
+/*
+ * The kernel states' version: it moves when reconcile changed one (a full
+ * pass tells its changes once, at its end). oper re-evaluates every object
+ * when it moves, so a pass or a sync that changed nothing must not move it;
+ * health results are told to oper one by one (oper_touch()).
+ */
 static uint64_t daemon_reconcile_generation(struct daemon *d)
 {
 	struct reconcile_totals t;
@@ -106,13 +112,7 @@ static uint64_t daemon_reconcile_generation(struct daemon *d)
 	if (!d->reconcile)
 		return 0;
 	reconcile_totals_get(d->reconcile, &t);
-	return t.passes + t.syncs;
-}
-
-/* What the API's answers depend on beside the store: kernel states and health. */
-static uint64_t daemon_kernel_generation(struct daemon *d)
-{
-	return daemon_reconcile_generation(d) + d->health_changes;
+	return t.changes;
 }
 
 static void daemon_kernel_get(void *arg, bool real, int64_t id, struct reconcile_kernel *out)
@@ -231,6 +231,9 @@ static void daemon_on_health(void *arg, int64_t rs_id, const struct health_state
 static void daemon_on_reload(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
+	struct timespec t0, t1;
+	double ms;
+	size_t changes;
 	int rc;
 
 	(void)fd;
@@ -240,8 +243,13 @@ static void daemon_on_reload(evutil_socket_t fd, short what, void *arg)
 		log_warnx("store", "cannot reread the database: %s", db_errmsg(d->db));
 	if (d->targets_behind)
 		daemon_on_commit(store_revision(d->store), d);
-	/* health changes are told one by one (oper_touch()); kernel states are not */
-	oper_refresh(d->oper, daemon_reconcile_generation(d));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	changes = oper_refresh(d->oper, daemon_reconcile_generation(d));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* a re-evaluation of every object is one sweep that holds the loop: say when it is long */
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	if (ms >= 50)
+		log_debug("oper", "states re-evaluated in %.1f ms, %zu changes", ms, changes);
 }
 
 /* The core modules that run in the loop: reconcile and the store's reload. */
@@ -439,7 +447,13 @@ const struct oper_kernel *daemon_oper_kernel(struct daemon *d)
 
 uint64_t daemon_generation(struct daemon *d)
 {
-	return daemon_kernel_generation(d);
+	struct reconcile_totals t;
+
+	if (!d->reconcile)
+		return d->health_changes;
+	/* counters too: they move with every service a pass or a commit synced */
+	reconcile_totals_get(d->reconcile, &t);
+	return t.passes + t.syncs + d->health_changes;
 }
 
 void daemon_free(struct daemon *d)

@@ -68,7 +68,7 @@ void daemon_health_of(struct daemon *d, int64_t rs_id, struct health_state *out)
 /* Kernel states and health as the state tracker reads them (for the API and the MIB). */
 const struct oper_kernel *daemon_oper_kernel(struct daemon *d);
 
-/* The kernel states' version: it moves when reconcile may have changed one. */
+/* The kernel states' and counters' version: it moves when reconcile may have changed one. */
 uint64_t daemon_generation(struct daemon *d);
 
 /* Fills st; pointers stay valid while d lives. */

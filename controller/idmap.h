@@ -31,7 +31,9 @@ void *idmap_del(struct idmap *m, int64_t id);
 /*
  * Iterates: start with *pos = 0; each call returns the next value and its id
  * in *id, or NULL at the end. The map must not change during the iteration,
- * except through idmap_del() of the entry just returned.
+ * except through idmap_del() of the entry just returned. An iteration that
+ * goes on after other changes (a sweep done in slices) still ends and reads
+ * no freed memory, but may then miss entries or return one twice.
  */
 void *idmap_next(const struct idmap *m, size_t *pos, int64_t *id);
 

@@ -5,6 +5,7 @@
 #include "ipvs_model.h"
 #include "log.h"
 #include "model.h"
+#include "reconcile-int.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -14,38 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-/* What reconcile knows of one service in the kernel. */
-struct rc_vs {
-	bool installed;          /* the kernel holds svc's key for this service */
-	struct ipvs_service svc; /* as last read or written, with counters */
-	enum reconcile_state state;
-	char *reason; /* malloc'ed; NULL when none */
-};
-
-/* What reconcile knows of one real server in the kernel. */
-struct rc_rs {
-	int64_t vs_id;
-	bool present;
-	struct ipvs_dest dest;
-	enum reconcile_state state;
-	char *reason;
-};
-
-struct reconcile {
-	struct event_base *base;
-	struct store *st;
-	struct ipvs *ipvs;
-	struct reconcile_conf conf;
-	struct event *timer, *first;
-	struct idmap vs, rs;
-	int64_t revision; /* the last revision reconciled */
-	struct reconcile_totals totals;
-	bool repairing;   /* in a full pass: writes are drift repairs */
-	char notes[1024]; /* what a full pass changed, logged once */
-	size_t notes_len;
-	unsigned pass_writes;
-};
-
 const char *reconcile_state_name(enum reconcile_state state)
 {
 	static const char *const names[] = {"pending", "in_sync", "error", "unavailable"};
@@ -53,11 +22,23 @@ const char *reconcile_state_name(enum reconcile_state state)
 	return (unsigned)state < 4 ? names[state] : "?";
 }
 
-static void rc_state(enum reconcile_state *state, char **reason, enum reconcile_state to,
-		     const char *why)
+/*
+ * Sets an object's kernel state and reason. A change is counted for oper's
+ * re-evaluation: at once, or, inside a full pass, once when the pass ends.
+ */
+static void rc_state(struct reconcile *rc, enum reconcile_state *state, char **reason,
+		     enum reconcile_state to, const char *why)
 {
+	bool same = why && *reason ? strcmp(why, *reason) == 0 : !why && !*reason;
+
+	if (*state != to || !same) {
+		if (rc->repairing)
+			rc->pass.changes++;
+		else
+			rc->totals.changes++;
+	}
 	*state = to;
-	if (why && *reason && strcmp(why, *reason) == 0)
+	if (same)
 		return;
 	free(*reason);
 	*reason = why ? strdup(why) : NULL;
@@ -123,7 +104,7 @@ static struct rc_rs *rc_rs_rec(struct reconcile *rc, int64_t id, int64_t vs_id)
 	return rec;
 }
 
-static void rc_rs_drop(struct reconcile *rc, int64_t id)
+void rc_rs_drop(struct reconcile *rc, int64_t id)
 {
 	struct rc_rs *rec = idmap_del(&rc->rs, id);
 
@@ -147,14 +128,18 @@ static void rc_reals_state(struct reconcile *rc, int64_t vs_id, enum reconcile_s
 			continue;
 		rec->present = false;
 		memset(&rec->dest.stats, 0, sizeof(rec->dest.stats));
-		rc_state(&rec->state, &rec->reason, state, why);
+		rc_state(rc, &rec->state, &rec->reason, state, why);
 	}
 }
 
-/* Brings one real server's kernel entry in line with rs; kd is the kernel's, or NULL. */
-static void rc_sync_rs(struct reconcile *rc, const struct fulcrum_vs *vs,
-		       const struct ipvs_service *svc, const struct fulcrum_rs *rs,
-		       const struct ipvs_dest *kd)
+/*
+ * Brings one real server's kernel entry in line with rs; kd is the kernel's,
+ * or NULL. Returns -ESRCH, having recorded nothing, when recheck is set and
+ * the kernel says svc is gone; else 0 (a refusal is recorded in the state).
+ */
+static int rc_sync_rs(struct reconcile *rc, const struct fulcrum_vs *vs,
+		      const struct ipvs_service *svc, const struct fulcrum_rs *rs,
+		      const struct ipvs_dest *kd, bool recheck)
 {
 	struct rc_rs *rec = rc_rs_rec(rc, rs->id, vs->id);
 	struct ipvs_dest want;
@@ -162,11 +147,11 @@ static void rc_sync_rs(struct reconcile *rc, const struct fulcrum_vs *vs,
 	int err;
 
 	if (!rec)
-		return;
+		return 0;
 	if (ipvs_dest_from_rs(rs, vs, &want) != 0) {
-		rc_state(&rec->state, &rec->reason, RECONCILE_ERROR,
+		rc_state(rc, &rec->state, &rec->reason, RECONCILE_ERROR,
 			 "the configuration cannot be expressed in IPVS");
-		return;
+		return 0;
 	}
 	ipvs_dest_format(&want, what, sizeof(what));
 	if (!kd) {
@@ -182,6 +167,8 @@ static void rc_sync_rs(struct reconcile *rc, const struct fulcrum_vs *vs,
 	} else {
 		err = 0;
 	}
+	if (err == -ESRCH && recheck)
+		return err;
 	if (err != 0) {
 		rc->totals.errors++;
 		ipvs_strerror(kd ? IPVS_OP_DEST_EDIT : IPVS_OP_DEST_ADD, err, NULL, why,
@@ -190,8 +177,8 @@ static void rc_sync_rs(struct reconcile *rc, const struct fulcrum_vs *vs,
 			log_warnx("reconcile", "service '%s': real server %s: %s", vs->name, what,
 				  why);
 		rec->present = kd != NULL;
-		rc_state(&rec->state, &rec->reason, RECONCILE_ERROR, why);
-		return;
+		rc_state(rc, &rec->state, &rec->reason, RECONCILE_ERROR, why);
+		return 0;
 	}
 	/* Keep the kernel's counters; the configuration is now want's. */
 	if (kd) {
@@ -206,7 +193,8 @@ static void rc_sync_rs(struct reconcile *rc, const struct fulcrum_vs *vs,
 		rec->dest = want;
 	}
 	rec->present = true;
-	rc_state(&rec->state, &rec->reason, RECONCILE_IN_SYNC, NULL);
+	rc_state(rc, &rec->state, &rec->reason, RECONCILE_IN_SYNC, NULL);
+	return 0;
 }
 
 /* The kernel dest matching want's key not matched yet (and now matched), or NULL. */
@@ -282,9 +270,13 @@ static void rc_sync_fallback(struct reconcile *rc, const struct fulcrum_vs *vs,
 	}
 }
 
-/* Real servers of vs in the kernel service svc: adds and edits first, then deletes. */
-static void rc_sync_dests(struct reconcile *rc, const struct fulcrum_vs *vs,
-			  const struct ipvs_service *svc)
+/*
+ * Real servers of vs in the kernel service svc: adds and edits first, then
+ * deletes. With recheck (svc's presence came from a dump that may be stale),
+ * returns -ESRCH at once when the kernel says svc is gone; else 0.
+ */
+static int rc_sync_dests(struct reconcile *rc, const struct fulcrum_vs *vs,
+			 const struct ipvs_service *svc, bool recheck)
 {
 	struct ipvs_dest *kd = NULL;
 	size_t nk = 0, n, up = 0;
@@ -296,12 +288,12 @@ static void rc_sync_dests(struct reconcile *rc, const struct fulcrum_vs *vs,
 	if (err != 0) {
 		ipvs_strerror(IPVS_OP_DEST_LIST, err, NULL, why, sizeof(why));
 		rc_reals_state(rc, vs->id, RECONCILE_ERROR, why);
-		return;
+		return 0;
 	}
 	matched = calloc(nk ? nk : 1, sizeof(*matched));
 	if (!matched) {
 		free(kd);
-		return;
+		return 0;
 	}
 	rs = store_rs_all(rc->st, vs->id, &n);
 	for (size_t i = 0; i < n; i++) {
@@ -314,13 +306,15 @@ static void rc_sync_dests(struct reconcile *rc, const struct fulcrum_vs *vs,
 
 			if (rec) {
 				rec->present = false;
-				rc_state(&rec->state, &rec->reason, RECONCILE_IN_SYNC, NULL);
+				rc_state(rc, &rec->state, &rec->reason, RECONCILE_IN_SYNC, NULL);
 			}
 			continue;
 		}
 		if (ipvs_dest_from_rs(&eff, vs, &want) == 0)
 			have = rc_dest_match(kd, nk, matched, &want);
-		rc_sync_rs(rc, vs, svc, &eff, have);
+		err = rc_sync_rs(rc, vs, svc, &eff, have, recheck && nk == 0);
+		if (err == -ESRCH)
+			goto out;
 	}
 	if (up == 0)
 		rc_sync_fallback(rc, vs, svc, kd, nk, matched);
@@ -340,12 +334,14 @@ static void rc_sync_dests(struct reconcile *rc, const struct fulcrum_vs *vs,
 				  ipvs_strerror(IPVS_OP_DEST_DEL, err, NULL, why, sizeof(why)));
 		}
 	}
+	err = 0;
+out:
 	free(matched);
 	free(kd);
+	return err;
 }
 
-/* Removes service id from the kernel if Fulcrum put it there. */
-static void rc_vs_remove(struct reconcile *rc, struct rc_vs *rec, const char *name)
+void rc_vs_remove(struct reconcile *rc, struct rc_vs *rec, const char *name)
 {
 	char what[IPVS_SERVICE_STRLEN], why[256];
 	int err;
@@ -376,13 +372,7 @@ static void rc_reals_forget(struct reconcile *rc, int64_t vs_id)
 			rc_rs_drop(rc, id);
 }
 
-/*
- * Brings service id (and its real servers) in line with the store. kernel is
- * what the kernel holds under the wanted key when known (NULL: absent);
- * with known false, the kernel is asked.
- */
-static void rc_sync_vs(struct reconcile *rc, int64_t id, const struct ipvs_service *kernel,
-		       bool known)
+void rc_sync_vs(struct reconcile *rc, int64_t id, const struct ipvs_service *kernel, bool known)
 {
 	const struct fulcrum_vs *vs = store_vs_get(rc->st, id);
 	struct rc_vs *rec = idmap_get(&rc->vs, id);
@@ -402,7 +392,8 @@ static void rc_sync_vs(struct reconcile *rc, int64_t id, const struct ipvs_servi
 			free(rec);
 			rc_reals_forget(rc, id);
 		} else if (rec) {
-			rc_state(&rec->state, &rec->reason, RECONCILE_IN_SYNC, NULL);
+			rec->sync = ++rc->syncs;
+			rc_state(rc, &rec->state, &rec->reason, RECONCILE_IN_SYNC, NULL);
 			rc_reals_state(rc, id, RECONCILE_IN_SYNC, NULL);
 		}
 		return;
@@ -410,20 +401,24 @@ static void rc_sync_vs(struct reconcile *rc, int64_t id, const struct ipvs_servi
 	rec = rc_vs_rec(rc, id);
 	if (!rec)
 		return;
+	rec->sync = ++rc->syncs;
 	if (ipvs_service_from_vs(vs, &want) != 0) {
-		rc_state(&rec->state, &rec->reason, RECONCILE_ERROR,
+		rc_state(rc, &rec->state, &rec->reason, RECONCILE_ERROR,
 			 "the configuration cannot be expressed in IPVS");
 		return;
 	}
 	ipvs_service_format(&want, what, sizeof(what));
 	moved = rec->installed && !ipvs_service_key_equal(&rec->svc, &want);
 	old = rec->svc;
+	/* A dump's difference may be gone by now: read it again before writing. */
+	if (known && kernel && ipvs_service_needs_edit(kernel, &want))
+		known = false;
 	if (!known) {
 		err = ipvs_service_get(rc->ipvs, &want, &have);
 		present = err == 0;
 		if (err != 0 && err != -ESRCH) {
 			ipvs_strerror(IPVS_OP_SERVICE_GET, err, NULL, why, sizeof(why));
-			rc_state(&rec->state, &rec->reason, RECONCILE_ERROR, why);
+			rc_state(rc, &rec->state, &rec->reason, RECONCILE_ERROR, why);
 			return;
 		}
 	} else {
@@ -433,6 +428,11 @@ static void rc_sync_vs(struct reconcile *rc, int64_t id, const struct ipvs_servi
 	}
 	if (!present) {
 		err = ipvs_service_add(rc->ipvs, &want, 0);
+		if (err == -EEXIST && known) {
+			/* added since the dump: sync with what the kernel holds now */
+			rc_sync_vs(rc, id, NULL, false);
+			return;
+		}
 		if (err == 0)
 			rc_note(rc, "service '%s': added %s (%s)", vs->name, what, want.sched_name);
 		have = want;
@@ -450,7 +450,7 @@ static void rc_sync_vs(struct reconcile *rc, int64_t id, const struct ipvs_servi
 			      want.sched_name, why, sizeof(why));
 		if (rec->state != RECONCILE_ERROR || !rec->reason || strcmp(rec->reason, why) != 0)
 			log_warnx("reconcile", "service '%s': %s", vs->name, why);
-		rc_state(&rec->state, &rec->reason, RECONCILE_ERROR, why);
+		rc_state(rc, &rec->state, &rec->reason, RECONCILE_ERROR, why);
 		if (!present) {
 			snprintf(why, sizeof(why), "its service is not in the kernel");
 			rc_reals_state(rc, id, RECONCILE_ERROR, why);
@@ -465,107 +465,18 @@ static void rc_sync_vs(struct reconcile *rc, int64_t id, const struct ipvs_servi
 	rec->svc.netmask = want.netmask;
 	rec->installed = true;
 	if (err == 0)
-		rc_state(&rec->state, &rec->reason, RECONCILE_IN_SYNC, NULL);
-	rc_sync_dests(rc, vs, &want);
+		rc_state(rc, &rec->state, &rec->reason, RECONCILE_IN_SYNC, NULL);
+	if (rc_sync_dests(rc, vs, &want, known && present) == -ESRCH) {
+		/* deleted since the dump: the kernel is asked, and it is added again */
+		rec->installed = false;
+		rc_sync_vs(rc, id, NULL, false);
+	}
 	if (moved) {
 		/* A new key: the new service is filled before the old one goes. */
 		struct rc_vs gone = {.installed = true, .svc = old};
 
 		rc_vs_remove(rc, &gone, vs->name);
 	}
-}
-
-static int rc_svc_key_cmp(const void *a, const void *b)
-{
-	const struct ipvs_service *x = a, *y = b;
-
-	if (x->af != y->af)
-		return x->af < y->af ? -1 : 1;
-	if (x->fwmark != y->fwmark)
-		return x->fwmark < y->fwmark ? -1 : 1;
-	if (x->protocol != y->protocol)
-		return x->protocol < y->protocol ? -1 : 1;
-	if (x->port != y->port)
-		return x->port < y->port ? -1 : 1;
-	return memcmp(&x->addr, &y->addr, x->af == AF_INET6 ? 16 : 4);
-}
-
-static double rc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-unsigned reconcile_pass(struct reconcile *rc)
-{
-	struct ipvs_service *ks = NULL;
-	bool *claimed = NULL;
-	size_t nks = 0, nvs, pos = 0;
-	const struct fulcrum_vs *const *vs;
-	double start = rc_now_ms();
-	struct rc_vs *rec;
-	int64_t id;
-	char why[256];
-	int err;
-
-	if (!ipvs_info(rc->ipvs)->available)
-		return 0;
-	err = ipvs_service_list(rc->ipvs, &ks, &nks);
-	if (err != 0) {
-		log_warnx("reconcile", "cannot read the kernel's services: %s",
-			  ipvs_strerror(IPVS_OP_SERVICE_LIST, err, NULL, why, sizeof(why)));
-		return 0;
-	}
-	qsort(ks, nks, sizeof(*ks), rc_svc_key_cmp);
-	claimed = calloc(nks ? nks : 1, sizeof(*claimed));
-	if (!claimed) {
-		free(ks);
-		return 0;
-	}
-	rc->repairing = true;
-	rc->notes_len = 0;
-	rc->notes[0] = '\0';
-	rc->pass_writes = 0;
-	vs = store_vs_all(rc->st, &nvs);
-	for (size_t i = 0; i < nvs; i++) {
-		struct ipvs_service want;
-		const struct ipvs_service *k = NULL;
-
-		if (vs[i]->admin_state == FULCRUM_VS_ENABLED &&
-		    ipvs_service_from_vs(vs[i], &want) == 0) {
-			k = bsearch(&want, ks, nks, sizeof(*ks), rc_svc_key_cmp);
-			if (k)
-				claimed[k - ks] = true;
-		}
-		rc_sync_vs(rc, vs[i]->id, k, true);
-	}
-	/* Services deleted from the store while their kernel entries stayed. */
-	while ((rec = idmap_next(&rc->vs, &pos, &id)))
-		if (!store_vs_get(rc->st, id))
-			rc_sync_vs(rc, id, NULL, true);
-	pos = 0;
-	while (idmap_next(&rc->rs, &pos, &id))
-		if (!store_rs_get(rc->st, id))
-			rc_rs_drop(rc, id);
-	if (rc->conf.own_table) {
-		for (size_t k = 0; k < nks; k++) {
-			struct rc_vs gone = {.installed = true, .svc = ks[k]};
-
-			if (!claimed[k])
-				rc_vs_remove(rc, &gone, "(not Fulcrum's)");
-		}
-	}
-	rc->repairing = false;
-	rc->totals.passes++;
-	rc->totals.last_pass_ms = rc_now_ms() - start;
-	if (rc->pass_writes)
-		log_notice("reconcile", "repaired %u difference%s from the store: %s",
-			   rc->pass_writes, rc->pass_writes == 1 ? "" : "s", rc->notes);
-	free(claimed);
-	free(ks);
-	return rc->pass_writes;
 }
 
 static int rc_id_cmp(const void *a, const void *b)
@@ -587,7 +498,7 @@ static void rc_on_commit(int64_t revision, void *arg)
 		return;
 	if (db_change_list(store_db(rc->st), rc->revision, 0, &ch, &n) != 0) {
 		rc->revision = revision;
-		reconcile_pass(rc);
+		rc_pass_start(rc, false);
 		return;
 	}
 	ids = calloc(n ? n : 1, sizeof(*ids));
@@ -610,7 +521,7 @@ static void rc_on_commit(int64_t revision, void *arg)
 	fulcrum_change_list_free(ch, n);
 	rc->revision = revision;
 	if (!ids) {
-		reconcile_pass(rc);
+		rc_pass_start(rc, false);
 		return;
 	}
 	qsort(ids, nids, sizeof(*ids), rc_id_cmp);
@@ -624,28 +535,6 @@ void reconcile_vs_touch(struct reconcile *rc, int64_t vs_id)
 {
 	if (ipvs_info(rc->ipvs)->available && vs_id > 0)
 		rc_sync_vs(rc, vs_id, NULL, false);
-}
-
-static void rc_on_timer(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	reconcile_pass(arg);
-}
-
-/* The first pass, once the loop runs: adoption of what the kernel holds under our keys. */
-static void rc_on_first(evutil_socket_t fd, short what, void *arg)
-{
-	struct reconcile *rc = arg;
-	unsigned changed;
-
-	(void)fd;
-	(void)what;
-	changed = reconcile_pass(rc);
-	log_notice("reconcile",
-		   "started: %zu services and %zu real servers adopted or added with %u writes in "
-		   "%.1f ms",
-		   rc->vs.n, rc->rs.n, changed, rc->totals.last_pass_ms);
 }
 
 int reconcile_new(struct event_base *base, struct store *st, struct ipvs *ipvs,
@@ -666,23 +555,9 @@ int reconcile_new(struct event_base *base, struct store *st, struct ipvs *ipvs,
 	if (err != 0)
 		goto fail;
 	if (ipvs_info(ipvs)->available) {
-		struct timeval now = {0, 0};
-
-		rc->first = evtimer_new(base, rc_on_first, rc);
-		if (!rc->first || evtimer_add(rc->first, &now) != 0) {
-			err = -ENOMEM;
+		err = rc_pass_start(rc, true);
+		if (err != 0)
 			goto fail;
-		}
-		if (conf->interval_ms) {
-			struct timeval tv = {conf->interval_ms / 1000,
-					     (conf->interval_ms % 1000) * 1000};
-
-			rc->timer = event_new(base, -1, EV_PERSIST, rc_on_timer, rc);
-			if (!rc->timer || event_add(rc->timer, &tv) != 0) {
-				err = -ENOMEM;
-				goto fail;
-			}
-		}
 	}
 	*out = rc;
 	return 0;
@@ -700,12 +575,13 @@ void reconcile_free(struct reconcile *rc)
 
 	if (!rc)
 		return;
+	rc_pass_stop(rc);
 	if (rc->timer)
 		event_free(rc->timer);
 	rc->timer = NULL;
-	if (rc->first)
-		event_free(rc->first);
-	rc->first = NULL;
+	if (rc->slice_ev)
+		event_free(rc->slice_ev);
+	rc->slice_ev = NULL;
 	while ((v = idmap_next(&rc->vs, &pos, &id))) {
 		free(v->reason);
 		free(v);

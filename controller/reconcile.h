@@ -40,21 +40,26 @@ struct reconcile_conf {
 
 /* Totals since start, for status lines, the API and benchmarks. */
 struct reconcile_totals {
-	uint64_t passes;  /* full passes */
-	uint64_t syncs;   /* service syncs after commits */
+	uint64_t passes;  /* full passes completed */
+	uint64_t syncs;   /* service syncs, after commits and in passes */
 	uint64_t ops;     /* netlink writes */
 	uint64_t repairs; /* writes a full pass made: drift */
 	uint64_t errors;  /* writes the kernel refused */
-	double last_pass_ms;
+	uint64_t changes; /* moves when kernel states or reasons changed (a pass's: at its end) */
+	double
+	    last_pass_ms; /* the last full pass, first slice to last, loop work between included */
 };
 
 /*
  * Starts reconciling st into ipvs on base: a full pass as soon as the loop
  * runs (adopting what the kernel holds for the store's services, without
  * flushing), a sync of what each committed revision changed, and a full pass
- * every interval. When ipvs
- * is unavailable it does nothing and says so in every object's state.
- * Returns 0 or a negative errno.
+ * again interval_ms after each one ends (passes never overlap). A full pass
+ * runs in slices of about 10 ms with the loop free between them, so a large
+ * table never holds the API, the subagent or the health checks for long;
+ * commits are synced between slices as always. When ipvs is unavailable it
+ * does nothing and says so in every object's state. Returns 0 or a negative
+ * errno.
  */
 int reconcile_new(struct event_base *base, struct store *st, struct ipvs *ipvs,
 		  const struct reconcile_conf *conf, struct reconcile **out);
@@ -69,9 +74,6 @@ void reconcile_free(struct reconcile *rc);
  * none of its real servers is up, and leaves when one is).
  */
 void reconcile_vs_touch(struct reconcile *rc, int64_t vs_id);
-
-/* Runs a full pass now (drift repair, counters). Returns the number of writes it made. */
-unsigned reconcile_pass(struct reconcile *rc);
 
 /* Kernel state of service id / real server id. */
 void reconcile_vs_kernel(struct reconcile *rc, int64_t id, struct reconcile_kernel *out);

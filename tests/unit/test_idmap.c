@@ -71,6 +71,30 @@ static void test_idmap_churn(void)
 	idmap_clear(&m);
 }
 
+/* An iteration resumed after the map grew (a sweep in slices) ends, returning only live entries. */
+static void test_idmap_resume_after_growth(void)
+{
+	struct idmap m = {0};
+	static int vals[2001];
+	size_t pos = 0, seen = 0;
+	int64_t id;
+	int *v;
+
+	for (int64_t i = 1; i <= 100; i++)
+		CU_ASSERT_EQUAL_FATAL(idmap_put(&m, i, &vals[i]), 0);
+	for (int k = 0; k < 50; k++)
+		CU_ASSERT_PTR_NOT_NULL(idmap_next(&m, &pos, &id));
+	for (int64_t i = 101; i <= 2000; i++)
+		CU_ASSERT_EQUAL_FATAL(idmap_put(&m, i, &vals[i]), 0);
+	CU_ASSERT_PTR_EQUAL(idmap_del(&m, 1), &vals[1]);
+	while ((v = idmap_next(&m, &pos, &id)) != NULL) {
+		CU_ASSERT(id >= 2 && id <= 2000);
+		CU_ASSERT_PTR_EQUAL(v, &vals[id]);
+		CU_ASSERT_FATAL(++seen <= 2000);
+	}
+	idmap_clear(&m);
+}
+
 UNIT_SUITE(idmap)
 {
 	CU_pSuite s = CU_add_suite("idmap", NULL, NULL);
@@ -80,5 +104,6 @@ UNIT_SUITE(idmap)
 	CU_add_test(s, "50,000 ids found, deleted while iterating", test_idmap_many);
 	CU_add_test(s, "ids <= 0 and NULL values refused", test_idmap_refuses_bad_keys);
 	CU_add_test(s, "churn keeps the table small", test_idmap_churn);
+	CU_add_test(s, "an iteration resumed after growth ends", test_idmap_resume_after_growth);
 	return CU_get_error();
 }

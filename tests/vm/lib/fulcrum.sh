@@ -12,6 +12,13 @@
 #   answers N URL [ns]        N requests (new connection each) from the client (or ns); prints
 #                             "rs1=X rs2=Y ..." counts of who answered
 #   kernel_has SPEC           true when `ipvsadm -Ln` in the director has a line matching SPEC
+#   fulcrum_seed N R          a fresh database (and admin token) holding N TCP services b0..b(N-1)
+#                             (10.100.x.y:80, wrr, ids 1..N) with R masq real servers each
+#                             (10.1.j.x:80, weight 1), written with sqlite3 in one transaction
+#                             (seconds for 10,000 x 10, where the API takes minutes); start
+#                             fulcrumd on it with FULCRUM_KEEP_DB=1
+#   fulcrum_seed_ipvs N R     the same table into the director's IPVS with ipvsadm -R
+#   seed_vip I                service bI's VIP (its real server j is 10.1.j.(I % 250 + 1):80)
 # Variables: FULCRUM_DB FULCRUM_LOG FULCRUM_PID FULCRUM_TOKEN API
 
 FULCRUM_DIR=${SCENARIO_TMP:-/tmp}/fulcrum
@@ -78,4 +85,35 @@ answers() { # N URL [NS]: who answered N requests, each on a new connection
 
 kernel_has() { # REGEX: true when a line of ipvsadm -Ln in the director matches
     in_ns director ipvsadm -Ln | grep -Eq -- "$1"
+}
+
+seed_vip() { printf '10.100.%d.%d\n' $(($1 / 250)) $(($1 % 250 + 1)); } # I: service bI's VIP
+
+fulcrum_seed() { # N R
+    local n=$1 r=$2
+    mkdir -p "$FULCRUM_DIR"
+    rm -f "$FULCRUM_DB" "$FULCRUM_DB"-wal "$FULCRUM_DB"-shm
+    FULCRUM_TOKEN=$("$FULCRUM_TOP/fulcrumctl" --db "$FULCRUM_DB" token create scenario --role admin 2>/dev/null) ||
+        fail "fulcrumctl token create failed"
+    sqlite3 "$FULCRUM_DB" "BEGIN;
+WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < $n - 1)
+INSERT INTO services (name, family, address, port, protocol, scheduler, persistence_netmask, admin_state)
+SELECT 'b' || i, 'ipv4', '10.100.' || (i / 250) || '.' || (i % 250 + 1), 80, 'tcp', 'wrr', 32, 'enabled' FROM s;
+WITH RECURSIVE j(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM j WHERE k < $r - 1)
+INSERT INTO reals (service_id, address, port, forwarding, weight, admin_state)
+SELECT s.id, '10.1.' || j.k || '.' || ((s.id - 1) % 250 + 1), 80, 'masq', 1, 'enabled'
+FROM services s, j ORDER BY s.id, j.k;
+UPDATE meta SET revision = revision + 1;
+COMMIT;" || fail "seeding the database failed"
+}
+
+fulcrum_seed_ipvs() { # N R
+    awk -v n="$1" -v r="$2" 'BEGIN {
+        for (i = 0; i < n; i++) {
+            v = sprintf("10.100.%d.%d:80", int(i / 250), i % 250 + 1)
+            printf "-A -t %s -s wrr\n", v
+            for (j = 0; j < r; j++)
+                printf "-a -t %s -r 10.1.%d.%d:80 -m -w 1\n", v, j, i % 250 + 1
+        }
+    }' | in_ns director ipvsadm -R || fail "ipvsadm -R of the seeded table failed"
 }
