@@ -51,6 +51,18 @@ struct fulcrum_vs unit_vs(const char *name, const char *addr)
 	return vs;
 }
 
+bool unit_check_same(const struct fulcrum_check *a, const struct fulcrum_check *b)
+{
+	return a->type == b->type && strcmp(a->path, b->path) == 0 &&
+	       strcmp(a->host, b->host) == 0 && a->head == b->head &&
+	       strcmp(a->expect_status, b->expect_status) == 0 &&
+	       strcmp(a->expect, b->expect) == 0 && strcmp(a->expect_regex, b->expect_regex) == 0 &&
+	       a->verify_tls == b->verify_tls && strcmp(a->command, b->command) == 0 &&
+	       a->interval == b->interval && a->timeout == b->timeout && a->rise == b->rise &&
+	       a->fall == b->fall && model_addr_equal(&a->check_address, &b->check_address) &&
+	       a->check_port == b->check_port && a->on_failure == b->on_failure;
+}
+
 struct fulcrum_rs unit_rs(const char *addr)
 {
 	struct fulcrum_rs rs;

@@ -125,18 +125,6 @@ static struct fulcrum_rs rs_make(int64_t vs_id, const char *addr, uint16_t port,
 	return rs;
 }
 
-static bool check_same(const struct fulcrum_check *a, const struct fulcrum_check *b)
-{
-	return a->type == b->type && strcmp(a->path, b->path) == 0 &&
-	       strcmp(a->host, b->host) == 0 && a->head == b->head &&
-	       strcmp(a->expect_status, b->expect_status) == 0 &&
-	       strcmp(a->expect, b->expect) == 0 && strcmp(a->expect_regex, b->expect_regex) == 0 &&
-	       a->verify_tls == b->verify_tls && strcmp(a->command, b->command) == 0 &&
-	       a->interval == b->interval && a->timeout == b->timeout && a->rise == b->rise &&
-	       a->fall == b->fall && model_addr_equal(&a->check_address, &b->check_address) &&
-	       a->check_port == b->check_port && a->on_failure == b->on_failure;
-}
-
 /* Only the fields set are compared: the others are not stored. */
 static bool override_same(const struct fulcrum_check_override *a,
 			  const struct fulcrum_check_override *b)
@@ -157,7 +145,7 @@ static bool override_same(const struct fulcrum_check_override *a,
 
 static bool vs_same(const struct fulcrum_vs *a, const struct fulcrum_vs *b)
 {
-	return check_same(&a->check, &b->check) &&
+	return unit_check_same(&a->check, &b->check) &&
 	       model_addr_equal(&a->fallback.addr, &b->fallback.addr) &&
 	       a->fallback.port == b->fallback.port &&
 	       a->fallback.forwarding == b->fallback.forwarding && a->min_up == b->min_up &&
@@ -795,7 +783,7 @@ static void test_db_upgrade_from_schema_3(void)
 	CU_ASSERT_EQUAL(side_query(path, "PRAGMA user_version"), db_schema_version());
 	CU_ASSERT_EQUAL_FATAL(db_vs_find_by_name(db, "old", &out), 0);
 	model_vs_init(&want);
-	CU_ASSERT_TRUE(check_same(&out.check, &want.check));
+	CU_ASSERT_TRUE(unit_check_same(&out.check, &want.check));
 	CU_ASSERT_EQUAL(out.fallback.addr.family, AF_UNSPEC);
 	CU_ASSERT_EQUAL(out.min_up, 0);
 	CU_ASSERT_EQUAL(model_vs_validate(&out, NULL), 0);

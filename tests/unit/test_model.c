@@ -14,14 +14,7 @@
 /* A valid service: web, 10.0.0.1:80/tcp. */
 static struct fulcrum_vs web(void)
 {
-	struct fulcrum_vs vs;
-
-	model_vs_init(&vs);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "name", "web", NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "address", "10.0.0.1", NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "port", "80", NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "protocol", "tcp", NULL), 0);
-	return vs;
+	return unit_vs("web", "10.0.0.1");
 }
 
 /* A valid real server of web: 10.0.1.1:8080, masq. */

@@ -14,14 +14,7 @@
 /* A valid service: web, 10.0.0.1:80/tcp. */
 static struct fulcrum_vs web(void)
 {
-	struct fulcrum_vs vs;
-
-	model_vs_init(&vs);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "name", "web", NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "address", "10.0.0.1", NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "port", "80", NULL), 0);
-	CU_ASSERT_EQUAL(model_vs_set_field(&vs, "protocol", "tcp", NULL), 0);
-	return vs;
+	return unit_vs("web", "10.0.0.1");
 }
 
 /* A valid real server of web: 10.0.1.1:8080, masq. */
@@ -33,18 +26,6 @@ static struct fulcrum_rs backend(void)
 	CU_ASSERT_EQUAL(model_rs_set_field(&rs, "address", "10.0.1.1", NULL), 0);
 	CU_ASSERT_EQUAL(model_rs_set_field(&rs, "port", "8080", NULL), 0);
 	return rs;
-}
-
-static bool check_same(const struct fulcrum_check *a, const struct fulcrum_check *b)
-{
-	return a->type == b->type && strcmp(a->path, b->path) == 0 &&
-	       strcmp(a->host, b->host) == 0 && a->head == b->head &&
-	       strcmp(a->expect_status, b->expect_status) == 0 &&
-	       strcmp(a->expect, b->expect) == 0 && strcmp(a->expect_regex, b->expect_regex) == 0 &&
-	       a->verify_tls == b->verify_tls && strcmp(a->command, b->command) == 0 &&
-	       a->interval == b->interval && a->timeout == b->timeout && a->rise == b->rise &&
-	       a->fall == b->fall && model_addr_equal(&a->check_address, &b->check_address) &&
-	       a->check_port == b->check_port && a->on_failure == b->on_failure;
 }
 
 static bool override_same(const struct fulcrum_check_override *a,
@@ -59,7 +40,7 @@ static bool override_same(const struct fulcrum_check_override *a,
 
 static bool vs_extra_same(const struct fulcrum_vs *a, const struct fulcrum_vs *b)
 {
-	return check_same(&a->check, &b->check) &&
+	return unit_check_same(&a->check, &b->check) &&
 	       model_addr_equal(&a->fallback.addr, &b->fallback.addr) &&
 	       a->fallback.port == b->fallback.port &&
 	       a->fallback.forwarding == b->fallback.forwarding && a->min_up == b->min_up;
@@ -97,7 +78,7 @@ static void test_check_defaults_and_names(void)
 	CU_ASSERT_EQUAL(c.check_port, 0);
 	CU_ASSERT_EQUAL(c.on_failure, FULCRUM_ON_FAILURE_QUIESCE);
 	model_vs_init(&vs);
-	CU_ASSERT_TRUE(check_same(&vs.check, &c));
+	CU_ASSERT_TRUE(unit_check_same(&vs.check, &c));
 	CU_ASSERT_EQUAL(vs.fallback.addr.family, AF_UNSPEC);
 	CU_ASSERT_EQUAL(vs.min_up, 0);
 	model_rs_init(&rs);
@@ -127,9 +108,9 @@ static void test_check_effective_and_status(void)
 	svc.type = FULCRUM_CHECK_HTTP;
 	strcpy(svc.path, "/health");
 	model_check_effective(&svc, NULL, &out);
-	CU_ASSERT_TRUE(check_same(&svc, &out));
+	CU_ASSERT_TRUE(unit_check_same(&svc, &out));
 	model_check_effective(&svc, &rs.check, &out);
-	CU_ASSERT_TRUE(check_same(&svc, &out));
+	CU_ASSERT_TRUE(unit_check_same(&svc, &out));
 	CU_ASSERT_EQUAL(model_rs_set_field(&rs, "check.interval", "30", NULL), 0);
 	CU_ASSERT_EQUAL(model_rs_set_field(&rs, "check.type", "tcp", NULL), 0);
 	CU_ASSERT_EQUAL(model_rs_set_field(&rs, "check.check_address", "10.0.9.9", NULL), 0);

@@ -5,6 +5,7 @@
 #include "model-t.h"
 
 #include <CUnit/CUnit.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Each tests/unit/test_X.c defines test_X_register(), listed once in run.c. */
@@ -34,6 +35,9 @@ struct store;
  */
 struct fulcrum_vs unit_vs(const char *name, const char *addr);
 struct fulcrum_rs unit_rs(const char *addr);
+
+/* Whether two check settings are equal field by field (not bytewise: text tails may differ). */
+bool unit_check_same(const struct fulcrum_check *a, const struct fulcrum_check *b);
 void unit_assert_mirror_matches(struct store *st);
 
 #endif
