@@ -7,18 +7,9 @@ set -euo pipefail
 . "$FULCRUM_TOP/tests/vm/lib/fulcrum.sh"
 # shellcheck source-path=SCRIPTDIR source=../lib/snmp.sh
 . "$FULCRUM_TOP/tests/vm/lib/snmp.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$FULCRUM_TOP/tests/vm/lib/tap.sh"
 
-n_ok=0
-n_fail=0
-ok() { n_ok=$((n_ok + 1)); echo "ok - $*"; }
-not_ok() { # WHAT [DETAIL...]
-    n_fail=$((n_fail + 1))
-    echo "not ok - $1"
-    shift
-    [[ $# == 0 ]] || printf '#   %s\n' "$@"
-}
-# is WHAT GOT WANT
-is() { if [[ $2 == "$3" ]]; then ok "$1 ($2)"; else not_ok "$1" "got:  $2" "want: $3"; fi; }
 # bail WHAT [DETAIL...]: a check that the rest depends on failed: stop here.
 bail() {
     not_ok "$@"
