@@ -169,6 +169,35 @@ static void store_drop_rs(struct store *st, int64_t id)
 	free(rs);
 }
 
+/*
+ * Puts rs in the mirror in place of the real server with its id, or adds it.
+ * In place, no array moves: a change of one real server costs the same with
+ * ten as with a hundred thousand stored. Moving to another service re-sorts.
+ */
+static int store_put_rs(struct store *st, const struct fulcrum_rs *rs)
+{
+	size_t i = ptrvec_lower(&st->rs_by_id, rs, rs_id_cmp), j, size;
+	struct fulcrum_rs *old, *copy;
+
+	if (i == st->rs_by_id.n || ((struct fulcrum_rs *)st->rs_by_id.v[i])->id != rs->id)
+		return store_add_rs(st, rs);
+	old = st->rs_by_id.v[i];
+	if (old->vs_id != rs->vs_id) {
+		store_drop_rs(st, rs->id);
+		return store_add_rs(st, rs);
+	}
+	j = ptrvec_lower(&st->rs_by_vs, old, rs_vs_cmp);
+	size = model_rs_size(rs);
+	copy = malloc(size);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, rs, size);
+	st->rs_by_id.v[i] = copy;
+	st->rs_by_vs.v[j] = copy; /* the same (vs_id, id): the same place */
+	free(old);
+	return 0;
+}
+
 static void store_drop_vs(struct store *st, int64_t id)
 {
 	struct fulcrum_vs key = {.id = id};
@@ -434,8 +463,11 @@ static int store_refresh_rs(struct store *st, int64_t id)
 
 	if (rc != 0 && rc != -ENOENT)
 		return rc;
-	store_drop_rs(st, id);
-	return rc == 0 ? store_add_rs(st, &rs) : 0;
+	if (rc != 0) {
+		store_drop_rs(st, id);
+		return 0;
+	}
+	return store_put_rs(st, &rs);
 }
 
 int store_vs_create(struct store *st, const struct command_actor *actor, struct fulcrum_vs *vs,
@@ -662,8 +694,7 @@ int store_mirror_put_vs(struct store *st, const struct fulcrum_vs *vs)
 int store_mirror_put_rs(struct store *st, const struct fulcrum_rs *rs)
 {
 	store_note_rs_id(st, rs->id);
-	store_drop_rs(st, rs->id); /* re-added: its place in rs_by_vs may change */
-	return store_add_rs(st, rs);
+	return store_put_rs(st, rs);
 }
 
 void store_mirror_drop_vs(struct store *st, int64_t id)

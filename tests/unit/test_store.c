@@ -90,9 +90,18 @@ static void test_store_follows_writes(void)
 	CU_ASSERT_EQUAL(n, 3);
 	unit_assert_mirror_matches(st);
 
+	/* Changed in place: both indexes hold the new copy, however long its description. */
 	extra.weight = 7;
+	snprintf(extra.description, sizeof(extra.description), "%s", "moved to the new rack");
 	CU_ASSERT_EQUAL(store_rs_update(st, &bob, &extra, 0, &rev, &err), 0);
 	CU_ASSERT_EQUAL(store_rs_get(st, extra.id)->weight, 7);
+	{
+		const struct fulcrum_rs *const *of_a = store_rs_all(st, a.id, &n);
+
+		CU_ASSERT_EQUAL_FATAL(n, 3);
+		CU_ASSERT_PTR_EQUAL(of_a[2], store_rs_get(st, extra.id));
+		CU_ASSERT_STRING_EQUAL(of_a[2]->description, "moved to the new rack");
+	}
 	a.admin_state = FULCRUM_VS_DISABLED;
 	CU_ASSERT_EQUAL(store_vs_update(st, &bob, &a, 0, &rev, &err), 0);
 	CU_ASSERT_EQUAL(store_vs_find_by_name(st, "a")->admin_state, FULCRUM_VS_DISABLED);
