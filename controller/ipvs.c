@@ -96,7 +96,7 @@ const char *ipvs_version_format(unsigned version, char *buf, unsigned len)
  * Opens the socket of ipvs: connects, and sets a receive buffer large enough
  * that no dump part is lost (SO_RCVBUFFORCE needs CAP_NET_ADMIN, which IPVS
  * needs anyway; without it the kernel's rmem_max caps SO_RCVBUF), a receive
- * timeout, and MSG_PEEK so that libnl sizes its buffer to each message.
+ * timeout, and one fixed read buffer (no MSG_PEEK: that is two reads a message).
  * Returns 0 or a negative errno, leaving ipvs->sk NULL.
  */
 static int ipvs_socket_open(struct ipvs *ipvs)
@@ -117,7 +117,13 @@ static int ipvs_socket_open(struct ipvs *ipvs)
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	nl_socket_enable_msg_peek(ipvs->sk);
+	/* One read per message, into a buffer no part can outgrow: see IPVS_MSG_BUF_BYTES. */
+	nl_socket_disable_msg_peek(ipvs->sk);
+	rc = nl_socket_set_msg_buf_size(ipvs->sk, IPVS_MSG_BUF_BYTES);
+	if (rc < 0) {
+		rc = ipvs_nl_errno(rc);
+		goto fail;
+	}
 	return 0;
 fail:
 	nl_socket_free(ipvs->sk);

@@ -89,5 +89,13 @@ int ipvs_service_key_put(struct nl_msg *msg, const struct ipvs_service *svc);
 #define IPVS_DUMP_TRIES 5
 /* The socket receive buffer asked for: a dump part never overruns it. */
 #define IPVS_RCVBUF_BYTES (8 * 1024 * 1024)
+/*
+ * The buffer each message is read into. The kernel builds a dump part no
+ * larger than the largest read buffer it has seen or NLMSG_GOODSIZE (at most
+ * 8 KiB), whichever is more, and IPVS's other answers fit in NLMSG_GOODSIZE:
+ * with every read this size, none is cut. Not larger: the kernel allocates
+ * (and zeroes) a part of this size for every dump, even of one dest.
+ */
+#define IPVS_MSG_BUF_BYTES (16 * 1024)
 
 #endif
