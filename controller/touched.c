@@ -81,7 +81,7 @@ void touched_next(struct touched *t, struct store *st)
 	if (t->started && store_loads(st) == t->loads && upto == t->revision)
 		return;
 	if (t->started && store_loads(st) == t->loads && upto > t->revision &&
-	    (rc = db_change_list(store_db(st), t->revision, 0, &ch, &n)) == 0)
+	    (rc = db_change_objects(store_db(st), t->revision, &ch, &n)) == 0)
 		rc = touched_collect(t, ch, n, t->revision, upto);
 	fulcrum_change_list_free(ch, n);
 	if (rc != 0) {

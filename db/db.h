@@ -194,6 +194,13 @@ int db_change_add(struct db *db, int64_t rev, int64_t time, const char *actor,
 int db_change_list(struct db *db, int64_t since_rev, size_t limit, struct fulcrum_change **out,
 		   size_t *n);
 
+/*
+ * The same rows as db_change_list() (no limit), with only their revision,
+ * object_type and object_id filled: what changed, for those that need no
+ * more (reconcile, health targets), without copying each row's JSON.
+ */
+int db_change_objects(struct db *db, int64_t since_rev, struct fulcrum_change **out, size_t *n);
+
 /* Frees the n changes of list, with their JSON texts; list may be NULL. */
 void fulcrum_change_list_free(struct fulcrum_change *list, size_t n);
 

@@ -120,6 +120,48 @@ int db_change_list(struct db *db, int64_t since_rev, size_t limit, struct fulcru
 	return rc;
 }
 
+static int change_object_row(struct db *db, sqlite3_stmt *st, void *elem)
+{
+	struct fulcrum_change *c = elem;
+
+	memset(c, 0, sizeof(*c));
+	c->revision = sqlite3_column_int64(st, 0);
+	if (strlen(db_col_text(st, 1)) >= sizeof(c->object_type))
+		return db_fail_msg(db, -EBADMSG,
+				   "change log: a row of revision %lld holds a value Fulcrum "
+				   "cannot read",
+				   (long long)c->revision);
+	strcpy(c->object_type, db_col_text(st, 1));
+	c->object_id = sqlite3_column_int64(st, 2);
+	return 0;
+}
+
+int db_change_objects(struct db *db, int64_t since_rev, struct fulcrum_change **out, size_t *n)
+{
+	void *list = NULL;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = db_stmt(db, DB_STMT_CHANGE_OBJECTS,
+		     "SELECT revision, object_type, object_id "
+		     "FROM change_log WHERE revision > ?1 ORDER BY revision, seq",
+		     &st);
+	if (rc != 0)
+		return rc;
+	rc = sqlite3_bind_int64(st, 1, since_rev);
+	if (rc != SQLITE_OK) {
+		rc = db_fail(db, rc);
+		db_stmt_done(st);
+		return rc;
+	}
+	rc = db_rows_collect(db, st, sizeof(struct fulcrum_change), change_object_row, change_clear,
+			     "the change log", &list, n);
+	*out = list;
+	return rc;
+}
+
 void fulcrum_change_list_free(struct fulcrum_change *list, size_t n)
 {
 	if (!list)

@@ -563,6 +563,20 @@ static void test_db_change_log(void)
 	CU_ASSERT_EQUAL(n, 2);
 	CU_ASSERT_EQUAL(ch[1].object_id, 9);
 	fulcrum_change_list_free(ch, n);
+	/* What changed, without the rest: the same rows, in the same order. */
+	CU_ASSERT_EQUAL(db_change_objects(db, 0, &ch, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT_EQUAL(ch[0].revision, 1);
+	CU_ASSERT_STRING_EQUAL(ch[0].object_type, "service");
+	CU_ASSERT_EQUAL(ch[0].object_id, 5);
+	CU_ASSERT_STRING_EQUAL(ch[1].object_type, "real");
+	CU_ASSERT_EQUAL(ch[2].revision, 2);
+	CU_ASSERT_EQUAL(ch[2].object_id, 9);
+	CU_ASSERT_PTR_NULL(ch[2].before);
+	fulcrum_change_list_free(ch, n);
+	CU_ASSERT_EQUAL(db_change_objects(db, 2, &ch, &n), 0); /* nothing after the last */
+	CU_ASSERT_EQUAL(n, 0);
+	fulcrum_change_list_free(ch, n);
 	fulcrum_change_list_free(NULL, 0);
 	db_close(db);
 }
