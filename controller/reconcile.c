@@ -132,6 +132,25 @@ static void rc_reals_state(struct reconcile *rc, int64_t vs_id, enum reconcile_s
 	}
 }
 
+/* rec's real server was written as want; kd is what the kernel held (its counters), or NULL. */
+static void rc_rs_written(struct reconcile *rc, struct rc_rs *rec, const struct ipvs_dest *kd,
+			  const struct ipvs_dest *want)
+{
+	if (kd) {
+		rec->dest = *kd;
+		rec->dest.fwd = want->fwd;
+		rec->dest.weight = want->weight;
+		rec->dest.u_threshold = want->u_threshold;
+		rec->dest.l_threshold = want->l_threshold;
+		rec->dest.tun_type = want->tun_type;
+		rec->dest.tun_port = want->tun_port;
+	} else {
+		rec->dest = *want;
+	}
+	rec->present = true;
+	rc_state(rc, &rec->state, &rec->reason, RECONCILE_IN_SYNC, NULL);
+}
+
 /*
  * Brings one real server's kernel entry in line with rs; kd is the kernel's,
  * or NULL. Returns -ESRCH, having recorded nothing, when recheck is set and
@@ -180,20 +199,7 @@ static int rc_sync_rs(struct reconcile *rc, const struct fulcrum_vs *vs,
 		rc_state(rc, &rec->state, &rec->reason, RECONCILE_ERROR, why);
 		return 0;
 	}
-	/* Keep the kernel's counters; the configuration is now want's. */
-	if (kd) {
-		rec->dest = *kd;
-		rec->dest.fwd = want.fwd;
-		rec->dest.weight = want.weight;
-		rec->dest.u_threshold = want.u_threshold;
-		rec->dest.l_threshold = want.l_threshold;
-		rec->dest.tun_type = want.tun_type;
-		rec->dest.tun_port = want.tun_port;
-	} else {
-		rec->dest = want;
-	}
-	rec->present = true;
-	rc_state(rc, &rec->state, &rec->reason, RECONCILE_IN_SYNC, NULL);
+	rc_rs_written(rc, rec, kd, &want);
 	return 0;
 }
 
@@ -479,56 +485,127 @@ void rc_sync_vs(struct reconcile *rc, int64_t id, const struct ipvs_service *ker
 	}
 }
 
-static int rc_id_cmp(const void *a, const void *b)
+/*
+ * A commit changed real server rs, and nothing else of its service. When
+ * both were in sync and the kernel keeps rs under the key last synced, one
+ * edit brings it in line (none when nothing the kernel holds changed): no
+ * question to the kernel first. Returns false when that cannot be told or
+ * the edit failed: the caller then syncs the whole service, asking the
+ * kernel (which also reports any error).
+ */
+static bool rc_rs_quick(struct reconcile *rc, const struct fulcrum_vs *vs,
+			const struct fulcrum_rs *rs)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	const struct rc_vs *vrec = idmap_get(&rc->vs, vs->id);
+	struct rc_rs *rec = idmap_get(&rc->rs, rs->id);
+	struct ipvs_service svc;
+	struct ipvs_dest want, have;
+	struct fulcrum_rs eff;
+	size_t up = 0;
+	char what[IPVS_DEST_STRLEN];
 
-	return x < y ? -1 : x > y;
+	/* with a fallback, a real server's change may change who is up: the service decides */
+	if (!vrec || !vrec->installed || vrec->state != RECONCILE_IN_SYNC || !rec ||
+	    !rec->present || rec->state != RECONCILE_IN_SYNC || rec->vs_id != vs->id ||
+	    vs->admin_state != FULCRUM_VS_ENABLED || vs->fallback.addr.family != AF_UNSPEC)
+		return false;
+	if (!rc_rs_effective(rc, vs, rs, &eff, &up) || ipvs_service_from_vs(vs, &svc) != 0 ||
+	    !ipvs_service_key_equal(&vrec->svc, &svc) || ipvs_dest_from_rs(&eff, vs, &want) != 0 ||
+	    !ipvs_dest_key_equal(&rec->dest, &want))
+		return false;
+	if (!ipvs_dest_needs_edit(&rec->dest, &want))
+		return true;
+	if (ipvs_dest_edit(rc->ipvs, &svc, &want) != 0)
+		return false;
+	ipvs_dest_format(&want, what, sizeof(what));
+	rc_note(rc, "service '%s': real server %s now weight %u", vs->name, what, want.weight);
+	have = rec->dest;
+	rc_rs_written(rc, rec, &have, &want);
+	return true;
 }
 
-/* After a commit: syncs each service that the revisions since the last one touched. */
+/* What a commit touched: a real server (rs_id), or its whole service (rs_id 0). */
+struct rc_touch {
+	int64_t vs_id, rs_id;
+};
+
+static int rc_touch_cmp(const void *a, const void *b)
+{
+	const struct rc_touch *x = a, *y = b;
+
+	if (x->vs_id != y->vs_id)
+		return x->vs_id < y->vs_id ? -1 : 1;
+	return x->rs_id < y->rs_id ? -1 : x->rs_id > y->rs_id;
+}
+
+/*
+ * Syncs service vs_id after a commit that touched t[0..n) of it (sorted):
+ * real servers changed in place one by one, anything else the whole service.
+ */
+static void rc_commit_vs(struct reconcile *rc, int64_t vs_id, const struct rc_touch *t, size_t n)
+{
+	const struct fulcrum_vs *vs = store_vs_get(rc->st, vs_id);
+	bool quick = vs != NULL;
+
+	for (size_t i = 0; quick && i < n; i++) {
+		const struct fulcrum_rs *rs;
+
+		if (i > 0 && t[i].rs_id == t[i - 1].rs_id)
+			continue;
+		rs = t[i].rs_id ? store_rs_get(rc->st, t[i].rs_id) : NULL;
+		quick = rs && rc_rs_quick(rc, vs, rs);
+	}
+	if (!quick)
+		rc_sync_vs(rc, vs_id, NULL, false);
+}
+
+/* After a commit: syncs what the revisions since the last one touched, service by service. */
 static void rc_on_commit(int64_t revision, void *arg)
 {
 	struct reconcile *rc = arg;
 	struct fulcrum_change *ch = NULL;
-	int64_t *ids;
-	size_t n = 0, nids = 0;
+	struct rc_touch *t;
+	size_t n = 0, nt = 0;
 
 	if (!ipvs_info(rc->ipvs)->available || revision <= rc->revision)
 		return;
-	if (db_change_list(store_db(rc->st), rc->revision, 0, &ch, &n) != 0) {
+	if (db_change_objects(store_db(rc->st), rc->revision, &ch, &n) != 0) {
 		rc->revision = revision;
 		rc_pass_start(rc, false);
 		return;
 	}
-	ids = calloc(n ? n : 1, sizeof(*ids));
-	for (size_t i = 0; ids && i < n; i++) {
-		int64_t vs_id = 0;
+	t = calloc(n ? n : 1, sizeof(*t));
+	for (size_t i = 0; t && i < n; i++) {
+		struct rc_touch one = {0};
 
 		if (strcmp(ch[i].object_type, "service") == 0) {
-			vs_id = ch[i].object_id;
+			one.vs_id = ch[i].object_id;
 		} else {
 			const struct fulcrum_rs *rs = store_rs_get(rc->st, ch[i].object_id);
 			struct rc_rs *rec = idmap_get(&rc->rs, ch[i].object_id);
 
-			vs_id = rs ? rs->vs_id : rec ? rec->vs_id : 0;
+			one.vs_id = rs ? rs->vs_id : rec ? rec->vs_id : 0;
+			/* a deleted one (rs_id 0): its service is synced whole */
+			one.rs_id = rs ? rs->id : 0;
 			if (!rs)
 				rc_rs_drop(rc, ch[i].object_id);
 		}
-		if (vs_id > 0)
-			ids[nids++] = vs_id;
+		if (one.vs_id > 0)
+			t[nt++] = one;
 	}
 	fulcrum_change_list_free(ch, n);
 	rc->revision = revision;
-	if (!ids) {
+	if (!t) {
 		rc_pass_start(rc, false);
 		return;
 	}
-	qsort(ids, nids, sizeof(*ids), rc_id_cmp);
-	for (size_t i = 0; i < nids; i++)
-		if (i == 0 || ids[i] != ids[i - 1])
-			rc_sync_vs(rc, ids[i], NULL, false);
-	free(ids);
+	qsort(t, nt, sizeof(*t), rc_touch_cmp);
+	for (size_t i = 0, j; i < nt; i = j) {
+		for (j = i + 1; j < nt && t[j].vs_id == t[i].vs_id; j++)
+			;
+		rc_commit_vs(rc, t[i].vs_id, &t[i], j - i);
+	}
+	free(t);
 }
 
 void reconcile_vs_touch(struct reconcile *rc, int64_t vs_id)

@@ -24,11 +24,25 @@ got=$(answers 400 "http://$VIP/")
 assert_eq "rs1=300 rs2=100" "$got" "wrr 3:1 over 400 requests"
 log "wrr 3:1: $got"
 
+# The weight is in the kernel by the time the API answers.
 api_ok PATCH "/reals/$rs2" '{"weight": 3}'
-wait_for 5 kernel_has "$(rs_ip 2):80 +Masq +3 " || fail "weight 3 not in IPVS within 5 s"
+kernel_has "$(rs_ip 2):80 +Masq +3 " || { in_ns director ipvsadm -Ln; fail "weight 3 not in IPVS when the PATCH answered"; }
 got=$(answers 400 "http://$VIP/")
 assert_eq "rs1=200 rs2=200" "$got" "wrr 3:3 after PATCH, 400 requests"
 log "after PATCH weight 3: $got"
+
+# Also when the kernel's entry was changed or deleted behind fulcrumd's back
+# just before: the weight is written over the drift, the entry added again.
+in_ns director ipvsadm -e -t "$VIP:80" -r "$(rs_ip 2):80" -m -w 9
+api_ok PATCH "/reals/$rs2" '{"weight": 4}'
+kernel_has "$(rs_ip 2):80 +Masq +4 " || { in_ns director ipvsadm -Ln; fail "weight 4 not written over a drifted weight"; }
+in_ns director ipvsadm -d -t "$VIP:80" -r "$(rs_ip 2):80"
+api_ok PATCH "/reals/$rs2" '{"weight": 3}'
+kernel_has "$(rs_ip 2):80 +Masq +3 " || { in_ns director ipvsadm -Ln; fail "a deleted real server was not added again by its PATCH"; }
+grep -q "reconcile: service 'web': added real server $(rs_ip 2):80 (weight 3)" "$FULCRUM_LOG" ||
+    grep -q "reconcile: repaired.*added real server $(rs_ip 2):80" "$FULCRUM_LOG" ||
+    fail "the re-added real server was not logged"
+log "PATCH over drift: weight written over ipvsadm -e, deleted entry added again"
 
 # Drain: a slow download from rs1 starts, rs1 is drained, new requests all go to
 # rs2, and the download finishes whole.
