@@ -104,8 +104,13 @@ void mib_notify_oper(void *arg, bool real, int64_t id, enum oper_state old,
 	int64_t vs_id = real ? (rs ? rs->vs_id : 0) : id;
 	bool ok = true;
 
-	(void)old;
-	(void)view;
+	/*
+	 * An object's first known state being up is no news: at a start every
+	 * object leaves unknown, and 100,000 real servers would send as many
+	 * notifications. Down, degraded, and up after a known state are sent.
+	 */
+	if (old == OPER_UNKNOWN && view->state == OPER_UP)
+		return;
 	if (!m->agent_started || vs_id == 0 ||
 	    !store_notify_enabled(m->p.store,
 				  real ? COMMAND_NOTIFY_RS_STATE : COMMAND_NOTIFY_VS_AVAILABILITY))

@@ -12,7 +12,11 @@
 #                            reaches LISTEN), SNMPv3 user $SNMP_USER (authPriv, SHA + AES) reads and
 #                            writes. SNMP_NS= (empty) runs it in the current namespace.
 #                            Non-zero (and why, on stderr) when snmpd is missing or does not answer.
-#   snmp_stop                SIGTERM, waits
+#   snmp_stop                SIGTERM, waits (snmptrapd too)
+#   snmp_traps_start         snmptrapd in $SNMP_NS on udp:127.0.0.1:$SNMP_TRAP_PORT, one line per
+#                            notification in $SNMP_TRAP_LOG (OIDs numeric); an snmpd started after it
+#                            sends its notifications (and its subagents') there
+#   traps [OID]              the notification lines so far (of that kind if given)
 #   snmp_wait_agent [S]      until fulcrumd's subagent answers through snmpd (fulcrumVsNextId.0)
 #   sro CMD [OPTION...] ARGS...  a net-snmp tool (snmpget, snmpwalk, ...) as the v2c read community;
 #                            OPTIONs are single words (-On, -t30), the agent address is added
@@ -37,6 +41,10 @@ SNMP_AUTH_PASS=${SNMP_AUTH_PASS:-fulcrum-auth-pass}
 SNMP_PRIV_PASS=${SNMP_PRIV_PASS:-fulcrum-priv-pass}
 SNMP_PID=""
 SNMP_OUT=""
+SNMP_TRAP_PORT=${SNMP_TRAP_PORT:-16200}
+SNMP_TRAP_COMMUNITY=${SNMP_TRAP_COMMUNITY:-fulcrum-trap}
+SNMP_TRAP_LOG=$SNMP_DIR/traps.log
+SNMP_TRAPD_PID=""
 
 # _snmp_env CMD...: CMD in $SNMP_NS with the private config, state and no MIBs.
 _snmp_env() {
@@ -117,6 +125,10 @@ snmp_start() { # [LISTEN...]
         echo "rocommunity $SNMP_COMMUNITY default"
         echo "createUser $SNMP_USER SHA \"$SNMP_AUTH_PASS\" AES \"$SNMP_PRIV_PASS\""
         echo "rwuser $SNMP_USER priv"
+        if [[ -n $SNMP_TRAPD_PID ]]; then
+            echo "[snmp] clientaddr 127.0.0.1"
+            echo "trapsess -v 2c -c $SNMP_TRAP_COMMUNITY 127.0.0.1:$SNMP_TRAP_PORT"
+        fi
     } >"$SNMP_DIR/snmpd.conf"
     : >>"$SNMP_LOG"
     if [[ -n $SNMP_NS ]]; then
@@ -139,10 +151,39 @@ snmp_start() { # [LISTEN...]
 }
 
 snmp_stop() {
-    [[ -n $SNMP_PID ]] || return 0
-    kill -TERM "$SNMP_PID" 2>/dev/null || true
-    wait "$SNMP_PID" 2>/dev/null || true
-    SNMP_PID=""
+    local pid
+    for pid in "$SNMP_PID" "$SNMP_TRAPD_PID"; do
+        [[ -n $pid ]] || continue
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    SNMP_PID="" SNMP_TRAPD_PID=""
+}
+
+snmp_traps_start() {
+    mkdir -p "$SNMP_DIR/persist" "$SNMP_DIR/no-mibs"
+    {
+        echo "# snmptrapd of one rig run (tests/vm/lib/snmp.sh): one line per notification, OIDs numeric."
+        echo "authCommunity log $SNMP_TRAP_COMMUNITY"
+        echo "disableAuthorization no"
+        printf '%s\n' 'format2 TRAP %B [%P] %V | %v\n'
+    } >"$SNMP_DIR/snmptrapd.conf"
+    : >>"$SNMP_TRAP_LOG"
+    bg_in_ns "$SNMP_NS" "$SNMP_DIR/snmptrapd.out" env SNMP_PERSISTENT_DIR="$SNMP_DIR/persist" MIBS= \
+        MIBDIRS="$SNMP_DIR/no-mibs" snmptrapd -f -n -C -c "$SNMP_DIR/snmptrapd.conf" -Lf "$SNMP_TRAP_LOG" \
+        -On -p "$SNMP_DIR/snmptrapd.pid" "udp:127.0.0.1:$SNMP_TRAP_PORT"
+    SNMP_TRAPD_PID=$BG_PID
+    wait_for 20 grep -q 'NET-SNMP version' "$SNMP_TRAP_LOG" || {
+        echo "snmp_traps_start: snmptrapd did not start; its output:" >&2
+        cat "$SNMP_DIR/snmptrapd.out" "$SNMP_TRAP_LOG" >&2 || true
+        return 1
+    }
+}
+
+traps() { # [NOTIFICATION-OID]
+    local re=.
+    [[ -n ${1:-} ]] && re="= OID: ${1//./\\.}( \\||\$)"
+    grep '^TRAP ' "$SNMP_TRAP_LOG" 2>/dev/null | grep -E -- "$re" || true
 }
 
 # A number (fulcrumVsNextId.0) from the subagent, not noSuchObject from snmpd alone.

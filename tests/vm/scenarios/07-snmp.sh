@@ -22,6 +22,7 @@ bail() {
 }
 
 topo_up 2
+snmp_traps_start || bail "snmptrapd starts in the director namespace"
 snmp_start udp:127.0.0.1:161 || bail "snmpd starts in the director namespace"
 ok "snmpd (master agentx, v2c '$SNMP_COMMUNITY' read, SNMPv3 '$SNMP_USER' authPriv SHA/AES read-write) answers in the director"
 # reconcile's full pass refreshes IPVS's counters every second.
@@ -65,6 +66,17 @@ for n in 1 2; do
 done
 wait_for 10 reads "$VS.21.$vs" 1 || true
 is "fulcrumVsKernelState.$vs is inSync(1)" "$(sget "$VS.21.$vs")" 1
+# Notifications: an object's first known state being up is no news (a restart with 100,000 real
+# servers would otherwise send as many); a change from a known state is (section 7).
+for n in 1 2; do
+    wait_for 20 reads "$RS.13.$vs.${rsid[rs$n]}" 1 || true
+    is "fulcrumRsOperState.$vs.${rsid[rs$n]} (rs$n) is up(1)" "$(sget "$RS.13.$vs.${rsid[rs$n]}")" 1
+done
+wait_for 20 reads "$VS.16.$vs" 1 || true
+is "fulcrumVsOperState.$vs is up(1)" "$(sget "$VS.16.$vs")" 1
+sleep 2
+is "no fulcrumRsStateChange for real servers whose first known state is up" "$(traps "$R.0.1")" ""
+is "no fulcrumVsAvailabilityChange for a service whose first known state is up" "$(traps "$R.0.2")" ""
 conns_are() { # WANT_RS1 WANT_RS2 WANT_VS
     [[ $(sget "$RS.18.$vs.$r1") == "$1" && $(sget "$RS.18.$vs.$r2") == "$2" && $(sget "$VS.23.$vs") == "$3" ]]
 }
@@ -112,6 +124,21 @@ fi
 walk=$(sro snmpwalk -On "$R.1.4.1.18" 2>&1) || true
 is "snmpwalk fulcrumRsConns" "$(tr '\n' ' ' <<<"$walk" | sed 's/ *$//')" \
     "$RS.18.$vs.$r1 = Counter64: 0 $RS.18.$vs.$r2 = Counter64: 3"
+
+# 7. A known state that changes is news: rs2 disabled (down) and enabled again (up).
+has_trap() { traps "$1" | grep -qF -- "$2"; } # NOTIFICATION-OID TEXT
+api_ok PATCH "/reals/$r2" '{"admin_state": "disabled"}'
+if wait_for 10 has_trap "$R.0.1" "$RS.13.$vs.$r2 = INTEGER: 2"; then
+    ok "fulcrumRsStateChange down(2) when rs2 is disabled"
+else
+    not_ok "fulcrumRsStateChange down(2) when rs2 is disabled" "traps: $(traps | tail -n 3)"
+fi
+api_ok PATCH "/reals/$r2" '{"admin_state": "enabled"}'
+if wait_for 10 has_trap "$R.0.1" "$RS.13.$vs.$r2 = INTEGER: 1"; then
+    ok "fulcrumRsStateChange up(1) when rs2 is enabled again (up after down is news)"
+else
+    not_ok "fulcrumRsStateChange up(1) when rs2 is enabled again" "traps: $(traps | tail -n 3)"
+fi
 
 in_ns director ipvsadm -Ln --stats
 fulcrum_stop
