@@ -50,21 +50,37 @@ static int dup_column(sqlite3_stmt *st, int col, char **out)
 	return *out ? 0 : -ENOMEM;
 }
 
+static int change_unreadable(struct db *db, const struct fulcrum_change *c)
+{
+	return db_fail_msg(db, -EBADMSG,
+			   "change log: a row of revision %lld holds a value Fulcrum cannot read",
+			   (long long)c->revision);
+}
+
+/* c's object_type and object_id from columns col and col + 1. */
+static int change_object_from(struct db *db, sqlite3_stmt *st, int col, struct fulcrum_change *c)
+{
+	if (strlen(db_col_text(st, col)) >= sizeof(c->object_type))
+		return change_unreadable(db, c);
+	strcpy(c->object_type, db_col_text(st, col));
+	c->object_id = sqlite3_column_int64(st, col + 1);
+	return 0;
+}
+
 static int change_from_row(struct db *db, sqlite3_stmt *st, struct fulcrum_change *c)
 {
+	int rc;
+
 	memset(c, 0, sizeof(*c));
 	c->revision = sqlite3_column_int64(st, 0);
 	c->time = sqlite3_column_int64(st, 1);
 	if (strlen(db_col_text(st, 2)) > ACTOR_MAX ||
-	    strlen(db_col_text(st, 4)) >= sizeof(c->object_type) ||
 	    model_origin_parse(db_col_text(st, 3), &c->origin) != 0)
-		return db_fail_msg(db, -EBADMSG,
-				   "change log: a row of revision %lld holds a value Fulcrum "
-				   "cannot read",
-				   (long long)c->revision);
+		return change_unreadable(db, c);
 	strcpy(c->actor, db_col_text(st, 2));
-	strcpy(c->object_type, db_col_text(st, 4));
-	c->object_id = sqlite3_column_int64(st, 5);
+	rc = change_object_from(db, st, 4, c);
+	if (rc != 0)
+		return rc;
 	if (dup_column(st, 6, &c->before) != 0 || dup_column(st, 7, &c->after) != 0) {
 		free(c->before);
 		c->before = NULL;
@@ -89,8 +105,9 @@ static void change_clear(void *elem)
 	c->after = NULL;
 }
 
-int db_change_list(struct db *db, int64_t since_rev, size_t limit, struct fulcrum_change **out,
-		   size_t *n)
+/* Rows of revisions after since_rev, at most limit (0: all), read by read_row. */
+static int change_select(struct db *db, enum db_stmt_id id, const char *sql, int64_t since_rev,
+			 size_t limit, db_row_fn read_row, struct fulcrum_change **out, size_t *n)
 {
 	void *list = NULL;
 	sqlite3_stmt *st;
@@ -98,10 +115,7 @@ int db_change_list(struct db *db, int64_t since_rev, size_t limit, struct fulcru
 
 	*out = NULL;
 	*n = 0;
-	rc = db_stmt(db, DB_STMT_CHANGE_LIST,
-		     "SELECT revision, time, actor, origin, object_type, object_id, before, after "
-		     "FROM change_log WHERE revision > ?1 ORDER BY revision, seq LIMIT ?2",
-		     &st);
+	rc = db_stmt(db, id, sql, &st);
 	if (rc != 0)
 		return rc;
 	rc = SQLITE_OK;
@@ -114,10 +128,20 @@ int db_change_list(struct db *db, int64_t since_rev, size_t limit, struct fulcru
 		db_stmt_done(st);
 		return rc;
 	}
-	rc = db_rows_collect(db, st, sizeof(struct fulcrum_change), change_row, change_clear,
+	rc = db_rows_collect(db, st, sizeof(struct fulcrum_change), read_row, change_clear,
 			     "the change log", &list, n);
 	*out = list;
 	return rc;
+}
+
+int db_change_list(struct db *db, int64_t since_rev, size_t limit, struct fulcrum_change **out,
+		   size_t *n)
+{
+	return change_select(
+	    db, DB_STMT_CHANGE_LIST,
+	    "SELECT revision, time, actor, origin, object_type, object_id, before, after "
+	    "FROM change_log WHERE revision > ?1 ORDER BY revision, seq LIMIT ?2",
+	    since_rev, limit, change_row, out, n);
 }
 
 static int change_object_row(struct db *db, sqlite3_stmt *st, void *elem)
@@ -126,40 +150,15 @@ static int change_object_row(struct db *db, sqlite3_stmt *st, void *elem)
 
 	memset(c, 0, sizeof(*c));
 	c->revision = sqlite3_column_int64(st, 0);
-	if (strlen(db_col_text(st, 1)) >= sizeof(c->object_type))
-		return db_fail_msg(db, -EBADMSG,
-				   "change log: a row of revision %lld holds a value Fulcrum "
-				   "cannot read",
-				   (long long)c->revision);
-	strcpy(c->object_type, db_col_text(st, 1));
-	c->object_id = sqlite3_column_int64(st, 2);
-	return 0;
+	return change_object_from(db, st, 1, c);
 }
 
 int db_change_objects(struct db *db, int64_t since_rev, struct fulcrum_change **out, size_t *n)
 {
-	void *list = NULL;
-	sqlite3_stmt *st;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	rc = db_stmt(db, DB_STMT_CHANGE_OBJECTS,
-		     "SELECT revision, object_type, object_id "
-		     "FROM change_log WHERE revision > ?1 ORDER BY revision, seq",
-		     &st);
-	if (rc != 0)
-		return rc;
-	rc = sqlite3_bind_int64(st, 1, since_rev);
-	if (rc != SQLITE_OK) {
-		rc = db_fail(db, rc);
-		db_stmt_done(st);
-		return rc;
-	}
-	rc = db_rows_collect(db, st, sizeof(struct fulcrum_change), change_object_row, change_clear,
-			     "the change log", &list, n);
-	*out = list;
-	return rc;
+	return change_select(db, DB_STMT_CHANGE_OBJECTS,
+			     "SELECT revision, object_type, object_id "
+			     "FROM change_log WHERE revision > ?1 ORDER BY revision, seq LIMIT ?2",
+			     since_rev, 0, change_object_row, out, n);
 }
 
 void fulcrum_change_list_free(struct fulcrum_change *list, size_t n)
