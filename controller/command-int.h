@@ -76,6 +76,10 @@ int cmd_vs_create_check(struct cmd *c, const struct fulcrum_vs *vs, const struct
 int cmd_vs_create(struct cmd *c, struct fulcrum_vs *vs, const struct fulcrum_rs *reals, size_t n,
 		  int64_t *ids);
 
+/* Gives the caller's vs and its n reals the ids cmd_vs_create() gave them (id, ids). */
+void cmd_vs_created(struct fulcrum_vs *vs, int64_t id, struct fulcrum_rs *reals, const int64_t *ids,
+		    size_t n);
+
 /* Replaces the service vs->id with vs (checked with model_vs_validate()). */
 int cmd_vs_update(struct cmd *c, const struct fulcrum_vs *vs);
 

@@ -364,6 +364,16 @@ int cmd_vs_create(struct cmd *c, struct fulcrum_vs *vs, const struct fulcrum_rs 
 	return 0;
 }
 
+void cmd_vs_created(struct fulcrum_vs *vs, int64_t id, struct fulcrum_rs *reals, const int64_t *ids,
+		    size_t n)
+{
+	vs->id = id;
+	for (size_t i = 0; i < n; i++) {
+		reals[i].id = ids[i];
+		reals[i].vs_id = id;
+	}
+}
+
 int command_vs_create(struct db *db, const struct command_actor *actor, struct fulcrum_vs *vs,
 		      struct fulcrum_rs *reals, size_t nreals, int64_t if_revision,
 		      int64_t *revision_out, struct fulcrum_err *err)
@@ -382,13 +392,8 @@ int command_vs_create(struct db *db, const struct command_actor *actor, struct f
 	if ((rc = cmd_begin(&c, if_revision)) == 0)
 		rc = cmd_vs_create(&c, &nvs, reals, nreals, ids);
 	rc = cmd_end(&c, rc, revision_out);
-	if (rc == 0) {
-		vs->id = nvs.id;
-		for (size_t i = 0; i < nreals; i++) {
-			reals[i].id = ids[i];
-			reals[i].vs_id = nvs.id;
-		}
-	}
+	if (rc == 0)
+		cmd_vs_created(vs, nvs.id, reals, ids, nreals);
 	free(ids);
 	return rc;
 }

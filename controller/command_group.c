@@ -94,13 +94,8 @@ int command_txn_vs_create(struct command_txn *t, struct fulcrum_vs *vs, struct f
 	if (nreals && !(ids = calloc(nreals, sizeof(*ids))))
 		return model_err_set(c->err, FULCRUM_ERR_INTERNAL, NULL, "out of memory");
 	rc = cmd_vs_create(c, &nvs, reals, nreals, ids);
-	if (rc == 0) {
-		vs->id = nvs.id;
-		for (size_t i = 0; i < nreals; i++) {
-			reals[i].id = ids[i];
-			reals[i].vs_id = nvs.id;
-		}
-	}
+	if (rc == 0)
+		cmd_vs_created(vs, nvs.id, reals, ids, nreals);
 	free(ids);
 	return rc;
 }
