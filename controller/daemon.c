@@ -1,17 +1,17 @@
 /* fulcrumd's running state: the event loop and the modules plugged into it. */
-#include "daemon.h"
+#include "controller/daemon.h"
 
-#include "auth.h"
-#include "db.h"
-#include "health.h"
-#include "health_targets.h"
-#include "idmap.h"
-#include "log.h"
-#include "model.h"
-#include "oper.h"
-#include "reconcile.h"
-#include "store.h"
-#include "touched.h"
+#include "controller/core/auth.h"
+#include "controller/core/oper.h"
+#include "controller/core/store.h"
+#include "controller/core/touched.h"
+#include "controller/health/health.h"
+#include "controller/health/health_targets.h"
+#include "controller/lib/idmap.h"
+#include "controller/lib/log.h"
+#include "controller/model/model.h"
+#include "controller/reconcile/reconcile.h"
+#include "db/db.h"
 
 #include "config.h"
 
@@ -66,8 +66,7 @@ static void daemon_on_hup(evutil_socket_t sig, short what, void *arg)
 /* Logs what fulcrumd holds; with_ipvs adds IPVS's state (the start says that once already). */
 static void daemon_status_log(struct daemon *d, bool with_ipvs)
 {
-	struct daemon_status st;
-	char ver[16];
+	struct status_daemon st;
 
 	daemon_status_get(d, &st);
 	log_notice("status",
@@ -76,12 +75,11 @@ static void daemon_status_log(struct daemon *d, bool with_ipvs)
 		   (long long)st.revision, st.services, st.reals);
 	if (!with_ipvs)
 		return;
-	if (st.ipvs->available)
+	if (st.ipvs.available)
 		log_notice("status", "IPVS available: version %s, connection table %u entries",
-			   ipvs_version_format(st.ipvs->version, ver, sizeof(ver)),
-			   st.ipvs->conn_table_size);
+			   st.ipvs.version, st.ipvs.conn_table_size);
 	else
-		log_notice("status", "IPVS unavailable: %s", st.ipvs->reason);
+		log_notice("status", "IPVS unavailable: %s", st.ipvs.reason);
 }
 
 static void daemon_on_usr1(evutil_socket_t sig, short what, void *arg)
@@ -115,7 +113,7 @@ static uint64_t daemon_reconcile_generation(struct daemon *d)
 	return t.changes;
 }
 
-static void daemon_kernel_get(void *arg, bool real, int64_t id, struct reconcile_kernel *out)
+static void daemon_kernel_get(void *arg, bool real, int64_t id, struct status_kernel *out)
 {
 	if (real)
 		reconcile_rs_kernel(arg, id, out);
@@ -393,8 +391,10 @@ int daemon_run(struct daemon *d)
 	return 0;
 }
 
-void daemon_status_get(struct daemon *d, struct daemon_status *st)
+void daemon_status_get(struct daemon *d, struct status_daemon *st)
 {
+	const struct ipvs_info *info = ipvs_info(d->ipvs);
+
 	memset(st, 0, sizeof(*st));
 	st->node_name = d->node_name;
 	st->version = PACKAGE_VERSION;
@@ -402,7 +402,11 @@ void daemon_status_get(struct daemon *d, struct daemon_status *st)
 	st->revision = store_revision(d->store);
 	store_vs_all(d->store, &st->services);
 	store_rs_all(d->store, 0, &st->reals);
-	st->ipvs = ipvs_info(d->ipvs);
+	st->ipvs.available = info->available;
+	if (info->available)
+		ipvs_version_format(info->version, st->ipvs.version, sizeof(st->ipvs.version));
+	st->ipvs.conn_table_size = info->conn_table_size;
+	st->ipvs.reason = info->reason;
 }
 
 struct event_base *daemon_base(struct daemon *d)

@@ -2,8 +2,8 @@
 #ifndef FULCRUM_DAEMON_H
 #define FULCRUM_DAEMON_H
 
-#include "conf.h"
-#include "ipvs.h"
+#include "controller/core/conf.h"
+#include "controller/core/status.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -18,17 +18,6 @@ struct oper;
 struct oper_kernel;
 struct reconcile;
 struct store;
-
-/* What fulcrumd reports about itself (logged on SIGUSR1, served by GET /api/v1/status). */
-struct daemon_status {
-	const char *node_name;
-	const char *version;
-	time_t started;
-	int64_t revision;
-	size_t services;
-	size_t reals;
-	const struct ipvs_info *ipvs;
-};
 
 /*
  * Builds the daemon from conf: opens (and migrates) the database, loads the
@@ -72,6 +61,6 @@ const struct oper_kernel *daemon_oper_kernel(struct daemon *d);
 uint64_t daemon_generation(struct daemon *d);
 
 /* Fills st; pointers stay valid while d lives. */
-void daemon_status_get(struct daemon *d, struct daemon_status *st);
+void daemon_status_get(struct daemon *d, struct status_daemon *st);
 
 #endif

@@ -1,13 +1,13 @@
 /* fulcrumd's main: reads flags and settings, wires the modules, runs the loop. */
-#include "conf.h"
 #include "config.h"
-#include "daemon.h"
-#include "health.h"
-#include "log.h"
+#include "controller/core/conf.h"
+#include "controller/core/oper.h"
+#include "controller/core/store.h"
+#include "controller/daemon.h"
+#include "controller/health/health.h"
+#include "controller/lib/log.h"
+#include "controller/reconcile/reconcile.h"
 #include "mib/mib.h"
-#include "oper.h"
-#include "reconcile.h"
-#include "store.h"
 #include "web/web.h"
 
 #include <errno.h>
@@ -72,36 +72,19 @@ static int pidfile_write(const char *path)
 }
 
 /* The API's view of fulcrumd's status. */
-static void status_get(void *arg, struct daemon_status *st)
+static void status_get(void *arg, struct status_daemon *st)
 {
 	daemon_status_get(arg, st);
 }
 
 /* The API's view of an object: reconcile's kernel state, and its operational state. */
-static void kernel_get(void *arg, bool real, int64_t id, struct web_kernel *out)
+static void kernel_get(void *arg, bool real, int64_t id, struct status_object *out)
 {
 	struct daemon *d = arg;
 	struct oper_view ov = {.state = OPER_UNKNOWN};
 	const struct oper_kernel *ok = daemon_oper_kernel(d);
-	struct reconcile_kernel k;
 
-	oper_kernel_read(ok, real, id, &k);
-	out->state = reconcile_state_name(k.state);
-	out->reason = k.reason;
-	out->present = k.present;
-	out->real = real;
-	out->counters[0] = k.stats.conns;
-	out->counters[1] = k.stats.inpkts;
-	out->counters[2] = k.stats.outpkts;
-	out->counters[3] = k.stats.inbytes;
-	out->counters[4] = k.stats.outbytes;
-	out->counters[5] = k.stats.cps;
-	out->counters[6] = k.stats.inpps;
-	out->counters[7] = k.stats.outpps;
-	out->counters[8] = k.stats.inbps;
-	out->counters[9] = k.stats.outbps;
-	out->active_conns = k.active_conns;
-	out->inactive_conns = k.inactive_conns;
+	oper_kernel_read(ok, real, id, &out->kernel);
 	if (real && store_rs_get(daemon_store(d), id))
 		oper_rs_eval(ok, store_rs_get(daemon_store(d), id), &ov);
 	else if (!real && store_vs_get(daemon_store(d), id))
@@ -166,7 +149,8 @@ static struct mib *snmp_start(struct daemon *d, const struct conf *conf)
 	    .db = daemon_db(d),
 	    .oper = daemon_oper(d),
 	    .kernel = *daemon_oper_kernel(d),
-	    .reconcile = daemon_reconcile(d),
+	    .reset = counters_reset,
+	    .reset_arg = daemon_reconcile(d),
 	    .status = status_get,
 	    .status_arg = d,
 	    .agentx = conf->agentx,

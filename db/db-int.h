@@ -2,7 +2,7 @@
 #ifndef FULCRUM_DB_INT_H
 #define FULCRUM_DB_INT_H
 
-#include "db.h"
+#include "db/db.h"
 
 #include <sqlite3.h>
 

@@ -1,6 +1,6 @@
 /* The SQLite connection: open, migrate, errors, statements, transactions, revision, next ids. */
-#include "db-int.h"
-#include "db_schema.h"
+#include "db/db-int.h"
+#include "db/db_schema.h"
 
 #include <assert.h>
 #include <errno.h>

@@ -2,7 +2,7 @@
 #ifndef FULCRUM_DB_H
 #define FULCRUM_DB_H
 
-#include "model-t.h"
+#include "controller/model/model-t.h"
 
 #include <stdbool.h>
 #include <stddef.h>

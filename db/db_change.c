@@ -1,6 +1,6 @@
 /* The change log in SQLite: one row per object a committed change touched. */
-#include "db-int.h"
-#include "model.h"
+#include "controller/model/model.h"
+#include "db/db-int.h"
 
 #include <errno.h>
 #include <stdlib.h>

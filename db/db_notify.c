@@ -1,5 +1,5 @@
 /* The notification switches in SQLite: the notify_switches table to and from a bool per switch. */
-#include "db-int.h"
+#include "db/db-int.h"
 
 #include <errno.h>
 #include <string.h>

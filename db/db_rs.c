@@ -1,6 +1,6 @@
 /* Real servers in SQLite: the reals table to and from struct fulcrum_rs. */
-#include "db-int.h"
-#include "model.h"
+#include "controller/model/model.h"
+#include "db/db-int.h"
 
 #include <errno.h>
 #include <stdlib.h>

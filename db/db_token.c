@@ -1,5 +1,5 @@
 /* API tokens in SQLite: names, roles and hashes (never the tokens themselves). */
-#include "db-int.h"
+#include "db/db-int.h"
 
 #include <errno.h>
 #include <stdio.h>

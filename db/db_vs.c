@@ -1,6 +1,6 @@
 /* Virtual services in SQLite: the services table to and from struct fulcrum_vs. */
-#include "db-int.h"
-#include "model.h"
+#include "controller/model/model.h"
+#include "db/db-int.h"
 
 #include <errno.h>
 #include <stdlib.h>

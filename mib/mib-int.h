@@ -2,9 +2,9 @@
 #ifndef FULCRUM_MIB_INT_H
 #define FULCRUM_MIB_INT_H
 
-#include "mib-root.h"
-#include "mib.h"
-#include "model-t.h"
+#include "controller/model/model-t.h"
+#include "mib/mib-root.h"
+#include "mib/mib.h"
 
 /* Net-SNMP's headers need its config first: keep these three in this order. */
 #include <net-snmp/net-snmp-config.h>

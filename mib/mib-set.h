@@ -2,8 +2,8 @@
 #ifndef FULCRUM_MIB_SET_H
 #define FULCRUM_MIB_SET_H
 
-#include "command.h"
-#include "mib-int.h"
+#include "controller/core/command.h"
+#include "mib/mib-int.h"
 
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 

@@ -2,24 +2,25 @@
 #ifndef FULCRUM_MIB_H
 #define FULCRUM_MIB_H
 
-#include "daemon.h"
-#include "oper.h"
+#include "controller/core/oper.h"
+#include "controller/core/status.h"
 
 #include <stddef.h>
 
 struct mib;
 struct event_base;
-struct reconcile;
 
 /* What the subagent serves from and writes to; each must outlive it. */
 struct mib_params {
 	struct event_base *base;
 	struct store *store;
 	struct db *db;
-	struct oper *oper;           /* operational state and when it last changed */
-	struct oper_kernel kernel;   /* kernel states and counters */
-	struct reconcile *reconcile; /* for counter resets; NULL: none */
-	void (*status)(void *arg, struct daemon_status *out);
+	struct oper *oper;         /* operational state and when it last changed */
+	struct oper_kernel kernel; /* kernel states and counters */
+	/* zeroes service id's counters: 0, -ESRCH (not in the kernel) or a negative errno */
+	int (*reset)(void *arg, int64_t id); /* NULL: none to reset */
+	void *reset_arg;
+	status_daemon_fn status;
 	void *status_arg;
 	const char *agentx; /* the master's AgentX socket: a path, or tcp:ADDR:PORT */
 };

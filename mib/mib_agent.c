@@ -1,7 +1,7 @@
 /* The AgentX subagent: Net-SNMP's agent library driven by fulcrumd's libevent loop. */
-#include "log.h"
-#include "mib-int.h"
-#include "store.h"
+#include "controller/core/store.h"
+#include "controller/lib/log.h"
+#include "mib/mib-int.h"
 
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 #include <net-snmp/library/large_fd_set.h>

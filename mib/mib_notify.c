@@ -1,6 +1,6 @@
 /* FULCRUM-MIB's notifications, sent through the master agent to its trap sinks. */
-#include "mib-int.h"
-#include "store.h"
+#include "controller/core/store.h"
+#include "mib/mib-int.h"
 
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 

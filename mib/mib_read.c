@@ -1,8 +1,7 @@
 /* Reads of FULCRUM-MIB: GET and GETNEXT answered from the in-memory store, in strict OID order. */
-#include "db.h"
-#include "mib-set.h"
-#include "model.h"
-#include "reconcile.h"
+#include "controller/model/model.h"
+#include "db/db.h"
+#include "mib/mib-set.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -110,25 +109,25 @@ void mib_value_time(struct mib_value *val, time_t t)
 }
 
 /* FulcrumKernelState: inSync(1), pending(2), error(3), unavailable(4). */
-static long kernel_state(enum reconcile_state s)
+static long kernel_state(enum status_kernel_state s)
 {
 	switch (s) {
-	case RECONCILE_IN_SYNC:
+	case STATUS_KERNEL_IN_SYNC:
 		return 1;
-	case RECONCILE_ERROR:
+	case STATUS_KERNEL_ERROR:
 		return 3;
-	case RECONCILE_UNAVAILABLE:
+	case STATUS_KERNEL_UNAVAILABLE:
 		return 4;
-	case RECONCILE_PENDING:
+	case STATUS_KERNEL_PENDING:
 		break;
 	}
 	return 2;
 }
 
 /* Counters and rates, in the order both tables list them from first. */
-static int stats_value(const struct reconcile_kernel *k, unsigned i, struct mib_value *v)
+static int stats_value(const struct status_kernel *k, unsigned i, struct mib_value *v)
 {
-	const struct ipvs_stats *s = &k->stats;
+	const struct status_counters *s = &k->stats;
 	const uint64_t c[] = {s->conns, s->inpkts, s->outpkts, s->inbytes, s->outbytes, 0,
 			      0,        s->cps,    s->inpps,   s->outpps,  s->inbps,    s->outbps};
 
@@ -156,7 +155,7 @@ static long oper_rs_num(enum oper_state s)
 
 static int vs_value(struct mib *m, const struct fulcrum_vs *vs, unsigned col, struct mib_value *v)
 {
-	struct reconcile_kernel k;
+	struct status_kernel k;
 	struct oper_view ov;
 
 	switch (col) {
@@ -242,7 +241,7 @@ static int vs_value(struct mib *m, const struct fulcrum_vs *vs, unsigned col, st
 		uint64_t sum = 0;
 
 		for (size_t i = 0; i < n; i++) {
-			struct reconcile_kernel rk;
+			struct status_kernel rk;
 
 			oper_kernel_read(&m->p.kernel, true, rs[i]->id, &rk);
 			sum += col == VS_ACTIVE_CONNS ? rk.active_conns : rk.inactive_conns;
@@ -255,7 +254,7 @@ static int vs_value(struct mib *m, const struct fulcrum_vs *vs, unsigned col, st
 
 static int rs_value(struct mib *m, const struct fulcrum_rs *rs, unsigned col, struct mib_value *v)
 {
-	struct reconcile_kernel k;
+	struct status_kernel k;
 	struct oper_view ov;
 
 	switch (col) {
@@ -338,7 +337,7 @@ void mib_last_change_load(struct mib *m, int64_t rev)
 
 static int director_value(struct mib *m, unsigned sub, struct mib_value *v)
 {
-	struct daemon_status st = {.node_name = "", .version = ""};
+	struct status_daemon st = {.node_name = "", .version = ""};
 
 	if (m->p.status)
 		m->p.status(m->p.status_arg, &st);

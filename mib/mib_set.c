@@ -1,9 +1,8 @@
 /* SETs of FULCRUM-MIB: one PDU is one command, checked in full before it is committed. */
-#include "log.h"
-#include "mib-set.h"
-#include "model.h"
-#include "reconcile.h"
-#include "store.h"
+#include "controller/core/store.h"
+#include "controller/lib/log.h"
+#include "controller/model/model.h"
+#include "mib/mib-set.h"
 
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
@@ -622,8 +621,8 @@ int mib_set_action(struct mib *m, netsnmp_request_info **bad)
 	}
 	pending_apply(m, s);
 	for (size_t i = 0; i < s->nrows; i++)
-		if (s->rows[i].reset && m->p.reconcile)
-			reconcile_vs_zero(m->p.reconcile, s->rows[i].vs_id);
+		if (s->rows[i].reset && m->p.reset)
+			m->p.reset(m->p.reset_arg, s->rows[i].vs_id);
 	return SNMP_ERR_NOERROR;
 }
 

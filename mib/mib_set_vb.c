@@ -1,6 +1,6 @@
 /* SETs of FULCRUM-MIB: reading each varbind (which object, which row, a value of the right type). */
-#include "mib-set.h"
-#include "store.h"
+#include "controller/core/store.h"
+#include "mib/mib-set.h"
 
 #include <errno.h>
 #include <string.h>

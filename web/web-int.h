@@ -2,7 +2,7 @@
 #ifndef FULCRUM_WEB_INT_H
 #define FULCRUM_WEB_INT_H
 
-#include "web.h"
+#include "web/web.h"
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -201,10 +201,10 @@ enum MHD_Result web_api_status(struct web_req *r);
  * reconcile, health and st (web_api_status_get()). NULL when memory runs out.
  */
 json_t *web_api_vs_json(struct web_req *r, const struct fulcrum_vs *vs,
-			const struct daemon_status *st);
+			const struct status_daemon *st);
 json_t *web_api_rs_json(struct web_req *r, const struct fulcrum_rs *rs,
-			const struct daemon_status *st);
-void web_api_status_get(struct web_req *r, struct daemon_status *st);
+			const struct status_daemon *st);
+void web_api_status_get(struct web_req *r, struct status_daemon *st);
 
 /*
  * The route handlers of the model that write (web_write.c). Each is called

@@ -1,7 +1,7 @@
 /* The HTTP server: libmicrohttpd inside fulcrumd's libevent loop, connections, routes, tokens. */
-#include "web-int.h"
+#include "web/web-int.h"
 
-#include "log.h"
+#include "controller/lib/log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

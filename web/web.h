@@ -2,11 +2,11 @@
 #ifndef FULCRUM_WEB_H
 #define FULCRUM_WEB_H
 
-#include "auth.h"
-#include "conf.h"
-#include "daemon.h"
-#include "db.h"
-#include "store.h"
+#include "controller/core/auth.h"
+#include "controller/core/conf.h"
+#include "controller/core/status.h"
+#include "controller/core/store.h"
+#include "db/db.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,30 +14,6 @@
 
 struct event_base;
 struct web;
-
-/* Fills st with what fulcrumd reports about itself (GET /api/v1/status). */
-typedef void (*web_status_fn)(void *arg, struct daemon_status *st);
-
-/* Where one object stands in the kernel, for its "status" block. */
-struct web_kernel {
-	const char *state;  /* "pending", "in_sync", "error" or "unavailable" */
-	const char *reason; /* why, or ""; valid until the loop runs on */
-	bool present;       /* the kernel holds it: the counters below mean something */
-	bool real;          /* a real server: active and inactive connections too */
-	uint64_t
-	    counters[10]; /* conns inpkts outpkts inbytes outbytes cps inpps outpps inbps outbps */
-	uint32_t active_conns, inactive_conns;
-	const char *oper_state; /* "up", "degraded" (services), "down", "unknown"; NULL: unknown */
-	char oper_reason[160];  /* why, or "" */
-	/* real servers: what the health checks say */
-	const char *health_state; /* "unknown", "up", "down"; NULL: no health block */
-	char health_reason[160];
-	int64_t health_last_check, health_last_change; /* Unix seconds; 0: never */
-	uint32_t health_failures;                      /* consecutive */
-};
-
-/* Fills out for service id, or real server id when real is true. */
-typedef void (*web_kernel_fn)(void *arg, bool real, int64_t id, struct web_kernel *out);
 
 /* A number that changes whenever any object's kernel state may have changed. */
 typedef uint64_t (*web_kernel_generation_fn)(void *arg);
@@ -52,9 +28,9 @@ struct web_params {
 	struct db *db;           /* the change log (history) only */
 	struct auth *auth;       /* bearer tokens */
 	const struct conf *conf; /* http, http_tls_*, http_max_body, http_timeout, web_root */
-	web_status_fn status;
+	status_daemon_fn status;
 	void *status_arg;
-	web_kernel_fn kernel; /* NULL: "pending", or "unavailable" with IPVS's reason */
+	status_object_fn kernel; /* NULL: "pending", or "unavailable" with IPVS's reason */
 	web_kernel_generation_fn kernel_generation; /* NULL: none changes */
 	void *kernel_arg;
 	web_reset_fn reset; /* NULL: no counters to reset (409) */

@@ -1,9 +1,9 @@
 /* The model's routes that read: services and real servers from the store, and their status. */
-#include "web-int.h"
+#include "web/web-int.h"
 
-#include "log.h"
-#include "model.h"
-#include "model_json.h"
+#include "controller/lib/log.h"
+#include "controller/model/model.h"
+#include "controller/model/model_json.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -12,18 +12,20 @@
 #include <string.h>
 
 /* IPVS's counters of an object the kernel holds, from reconcile's cache; null otherwise. */
-static json_t *api_stats_json(const struct web_kernel *k)
+static json_t *api_stats_json(const struct status_kernel *k, bool real)
 {
-	static const char *const names[10] = {"conns", "inpkts", "outpkts", "inbytes", "outbytes",
-					      "cps",   "inpps",  "outpps",  "inbps",   "outbps"};
+	const struct status_counters *c = &k->stats;
 	json_t *o;
 
 	if (!k->present)
 		return json_null();
-	o = json_object();
-	for (size_t i = 0; o && i < 10; i++)
-		json_object_set_new(o, names[i], json_integer((json_int_t)k->counters[i]));
-	if (o && k->real) {
+	o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "conns", (json_int_t)c->conns,
+		      "inpkts", (json_int_t)c->inpkts, "outpkts", (json_int_t)c->outpkts, "inbytes",
+		      (json_int_t)c->inbytes, "outbytes", (json_int_t)c->outbytes, "cps",
+		      (json_int_t)c->cps, "inpps", (json_int_t)c->inpps, "outpps",
+		      (json_int_t)c->outpps, "inbps", (json_int_t)c->inbps, "outbps",
+		      (json_int_t)c->outbps);
+	if (o && real) {
 		json_object_set_new(o, "active_conns", json_integer(k->active_conns));
 		json_object_set_new(o, "inactive_conns", json_integer(k->inactive_conns));
 	}
@@ -32,20 +34,24 @@ static json_t *api_stats_json(const struct web_kernel *k)
 
 /* The status block every object carries: kernel state from reconcile, operational state. */
 static json_t *api_status_json(struct web_req *r, bool real, int64_t id,
-			       const struct daemon_status *st)
+			       const struct status_daemon *st)
 {
-	struct web_kernel k = {.state = "pending", .reason = "not reconciled into the kernel yet"};
+	struct status_object k = {.kernel = {.state = STATUS_KERNEL_PENDING,
+					     .reason = "not reconciled into the kernel yet"}};
+	const char *kstate;
 	json_t *o;
 
 	if (r->w->p.kernel)
 		r->w->p.kernel(r->w->p.kernel_arg, real, id, &k);
-	else if (!st->ipvs || !st->ipvs->available)
-		k = (struct web_kernel){.state = "unavailable",
-					.reason = st->ipvs ? st->ipvs->reason : "unknown"};
-	o = json_pack("{s:s,s:s,s:s,s:s,s:o}", "kernel_state", k.state ? k.state : "pending",
-		      "kernel_reason", k.reason ? k.reason : "", "oper_state",
+	else if (!st->ipvs.available)
+		k.kernel =
+		    (struct status_kernel){.state = STATUS_KERNEL_UNAVAILABLE,
+					   .reason = st->ipvs.reason ? st->ipvs.reason : "unknown"};
+	kstate = status_kernel_state_name(k.kernel.state);
+	o = json_pack("{s:s,s:s,s:s,s:s,s:o}", "kernel_state", kstate ? kstate : "pending",
+		      "kernel_reason", k.kernel.reason ? k.kernel.reason : "", "oper_state",
 		      k.oper_state ? k.oper_state : "unknown", "oper_reason", k.oper_reason,
-		      "stats", api_stats_json(&k));
+		      "stats", api_stats_json(&k.kernel, real));
 	if (o && real && k.health_state)
 		json_object_set_new(
 		    o, "health",
@@ -60,7 +66,7 @@ static json_t *api_status_json(struct web_req *r, bool real, int64_t id,
 }
 
 json_t *web_api_vs_json(struct web_req *r, const struct fulcrum_vs *vs,
-			const struct daemon_status *st)
+			const struct status_daemon *st)
 {
 	json_t *o = model_vs_to_json(vs);
 	size_t n = 0;
@@ -75,7 +81,7 @@ json_t *web_api_vs_json(struct web_req *r, const struct fulcrum_vs *vs,
 }
 
 json_t *web_api_rs_json(struct web_req *r, const struct fulcrum_rs *rs,
-			const struct daemon_status *st)
+			const struct status_daemon *st)
 {
 	json_t *o = model_rs_to_json(rs);
 
@@ -86,7 +92,7 @@ json_t *web_api_rs_json(struct web_req *r, const struct fulcrum_rs *rs,
 	return o;
 }
 
-void web_api_status_get(struct web_req *r, struct daemon_status *st)
+void web_api_status_get(struct web_req *r, struct status_daemon *st)
 {
 	memset(st, 0, sizeof(*st));
 	if (r->w->p.status)
@@ -113,17 +119,17 @@ static enum MHD_Result api_reply_list(struct web_req *r, const char *key, json_t
  * What the objects' status shows is part of the key (IPVS, and the kernel
  * states' generation); health, when it comes, must join it.
  */
-static void api_services_key(struct web_req *r, const struct daemon_status *st, char *key,
+static void api_services_key(struct web_req *r, const struct status_daemon *st, char *key,
 			     size_t len)
 {
 	uint64_t gen =
 	    r->w->p.kernel_generation ? r->w->p.kernel_generation(r->w->p.kernel_arg) : 0;
 
-	snprintf(key, len, "%d %" PRIu64 " %s", st->ipvs && st->ipvs->available, gen,
-		 st->ipvs ? st->ipvs->reason : "");
+	snprintf(key, len, "%d %" PRIu64 " %s", st->ipvs.available, gen,
+		 st->ipvs.reason ? st->ipvs.reason : "");
 }
 
-static enum MHD_Result api_services_cached(struct web_req *r, const struct daemon_status *st)
+static enum MHD_Result api_services_cached(struct web_req *r, const struct status_daemon *st)
 {
 	struct web *w = r->w;
 	struct MHD_Response *resp;
@@ -147,7 +153,7 @@ static enum MHD_Result api_services_cached(struct web_req *r, const struct daemo
 enum MHD_Result web_api_services_list(struct web_req *r)
 {
 	struct web *w = r->w;
-	struct daemon_status st;
+	struct status_daemon st;
 	size_t n;
 	const struct fulcrum_vs *const *all = store_vs_all(w->p.store, &n);
 	json_t *items, *o;
@@ -181,7 +187,7 @@ enum MHD_Result web_api_services_list(struct web_req *r)
 enum MHD_Result web_api_service_get(struct web_req *r)
 {
 	const struct fulcrum_vs *vs = store_vs_get(r->w->p.store, r->id);
-	struct daemon_status st;
+	struct status_daemon st;
 
 	if (!vs)
 		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
@@ -216,7 +222,7 @@ enum MHD_Result web_api_service_reset(struct web_req *r)
 
 enum MHD_Result web_api_reals_list(struct web_req *r)
 {
-	struct daemon_status st;
+	struct status_daemon st;
 	const struct fulcrum_rs *const *all;
 	json_t *items;
 	size_t n;
@@ -239,7 +245,7 @@ enum MHD_Result web_api_reals_list(struct web_req *r)
 enum MHD_Result web_api_real_get(struct web_req *r)
 {
 	const struct fulcrum_rs *rs = store_rs_get(r->w->p.store, r->id);
-	struct daemon_status st;
+	struct status_daemon st;
 
 	if (!rs)
 		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
@@ -250,14 +256,11 @@ enum MHD_Result web_api_real_get(struct web_req *r)
 
 enum MHD_Result web_api_status(struct web_req *r)
 {
-	struct daemon_status st;
-	char ver[16];
-	const struct ipvs_info *ipvs;
+	struct status_daemon st;
 	size_t nvs, nrs;
 	json_t *o;
 
 	web_api_status_get(r, &st);
-	ipvs = st.ipvs;
 	store_vs_all(r->w->p.store, &nvs);
 	store_rs_all(r->w->p.store, 0, &nrs);
 	o = json_pack("{s:s?,s:s?,s:I,s:I,s:s,s:I,s:I,s:{s:b,s:s?,s:s}}", "node_name", st.node_name,
@@ -265,9 +268,7 @@ enum MHD_Result web_api_status(struct web_req *r)
 		      (json_int_t)(st.started ? time(NULL) - st.started : 0), "revision",
 		      (json_int_t)store_revision(r->w->p.store), "role", "standalone", "services",
 		      (json_int_t)nvs, "reals", (json_int_t)nrs, "ipvs", "available",
-		      ipvs && ipvs->available, "version",
-		      ipvs && ipvs->available ? ipvs_version_format(ipvs->version, ver, sizeof(ver))
-					      : NULL,
-		      "reason", ipvs ? ipvs->reason : "unknown");
+		      st.ipvs.available, "version", st.ipvs.available ? st.ipvs.version : NULL,
+		      "reason", st.ipvs.reason ? st.ipvs.reason : "unknown");
 	return web_reply_json(r, MHD_HTTP_OK, o);
 }

@@ -1,8 +1,8 @@
 /* The change log over HTTP: GET changes (paged history) and GET events (server-sent events). */
-#include "web-int.h"
+#include "web/web-int.h"
 
-#include "log.h"
-#include "model.h"
+#include "controller/lib/log.h"
+#include "controller/model/model.h"
 
 #include <errno.h>
 #include <event2/event.h>

@@ -1,7 +1,7 @@
 /* The group commit of the API's writes: the queue, one group as soon as the loop turns, the answers. */
-#include "web-int.h"
+#include "web/web-int.h"
 
-#include "log.h"
+#include "controller/lib/log.h"
 
 #include <errno.h>
 #include <event2/event.h>

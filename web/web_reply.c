@@ -1,7 +1,7 @@
 /* Answers of the HTTP API: JSON bodies, the error form, and the headers every answer carries. */
-#include "web-int.h"
+#include "web/web-int.h"
 
-#include "log.h"
+#include "controller/lib/log.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* One HTTP request: its route, token and role, If-Match, and its body's headers and JSON. */
-#include "web-int.h"
+#include "web/web-int.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* Files over HTTP: the embedded OpenAPI document, and the web page's files from web_root. */
-#include "web-int.h"
+#include "web/web-int.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,9 +1,9 @@
 /* The model's routes that write: each request checked, queued for a group commit, then answered. */
-#include "web-int.h"
+#include "web/web-int.h"
 
-#include "log.h"
-#include "model.h"
-#include "model_json.h"
+#include "controller/lib/log.h"
+#include "controller/model/model.h"
+#include "controller/model/model_json.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -188,7 +188,7 @@ static enum MHD_Result services_create_answer(struct web_req *r)
 {
 	struct web_write *wr = r->write;
 	const struct fulcrum_vs *stored;
-	struct daemon_status st;
+	struct status_daemon st;
 	char location[64];
 	json_t *out;
 
@@ -264,7 +264,7 @@ static int service_patch_run(struct command_txn *t, void *arg)
 static enum MHD_Result service_patch_answer(struct web_req *r)
 {
 	struct web_write *wr = r->write;
-	struct daemon_status st;
+	struct status_daemon st;
 
 	if (wr->sw.rc != 0)
 		return write_failed(r);
@@ -348,7 +348,7 @@ static int reals_create_run(struct command_txn *t, void *arg)
 static enum MHD_Result reals_create_answer(struct web_req *r)
 {
 	struct web_write *wr = r->write;
-	struct daemon_status st;
+	struct status_daemon st;
 	char location[64];
 
 	if (wr->sw.rc != 0)
@@ -411,7 +411,7 @@ static int real_patch_run(struct command_txn *t, void *arg)
 static enum MHD_Result real_patch_answer(struct web_req *r)
 {
 	struct web_write *wr = r->write;
-	struct daemon_status st;
+	struct status_daemon st;
 
 	if (wr->sw.rc != 0)
 		return write_failed(r);

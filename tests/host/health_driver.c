@@ -1,5 +1,5 @@
 /* Runs the health-check engine in a libevent loop against real servers and prints what it sees. */
-#include "health_int.h"
+#include "controller/health/health_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* The unit test runner: every suite registered from one table, failures set the exit status. */
-#include "unit.h"
+#include "tests/unit/unit.h"
 
-#include "model.h"
+#include "controller/model/model.h"
 
 #include <CUnit/Basic.h>
 #include <errno.h>
@@ -85,7 +85,7 @@ int main(void)
 		CU_cleanup_registry();                                                             \
 		return 2;                                                                          \
 	}
-#include "suites.h"
+#include "tests/unit/suites.h"
 #undef USE
 	CU_basic_set_mode(CU_BRM_NORMAL);
 	CU_basic_run_tests();

@@ -1,6 +1,6 @@
-/* Unit tests of controller/auth.c: tokens are random, stored only as hashes, checked from memory. */
-#include "auth.h"
-#include "unit.h"
+/* Unit tests of controller/core/auth.c: tokens are random, stored only as hashes, checked from memory. */
+#include "controller/core/auth.h"
+#include "tests/unit/unit.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
-/* Unit tests of controller/command.c: the write path on a real SQLite file. */
-#include "command.h"
-#include "model.h"
-#include "model_json.h"
-#include "unit.h"
+/* Unit tests of controller/core/command.c: the write path on a real SQLite file. */
+#include "controller/core/command.h"
+#include "controller/model/model.h"
+#include "controller/model/model_json.h"
+#include "tests/unit/unit.h"
 
 #include <errno.h>
 #include <sqlite3.h>

@@ -1,6 +1,6 @@
-/* Unit tests of controller/conf.c: the settings file, its errors, and its documentation. */
-#include "conf.h"
-#include "unit.h"
+/* Unit tests of controller/core/conf.c: the settings file, its errors, and its documentation. */
+#include "controller/core/conf.h"
+#include "tests/unit/unit.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

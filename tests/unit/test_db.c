@@ -1,8 +1,8 @@
 /* Unit tests of db/: opening and migrating real files, CRUD round trips, revision, change log. */
-#include "db.h"
-#include "db_schema.h"
-#include "model.h"
-#include "unit.h"
+#include "controller/model/model.h"
+#include "db/db.h"
+#include "db/db_schema.h"
+#include "tests/unit/unit.h"
 
 #include <errno.h>
 #include <sqlite3.h>

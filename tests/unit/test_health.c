@@ -1,6 +1,6 @@
 /* Unit tests of controller/health*.c: the rise/fall rule, what HTTP checks expect, shared checks. */
-#include "health_int.h"
-#include "unit.h"
+#include "controller/health/health_int.h"
+#include "tests/unit/unit.h"
 
 #include <arpa/inet.h>
 #include <event2/event.h>

@@ -1,9 +1,9 @@
-/* Unit tests of controller/health_targets.c and touched.c: the checks follow each commit, and only it. */
-#include "health_int.h"
-#include "health_targets.h"
-#include "model.h"
-#include "touched.h"
-#include "unit.h"
+/* Unit tests of controller/health/health_targets.c and touched.c: the checks follow each commit, and only it. */
+#include "controller/core/touched.h"
+#include "controller/health/health_int.h"
+#include "controller/health/health_targets.h"
+#include "controller/model/model.h"
+#include "tests/unit/unit.h"
 
 #include <errno.h>
 #include <event2/event.h>

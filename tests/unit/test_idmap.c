@@ -1,6 +1,6 @@
-/* Unit tests of controller/idmap.c: every id found again, through growth and deletion. */
-#include "idmap.h"
-#include "unit.h"
+/* Unit tests of controller/lib/idmap.c: every id found again, through growth and deletion. */
+#include "controller/lib/idmap.h"
+#include "tests/unit/unit.h"
 
 #include <stdint.h>
 #include <stdlib.h>

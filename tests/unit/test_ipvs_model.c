@@ -1,8 +1,8 @@
-/* Unit tests of controller/ipvs_model.c (model to kernel, comparisons) and ipvs_text.c (words). */
-#include "ipvs.h"
-#include "ipvs_model.h"
-#include "model.h"
-#include "unit.h"
+/* Unit tests of controller/reconcile/ipvs_model.c (model to kernel, comparisons) and ipvs_text.c (words). */
+#include "controller/ipvs/ipvs.h"
+#include "controller/model/model.h"
+#include "controller/reconcile/ipvs_model.h"
+#include "tests/unit/unit.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

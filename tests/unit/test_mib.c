@@ -1,8 +1,8 @@
 /* Unit tests of mib/: the FULCRUM-MIB handlers on an in-memory model, OID/value pairs and order. */
+#include "controller/core/store.h"
+#include "controller/model/model.h"
 #include "mib/mib-set.h"
-#include "model.h"
-#include "store.h"
-#include "unit.h"
+#include "tests/unit/unit.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,11 +23,11 @@ struct fixture {
 };
 
 /* A kernel that holds everything in sync, each real server with 7 connections. */
-static void kernel(void *arg, bool real, int64_t id, struct reconcile_kernel *out)
+static void kernel(void *arg, bool real, int64_t id, struct status_kernel *out)
 {
 	(void)arg;
 	(void)id;
-	out->state = RECONCILE_IN_SYNC;
+	out->state = STATUS_KERNEL_IN_SYNC;
 	out->present = true;
 	if (real) {
 		out->stats.conns = 7;

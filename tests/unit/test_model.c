@@ -1,7 +1,7 @@
-/* Unit tests of controller/model.c and model_json.c: names, fields from text, rules, JSON. */
-#include "model.h"
-#include "model_json.h"
-#include "unit.h"
+/* Unit tests of controller/model/model.c and model_json.c: names, fields from text, rules, JSON. */
+#include "controller/model/model.h"
+#include "controller/model/model_json.h"
+#include "tests/unit/unit.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
-/* Unit tests of controller/model_check.c: checks, fallback and min_up as text, rules and JSON. */
-#include "model.h"
-#include "model_json.h"
-#include "unit.h"
+/* Unit tests of controller/model/model_check.c: checks, fallback and min_up as text, rules and JSON. */
+#include "controller/model/model.h"
+#include "controller/model/model_json.h"
+#include "tests/unit/unit.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
-/* Unit tests of controller/oper.c: the tracker tells each change, evaluating only what was touched. */
-#include "model.h"
-#include "oper.h"
-#include "unit.h"
+/* Unit tests of controller/core/oper.c: the tracker tells each change, evaluating only what was touched. */
+#include "controller/core/oper.h"
+#include "controller/model/model.h"
+#include "tests/unit/unit.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -11,12 +11,12 @@ static const struct command_actor ann = {"ann", FULCRUM_ORIGIN_HTTP};
 /* What the checks say, by real server id (ids below 16); the kernel holds everything. */
 static enum oper_state health_of[16];
 
-static void fake_kernel(void *arg, bool real, int64_t id, struct reconcile_kernel *out)
+static void fake_kernel(void *arg, bool real, int64_t id, struct status_kernel *out)
 {
 	(void)arg;
 	(void)real;
 	(void)id;
-	out->state = RECONCILE_IN_SYNC;
+	out->state = STATUS_KERNEL_IN_SYNC;
 	out->present = true;
 }
 

@@ -1,6 +1,6 @@
-/* Unit tests of controller/reconcile_slice.c: the cursor survives store changes, slices keep their budget. */
-#include "reconcile_slice.h"
-#include "unit.h"
+/* Unit tests of controller/reconcile/reconcile_slice.c: the cursor survives store changes, slices keep their budget. */
+#include "controller/reconcile/reconcile_slice.h"
+#include "tests/unit/unit.h"
 
 #include <stdint.h>
 #include <string.h>

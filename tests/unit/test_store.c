@@ -1,7 +1,7 @@
-/* Unit tests of controller/store.c: the in-memory model follows every commit, and only commits. */
-#include "model.h"
-#include "store.h"
-#include "unit.h"
+/* Unit tests of controller/core/store.c: the in-memory model follows every commit, and only commits. */
+#include "controller/core/store.h"
+#include "controller/model/model.h"
+#include "tests/unit/unit.h"
 
 #include <errno.h>
 #include <stddef.h>

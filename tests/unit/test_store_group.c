@@ -1,8 +1,8 @@
-/* Unit tests of controller/store_group.c and command_group.c: many writes, one COMMIT. */
-#include "db-int.h" /* the connection, to make a COMMIT fail */
-#include "model.h"
-#include "store.h"
-#include "unit.h"
+/* Unit tests of controller/core/store_group.c and command_group.c: many writes, one COMMIT. */
+#include "controller/core/store.h"
+#include "controller/model/model.h"
+#include "db/db-int.h" /* the connection, to make a COMMIT fail */
+#include "tests/unit/unit.h"
 
 #include <errno.h>
 #include <stdio.h>

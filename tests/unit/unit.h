@@ -2,7 +2,7 @@
 #ifndef FULCRUM_UNIT_H
 #define FULCRUM_UNIT_H
 
-#include "model-t.h"
+#include "controller/model/model-t.h"
 
 #include <CUnit/CUnit.h>
 #include <stdbool.h>
@@ -12,7 +12,7 @@
 #define UNIT_SUITE(name) CU_ErrorCode test_##name##_register(void)
 
 #define USE(name) UNIT_SUITE(name);
-#include "suites.h"
+#include "tests/unit/suites.h"
 #undef USE
 
 /*

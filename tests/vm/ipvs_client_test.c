@@ -1,5 +1,5 @@
 /* The IPVS client against a real kernel, ipvsadm as witness: run by scenarios/03-ipvs-client.sh. */
-#include "ipvs.h"
+#include "controller/ipvs/ipvs.h"
 
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>

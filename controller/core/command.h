@@ -1,0 +1,247 @@
+/* The one write path: validate, check against what is stored, write, bump the revision, log. */
+#ifndef FULCRUM_COMMAND_H
+#define FULCRUM_COMMAND_H
+
+#include "controller/model/model-t.h"
+#include "db/db.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Who asks for a change, recorded in the change log. */
+struct command_actor {
+	const char *name; /* user or peer; NULL is ""; cut to 64 bytes */
+	enum fulcrum_origin origin;
+};
+
+/*
+ * Every command below works the same way:
+ *
+ *   1. validates each object with the model (model_vs_validate(),
+ *      model_rs_validate()); a real server needs its service, so that check
+ *      happens once the service is read;
+ *   2. opens a write transaction (BEGIN IMMEDIATE);
+ *   3. when if_revision is not 0 and not the current revision, fails with
+ *      FULCRUM_ERR_STALE (-ESTALE);
+ *   4. checks the rules across objects: a duplicate service name,
+ *      address:port/protocol or fwmark+family, or a real server twice in one
+ *      service, is FULCRUM_ERR_CONFLICT (-EEXIST) naming the field; a missing
+ *      service or real server FULCRUM_ERR_NOTFOUND (-ENOENT);
+ *   5. writes, adds 1 to the revision once, and appends one change-log row per
+ *      object touched (actor, origin, the object's JSON before and after);
+ *   6. commits, durably, and stores the new revision in *revision_out.
+ *
+ * On any failure the transaction is rolled back: nothing is written, the
+ * revision and the change log stay as they were, and err (which may be NULL)
+ * says why with the field at fault; storage failures are
+ * FULCRUM_ERR_INTERNAL with SQLite's words. The return value is 0 or a
+ * negative errno: -EINVAL, -EEXIST, -ENOENT, -ESTALE for the statuses above,
+ * the db layer's errno (db.h) for storage failures. revision_out may be NULL.
+ *
+ * An update that changes nothing writes nothing and stores the current
+ * revision in *revision_out.
+ *
+ * actor must not be NULL. db must have no transaction open; commands are not
+ * reentrant.
+ */
+
+/*
+ * Creates vs with its nreals real servers (reals may be NULL when nreals is
+ * 0) in one change. vs->id and the reals' id and vs_id are ignored on input;
+ * on success they hold the stored ids, on failure they are as they were.
+ */
+int command_vs_create(struct db *db, const struct command_actor *actor, struct fulcrum_vs *vs,
+		      struct fulcrum_rs *reals, size_t nreals, int64_t if_revision,
+		      int64_t *revision_out, struct fulcrum_err *err);
+
+/*
+ * Replaces every field of the stored service vs->id with vs's. A change of
+ * family, port or fwmark is refused (FULCRUM_ERR_INVALID, on that field) when
+ * it would make one of the service's real servers invalid.
+ */
+int command_vs_update(struct db *db, const struct command_actor *actor, const struct fulcrum_vs *vs,
+		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
+
+/* Deletes service id and its real servers (one change-log row for each). */
+int command_vs_delete(struct db *db, const struct command_actor *actor, int64_t id,
+		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
+
+/*
+ * Creates rs as a real server of service rs->vs_id (FULCRUM_ERR_NOTFOUND on
+ * "service_id" when there is none). rs->id is ignored on input and holds the
+ * stored id on success.
+ */
+int command_rs_create(struct db *db, const struct command_actor *actor, struct fulcrum_rs *rs,
+		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
+
+/*
+ * Replaces every field of the stored real server rs->id with rs's. rs->vs_id
+ * is 0 or the service it is in: a real server does not move between services
+ * (FULCRUM_ERR_INVALID on "service_id").
+ */
+int command_rs_update(struct db *db, const struct command_actor *actor, const struct fulcrum_rs *rs,
+		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
+
+/* Deletes real server id. */
+int command_rs_delete(struct db *db, const struct command_actor *actor, int64_t id,
+		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
+
+/* The kinds of change a batch is made of. */
+enum command_op_kind {
+	COMMAND_VS_CREATE,
+	COMMAND_VS_UPDATE,
+	COMMAND_VS_DELETE,
+	COMMAND_RS_CREATE,
+	COMMAND_RS_UPDATE,
+	COMMAND_RS_DELETE,
+	COMMAND_NOTIFY_SET,
+};
+
+/* One change of a batch; which fields count depends on kind. */
+struct command_op {
+	enum command_op_kind kind;
+	struct fulcrum_vs vs; /* VS_CREATE, VS_UPDATE (whole object); vs.id alone for VS_DELETE */
+	struct fulcrum_rs rs; /* RS_CREATE, RS_UPDATE; rs.id alone for RS_DELETE */
+	enum command_notify notify; /* NOTIFY_SET (the enum is in model-t.h: db/ stores it) */
+	bool enabled;               /* NOTIFY_SET */
+};
+
+/*
+ * Runs the n changes of ops in order, as one command: one transaction, one
+ * if_revision check, and the revision bumped once for them all, or not at
+ * all when nothing changed (updates that change nothing write nothing).
+ * Each change gets exactly the checks, error and change-log rows its single
+ * command above would give, and sees what the changes before it wrote: an
+ * RS_CREATE may name a service created earlier in the batch, and a real
+ * server of a service deleted earlier is not found.
+ *
+ * Creates differ from the single commands in one way: vs.id / rs.id not 0
+ * asks for that id. It must be free (else FULCRUM_ERR_CONFLICT on "id") and
+ * not below the next id (db_vs_next_id(), db_rs_next_id()): ids are never
+ * reused (else FULCRUM_ERR_INVALID on "id"). An id above the next one moves
+ * the next one past it. 0 takes the next id, as the single commands do.
+ *
+ * NOTIFY_SET stores switch notify as enabled, in the same transaction. The
+ * switches are not configuration: they bump no revision and write no
+ * change-log row, so a batch of only NOTIFY_SET leaves the revision alone.
+ * A notify outside the enum is FULCRUM_ERR_INVALID on "notify"; so is a
+ * kind outside the enum, on "kind".
+ *
+ * On success creates hold their stored ids (vs.id; rs.id and rs.vs_id) and
+ * the rest of ops is as given. On failure everything is rolled back, ops is
+ * untouched, err says why as above, and *failed (failed may be NULL) holds
+ * the index of the change at fault, or n when none is (a stale revision, a
+ * failed commit; also n on success). ops may be NULL when n is 0.
+ */
+int command_batch(struct db *db, const struct command_actor *actor, struct command_op *ops,
+		  size_t n, int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err,
+		  size_t *failed);
+
+/*
+ * Rehearses command_batch(): runs the n changes of ops in a transaction with
+ * every check and write, then rolls it back, whatever happened. Returns, and
+ * fills err and *failed, as command_batch() would have at this moment (with
+ * no if_revision); ops, the database and the revision stay as they were. An
+ * SNMP SET checks with it before it commits; a commit by another process in
+ * between can still make the real batch fail.
+ */
+int command_batch_check(struct db *db, const struct command_actor *actor,
+			const struct command_op *ops, size_t n, struct fulcrum_err *err,
+			size_t *failed);
+
+/*
+ * Group commit: several commands, each whole or not at all, made durable by
+ * one COMMIT (one fsync) for them all. The HTTP API runs the writes that wait
+ * at the same moment this way.
+ *
+ *   command_group_begin()    BEGIN IMMEDIATE
+ *   command_group_add() ...  per command: SAVEPOINT, its revision check, its
+ *                            writes, RELEASE; or ROLLBACK TO on any failure
+ *   command_group_commit()   COMMIT (or command_group_rollback())
+ *
+ * Each command keeps what a single command above has: its own if_revision
+ * check against the revision as it stands inside the group (the commands
+ * before it included), its own revision, its own change-log rows with its
+ * own actor, its own error. A command that fails leaves no trace and does not
+ * touch the others. None of it is durable, or may be reported as done, before
+ * command_group_commit() returned 0; if that fails, nothing of the group was
+ * written.
+ */
+
+/* An object a command of a group wrote (created, changed or deleted), in the order logged. */
+struct command_touch {
+	bool real; /* a real server; else a service */
+	int64_t id;
+};
+
+/* One command of a group in progress; valid only inside its command_txn_fn. */
+struct command_txn;
+
+/*
+ * The body of one command of a group: runs inside its savepoint and writes
+ * through the command_txn_*() calls below, which check what the single
+ * commands check. Returns 0 to keep its writes, or a negative errno to undo
+ * them; a caller's own refusal (not a model error) may return any negative
+ * errno and leave the err alone.
+ */
+typedef int (*command_txn_fn)(struct command_txn *t, void *arg);
+
+/*
+ * Opens the group's write transaction (BEGIN IMMEDIATE). db must have no
+ * transaction open. Returns 0, or a negative errno with err (may be NULL)
+ * saying why (FULCRUM_ERR_INTERNAL); then nothing is open.
+ */
+int command_group_begin(struct db *db, struct fulcrum_err *err);
+
+/*
+ * Runs one command of the open group for actor (not NULL): a savepoint, the
+ * if_revision check (0: any; else FULCRUM_ERR_STALE unless it is the current
+ * revision inside the group), then fn(t, arg). On success its writes join
+ * the group, *revision_out (may be NULL) gets its revision (the current one
+ * when it changed nothing) and *touched a malloc'ed array of the *ntouched
+ * objects it wrote (NULL when none; the caller frees it). On failure its
+ * writes are undone, err (may be NULL) says why, *touched is NULL and
+ * *ntouched 0, and a negative errno is returned. After a storage failure
+ * the whole group may be gone: db_in_transaction() says whether the group
+ * can go on.
+ */
+int command_group_add(struct db *db, const struct command_actor *actor, int64_t if_revision,
+		      command_txn_fn fn, void *arg, int64_t *revision_out,
+		      struct command_touch **touched, size_t *ntouched, struct fulcrum_err *err);
+
+/*
+ * Commits the group durably. Returns 0, or a negative errno with err (may be
+ * NULL) saying why (FULCRUM_ERR_INTERNAL); then the group is rolled back and
+ * none of its commands happened.
+ */
+int command_group_commit(struct db *db, struct fulcrum_err *err);
+
+/* Rolls the group back, if it is open: none of its commands happened. */
+void command_group_rollback(struct db *db);
+
+/*
+ * The writes of a command of a group, with the contracts of the single
+ * commands above (command_txn_vs_create() is command_vs_create(), and so
+ * on), minus the transaction and the revision check, which the group makes.
+ * Each returns 0 or a negative errno with the command's err filled.
+ */
+int command_txn_vs_create(struct command_txn *t, struct fulcrum_vs *vs, struct fulcrum_rs *reals,
+			  size_t nreals);
+int command_txn_vs_update(struct command_txn *t, const struct fulcrum_vs *vs);
+int command_txn_vs_delete(struct command_txn *t, int64_t id);
+int command_txn_rs_create(struct command_txn *t, struct fulcrum_rs *rs);
+int command_txn_rs_update(struct command_txn *t, const struct fulcrum_rs *rs);
+int command_txn_rs_delete(struct command_txn *t, int64_t id);
+
+/*
+ * Read service / real server id as it stands inside the group, into *out:
+ * 0, or FULCRUM_ERR_NOTFOUND on "id" (-ENOENT), or a storage failure.
+ */
+int command_txn_vs_get(struct command_txn *t, int64_t id, struct fulcrum_vs *out);
+int command_txn_rs_get(struct command_txn *t, int64_t id, struct fulcrum_rs *out);
+
+/* The command's error, for a body that refuses on a model rule of its own. */
+struct fulcrum_err *command_txn_err(struct command_txn *t);
+
+#endif

@@ -1,0 +1,129 @@
+/* The batch command: several changes in one transaction and one revision, as one SNMP SET asks. */
+#include "controller/core/command-int.h"
+#include "controller/model/model.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+
+/* The ids a create is stored with, kept aside until the commit makes them true. */
+struct batch_ids {
+	int64_t id, vs_id;
+};
+
+static int batch_notify(struct cmd *c, const struct command_op *op)
+{
+	int rc;
+
+	if ((unsigned)op->notify >= COMMAND_NOTIFY_COUNT)
+		return model_err_set(c->err, FULCRUM_ERR_INVALID, "notify",
+				     "notification switch: %d is not one of rs_state, "
+				     "vs_availability, config_change, role_change",
+				     (int)op->notify);
+	rc = db_notify_set(c->db, op->notify, op->enabled);
+	return rc ? cmd_storage(c, rc, "store a notification switch") : 0;
+}
+
+/*
+ * Runs op inside the batch's transaction, with the checks its single command
+ * makes before its transaction first; out gets a create's stored ids.
+ */
+static int batch_op(struct cmd *c, const struct command_op *op, struct batch_ids *out)
+{
+	struct fulcrum_vs vs = op->vs;
+	struct fulcrum_rs rs = op->rs;
+	int rc;
+
+	switch (op->kind) {
+	case COMMAND_VS_CREATE:
+		if ((rc = cmd_vs_create_check(c, &vs, NULL, 0)) == 0 &&
+		    (rc = cmd_vs_create(c, &vs, NULL, 0, NULL)) == 0)
+			out->id = vs.id;
+		return rc;
+	case COMMAND_VS_UPDATE:
+		rc = model_vs_validate(&vs, c->err);
+		return rc ? rc : cmd_vs_update(c, &vs);
+	case COMMAND_VS_DELETE:
+		return cmd_vs_delete(c, vs.id);
+	case COMMAND_RS_CREATE:
+		if ((rc = cmd_rs_create(c, &rs)) == 0) {
+			out->id = rs.id;
+			out->vs_id = rs.vs_id;
+		}
+		return rc;
+	case COMMAND_RS_UPDATE:
+		return cmd_rs_update(c, &rs);
+	case COMMAND_RS_DELETE:
+		return cmd_rs_delete(c, rs.id);
+	case COMMAND_NOTIFY_SET:
+		return batch_notify(c, op);
+	}
+	return model_err_set(c->err, FULCRUM_ERR_INVALID, "kind",
+			     "change: %d is not a kind of change", (int)op->kind);
+}
+
+/* Opens the transaction and runs the n ops in it; *at gets the index of the one that failed. */
+static int batch_run(struct cmd *c, const struct command_op *ops, size_t n, int64_t if_revision,
+		     struct batch_ids *ids, size_t *at)
+{
+	int rc = cmd_begin(c, if_revision);
+
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if ((rc = batch_op(c, &ops[i], &ids[i])) != 0)
+			*at = i;
+	return rc;
+}
+
+int command_batch(struct db *db, const struct command_actor *actor, struct command_op *ops,
+		  size_t n, int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err,
+		  size_t *failed)
+{
+	struct batch_ids *ids = NULL;
+	size_t at = n; /* no one op at fault: the revision, the commit */
+	struct cmd c;
+	int rc;
+
+	assert(ops || n == 0);
+	cmd_init(&c, db, actor, err);
+	if (failed)
+		*failed = n;
+	if (n && !(ids = calloc(n, sizeof(*ids))))
+		return model_err_set(c.err, FULCRUM_ERR_INTERNAL, NULL, "out of memory");
+	rc = batch_run(&c, ops, n, if_revision, ids, &at);
+	rc = cmd_end(&c, rc, revision_out);
+	if (rc != 0 && failed)
+		*failed = at;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (ops[i].kind == COMMAND_VS_CREATE) {
+			ops[i].vs.id = ids[i].id;
+		} else if (ops[i].kind == COMMAND_RS_CREATE) {
+			ops[i].rs.id = ids[i].id;
+			ops[i].rs.vs_id = ids[i].vs_id;
+		}
+	}
+	free(ids);
+	return rc;
+}
+
+int command_batch_check(struct db *db, const struct command_actor *actor,
+			const struct command_op *ops, size_t n, struct fulcrum_err *err,
+			size_t *failed)
+{
+	struct batch_ids *ids = NULL;
+	size_t at = n;
+	struct cmd c;
+	int rc;
+
+	assert(ops || n == 0);
+	cmd_init(&c, db, actor, err);
+	if (failed)
+		*failed = n;
+	if (n && !(ids = calloc(n, sizeof(*ids))))
+		return model_err_set(c.err, FULCRUM_ERR_INTERNAL, NULL, "out of memory");
+	rc = batch_run(&c, ops, n, 0, ids, &at);
+	db_rollback(db); /* a rehearsal: nothing it wrote stays */
+	if (rc != 0 && failed)
+		*failed = at;
+	free(ids);
+	return rc;
+}

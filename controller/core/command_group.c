@@ -1,0 +1,149 @@
+/* Group commit: several commands in one transaction, each in its own savepoint, one COMMIT. */
+#include "controller/core/command-int.h"
+#include "controller/model/model.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A command in progress for the group's own steps (begin, commit): storage errors only. */
+static void group_cmd(struct cmd *c, struct db *db, struct fulcrum_err *err)
+{
+	memset(c, 0, sizeof(*c));
+	c->db = db;
+	c->err = err ? err : &c->scratch;
+	model_err_clear(c->err);
+}
+
+int command_group_begin(struct db *db, struct fulcrum_err *err)
+{
+	struct cmd c;
+	int rc;
+
+	group_cmd(&c, db, err);
+	if ((rc = db_begin(db)) != 0)
+		cmd_storage(&c, rc, "start a transaction");
+	return rc;
+}
+
+int command_group_add(struct db *db, const struct command_actor *actor, int64_t if_revision,
+		      command_txn_fn fn, void *arg, int64_t *revision_out,
+		      struct command_touch **touched, size_t *ntouched, struct fulcrum_err *err)
+{
+	struct command_txn t;
+	int rc;
+
+	assert(fn && touched && ntouched);
+	*touched = NULL;
+	*ntouched = 0;
+	cmd_init(&t.c, db, actor, err);
+	t.c.track = true;
+	if ((rc = db_savepoint(db)) != 0)
+		return cmd_storage(&t.c, rc, "open a savepoint");
+	if ((rc = cmd_revision_check(&t.c, if_revision)) == 0 && (rc = fn(&t, arg)) == 0 &&
+	    (rc = db_release(db)) != 0)
+		cmd_storage(&t.c, rc, "release a savepoint");
+	if (rc != 0) {
+		/*
+		 * Undo this command alone. If even that fails, its writes must not
+		 * reach the COMMIT: the whole group goes, and db_in_transaction()
+		 * tells the caller.
+		 */
+		if (db_in_transaction(db) && db_rollback_to(db) != 0)
+			db_rollback(db);
+		free(t.c.touched);
+		return rc;
+	}
+	if (revision_out)
+		*revision_out = t.c.rev;
+	*touched = t.c.touched;
+	*ntouched = t.c.ntouched;
+	return 0;
+}
+
+int command_group_commit(struct db *db, struct fulcrum_err *err)
+{
+	struct cmd c;
+	int rc;
+
+	group_cmd(&c, db, err);
+	if ((rc = db_commit(db)) != 0) {
+		cmd_storage(&c, rc, "commit");
+		db_rollback(db);
+	}
+	return rc;
+}
+
+void command_group_rollback(struct db *db)
+{
+	db_rollback(db);
+}
+
+int command_txn_vs_create(struct command_txn *t, struct fulcrum_vs *vs, struct fulcrum_rs *reals,
+			  size_t nreals)
+{
+	struct cmd *c = &t->c;
+	struct fulcrum_vs nvs = *vs;
+	int64_t *ids = NULL;
+	int rc;
+
+	nvs.id = 0; /* only a batch may name the id */
+	if ((rc = cmd_vs_create_check(c, &nvs, reals, nreals)) != 0)
+		return rc;
+	if (nreals && !(ids = calloc(nreals, sizeof(*ids))))
+		return model_err_set(c->err, FULCRUM_ERR_INTERNAL, NULL, "out of memory");
+	rc = cmd_vs_create(c, &nvs, reals, nreals, ids);
+	if (rc == 0)
+		cmd_vs_created(vs, nvs.id, reals, ids, nreals);
+	free(ids);
+	return rc;
+}
+
+int command_txn_vs_update(struct command_txn *t, const struct fulcrum_vs *vs)
+{
+	int rc = model_vs_validate(vs, t->c.err);
+
+	return rc ? rc : cmd_vs_update(&t->c, vs);
+}
+
+int command_txn_vs_delete(struct command_txn *t, int64_t id)
+{
+	return cmd_vs_delete(&t->c, id);
+}
+
+int command_txn_rs_create(struct command_txn *t, struct fulcrum_rs *rs)
+{
+	struct fulcrum_rs nrs = *rs;
+	int rc;
+
+	nrs.id = 0; /* only a batch may name the id */
+	if ((rc = cmd_rs_create(&t->c, &nrs)) == 0)
+		rs->id = nrs.id;
+	return rc;
+}
+
+int command_txn_rs_update(struct command_txn *t, const struct fulcrum_rs *rs)
+{
+	return cmd_rs_update(&t->c, rs);
+}
+
+int command_txn_rs_delete(struct command_txn *t, int64_t id)
+{
+	return cmd_rs_delete(&t->c, id);
+}
+
+int command_txn_vs_get(struct command_txn *t, int64_t id, struct fulcrum_vs *out)
+{
+	return cmd_vs_get(&t->c, id, out);
+}
+
+int command_txn_rs_get(struct command_txn *t, int64_t id, struct fulcrum_rs *out)
+{
+	return cmd_rs_get(&t->c, id, out);
+}
+
+struct fulcrum_err *command_txn_err(struct command_txn *t)
+{
+	return t->c.err;
+}

@@ -1,0 +1,713 @@
+/* The in-memory model: the configuration mirrored from SQLite, and the write path around it. */
+#include "controller/core/store-int.h"
+
+#include "controller/model/model.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A growable array of pointers kept sorted by a comparison. */
+struct ptrvec {
+	void **v;
+	size_t n, cap;
+};
+
+typedef int (*ptrvec_cmp_fn)(const void *key, const void *elem);
+
+struct listener {
+	store_listener_fn fn;
+	void *arg;
+};
+
+struct store {
+	struct db *db;
+	int64_t revision;
+	int64_t data_version;     /* db_data_version() when last read: moves on another's commit */
+	int64_t vs_next, rs_next; /* the next ids the database gives */
+	bool notify[COMMAND_NOTIFY_COUNT];
+	struct ptrvec vs;       /* struct fulcrum_vs *, by id */
+	struct ptrvec rs_by_id; /* struct fulcrum_rs *, by id */
+	struct ptrvec rs_by_vs; /* the same objects, by (vs_id, id) */
+	struct listener *listeners;
+	size_t nlisteners;
+	uint64_t loads; /* wholesale loads of the mirror so far */
+};
+
+static int cmp_i64(int64_t a, int64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int vs_cmp(const void *key, const void *elem)
+{
+	return cmp_i64(((const struct fulcrum_vs *)key)->id, ((const struct fulcrum_vs *)elem)->id);
+}
+
+static int rs_id_cmp(const void *key, const void *elem)
+{
+	return cmp_i64(((const struct fulcrum_rs *)key)->id, ((const struct fulcrum_rs *)elem)->id);
+}
+
+static int rs_vs_cmp(const void *key, const void *elem)
+{
+	const struct fulcrum_rs *a = key, *b = elem;
+	int c = cmp_i64(a->vs_id, b->vs_id);
+
+	return c ? c : cmp_i64(a->id, b->id);
+}
+
+/* Index of the first element not less than key. */
+static size_t ptrvec_lower(const struct ptrvec *pv, const void *key, ptrvec_cmp_fn cmp)
+{
+	size_t lo = 0, hi = pv->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cmp(key, pv->v[mid]) > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void *ptrvec_find(const struct ptrvec *pv, const void *key, ptrvec_cmp_fn cmp)
+{
+	size_t i = ptrvec_lower(pv, key, cmp);
+
+	return i < pv->n && cmp(key, pv->v[i]) == 0 ? pv->v[i] : NULL;
+}
+
+static int ptrvec_insert(struct ptrvec *pv, void *elem, ptrvec_cmp_fn cmp)
+{
+	size_t i;
+
+	if (pv->n == pv->cap) {
+		size_t cap = pv->cap ? pv->cap * 2 : 64;
+		void **v = realloc(pv->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		pv->v = v;
+		pv->cap = cap;
+	}
+	i = ptrvec_lower(pv, elem, cmp);
+	memmove(&pv->v[i + 1], &pv->v[i], (pv->n - i) * sizeof(*pv->v));
+	pv->v[i] = elem;
+	pv->n++;
+	return 0;
+}
+
+static void ptrvec_remove(struct ptrvec *pv, const void *key, ptrvec_cmp_fn cmp)
+{
+	size_t i = ptrvec_lower(pv, key, cmp);
+
+	if (i < pv->n && cmp(key, pv->v[i]) == 0) {
+		memmove(&pv->v[i], &pv->v[i + 1], (pv->n - i - 1) * sizeof(*pv->v));
+		pv->n--;
+	}
+}
+
+static void ptrvec_clear(struct ptrvec *pv, bool free_elems)
+{
+	if (free_elems)
+		for (size_t i = 0; i < pv->n; i++)
+			free(pv->v[i]);
+	free(pv->v);
+	memset(pv, 0, sizeof(*pv));
+}
+
+static int store_add_vs(struct store *st, const struct fulcrum_vs *vs)
+{
+	struct fulcrum_vs *copy = malloc(sizeof(*copy));
+	int rc;
+
+	if (!copy)
+		return -ENOMEM;
+	*copy = *vs;
+	rc = ptrvec_insert(&st->vs, copy, vs_cmp);
+	if (rc != 0)
+		free(copy);
+	return rc;
+}
+
+/*
+ * Keeps a copy of rs only as long as its description: a description is the
+ * largest field and most are short or empty, and there are many real servers.
+ */
+static int store_add_rs(struct store *st, const struct fulcrum_rs *rs)
+{
+	size_t size = model_rs_size(rs);
+	struct fulcrum_rs *copy = malloc(size);
+	int rc;
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, rs, size);
+	rc = ptrvec_insert(&st->rs_by_id, copy, rs_id_cmp);
+	if (rc == 0) {
+		rc = ptrvec_insert(&st->rs_by_vs, copy, rs_vs_cmp);
+		if (rc != 0)
+			ptrvec_remove(&st->rs_by_id, copy, rs_id_cmp);
+	}
+	if (rc != 0)
+		free(copy);
+	return rc;
+}
+
+static void store_drop_rs(struct store *st, int64_t id)
+{
+	struct fulcrum_rs key = {.id = id};
+	struct fulcrum_rs *rs = ptrvec_find(&st->rs_by_id, &key, rs_id_cmp);
+
+	if (!rs)
+		return;
+	ptrvec_remove(&st->rs_by_vs, rs, rs_vs_cmp);
+	ptrvec_remove(&st->rs_by_id, rs, rs_id_cmp);
+	free(rs);
+}
+
+/*
+ * Puts rs in the mirror in place of the real server with its id, or adds it.
+ * In place, no array moves: a change of one real server costs the same with
+ * ten as with a hundred thousand stored. Moving to another service re-sorts.
+ */
+static int store_put_rs(struct store *st, const struct fulcrum_rs *rs)
+{
+	size_t i = ptrvec_lower(&st->rs_by_id, rs, rs_id_cmp), j, size;
+	struct fulcrum_rs *old, *copy;
+
+	if (i == st->rs_by_id.n || ((struct fulcrum_rs *)st->rs_by_id.v[i])->id != rs->id)
+		return store_add_rs(st, rs);
+	old = st->rs_by_id.v[i];
+	if (old->vs_id != rs->vs_id) {
+		store_drop_rs(st, rs->id);
+		return store_add_rs(st, rs);
+	}
+	j = ptrvec_lower(&st->rs_by_vs, old, rs_vs_cmp);
+	size = model_rs_size(rs);
+	copy = malloc(size);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, rs, size);
+	st->rs_by_id.v[i] = copy;
+	st->rs_by_vs.v[j] = copy; /* the same (vs_id, id): the same place */
+	free(old);
+	return 0;
+}
+
+static void store_drop_vs(struct store *st, int64_t id)
+{
+	struct fulcrum_vs key = {.id = id};
+	struct fulcrum_vs *vs = ptrvec_find(&st->vs, &key, vs_cmp);
+	size_t n;
+	const struct fulcrum_rs *const *rs = store_rs_all(st, id, &n);
+
+	/* Dropping shifts the array: take the ids from the front each time. */
+	while (n > 0) {
+		store_drop_rs(st, rs[0]->id);
+		rs = store_rs_all(st, id, &n);
+	}
+	if (vs) {
+		ptrvec_remove(&st->vs, vs, vs_cmp);
+		free(vs);
+	}
+}
+
+/*
+ * Reads what the store keeps beside the objects: the next ids and the
+ * notification switches. The data version is read first, so a commit by
+ * another process in between is seen again at the next reload, not missed.
+ */
+static int store_load_side(struct store *st)
+{
+	int rc = db_data_version(st->db, &st->data_version);
+
+	if (rc == 0)
+		rc = db_vs_next_id(st->db, &st->vs_next);
+	if (rc == 0)
+		rc = db_rs_next_id(st->db, &st->rs_next);
+	if (rc == 0)
+		rc = db_notify_get(st->db, st->notify);
+	return rc;
+}
+
+static int store_load_vs(const struct fulcrum_vs *vs, void *arg)
+{
+	return store_add_vs(arg, vs);
+}
+
+static int store_load_rs(const struct fulcrum_rs *rs, void *arg)
+{
+	return store_add_rs(arg, rs);
+}
+
+/*
+ * Loads everything from the database into st, which must be empty; row by
+ * row, so that loading never holds a second copy of the whole table.
+ */
+static int store_load(struct store *st)
+{
+	int rc = store_load_side(st);
+	int64_t rev = rc ? rc : db_revision(st->db);
+
+	if (rev < 0)
+		return (int)rev;
+	rc = db_vs_each(st->db, store_load_vs, st);
+	if (rc == 0)
+		rc = db_rs_each(st->db, 0, store_load_rs, st);
+	if (rc == 0)
+		st->revision = rev;
+	st->loads++;
+	return rc;
+}
+
+static void store_empty(struct store *st)
+{
+	ptrvec_clear(&st->rs_by_vs, false);
+	ptrvec_clear(&st->rs_by_id, true);
+	ptrvec_clear(&st->vs, true);
+}
+
+int store_open(struct db *db, struct store **out)
+{
+	struct store *st = calloc(1, sizeof(*st));
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return -ENOMEM;
+	st->db = db;
+	rc = store_load(st);
+	if (rc != 0) {
+		store_free(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+void store_free(struct store *st)
+{
+	if (!st)
+		return;
+	store_empty(st);
+	free(st->listeners);
+	st->listeners = NULL;
+	free(st);
+}
+
+struct db *store_db(struct store *st)
+{
+	return st->db;
+}
+
+int64_t store_revision(const struct store *st)
+{
+	return st->revision;
+}
+
+uint64_t store_loads(const struct store *st)
+{
+	return st->loads;
+}
+
+int store_listen(struct store *st, store_listener_fn fn, void *arg)
+{
+	struct listener *l = realloc(st->listeners, (st->nlisteners + 1) * sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	st->listeners = l;
+	l[st->nlisteners].fn = fn;
+	l[st->nlisteners].arg = arg;
+	st->nlisteners++;
+	return 0;
+}
+
+static void store_notify(struct store *st)
+{
+	for (size_t i = 0; i < st->nlisteners; i++)
+		st->listeners[i].fn(st->revision, st->listeners[i].arg);
+}
+
+const struct fulcrum_vs *store_vs_get(const struct store *st, int64_t id)
+{
+	struct fulcrum_vs key = {.id = id};
+
+	return ptrvec_find(&st->vs, &key, vs_cmp);
+}
+
+const struct fulcrum_vs *store_vs_find_by_name(const struct store *st, const char *name)
+{
+	for (size_t i = 0; i < st->vs.n; i++) {
+		const struct fulcrum_vs *vs = st->vs.v[i];
+
+		if (strcmp(vs->name, name) == 0)
+			return vs;
+	}
+	return NULL;
+}
+
+const struct fulcrum_rs *store_rs_get(const struct store *st, int64_t id)
+{
+	struct fulcrum_rs key = {.id = id};
+
+	return ptrvec_find(&st->rs_by_id, &key, rs_id_cmp);
+}
+
+const struct fulcrum_vs *const *store_vs_all(const struct store *st, size_t *n)
+{
+	*n = st->vs.n;
+	return (const struct fulcrum_vs *const *)st->vs.v;
+}
+
+const struct fulcrum_rs *const *store_rs_all(const struct store *st, int64_t vs_id, size_t *n)
+{
+	struct fulcrum_rs lo = {.vs_id = vs_id, .id = INT64_MIN};
+	struct fulcrum_rs hi = {.vs_id = vs_id, .id = INT64_MAX};
+	size_t a, b;
+
+	if (vs_id == 0) {
+		*n = st->rs_by_vs.n;
+		return (const struct fulcrum_rs *const *)st->rs_by_vs.v;
+	}
+	a = ptrvec_lower(&st->rs_by_vs, &lo, rs_vs_cmp);
+	b = ptrvec_lower(&st->rs_by_vs, &hi, rs_vs_cmp);
+	if (b < st->rs_by_vs.n && rs_vs_cmp(&hi, st->rs_by_vs.v[b]) == 0)
+		b++;
+	*n = b - a;
+	return (const struct fulcrum_rs *const *)(st->rs_by_vs.v ? st->rs_by_vs.v + a : NULL);
+}
+
+int64_t store_vs_next_id(const struct store *st)
+{
+	return st->vs_next;
+}
+
+int64_t store_rs_next_id(const struct store *st)
+{
+	return st->rs_next;
+}
+
+bool store_notify_enabled(const struct store *st, enum command_notify which)
+{
+	return (unsigned)which < COMMAND_NOTIFY_COUNT && st->notify[which];
+}
+
+/* A create stored id: the database's sequence is past it now (ids are never reused). */
+static void store_note_vs_id(struct store *st, int64_t id)
+{
+	if (id >= st->vs_next)
+		st->vs_next = id + 1;
+}
+
+static void store_note_rs_id(struct store *st, int64_t id)
+{
+	if (id >= st->rs_next)
+		st->rs_next = id + 1;
+}
+
+/*
+ * After a commit: the mirror follows by rereading what changed (writes may
+ * touch the disk; reads never do); rc says whether that worked. If it did
+ * not (out of memory), or another process committed since the mirror last
+ * looked (its data version moved: this connection's commits do not move
+ * it), the whole mirror is reloaded so it cannot drift from the database.
+ * Listeners run when the revision moved.
+ */
+static void store_committed(struct store *st, int rc, int64_t rev)
+{
+	int64_t was = st->revision, dv = 0;
+
+	if (rc == 0 && (rc = db_data_version(st->db, &dv)) == 0 && dv != st->data_version)
+		rc = -ESTALE;
+	if (rc != 0) {
+		store_empty(st);
+		if (store_load(st) != 0)
+			st->revision = -1;
+	}
+	if (rev > st->revision)
+		st->revision = rev;
+	if (st->revision != was)
+		store_notify(st);
+}
+
+/* Rereads service id into the mirror; one the database no longer has leaves it too. */
+static int store_refresh_vs(struct store *st, int64_t id)
+{
+	struct fulcrum_vs vs;
+	struct fulcrum_vs *cur = (struct fulcrum_vs *)store_vs_get(st, id);
+	int rc = db_vs_get(st->db, id, &vs);
+
+	if (rc == -ENOENT) { /* a batch deleted it after writing it */
+		store_drop_vs(st, id);
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	if (cur) {
+		*cur = vs;
+		return 0;
+	}
+	return store_add_vs(st, &vs);
+}
+
+/* Rereads real server id into the mirror; one the database no longer has leaves it too. */
+static int store_refresh_rs(struct store *st, int64_t id)
+{
+	struct fulcrum_rs rs;
+	int rc = db_rs_get(st->db, id, &rs);
+
+	if (rc != 0 && rc != -ENOENT)
+		return rc;
+	if (rc != 0) {
+		store_drop_rs(st, id);
+		return 0;
+	}
+	return store_put_rs(st, &rs);
+}
+
+int store_vs_create(struct store *st, const struct command_actor *actor, struct fulcrum_vs *vs,
+		    struct fulcrum_rs *reals, size_t nreals, int64_t if_revision,
+		    int64_t *revision_out, struct fulcrum_err *err)
+{
+	int64_t rev = 0;
+	int rc = command_vs_create(st->db, actor, vs, reals, nreals, if_revision, &rev, err);
+
+	if (rc != 0)
+		return rc;
+	store_note_vs_id(st, vs->id);
+	rc = store_refresh_vs(st, vs->id);
+	for (size_t i = 0; i < nreals; i++) {
+		store_note_rs_id(st, reals[i].id);
+		if (rc == 0)
+			rc = store_refresh_rs(st, reals[i].id);
+	}
+	store_committed(st, rc, rev);
+	if (revision_out)
+		*revision_out = rev;
+	return 0;
+}
+
+int store_vs_update(struct store *st, const struct command_actor *actor,
+		    const struct fulcrum_vs *vs, int64_t if_revision, int64_t *revision_out,
+		    struct fulcrum_err *err)
+{
+	int64_t rev = 0;
+	int rc = command_vs_update(st->db, actor, vs, if_revision, &rev, err);
+
+	if (rc != 0)
+		return rc;
+	if (rev != st->revision)
+		store_committed(st, store_refresh_vs(st, vs->id), rev);
+	if (revision_out)
+		*revision_out = rev;
+	return 0;
+}
+
+int store_vs_delete(struct store *st, const struct command_actor *actor, int64_t id,
+		    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
+{
+	int64_t rev = 0;
+	int rc = command_vs_delete(st->db, actor, id, if_revision, &rev, err);
+
+	if (rc != 0)
+		return rc;
+	store_drop_vs(st, id);
+	store_committed(st, 0, rev);
+	if (revision_out)
+		*revision_out = rev;
+	return 0;
+}
+
+int store_rs_create(struct store *st, const struct command_actor *actor, struct fulcrum_rs *rs,
+		    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
+{
+	int64_t rev = 0;
+	int rc = command_rs_create(st->db, actor, rs, if_revision, &rev, err);
+
+	if (rc != 0)
+		return rc;
+	store_note_rs_id(st, rs->id);
+	store_committed(st, store_refresh_rs(st, rs->id), rev);
+	if (revision_out)
+		*revision_out = rev;
+	return 0;
+}
+
+int store_rs_update(struct store *st, const struct command_actor *actor,
+		    const struct fulcrum_rs *rs, int64_t if_revision, int64_t *revision_out,
+		    struct fulcrum_err *err)
+{
+	int64_t rev = 0;
+	int rc = command_rs_update(st->db, actor, rs, if_revision, &rev, err);
+
+	if (rc != 0)
+		return rc;
+	if (rev != st->revision)
+		store_committed(st, store_refresh_rs(st, rs->id), rev);
+	if (revision_out)
+		*revision_out = rev;
+	return 0;
+}
+
+int store_rs_delete(struct store *st, const struct command_actor *actor, int64_t id,
+		    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
+{
+	int64_t rev = 0;
+	int rc = command_rs_delete(st->db, actor, id, if_revision, &rev, err);
+
+	if (rc != 0)
+		return rc;
+	store_drop_rs(st, id);
+	store_committed(st, 0, rev);
+	if (revision_out)
+		*revision_out = rev;
+	return 0;
+}
+
+/* Makes the mirror follow the n changes of a committed batch, in their order. */
+static int store_follow(struct store *st, const struct command_op *ops, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct command_op *op = &ops[i];
+
+		switch (op->kind) {
+		case COMMAND_VS_CREATE:
+			store_note_vs_id(st, op->vs.id);
+			rc = store_refresh_vs(st, op->vs.id);
+			break;
+		case COMMAND_VS_UPDATE:
+			rc = store_refresh_vs(st, op->vs.id);
+			break;
+		case COMMAND_VS_DELETE:
+			/* and its real servers, as the database did */
+			store_drop_vs(st, op->vs.id);
+			break;
+		case COMMAND_RS_CREATE:
+			store_note_rs_id(st, op->rs.id);
+			rc = store_refresh_rs(st, op->rs.id);
+			break;
+		case COMMAND_RS_UPDATE:
+			rc = store_refresh_rs(st, op->rs.id);
+			break;
+		case COMMAND_RS_DELETE:
+			store_drop_rs(st, op->rs.id);
+			break;
+		case COMMAND_NOTIFY_SET:
+			st->notify[op->notify] = op->enabled; /* the batch checked notify */
+			break;
+		}
+	}
+	return rc;
+}
+
+int store_batch(struct store *st, const struct command_actor *actor, struct command_op *ops,
+		size_t n, int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err,
+		size_t *failed)
+{
+	int64_t rev = 0;
+	int rc = command_batch(st->db, actor, ops, n, if_revision, &rev, err, failed);
+
+	if (rc != 0)
+		return rc;
+	store_committed(st, store_follow(st, ops, n), rev);
+	if (revision_out)
+		*revision_out = rev;
+	return 0;
+}
+
+int store_batch_check(struct store *st, const struct command_actor *actor,
+		      const struct command_op *ops, size_t n, struct fulcrum_err *err,
+		      size_t *failed)
+{
+	return command_batch_check(st->db, actor, ops, n, err, failed);
+}
+
+/* Takes what store_load_side() read into fresh. */
+static void store_take_side(struct store *st, const struct store *fresh)
+{
+	st->data_version = fresh->data_version;
+	st->vs_next = fresh->vs_next;
+	st->rs_next = fresh->rs_next;
+	memcpy(st->notify, fresh->notify, sizeof(st->notify));
+}
+
+/* Takes fresh's contents (a complete load) in place of st's; listeners stay. */
+static void store_take(struct store *st, struct store *fresh)
+{
+	store_empty(st);
+	st->vs = fresh->vs;
+	st->rs_by_id = fresh->rs_by_id;
+	st->rs_by_vs = fresh->rs_by_vs;
+	st->revision = fresh->revision;
+	st->loads++;
+	store_take_side(st, fresh);
+}
+
+int store_reload(struct store *st)
+{
+	struct store fresh = {.db = st->db};
+	int64_t rev = db_revision(st->db), dv = 0;
+	int rc;
+
+	if (rev < 0)
+		return (int)rev;
+	if (rev == st->revision) {
+		/* no new configuration; another process may still have set a switch */
+		if ((rc = db_data_version(st->db, &dv)) != 0 || dv == st->data_version)
+			return rc;
+		rc = store_load_side(&fresh);
+		if (rc == 0)
+			store_take_side(st, &fresh);
+		return rc;
+	}
+	rc = store_load(&fresh);
+	if (rc != 0) {
+		store_empty(&fresh);
+		return rc;
+	}
+	store_take(st, &fresh);
+	store_notify(st);
+	return 0;
+}
+
+/* ---- for the group commit (store_group.c, store-int.h) ---------------------- */
+
+int store_mirror_put_vs(struct store *st, const struct fulcrum_vs *vs)
+{
+	struct fulcrum_vs *cur = (struct fulcrum_vs *)store_vs_get(st, vs->id);
+
+	store_note_vs_id(st, vs->id);
+	if (cur) {
+		*cur = *vs;
+		return 0;
+	}
+	return store_add_vs(st, vs);
+}
+
+int store_mirror_put_rs(struct store *st, const struct fulcrum_rs *rs)
+{
+	store_note_rs_id(st, rs->id);
+	return store_put_rs(st, rs);
+}
+
+void store_mirror_drop_vs(struct store *st, int64_t id)
+{
+	store_drop_vs(st, id);
+}
+
+void store_mirror_drop_rs(struct store *st, int64_t id)
+{
+	store_drop_rs(st, id);
+}
+
+void store_mirror_committed(struct store *st, int rc, int64_t rev)
+{
+	store_committed(st, rc, rev);
+}

@@ -1,0 +1,152 @@
+/* The in-memory model: the configuration mirrored from SQLite, and the write path around it. */
+#ifndef FULCRUM_STORE_H
+#define FULCRUM_STORE_H
+
+#include "controller/core/command.h"
+#include "controller/model/model-t.h"
+#include "db/db.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Reads (the API, the MIB, reconcile) are answered from here, never from the
+ * disk; writes go through store_*() below, which run the command (validate,
+ * commit durably) and then update the mirror from what was committed and
+ * tell the subscribers. The database stays the source of truth.
+ */
+struct store;
+
+/* Called after each committed revision, on the loop's thread. */
+typedef void (*store_listener_fn)(int64_t revision, void *arg);
+
+/*
+ * Loads every service and real server of db into memory. db stays the
+ * caller's and must outlive the store. Returns 0 or a negative errno (db.h),
+ * *out then NULL.
+ */
+int store_open(struct db *db, struct store **out);
+
+/* Frees the mirror; accepts NULL. */
+void store_free(struct store *st);
+
+/* The database behind the store. */
+struct db *store_db(struct store *st);
+
+/* The revision the mirror holds. */
+int64_t store_revision(const struct store *st);
+
+/*
+ * How many times the mirror was loaded whole so far: store_open(), a
+ * store_reload() of another process's commits, a commit after which the
+ * mirror could not follow change by change. When it moved, a listener
+ * cannot learn what changed from the change log alone: anything may have.
+ */
+uint64_t store_loads(const struct store *st);
+
+/*
+ * Adds a listener called after every committed revision, in the order added.
+ * Returns 0 or -ENOMEM.
+ */
+int store_listen(struct store *st, store_listener_fn fn, void *arg);
+
+/*
+ * Lookups. Pointers are owned by the store and valid until the next write
+ * or reload.
+ */
+const struct fulcrum_vs *store_vs_get(const struct store *st, int64_t id);
+const struct fulcrum_vs *store_vs_find_by_name(const struct store *st, const char *name);
+const struct fulcrum_rs *store_rs_get(const struct store *st, int64_t id);
+
+/*
+ * The id the database gives the next service / real server created with id 0
+ * (db_vs_next_id()); an explicit id in a batch must not be below it.
+ */
+int64_t store_vs_next_id(const struct store *st);
+int64_t store_rs_next_id(const struct store *st);
+
+/* Whether notification switch which is on; false for a which outside the enum. */
+bool store_notify_enabled(const struct store *st, enum command_notify which);
+
+/* Every service in id order: *n of them. */
+const struct fulcrum_vs *const *store_vs_all(const struct store *st, size_t *n);
+
+/*
+ * Every real server ordered by (service id, id): *n of them. With vs_id not
+ * 0, only that service's, still in id order.
+ */
+const struct fulcrum_rs *const *store_rs_all(const struct store *st, int64_t vs_id, size_t *n);
+
+/*
+ * The write path: the same contracts as command.h, then the mirror follows
+ * the commit and listeners run. On failure nothing changes, here or on disk.
+ */
+int store_vs_create(struct store *st, const struct command_actor *actor, struct fulcrum_vs *vs,
+		    struct fulcrum_rs *reals, size_t nreals, int64_t if_revision,
+		    int64_t *revision_out, struct fulcrum_err *err);
+int store_vs_update(struct store *st, const struct command_actor *actor,
+		    const struct fulcrum_vs *vs, int64_t if_revision, int64_t *revision_out,
+		    struct fulcrum_err *err);
+int store_vs_delete(struct store *st, const struct command_actor *actor, int64_t id,
+		    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
+int store_rs_create(struct store *st, const struct command_actor *actor, struct fulcrum_rs *rs,
+		    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
+int store_rs_update(struct store *st, const struct command_actor *actor,
+		    const struct fulcrum_rs *rs, int64_t if_revision, int64_t *revision_out,
+		    struct fulcrum_err *err);
+int store_rs_delete(struct store *st, const struct command_actor *actor, int64_t id,
+		    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
+
+/*
+ * One command of several changes (command_batch()), then the mirror follows
+ * each change (a service deleted takes its real servers along), the switches
+ * follow the NOTIFY_SETs, and listeners run once if the revision moved.
+ */
+int store_batch(struct store *st, const struct command_actor *actor, struct command_op *ops,
+		size_t n, int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err,
+		size_t *failed);
+
+/* command_batch_check() on the store's database: the mirror and listeners are not touched. */
+int store_batch_check(struct store *st, const struct command_actor *actor,
+		      const struct command_op *ops, size_t n, struct fulcrum_err *err,
+		      size_t *failed);
+
+/* One write of a group commit (store_group_run()). */
+struct store_write {
+	const struct command_actor *actor; /* who; not NULL */
+	int64_t if_revision; /* 0, or the revision it expects, checked in its turn in the group */
+	command_txn_fn fn;   /* the write: runs inside its own savepoint (command.h) */
+	void *arg;           /* fn's */
+	int rc;              /* out: 0 once it is durable, or a negative errno */
+	int64_t revision;    /* out: its revision (the current one when it changed nothing) */
+	struct fulcrum_err err; /* out: why it failed */
+};
+
+/*
+ * Runs the n writes of w, in order, as one group commit (command_group_*()):
+ * one transaction, each write in its own savepoint with its own revision
+ * check, revision, change-log rows and error, and one durable COMMIT for all.
+ *
+ * Returns 0 when the group committed: then each write's rc says whether it
+ * is in it (0) or failed alone and left no trace, and the mirror has taken
+ * every write that changed something; after each such write's turn, in
+ * order, the mirror holds the objects as that write left them and the
+ * listeners run with its revision. Returns a negative errno when the group
+ * as a whole failed (BEGIN or COMMIT failed, or a storage failure lost the
+ * transaction): then every write has that rc and err (FULCRUM_ERR_INTERNAL),
+ * nothing was written, and neither the mirror nor any listener moved.
+ * n may be 0 (nothing happens); w may be NULL then.
+ */
+int store_group_run(struct store *st, struct store_write *w, size_t n);
+
+/*
+ * Rereads everything from the database when another process (fulcrumctl in
+ * local mode) committed since the mirror was loaded; listeners run when the
+ * revision moved. When only something beside the configuration changed (a
+ * notification switch), rereads just that, and no listener runs. Returns 0
+ * or a negative errno (the mirror is then as it was).
+ */
+int store_reload(struct store *st);
+
+#endif

@@ -1,0 +1,149 @@
+/* Group commit through the store: many writes, one COMMIT, then the mirror and listeners per write. */
+#include "controller/core/store-int.h"
+
+#include "controller/model/model.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * What one write of the group left, read inside the transaction right after
+ * it: each object it touched as it stood then (NULL: gone). The mirror takes
+ * these only once the COMMIT succeeded, so that after each write's turn it
+ * holds that revision even when a later write of the group changes the same
+ * object again.
+ */
+struct group_done {
+	struct command_touch *touched;
+	size_t n;
+	void **objs; /* struct fulcrum_vs * or struct fulcrum_rs *, malloc'ed; NULL: gone */
+	int rc;      /* 0, or why the objects could not be read (the mirror reloads) */
+};
+
+static void group_done_free(struct group_done *d)
+{
+	for (size_t i = 0; d->objs && i < d->n; i++)
+		free(d->objs[i]);
+	free(d->objs);
+	free(d->touched);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Reads the objects d->touched as they stand in the open transaction. */
+static int group_read(struct db *db, struct group_done *d)
+{
+	int rc = 0;
+
+	if (d->n && !(d->objs = calloc(d->n, sizeof(*d->objs))))
+		return -ENOMEM;
+	for (size_t i = 0; rc == 0 && i < d->n; i++) {
+		const struct command_touch *t = &d->touched[i];
+		size_t size = t->real ? sizeof(struct fulcrum_rs) : sizeof(struct fulcrum_vs);
+		void *o = malloc(size);
+
+		if (!o)
+			return -ENOMEM;
+		rc = t->real ? db_rs_get(db, t->id, o) : db_vs_get(db, t->id, o);
+		if (rc == 0) {
+			d->objs[i] = o;
+		} else {
+			free(o);
+			if (rc == -ENOENT) /* deleted */
+				rc = 0;
+		}
+	}
+	return rc;
+}
+
+/* The mirror takes what one committed write left, in the order it wrote. */
+static int group_apply(struct store *st, const struct group_done *d)
+{
+	int rc = d->rc;
+
+	for (size_t i = 0; rc == 0 && i < d->n; i++) {
+		const struct command_touch *t = &d->touched[i];
+
+		if (!d->objs[i] && t->real)
+			store_mirror_drop_rs(st, t->id);
+		else if (!d->objs[i])
+			store_mirror_drop_vs(st, t->id);
+		else if (t->real)
+			rc = store_mirror_put_rs(st, d->objs[i]);
+		else
+			rc = store_mirror_put_vs(st, d->objs[i]);
+	}
+	return rc;
+}
+
+/* Every write of a group that failed as a whole gets its error. */
+static void group_fail(struct store_write *w, size_t n, int rc, const struct fulcrum_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		w[i].rc = rc;
+		w[i].revision = 0;
+		w[i].err = *err;
+	}
+}
+
+/* Runs the writes inside the open transaction; a failure that lost it is returned. */
+static int group_add_all(struct store *st, struct store_write *w, size_t n, struct group_done *done,
+			 struct fulcrum_err *gerr)
+{
+	struct db *db = store_db(st);
+
+	for (size_t i = 0; i < n; i++) {
+		struct store_write *x = &w[i];
+
+		x->rc = command_group_add(db, x->actor, x->if_revision, x->fn, x->arg, &x->revision,
+					  &done[i].touched, &done[i].n, &x->err);
+		if (x->rc == 0) {
+			done[i].rc = group_read(db, &done[i]);
+		} else if (!db_in_transaction(db)) {
+			model_err_set(gerr, FULCRUM_ERR_INTERNAL, NULL,
+				      "storage: a write of the same group commit failed and took "
+				      "the transaction with it: %.300s",
+				      x->err.message);
+			return x->rc;
+		}
+	}
+	return 0;
+}
+
+int store_group_run(struct store *st, struct store_write *w, size_t n)
+{
+	struct db *db = store_db(st);
+	struct group_done *done;
+	struct fulcrum_err gerr;
+	int rc;
+
+	model_err_clear(&gerr);
+	for (size_t i = 0; i < n; i++) {
+		w[i].rc = 0;
+		w[i].revision = 0;
+		model_err_clear(&w[i].err);
+	}
+	if (n == 0)
+		return 0;
+	done = calloc(n, sizeof(*done));
+	if (!done) {
+		model_err_set(&gerr, FULCRUM_ERR_INTERNAL, NULL, "out of memory");
+		group_fail(w, n, -ENOMEM, &gerr);
+		return -ENOMEM;
+	}
+	rc = command_group_begin(db, &gerr);
+	if (rc == 0 && (rc = group_add_all(st, w, n, done, &gerr)) != 0)
+		command_group_rollback(db);
+	else if (rc == 0)
+		rc = command_group_commit(db, &gerr);
+	if (rc != 0)
+		group_fail(w, n, rc, &gerr);
+	/* committed: the mirror follows each write in its turn, and listeners hear each revision */
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (w[i].rc == 0 && done[i].n > 0)
+			store_mirror_committed(st, group_apply(st, &done[i]), w[i].revision);
+	for (size_t i = 0; i < n; i++)
+		group_done_free(&done[i]);
+	free(done);
+	return rc;
+}

@@ -1,0 +1,344 @@
+/* fulcrumctl's HTTP client: libcurl's easy interface, JSON in and out, failures in words. */
+#include "controller/ctl/ctl_http.h"
+#include "config.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BODY_MAX (16u << 20)
+
+struct ctl_http {
+	CURL *curl; /* one handle, so that requests reuse the connection */
+	char *base; /* without a trailing '/' */
+	char *auth; /* "Authorization: Bearer <token>" */
+};
+
+/* The body as it arrives. */
+struct body {
+	char *data;
+	size_t len, cap;
+	bool too_big;
+};
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Reads the token file at path: see ctl_http_token_find(). */
+static int token_read_file(const char *path, char *buf, size_t len, char *msg, size_t msglen)
+{
+	struct stat st;
+	ssize_t n;
+	int fd, rc = -EACCES;
+	char *end;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && errno == ELOOP) {
+		set_err(msg, msglen, "token file %s is a symbolic link; refused", path);
+		return -EACCES;
+	}
+	if (fd < 0) {
+		rc = -errno;
+		set_err(msg, msglen, "token file %s: %s", path, strerror(errno));
+		return rc;
+	}
+	if (fstat(fd, &st) != 0) {
+		rc = -errno;
+		set_err(msg, msglen, "token file %s: %s", path, strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		set_err(msg, msglen, "token file %s is not a regular file; refused", path);
+	} else if (st.st_uid != geteuid()) {
+		set_err(msg, msglen, "token file %s belongs to uid %ld, not to you; refused", path,
+			(long)st.st_uid);
+	} else if (st.st_mode & 077) {
+		set_err(msg, msglen,
+			"token file %s is mode %04o: others may read it, so it is refused; make "
+			"it mode 0600 (chmod 600 %s)",
+			path, (unsigned)(st.st_mode & 07777), path);
+	} else if ((n = read(fd, buf, len - 1)) < 0) {
+		rc = -errno;
+		set_err(msg, msglen, "token file %s: %s", path, strerror(errno));
+	} else {
+		buf[n] = '\0';
+		buf[strcspn(buf, "\r\n")] = '\0';
+		for (end = buf + strlen(buf); end > buf && (end[-1] == ' ' || end[-1] == '\t');)
+			*--end = '\0';
+		rc = *buf ? 0 : -EINVAL;
+		if (rc != 0)
+			set_err(msg, msglen, "token file %s is empty", path);
+	}
+	close(fd);
+	return rc;
+}
+
+int ctl_http_token_find(const char *given, char *buf, size_t len, char *msg, size_t msglen)
+{
+	const char *env = getenv("FULCRUM_TOKEN");
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+	char path[4096];
+	int rc;
+
+	if (given || (env && *env)) {
+		snprintf(buf, len, "%s", given ? given : env);
+		return 0;
+	}
+	if ((!home || !*home) && (pw = getpwuid(geteuid())))
+		home = pw->pw_dir;
+	snprintf(path, sizeof(path), "%s/%s", home && *home ? home : "", CTL_HTTP_TOKEN_FILE);
+	rc = token_read_file(path, buf, len, msg, msglen);
+	if (rc == -ENOENT)
+		set_err(msg, msglen,
+			"no API token: give --token TOKEN, set FULCRUM_TOKEN, or put it in %s "
+			"(mode 0600); or use --db PATH on the director",
+			path);
+	return rc;
+}
+
+static size_t on_body(char *ptr, size_t size, size_t n, void *userdata)
+{
+	struct body *b = userdata;
+	size_t len = size * n;
+
+	if (len > BODY_MAX - b->len) {
+		b->too_big = true;
+		return 0; /* libcurl stops with CURLE_WRITE_ERROR */
+	}
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *p;
+
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		p = realloc(b->data, cap);
+		if (!p)
+			return 0;
+		b->data = p;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, ptr, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return len;
+}
+
+/* Keeps the revision of an ETag header: "12", W/"12" or 12. */
+static size_t on_header(char *ptr, size_t size, size_t n, void *userdata)
+{
+	int64_t *revision = userdata;
+	size_t len = size * n;
+	const char *p = ptr, *end = ptr + len;
+	int64_t v = 0;
+	bool digits = false;
+
+	if (len < 5 || strncasecmp(ptr, "etag:", 5) != 0)
+		return len;
+	for (p += 5; p < end && (*p == ' ' || *p == '\t'); p++)
+		;
+	if (end - p >= 2 && p[0] == 'W' && p[1] == '/')
+		p += 2;
+	if (p < end && *p == '"')
+		p++;
+	for (; p < end && isdigit((unsigned char)*p) && v < INT64_MAX / 10 - 9; p++) {
+		v = v * 10 + (*p - '0');
+		digits = true;
+	}
+	if (digits)
+		*revision = v;
+	return len;
+}
+
+int ctl_http_open(const char *base_url, const char *token, struct ctl_http **out, char *err,
+		  size_t errlen)
+{
+	struct ctl_http *h = NULL;
+	size_t len = strlen(base_url);
+
+	*out = NULL;
+	if (strncasecmp(base_url, "http://", 7) != 0 && strncasecmp(base_url, "https://", 8) != 0) {
+		set_err(err, errlen, "--url: '%s' is not an http:// or https:// URL", base_url);
+		return -EINVAL;
+	}
+	if (!*token) {
+		set_err(err, errlen, "the token is empty");
+		return -EINVAL;
+	}
+	for (const char *p = token; *p; p++) {
+		if (*p <= ' ' || *p == 0x7f) {
+			set_err(err, errlen, "the token holds a space or a control character");
+			return -EINVAL;
+		}
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		set_err(err, errlen, "libcurl failed to start");
+		return -ENOMEM;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		goto nomem;
+	while (len > 0 && base_url[len - 1] == '/')
+		len--;
+	h->base = strndup(base_url, len);
+	h->curl = curl_easy_init();
+	if (!h->base || !h->curl || asprintf(&h->auth, "Authorization: Bearer %s", token) < 0) {
+		h->auth = NULL;
+		goto nomem;
+	}
+	*out = h;
+	return 0;
+nomem:
+	ctl_http_free(h);
+	if (!h)
+		curl_global_cleanup();
+	set_err(err, errlen, "out of memory");
+	return -ENOMEM;
+}
+
+void ctl_http_free(struct ctl_http *h)
+{
+	if (!h)
+		return;
+	curl_easy_cleanup(h->curl);
+	h->curl = NULL;
+	free(h->base);
+	h->base = NULL;
+	if (h->auth) /* the token is a secret: leave no copy in freed memory */
+		memset(h->auth, 0, strlen(h->auth));
+	free(h->auth);
+	h->auth = NULL;
+	free(h);
+	curl_global_cleanup();
+}
+
+void ctl_http_reply_clear(struct ctl_http_reply *reply)
+{
+	json_decref(reply->json);
+	reply->json = NULL;
+	reply->status = 0;
+	reply->revision = -1;
+}
+
+/* Sets the options of one request on the (reset) handle; returns CURLE_OK or the first failure. */
+static CURLcode setup(struct ctl_http *h, const char *method, const char *url, const char *text,
+		      struct curl_slist *headers, struct body *in, int64_t *revision, char *errbuf)
+{
+	CURL *c = h->curl;
+	CURLcode rc = CURLE_OK;
+
+#define SET(opt, val)                                                                              \
+	do {                                                                                       \
+		if (rc == CURLE_OK)                                                                \
+			rc = curl_easy_setopt(c, opt, val);                                        \
+	} while (0)
+	SET(CURLOPT_URL, url);
+	SET(CURLOPT_ERRORBUFFER, errbuf);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_CONNECTTIMEOUT, 5L);
+	SET(CURLOPT_TIMEOUT, 30L);
+	SET(CURLOPT_USERAGENT, "fulcrumctl/" PACKAGE_VERSION);
+	SET(CURLOPT_HTTPHEADER, headers);
+	SET(CURLOPT_WRITEFUNCTION, on_body);
+	SET(CURLOPT_WRITEDATA, in);
+	SET(CURLOPT_HEADERFUNCTION, on_header);
+	SET(CURLOPT_HEADERDATA, revision);
+	if (strcmp(method, "GET") != 0)
+		SET(CURLOPT_CUSTOMREQUEST, method);
+	if (text) {
+		SET(CURLOPT_POSTFIELDS, text);
+		SET(CURLOPT_POSTFIELDSIZE, (long)strlen(text));
+	}
+#undef SET
+	return rc;
+}
+
+int ctl_http_request(struct ctl_http *h, const char *method, const char *path, const json_t *body,
+		     struct ctl_http_reply *reply, char *err, size_t errlen)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *headers = NULL, *l;
+	struct body in = {0};
+	char *url = NULL, *text = NULL;
+	const char *lines[4];
+	json_error_t jerr;
+	CURLcode crc;
+	int rc = -ENOMEM;
+
+	reply->json = NULL;
+	reply->status = 0;
+	reply->revision = -1;
+	if (body && !(text = json_dumps(body, JSON_COMPACT)))
+		goto nomem;
+	if (asprintf(&url, "%s%s", h->base, path) < 0) {
+		url = NULL;
+		goto nomem;
+	}
+	lines[0] = h->auth;
+	lines[1] = "Accept: application/json";
+	lines[2] = text ? "Content-Type: application/json" : NULL;
+	lines[3] = "Expect:"; /* no waiting for a 100 Continue on larger bodies */
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		if (!lines[i])
+			continue;
+		if (!(l = curl_slist_append(headers, lines[i])))
+			goto nomem;
+		headers = l;
+	}
+	curl_easy_reset(h->curl);
+	crc = setup(h, method, url, text, headers, &in, &reply->revision, errbuf);
+	if (crc == CURLE_OK)
+		crc = curl_easy_perform(h->curl);
+	if (crc != CURLE_OK) {
+		if (in.too_big) {
+			set_err(err, errlen, "%s %s: the answer is larger than %u MiB", method, url,
+				BODY_MAX >> 20);
+			rc = -E2BIG;
+		} else {
+			set_err(err, errlen, "%s: %s", h->base,
+				*errbuf ? errbuf : curl_easy_strerror(crc));
+			rc = -EIO;
+		}
+		goto out;
+	}
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &reply->status);
+	if (in.len > 0 && !(reply->json = json_loadb(in.data, in.len, 0, &jerr))) {
+		set_err(err, errlen, "%s %s: the answer (HTTP %ld) is not JSON: %s", method, url,
+			reply->status, jerr.text);
+		rc = -EPROTO;
+		goto out;
+	}
+	rc = 0;
+	goto out;
+nomem:
+	set_err(err, errlen, "out of memory");
+out:
+	if (rc != 0)
+		ctl_http_reply_clear(reply);
+	curl_slist_free_all(headers);
+	free(in.data);
+	free(text);
+	free(url);
+	return rc;
+}

@@ -1,0 +1,755 @@
+/* Reconcile: makes the kernel's IPVS table match the store, with the fewest netlink operations. */
+#include "controller/reconcile/reconcile.h"
+
+#include "controller/lib/idmap.h"
+#include "controller/lib/log.h"
+#include "controller/model/model.h"
+#include "controller/reconcile/ipvs_model.h"
+#include "controller/reconcile/reconcile-int.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/*
+ * Sets an object's kernel state and reason. A change is counted for oper's
+ * re-evaluation: at once, or, inside a full pass, once when the pass ends.
+ */
+static void rc_state(struct reconcile *rc, enum status_kernel_state *state, char **reason,
+		     enum status_kernel_state to, const char *why)
+{
+	bool same = why && *reason ? strcmp(why, *reason) == 0 : !why && !*reason;
+
+	if (*state != to || !same) {
+		if (rc->repairing)
+			rc->pass.changes++;
+		else
+			rc->totals.changes++;
+	}
+	*state = to;
+	if (same)
+		return;
+	free(*reason);
+	*reason = why ? strdup(why) : NULL;
+}
+
+/* Says what a write did: logged at once after a commit, gathered into one line in a full pass. */
+static void rc_note(struct reconcile *rc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void rc_note(struct reconcile *rc, const char *fmt, ...)
+{
+	char line[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	rc->totals.ops++;
+	if (!rc->repairing) {
+		log_info("reconcile", "%s", line);
+		return;
+	}
+	rc->totals.repairs++;
+	rc->pass_writes++;
+	if (rc->notes_len + strlen(line) + 3 < sizeof(rc->notes)) {
+		rc->notes_len +=
+		    (size_t)snprintf(rc->notes + rc->notes_len, sizeof(rc->notes) - rc->notes_len,
+				     "%s%s", rc->notes_len ? "; " : "", line);
+	} else if (rc->notes_len + 5 < sizeof(rc->notes) &&
+		   strcmp(rc->notes + rc->notes_len - 3, "...") != 0) {
+		rc->notes_len += (size_t)snprintf(rc->notes + rc->notes_len,
+						  sizeof(rc->notes) - rc->notes_len, "; ...");
+	}
+}
+
+static struct rc_vs *rc_vs_rec(struct reconcile *rc, int64_t id)
+{
+	struct rc_vs *rec = idmap_get(&rc->vs, id);
+
+	if (rec)
+		return rec;
+	rec = calloc(1, sizeof(*rec));
+	if (rec && idmap_put(&rc->vs, id, rec) != 0) {
+		free(rec);
+		rec = NULL;
+	}
+	return rec;
+}
+
+static struct rc_rs *rc_rs_rec(struct reconcile *rc, int64_t id, int64_t vs_id)
+{
+	struct rc_rs *rec = idmap_get(&rc->rs, id);
+
+	if (!rec) {
+		rec = calloc(1, sizeof(*rec));
+		if (rec && idmap_put(&rc->rs, id, rec) != 0) {
+			free(rec);
+			return NULL;
+		}
+	}
+	if (rec)
+		rec->vs_id = vs_id;
+	return rec;
+}
+
+void rc_rs_drop(struct reconcile *rc, int64_t id)
+{
+	struct rc_rs *rec = idmap_del(&rc->rs, id);
+
+	if (rec) {
+		free(rec->reason);
+		free(rec);
+	}
+}
+
+/* Gives every real server of service vs_id the same state (its service failed, or is disabled). */
+static void rc_reals_state(struct reconcile *rc, int64_t vs_id, enum status_kernel_state state,
+			   const char *why)
+{
+	size_t n;
+	const struct fulcrum_rs *const *rs = store_rs_all(rc->st, vs_id, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		struct rc_rs *rec = rc_rs_rec(rc, rs[i]->id, vs_id);
+
+		if (!rec)
+			continue;
+		rec->present = false;
+		memset(&rec->dest.stats, 0, sizeof(rec->dest.stats));
+		rc_state(rc, &rec->state, &rec->reason, state, why);
+	}
+}
+
+/* rec's real server was written as want; kd is what the kernel held (its counters), or NULL. */
+static void rc_rs_written(struct reconcile *rc, struct rc_rs *rec, const struct ipvs_dest *kd,
+			  const struct ipvs_dest *want)
+{
+	if (kd) {
+		rec->dest = *kd;
+		rec->dest.fwd = want->fwd;
+		rec->dest.weight = want->weight;
+		rec->dest.u_threshold = want->u_threshold;
+		rec->dest.l_threshold = want->l_threshold;
+		rec->dest.tun_type = want->tun_type;
+		rec->dest.tun_port = want->tun_port;
+	} else {
+		rec->dest = *want;
+	}
+	rec->present = true;
+	rc_state(rc, &rec->state, &rec->reason, STATUS_KERNEL_IN_SYNC, NULL);
+}
+
+/*
+ * Brings one real server's kernel entry in line with rs; kd is the kernel's,
+ * or NULL. Returns -ESRCH, having recorded nothing, when recheck is set and
+ * the kernel says svc is gone; else 0 (a refusal is recorded in the state).
+ */
+static int rc_sync_rs(struct reconcile *rc, const struct fulcrum_vs *vs,
+		      const struct ipvs_service *svc, const struct fulcrum_rs *rs,
+		      const struct ipvs_dest *kd, bool recheck)
+{
+	struct rc_rs *rec = rc_rs_rec(rc, rs->id, vs->id);
+	struct ipvs_dest want;
+	char what[IPVS_DEST_STRLEN], why[256];
+	int err;
+
+	if (!rec)
+		return 0;
+	if (ipvs_dest_from_rs(rs, vs, &want) != 0) {
+		rc_state(rc, &rec->state, &rec->reason, STATUS_KERNEL_ERROR,
+			 "the configuration cannot be expressed in IPVS");
+		return 0;
+	}
+	ipvs_dest_format(&want, what, sizeof(what));
+	if (!kd) {
+		err = ipvs_dest_add(rc->ipvs, svc, &want, 0);
+		if (err == 0)
+			rc_note(rc, "service '%s': added real server %s (weight %u)", vs->name,
+				what, want.weight);
+	} else if (ipvs_dest_needs_edit(kd, &want)) {
+		err = ipvs_dest_edit(rc->ipvs, svc, &want);
+		if (err == 0)
+			rc_note(rc, "service '%s': real server %s now weight %u", vs->name, what,
+				want.weight);
+	} else {
+		err = 0;
+	}
+	if (err == -ESRCH && recheck)
+		return err;
+	if (err != 0) {
+		rc->totals.errors++;
+		ipvs_strerror(kd ? IPVS_OP_DEST_EDIT : IPVS_OP_DEST_ADD, err, NULL, why,
+			      sizeof(why));
+		if (rec->state != STATUS_KERNEL_ERROR || !rec->reason ||
+		    strcmp(rec->reason, why) != 0)
+			log_warnx("reconcile", "service '%s': real server %s: %s", vs->name, what,
+				  why);
+		rec->present = kd != NULL;
+		rc_state(rc, &rec->state, &rec->reason, STATUS_KERNEL_ERROR, why);
+		return 0;
+	}
+	rc_rs_written(rc, rec, kd, &want);
+	return 0;
+}
+
+/* The kernel dest matching want's key not matched yet (and now matched), or NULL. */
+static const struct ipvs_dest *rc_dest_match(const struct ipvs_dest *kd, size_t nk, bool *matched,
+					     const struct ipvs_dest *want)
+{
+	for (size_t k = 0; k < nk; k++) {
+		if (!matched[k] && ipvs_dest_key_equal(&kd[k], want)) {
+			matched[k] = true;
+			return &kd[k];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * What the kernel should hold for rs, in *eff: rs as configured, drained
+ * (weight 0) when its health check failed with on_failure quiesce. Returns
+ * false when it should not be in the kernel at all: disabled by an admin,
+ * or failed with on_failure remove. Counts in *up the real servers that can
+ * take new connections.
+ */
+static bool rc_rs_effective(struct reconcile *rc, const struct fulcrum_vs *vs,
+			    const struct fulcrum_rs *rs, struct fulcrum_rs *eff, size_t *up)
+{
+	bool down = rc->conf.health_down && rc->conf.health_down(rc->conf.health_arg, rs->id);
+	struct fulcrum_check check;
+
+	model_rs_copy(eff, rs);
+	if (rs->admin_state == FULCRUM_RS_DISABLED)
+		return false;
+	if (down) {
+		model_check_effective(&vs->check, &rs->check, &check);
+		if (check.on_failure == FULCRUM_ON_FAILURE_REMOVE)
+			return false;
+		eff->admin_state = FULCRUM_RS_DRAINED;
+	}
+	if (eff->admin_state == FULCRUM_RS_ENABLED)
+		(*up)++;
+	return true;
+}
+
+/* With no real server up, the service's fallback ("sorry") server is in the kernel. */
+static void rc_sync_fallback(struct reconcile *rc, const struct fulcrum_vs *vs,
+			     const struct ipvs_service *svc, const struct ipvs_dest *kd, size_t nk,
+			     bool *matched)
+{
+	struct fulcrum_rs fb;
+	struct ipvs_dest want;
+	char what[IPVS_DEST_STRLEN], why[256];
+	int err;
+
+	if (vs->fallback.addr.family == AF_UNSPEC)
+		return;
+	model_rs_init(&fb);
+	fb.vs_id = vs->id;
+	fb.addr = vs->fallback.addr;
+	fb.port = vs->fallback.port;
+	fb.forwarding = vs->fallback.forwarding;
+	fb.tunnel_type = fb.forwarding == FULCRUM_FWD_TUNNEL ? FULCRUM_TUN_IPIP : FULCRUM_TUN_NONE;
+	if (ipvs_dest_from_rs(&fb, vs, &want) != 0 || rc_dest_match(kd, nk, matched, &want))
+		return;
+	ipvs_dest_format(&want, what, sizeof(what));
+	err = ipvs_dest_add(rc->ipvs, svc, &want, IPVS_F_IDEMPOTENT);
+	if (err == 0) {
+		rc_note(rc, "service '%s': no real server up, fallback %s in", vs->name, what);
+		log_notice("reconcile", "service '%s': no real server up: fallback %s in", vs->name,
+			   what);
+	} else {
+		rc->totals.errors++;
+		log_warnx("reconcile", "service '%s': cannot add the fallback %s: %s", vs->name,
+			  what, ipvs_strerror(IPVS_OP_DEST_ADD, err, NULL, why, sizeof(why)));
+	}
+}
+
+/*
+ * Real servers of vs in the kernel service svc: adds and edits first, then
+ * deletes. With recheck (svc's presence came from a dump that may be stale),
+ * returns -ESRCH at once when the kernel says svc is gone; else 0.
+ */
+static int rc_sync_dests(struct reconcile *rc, const struct fulcrum_vs *vs,
+			 const struct ipvs_service *svc, bool recheck)
+{
+	struct ipvs_dest *kd = NULL;
+	size_t nk = 0, n, up = 0;
+	const struct fulcrum_rs *const *rs;
+	bool *matched;
+	char why[256];
+	int err = ipvs_dest_list(rc->ipvs, svc, &kd, &nk);
+
+	if (err != 0) {
+		ipvs_strerror(IPVS_OP_DEST_LIST, err, NULL, why, sizeof(why));
+		rc_reals_state(rc, vs->id, STATUS_KERNEL_ERROR, why);
+		return 0;
+	}
+	matched = calloc(nk ? nk : 1, sizeof(*matched));
+	if (!matched) {
+		free(kd);
+		return 0;
+	}
+	rs = store_rs_all(rc->st, vs->id, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct ipvs_dest want;
+		const struct ipvs_dest *have = NULL;
+		struct fulcrum_rs eff;
+
+		if (!rc_rs_effective(rc, vs, rs[i], &eff, &up)) {
+			struct rc_rs *rec = rc_rs_rec(rc, rs[i]->id, vs->id);
+
+			if (rec) {
+				rec->present = false;
+				rc_state(rc, &rec->state, &rec->reason, STATUS_KERNEL_IN_SYNC,
+					 NULL);
+			}
+			continue;
+		}
+		if (ipvs_dest_from_rs(&eff, vs, &want) == 0)
+			have = rc_dest_match(kd, nk, matched, &want);
+		err = rc_sync_rs(rc, vs, svc, &eff, have, recheck && nk == 0);
+		if (err == -ESRCH)
+			goto out;
+	}
+	if (up == 0)
+		rc_sync_fallback(rc, vs, svc, kd, nk, matched);
+	for (size_t k = 0; k < nk; k++) {
+		char what[IPVS_DEST_STRLEN];
+
+		if (matched[k])
+			continue;
+		ipvs_dest_format(&kd[k], what, sizeof(what));
+		err = ipvs_dest_del(rc->ipvs, svc, &kd[k], IPVS_F_IDEMPOTENT);
+		if (err == 0) {
+			rc_note(rc, "service '%s': removed real server %s", vs->name, what);
+		} else {
+			rc->totals.errors++;
+			log_warnx("reconcile", "service '%s': cannot remove real server %s: %s",
+				  vs->name, what,
+				  ipvs_strerror(IPVS_OP_DEST_DEL, err, NULL, why, sizeof(why)));
+		}
+	}
+	err = 0;
+out:
+	free(matched);
+	free(kd);
+	return err;
+}
+
+void rc_vs_remove(struct reconcile *rc, struct rc_vs *rec, const char *name)
+{
+	char what[IPVS_SERVICE_STRLEN], why[256];
+	int err;
+
+	if (!rec->installed)
+		return;
+	ipvs_service_format(&rec->svc, what, sizeof(what));
+	err = ipvs_service_del(rc->ipvs, &rec->svc, IPVS_F_IDEMPOTENT);
+	if (err == 0) {
+		rc_note(rc, "service '%s': removed %s from the kernel", name, what);
+		rec->installed = false;
+	} else {
+		rc->totals.errors++;
+		log_warnx("reconcile", "service '%s': cannot remove %s: %s", name, what,
+			  ipvs_strerror(IPVS_OP_SERVICE_DEL, err, NULL, why, sizeof(why)));
+	}
+}
+
+/* Drops the records of every real server of service vs_id (the service is gone). */
+static void rc_reals_forget(struct reconcile *rc, int64_t vs_id)
+{
+	size_t pos = 0;
+	int64_t id;
+	struct rc_rs *rec;
+
+	while ((rec = idmap_next(&rc->rs, &pos, &id)))
+		if (rec->vs_id == vs_id)
+			rc_rs_drop(rc, id);
+}
+
+void rc_sync_vs(struct reconcile *rc, int64_t id, const struct ipvs_service *kernel, bool known)
+{
+	const struct fulcrum_vs *vs = store_vs_get(rc->st, id);
+	struct rc_vs *rec = idmap_get(&rc->vs, id);
+	struct ipvs_service want, have, old;
+	bool moved, present;
+	char what[IPVS_SERVICE_STRLEN], why[256];
+	int err;
+
+	rc->totals.syncs++;
+	if (!vs || vs->admin_state == FULCRUM_VS_DISABLED) {
+		if (rec)
+			rc_vs_remove(rc, rec, vs ? vs->name : "(deleted)");
+		if (!vs) {
+			rec = idmap_del(&rc->vs, id);
+			if (rec)
+				free(rec->reason);
+			free(rec);
+			rc_reals_forget(rc, id);
+		} else if (rec) {
+			rec->sync = ++rc->syncs;
+			rc_state(rc, &rec->state, &rec->reason, STATUS_KERNEL_IN_SYNC, NULL);
+			rc_reals_state(rc, id, STATUS_KERNEL_IN_SYNC, NULL);
+		}
+		return;
+	}
+	rec = rc_vs_rec(rc, id);
+	if (!rec)
+		return;
+	rec->sync = ++rc->syncs;
+	if (ipvs_service_from_vs(vs, &want) != 0) {
+		rc_state(rc, &rec->state, &rec->reason, STATUS_KERNEL_ERROR,
+			 "the configuration cannot be expressed in IPVS");
+		return;
+	}
+	ipvs_service_format(&want, what, sizeof(what));
+	moved = rec->installed && !ipvs_service_key_equal(&rec->svc, &want);
+	old = rec->svc;
+	/* A dump's difference may be gone by now: read it again before writing. */
+	if (known && kernel && ipvs_service_needs_edit(kernel, &want))
+		known = false;
+	if (!known) {
+		err = ipvs_service_get(rc->ipvs, &want, &have);
+		present = err == 0;
+		if (err != 0 && err != -ESRCH) {
+			ipvs_strerror(IPVS_OP_SERVICE_GET, err, NULL, why, sizeof(why));
+			rc_state(rc, &rec->state, &rec->reason, STATUS_KERNEL_ERROR, why);
+			return;
+		}
+	} else {
+		present = kernel != NULL;
+		if (kernel)
+			have = *kernel;
+	}
+	if (!present) {
+		err = ipvs_service_add(rc->ipvs, &want, 0);
+		if (err == -EEXIST && known) {
+			/* added since the dump: sync with what the kernel holds now */
+			rc_sync_vs(rc, id, NULL, false);
+			return;
+		}
+		if (err == 0)
+			rc_note(rc, "service '%s': added %s (%s)", vs->name, what, want.sched_name);
+		have = want;
+	} else if (ipvs_service_needs_edit(&have, &want)) {
+		err = ipvs_service_edit(rc->ipvs, &want);
+		if (err == 0)
+			rc_note(rc, "service '%s': %s now scheduler %s, flags 0x%x, timeout %u",
+				vs->name, what, want.sched_name, want.flags, want.timeout);
+	} else {
+		err = 0;
+	}
+	if (err != 0) {
+		rc->totals.errors++;
+		ipvs_strerror(present ? IPVS_OP_SERVICE_EDIT : IPVS_OP_SERVICE_ADD, err,
+			      want.sched_name, why, sizeof(why));
+		if (rec->state != STATUS_KERNEL_ERROR || !rec->reason ||
+		    strcmp(rec->reason, why) != 0)
+			log_warnx("reconcile", "service '%s': %s", vs->name, why);
+		rc_state(rc, &rec->state, &rec->reason, STATUS_KERNEL_ERROR, why);
+		if (!present) {
+			snprintf(why, sizeof(why), "its service is not in the kernel");
+			rc_reals_state(rc, id, STATUS_KERNEL_ERROR, why);
+			return;
+		}
+	}
+	/* Counters from the kernel, settings as now written. */
+	rec->svc = have;
+	memcpy(rec->svc.sched_name, want.sched_name, sizeof(want.sched_name));
+	rec->svc.flags = want.flags;
+	rec->svc.timeout = want.timeout;
+	rec->svc.netmask = want.netmask;
+	rec->installed = true;
+	if (err == 0)
+		rc_state(rc, &rec->state, &rec->reason, STATUS_KERNEL_IN_SYNC, NULL);
+	if (rc_sync_dests(rc, vs, &want, known && present) == -ESRCH) {
+		/* deleted since the dump: the kernel is asked, and it is added again */
+		rec->installed = false;
+		rc_sync_vs(rc, id, NULL, false);
+	}
+	if (moved) {
+		/* A new key: the new service is filled before the old one goes. */
+		struct rc_vs gone = {.installed = true, .svc = old};
+
+		rc_vs_remove(rc, &gone, vs->name);
+	}
+}
+
+/*
+ * A commit changed real server rs, and nothing else of its service. When
+ * both were in sync and the kernel keeps rs under the key last synced, one
+ * edit brings it in line (none when nothing the kernel holds changed): no
+ * question to the kernel first. Returns false when that cannot be told or
+ * the edit failed: the caller then syncs the whole service, asking the
+ * kernel (which also reports any error).
+ */
+static bool rc_rs_quick(struct reconcile *rc, const struct fulcrum_vs *vs,
+			const struct fulcrum_rs *rs)
+{
+	const struct rc_vs *vrec = idmap_get(&rc->vs, vs->id);
+	struct rc_rs *rec = idmap_get(&rc->rs, rs->id);
+	struct ipvs_service svc;
+	struct ipvs_dest want, have;
+	struct fulcrum_rs eff;
+	size_t up = 0;
+	char what[IPVS_DEST_STRLEN];
+
+	/* with a fallback, a real server's change may change who is up: the service decides */
+	if (!vrec || !vrec->installed || vrec->state != STATUS_KERNEL_IN_SYNC || !rec ||
+	    !rec->present || rec->state != STATUS_KERNEL_IN_SYNC || rec->vs_id != vs->id ||
+	    vs->admin_state != FULCRUM_VS_ENABLED || vs->fallback.addr.family != AF_UNSPEC)
+		return false;
+	if (!rc_rs_effective(rc, vs, rs, &eff, &up) || ipvs_service_from_vs(vs, &svc) != 0 ||
+	    !ipvs_service_key_equal(&vrec->svc, &svc) || ipvs_dest_from_rs(&eff, vs, &want) != 0 ||
+	    !ipvs_dest_key_equal(&rec->dest, &want))
+		return false;
+	if (!ipvs_dest_needs_edit(&rec->dest, &want))
+		return true;
+	if (ipvs_dest_edit(rc->ipvs, &svc, &want) != 0)
+		return false;
+	ipvs_dest_format(&want, what, sizeof(what));
+	rc_note(rc, "service '%s': real server %s now weight %u", vs->name, what, want.weight);
+	have = rec->dest;
+	rc_rs_written(rc, rec, &have, &want);
+	return true;
+}
+
+/* What a commit touched: a real server (rs_id), or its whole service (rs_id 0). */
+struct rc_touch {
+	int64_t vs_id, rs_id;
+};
+
+static int rc_touch_cmp(const void *a, const void *b)
+{
+	const struct rc_touch *x = a, *y = b;
+
+	if (x->vs_id != y->vs_id)
+		return x->vs_id < y->vs_id ? -1 : 1;
+	return x->rs_id < y->rs_id ? -1 : x->rs_id > y->rs_id;
+}
+
+/*
+ * Syncs service vs_id after a commit that touched t[0..n) of it (sorted):
+ * real servers changed in place one by one, anything else the whole service.
+ */
+static void rc_commit_vs(struct reconcile *rc, int64_t vs_id, const struct rc_touch *t, size_t n)
+{
+	const struct fulcrum_vs *vs = store_vs_get(rc->st, vs_id);
+	bool quick = vs != NULL;
+
+	for (size_t i = 0; quick && i < n; i++) {
+		const struct fulcrum_rs *rs;
+
+		if (i > 0 && t[i].rs_id == t[i - 1].rs_id)
+			continue;
+		rs = t[i].rs_id ? store_rs_get(rc->st, t[i].rs_id) : NULL;
+		quick = rs && rc_rs_quick(rc, vs, rs);
+	}
+	if (!quick)
+		rc_sync_vs(rc, vs_id, NULL, false);
+}
+
+/* After a commit: syncs what the revisions since the last one touched, service by service. */
+static void rc_on_commit(int64_t revision, void *arg)
+{
+	struct reconcile *rc = arg;
+	struct fulcrum_change *ch = NULL;
+	struct rc_touch *t;
+	size_t n = 0, nt = 0;
+
+	if (!ipvs_info(rc->ipvs)->available || revision <= rc->revision)
+		return;
+	if (db_change_objects(store_db(rc->st), rc->revision, &ch, &n) != 0) {
+		rc->revision = revision;
+		rc_pass_start(rc, false);
+		return;
+	}
+	t = calloc(n ? n : 1, sizeof(*t));
+	for (size_t i = 0; t && i < n; i++) {
+		struct rc_touch one = {0};
+
+		if (strcmp(ch[i].object_type, "service") == 0) {
+			one.vs_id = ch[i].object_id;
+		} else {
+			const struct fulcrum_rs *rs = store_rs_get(rc->st, ch[i].object_id);
+			struct rc_rs *rec = idmap_get(&rc->rs, ch[i].object_id);
+
+			one.vs_id = rs ? rs->vs_id : rec ? rec->vs_id : 0;
+			/* a deleted one (rs_id 0): its service is synced whole */
+			one.rs_id = rs ? rs->id : 0;
+			if (!rs)
+				rc_rs_drop(rc, ch[i].object_id);
+		}
+		if (one.vs_id > 0)
+			t[nt++] = one;
+	}
+	fulcrum_change_list_free(ch, n);
+	rc->revision = revision;
+	if (!t) {
+		rc_pass_start(rc, false);
+		return;
+	}
+	qsort(t, nt, sizeof(*t), rc_touch_cmp);
+	for (size_t i = 0, j; i < nt; i = j) {
+		for (j = i + 1; j < nt && t[j].vs_id == t[i].vs_id; j++)
+			;
+		rc_commit_vs(rc, t[i].vs_id, &t[i], j - i);
+	}
+	free(t);
+}
+
+void reconcile_vs_touch(struct reconcile *rc, int64_t vs_id)
+{
+	if (ipvs_info(rc->ipvs)->available && vs_id > 0)
+		rc_sync_vs(rc, vs_id, NULL, false);
+}
+
+int reconcile_new(struct event_base *base, struct store *st, struct ipvs *ipvs,
+		  const struct reconcile_conf *conf, struct reconcile **out)
+{
+	struct reconcile *rc = calloc(1, sizeof(*rc));
+	int err;
+
+	*out = NULL;
+	if (!rc)
+		return -ENOMEM;
+	rc->base = base;
+	rc->st = st;
+	rc->ipvs = ipvs;
+	rc->conf = *conf;
+	rc->revision = store_revision(st);
+	err = store_listen(st, rc_on_commit, rc);
+	if (err != 0)
+		goto fail;
+	if (ipvs_info(ipvs)->available) {
+		err = rc_pass_start(rc, true);
+		if (err != 0)
+			goto fail;
+	}
+	*out = rc;
+	return 0;
+fail:
+	reconcile_free(rc);
+	return err;
+}
+
+void reconcile_free(struct reconcile *rc)
+{
+	size_t pos = 0;
+	int64_t id;
+	struct rc_vs *v;
+	struct rc_rs *r;
+
+	if (!rc)
+		return;
+	rc_pass_stop(rc);
+	if (rc->timer)
+		event_free(rc->timer);
+	rc->timer = NULL;
+	if (rc->slice_ev)
+		event_free(rc->slice_ev);
+	rc->slice_ev = NULL;
+	while ((v = idmap_next(&rc->vs, &pos, &id))) {
+		free(v->reason);
+		free(v);
+	}
+	pos = 0;
+	while ((r = idmap_next(&rc->rs, &pos, &id))) {
+		free(r->reason);
+		free(r);
+	}
+	idmap_clear(&rc->vs);
+	idmap_clear(&rc->rs);
+	free(rc);
+}
+
+/* IPVS's counters as the API and the MIB read them. */
+static void rc_counters(const struct ipvs_stats *s, struct status_counters *out)
+{
+	*out = (struct status_counters){
+	    .conns = s->conns,
+	    .inpkts = s->inpkts,
+	    .outpkts = s->outpkts,
+	    .inbytes = s->inbytes,
+	    .outbytes = s->outbytes,
+	    .cps = s->cps,
+	    .inpps = s->inpps,
+	    .outpps = s->outpps,
+	    .inbps = s->inbps,
+	    .outbps = s->outbps,
+	};
+}
+
+/* Starts an answer about one object: false when IPVS is unavailable (out then says so). */
+static bool rc_kernel_begin(struct reconcile *rc, struct status_kernel *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->reason = "";
+	if (ipvs_info(rc->ipvs)->available)
+		return true;
+	out->state = STATUS_KERNEL_UNAVAILABLE;
+	out->reason = ipvs_info(rc->ipvs)->reason;
+	return false;
+}
+
+void reconcile_vs_kernel(struct reconcile *rc, int64_t id, struct status_kernel *out)
+{
+	const struct rc_vs *rec = idmap_get(&rc->vs, id);
+
+	if (!rc_kernel_begin(rc, out) || !rec)
+		return;
+	out->state = rec->state;
+	out->reason = rec->reason ? rec->reason : "";
+	out->present = rec->installed;
+	if (rec->installed)
+		rc_counters(&rec->svc.stats, &out->stats);
+}
+
+void reconcile_rs_kernel(struct reconcile *rc, int64_t id, struct status_kernel *out)
+{
+	const struct rc_rs *rec = idmap_get(&rc->rs, id);
+
+	if (!rc_kernel_begin(rc, out) || !rec)
+		return;
+	out->state = rec->state;
+	out->reason = rec->reason ? rec->reason : "";
+	out->present = rec->present;
+	if (rec->present) {
+		rc_counters(&rec->dest.stats, &out->stats);
+		out->active_conns = rec->dest.active_conns;
+		out->inactive_conns = rec->dest.inactive_conns;
+	}
+}
+
+void reconcile_totals_get(const struct reconcile *rc, struct reconcile_totals *out)
+{
+	*out = rc->totals;
+}
+
+int reconcile_vs_zero(struct reconcile *rc, int64_t id)
+{
+	struct rc_vs *rec = idmap_get(&rc->vs, id);
+	struct rc_rs *r;
+	size_t pos = 0;
+	int64_t rid;
+	int err;
+
+	if (!ipvs_info(rc->ipvs)->available || !rec || !rec->installed)
+		return -ESRCH;
+	err = ipvs_zero(rc->ipvs, &rec->svc);
+	if (err != 0)
+		return err;
+	/* the cache says zero at once rather than at the next pass */
+	memset(&rec->svc.stats, 0, sizeof(rec->svc.stats));
+	while ((r = idmap_next(&rc->rs, &pos, &rid)) != NULL)
+		if (r->vs_id == id)
+			memset(&r->dest.stats, 0, sizeof(r->dest.stats));
+	log_notice("reconcile", "counters of service %lld zeroed", (long long)id);
+	return 0;
+}

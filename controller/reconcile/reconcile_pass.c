@@ -1,0 +1,313 @@
+/* Reconcile's full pass: drift repair and counters for every service, in slices that leave the loop free between them. */
+#include "controller/core/store.h"
+#include "controller/lib/log.h"
+#include "controller/reconcile/ipvs_model.h"
+#include "controller/reconcile/reconcile-int.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/*
+ * How long one slice may hold the loop, which also serves the API, the AgentX
+ * subagent and the health checks. A time budget, not a count of services:
+ * one service costs one dest dump (about 0.5 ms under TCG, tens of
+ * microseconds on hardware) plus its writes, and a service may have many
+ * real servers, so a count would be too small on one machine and too large
+ * on another. 10 ms is below what a person or an SNMP manager notices, and
+ * each slice ends with one turn of the loop (microseconds), so slicing
+ * barely lengthens a pass's own work.
+ */
+#define RC_SLICE_MS 10.0
+
+double rc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int rc_svc_key_cmp(const void *a, const void *b)
+{
+	const struct ipvs_service *x = a, *y = b;
+
+	if (x->af != y->af)
+		return x->af < y->af ? -1 : 1;
+	if (x->fwmark != y->fwmark)
+		return x->fwmark < y->fwmark ? -1 : 1;
+	if (x->protocol != y->protocol)
+		return x->protocol < y->protocol ? -1 : 1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return memcmp(&x->addr, &y->addr, x->af == AF_INET6 ? 16 : 4);
+}
+
+static void rc_on_slice(evutil_socket_t fd, short what, void *arg);
+static void rc_on_timer(evutil_socket_t fd, short what, void *arg);
+
+/* Makes *ev (created on first use) run fn after ms milliseconds; 0: at the loop's next turn. */
+static int rc_arm(struct reconcile *rc, struct event **ev, event_callback_fn fn, unsigned ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+	if (!*ev)
+		*ev = evtimer_new(rc->base, fn, rc);
+	if (!*ev || evtimer_add(*ev, &tv) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int rc_pass_start(struct reconcile *rc, bool first)
+{
+	struct rc_pass *p = &rc->pass;
+
+	if (p->phase == RC_PASS_DUMP)
+		return 0;
+	if (p->phase != RC_PASS_IDLE) {
+		/* what the running pass did before its cursor may already be out of date */
+		p->again = true;
+		return 0;
+	}
+	memset(p, 0, sizeof(*p));
+	p->first = first;
+	p->phase = RC_PASS_DUMP;
+	if (rc->timer)
+		evtimer_del(rc->timer);
+	return rc_arm(rc, &rc->slice_ev, rc_on_slice, 0);
+}
+
+void rc_pass_stop(struct reconcile *rc)
+{
+	free(rc->pass.ks);
+	rc->pass.ks = NULL;
+	free(rc->pass.claimed);
+	rc->pass.claimed = NULL;
+	rc->pass.phase = RC_PASS_IDLE;
+}
+
+/* The pass's first step: the kernel's services, sorted by key. False when they cannot be read. */
+static bool rc_pass_dump(struct reconcile *rc)
+{
+	struct rc_pass *p = &rc->pass;
+	char why[256];
+	int err;
+
+	reconcile_slice_init(&p->slice, RC_SLICE_MS);
+	p->start_ms = rc_now_ms();
+	rc->notes_len = 0;
+	rc->notes[0] = '\0';
+	rc->pass_writes = 0;
+	err = ipvs_service_list(rc->ipvs, &p->ks, &p->nks);
+	if (err != 0) {
+		log_warnx("reconcile", "cannot read the kernel's services: %s",
+			  ipvs_strerror(IPVS_OP_SERVICE_LIST, err, NULL, why, sizeof(why)));
+		return false;
+	}
+	qsort(p->ks, p->nks, sizeof(*p->ks), rc_svc_key_cmp);
+	p->dump_ms = rc_now_ms() - p->start_ms;
+	p->syncs_at_dump = rc->syncs;
+	p->phase = RC_PASS_SERVICES;
+	return true;
+}
+
+/* One service of the pass: synced against the dump, unless synced since the dump. */
+static void rc_pass_vs(struct reconcile *rc, const struct fulcrum_vs *vs)
+{
+	struct rc_pass *p = &rc->pass;
+	const struct rc_vs *rec = idmap_get(&rc->vs, vs->id);
+	const struct ipvs_service *k = NULL;
+	struct ipvs_service want;
+
+	/* a commit or a health change synced it after the dump: that is fresher than ks */
+	if (rec && rec->sync > p->syncs_at_dump)
+		return;
+	if (vs->admin_state == FULCRUM_VS_ENABLED && ipvs_service_from_vs(vs, &want) == 0)
+		k = bsearch(&want, p->ks, p->nks, sizeof(*p->ks), rc_svc_key_cmp);
+	rc_sync_vs(rc, vs->id, k, true);
+}
+
+/* Does services from the cursor on; returns true when the slice is over. */
+static bool rc_pass_services(struct reconcile *rc)
+{
+	struct rc_pass *p = &rc->pass;
+	size_t n;
+	const struct fulcrum_vs *const *vs = store_vs_all(rc->st, &n);
+
+	/* syncs do not change the store: vs stays valid through this loop */
+	for (size_t i = reconcile_slice_seek(&p->slice, vs, n); i < n; i++) {
+		rc_pass_vs(rc, vs[i]);
+		if (reconcile_slice_step(&p->slice, vs[i]->id, rc_now_ms()))
+			return true;
+	}
+	p->phase = RC_PASS_SWEEP_VS;
+	p->pos = 0;
+	return false;
+}
+
+/*
+ * Drops the records of objects gone from the store (a commit's sync
+ * normally has, this is the safety net), 512 records a step: 100,000 of them
+ * are too many for one slice. The maps may change between slices; the
+ * iteration then still ends, and a record it misses waits for the next pass.
+ * Returns true when the slice is over.
+ */
+static bool rc_pass_sweep(struct reconcile *rc)
+{
+	struct rc_pass *p = &rc->pass;
+	bool real = p->phase == RC_PASS_SWEEP_RS;
+	int64_t id;
+
+	for (;;) {
+		for (unsigned i = 0; i < 512; i++) {
+			if (!idmap_next(real ? &rc->rs : &rc->vs, &p->pos, &id)) {
+				p->phase = real ? RC_PASS_FOREIGN : RC_PASS_SWEEP_RS;
+				p->pos = 0;
+				return false;
+			}
+			if (real && !store_rs_get(rc->st, id))
+				rc_rs_drop(rc, id);
+			else if (!real && !store_vs_get(rc->st, id))
+				rc_sync_vs(rc, id, NULL, true);
+		}
+		if (reconcile_slice_step(&p->slice, 0, rc_now_ms()))
+			return true;
+	}
+}
+
+/* own_table: which of the dump's services a store service wants now (not at the dump: keys move). */
+static void rc_pass_claim(struct reconcile *rc)
+{
+	struct rc_pass *p = &rc->pass;
+	const struct fulcrum_vs *const *vs;
+	size_t n;
+
+	p->claimed = calloc(p->nks, sizeof(*p->claimed));
+	if (!p->claimed) {
+		p->foreign = p->nks; /* out of memory: nothing is removed this time */
+		return;
+	}
+	vs = store_vs_all(rc->st, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct ipvs_service want;
+		const struct ipvs_service *k;
+
+		if (vs[i]->admin_state != FULCRUM_VS_ENABLED ||
+		    ipvs_service_from_vs(vs[i], &want) != 0)
+			continue;
+		k = bsearch(&want, p->ks, p->nks, sizeof(*p->ks), rc_svc_key_cmp);
+		if (k)
+			p->claimed[k - p->ks] = true;
+	}
+}
+
+/*
+ * own_table: removes the dump's services that no store service wants, one
+ * a step; each removal is idempotent. Returns true when the slice is over.
+ */
+static bool rc_pass_foreign(struct reconcile *rc)
+{
+	struct rc_pass *p = &rc->pass;
+
+	if (!rc->conf.own_table || p->nks == 0) {
+		p->phase = RC_PASS_DONE;
+		return false;
+	}
+	if (!p->claimed)
+		rc_pass_claim(rc);
+	while (p->foreign < p->nks) {
+		struct rc_vs gone = {.installed = true, .svc = p->ks[p->foreign]};
+
+		if (p->claimed[p->foreign++])
+			continue;
+		rc_vs_remove(rc, &gone, "(not Fulcrum's)");
+		if (reconcile_slice_step(&p->slice, 0, rc_now_ms()))
+			return true;
+	}
+	p->phase = RC_PASS_DONE;
+	return false;
+}
+
+/* The pass is over (done, or the dump failed when ok is false): says so, and plans the next. */
+static void rc_pass_finish(struct reconcile *rc, bool ok)
+{
+	struct rc_pass *p = &rc->pass;
+	bool again = p->again;
+
+	if (p->changes)
+		rc->totals.changes++;
+	if (ok) {
+		rc->totals.passes++;
+		rc->totals.last_pass_ms = rc_now_ms() - p->start_ms;
+		if (rc->pass_writes)
+			log_notice("reconcile", "repaired %u difference%s from the store: %s",
+				   rc->pass_writes, rc->pass_writes == 1 ? "" : "s", rc->notes);
+		log_debug("reconcile",
+			  "pass done: %zu services, %u writes in %.1f ms: %u slices, %.1f ms in "
+			  "them, longest slice %.1f ms; the first %.1f ms, %.1f ms of it the dump "
+			  "of %zu kernel services",
+			  rc->vs.n, rc->pass_writes, rc->totals.last_pass_ms, p->slice.slices,
+			  p->slice.busy_ms, p->slice.longest_ms, p->first_ms, p->dump_ms, p->nks);
+	}
+	if (p->first)
+		log_notice("reconcile",
+			   "started: %zu services and %zu real servers adopted or added with %u "
+			   "writes in %.1f ms",
+			   rc->vs.n, rc->rs.n, rc->pass_writes, rc->totals.last_pass_ms);
+	rc_pass_stop(rc);
+	if (again)
+		rc_pass_start(rc, false);
+	else if (rc->conf.interval_ms &&
+		 rc_arm(rc, &rc->timer, rc_on_timer, rc->conf.interval_ms) != 0)
+		log_warnx("reconcile", "out of memory: no more periodic passes");
+}
+
+/* One slice of the pass: from where the last one stopped, for at most RC_SLICE_MS. */
+static void rc_on_slice(evutil_socket_t fd, short what, void *arg)
+{
+	struct reconcile *rc = arg;
+	struct rc_pass *p = &rc->pass;
+	bool over = false;
+
+	(void)fd;
+	(void)what;
+	if (p->phase == RC_PASS_DUMP) {
+		if (!rc_pass_dump(rc)) {
+			rc_pass_finish(rc, false);
+			return;
+		}
+		/* the dump is the first slice's first step */
+		reconcile_slice_begin(&p->slice, p->start_ms);
+		over = reconcile_slice_step(&p->slice, 0, rc_now_ms());
+	} else {
+		reconcile_slice_begin(&p->slice, rc_now_ms());
+	}
+	rc->repairing = true;
+	while (!over && p->phase != RC_PASS_DONE) {
+		if (p->phase == RC_PASS_SERVICES)
+			over = rc_pass_services(rc);
+		else if (p->phase == RC_PASS_FOREIGN)
+			over = rc_pass_foreign(rc);
+		else
+			over = rc_pass_sweep(rc);
+	}
+	rc->repairing = false;
+	reconcile_slice_end(&p->slice, rc_now_ms());
+	if (p->slice.slices == 1)
+		p->first_ms = p->slice.busy_ms;
+	if (over) {
+		if (rc_arm(rc, &rc->slice_ev, rc_on_slice, 0) == 0)
+			return;
+		log_warnx("reconcile", "out of memory: a full pass stops before its end");
+	}
+	rc_pass_finish(rc, !over);
+}
+
+static void rc_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	rc_pass_start(arg, false);
+}
