@@ -4,7 +4,6 @@
 #include "controller/core/auth.h"
 #include "controller/core/oper.h"
 #include "controller/core/store.h"
-#include "controller/core/touched.h"
 #include "controller/health/health.h"
 #include "controller/health/health_targets.h"
 #include "controller/lib/idmap.h"
@@ -41,7 +40,6 @@ struct daemon {
 	uint64_t health_changes;   /* health states changed so far */
 	struct idmap health_down;  /* real servers the checks found down (value: the daemon) */
 	struct oper_kernel kernel; /* kernel states and health, as oper reads them */
-	struct touched touched;    /* what the revisions since the last commit's touched */
 	bool targets_behind;       /* an update of the health targets failed: rebuild */
 };
 
@@ -162,27 +160,23 @@ static void daemon_health_get(void *arg, int64_t rs_id, struct oper_health *out)
 }
 
 /*
- * After each committed revision (and a reload of the store), the health
- * targets and the state tracker follow what the revisions touched: a weight
- * PATCH costs the same with 10 services as with 10,000. When the change log
- * cannot tell (a reload, a gap), touched says all and both redo everything.
+ * The commit event (and a reload of the store): the health targets follow
+ * what the revision changed, so a weight PATCH costs the same with 10
+ * services as with 10,000; a reload rebuilds them.
  */
-static void daemon_on_commit(int64_t revision, void *arg)
+static void daemon_on_commit(void *arg, const struct store_commit *ev)
 {
 	struct daemon *d = arg;
 	int rc;
 
-	(void)revision;
-	touched_next(&d->touched, d->store);
 	if (d->targets_behind)
 		rc = health_targets_rebuild(d->health, d->store);
 	else
-		rc = health_targets_follow(d->health, d->store, &d->touched);
+		rc = health_targets_follow(d->health, d->store, ev);
 	d->targets_behind = rc != 0;
 	if (rc != 0)
 		log_warnx("health", "out of memory: health checks keep their previous targets "
 				    "until the next commit");
-	oper_touched(d->oper, &d->touched);
 }
 
 /*
@@ -193,9 +187,11 @@ static void daemon_on_commit(int64_t revision, void *arg)
  * with 100,000 real servers neither floods the log nor syncs each service
  * ten times.
  */
-static void daemon_on_health(void *arg, int64_t rs_id, const struct health_state *st)
+static void daemon_on_health(void *arg, const struct health_change *ch)
 {
 	struct daemon *d = arg;
+	int64_t rs_id = ch->rs_id;
+	const struct health_state *st = ch->state;
 	const struct fulcrum_rs *rs = store_rs_get(d->store, rs_id);
 	const struct fulcrum_vs *vs = rs ? store_vs_get(d->store, rs->vs_id) : NULL;
 	bool was_down = idmap_get(&d->health_down, rs_id) != NULL;
@@ -204,7 +200,7 @@ static void daemon_on_health(void *arg, int64_t rs_id, const struct health_state
 
 	d->health_changes++;
 	if (d->oper)
-		oper_touch(d->oper, true, rs_id);
+		oper_dirty(d->oper, true, rs_id);
 	if (down == was_down)
 		return;
 	if (down && idmap_put(&d->health_down, rs_id, d) != 0)
@@ -218,7 +214,7 @@ static void daemon_on_health(void *arg, int64_t rs_id, const struct health_state
 		   model_endpoint_format(&rs->addr, rs->port, ep, sizeof(ep)),
 		   down ? "down" : "up again", st->reason);
 	if (d->reconcile)
-		reconcile_vs_touch(d->reconcile, vs->id);
+		reconcile_vs_sync(d->reconcile, vs->id);
 }
 
 /*
@@ -239,8 +235,8 @@ static void daemon_on_reload(evutil_socket_t fd, short what, void *arg)
 	rc = store_reload(d->store);
 	if (rc != 0)
 		log_warnx("store", "cannot reread the database: %s", db_errmsg(d->db));
-	if (d->targets_behind)
-		daemon_on_commit(store_revision(d->store), d);
+	if (d->targets_behind && health_targets_rebuild(d->health, d->store) == 0)
+		d->targets_behind = false;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	changes = oper_refresh(d->oper, daemon_reconcile_generation(d));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -264,7 +260,7 @@ static int daemon_modules_new(struct daemon *d, char *err, size_t errlen)
 	int rc = health_new(d->base, &d->health);
 
 	if (rc == 0)
-		rc = health_listen(d->health, daemon_on_health, d);
+		rc = health_subscribe(d->health, daemon_on_health, d);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the health checks: %s", strerror(-rc));
 		return rc;
@@ -278,11 +274,9 @@ static int daemon_modules_new(struct daemon *d, char *err, size_t errlen)
 	d->kernel = k;
 	rc = oper_new(d->store, &k, &d->oper);
 	if (rc == 0)
-		rc = store_listen(d->store, daemon_on_commit, d);
-	if (rc == 0) {
-		touched_next(&d->touched, d->store); /* the start: all */
+		rc = store_subscribe(d->store, daemon_on_commit, d);
+	if (rc == 0)
 		rc = health_targets_rebuild(d->health, d->store);
-	}
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the state tracker: %s", strerror(-rc));
 		return rc;
@@ -471,9 +465,10 @@ void daemon_free(struct daemon *d)
 			event_free(*sigs[i]);
 		*sigs[i] = NULL;
 	}
+	if (d->store)
+		store_unsubscribe(d->store, daemon_on_commit, d);
 	oper_free(d->oper);
 	d->oper = NULL;
-	touched_clear(&d->touched);
 	reconcile_free(d->reconcile);
 	d->reconcile = NULL;
 	health_free(d->health);

@@ -121,7 +121,6 @@ static struct web *http_start(struct daemon *d, const struct conf *conf)
 	struct web_params p = {
 	    .base = daemon_base(d),
 	    .store = daemon_store(d),
-	    .db = daemon_db(d),
 	    .auth = daemon_auth(d),
 	    .conf = conf,
 	    .status = status_get,
@@ -146,7 +145,6 @@ static struct mib *snmp_start(struct daemon *d, const struct conf *conf)
 	struct mib_params p = {
 	    .base = daemon_base(d),
 	    .store = daemon_store(d),
-	    .db = daemon_db(d),
 	    .oper = daemon_oper(d),
 	    .kernel = *daemon_oper_kernel(d),
 	    .reset = counters_reset,
@@ -166,18 +164,17 @@ static struct mib *snmp_start(struct daemon *d, const struct conf *conf)
 }
 
 /* A change of operational state goes to the API's event streams. */
-static void state_to_events(void *arg, bool real, int64_t id, enum oper_state old,
-			    const struct oper_view *view)
+static void state_to_events(void *arg, const struct oper_change *ch)
 {
 	json_t *o;
 	char *text;
 
 	if (!web_state_events_wanted(arg))
 		return;
-	o = json_pack("{s:s,s:I,s:s,s:s,s:s,s:I}", "object", real ? "real" : "service", "id",
-		      (json_int_t)id, "oper_state", oper_state_name(view->state), "previous",
-		      oper_state_name(old), "oper_reason", view->reason, "since",
-		      (json_int_t)view->since);
+	o = json_pack("{s:s,s:I,s:s,s:s,s:s,s:I}", "object", ch->real ? "real" : "service", "id",
+		      (json_int_t)ch->id, "oper_state", oper_state_name(ch->view->state),
+		      "previous", oper_state_name(ch->old), "oper_reason", ch->view->reason,
+		      "since", (json_int_t)ch->view->since);
 	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (text)
 		web_state_event(arg, text);
@@ -325,7 +322,7 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		fatalx("main", "%s", err);
 	web = http_start(d, &conf);
-	if (web && oper_listen(daemon_oper(d), state_to_events, web) != 0)
+	if (web && oper_subscribe(daemon_oper(d), state_to_events, web) != 0)
 		fatalx("main", "out of memory");
 	mib = snmp_start(d, &conf);
 	rc = daemon_run(d);

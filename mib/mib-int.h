@@ -143,14 +143,6 @@ struct mib_value {
 	u_char s[256];
 };
 
-/* Last committed change, for the director scalars and fulcrumConfigChange. */
-struct mib_last_change {
-	int64_t revision;
-	time_t time; /* 0: none yet */
-	char actor[65];
-	int origin; /* enum fulcrum_origin, or -1 for none */
-};
-
 /* A row created with createAndWait, held here until it is made active or destroyed. */
 struct mib_pending {
 	bool real;
@@ -164,7 +156,6 @@ struct mib_set; /* one SET in progress: mib_set.c */
 
 struct mib {
 	struct mib_params p;
-	struct mib_last_change last;
 	/* services ordered by the name table's index (length, then bytes) */
 	const struct fulcrum_vs **by_name;
 	size_t nby_name;
@@ -192,9 +183,6 @@ int mib_read(struct mib *m, const oid *name, size_t len, bool next, oid *out, si
 /* Fills the date-and-time of t (UTC, 11 octets; 8 zero octets for 0) into val. */
 void mib_value_time(struct mib_value *val, time_t t);
 
-/* Re-reads the newest change-log row, after a commit (revision rev) or at start. */
-void mib_last_change_load(struct mib *m, int64_t rev);
-
 /* The MIB's enumerations, to and from the model's. */
 long mib_protocol_to(enum fulcrum_protocol p);
 int mib_protocol_from(long v, enum fulcrum_protocol *out);
@@ -210,7 +198,6 @@ void mib_pending_expire(struct mib *m, time_t now);
 
 /* mib_notify.c */
 void mib_notify_config_change(struct mib *m);
-void mib_notify_oper(void *arg, bool real, int64_t id, enum oper_state old,
-		     const struct oper_view *view);
+void mib_notify_oper(void *arg, const struct oper_change *ch);
 
 #endif

@@ -14,7 +14,6 @@ struct event_base;
 struct mib_params {
 	struct event_base *base;
 	struct store *store;
-	struct db *db;
 	struct oper *oper;         /* operational state and when it last changed */
 	struct oper_kernel kernel; /* kernel states and counters */
 	/* zeroes service id's counters: 0, -ESRCH (not in the kernel) or a negative errno */

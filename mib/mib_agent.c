@@ -242,14 +242,12 @@ static void on_expire(evutil_socket_t fd, short what, void *arg)
 	mib_pending_expire(arg, time(NULL));
 }
 
-/* After each commit: the last change for the scalars, and fulcrumConfigChange. */
-static void on_commit(int64_t revision, void *arg)
+/* The commit event: fulcrumConfigChange (the scalars read the store's last change). */
+static void on_commit(void *arg, const struct store_commit *ev)
 {
 	struct mib *m = arg;
 
-	if (revision == m->last.revision)
-		return;
-	mib_last_change_load(m, revision);
+	(void)ev;
 	if (m->agent_started)
 		mib_notify_config_change(m);
 }
@@ -304,19 +302,17 @@ int mib_open(const struct mib_params *p, struct mib **out, char *err, size_t err
 	}
 	m->p = *p;
 	m->by_name_rev = -1;
-	m->last.origin = -1;
 	m->loop->base = p->base;
 	m->loop->timer = evtimer_new(p->base, on_timeout, m->loop);
 	m->loop->expire = event_new(p->base, -1, EV_PERSIST, on_expire, m);
 	the_mib = m;
 	if (!m->loop->timer || !m->loop->expire ||
-	    (rc = store_listen(p->store, on_commit, m)) != 0 ||
-	    (p->oper && (rc = oper_listen(p->oper, mib_notify_oper, m)) != 0)) {
+	    (rc = store_subscribe(p->store, on_commit, m)) != 0 ||
+	    (p->oper && (rc = oper_subscribe(p->oper, mib_notify_oper, m)) != 0)) {
 		snprintf(err, errlen, "out of memory");
 		mib_free(m);
 		return -ENOMEM;
 	}
-	mib_last_change_load(m, store_revision(p->store));
 	agent_settings(p->agentx);
 	init_agent("fulcrumd");
 	rc = agent_register(err, errlen);
@@ -344,6 +340,9 @@ void mib_free(struct mib *m)
 {
 	if (!m)
 		return;
+	store_unsubscribe(m->p.store, on_commit, m);
+	if (m->p.oper)
+		oper_unsubscribe(m->p.oper, mib_notify_oper, m);
 	if (m->agent_started)
 		snmp_shutdown("fulcrumd");
 	mib_set_free(m);

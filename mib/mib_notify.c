@@ -95,10 +95,13 @@ void mib_notify_config_change(struct mib *m)
 		snmp_free_varbind(vars);
 }
 
-void mib_notify_oper(void *arg, bool real, int64_t id, enum oper_state old,
-		     const struct oper_view *view)
+void mib_notify_oper(void *arg, const struct oper_change *ch)
 {
 	struct mib *m = arg;
+	bool real = ch->real;
+	int64_t id = ch->id;
+	enum oper_state old = ch->old;
+	const struct oper_view *view = ch->view;
 	netsnmp_variable_list *vars;
 	const struct fulcrum_rs *rs = real ? store_rs_get(m->p.store, id) : NULL;
 	int64_t vs_id = real ? (rs ? rs->vs_id : 0) : id;

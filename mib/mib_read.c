@@ -1,6 +1,5 @@
 /* Reads of FULCRUM-MIB: GET and GETNEXT answered from the in-memory store, in strict OID order. */
 #include "controller/model/model.h"
-#include "db/db.h"
 #include "mib/mib-set.h"
 
 #include <errno.h>
@@ -319,25 +318,10 @@ static int rs_value(struct mib *m, const struct fulcrum_rs *rs, unsigned col, st
 	return 0;
 }
 
-void mib_last_change_load(struct mib *m, int64_t rev)
-{
-	struct fulcrum_change *c = NULL;
-	size_t n = 0;
-
-	m->last.revision = rev;
-	if (rev <= 0 || !m->p.db || db_change_list(m->p.db, rev - 1, 1, &c, &n) != 0 || n == 0) {
-		fulcrum_change_list_free(c, n);
-		return;
-	}
-	m->last.time = (time_t)c[0].time;
-	snprintf(m->last.actor, sizeof(m->last.actor), "%s", c[0].actor);
-	m->last.origin = (int)c[0].origin;
-	fulcrum_change_list_free(c, n);
-}
-
 static int director_value(struct mib *m, unsigned sub, struct mib_value *v)
 {
 	struct status_daemon st = {.node_name = "", .version = ""};
+	const struct store_last *last = store_last_change(m->p.store);
 
 	if (m->p.status)
 		m->p.status(m->p.status_arg, &st);
@@ -358,13 +342,13 @@ static int director_value(struct mib *m, unsigned sub, struct mib_value *v)
 		val_c64(v, ASN_COUNTER64, (uint64_t)store_revision(m->p.store));
 		return 0;
 	case MIB_CONFIG_LAST_CHANGE:
-		mib_value_time(v, m->last.time);
+		mib_value_time(v, (time_t)last->time);
 		return 0;
 	case MIB_CONFIG_LAST_ACTOR:
-		val_str(v, m->last.actor);
+		val_str(v, last->actor);
 		return 0;
-	case MIB_CONFIG_LAST_ORIGIN:
-		val_int(v, m->last.origin < 0 ? 1 : m->last.origin + 2);
+	case MIB_CONFIG_LAST_ORIGIN: /* none(1) while nothing was ever changed */
+		val_int(v, last->time == 0 ? 1 : (long)last->origin + 2);
 		return 0;
 	case MIB_VS_NEXT_ID:
 		val_uns(v, ASN_UNSIGNED, (uint64_t)store_vs_next_id(m->p.store));

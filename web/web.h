@@ -6,7 +6,6 @@
 #include "controller/core/conf.h"
 #include "controller/core/status.h"
 #include "controller/core/store.h"
-#include "db/db.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,7 +24,6 @@ typedef int (*web_reset_fn)(void *arg, int64_t id);
 struct web_params {
 	struct event_base *base; /* the loop MHD runs in, on the loop's thread */
 	struct store *store;     /* every read and write of the model */
-	struct db *db;           /* the change log (history) only */
 	struct auth *auth;       /* bearer tokens */
 	const struct conf *conf; /* http, http_tls_*, http_max_body, http_timeout, web_root */
 	status_daemon_fn status;

@@ -96,7 +96,7 @@ static json_t *events_rows_json(const struct fulcrum_change *rows, size_t n)
  * *more says whether rows were left behind. The caller frees *out with
  * fulcrum_change_list_free(*out, *n).
  */
-static int events_read(struct db *db, int64_t since, size_t limit, struct fulcrum_change **out,
+static int events_read(struct store *st, int64_t since, size_t limit, struct fulcrum_change **out,
 		       size_t *n, bool *more)
 {
 	size_t want = limit;
@@ -105,7 +105,7 @@ static int events_read(struct db *db, int64_t since, size_t limit, struct fulcru
 	for (;;) {
 		struct fulcrum_change *list = NULL;
 		size_t cnt = 0, keep;
-		int rc = db_change_list(db, since, want + 1, &list, &cnt);
+		int rc = store_changes(st, since, want + 1, &list, &cnt);
 
 		if (rc != 0)
 			return rc;
@@ -182,10 +182,11 @@ enum MHD_Result web_events_changes(struct web_req *r)
 					       "limit: expected 1..%d, got '%.32s'", CHANGES_MAX,
 					       limit_s);
 	}
-	rc = events_read(r->w->p.db, since, (size_t)limit, &rows, &n, &more);
+	rc = events_read(r->w->p.store, since, (size_t)limit, &rows, &n, &more);
 	if (rc != 0)
 		return web_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
-				       "cannot read the change log: %s", db_errmsg(r->w->p.db));
+				       "cannot read the change log: %s",
+				       store_errmsg(r->w->p.store));
 	next = n ? rows[n - 1].revision : since;
 	o = json_pack("{s:o,s:I,s:b,s:I}", "changes", events_rows_json(rows, n), "next_since",
 		      (json_int_t)next, "more", more, "revision",
@@ -333,7 +334,7 @@ static int events_fill(struct events_client *c)
 			c->next_rev = it->rev + 1;
 			continue;
 		}
-		rc = events_read(ev->w->p.db, c->next_rev - 1, EVENTS_PAGE, &rows, &n, &more);
+		rc = events_read(ev->w->p.store, c->next_rev - 1, EVENTS_PAGE, &rows, &n, &more);
 		if (rc == 0 && n == 0)
 			c->next_rev = cur + 1; /* nothing logged up to cur */
 		if (rc == 0)
@@ -377,7 +378,7 @@ static ssize_t events_on_read(void *cls, uint64_t pos, char *buf, size_t max)
 		c->off = c->len = 0;
 		if (events_fill(c) != 0) {
 			log_warnx("http", "event stream: cannot read the change log: %s",
-				  db_errmsg(c->ev->w->p.db));
+				  store_errmsg(c->ev->w->p.store));
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		}
 	}
@@ -476,25 +477,40 @@ enum MHD_Result web_events_stream(struct web_req *r)
 
 /* ---- the subscription ------------------------------------------------------------ */
 
-/* After each commit: format the new revisions once, then wake every stream. */
-static void events_on_commit(int64_t rev, void *arg)
+/*
+ * The commit event: the revision is formatted once, from the event itself,
+ * into the ring every stream reads from; then every stream wakes. With no
+ * stream open, after a reload, or when the ring missed a revision, the ring
+ * starts over at the new revision and a stream behind it reads the log.
+ */
+static void events_on_commit(void *arg, const struct store_commit *c)
 {
 	struct web_events *ev = arg;
-	struct fulcrum_change *rows = NULL;
-	size_t n = 0;
+	struct fulcrum_change *rows;
 
-	if (!ev->clients || rev - ev->ring_to > EVENTS_RING || rev < ev->ring_to) {
-		events_ring_reset(ev, rev); /* streams behind read the change log */
-	} else if (rev > ev->ring_to) {
-		if (db_change_list(ev->w->p.db, ev->ring_to, 0, &rows, &n) != 0 ||
-		    events_each_revision(rows, n, events_ring_push, ev) != 0)
-			events_ring_reset(ev, rev);
-		fulcrum_change_list_free(rows, n);
-		if (ev->ring_to < rev)
-			ev->ring_to = rev; /* revisions without rows: nothing to send */
+	if (!ev->clients || c->reload || c->n == 0 || c->revision != ev->ring_to + 1) {
+		events_ring_reset(ev, c->revision);
+	} else if ((rows = calloc(c->n, sizeof(*rows))) != NULL) {
+		for (size_t i = 0; i < c->n; i++) {
+			rows[i].revision = c->revision;
+			rows[i].time = c->time;
+			snprintf(rows[i].actor, sizeof(rows[i].actor), "%s", c->actor);
+			rows[i].origin = c->origin;
+			snprintf(rows[i].object_type, sizeof(rows[i].object_type), "%s",
+				 model_kind_name(c->changes[i].kind));
+			rows[i].object_id = c->changes[i].id;
+			/* borrowed for the formatting only: the event keeps them */
+			rows[i].before = c->changes[i].before;
+			rows[i].after = c->changes[i].after;
+		}
+		if (events_ring_push(ev, rows, c->n) != 0)
+			events_ring_reset(ev, c->revision);
+		free(rows);
+	} else {
+		events_ring_reset(ev, c->revision);
 	}
-	for (struct events_client *c = ev->clients; c; c = c->next)
-		events_resume(c);
+	for (struct events_client *cl = ev->clients; cl; cl = cl->next)
+		events_resume(cl);
 }
 
 void web_events_state(struct web_events *ev, const char *json)
@@ -543,7 +559,7 @@ int web_events_new(struct web *w, struct web_events **out)
 	events_ring_reset(ev, store_revision(w->p.store));
 	ev->heartbeat = event_new(w->p.base, -1, EV_PERSIST, events_on_heartbeat, ev);
 	if (!ev->heartbeat || event_add(ev->heartbeat, &tv) != 0 ||
-	    store_listen(w->p.store, events_on_commit, ev) != 0) {
+	    store_subscribe(w->p.store, events_on_commit, ev) != 0) {
 		web_events_free(ev);
 		return -ENOMEM;
 	}
@@ -565,6 +581,7 @@ void web_events_free(struct web_events *ev)
 {
 	if (!ev)
 		return;
+	store_unsubscribe(ev->w->p.store, events_on_commit, ev);
 	events_ring_reset(ev, 0);
 	if (ev->heartbeat)
 		event_free(ev->heartbeat);

@@ -16,10 +16,8 @@ struct cmd {
 	bool bumped;  /* the revision moved: every later write shares it */
 	struct fulcrum_err *err;
 	struct fulcrum_err scratch; /* err when the caller gave none */
-	/* a group's command records each object it logs, for the store's mirror */
-	bool track;
-	struct command_touch *touched; /* malloc'ed, ntouched of them */
-	size_t ntouched, touched_cap;
+	/* where each object it logs is recorded (NULL: nowhere), for the commit event */
+	struct command_result *res;
 };
 
 /* One command of a group in progress (command_group_add()): a command in a savepoint. */
@@ -46,10 +44,14 @@ int cmd_begin(struct cmd *c, int64_t if_revision);
 int cmd_revision_check(struct cmd *c, int64_t if_revision);
 
 /*
- * Commits when rc is 0 (then *revision_out, which may be NULL, gets the
- * revision), rolls back otherwise. Returns rc, or the commit's failure.
+ * Commits when rc is 0 (then c->res, when set, gets the revision and time),
+ * rolls back otherwise (then c->res is cleared). Returns rc, or the
+ * commit's failure.
  */
-int cmd_end(struct cmd *c, int rc, int64_t *revision_out);
+int cmd_end(struct cmd *c, int rc);
+
+/* After a command's writes succeeded: its revision and time go to c->res, when set. */
+void cmd_result_done(struct cmd *c);
 
 /* Fills c->err for a failure rc (a negative errno) of the db layer while doing what; returns rc. */
 int cmd_storage(struct cmd *c, int rc, const char *what);

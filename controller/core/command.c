@@ -81,24 +81,51 @@ static int cmd_bump(struct cmd *c)
 	return 0;
 }
 
-/* Records that the command wrote object id (real or service), when its group asks. */
-static int cmd_touch(struct cmd *c, bool real, int64_t id)
+void command_result_clear(struct command_result *r)
 {
-	if (!c->track)
-		return 0;
-	if (c->ntouched == c->touched_cap) {
-		size_t cap = c->touched_cap ? c->touched_cap * 2 : 4;
-		struct command_touch *t = realloc(c->touched, cap * sizeof(*t));
+	for (size_t i = 0; r->changes && i < r->n; i++) {
+		free(r->changes[i].before);
+		free(r->changes[i].after);
+	}
+	free(r->changes);
+	memset(r, 0, sizeof(*r));
+}
 
-		if (!t)
+/*
+ * Records that the command wrote object id of kind, with its JSON before and
+ * after (taken: the result owns them from here, or they are freed).
+ */
+static int cmd_record(struct cmd *c, enum fulcrum_kind kind, int64_t id, char *before, char *after)
+{
+	struct command_result *r = c->res;
+	struct command_change *ch;
+
+	if (!r) {
+		free(before);
+		free(after);
+		return 0;
+	}
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 4;
+
+		ch = realloc(r->changes, cap * sizeof(*ch));
+		if (!ch) {
+			free(before);
+			free(after);
 			return model_err_set(c->err, FULCRUM_ERR_INTERNAL, NULL,
 					     "storage: cannot follow the change: out of memory");
-		c->touched = t;
-		c->touched_cap = cap;
+		}
+		r->changes = ch;
+		r->cap = cap;
 	}
-	c->touched[c->ntouched].real = real;
-	c->touched[c->ntouched].id = id;
-	c->ntouched++;
+	ch = &r->changes[r->n++];
+	ch->kind = kind;
+	ch->id = id;
+	ch->op = !before  ? COMMAND_CHANGE_CREATE
+		 : !after ? COMMAND_CHANGE_DELETE
+			  : COMMAND_CHANGE_UPDATE;
+	ch->before = before;
+	ch->after = after;
 	return 0;
 }
 
@@ -107,12 +134,14 @@ static int cmd_touch(struct cmd *c, bool real, int64_t id)
  * none: a creation has no before, a deletion no after; both NULL means making
  * the JSON failed).
  */
-static int cmd_log(struct cmd *c, const char *type, int64_t id, json_t *before, json_t *after)
+static int cmd_log(struct cmd *c, enum fulcrum_kind kind, int64_t id, json_t *before, json_t *after)
 {
 	char *b = before ? json_dumps(before, JSON_COMPACT) : NULL;
 	char *a = after ? json_dumps(after, JSON_COMPACT) : NULL;
 	int rc;
 
+	json_decref(before);
+	json_decref(after);
 	if (!before && !after) { /* *_json_or_fail() failed and said so */
 		rc = -ENOMEM;
 	} else if ((before && !b) || (after && !a)) {
@@ -120,29 +149,39 @@ static int cmd_log(struct cmd *c, const char *type, int64_t id, json_t *before, 
 			      "storage: cannot write the change log: out of memory");
 		rc = -ENOMEM;
 	} else {
-		rc = db_change_add(c->db, c->rev, c->time, c->actor, c->origin, type, id, b, a);
+		rc = db_change_add(c->db, c->rev, c->time, c->actor, c->origin,
+				   model_kind_name(kind), id, b, a);
 		if (rc != 0)
 			cmd_storage(c, rc, "write the change log");
 		else
-			rc = cmd_touch(c, strcmp(type, "real") == 0, id);
+			return cmd_record(c, kind, id, b, a);
 	}
 	free(b);
 	free(a);
-	json_decref(before);
-	json_decref(after);
 	return rc;
 }
 
-int cmd_end(struct cmd *c, int rc, int64_t *revision_out)
+void cmd_result_done(struct cmd *c)
+{
+	if (!c->res)
+		return;
+	c->res->revision = c->rev;
+	c->res->time = c->bumped ? c->time : 0;
+	memcpy(c->res->actor, c->actor, sizeof(c->res->actor));
+	c->res->origin = c->origin;
+}
+
+int cmd_end(struct cmd *c, int rc)
 {
 	if (rc == 0 && (rc = db_commit(c->db)) != 0)
 		cmd_storage(c, rc, "commit");
 	if (rc != 0) {
 		db_rollback(c->db);
+		if (c->res)
+			command_result_clear(c->res);
 		return rc;
 	}
-	if (revision_out)
-		*revision_out = c->rev;
+	cmd_result_done(c);
 	return 0;
 }
 
@@ -348,7 +387,7 @@ int cmd_vs_create(struct cmd *c, struct fulcrum_vs *vs, const struct fulcrum_rs 
 	if ((rc = db_vs_insert(c->db, vs)) != 0)
 		return cmd_storage(c, rc, "store the service");
 	if ((rc = cmd_bump(c)) != 0 ||
-	    (rc = cmd_log(c, "service", vs->id, NULL, vs_json_or_fail(c, vs))) != 0)
+	    (rc = cmd_log(c, FULCRUM_KIND_VS, vs->id, NULL, vs_json_or_fail(c, vs))) != 0)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		struct fulcrum_rs rs = reals[i];
@@ -358,7 +397,7 @@ int cmd_vs_create(struct cmd *c, struct fulcrum_vs *vs, const struct fulcrum_rs 
 		if ((rc = db_rs_insert(c->db, &rs)) != 0)
 			return cmd_storage(c, rc, "store a real server");
 		ids[i] = rs.id;
-		if ((rc = cmd_log(c, "real", rs.id, NULL, rs_json_or_fail(c, &rs))) != 0)
+		if ((rc = cmd_log(c, FULCRUM_KIND_RS, rs.id, NULL, rs_json_or_fail(c, &rs))) != 0)
 			return rc;
 	}
 	return 0;
@@ -374,27 +413,31 @@ void cmd_vs_created(struct fulcrum_vs *vs, int64_t id, struct fulcrum_rs *reals,
 	}
 }
 
+/* Runs one op as a batch of one; the single commands' contract (command.h). */
+static int command_one(struct db *db, const struct command_actor *actor, struct command_op *op,
+		       int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
+{
+	struct command_result res = {0};
+	int rc = command_batch(db, actor, op, 1, if_revision, &res, err, NULL);
+
+	if (rc == 0 && revision_out)
+		*revision_out = res.revision;
+	command_result_clear(&res);
+	return rc;
+}
+
 int command_vs_create(struct db *db, const struct command_actor *actor, struct fulcrum_vs *vs,
 		      struct fulcrum_rs *reals, size_t nreals, int64_t if_revision,
 		      int64_t *revision_out, struct fulcrum_err *err)
 {
-	struct fulcrum_vs nvs = *vs;
-	int64_t *ids = NULL;
-	struct cmd c;
+	struct command_op op = {
+	    .kind = COMMAND_VS_CREATE, .vs = *vs, .reals = reals, .nreals = nreals};
 	int rc;
 
-	cmd_init(&c, db, actor, err);
-	nvs.id = 0; /* only a batch may name the id */
-	if ((rc = cmd_vs_create_check(&c, &nvs, reals, nreals)) != 0)
-		return rc;
-	if (nreals && !(ids = calloc(nreals, sizeof(*ids))))
-		return model_err_set(c.err, FULCRUM_ERR_INTERNAL, NULL, "out of memory");
-	if ((rc = cmd_begin(&c, if_revision)) == 0)
-		rc = cmd_vs_create(&c, &nvs, reals, nreals, ids);
-	rc = cmd_end(&c, rc, revision_out);
+	op.vs.id = 0; /* only a batch may name the id */
+	rc = command_one(db, actor, &op, if_revision, revision_out, err);
 	if (rc == 0)
-		cmd_vs_created(vs, nvs.id, reals, ids, nreals);
-	free(ids);
+		vs->id = op.vs.id;
 	return rc;
 }
 
@@ -459,7 +502,7 @@ int cmd_vs_update(struct cmd *c, const struct fulcrum_vs *vs)
 	else if ((rc = db_vs_update(c->db, vs)) != 0)
 		cmd_storage(c, rc, "store the service");
 	else if ((rc = cmd_bump(c)) == 0) {
-		rc = cmd_log(c, "service", vs->id, before, after);
+		rc = cmd_log(c, FULCRUM_KIND_VS, vs->id, before, after);
 		before = after = NULL; /* cmd_log took them */
 	}
 	json_decref(before);
@@ -470,15 +513,9 @@ int cmd_vs_update(struct cmd *c, const struct fulcrum_vs *vs)
 int command_vs_update(struct db *db, const struct command_actor *actor, const struct fulcrum_vs *vs,
 		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
 {
-	struct cmd c;
-	int rc;
+	struct command_op op = {.kind = COMMAND_VS_UPDATE, .vs = *vs};
 
-	cmd_init(&c, db, actor, err);
-	if ((rc = model_vs_validate(vs, c.err)) != 0)
-		return rc;
-	if ((rc = cmd_begin(&c, if_revision)) == 0)
-		rc = cmd_vs_update(&c, vs);
-	return cmd_end(&c, rc, revision_out);
+	return command_one(db, actor, &op, if_revision, revision_out, err);
 }
 
 int cmd_vs_delete(struct cmd *c, int64_t id)
@@ -495,11 +532,11 @@ int cmd_vs_delete(struct cmd *c, int64_t id)
 	rc = cmd_bump(c);
 	/* the real servers go first, so replaying the log never sees an orphan */
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = cmd_log(c, "real", reals[i].id, rs_json_or_fail(c, &reals[i]), NULL);
+		rc = cmd_log(c, FULCRUM_KIND_RS, reals[i].id, rs_json_or_fail(c, &reals[i]), NULL);
 	if (rc == 0 && (rc = db_vs_delete(c->db, id)) != 0)
 		cmd_storage(c, rc, "delete the service");
 	if (rc == 0)
-		rc = cmd_log(c, "service", id, vs_json_or_fail(c, &old), NULL);
+		rc = cmd_log(c, FULCRUM_KIND_VS, id, vs_json_or_fail(c, &old), NULL);
 	free(reals);
 	return rc;
 }
@@ -507,13 +544,9 @@ int cmd_vs_delete(struct cmd *c, int64_t id)
 int command_vs_delete(struct db *db, const struct command_actor *actor, int64_t id,
 		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
 {
-	struct cmd c;
-	int rc;
+	struct command_op op = {.kind = COMMAND_VS_DELETE, .vs.id = id};
 
-	cmd_init(&c, db, actor, err);
-	if ((rc = cmd_begin(&c, if_revision)) == 0)
-		rc = cmd_vs_delete(&c, id);
-	return cmd_end(&c, rc, revision_out);
+	return command_one(db, actor, &op, if_revision, revision_out, err);
 }
 
 /* Reads the service a real server belongs to; service_id is the field to blame when missing. */
@@ -541,24 +574,21 @@ int cmd_rs_create(struct cmd *c, struct fulcrum_rs *rs)
 	if ((rc = db_rs_insert(c->db, rs)) != 0)
 		return cmd_storage(c, rc, "store the real server");
 	if ((rc = cmd_bump(c)) == 0)
-		rc = cmd_log(c, "real", rs->id, NULL, rs_json_or_fail(c, rs));
+		rc = cmd_log(c, FULCRUM_KIND_RS, rs->id, NULL, rs_json_or_fail(c, rs));
 	return rc;
 }
 
 int command_rs_create(struct db *db, const struct command_actor *actor, struct fulcrum_rs *rs,
 		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
 {
-	struct fulcrum_rs nrs = *rs;
-	struct cmd c;
+	struct command_op op = {.kind = COMMAND_RS_CREATE};
 	int rc;
 
-	cmd_init(&c, db, actor, err);
-	nrs.id = 0; /* only a batch may name the id */
-	if ((rc = cmd_begin(&c, if_revision)) == 0)
-		rc = cmd_rs_create(&c, &nrs);
-	rc = cmd_end(&c, rc, revision_out);
+	model_rs_copy(&op.rs, rs);
+	op.rs.id = 0; /* only a batch may name the id */
+	rc = command_one(db, actor, &op, if_revision, revision_out, err);
 	if (rc == 0)
-		rs->id = nrs.id;
+		rs->id = op.rs.id;
 	return rc;
 }
 
@@ -611,7 +641,7 @@ int cmd_rs_update(struct cmd *c, const struct fulcrum_rs *rs)
 	else if ((rc = db_rs_update(c->db, &nrs)) != 0)
 		cmd_storage(c, rc, "store the real server");
 	else if ((rc = cmd_bump(c)) == 0) {
-		rc = cmd_log(c, "real", nrs.id, before, after);
+		rc = cmd_log(c, FULCRUM_KIND_RS, nrs.id, before, after);
 		before = after = NULL; /* cmd_log took them */
 	}
 	json_decref(before);
@@ -622,13 +652,10 @@ int cmd_rs_update(struct cmd *c, const struct fulcrum_rs *rs)
 int command_rs_update(struct db *db, const struct command_actor *actor, const struct fulcrum_rs *rs,
 		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
 {
-	struct cmd c;
-	int rc;
+	struct command_op op = {.kind = COMMAND_RS_UPDATE};
 
-	cmd_init(&c, db, actor, err);
-	if ((rc = cmd_begin(&c, if_revision)) == 0)
-		rc = cmd_rs_update(&c, rs);
-	return cmd_end(&c, rc, revision_out);
+	model_rs_copy(&op.rs, rs);
+	return command_one(db, actor, &op, if_revision, revision_out, err);
 }
 
 int cmd_rs_delete(struct cmd *c, int64_t id)
@@ -641,18 +668,14 @@ int cmd_rs_delete(struct cmd *c, int64_t id)
 	if ((rc = db_rs_delete(c->db, id)) != 0)
 		return cmd_storage(c, rc, "delete the real server");
 	if ((rc = cmd_bump(c)) == 0)
-		rc = cmd_log(c, "real", id, rs_json_or_fail(c, &old), NULL);
+		rc = cmd_log(c, FULCRUM_KIND_RS, id, rs_json_or_fail(c, &old), NULL);
 	return rc;
 }
 
 int command_rs_delete(struct db *db, const struct command_actor *actor, int64_t id,
 		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
 {
-	struct cmd c;
-	int rc;
+	struct command_op op = {.kind = COMMAND_RS_DELETE, .rs.id = id};
 
-	cmd_init(&c, db, actor, err);
-	if ((rc = cmd_begin(&c, if_revision)) == 0)
-		rc = cmd_rs_delete(&c, id);
-	return cmd_end(&c, rc, revision_out);
+	return command_one(db, actor, &op, if_revision, revision_out, err);
 }

@@ -15,6 +15,40 @@ struct command_actor {
 	enum fulcrum_origin origin;
 };
 
+/* How a committed command changed one object. */
+enum command_change_op {
+	COMMAND_CHANGE_CREATE = 0,
+	COMMAND_CHANGE_UPDATE,
+	COMMAND_CHANGE_DELETE,
+};
+
+/* One object a command wrote: what its change-log row says. */
+struct command_change {
+	enum fulcrum_kind kind;
+	int64_t id;
+	enum command_change_op op;
+	char *before; /* its JSON before (NULL for a creation); malloc'ed, the result's */
+	char *after;  /* its JSON after (NULL for a deletion) */
+};
+
+/*
+ * What a command did, filled when it succeeds: its revision, and each object
+ * it wrote in the order logged (a service's deletion lists its real servers
+ * first). The store publishes it as the commit event; replication will send
+ * it. Zero-initialise it; command_result_clear() frees what it holds.
+ */
+struct command_result {
+	int64_t revision; /* its revision; the current one when it changed nothing */
+	int64_t time;     /* Unix seconds of the change; 0 when it changed nothing */
+	char actor[65];   /* who, as the change log has it (cut to 64 bytes) */
+	enum fulcrum_origin origin;
+	struct command_change *changes;
+	size_t n, cap;
+};
+
+/* Frees what r holds and zeroes it; accepts an already cleared r. */
+void command_result_clear(struct command_result *r);
+
 /*
  * Every command below works the same way:
  *
@@ -102,7 +136,10 @@ enum command_op_kind {
 struct command_op {
 	enum command_op_kind kind;
 	struct fulcrum_vs vs; /* VS_CREATE, VS_UPDATE (whole object); vs.id alone for VS_DELETE */
-	struct fulcrum_rs rs; /* RS_CREATE, RS_UPDATE; rs.id alone for RS_DELETE */
+	/* VS_CREATE: the new service's real servers (their ids and vs_id are ignored, then set) */
+	struct fulcrum_rs *reals;
+	size_t nreals;
+	struct fulcrum_rs rs;       /* RS_CREATE, RS_UPDATE; rs.id alone for RS_DELETE */
 	enum command_notify notify; /* NOTIFY_SET (the enum is in model-t.h: db/ stores it) */
 	bool enabled;               /* NOTIFY_SET */
 };
@@ -117,7 +154,7 @@ struct command_op {
  * server of a service deleted earlier is not found.
  *
  * Creates differ from the single commands in one way: vs.id / rs.id not 0
- * asks for that id. It must be free (else FULCRUM_ERR_CONFLICT on "id") and
+ * asks for that id (a VS_CREATE's reals always take the next ids). It must be free (else FULCRUM_ERR_CONFLICT on "id") and
  * not below the next id (db_vs_next_id(), db_rs_next_id()): ids are never
  * reused (else FULCRUM_ERR_INVALID on "id"). An id above the next one moves
  * the next one past it. 0 takes the next id, as the single commands do.
@@ -128,15 +165,18 @@ struct command_op {
  * A notify outside the enum is FULCRUM_ERR_INVALID on "notify"; so is a
  * kind outside the enum, on "kind".
  *
- * On success creates hold their stored ids (vs.id; rs.id and rs.vs_id) and
- * the rest of ops is as given. On failure everything is rolled back, ops is
- * untouched, err says why as above, and *failed (failed may be NULL) holds
- * the index of the change at fault, or n when none is (a stale revision, a
- * failed commit; also n on success). ops may be NULL when n is 0.
+ * On success creates hold their stored ids (vs.id and the reals' id and
+ * vs_id; rs.id and rs.vs_id), the rest of ops is as given, and res (may be
+ * NULL) says what the batch did: its revision and every object it wrote
+ * (the caller clears it). On failure everything is rolled back, ops is
+ * untouched, res is empty, err says why as above, and *failed (failed may
+ * be NULL) holds the index of the change at fault, or n when none is (a
+ * stale revision, a failed commit; also n on success). ops may be NULL when
+ * n is 0.
  */
 int command_batch(struct db *db, const struct command_actor *actor, struct command_op *ops,
-		  size_t n, int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err,
-		  size_t *failed);
+		  size_t n, int64_t if_revision, struct command_result *res,
+		  struct fulcrum_err *err, size_t *failed);
 
 /*
  * Rehearses command_batch(): runs the n changes of ops in a transaction with
@@ -169,12 +209,6 @@ int command_batch_check(struct db *db, const struct command_actor *actor,
  * written.
  */
 
-/* An object a command of a group wrote (created, changed or deleted), in the order logged. */
-struct command_touch {
-	bool real; /* a real server; else a service */
-	int64_t id;
-};
-
 /* One command of a group in progress; valid only inside its command_txn_fn. */
 struct command_txn;
 
@@ -198,17 +232,16 @@ int command_group_begin(struct db *db, struct fulcrum_err *err);
  * Runs one command of the open group for actor (not NULL): a savepoint, the
  * if_revision check (0: any; else FULCRUM_ERR_STALE unless it is the current
  * revision inside the group), then fn(t, arg). On success its writes join
- * the group, *revision_out (may be NULL) gets its revision (the current one
- * when it changed nothing) and *touched a malloc'ed array of the *ntouched
- * objects it wrote (NULL when none; the caller frees it). On failure its
- * writes are undone, err (may be NULL) says why, *touched is NULL and
- * *ntouched 0, and a negative errno is returned. After a storage failure
- * the whole group may be gone: db_in_transaction() says whether the group
- * can go on.
+ * the group and res (not NULL) says what it did: its revision (the current
+ * one when it changed nothing) and the objects it wrote (the caller clears
+ * it). On failure its writes are undone, err (may be NULL) says why, res is
+ * empty, and a negative errno is returned. After a storage failure the
+ * whole group may be gone: db_in_transaction() says whether the group can
+ * go on.
  */
 int command_group_add(struct db *db, const struct command_actor *actor, int64_t if_revision,
-		      command_txn_fn fn, void *arg, int64_t *revision_out,
-		      struct command_touch **touched, size_t *ntouched, struct fulcrum_err *err);
+		      command_txn_fn fn, void *arg, struct command_result *res,
+		      struct fulcrum_err *err);
 
 /*
  * Commits the group durably. Returns 0, or a negative errno with err (may be

@@ -9,6 +9,7 @@
 /* The ids a create is stored with, kept aside until the commit makes them true. */
 struct batch_ids {
 	int64_t id, vs_id;
+	int64_t *reals; /* a VS_CREATE's real servers' ids, nreals of them; malloc'ed */
 };
 
 static int batch_notify(struct cmd *c, const struct command_op *op)
@@ -36,8 +37,10 @@ static int batch_op(struct cmd *c, const struct command_op *op, struct batch_ids
 
 	switch (op->kind) {
 	case COMMAND_VS_CREATE:
-		if ((rc = cmd_vs_create_check(c, &vs, NULL, 0)) == 0 &&
-		    (rc = cmd_vs_create(c, &vs, NULL, 0, NULL)) == 0)
+		if (op->nreals && !(out->reals = calloc(op->nreals, sizeof(*out->reals))))
+			return model_err_set(c->err, FULCRUM_ERR_INTERNAL, NULL, "out of memory");
+		if ((rc = cmd_vs_create_check(c, &vs, op->reals, op->nreals)) == 0 &&
+		    (rc = cmd_vs_create(c, &vs, op->reals, op->nreals, out->reals)) == 0)
 			out->id = vs.id;
 		return rc;
 	case COMMAND_VS_UPDATE:
@@ -74,9 +77,30 @@ static int batch_run(struct cmd *c, const struct command_op *ops, size_t n, int6
 	return rc;
 }
 
+/* After the commit: the creates of ops[0..n) take the ids they were stored with. */
+static void batch_ids_give(struct command_op *ops, size_t n, const struct batch_ids *ids)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (ops[i].kind == COMMAND_VS_CREATE) {
+			cmd_vs_created(&ops[i].vs, ids[i].id, ops[i].reals, ids[i].reals,
+				       ops[i].nreals);
+		} else if (ops[i].kind == COMMAND_RS_CREATE) {
+			ops[i].rs.id = ids[i].id;
+			ops[i].rs.vs_id = ids[i].vs_id;
+		}
+	}
+}
+
+static void batch_ids_free(struct batch_ids *ids, size_t n)
+{
+	for (size_t i = 0; ids && i < n; i++)
+		free(ids[i].reals);
+	free(ids);
+}
+
 int command_batch(struct db *db, const struct command_actor *actor, struct command_op *ops,
-		  size_t n, int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err,
-		  size_t *failed)
+		  size_t n, int64_t if_revision, struct command_result *res,
+		  struct fulcrum_err *err, size_t *failed)
 {
 	struct batch_ids *ids = NULL;
 	size_t at = n; /* no one op at fault: the revision, the commit */
@@ -85,23 +109,20 @@ int command_batch(struct db *db, const struct command_actor *actor, struct comma
 
 	assert(ops || n == 0);
 	cmd_init(&c, db, actor, err);
+	if (res)
+		command_result_clear(res);
+	c.res = res;
 	if (failed)
 		*failed = n;
 	if (n && !(ids = calloc(n, sizeof(*ids))))
 		return model_err_set(c.err, FULCRUM_ERR_INTERNAL, NULL, "out of memory");
 	rc = batch_run(&c, ops, n, if_revision, ids, &at);
-	rc = cmd_end(&c, rc, revision_out);
+	rc = cmd_end(&c, rc);
 	if (rc != 0 && failed)
 		*failed = at;
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		if (ops[i].kind == COMMAND_VS_CREATE) {
-			ops[i].vs.id = ids[i].id;
-		} else if (ops[i].kind == COMMAND_RS_CREATE) {
-			ops[i].rs.id = ids[i].id;
-			ops[i].rs.vs_id = ids[i].vs_id;
-		}
-	}
-	free(ids);
+	if (rc == 0)
+		batch_ids_give(ops, n, ids);
+	batch_ids_free(ids, n);
 	return rc;
 }
 
@@ -124,6 +145,6 @@ int command_batch_check(struct db *db, const struct command_actor *actor,
 	db_rollback(db); /* a rehearsal: nothing it wrote stays */
 	if (rc != 0 && failed)
 		*failed = at;
-	free(ids);
+	batch_ids_free(ids, n);
 	return rc;
 }

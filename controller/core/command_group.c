@@ -28,17 +28,16 @@ int command_group_begin(struct db *db, struct fulcrum_err *err)
 }
 
 int command_group_add(struct db *db, const struct command_actor *actor, int64_t if_revision,
-		      command_txn_fn fn, void *arg, int64_t *revision_out,
-		      struct command_touch **touched, size_t *ntouched, struct fulcrum_err *err)
+		      command_txn_fn fn, void *arg, struct command_result *res,
+		      struct fulcrum_err *err)
 {
 	struct command_txn t;
 	int rc;
 
-	assert(fn && touched && ntouched);
-	*touched = NULL;
-	*ntouched = 0;
+	assert(fn && res);
+	command_result_clear(res);
 	cmd_init(&t.c, db, actor, err);
-	t.c.track = true;
+	t.c.res = res;
 	if ((rc = db_savepoint(db)) != 0)
 		return cmd_storage(&t.c, rc, "open a savepoint");
 	if ((rc = cmd_revision_check(&t.c, if_revision)) == 0 && (rc = fn(&t, arg)) == 0 &&
@@ -52,13 +51,10 @@ int command_group_add(struct db *db, const struct command_actor *actor, int64_t 
 		 */
 		if (db_in_transaction(db) && db_rollback_to(db) != 0)
 			db_rollback(db);
-		free(t.c.touched);
+		command_result_clear(res);
 		return rc;
 	}
-	if (revision_out)
-		*revision_out = t.c.rev;
-	*touched = t.c.touched;
-	*ntouched = t.c.ntouched;
+	cmd_result_done(&t.c);
 	return 0;
 }
 

@@ -146,27 +146,33 @@ struct idlist {
 	size_t n, cap;
 };
 
-struct listener {
-	oper_listener_fn fn;
-	void *arg;
-};
-
 struct oper {
-	const struct store *st;
+	struct store *st;
 	struct oper_kernel k;
 	struct idmap vs, rs;
-	struct listener *listeners;
-	size_t nlisteners;
+	struct hook change_hook;
 	uint64_t mark;
 	int64_t revision; /* the store's revision the tracker was told of, or saw */
 	uint64_t generation;
 	bool started;
-	bool all;                 /* the next refresh evaluates everything */
-	struct idlist vs_touched; /* services to evaluate, with all their real servers */
-	struct idlist rs_touched; /* real servers to evaluate, with their service */
+	bool all;               /* the next refresh evaluates everything */
+	struct idlist vs_dirty; /* services to evaluate, with all their real servers */
+	struct idlist rs_dirty; /* real servers to evaluate, with their service */
 };
 
-int oper_new(const struct store *st, const struct oper_kernel *k, struct oper **out)
+/* The commit event: what the revision changed is evaluated at the next refresh. */
+static void oper_on_commit(void *arg, const struct store_commit *ev)
+{
+	struct oper *o = arg;
+
+	if (ev->reload)
+		o->all = true;
+	for (size_t i = 0; !o->all && i < ev->n; i++)
+		oper_dirty(o, ev->changes[i].kind == FULCRUM_KIND_RS, ev->changes[i].id);
+	o->revision = ev->revision;
+}
+
+int oper_new(struct store *st, const struct oper_kernel *k, struct oper **out)
 {
 	struct oper *o = calloc(1, sizeof(*o));
 
@@ -176,6 +182,10 @@ int oper_new(const struct store *st, const struct oper_kernel *k, struct oper **
 	o->st = st;
 	if (k)
 		o->k = *k;
+	if (store_subscribe(st, oper_on_commit, o) != 0) {
+		free(o);
+		return -ENOMEM;
+	}
 	*out = o;
 	return 0;
 }
@@ -237,26 +247,23 @@ void oper_free(struct oper *o)
 {
 	if (!o)
 		return;
+	store_unsubscribe(o->st, oper_on_commit, o);
 	seen_clear(&o->vs);
 	seen_clear(&o->rs);
-	idlist_free(&o->vs_touched);
-	idlist_free(&o->rs_touched);
-	free(o->listeners);
-	o->listeners = NULL;
+	idlist_free(&o->vs_dirty);
+	idlist_free(&o->rs_dirty);
+	hook_clear(&o->change_hook);
 	free(o);
 }
 
-int oper_listen(struct oper *o, oper_listener_fn fn, void *arg)
+int oper_subscribe(struct oper *o, oper_change_hook_fn fn, void *arg)
 {
-	struct listener *l = realloc(o->listeners, (o->nlisteners + 1) * sizeof(*l));
+	return oper_change_hook_add(&o->change_hook, fn, arg);
+}
 
-	if (!l)
-		return -ENOMEM;
-	o->listeners = l;
-	l[o->nlisteners].fn = fn;
-	l[o->nlisteners].arg = arg;
-	o->nlisteners++;
-	return 0;
+void oper_unsubscribe(struct oper *o, oper_change_hook_fn fn, void *arg)
+{
+	oper_change_hook_remove(&o->change_hook, fn, arg);
 }
 
 /* Records view for id (of service vs_id, for a real server); true when that is a change to tell. */
@@ -298,8 +305,9 @@ static bool oper_note(struct oper *o, bool real, int64_t id, int64_t vs_id, stru
 static void oper_tell(struct oper *o, bool real, int64_t id, enum oper_state old,
 		      const struct oper_view *view)
 {
-	for (size_t i = 0; i < o->nlisteners; i++)
-		o->listeners[i].fn(o->listeners[i].arg, real, id, old, view);
+	struct oper_change ch = {.real = real, .id = id, .old = old, .view = view};
+
+	oper_change_hook_run(&o->change_hook, &ch);
 }
 
 /* Forgets the objects the last refresh did not see. */
@@ -325,12 +333,12 @@ static size_t oper_refresh_rs(struct oper *o, int64_t id, time_t now, int *rc)
 	if (!rs) {
 		s = idmap_del(&o->rs, id);
 		if (s && *rc == 0)
-			*rc = idlist_add(&o->vs_touched, s->vs_id);
+			*rc = idlist_add(&o->vs_dirty, s->vs_id);
 		free(s);
 		return 0;
 	}
 	if (*rc == 0)
-		*rc = idlist_add(&o->vs_touched, rs->vs_id);
+		*rc = idlist_add(&o->vs_dirty, rs->vs_id);
 	oper_rs_eval(&o->k, rs, &v);
 	if (!oper_note(o, true, id, rs->vs_id, &v, now, &old))
 		return 0;
@@ -356,30 +364,30 @@ static size_t oper_refresh_vs(struct oper *o, int64_t id, time_t now)
 }
 
 /*
- * Evaluates only what was touched: the services touched with all their real
- * servers, the real servers touched, and the services of those. Real servers
+ * Evaluates only what is dirty: the services marked with all their real
+ * servers, the real servers marked, and the services of those. Real servers
  * first, then services, each in id order. -ENOMEM (o->all is then set) when
  * the lists could not grow: the caller evaluates everything.
  */
-static int oper_refresh_touched(struct oper *o, time_t now, size_t *changes)
+static int oper_refresh_dirty(struct oper *o, time_t now, size_t *changes)
 {
 	int rc = 0;
 
-	idlist_unique(&o->vs_touched);
-	for (size_t i = 0, nvs = o->vs_touched.n; rc == 0 && i < nvs; i++) {
+	idlist_unique(&o->vs_dirty);
+	for (size_t i = 0, nvs = o->vs_dirty.n; rc == 0 && i < nvs; i++) {
 		size_t n;
-		const struct fulcrum_rs *const *rs = store_rs_all(o->st, o->vs_touched.v[i], &n);
+		const struct fulcrum_rs *const *rs = store_rs_all(o->st, o->vs_dirty.v[i], &n);
 
 		for (size_t k = 0; rc == 0 && k < n; k++)
-			rc = idlist_add(&o->rs_touched, rs[k]->id);
+			rc = idlist_add(&o->rs_dirty, rs[k]->id);
 	}
-	idlist_unique(&o->rs_touched);
-	for (size_t i = 0; i < o->rs_touched.n; i++)
-		*changes += oper_refresh_rs(o, o->rs_touched.v[i], now, &rc);
-	idlist_unique(&o->vs_touched);
-	for (size_t i = 0; i < o->vs_touched.n; i++)
-		*changes += oper_refresh_vs(o, o->vs_touched.v[i], now);
-	o->vs_touched.n = o->rs_touched.n = 0;
+	idlist_unique(&o->rs_dirty);
+	for (size_t i = 0; i < o->rs_dirty.n; i++)
+		*changes += oper_refresh_rs(o, o->rs_dirty.v[i], now, &rc);
+	idlist_unique(&o->vs_dirty);
+	for (size_t i = 0; i < o->vs_dirty.n; i++)
+		*changes += oper_refresh_vs(o, o->vs_dirty.v[i], now);
+	o->vs_dirty.n = o->rs_dirty.n = 0;
 	if (rc != 0)
 		o->all = true;
 	return rc;
@@ -416,7 +424,7 @@ static size_t oper_refresh_all(struct oper *o, time_t now)
 	}
 	oper_sweep(o, &o->rs);
 	oper_sweep(o, &o->vs);
-	o->vs_touched.n = o->rs_touched.n = 0;
+	o->vs_dirty.n = o->rs_dirty.n = 0;
 	o->all = false;
 	return changes;
 }
@@ -428,7 +436,7 @@ size_t oper_refresh(struct oper *o, uint64_t generation)
 
 	if (o->started && !o->all && o->revision == store_revision(o->st) &&
 	    o->generation == generation) {
-		if (oper_refresh_touched(o, now, &changes) == 0)
+		if (oper_refresh_dirty(o, now, &changes) == 0)
 			return changes;
 	}
 	changes += oper_refresh_all(o, now);
@@ -438,21 +446,10 @@ size_t oper_refresh(struct oper *o, uint64_t generation)
 	return changes;
 }
 
-void oper_touch(struct oper *o, bool real, int64_t id)
+void oper_dirty(struct oper *o, bool real, int64_t id)
 {
-	if (id > 0 && idlist_add(real ? &o->rs_touched : &o->vs_touched, id) != 0)
+	if (id > 0 && idlist_add(real ? &o->rs_dirty : &o->vs_dirty, id) != 0)
 		o->all = true;
-}
-
-void oper_touched(struct oper *o, const struct touched *t)
-{
-	if (t->all)
-		o->all = true;
-	for (size_t i = 0; !o->all && i < t->nvs; i++)
-		oper_touch(o, false, t->vs[i]);
-	for (size_t i = 0; !o->all && i < t->nrs; i++)
-		oper_touch(o, true, t->rs[i]);
-	o->revision = t->revision;
 }
 
 time_t oper_since(const struct oper *o, bool real, int64_t id)

@@ -4,7 +4,7 @@
 
 #include "controller/core/status.h"
 #include "controller/core/store.h"
-#include "controller/core/touched.h"
+#include "controller/lib/hook.h"
 #include "controller/model/model-t.h"
 
 #include <stdbool.h>
@@ -68,28 +68,42 @@ void oper_vs_eval(const struct oper_kernel *k, const struct store *st, const str
 
 /*
  * The tracker remembers each object's last state and when it changed, and
- * tells its listeners about each change (after the first evaluation, which
- * only records). Objects that disappear are forgotten silently.
+ * tells its subscribers about each change (after the first evaluation, which
+ * only records). Objects that disappear are forgotten silently. It follows
+ * the store's commit events itself: what a revision changed is evaluated at
+ * the next refresh.
  */
 struct oper;
 
-/* Called for each change; view holds the new state, old the previous one. */
-typedef void (*oper_listener_fn)(void *arg, bool real, int64_t id, enum oper_state old,
-				 const struct oper_view *view);
+/* One change of state: view holds the new state, old the previous one. */
+struct oper_change {
+	bool real; /* a real server; else a service */
+	int64_t id;
+	enum oper_state old;
+	const struct oper_view *view;
+};
 
-/* Returns 0 or -ENOMEM. st and the kernel source must outlive the tracker. */
-int oper_new(const struct store *st, const struct oper_kernel *k, struct oper **out);
+/* Subscribers of the tracker's changes (oper_subscribe()). */
+HOOK_DECLARE(oper_change_hook, struct oper_change)
+
+/*
+ * Returns 0 or -ENOMEM. st and the kernel source must outlive the tracker;
+ * the tracker subscribes to st's commit event until oper_free().
+ */
+int oper_new(struct store *st, const struct oper_kernel *k, struct oper **out);
 void oper_free(struct oper *o); /* accepts NULL */
 
-/* Adds a listener (0 or -ENOMEM). */
-int oper_listen(struct oper *o, oper_listener_fn fn, void *arg);
+/* Subscribes fn to the changes of state (0 or -ENOMEM); unsubscribes it (absent is fine). */
+int oper_subscribe(struct oper *o, oper_change_hook_fn fn, void *arg);
+void oper_unsubscribe(struct oper *o, oper_change_hook_fn fn, void *arg);
 
 /*
  * Re-evaluates what may have changed since the last call, and tells the
- * listeners what did: only the objects touched (oper_touch(), oper_touched())
- * when the caller told the tracker of every revision since and generation (the
- * kernel states' version, from the caller) did not move; otherwise, and at the
- * first call, every object. Returns the number of changes.
+ * subscribers what did: only the objects marked dirty (oper_dirty(), and
+ * what each commit event named) when the tracker heard every revision since
+ * and generation (the kernel states' version, from the caller) did not move;
+ * otherwise, and at the first call, every object. Returns the number of
+ * changes.
  */
 size_t oper_refresh(struct oper *o, uint64_t generation);
 
@@ -98,15 +112,7 @@ size_t oper_refresh(struct oper *o, uint64_t generation);
  * next refresh evaluates it, and a real server's service, or a service's real
  * servers too. Out of memory, the next refresh evaluates everything.
  */
-void oper_touch(struct oper *o, bool real, int64_t id);
-
-/*
- * What the revisions up to t->revision touched (touched_next()), for a
- * tracker told of every revision before them: the next refresh evaluates
- * those objects (t->all: every object). A revision the tracker is not told
- * of makes the next refresh evaluate everything.
- */
-void oper_touched(struct oper *o, const struct touched *t);
+void oper_dirty(struct oper *o, bool real, int64_t id);
 
 /* The time object id's state last changed, or 0 when not tracked. */
 time_t oper_since(const struct oper *o, bool real, int64_t id);

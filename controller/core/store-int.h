@@ -17,11 +17,11 @@ void store_mirror_drop_vs(struct store *st, int64_t id);
 void store_mirror_drop_rs(struct store *st, int64_t id);
 
 /*
- * After the mirror took one committed revision rev: rc not 0 (the mirror
- * could not follow), or another process's commit since the mirror last
- * looked, reloads it all from the database. Listeners run when the revision
- * moved.
+ * After the mirror took one committed command, whose result is res: rc not 0 (the mirror could not follow), or another process's commit
+ * since the mirror last looked, reloads it all from the database. The
+ * commit event (a reload event after a reload) is published when the
+ * revision moved.
  */
-void store_mirror_committed(struct store *st, int rc, int64_t rev);
+void store_mirror_committed(struct store *st, int rc, const struct command_result *res);
 
 #endif

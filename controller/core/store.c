@@ -4,6 +4,7 @@
 #include "controller/model/model.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,23 +16,18 @@ struct ptrvec {
 
 typedef int (*ptrvec_cmp_fn)(const void *key, const void *elem);
 
-struct listener {
-	store_listener_fn fn;
-	void *arg;
-};
-
 struct store {
 	struct db *db;
 	int64_t revision;
 	int64_t data_version;     /* db_data_version() when last read: moves on another's commit */
 	int64_t vs_next, rs_next; /* the next ids the database gives */
 	bool notify[COMMAND_NOTIFY_COUNT];
-	struct ptrvec vs;       /* struct fulcrum_vs *, by id */
-	struct ptrvec rs_by_id; /* struct fulcrum_rs *, by id */
-	struct ptrvec rs_by_vs; /* the same objects, by (vs_id, id) */
-	struct listener *listeners;
-	size_t nlisteners;
-	uint64_t loads; /* wholesale loads of the mirror so far */
+	struct ptrvec vs;        /* struct fulcrum_vs *, by id */
+	struct ptrvec rs_by_id;  /* struct fulcrum_rs *, by id */
+	struct ptrvec rs_by_vs;  /* the same objects, by (vs_id, id) */
+	struct hook commit_hook; /* the commit event's subscribers */
+	struct store_last last;  /* who made the last change, and when */
+	uint64_t loads;          /* wholesale loads of the mirror so far */
 };
 
 static int cmp_i64(int64_t a, int64_t b)
@@ -244,6 +240,24 @@ static int store_load_rs(const struct fulcrum_rs *rs, void *arg)
 	return store_add_rs(arg, rs);
 }
 
+/* Reads who made revision rev, from its first change-log row; none: time 0, actor "". */
+static int store_load_last(struct store *st, int64_t rev)
+{
+	struct fulcrum_change *c = NULL;
+	size_t n = 0;
+	int rc = rev > 0 ? db_change_list(st->db, rev - 1, 1, &c, &n) : 0;
+
+	memset(&st->last, 0, sizeof(st->last));
+	st->last.revision = rev;
+	if (rc == 0 && n > 0 && c[0].revision == rev) {
+		st->last.time = c[0].time;
+		snprintf(st->last.actor, sizeof(st->last.actor), "%s", c[0].actor);
+		st->last.origin = c[0].origin;
+	}
+	fulcrum_change_list_free(c, n);
+	return rc;
+}
+
 /*
  * Loads everything from the database into st, which must be empty; row by
  * row, so that loading never holds a second copy of the whole table.
@@ -258,6 +272,8 @@ static int store_load(struct store *st)
 	rc = db_vs_each(st->db, store_load_vs, st);
 	if (rc == 0)
 		rc = db_rs_each(st->db, 0, store_load_rs, st);
+	if (rc == 0)
+		rc = store_load_last(st, rev);
 	if (rc == 0)
 		st->revision = rev;
 	st->loads++;
@@ -294,8 +310,7 @@ void store_free(struct store *st)
 	if (!st)
 		return;
 	store_empty(st);
-	free(st->listeners);
-	st->listeners = NULL;
+	hook_clear(&st->commit_hook);
 	free(st);
 }
 
@@ -314,23 +329,53 @@ uint64_t store_loads(const struct store *st)
 	return st->loads;
 }
 
-int store_listen(struct store *st, store_listener_fn fn, void *arg)
+int store_subscribe(struct store *st, store_commit_hook_fn fn, void *arg)
 {
-	struct listener *l = realloc(st->listeners, (st->nlisteners + 1) * sizeof(*l));
-
-	if (!l)
-		return -ENOMEM;
-	st->listeners = l;
-	l[st->nlisteners].fn = fn;
-	l[st->nlisteners].arg = arg;
-	st->nlisteners++;
-	return 0;
+	return store_commit_hook_add(&st->commit_hook, fn, arg);
 }
 
-static void store_notify(struct store *st)
+void store_unsubscribe(struct store *st, store_commit_hook_fn fn, void *arg)
 {
-	for (size_t i = 0; i < st->nlisteners; i++)
-		st->listeners[i].fn(st->revision, st->listeners[i].arg);
+	store_commit_hook_remove(&st->commit_hook, fn, arg);
+}
+
+const struct store_last *store_last_change(const struct store *st)
+{
+	return &st->last;
+}
+
+int store_changes(struct store *st, int64_t since, size_t limit, struct fulcrum_change **out,
+		  size_t *n)
+{
+	return db_change_list(st->db, since, limit, out, n);
+}
+
+const char *store_errmsg(struct store *st)
+{
+	return db_errmsg(st->db);
+}
+
+/* Publishes ev: the last change follows it, then every subscriber hears it. */
+static void store_publish(struct store *st, const struct store_commit *ev)
+{
+	if (ev->reload) {
+		if (store_load_last(st, ev->revision) != 0)
+			st->last.revision = ev->revision;
+	} else {
+		st->last.revision = ev->revision;
+		st->last.time = ev->time;
+		snprintf(st->last.actor, sizeof(st->last.actor), "%s", ev->actor);
+		st->last.origin = ev->origin;
+	}
+	store_commit_hook_run(&st->commit_hook, ev);
+}
+
+/* The mirror was loaded whole: subscribers hear that anything may have changed. */
+static void store_publish_reload(struct store *st)
+{
+	struct store_commit ev = {.revision = st->revision, .actor = "", .reload = true};
+
+	store_publish(st, &ev);
 }
 
 const struct fulcrum_vs *store_vs_get(const struct store *st, int64_t id)
@@ -411,16 +456,24 @@ static void store_note_rs_id(struct store *st, int64_t id)
 }
 
 /*
- * After a commit: the mirror follows by rereading what changed (writes may
+ * After a commit: the mirror followed by rereading what changed (writes may
  * touch the disk; reads never do); rc says whether that worked. If it did
  * not (out of memory), or another process committed since the mirror last
  * looked (its data version moved: this connection's commits do not move
  * it), the whole mirror is reloaded so it cannot drift from the database.
- * Listeners run when the revision moved.
+ * The commit event, or a reload event, is published when the revision moved.
  */
-static void store_committed(struct store *st, int rc, int64_t rev)
+static void store_committed(struct store *st, int rc, const struct command_result *res)
 {
 	int64_t was = st->revision, dv = 0;
+	struct store_commit ev = {
+	    .revision = res->revision,
+	    .time = res->time,
+	    .actor = res->actor,
+	    .origin = res->origin,
+	    .changes = res->changes,
+	    .n = res->n,
+	};
 
 	if (rc == 0 && (rc = db_data_version(st->db, &dv)) == 0 && dv != st->data_version)
 		rc = -ESTALE;
@@ -429,10 +482,14 @@ static void store_committed(struct store *st, int rc, int64_t rev)
 		if (store_load(st) != 0)
 			st->revision = -1;
 	}
-	if (rev > st->revision)
-		st->revision = rev;
-	if (st->revision != was)
-		store_notify(st);
+	if (res->revision > st->revision)
+		st->revision = res->revision;
+	if (st->revision == was)
+		return;
+	if (rc != 0)
+		store_publish_reload(st);
+	else
+		store_publish(st, &ev);
 }
 
 /* Rereads service id into the mirror; one the database no longer has leaves it too. */
@@ -470,138 +527,30 @@ static int store_refresh_rs(struct store *st, int64_t id)
 	return store_put_rs(st, &rs);
 }
 
-int store_vs_create(struct store *st, const struct command_actor *actor, struct fulcrum_vs *vs,
-		    struct fulcrum_rs *reals, size_t nreals, int64_t if_revision,
-		    int64_t *revision_out, struct fulcrum_err *err)
-{
-	int64_t rev = 0;
-	int rc = command_vs_create(st->db, actor, vs, reals, nreals, if_revision, &rev, err);
-
-	if (rc != 0)
-		return rc;
-	store_note_vs_id(st, vs->id);
-	rc = store_refresh_vs(st, vs->id);
-	for (size_t i = 0; i < nreals; i++) {
-		store_note_rs_id(st, reals[i].id);
-		if (rc == 0)
-			rc = store_refresh_rs(st, reals[i].id);
-	}
-	store_committed(st, rc, rev);
-	if (revision_out)
-		*revision_out = rev;
-	return 0;
-}
-
-int store_vs_update(struct store *st, const struct command_actor *actor,
-		    const struct fulcrum_vs *vs, int64_t if_revision, int64_t *revision_out,
-		    struct fulcrum_err *err)
-{
-	int64_t rev = 0;
-	int rc = command_vs_update(st->db, actor, vs, if_revision, &rev, err);
-
-	if (rc != 0)
-		return rc;
-	if (rev != st->revision)
-		store_committed(st, store_refresh_vs(st, vs->id), rev);
-	if (revision_out)
-		*revision_out = rev;
-	return 0;
-}
-
-int store_vs_delete(struct store *st, const struct command_actor *actor, int64_t id,
-		    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
-{
-	int64_t rev = 0;
-	int rc = command_vs_delete(st->db, actor, id, if_revision, &rev, err);
-
-	if (rc != 0)
-		return rc;
-	store_drop_vs(st, id);
-	store_committed(st, 0, rev);
-	if (revision_out)
-		*revision_out = rev;
-	return 0;
-}
-
-int store_rs_create(struct store *st, const struct command_actor *actor, struct fulcrum_rs *rs,
-		    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
-{
-	int64_t rev = 0;
-	int rc = command_rs_create(st->db, actor, rs, if_revision, &rev, err);
-
-	if (rc != 0)
-		return rc;
-	store_note_rs_id(st, rs->id);
-	store_committed(st, store_refresh_rs(st, rs->id), rev);
-	if (revision_out)
-		*revision_out = rev;
-	return 0;
-}
-
-int store_rs_update(struct store *st, const struct command_actor *actor,
-		    const struct fulcrum_rs *rs, int64_t if_revision, int64_t *revision_out,
-		    struct fulcrum_err *err)
-{
-	int64_t rev = 0;
-	int rc = command_rs_update(st->db, actor, rs, if_revision, &rev, err);
-
-	if (rc != 0)
-		return rc;
-	if (rev != st->revision)
-		store_committed(st, store_refresh_rs(st, rs->id), rev);
-	if (revision_out)
-		*revision_out = rev;
-	return 0;
-}
-
-int store_rs_delete(struct store *st, const struct command_actor *actor, int64_t id,
-		    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
-{
-	int64_t rev = 0;
-	int rc = command_rs_delete(st->db, actor, id, if_revision, &rev, err);
-
-	if (rc != 0)
-		return rc;
-	store_drop_rs(st, id);
-	store_committed(st, 0, rev);
-	if (revision_out)
-		*revision_out = rev;
-	return 0;
-}
-
-/* Makes the mirror follow the n changes of a committed batch, in their order. */
-static int store_follow(struct store *st, const struct command_op *ops, size_t n)
+/*
+ * The mirror follows what res says a committed command wrote, in order: each
+ * service or real server created or changed is read from the database, each
+ * one deleted dropped (a service with its real servers). 0 or a negative
+ * errno (then store_committed() reloads the mirror).
+ */
+static int store_follow(struct store *st, const struct command_result *res)
 {
 	int rc = 0;
 
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		const struct command_op *op = &ops[i];
+	for (size_t i = 0; rc == 0 && i < res->n; i++) {
+		const struct command_change *c = &res->changes[i];
+		bool gone = c->op == COMMAND_CHANGE_DELETE;
 
-		switch (op->kind) {
-		case COMMAND_VS_CREATE:
-			store_note_vs_id(st, op->vs.id);
-			rc = store_refresh_vs(st, op->vs.id);
-			break;
-		case COMMAND_VS_UPDATE:
-			rc = store_refresh_vs(st, op->vs.id);
-			break;
-		case COMMAND_VS_DELETE:
-			/* and its real servers, as the database did */
-			store_drop_vs(st, op->vs.id);
-			break;
-		case COMMAND_RS_CREATE:
-			store_note_rs_id(st, op->rs.id);
-			rc = store_refresh_rs(st, op->rs.id);
-			break;
-		case COMMAND_RS_UPDATE:
-			rc = store_refresh_rs(st, op->rs.id);
-			break;
-		case COMMAND_RS_DELETE:
-			store_drop_rs(st, op->rs.id);
-			break;
-		case COMMAND_NOTIFY_SET:
-			st->notify[op->notify] = op->enabled; /* the batch checked notify */
-			break;
+		if (c->kind == FULCRUM_KIND_VS && gone) {
+			store_drop_vs(st, c->id); /* and its real servers, as the database did */
+		} else if (c->kind == FULCRUM_KIND_VS) {
+			store_note_vs_id(st, c->id);
+			rc = store_refresh_vs(st, c->id);
+		} else if (gone) {
+			store_drop_rs(st, c->id);
+		} else {
+			store_note_rs_id(st, c->id);
+			rc = store_refresh_rs(st, c->id);
 		}
 	}
 	return rc;
@@ -611,15 +560,89 @@ int store_batch(struct store *st, const struct command_actor *actor, struct comm
 		size_t n, int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err,
 		size_t *failed)
 {
-	int64_t rev = 0;
-	int rc = command_batch(st->db, actor, ops, n, if_revision, &rev, err, failed);
+	struct command_result res = {0};
+	int rc = command_batch(st->db, actor, ops, n, if_revision, &res, err, failed);
 
 	if (rc != 0)
 		return rc;
-	store_committed(st, store_follow(st, ops, n), rev);
+	rc = store_follow(st, &res);
+	for (size_t i = 0; i < n; i++)
+		if (ops[i].kind == COMMAND_NOTIFY_SET)
+			st->notify[ops[i].notify] = ops[i].enabled; /* the batch checked notify */
+	store_committed(st, rc, &res);
 	if (revision_out)
-		*revision_out = rev;
+		*revision_out = res.revision;
+	command_result_clear(&res);
 	return 0;
+}
+
+/* A single write: a batch of one op (command.h's single commands' contract). */
+static int store_one(struct store *st, const struct command_actor *actor, struct command_op *op,
+		     int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
+{
+	return store_batch(st, actor, op, 1, if_revision, revision_out, err, NULL);
+}
+
+int store_vs_create(struct store *st, const struct command_actor *actor, struct fulcrum_vs *vs,
+		    struct fulcrum_rs *reals, size_t nreals, int64_t if_revision,
+		    int64_t *revision_out, struct fulcrum_err *err)
+{
+	struct command_op op = {
+	    .kind = COMMAND_VS_CREATE, .vs = *vs, .reals = reals, .nreals = nreals};
+	int rc;
+
+	op.vs.id = 0; /* only a batch may name the id */
+	if ((rc = store_one(st, actor, &op, if_revision, revision_out, err)) == 0)
+		vs->id = op.vs.id;
+	return rc;
+}
+
+int store_vs_update(struct store *st, const struct command_actor *actor,
+		    const struct fulcrum_vs *vs, int64_t if_revision, int64_t *revision_out,
+		    struct fulcrum_err *err)
+{
+	struct command_op op = {.kind = COMMAND_VS_UPDATE, .vs = *vs};
+
+	return store_one(st, actor, &op, if_revision, revision_out, err);
+}
+
+int store_vs_delete(struct store *st, const struct command_actor *actor, int64_t id,
+		    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
+{
+	struct command_op op = {.kind = COMMAND_VS_DELETE, .vs.id = id};
+
+	return store_one(st, actor, &op, if_revision, revision_out, err);
+}
+
+int store_rs_create(struct store *st, const struct command_actor *actor, struct fulcrum_rs *rs,
+		    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
+{
+	struct command_op op = {.kind = COMMAND_RS_CREATE};
+	int rc;
+
+	model_rs_copy(&op.rs, rs);
+	op.rs.id = 0; /* only a batch may name the id */
+	if ((rc = store_one(st, actor, &op, if_revision, revision_out, err)) == 0)
+		rs->id = op.rs.id;
+	return rc;
+}
+
+int store_rs_update(struct store *st, const struct command_actor *actor,
+		    const struct fulcrum_rs *rs, int64_t if_revision, int64_t *revision_out,
+		    struct fulcrum_err *err)
+{
+	struct command_op op = {.kind = COMMAND_RS_UPDATE};
+
+	model_rs_copy(&op.rs, rs);
+	return store_one(st, actor, &op, if_revision, revision_out, err);
+}
+
+int store_rs_delete(struct store *st, const struct command_actor *actor, int64_t id,
+		    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
+{
+	struct command_op op = {.kind = COMMAND_RS_DELETE, .rs.id = id};
+
+	return store_one(st, actor, &op, if_revision, revision_out, err);
 }
 
 int store_batch_check(struct store *st, const struct command_actor *actor,
@@ -638,7 +661,7 @@ static void store_take_side(struct store *st, const struct store *fresh)
 	memcpy(st->notify, fresh->notify, sizeof(st->notify));
 }
 
-/* Takes fresh's contents (a complete load) in place of st's; listeners stay. */
+/* Takes fresh's contents (a complete load) in place of st's; subscribers stay. */
 static void store_take(struct store *st, struct store *fresh)
 {
 	store_empty(st);
@@ -673,7 +696,7 @@ int store_reload(struct store *st)
 		return rc;
 	}
 	store_take(st, &fresh);
-	store_notify(st);
+	store_publish_reload(st);
 	return 0;
 }
 
@@ -707,7 +730,7 @@ void store_mirror_drop_rs(struct store *st, int64_t id)
 	store_drop_rs(st, id);
 }
 
-void store_mirror_committed(struct store *st, int rc, int64_t rev)
+void store_mirror_committed(struct store *st, int rc, const struct command_result *res)
 {
-	store_committed(st, rc, rev);
+	store_committed(st, rc, res);
 }

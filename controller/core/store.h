@@ -3,6 +3,7 @@
 #define FULCRUM_STORE_H
 
 #include "controller/core/command.h"
+#include "controller/lib/hook.h"
 #include "controller/model/model-t.h"
 #include "db/db.h"
 
@@ -14,12 +15,31 @@
  * Reads (the API, the MIB, reconcile) are answered from here, never from the
  * disk; writes go through store_*() below, which run the command (validate,
  * commit durably) and then update the mirror from what was committed and
- * tell the subscribers. The database stays the source of truth.
+ * publish the commit event. The database stays the source of truth.
  */
 struct store;
 
-/* Called after each committed revision, on the loop's thread. */
-typedef void (*store_listener_fn)(int64_t revision, void *arg);
+/*
+ * The commit event: after each committed revision, once, what it changed.
+ * Subscribers (reconcile, the health targets, operational state, the API's
+ * event stream, the MIB, replication) take it from here; none reads the
+ * change log back to learn what a commit did. When the store was loaded
+ * whole instead (reload: another process's commits, or a commit the mirror
+ * could not follow), anything may have changed: changes is empty and each
+ * subscriber redoes what it keeps (reading the log to catch up is fine then).
+ */
+struct store_commit {
+	int64_t revision;  /* the revision the mirror now holds */
+	int64_t time;      /* Unix seconds of the change (0 on a reload) */
+	const char *actor; /* who ("" on a reload) */
+	enum fulcrum_origin origin;
+	const struct command_change *changes; /* each object written, in the order logged */
+	size_t n;
+	bool reload;
+};
+
+/* Runs on the loop's thread; the mirror already holds ev->revision; ev is valid during the call. */
+HOOK_DECLARE(store_commit_hook, struct store_commit)
 
 /*
  * Loads every service and real server of db into memory. db stays the
@@ -45,11 +65,35 @@ int64_t store_revision(const struct store *st);
  */
 uint64_t store_loads(const struct store *st);
 
+/* Subscribes fn to the commit event; subscribers run in the order added. 0 or -ENOMEM. */
+int store_subscribe(struct store *st, store_commit_hook_fn fn, void *arg);
+
+/* Unsubscribes fn with arg (a subscriber that goes away before the store); absent is fine. */
+void store_unsubscribe(struct store *st, store_commit_hook_fn fn, void *arg);
+
 /*
- * Adds a listener called after every committed revision, in the order added.
- * Returns 0 or -ENOMEM.
+ * Who made the last change, and when: the revision's change-log row (read
+ * at load, then kept from each commit event). time 0 and actor "" when
+ * there is none. The pointer stays valid while st lives.
  */
-int store_listen(struct store *st, store_listener_fn fn, void *arg);
+struct store_last {
+	int64_t revision;
+	int64_t time;
+	char actor[65];
+	enum fulcrum_origin origin;
+};
+const struct store_last *store_last_change(const struct store *st);
+
+/*
+ * The change log, for history and for catching up: db_change_list()'s
+ * contract (rows after since, oldest first, at most limit, 0: all; free
+ * them with fulcrum_change_list_free()). On failure store_errmsg() says why.
+ */
+int store_changes(struct store *st, int64_t since, size_t limit, struct fulcrum_change **out,
+		  size_t *n);
+
+/* The last storage error, in SQLite's words. */
+const char *store_errmsg(struct store *st);
 
 /*
  * Lookups. Pointers are owned by the store and valid until the next write
@@ -80,7 +124,9 @@ const struct fulcrum_rs *const *store_rs_all(const struct store *st, int64_t vs_
 
 /*
  * The write path: the same contracts as command.h, then the mirror follows
- * the commit and listeners run. On failure nothing changes, here or on disk.
+ * the commit and the commit event is published. On failure nothing
+ * changes, here or on disk. The six typed calls read better at their
+ * callers than an op would; each is store_batch() with one op.
  */
 int store_vs_create(struct store *st, const struct command_actor *actor, struct fulcrum_vs *vs,
 		    struct fulcrum_rs *reals, size_t nreals, int64_t if_revision,
@@ -101,13 +147,14 @@ int store_rs_delete(struct store *st, const struct command_actor *actor, int64_t
 /*
  * One command of several changes (command_batch()), then the mirror follows
  * each change (a service deleted takes its real servers along), the switches
- * follow the NOTIFY_SETs, and listeners run once if the revision moved.
+ * follow the NOTIFY_SETs, and the commit event is published once if the
+ * revision moved.
  */
 int store_batch(struct store *st, const struct command_actor *actor, struct command_op *ops,
 		size_t n, int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err,
 		size_t *failed);
 
-/* command_batch_check() on the store's database: the mirror and listeners are not touched. */
+/* command_batch_check() on the store's database: the mirror and subscribers are not touched. */
 int store_batch_check(struct store *st, const struct command_actor *actor,
 		      const struct command_op *ops, size_t n, struct fulcrum_err *err,
 		      size_t *failed);
@@ -131,19 +178,19 @@ struct store_write {
  * Returns 0 when the group committed: then each write's rc says whether it
  * is in it (0) or failed alone and left no trace, and the mirror has taken
  * every write that changed something; after each such write's turn, in
- * order, the mirror holds the objects as that write left them and the
- * listeners run with its revision. Returns a negative errno when the group
- * as a whole failed (BEGIN or COMMIT failed, or a storage failure lost the
+ * order, the mirror holds the objects as that write left them and its
+ * commit event is published. Returns a negative errno when the group as a
+ * whole failed (BEGIN or COMMIT failed, or a storage failure lost the
  * transaction): then every write has that rc and err (FULCRUM_ERR_INTERNAL),
- * nothing was written, and neither the mirror nor any listener moved.
+ * nothing was written, and neither the mirror nor any subscriber moved.
  * n may be 0 (nothing happens); w may be NULL then.
  */
 int store_group_run(struct store *st, struct store_write *w, size_t n);
 
 /*
  * Rereads everything from the database when another process (fulcrumctl in
- * local mode) committed since the mirror was loaded; listeners run when the
- * revision moved. When only something beside the configuration changed (a
+ * local mode) committed since the mirror was loaded; a reload event is
+ * published when the revision moved. When only something beside the configuration changed (a
  * notification switch), rereads just that, and no listener runs. Returns 0
  * or a negative errno (the mirror is then as it was).
  */

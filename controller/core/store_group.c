@@ -15,36 +15,36 @@
  * object again.
  */
 struct group_done {
-	struct command_touch *touched;
-	size_t n;
+	struct command_result res; /* what the write did: its revision and the objects it wrote */
 	void **objs; /* struct fulcrum_vs * or struct fulcrum_rs *, malloc'ed; NULL: gone */
 	int rc;      /* 0, or why the objects could not be read (the mirror reloads) */
 };
 
 static void group_done_free(struct group_done *d)
 {
-	for (size_t i = 0; d->objs && i < d->n; i++)
+	for (size_t i = 0; d->objs && i < d->res.n; i++)
 		free(d->objs[i]);
 	free(d->objs);
-	free(d->touched);
+	command_result_clear(&d->res);
 	memset(d, 0, sizeof(*d));
 }
 
-/* Reads the objects d->touched as they stand in the open transaction. */
+/* Reads the objects d->res names as they stand in the open transaction. */
 static int group_read(struct db *db, struct group_done *d)
 {
 	int rc = 0;
 
-	if (d->n && !(d->objs = calloc(d->n, sizeof(*d->objs))))
+	if (d->res.n && !(d->objs = calloc(d->res.n, sizeof(*d->objs))))
 		return -ENOMEM;
-	for (size_t i = 0; rc == 0 && i < d->n; i++) {
-		const struct command_touch *t = &d->touched[i];
-		size_t size = t->real ? sizeof(struct fulcrum_rs) : sizeof(struct fulcrum_vs);
+	for (size_t i = 0; rc == 0 && i < d->res.n; i++) {
+		const struct command_change *t = &d->res.changes[i];
+		bool real = t->kind == FULCRUM_KIND_RS;
+		size_t size = real ? sizeof(struct fulcrum_rs) : sizeof(struct fulcrum_vs);
 		void *o = malloc(size);
 
 		if (!o)
 			return -ENOMEM;
-		rc = t->real ? db_rs_get(db, t->id, o) : db_vs_get(db, t->id, o);
+		rc = real ? db_rs_get(db, t->id, o) : db_vs_get(db, t->id, o);
 		if (rc == 0) {
 			d->objs[i] = o;
 		} else {
@@ -61,14 +61,15 @@ static int group_apply(struct store *st, const struct group_done *d)
 {
 	int rc = d->rc;
 
-	for (size_t i = 0; rc == 0 && i < d->n; i++) {
-		const struct command_touch *t = &d->touched[i];
+	for (size_t i = 0; rc == 0 && i < d->res.n; i++) {
+		const struct command_change *t = &d->res.changes[i];
+		bool real = t->kind == FULCRUM_KIND_RS;
 
-		if (!d->objs[i] && t->real)
+		if (!d->objs[i] && real)
 			store_mirror_drop_rs(st, t->id);
 		else if (!d->objs[i])
 			store_mirror_drop_vs(st, t->id);
-		else if (t->real)
+		else if (real)
 			rc = store_mirror_put_rs(st, d->objs[i]);
 		else
 			rc = store_mirror_put_vs(st, d->objs[i]);
@@ -95,9 +96,10 @@ static int group_add_all(struct store *st, struct store_write *w, size_t n, stru
 	for (size_t i = 0; i < n; i++) {
 		struct store_write *x = &w[i];
 
-		x->rc = command_group_add(db, x->actor, x->if_revision, x->fn, x->arg, &x->revision,
-					  &done[i].touched, &done[i].n, &x->err);
+		x->rc = command_group_add(db, x->actor, x->if_revision, x->fn, x->arg, &done[i].res,
+					  &x->err);
 		if (x->rc == 0) {
+			x->revision = done[i].res.revision;
 			done[i].rc = group_read(db, &done[i]);
 		} else if (!db_in_transaction(db)) {
 			model_err_set(gerr, FULCRUM_ERR_INTERNAL, NULL,
@@ -138,10 +140,10 @@ int store_group_run(struct store *st, struct store_write *w, size_t n)
 		rc = command_group_commit(db, &gerr);
 	if (rc != 0)
 		group_fail(w, n, rc, &gerr);
-	/* committed: the mirror follows each write in its turn, and listeners hear each revision */
+	/* committed: the mirror follows each write in its turn, and its commit event is published */
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		if (w[i].rc == 0 && done[i].n > 0)
-			store_mirror_committed(st, group_apply(st, &done[i]), w[i].revision);
+		if (w[i].rc == 0 && done[i].res.n > 0)
+			store_mirror_committed(st, group_apply(st, &done[i]), &done[i].res);
 	for (size_t i = 0; i < n; i++)
 		group_done_free(&done[i]);
 	free(done);

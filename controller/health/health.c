@@ -379,8 +379,7 @@ void health_probe_done(struct health *h, struct hl_probe *p, bool ok, const char
 	if (health_state_step(&p->state, &p->successes, ok, reason, p->rise, p->fall, time(NULL))) {
 		h->totals.changes += p->nmembers;
 		for (size_t i = 0; i < p->nmembers; i++)
-			for (size_t l = 0; l < h->nlisteners; l++)
-				h->listeners[l].fn(h->listeners[l].arg, p->members[i], &p->state);
+			health_tell(h, p->members[i], &p->state);
 	}
 	if (h->result_hook)
 		h->result_hook(h->result_arg, p);
@@ -423,8 +422,7 @@ void health_free(struct health *h)
 	idmap_clear(&h->rs);
 	free(h->buckets);
 	h->buckets = NULL;
-	free(h->listeners);
-	h->listeners = NULL;
+	hook_clear(&h->change_hook);
 	free(h);
 }
 
@@ -547,8 +545,7 @@ int health_set_targets(struct health *h, const struct health_target *t, size_t n
 	h->totals.targets = h->rs.n;
 	h->totals.changes += nch;
 	for (size_t i = 0; i < nch; i++)
-		for (size_t l = 0; l < h->nlisteners; l++)
-			h->listeners[l].fn(h->listeners[l].arg, ch[i].id, &ch[i].p->state);
+		health_tell(h, ch[i].id, &ch[i].p->state);
 out:
 	free(tp);
 	free(ch);
@@ -728,8 +725,7 @@ int health_update_targets(struct health *h, const struct health_target *t, size_
 	h->totals.targets = h->rs.n;
 	h->totals.changes += u.nch;
 	for (size_t i = 0; i < u.nch; i++)
-		for (size_t l = 0; l < h->nlisteners; l++)
-			h->listeners[l].fn(h->listeners[l].arg, u.ch[i].id, &u.ch[i].p->state);
+		health_tell(h, u.ch[i].id, &u.ch[i].p->state);
 out:
 	idmap_clear(&u.ids);
 	free(u.tp);
@@ -756,17 +752,16 @@ struct hl_probe *health_probe_of(const struct health *h, int64_t rs_id)
 	return rs_id > 0 ? idmap_get(&h->rs, rs_id) : NULL;
 }
 
-int health_listen(struct health *h, health_listener_fn fn, void *arg)
+void health_tell(struct health *h, int64_t rs_id, const struct health_state *state)
 {
-	struct hl_listener *l = realloc(h->listeners, (h->nlisteners + 1) * sizeof(*l));
+	struct health_change ch = {.rs_id = rs_id, .state = state};
 
-	if (!l)
-		return -ENOMEM;
-	h->listeners = l;
-	l[h->nlisteners].fn = fn;
-	l[h->nlisteners].arg = arg;
-	h->nlisteners++;
-	return 0;
+	health_change_hook_run(&h->change_hook, &ch);
+}
+
+int health_subscribe(struct health *h, health_change_hook_fn fn, void *arg)
+{
+	return health_change_hook_add(&h->change_hook, fn, arg);
 }
 
 void health_stats(const struct health *h, struct health_totals *out)

@@ -2,6 +2,7 @@
 #ifndef FULCRUM_HEALTH_H
 #define FULCRUM_HEALTH_H
 
+#include "controller/lib/hook.h"
 #include "controller/model/model-t.h"
 
 #include <stddef.h>
@@ -62,7 +63,7 @@ struct health_totals {
 	uint64_t latency_us[FULCRUM_CHECK_EXTERNAL + 1]; /* sum of start-to-result times */
 	uint64_t latency_max_us;
 	uint64_t skipped; /* runs not started: the previous run had not finished */
-	uint64_t changes; /* state changes told to listeners */
+	uint64_t changes; /* state changes told to subscribers */
 	uint32_t in_flight;
 	size_t targets; /* real servers known */
 	size_t probes;  /* distinct checks run for them (identical ones are shared) */
@@ -101,7 +102,7 @@ int health_set_targets(struct health *h, const struct health_target *t, size_t n
  * one with its id, and each id of gone[0..ngone) is dropped (an id in both
  * counts as in t); every other target stays as it is. The rules are
  * health_set_targets()'s: a target whose check did not change keeps its state
- * and its schedule, a changed one starts over as UNKNOWN, listeners hear of
+ * and its schedule, a changed one starts over as UNKNOWN, subscribers hear of
  * the targets whose state differs from before, dropped ones are forgotten
  * silently, and a check left with no target stops. It costs what t and gone
  * hold, not what the engine holds (but for checks shared by many targets:
@@ -119,15 +120,21 @@ int health_update_targets(struct health *h, const struct health_target *t, size_
 void health_get(const struct health *h, int64_t rs_id, struct health_state *out);
 
 /*
- * Called once per real server whose state (UNKNOWN, UP, DOWN) changes, from
- * the loop or from health_set_targets(); st is valid only during the call. A
- * change of reason alone is not announced. A listener may call health_get()
- * and health_stats(), not health_set_targets() nor health_free().
+ * Published once per real server whose state (UNKNOWN, UP, DOWN) changes,
+ * from the loop or from health_set_targets(); state is valid only during
+ * the call. A change of reason alone is not announced. A subscriber may call
+ * health_get() and health_stats(), not health_set_targets() nor
+ * health_free().
  */
-typedef void (*health_listener_fn)(void *arg, int64_t rs_id, const struct health_state *st);
+struct health_change {
+	int64_t rs_id;
+	const struct health_state *state;
+};
 
-/* Adds a listener: 0 or -ENOMEM. */
-int health_listen(struct health *h, health_listener_fn fn, void *arg);
+HOOK_DECLARE(health_change_hook, struct health_change)
+
+/* Subscribes fn to the changes of state: 0 or -ENOMEM. */
+int health_subscribe(struct health *h, health_change_hook_fn fn, void *arg);
 
 /* Fills out with the counters since health_new(). */
 void health_stats(const struct health *h, struct health_totals *out);

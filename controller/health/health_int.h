@@ -100,11 +100,6 @@ struct hl_probe {
 	bool mark, fresh, listed;
 };
 
-struct hl_listener {
-	health_listener_fn fn;
-	void *arg;
-};
-
 struct health {
 	struct event_base *base;
 	struct idmap rs;           /* rs_id -> struct hl_probe * (&none for type none) */
@@ -112,19 +107,18 @@ struct health {
 	size_t nbuckets;
 	struct hl_probe *probes; /* every probe but none */
 	struct hl_probe none;
-	struct hl_listener *listeners;
-	size_t nlisteners;
+	struct hook change_hook; /* subscribers of state changes */
 	struct health_totals totals;
 	struct hl_http *http;
 	struct hl_child *children; /* external commands running, or killed and not reaped yet */
-	/* for tests and tools: told of every result, after the listeners */
+	/* for tests and tools: told of every result, after the subscribers */
 	void (*result_hook)(void *arg, const struct hl_probe *p);
 	void *result_arg;
 };
 
 /*
  * Reports the end of p's run: applies the result, counts it, tells the
- * listeners. Each run started calls it exactly once, unless cancelled.
+ * subscribers. Each run started calls it exactly once, unless cancelled.
  */
 void health_probe_done(struct health *h, struct hl_probe *p, bool ok, const char *reason);
 
@@ -143,6 +137,9 @@ void health_ext_free(struct health *h);                       /* kills and reaps
 
 /* Formats p's address as text ("192.0.2.1", "2001:db8::1") into buf. */
 const char *health_addr_text(const struct hl_probe *p, char *buf, size_t len);
+
+/* Publishes that real server rs_id's state is now state. */
+void health_tell(struct health *h, int64_t rs_id, const struct health_state *state);
 
 /* The probe rs_id uses, or NULL: for tests. */
 struct hl_probe *health_probe_of(const struct health *h, int64_t rs_id);

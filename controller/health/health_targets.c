@@ -86,36 +86,39 @@ int health_targets_rebuild(struct health *h, const struct store *st)
 	return rc;
 }
 
-int health_targets_follow(struct health *h, const struct store *st, const struct touched *t)
+int health_targets_follow(struct health *h, const struct store *st, const struct store_commit *ev)
 {
-	size_t max = t->nrs, n;
+	size_t max = 0, n;
 	struct ht_build b;
 	int rc;
 
-	if (t->all)
+	if (ev->reload)
 		return health_targets_rebuild(h, st);
-	for (size_t i = 0; i < t->nvs; i++) {
-		store_rs_all(st, t->vs[i], &n);
+	for (size_t i = 0; i < ev->n; i++) {
+		if (ev->changes[i].kind == FULCRUM_KIND_VS)
+			store_rs_all(st, ev->changes[i].id, &n);
+		else
+			n = 1;
 		max += n;
 	}
 	if (max == 0)
 		return 0;
 	/* every one may override: a few more bytes, for one walk of them fewer */
 	rc = ht_build_init(&b, max, max);
-	for (size_t i = 0; rc == 0 && i < t->nvs; i++) {
-		const struct fulcrum_vs *vs = store_vs_get(st, t->vs[i]);
-		const struct fulcrum_rs *const *rs = store_rs_all(st, t->vs[i], &n);
+	for (size_t i = 0; rc == 0 && i < ev->n; i++) {
+		const struct command_change *ch = &ev->changes[i];
+		const struct fulcrum_rs *const *all;
+		const struct fulcrum_rs *rs;
 
-		for (size_t k = 0; k < n; k++)
-			ht_build_add(&b, vs, rs[k]);
-	}
-	for (size_t i = 0; rc == 0 && i < t->nrs; i++) {
-		const struct fulcrum_rs *rs = store_rs_get(st, t->rs[i]);
-
-		if (rs)
+		if (ch->kind == FULCRUM_KIND_VS) {
+			all = store_rs_all(st, ch->id, &n);
+			for (size_t k = 0; k < n; k++)
+				ht_build_add(&b, store_vs_get(st, ch->id), all[k]);
+		} else if ((rs = store_rs_get(st, ch->id)) != NULL) {
 			ht_build_add(&b, store_vs_get(st, rs->vs_id), rs);
-		else
-			b.gone[b.ngone++] = t->rs[i]; /* deleted */
+		} else {
+			b.gone[b.ngone++] = ch->id; /* deleted */
+		}
 	}
 	/* a real server named twice (its service too) is the same target twice: the first counts */
 	if (rc == 0)

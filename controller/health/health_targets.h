@@ -3,7 +3,6 @@
 #define FULCRUM_HEALTH_TARGETS_H
 
 #include "controller/core/store.h"
-#include "controller/core/touched.h"
 #include "controller/health/health.h"
 
 #include <stdbool.h>
@@ -25,14 +24,14 @@ bool health_targets_unchecked(const struct fulcrum_vs *vs, const struct fulcrum_
 int health_targets_rebuild(struct health *h, const struct store *st);
 
 /*
- * Makes h follow what t says the last revisions touched: each real server t
- * names, and every real server of each service t names (a service's check
+ * Makes h follow what the commit event ev changed: each real server it
+ * names, and every real server of each service it names (a service's check
  * applies to all of them), is added, updated or dropped as its state in st
  * says; nothing else is looked at (health_update_targets()). A real server
- * t names that st no longer holds is dropped. t->all: a rebuild. Returns
+ * ev names that st no longer holds is dropped. A reload: a rebuild. Returns
  * 0, or -ENOMEM with h's targets as they were: then only a rebuild is sure to
  * catch up.
  */
-int health_targets_follow(struct health *h, const struct store *st, const struct touched *t);
+int health_targets_follow(struct health *h, const struct store *st, const struct store_commit *ev);
 
 #endif

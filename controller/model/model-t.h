@@ -72,6 +72,16 @@ enum fulcrum_origin {
 	FULCRUM_ORIGIN_CLI,
 };
 
+/*
+ * The kinds of object the configuration is made of: what the change log's
+ * object_type names ("service", "real"; model_kind_name()), and what a
+ * commit event says each change was about.
+ */
+enum fulcrum_kind {
+	FULCRUM_KIND_VS = 0, /* a virtual service */
+	FULCRUM_KIND_RS,     /* a real server */
+};
+
 /* An IPv4 or IPv6 address; family is AF_INET, AF_INET6, or AF_UNSPEC (none). */
 struct fulcrum_addr {
 	int family;

@@ -57,6 +57,11 @@ static const char *const origin_names[] = {
     [FULCRUM_ORIGIN_CLI] = "cli",
 };
 
+static const char *const kind_names[] = {
+    [FULCRUM_KIND_VS] = "service",
+    [FULCRUM_KIND_RS] = "real",
+};
+
 /* The names listed in error messages, so a person sees what would have worked. */
 #define SCHEDULER_LIST "rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos"
 #define PROTOCOL_LIST  "tcp udp sctp"
@@ -100,6 +105,7 @@ MODEL_ENUM_NAMES(forwarding, enum fulcrum_forwarding)
 MODEL_ENUM_NAMES(tunnel, enum fulcrum_tunnel)
 MODEL_ENUM_NAMES(rs_admin, enum fulcrum_rs_admin)
 MODEL_ENUM_NAMES(origin, enum fulcrum_origin)
+MODEL_ENUM_NAMES(kind, enum fulcrum_kind)
 
 const char *model_family_name(int family)
 {

@@ -44,6 +44,10 @@ int model_check_type_parse(const char *s, enum fulcrum_check_type *out);
 const char *model_check_on_failure_name(enum fulcrum_on_failure on_failure);
 int model_check_on_failure_parse(const char *s, enum fulcrum_on_failure *out);
 
+/* Kinds of object: "service" (FULCRUM_KIND_VS), "real" (FULCRUM_KIND_RS), as the change log names them. */
+const char *model_kind_name(enum fulcrum_kind kind);
+int model_kind_parse(const char *s, enum fulcrum_kind *out);
+
 /* Address families: "ipv4" is AF_INET, "ipv6" is AF_INET6; anything else has no name. */
 const char *model_family_name(int family);
 int model_family_parse(const char *s, int *out);

@@ -555,45 +555,39 @@ static void rc_commit_vs(struct reconcile *rc, int64_t vs_id, const struct rc_to
 		rc_sync_vs(rc, vs_id, NULL, false);
 }
 
-/* After a commit: syncs what the revisions since the last one touched, service by service. */
-static void rc_on_commit(int64_t revision, void *arg)
+/* The commit event: syncs what the revision changed, service by service; a reload, everything. */
+static void rc_on_commit(void *arg, const struct store_commit *ev)
 {
 	struct reconcile *rc = arg;
-	struct fulcrum_change *ch = NULL;
 	struct rc_touch *t;
-	size_t n = 0, nt = 0;
+	size_t nt = 0;
 
-	if (!ipvs_info(rc->ipvs)->available || revision <= rc->revision)
+	if (!ipvs_info(rc->ipvs)->available || ev->revision <= rc->revision)
 		return;
-	if (db_change_objects(store_db(rc->st), rc->revision, &ch, &n) != 0) {
-		rc->revision = revision;
+	rc->revision = ev->revision;
+	t = ev->reload ? NULL : calloc(ev->n ? ev->n : 1, sizeof(*t));
+	if (!t) {
 		rc_pass_start(rc, false);
 		return;
 	}
-	t = calloc(n ? n : 1, sizeof(*t));
-	for (size_t i = 0; t && i < n; i++) {
+	for (size_t i = 0; i < ev->n; i++) {
+		const struct command_change *ch = &ev->changes[i];
 		struct rc_touch one = {0};
 
-		if (strcmp(ch[i].object_type, "service") == 0) {
-			one.vs_id = ch[i].object_id;
+		if (ch->kind == FULCRUM_KIND_VS) {
+			one.vs_id = ch->id;
 		} else {
-			const struct fulcrum_rs *rs = store_rs_get(rc->st, ch[i].object_id);
-			struct rc_rs *rec = idmap_get(&rc->rs, ch[i].object_id);
+			const struct fulcrum_rs *rs = store_rs_get(rc->st, ch->id);
+			struct rc_rs *rec = idmap_get(&rc->rs, ch->id);
 
 			one.vs_id = rs ? rs->vs_id : rec ? rec->vs_id : 0;
 			/* a deleted one (rs_id 0): its service is synced whole */
 			one.rs_id = rs ? rs->id : 0;
 			if (!rs)
-				rc_rs_drop(rc, ch[i].object_id);
+				rc_rs_drop(rc, ch->id);
 		}
 		if (one.vs_id > 0)
 			t[nt++] = one;
-	}
-	fulcrum_change_list_free(ch, n);
-	rc->revision = revision;
-	if (!t) {
-		rc_pass_start(rc, false);
-		return;
 	}
 	qsort(t, nt, sizeof(*t), rc_touch_cmp);
 	for (size_t i = 0, j; i < nt; i = j) {
@@ -604,7 +598,7 @@ static void rc_on_commit(int64_t revision, void *arg)
 	free(t);
 }
 
-void reconcile_vs_touch(struct reconcile *rc, int64_t vs_id)
+void reconcile_vs_sync(struct reconcile *rc, int64_t vs_id)
 {
 	if (ipvs_info(rc->ipvs)->available && vs_id > 0)
 		rc_sync_vs(rc, vs_id, NULL, false);
@@ -624,7 +618,7 @@ int reconcile_new(struct event_base *base, struct store *st, struct ipvs *ipvs,
 	rc->ipvs = ipvs;
 	rc->conf = *conf;
 	rc->revision = store_revision(st);
-	err = store_listen(st, rc_on_commit, rc);
+	err = store_subscribe(st, rc_on_commit, rc);
 	if (err != 0)
 		goto fail;
 	if (ipvs_info(ipvs)->available) {
@@ -648,6 +642,7 @@ void reconcile_free(struct reconcile *rc)
 
 	if (!rc)
 		return;
+	store_unsubscribe(rc->st, rc_on_commit, rc);
 	rc_pass_stop(rc);
 	if (rc->timer)
 		event_free(rc->timer);

@@ -57,7 +57,7 @@ void reconcile_free(struct reconcile *rc);
  * by its check's on_failure; the service's fallback server comes in when
  * none of its real servers is up, and leaves when one is).
  */
-void reconcile_vs_touch(struct reconcile *rc, int64_t vs_id);
+void reconcile_vs_sync(struct reconcile *rc, int64_t vs_id);
 
 /* Kernel state of service id / real server id. */
 void reconcile_vs_kernel(struct reconcile *rc, int64_t id, struct status_kernel *out);

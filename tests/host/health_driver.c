@@ -136,13 +136,13 @@ static void print_state(const char *what, int64_t id, const struct health_state 
 	fflush(stdout);
 }
 
-static void on_change(void *arg, int64_t rs_id, const struct health_state *st)
+static void on_change(void *arg, const struct health_change *ch)
 {
 	(void)arg;
-	print_state("change", rs_id, st);
+	print_state("change", ch->rs_id, ch->state);
 }
 
-/* Prints every result (a listener hears only of state changes) through the engine's test hook. */
+/* Prints every result (a subscriber hears only of state changes) through the engine's test hook. */
 static void on_result(void *arg, const struct hl_probe *p)
 {
 	struct driver *d = arg;
@@ -305,7 +305,7 @@ int main(int argc, char **argv)
 	if (!d.t || !d.c || !d.base || health_new(d.base, &d.h) != 0)
 		return 2;
 	if (!bench)
-		health_listen(d.h, on_change, &d);
+		health_subscribe(d.h, on_change, &d);
 	d.h->result_hook = on_result;
 	d.h->result_arg = &d;
 	rc = health_set_targets(d.h, d.t, d.n);

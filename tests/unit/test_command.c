@@ -464,6 +464,62 @@ static void test_actor_is_cut_on_a_character(void)
 }
 
 /* The ids a failed command must leave as they were, beside snap_take()'s counts. */
+static int str_same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/*
+ * What a committed command says it did (its result: the commit event's body)
+ * must be exactly what its change-log rows say: the same objects in the same
+ * order, with the same JSON before and after, revision, time, actor, origin.
+ */
+static void result_is_log(struct db *db, const struct command_result *res, int64_t since)
+{
+	struct fulcrum_change *ch = NULL;
+	size_t n = 0;
+
+	CU_ASSERT_EQUAL_FATAL(db_change_list(db, since, 0, &ch, &n), 0);
+	CU_ASSERT_EQUAL(res->n, n);
+	for (size_t i = 0; i < n && i < res->n; i++) {
+		const struct command_change *c = &res->changes[i];
+
+		CU_ASSERT_EQUAL(ch[i].revision, res->revision);
+		CU_ASSERT_EQUAL(ch[i].time, res->time);
+		CU_ASSERT_STRING_EQUAL(ch[i].actor, res->actor);
+		CU_ASSERT_EQUAL(ch[i].origin, res->origin);
+		CU_ASSERT_STRING_EQUAL(ch[i].object_type, model_kind_name(c->kind));
+		CU_ASSERT_EQUAL(ch[i].object_id, c->id);
+		CU_ASSERT(str_same(ch[i].before, c->before));
+		CU_ASSERT(str_same(ch[i].after, c->after));
+		CU_ASSERT_EQUAL(c->op, !c->before  ? COMMAND_CHANGE_CREATE
+				       : !c->after ? COMMAND_CHANGE_DELETE
+						   : COMMAND_CHANGE_UPDATE);
+	}
+	if (n == 0)
+		CU_ASSERT_EQUAL(res->time, 0);
+	fulcrum_change_list_free(ch, n);
+}
+
+/* command_batch() as these tests call it: *rev (may be NULL) gets its revision on success. */
+static int batch(struct db *db, const struct command_actor *actor, struct command_op *ops, size_t n,
+		 int64_t if_revision, int64_t *rev, struct fulcrum_err *err, size_t *failed)
+{
+	struct command_result res = {0};
+	int64_t since = db_revision(db);
+	int rc = command_batch(db, actor, ops, n, if_revision, &res, err, failed);
+
+	if (rc == 0) {
+		if (rev)
+			*rev = res.revision;
+		result_is_log(db, &res, since);
+	} else {
+		CU_ASSERT_EQUAL(res.n, 0);
+	}
+	command_result_clear(&res);
+	return rc;
+}
+
 static void next_ids(struct db *db, int64_t *vs, int64_t *rs)
 {
 	CU_ASSERT_EQUAL(db_vs_next_id(db, vs), 0);
@@ -500,7 +556,7 @@ static void test_batch_is_one_revision(void)
 	size_t n, failed = 99;
 
 	ops[0].vs.id = 5; /* named up front, as an SNMP index is */
-	CU_ASSERT_EQUAL(command_batch(db, &alice, ops, 3, 0, &rev, &err, &failed), 0);
+	CU_ASSERT_EQUAL(batch(db, &alice, ops, 3, 0, &rev, &err, &failed), 0);
 	CU_ASSERT_EQUAL(err.status, FULCRUM_ERR_NONE);
 	CU_ASSERT_EQUAL(failed, 3);
 	CU_ASSERT_EQUAL(rev, 1);
@@ -525,7 +581,7 @@ static void test_batch_is_one_revision(void)
 	json_is(ch[2].after, model_rs_to_json(&got));
 	fulcrum_change_list_free(ch, n);
 	/* nothing at all is a command too: no revision */
-	CU_ASSERT_EQUAL(command_batch(db, &alice, NULL, 0, 1, &rev, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(batch(db, &alice, NULL, 0, 1, &rev, NULL, NULL), 0);
 	CU_ASSERT_EQUAL(rev, 1);
 	db_close(db);
 }
@@ -550,8 +606,8 @@ static void test_batch_failure_leaves_nothing(void)
 	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &web, &rs, 1, 0, &rev, NULL), 0);
 	s = snap_take(db);
 	next_ids(db, &vs_next, &rs_next);
-	refused(command_batch(db, &alice, ops, 4, 0, &rev, &err, &failed), &err,
-		FULCRUM_ERR_CONFLICT, "address");
+	refused(batch(db, &alice, ops, 4, 0, &rev, &err, &failed), &err, FULCRUM_ERR_CONFLICT,
+		"address");
 	CU_ASSERT_EQUAL(failed, 2);
 	CU_ASSERT_STRING_EQUAL(err.message, "real server address: 10.0.0.1:80 is already in "
 					    "service 'web' (real server 1)");
@@ -567,15 +623,14 @@ static void test_batch_failure_leaves_nothing(void)
 	/* the single command's checks, in a batch: an invalid field, a stale revision */
 	ops[2] = op_rs(COMMAND_RS_CREATE, real("10.0.0.3", 80), 1);
 	ops[2].rs.weight = 70000;
-	refused(command_batch(db, &alice, ops, 3, 0, &rev, &err, &failed), &err,
-		FULCRUM_ERR_INVALID, "weight");
+	refused(batch(db, &alice, ops, 3, 0, &rev, &err, &failed), &err, FULCRUM_ERR_INVALID,
+		"weight");
 	CU_ASSERT_EQUAL(failed, 2);
-	refused(command_batch(db, &alice, ops, 1, 7, &rev, &err, &failed), &err, FULCRUM_ERR_STALE,
-		"");
+	refused(batch(db, &alice, ops, 1, 7, &rev, &err, &failed), &err, FULCRUM_ERR_STALE, "");
 	CU_ASSERT_EQUAL(failed, 1); /* no one change at fault */
 	ops[0].kind = (enum command_op_kind)42;
-	refused(command_batch(db, &alice, ops, 1, 0, &rev, &err, &failed), &err,
-		FULCRUM_ERR_INVALID, "kind");
+	refused(batch(db, &alice, ops, 1, 0, &rev, &err, &failed), &err, FULCRUM_ERR_INVALID,
+		"kind");
 	CU_ASSERT_EQUAL(failed, 0);
 	snap_same(db, s);
 	db_close(db);
@@ -598,36 +653,32 @@ static void test_batch_explicit_ids(void)
 	s = snap_take(db);
 	op = op_vs(COMMAND_VS_CREATE, svc("c", "192.0.2.3", 80));
 	op.vs.id = a.id;
-	refused(command_batch(db, &alice, &op, 1, 0, &rev, &err, &failed), &err,
-		FULCRUM_ERR_CONFLICT, "id");
+	refused(batch(db, &alice, &op, 1, 0, &rev, &err, &failed), &err, FULCRUM_ERR_CONFLICT,
+		"id");
 	CU_ASSERT_STRING_EQUAL(err.message, "service id 1 exists");
 	CU_ASSERT_EQUAL(failed, 0);
 	op.vs.id = b.id;
-	refused(command_batch(db, &alice, &op, 1, 0, &rev, &err, NULL), &err, FULCRUM_ERR_INVALID,
-		"id");
+	refused(batch(db, &alice, &op, 1, 0, &rev, &err, NULL), &err, FULCRUM_ERR_INVALID, "id");
 	CU_ASSERT_STRING_EQUAL(err.message, "service id 2 was used before and ids are never "
 					    "reused: the next free id is 3");
 	op.vs.id = -4;
-	refused(command_batch(db, &alice, &op, 1, 0, &rev, &err, NULL), &err, FULCRUM_ERR_INVALID,
-		"id");
+	refused(batch(db, &alice, &op, 1, 0, &rev, &err, NULL), &err, FULCRUM_ERR_INVALID, "id");
 	op = op_rs(COMMAND_RS_CREATE, real("10.0.0.9", 80), a.id);
 	op.rs.id = r2.id;
-	refused(command_batch(db, &alice, &op, 1, 0, &rev, &err, NULL), &err, FULCRUM_ERR_INVALID,
-		"id");
+	refused(batch(db, &alice, &op, 1, 0, &rev, &err, NULL), &err, FULCRUM_ERR_INVALID, "id");
 	CU_ASSERT_STRING_EQUAL(err.message, "real server id 2 was used before and ids are never "
 					    "reused: the next free id is 3");
 	op.rs.id = r.id;
-	refused(command_batch(db, &alice, &op, 1, 0, &rev, &err, NULL), &err, FULCRUM_ERR_CONFLICT,
-		"id");
+	refused(batch(db, &alice, &op, 1, 0, &rev, &err, NULL), &err, FULCRUM_ERR_CONFLICT, "id");
 	CU_ASSERT_STRING_EQUAL(err.message, "real server id 1 exists");
 	snap_same(db, s);
 	/* above the next id: taken as asked, and the next id moves past it */
 	op.rs.id = 40;
-	CU_ASSERT_EQUAL(command_batch(db, &alice, &op, 1, 0, &rev, &err, NULL), 0);
+	CU_ASSERT_EQUAL(batch(db, &alice, &op, 1, 0, &rev, &err, NULL), 0);
 	CU_ASSERT_EQUAL(op.rs.id, 40);
 	op = op_vs(COMMAND_VS_CREATE, svc("c", "192.0.2.3", 80));
 	op.vs.id = 10;
-	CU_ASSERT_EQUAL(command_batch(db, &alice, &op, 1, 0, &rev, &err, NULL), 0);
+	CU_ASSERT_EQUAL(batch(db, &alice, &op, 1, 0, &rev, &err, NULL), 0);
 	CU_ASSERT_EQUAL(op.vs.id, 10);
 	next_ids(db, &vs_next, &rs_next);
 	CU_ASSERT_EQUAL(vs_next, 11);
@@ -665,7 +716,7 @@ static void test_batch_update_and_delete(void)
 	ops[2] = op_rs(COMMAND_RS_UPDATE, ra[1], a.id); /* changes nothing: no row */
 	ops[3] = op_vs(COMMAND_VS_DELETE, b);
 	ops[4] = op_rs(COMMAND_RS_DELETE, ra[1], 0);
-	CU_ASSERT_EQUAL(command_batch(db, &alice, ops, 5, 2, &rev, &err, &failed), 0);
+	CU_ASSERT_EQUAL(batch(db, &alice, ops, 5, 2, &rev, &err, &failed), 0);
 	CU_ASSERT_EQUAL(rev, 3);
 	CU_ASSERT_EQUAL(db_rs_get(db, ra[0].id, &got), 0);
 	CU_ASSERT_EQUAL(got.weight, 9);
@@ -687,22 +738,22 @@ static void test_batch_update_and_delete(void)
 	/* updates that change nothing: no revision */
 	ops[0] = op_rs(COMMAND_RS_UPDATE, ra[0], 0);
 	ops[0].rs.weight = 9;
-	CU_ASSERT_EQUAL(command_batch(db, &alice, ops, 1, 0, &rev, &err, NULL), 0);
+	CU_ASSERT_EQUAL(batch(db, &alice, ops, 1, 0, &rev, &err, NULL), 0);
 	CU_ASSERT_EQUAL(rev, 3);
 	/* a real server of a service the batch deleted is gone for the rest of it */
 	CU_ASSERT_EQUAL(command_vs_create(db, &alice, &b, rb, 1, 0, &rev, NULL), 0);
 	s = snap_take(db);
 	ops[0] = op_vs(COMMAND_VS_DELETE, b);
 	ops[1] = op_rs(COMMAND_RS_UPDATE, rb[0], 0);
-	refused(command_batch(db, &alice, ops, 2, 0, &rev, &err, &failed), &err,
-		FULCRUM_ERR_NOTFOUND, "id");
+	refused(batch(db, &alice, ops, 2, 0, &rev, &err, &failed), &err, FULCRUM_ERR_NOTFOUND,
+		"id");
 	CU_ASSERT_EQUAL(failed, 1);
 	ops[1] = op_rs(COMMAND_RS_DELETE, rb[0], 0);
-	refused(command_batch(db, &alice, ops, 2, 0, &rev, &err, &failed), &err,
-		FULCRUM_ERR_NOTFOUND, "id");
+	refused(batch(db, &alice, ops, 2, 0, &rev, &err, &failed), &err, FULCRUM_ERR_NOTFOUND,
+		"id");
 	ops[1] = op_rs(COMMAND_RS_CREATE, real("10.0.1.9", 80), b.id);
-	refused(command_batch(db, &alice, ops, 2, 0, &rev, &err, &failed), &err,
-		FULCRUM_ERR_NOTFOUND, "service_id");
+	refused(batch(db, &alice, ops, 2, 0, &rev, &err, &failed), &err, FULCRUM_ERR_NOTFOUND,
+		"service_id");
 	CU_ASSERT_EQUAL(failed, 1);
 	snap_same(db, s);
 	db_close(db);
@@ -723,7 +774,7 @@ static void test_batch_notify_switches(void)
 	CU_ASSERT_EQUAL(db_notify_get(db, on), 0);
 	for (size_t i = 0; i < COMMAND_NOTIFY_COUNT; i++)
 		CU_ASSERT_TRUE(on[i]);
-	CU_ASSERT_EQUAL(command_batch(db, &alice, ops, 2, 0, &rev, &err, NULL), 0);
+	CU_ASSERT_EQUAL(batch(db, &alice, ops, 2, 0, &rev, &err, NULL), 0);
 	CU_ASSERT_EQUAL(rev, 0); /* not configuration: no revision, no change log */
 	snap_same(db, s);
 	db_close(db);
@@ -736,12 +787,12 @@ static void test_batch_notify_switches(void)
 	/* with a change of configuration the revision moves once, for the change */
 	ops[0].enabled = true;
 	ops[1] = op_vs(COMMAND_VS_CREATE, svc("web", "192.0.2.1", 80));
-	CU_ASSERT_EQUAL(command_batch(db, &alice, ops, 2, 0, &rev, &err, NULL), 0);
+	CU_ASSERT_EQUAL(batch(db, &alice, ops, 2, 0, &rev, &err, NULL), 0);
 	CU_ASSERT_EQUAL(rev, 1);
 	CU_ASSERT_EQUAL(db_notify_get(db, on), 0);
 	CU_ASSERT_TRUE(on[COMMAND_NOTIFY_CONFIG_CHANGE]);
 	ops[0].notify = COMMAND_NOTIFY_COUNT;
-	refused(command_batch(db, &alice, ops, 1, 0, &rev, &err, NULL), &err, FULCRUM_ERR_INVALID,
+	refused(batch(db, &alice, ops, 1, 0, &rev, &err, NULL), &err, FULCRUM_ERR_INVALID,
 		"notify");
 	db_close(db);
 }
@@ -777,7 +828,7 @@ static void test_batch_check_writes_nothing(void)
 	snap_same(db, s);
 	/* and the database is free for the real thing */
 	ops[1].rs.vs_id = 1;
-	CU_ASSERT_EQUAL(command_batch(db, &alice, ops, 3, 0, NULL, &err, NULL), 0);
+	CU_ASSERT_EQUAL(batch(db, &alice, ops, 3, 0, NULL, &err, NULL), 0);
 	CU_ASSERT_EQUAL(ops[1].rs.id, 1);
 	db_close(db);
 }

@@ -180,13 +180,13 @@ struct heard {
 	size_t n;
 };
 
-static void on_change(void *arg, int64_t rs_id, const struct health_state *st)
+static void on_change(void *arg, const struct health_change *ch)
 {
 	struct heard *h = arg;
 
 	if (h->n < 16) {
-		h->id[h->n] = rs_id;
-		h->state[h->n++] = st->state;
+		h->id[h->n] = ch->rs_id;
+		h->state[h->n++] = ch->state->state;
 	}
 }
 
@@ -237,7 +237,7 @@ static void test_health_shared_checks(void)
 	struct fulcrum_check c[6];
 
 	CU_ASSERT_EQUAL_FATAL(health_new(base, &h), 0);
-	CU_ASSERT_EQUAL(health_listen(h, on_change, &heard), 0);
+	CU_ASSERT_EQUAL(health_subscribe(h, on_change, &heard), 0);
 	t[0] = target(1, "192.0.2.1", 80, FULCRUM_CHECK_HTTP, &c[0]);
 	t[1] = target(2, "192.0.2.1", 80, FULCRUM_CHECK_HTTP, &c[1]);
 	c[1].on_failure = FULCRUM_ON_FAILURE_REMOVE; /* what a failure does: not the check */
@@ -329,7 +329,7 @@ static void test_health_bad_check_is_down(void)
 	struct fulcrum_check c[2];
 
 	CU_ASSERT_EQUAL_FATAL(health_new(base, &h), 0);
-	health_listen(h, on_change, &heard);
+	health_subscribe(h, on_change, &heard);
 	t[0] = target(1, "192.0.2.1", 80, FULCRUM_CHECK_HTTPS, &c[0]);
 	snprintf(c[0].expect_regex, sizeof(c[0].expect_regex), "a[");
 	t[1] = target(2, "192.0.2.1", 80, FULCRUM_CHECK_EXTERNAL, &c[1]);
@@ -360,7 +360,7 @@ static void test_health_engine_rise_fall(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	t = target(9, "198.51.100.7", 443, FULCRUM_CHECK_TCP, c);
 	CU_ASSERT_EQUAL_FATAL(health_new(base, &h), 0);
-	health_listen(h, on_change, &heard);
+	health_subscribe(h, on_change, &heard);
 	rc = health_set_targets(h, &t, 1);
 	free(c); /* the engine keeps none of it: valgrind would see a read of it below */
 	t.check = NULL;

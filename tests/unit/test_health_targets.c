@@ -1,5 +1,4 @@
-/* Unit tests of controller/health/health_targets.c and touched.c: the checks follow each commit, and only it. */
-#include "controller/core/touched.h"
+/* Unit tests of controller/health/health_targets.c: the checks follow each commit event, and only it. */
 #include "controller/health/health_int.h"
 #include "controller/health/health_targets.h"
 #include "controller/model/model.h"
@@ -20,15 +19,31 @@ struct rig {
 	struct store *st;
 	struct event_base *base;
 	struct health *h;
-	struct touched t;
-	size_t heard; /* state changes told to the listener */
+	size_t events;   /* commit events heard since the last comparison */
+	bool reload;     /* the last one was a reload */
+	size_t nvs, nrs; /* the services and real servers the last one named */
+	size_t heard;    /* state changes told to the subscriber */
 };
 
-static void rig_on_change(void *arg, int64_t rs_id, const struct health_state *st)
+static void rig_on_change(void *arg, const struct health_change *ch)
 {
-	(void)rs_id;
-	(void)st;
+	(void)ch;
 	((struct rig *)arg)->heard++;
+}
+
+/* The commit event: the engine follows it, as the daemon makes it do. */
+static void rig_on_commit(void *arg, const struct store_commit *ev)
+{
+	struct rig *r = arg;
+
+	r->events++;
+	r->reload = ev->reload;
+	r->nvs = r->nrs = 0;
+	for (size_t i = 0; i < ev->n; i++) {
+		r->nvs += ev->changes[i].kind == FULCRUM_KIND_VS;
+		r->nrs += ev->changes[i].kind == FULCRUM_KIND_RS;
+	}
+	CU_ASSERT_EQUAL(health_targets_follow(r->h, r->st, ev), 0);
 }
 
 static void rig_open(struct rig *r)
@@ -43,15 +58,13 @@ static void rig_open(struct rig *r)
 	r->base = event_base_new();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r->base);
 	CU_ASSERT_EQUAL_FATAL(health_new(r->base, &r->h), 0);
-	CU_ASSERT_EQUAL_FATAL(health_listen(r->h, rig_on_change, r), 0);
-	touched_next(&r->t, r->st);
-	CU_ASSERT_TRUE(r->t.all); /* the start */
-	CU_ASSERT_EQUAL(health_targets_follow(r->h, r->st, &r->t), 0);
+	CU_ASSERT_EQUAL_FATAL(health_subscribe(r->h, rig_on_change, r), 0);
+	CU_ASSERT_EQUAL(health_targets_rebuild(r->h, r->st), 0); /* the start */
+	CU_ASSERT_EQUAL_FATAL(store_subscribe(r->st, rig_on_commit, r), 0);
 }
 
 static void rig_close(struct rig *r)
 {
-	touched_clear(&r->t);
 	health_free(r->h);
 	event_base_free(r->base);
 	store_free(r->st);
@@ -71,19 +84,20 @@ static bool same_check(const struct health *ha, const struct hl_probe *a, const 
 }
 
 /*
- * After a commit: r's engine follows it (touched_next(), health_targets_follow()),
- * and then holds exactly the targets, and checks, a rebuild from the store gives.
+ * After commits: r's engine followed their events (a reload's when
+ * want_reload), and holds exactly the targets, and checks, a rebuild from
+ * the store gives.
  */
-static void rig_follow_and_compare(struct rig *r, bool want_all)
+static void rig_follow_and_compare(struct rig *r, bool want_reload)
 {
 	struct health *ref = NULL;
 	struct health_totals a, b;
 	size_t n;
 	const struct fulcrum_rs *const *rs = store_rs_all(r->st, 0, &n);
 
-	touched_next(&r->t, r->st);
-	CU_ASSERT_EQUAL(r->t.all, want_all);
-	CU_ASSERT_EQUAL_FATAL(health_targets_follow(r->h, r->st, &r->t), 0);
+	CU_ASSERT_NOT_EQUAL(r->events, 0);
+	CU_ASSERT_EQUAL(r->reload, want_reload);
+	r->events = 0;
 	CU_ASSERT_EQUAL_FATAL(health_new(r->base, &ref), 0);
 	CU_ASSERT_EQUAL_FATAL(health_targets_rebuild(ref, r->st), 0);
 	health_stats(r->h, &a);
@@ -188,8 +202,8 @@ static void test_health_targets_follow_commits(void)
 	r.heard = 0;
 	CU_ASSERT_EQUAL_FATAL(store_rs_update(r.st, &eve, &rs, 0, NULL, &err), 0);
 	rig_follow_and_compare(&r, false);
-	CU_ASSERT_EQUAL(r.t.nrs, 1);
-	CU_ASSERT_EQUAL(r.t.nvs, 0);
+	CU_ASSERT_EQUAL(r.nrs, 1);
+	CU_ASSERT_EQUAL(r.nvs, 0);
 	CU_ASSERT_PTR_EQUAL(health_probe_of(r.h, r1), p);
 	health_get(r.h, r1, &after);
 	CU_ASSERT_EQUAL(memcmp(&before, &after, sizeof(before)), 0);
@@ -214,7 +228,7 @@ static void test_health_targets_follow_commits(void)
 	snprintf(web.check.path, sizeof(web.check.path), "/ready");
 	CU_ASSERT_EQUAL_FATAL(store_vs_update(r.st, &eve, &web, 0, NULL, &err), 0);
 	rig_follow_and_compare(&r, false);
-	CU_ASSERT_EQUAL(r.t.nvs, 1);
+	CU_ASSERT_EQUAL(r.nvs, 1);
 	CU_ASSERT_STRING_EQUAL(health_probe_of(r.h, r1)->path, "/ready");
 	CU_ASSERT_STRING_EQUAL(health_probe_of(r.h, r4)->path, "/ready");
 	health_get(r.h, r1, &after);
@@ -252,10 +266,10 @@ static void test_health_targets_follow_commits(void)
 	CU_ASSERT_EQUAL(r.h->rs.n, 0);
 	CU_ASSERT_PTR_NULL(r.h->probes);
 
-	/* no commit since: nothing touched */
-	touched_next(&r.t, r.st);
-	CU_ASSERT_FALSE(r.t.all);
-	CU_ASSERT_EQUAL(r.t.nvs + r.t.nrs, 0);
+	/* an update that changes nothing: no revision, no event */
+	CU_ASSERT_EQUAL_FATAL(
+	    store_vs_update(r.st, &eve, store_vs_find_by_name(r.st, "db"), 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL(r.events, 0);
 	rig_close(&r);
 }
 

@@ -73,10 +73,8 @@ static void setup(struct fixture *f)
 	f->r2 = add_rs(f, f->web, "10.0.0.2", "1");
 	f->r3 = add_rs(f, f->long_name, "10.0.0.3", "5");
 	f->m.p.store = f->st;
-	f->m.p.db = f->db;
 	f->m.p.kernel.fn = kernel;
 	f->m.by_name_rev = -1;
-	f->m.last.origin = -1;
 }
 
 static void teardown(struct fixture *f)

@@ -1,4 +1,4 @@
-/* Unit tests of controller/core/oper.c: the tracker tells each change, evaluating only what was touched. */
+/* Unit tests of controller/core/oper.c: the tracker tells each change, evaluating only what may have changed. */
 #include "controller/core/oper.h"
 #include "controller/model/model.h"
 #include "tests/unit/unit.h"
@@ -34,27 +34,24 @@ struct told {
 	enum oper_state state[8];
 };
 
-static void on_told(void *arg, bool real, int64_t id, enum oper_state old,
-		    const struct oper_view *view)
+static void on_told(void *arg, const struct oper_change *ch)
 {
 	struct told *t = arg;
 
-	(void)old;
 	if (t->n < 8) {
-		t->real[t->n] = real;
-		t->id[t->n] = id;
-		t->state[t->n++] = view->state;
+		t->real[t->n] = ch->real;
+		t->id[t->n] = ch->id;
+		t->state[t->n++] = ch->view->state;
 	}
 }
 
-static void test_oper_touched_only(void)
+static void test_oper_dirty_only(void)
 {
 	char dir[512], path[1024], err[512] = "";
-	struct db *db = NULL;
+	struct db *db = NULL, *other = NULL;
 	struct store *st = NULL;
 	struct oper *o = NULL;
 	struct oper_kernel k = {.fn = fake_kernel, .health = fake_health};
-	struct touched t = {0};
 	struct told told = {0};
 	struct fulcrum_err ferr;
 	struct fulcrum_vs a = unit_vs("a", "192.0.2.1"), b = unit_vs("b", "192.0.2.2");
@@ -71,13 +68,12 @@ static void test_oper_touched_only(void)
 	for (int i = 0; i < 16; i++)
 		health_of[i] = OPER_UP;
 	CU_ASSERT_EQUAL_FATAL(oper_new(st, &k, &o), 0);
-	CU_ASSERT_EQUAL(oper_listen(o, on_told, &told), 0);
-	touched_next(&t, st);
+	CU_ASSERT_EQUAL(oper_subscribe(o, on_told, &told), 0);
 	CU_ASSERT_EQUAL(oper_refresh(o, 0), 0); /* the first records */
 
-	/* one health change, touched: the real server and its service are told, nothing else */
+	/* one health change, marked dirty: the real server and its service are told, nothing else */
 	health_of[ra[0].id] = OPER_DOWN;
-	oper_touch(o, true, ra[0].id);
+	oper_dirty(o, true, ra[0].id);
 	CU_ASSERT_EQUAL(oper_refresh(o, 0), 2);
 	CU_ASSERT_TRUE(told.real[0]);
 	CU_ASSERT_EQUAL(told.id[0], ra[0].id);
@@ -86,7 +82,7 @@ static void test_oper_touched_only(void)
 	CU_ASSERT_EQUAL(told.id[1], a.id);
 	CU_ASSERT_EQUAL(told.state[1], OPER_DEGRADED);
 
-	/* untouched, nothing moved: nothing is looked at (a touch or a generation would be) */
+	/* nothing dirty, nothing moved: nothing is looked at (a mark or a generation would be) */
 	told.n = 0;
 	health_of[rb.id] = OPER_DOWN;
 	CU_ASSERT_EQUAL(oper_refresh(o, 0), 0);
@@ -94,28 +90,33 @@ static void test_oper_touched_only(void)
 	CU_ASSERT_EQUAL(told.id[0], rb.id);
 	CU_ASSERT_EQUAL(told.id[1], b.id);
 
-	/* a commit told through touched: the real server deleted is forgotten, its service redone */
+	/* a commit event: the real server deleted is forgotten, its service redone */
 	told.n = 0;
 	CU_ASSERT_EQUAL_FATAL(store_rs_delete(st, &ann, ra[1].id, 0, NULL, &ferr), 0);
-	touched_next(&t, st);
-	oper_touched(o, &t);
 	CU_ASSERT_EQUAL(oper_refresh(o, 1), 1);
 	CU_ASSERT_EQUAL(told.id[0], a.id);
 	CU_ASSERT_EQUAL(told.state[0], OPER_DOWN);
 	CU_ASSERT_EQUAL(oper_since(o, true, ra[1].id), 0);
 	CU_ASSERT_NOT_EQUAL(oper_since(o, true, ra[0].id), 0);
 
-	/* a commit the tracker was not told of: everything is looked at */
+	/* a commit event of b: b and its real servers are looked at, not a's */
 	told.n = 0;
 	health_of[ra[0].id] = OPER_UP;
 	b = *store_vs_get(st, b.id);
 	snprintf(b.description, sizeof(b.description), "changed");
 	CU_ASSERT_EQUAL_FATAL(store_vs_update(st, &ann, &b, 0, NULL, &ferr), 0);
+	CU_ASSERT_EQUAL(oper_refresh(o, 1), 0);
+
+	/* another process's commit: a reload event, everything is looked at */
+	CU_ASSERT_EQUAL_FATAL(db_open(path, &other, err, sizeof(err)), 0);
+	snprintf(b.description, sizeof(b.description), "changed elsewhere");
+	CU_ASSERT_EQUAL_FATAL(command_vs_update(other, &ann, &b, 0, NULL, &ferr), 0);
+	CU_ASSERT_EQUAL(store_reload(st), 0);
 	CU_ASSERT_EQUAL(oper_refresh(o, 1), 2); /* ra[0] up again, a with it */
 
 	oper_free(o);
-	touched_clear(&t);
 	store_free(st);
+	db_close(other);
 	db_close(db);
 	unit_tmpdir_cleanup(dir);
 }
@@ -124,7 +125,7 @@ UNIT_SUITE(oper)
 {
 	CU_pSuite s = CU_add_suite("oper", NULL, NULL);
 
-	if (!s || !CU_add_test(s, "only what was touched", test_oper_touched_only))
+	if (!s || !CU_add_test(s, "only what may have changed", test_oper_dirty_only))
 		return CU_get_error();
 	return CUE_SUCCESS;
 }

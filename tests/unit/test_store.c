@@ -12,17 +12,38 @@
 static char dir[512];
 static const struct command_actor bob = {"bob", FULCRUM_ORIGIN_SNMP};
 
+/* What a subscriber heard of the commit events. */
 struct heard {
 	int calls;
 	int64_t last;
+	bool reload;
+	size_t n;                         /* objects the last event named */
+	size_t creates, updates, deletes; /* of them */
+	enum fulcrum_kind last_kind;      /* the kind of the last object it named */
+	char actor[65];
 };
 
-static void on_commit(int64_t revision, void *arg)
+static void on_commit(void *arg, const struct store_commit *ev)
 {
 	struct heard *h = arg;
 
 	h->calls++;
-	h->last = revision;
+	h->last = ev->revision;
+	h->reload = ev->reload;
+	h->n = ev->n;
+	h->creates = h->updates = h->deletes = 0;
+	for (size_t i = 0; i < ev->n; i++) {
+		const struct command_change *c = &ev->changes[i];
+
+		h->creates += c->op == COMMAND_CHANGE_CREATE;
+		h->updates += c->op == COMMAND_CHANGE_UPDATE;
+		h->deletes += c->op == COMMAND_CHANGE_DELETE;
+		h->last_kind = c->kind;
+		/* what it says matches the object's JSON: no after for a deletion, no before for a creation */
+		CU_ASSERT((c->op == COMMAND_CHANGE_CREATE) == (c->before == NULL));
+		CU_ASSERT((c->op == COMMAND_CHANGE_DELETE) == (c->after == NULL));
+	}
+	snprintf(h->actor, sizeof(h->actor), "%s", ev->actor);
 }
 
 static struct db *open_db(const char *name)
@@ -80,7 +101,7 @@ static void test_store_follows_writes(void)
 	size_t n;
 
 	CU_ASSERT_EQUAL_FATAL(store_open(db, &st), 0);
-	CU_ASSERT_EQUAL(store_listen(st, on_commit, &h), 0);
+	CU_ASSERT_EQUAL(store_subscribe(st, on_commit, &h), 0);
 	CU_ASSERT_EQUAL(store_vs_create(st, &bob, &a, reals, 2, 0, &rev, &err), 0);
 	CU_ASSERT_EQUAL(store_vs_create(st, &bob, &b, NULL, 0, 0, &rev, &err), 0);
 	extra.vs_id = a.id;
@@ -116,6 +137,15 @@ static void test_store_follows_writes(void)
 	store_rs_all(st, 0, &n);
 	CU_ASSERT_EQUAL(n, 0);
 	CU_ASSERT_EQUAL(h.calls, 6);
+	/* its event names the three real servers and the service, deleted, service last */
+	CU_ASSERT_FALSE(h.reload);
+	CU_ASSERT_EQUAL(h.n, 4);
+	CU_ASSERT_EQUAL(h.deletes, 4);
+	CU_ASSERT_EQUAL(h.last_kind, FULCRUM_KIND_VS);
+	CU_ASSERT_STRING_EQUAL(h.actor, "bob");
+	CU_ASSERT_EQUAL(store_last_change(st)->revision, rev);
+	CU_ASSERT_STRING_EQUAL(store_last_change(st)->actor, "bob");
+	CU_ASSERT_EQUAL(store_last_change(st)->origin, FULCRUM_ORIGIN_SNMP);
 	unit_assert_mirror_matches(st);
 	store_free(st);
 	db_close(db);
@@ -133,7 +163,7 @@ static void test_store_failed_write_changes_nothing(void)
 
 	CU_ASSERT_EQUAL_FATAL(store_open(db, &st), 0);
 	CU_ASSERT_EQUAL(store_vs_create(st, &bob, &a, NULL, 0, 0, &rev, &err), 0);
-	CU_ASSERT_EQUAL(store_listen(st, on_commit, &h), 0);
+	CU_ASSERT_EQUAL(store_subscribe(st, on_commit, &h), 0);
 	CU_ASSERT_EQUAL(store_vs_create(st, &bob, &dup, NULL, 0, 0, NULL, &err), -EEXIST);
 	CU_ASSERT_EQUAL(err.status, FULCRUM_ERR_CONFLICT);
 	bad.vs_id = a.id;
@@ -159,12 +189,17 @@ static void test_store_reload_sees_other_writer(void)
 	struct fulcrum_err err = {0};
 
 	CU_ASSERT_EQUAL_FATAL(store_open(db, &st), 0);
-	CU_ASSERT_EQUAL(store_listen(st, on_commit, &h), 0);
+	CU_ASSERT_EQUAL(store_subscribe(st, on_commit, &h), 0);
 	CU_ASSERT_EQUAL(command_vs_create(other, &bob, &a, NULL, 0, 0, NULL, &err), 0);
 	CU_ASSERT_PTR_NULL(store_vs_get(st, a.id));
 	CU_ASSERT_EQUAL(store_reload(st), 0);
 	CU_ASSERT_PTR_NOT_NULL(store_vs_get(st, a.id));
 	CU_ASSERT_EQUAL(h.calls, 1);
+	/* another process's commit: a reload event, and the last change read from the log */
+	CU_ASSERT_TRUE(h.reload);
+	CU_ASSERT_EQUAL(h.n, 0);
+	CU_ASSERT_STRING_EQUAL(store_last_change(st)->actor, "bob");
+	CU_ASSERT_NOT_EQUAL(store_last_change(st)->time, 0);
 	/* Nothing new: no reload, no notification. */
 	CU_ASSERT_EQUAL(store_reload(st), 0);
 	CU_ASSERT_EQUAL(h.calls, 1);
@@ -211,7 +246,7 @@ static void test_store_batch(void)
 	CU_ASSERT_EQUAL(store_vs_create(st, &bob, &a, &ra, 1, 0, &rev, &err), 0);
 	CU_ASSERT_EQUAL(store_vs_create(st, &bob, &b, rb, 2, 0, &rev, &err), 0);
 	assert_next_ids_match(st); /* single commands move them too */
-	CU_ASSERT_EQUAL(store_listen(st, on_commit, &h), 0);
+	CU_ASSERT_EQUAL(store_subscribe(st, on_commit, &h), 0);
 	ops[0].vs.id = 20;
 	ops[1].rs.vs_id = ops[2].rs.vs_id = 20;
 	ops[3].vs.id = b.id; /* and its two real servers */
@@ -222,6 +257,10 @@ static void test_store_batch(void)
 	CU_ASSERT_EQUAL(store_batch(st, &bob, ops, 7, 0, &rev, &err, NULL), 0);
 	CU_ASSERT_EQUAL(h.calls, 1);
 	CU_ASSERT_EQUAL(h.last, rev);
+	/* one event for the batch: 20 and its two, 21 made and gone, b's two and b gone, ra changed */
+	CU_ASSERT_EQUAL(h.creates, 4);
+	CU_ASSERT_EQUAL(h.deletes, 4);
+	CU_ASSERT_EQUAL(h.updates, 1);
 	CU_ASSERT_EQUAL(store_revision(st), rev);
 	CU_ASSERT_PTR_NOT_NULL(store_vs_get(st, 20));
 	CU_ASSERT_PTR_NULL(store_vs_get(st, b.id));
@@ -257,7 +296,7 @@ static void test_store_notify_switches(void)
 	int64_t rev = -1;
 
 	CU_ASSERT_EQUAL_FATAL(store_open(db, &st), 0);
-	CU_ASSERT_EQUAL(store_listen(st, on_commit, &h), 0);
+	CU_ASSERT_EQUAL(store_subscribe(st, on_commit, &h), 0);
 	for (int i = 0; i < COMMAND_NOTIFY_COUNT; i++)
 		CU_ASSERT_TRUE(store_notify_enabled(st, (enum command_notify)i));
 	CU_ASSERT_FALSE(store_notify_enabled(st, COMMAND_NOTIFY_COUNT));
@@ -293,7 +332,7 @@ static void test_store_write_after_other_writer(void)
 	int64_t rev = 0;
 
 	CU_ASSERT_EQUAL_FATAL(store_open(db, &st), 0);
-	CU_ASSERT_EQUAL(store_listen(st, on_commit, &h), 0);
+	CU_ASSERT_EQUAL(store_subscribe(st, on_commit, &h), 0);
 	CU_ASSERT_EQUAL(command_vs_create(other, &bob, &a, NULL, 0, 0, NULL, &err), 0);
 	CU_ASSERT_EQUAL(store_vs_create(st, &bob, &b, NULL, 0, 0, &rev, &err), 0);
 	CU_ASSERT_EQUAL(rev, 2);

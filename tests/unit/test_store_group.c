@@ -69,23 +69,27 @@ static struct store_write wr(const struct command_actor *who, struct op *op, int
 	return w;
 }
 
-/* What the listeners heard: each revision, and the weight of one real server then. */
+/* What the subscribers heard: each revision, and the weight of one real server then. */
 struct heard {
 	int calls;
 	int64_t revs[16];
 	unsigned weights[16];
+	char actors[16][65]; /* each event's actor: each write of a group keeps its own */
 	struct store *st;
 	int64_t watch;
 };
 
-static void on_commit(int64_t revision, void *arg)
+static void on_commit(void *arg, const struct store_commit *ev)
 {
 	struct heard *h = arg;
 	const struct fulcrum_rs *rs = store_rs_get(h->st, h->watch);
 
+	CU_ASSERT_FALSE(ev->reload);
+	CU_ASSERT(ev->n > 0);
 	if (h->calls < 16) {
-		h->revs[h->calls] = revision;
+		h->revs[h->calls] = ev->revision;
 		h->weights[h->calls] = rs ? rs->weight : 0;
+		snprintf(h->actors[h->calls], sizeof(h->actors[0]), "%s", ev->actor);
 	}
 	h->calls++;
 }
@@ -145,7 +149,7 @@ static void test_group_middle_fails(void)
 	struct fulcrum_change *ch;
 	size_t n = 0;
 
-	CU_ASSERT_EQUAL(store_listen(st, on_commit, &h), 0);
+	CU_ASSERT_EQUAL(store_subscribe(st, on_commit, &h), 0);
 	CU_ASSERT_EQUAL(store_group_run(st, w, 5), 0);
 	CU_ASSERT_EQUAL(w[0].rc, 0);
 	CU_ASSERT_EQUAL(w[0].revision, r0 + 1);
@@ -178,6 +182,8 @@ static void test_group_middle_fails(void)
 	CU_ASSERT_EQUAL(h.calls, 2);
 	CU_ASSERT_EQUAL(h.revs[0], r0 + 1);
 	CU_ASSERT_EQUAL(h.revs[1], r0 + 2);
+	CU_ASSERT_STRING_EQUAL(h.actors[0], "alice"); /* each event is its own write's */
+	CU_ASSERT_STRING_EQUAL(h.actors[1], "carol");
 	unit_assert_mirror_matches(st);
 	store_free(st);
 	db_close(db);
@@ -230,7 +236,7 @@ static void test_group_same_object_twice(void)
 	struct op b = {.kind = OP_RS_WEIGHT, .id = rs_id[0], .value = 20};
 	struct store_write w[] = {wr(&alice, &a, 0), wr(&bob, &b, 0)};
 
-	CU_ASSERT_EQUAL(store_listen(st, on_commit, &h), 0);
+	CU_ASSERT_EQUAL(store_subscribe(st, on_commit, &h), 0);
 	CU_ASSERT_EQUAL(store_group_run(st, w, 2), 0);
 	CU_ASSERT_EQUAL(b.seen.weight, 10); /* the second saw the first's write */
 	CU_ASSERT_EQUAL_FATAL(h.calls, 2);
@@ -263,7 +269,7 @@ static void test_group_commit_fails(void)
 	struct fulcrum_change *ch;
 	int rc;
 
-	CU_ASSERT_EQUAL(store_listen(st, on_commit, &h), 0);
+	CU_ASSERT_EQUAL(store_subscribe(st, on_commit, &h), 0);
 	sqlite3_commit_hook(db->conn, refuse_commit, NULL);
 	rc = store_group_run(st, w, 3);
 	sqlite3_commit_hook(db->conn, NULL, NULL);
