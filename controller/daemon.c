@@ -133,7 +133,7 @@ static bool daemon_health_down(void *arg, int64_t rs_id)
 
 void daemon_health_of(struct daemon *d, int64_t rs_id, struct health_state *out)
 {
-	const struct fulcrum_rs *rs = store_rs_get(d->store, rs_id);
+	const struct fulcrum_rs_stored *rs = store_rs_get(d->store, rs_id);
 	const struct fulcrum_vs *vs = rs ? store_vs_get(d->store, rs->vs_id) : NULL;
 
 	/* a real server without a check is no target of the engine: it is up */
@@ -192,7 +192,7 @@ static void daemon_on_health(void *arg, const struct health_change *ch)
 	struct daemon *d = arg;
 	int64_t rs_id = ch->rs_id;
 	const struct health_state *st = ch->state;
-	const struct fulcrum_rs *rs = store_rs_get(d->store, rs_id);
+	const struct fulcrum_rs_stored *rs = store_rs_get(d->store, rs_id);
 	const struct fulcrum_vs *vs = rs ? store_vs_get(d->store, rs->vs_id) : NULL;
 	bool was_down = idmap_get(&d->health_down, rs_id) != NULL;
 	bool down = st->state == HEALTH_DOWN;

@@ -103,7 +103,7 @@ void mib_notify_oper(void *arg, const struct oper_change *ch)
 	enum oper_state old = ch->old;
 	const struct oper_view *view = ch->view;
 	netsnmp_variable_list *vars;
-	const struct fulcrum_rs *rs = real ? store_rs_get(m->p.store, id) : NULL;
+	const struct fulcrum_rs_stored *rs = real ? store_rs_get(m->p.store, id) : NULL;
 	int64_t vs_id = real ? (rs ? rs->vs_id : 0) : id;
 	bool ok = true;
 

@@ -236,7 +236,7 @@ static int vs_value(struct mib *m, const struct fulcrum_vs *vs, unsigned col, st
 	else if (col == VS_ACTIVE_CONNS || col == VS_INACTIVE_CONNS) {
 		/* IPVS counts connections per real server: the service's are their sum */
 		size_t n;
-		const struct fulcrum_rs *const *rs = store_rs_all(m->p.store, vs->id, &n);
+		const struct fulcrum_rs_stored *const *rs = store_rs_all(m->p.store, vs->id, &n);
 		uint64_t sum = 0;
 
 		for (size_t i = 0; i < n; i++) {
@@ -251,7 +251,8 @@ static int vs_value(struct mib *m, const struct fulcrum_vs *vs, unsigned col, st
 	return 0;
 }
 
-static int rs_value(struct mib *m, const struct fulcrum_rs *rs, unsigned col, struct mib_value *v)
+static int rs_value(struct mib *m, const struct fulcrum_rs_stored *rs, unsigned col,
+		    struct mib_value *v)
 {
 	struct status_kernel k;
 	struct oper_view ov;
@@ -439,7 +440,7 @@ static size_t table_index(struct mib *m, const struct table *t, size_t i, oid *i
 		return 1;
 	}
 	if (t->arc == MIB_RS_TABLE) {
-		const struct fulcrum_rs *rs = store_rs_all(m->p.store, 0, &n)[i];
+		const struct fulcrum_rs_stored *rs = store_rs_all(m->p.store, 0, &n)[i];
 
 		idx[0] = (oid)rs->vs_id;
 		idx[1] = (oid)rs->id;
@@ -606,7 +607,9 @@ static int pending_value(struct mib *m, unsigned arc, unsigned col, const oid *i
 {
 	struct mib_pending *p;
 	const struct fulcrum_vs *owner;
+	struct fulcrum_rs_stored *row;
 	bool ready;
+	int rc;
 
 	if ((arc == MIB_VS_TABLE && ilen != 1) || (arc == MIB_RS_TABLE && ilen != 2))
 		return -ENOENT;
@@ -628,7 +631,13 @@ static int pending_value(struct mib *m, unsigned arc, unsigned col, const oid *i
 		val_int(val, ready ? ROW_NOT_IN_SERVICE : ROW_NOT_READY);
 		return 0;
 	}
-	return col <= RS_DESCRIPTION ? rs_value(m, &p->rs, col, val) : -ENOENT;
+	if (col > RS_DESCRIPTION)
+		return -ENOENT;
+	/* a row being made is a whole real server: read it as the store's are read */
+	row = model_rs_stored_new(&p->rs);
+	rc = row ? rs_value(m, row, col, val) : -ENOMEM;
+	free(row);
+	return rc;
 }
 
 static int mib_exact(struct mib *m, const oid *name, size_t len, struct mib_value *val)

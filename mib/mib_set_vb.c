@@ -157,7 +157,7 @@ struct mib_pending *mib_setvb_pending(struct mib *m, bool real, int64_t vs_id, i
 
 bool mib_setvb_rs_stored(const struct mib *m, int64_t vs_id, int64_t rs_id)
 {
-	const struct fulcrum_rs *rs = store_rs_get(m->p.store, rs_id);
+	const struct fulcrum_rs_stored *rs = store_rs_get(m->p.store, rs_id);
 
 	return rs && rs->vs_id == vs_id;
 }

@@ -204,6 +204,9 @@ json_t *web_api_vs_json(struct web_req *r, const struct fulcrum_vs *vs,
 			const struct status_daemon *st);
 json_t *web_api_rs_json(struct web_req *r, const struct fulcrum_rs *rs,
 			const struct status_daemon *st);
+/* The same for a real server as the store keeps it. */
+json_t *web_api_stored_rs_json(struct web_req *r, const struct fulcrum_rs_stored *rs,
+			       const struct status_daemon *st);
 void web_api_status_get(struct web_req *r, struct status_daemon *st);
 
 /*

@@ -92,6 +92,15 @@ json_t *web_api_rs_json(struct web_req *r, const struct fulcrum_rs *rs,
 	return o;
 }
 
+json_t *web_api_stored_rs_json(struct web_req *r, const struct fulcrum_rs_stored *rs,
+			       const struct status_daemon *st)
+{
+	struct fulcrum_rs whole;
+
+	model_rs_copy(&whole, rs);
+	return web_api_rs_json(r, &whole, st);
+}
+
 void web_api_status_get(struct web_req *r, struct status_daemon *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -223,7 +232,7 @@ enum MHD_Result web_api_service_reset(struct web_req *r)
 enum MHD_Result web_api_reals_list(struct web_req *r)
 {
 	struct status_daemon st;
-	const struct fulcrum_rs *const *all;
+	const struct fulcrum_rs_stored *const *all;
 	json_t *items;
 	size_t n;
 
@@ -234,7 +243,7 @@ enum MHD_Result web_api_reals_list(struct web_req *r)
 	all = store_rs_all(r->w->p.store, r->id, &n);
 	items = json_array();
 	for (size_t i = 0; items && i < n; i++) {
-		if (json_array_append_new(items, web_api_rs_json(r, all[i], &st)) != 0) {
+		if (json_array_append_new(items, web_api_stored_rs_json(r, all[i], &st)) != 0) {
 			json_decref(items);
 			items = NULL;
 		}
@@ -244,14 +253,14 @@ enum MHD_Result web_api_reals_list(struct web_req *r)
 
 enum MHD_Result web_api_real_get(struct web_req *r)
 {
-	const struct fulcrum_rs *rs = store_rs_get(r->w->p.store, r->id);
+	const struct fulcrum_rs_stored *rs = store_rs_get(r->w->p.store, r->id);
 	struct status_daemon st;
 
 	if (!rs)
 		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
 				       "real server %" PRId64 " does not exist", r->id);
 	web_api_status_get(r, &st);
-	return web_reply_json(r, MHD_HTTP_OK, web_api_rs_json(r, rs, &st));
+	return web_reply_json(r, MHD_HTTP_OK, web_api_stored_rs_json(r, rs, &st));
 }
 
 enum MHD_Result web_api_status(struct web_req *r)

@@ -205,10 +205,11 @@ static enum MHD_Result services_create_answer(struct web_req *r)
 		json_t *items = json_array();
 
 		for (size_t i = 0; items && i < wr->nreals; i++) {
-			const struct fulcrum_rs *rs = store_rs_get(r->w->p.store, wr->reals[i].id);
+			const struct fulcrum_rs_stored *rs =
+			    store_rs_get(r->w->p.store, wr->reals[i].id);
 
-			json_array_append_new(items,
-					      web_api_rs_json(r, rs ? rs : &wr->reals[i], &st));
+			json_array_append_new(items, rs ? web_api_stored_rs_json(r, rs, &st)
+							: web_api_rs_json(r, &wr->reals[i], &st));
 		}
 		json_object_set_new(out, "reals", items);
 	}
@@ -424,7 +425,7 @@ static enum MHD_Result real_patch_answer(struct web_req *r)
 
 enum MHD_Result web_write_real_patch(struct web_req *r)
 {
-	const struct fulcrum_rs *cur = store_rs_get(r->w->p.store, r->id);
+	const struct fulcrum_rs_stored *cur = store_rs_get(r->w->p.store, r->id);
 	struct web_write *wr;
 	struct fulcrum_err err;
 	struct fulcrum_rs rs;

@@ -584,7 +584,7 @@ int command_rs_create(struct db *db, const struct command_actor *actor, struct f
 	struct command_op op = {.kind = COMMAND_RS_CREATE};
 	int rc;
 
-	model_rs_copy(&op.rs, rs);
+	op.rs = *rs;
 	op.rs.id = 0; /* only a batch may name the id */
 	rc = command_one(db, actor, &op, if_revision, revision_out, err);
 	if (rc == 0)
@@ -654,7 +654,7 @@ int command_rs_update(struct db *db, const struct command_actor *actor, const st
 {
 	struct command_op op = {.kind = COMMAND_RS_UPDATE};
 
-	model_rs_copy(&op.rs, rs);
+	op.rs = *rs;
 	return command_one(db, actor, &op, if_revision, revision_out, err);
 }
 

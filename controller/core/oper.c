@@ -54,7 +54,8 @@ static bool kernel_not_ready(const struct status_kernel *kern, struct oper_view 
 	return false;
 }
 
-void oper_rs_eval(const struct oper_kernel *k, const struct fulcrum_rs *rs, struct oper_view *out)
+void oper_rs_eval(const struct oper_kernel *k, const struct fulcrum_rs_stored *rs,
+		  struct oper_view *out)
 {
 	struct status_kernel kern;
 
@@ -86,7 +87,7 @@ void oper_rs_eval(const struct oper_kernel *k, const struct fulcrum_rs *rs, stru
 void oper_vs_eval(const struct oper_kernel *k, const struct store *st, const struct fulcrum_vs *vs,
 		  struct oper_view *out)
 {
-	const struct fulcrum_rs *const *rs;
+	const struct fulcrum_rs_stored *const *rs;
 	struct status_kernel kern;
 	unsigned enabled = 0, unknown = 0;
 	size_t n;
@@ -325,7 +326,7 @@ static void oper_sweep(struct oper *o, struct idmap *m)
 /* Evaluates rs, or forgets it when the store no longer holds it; its service is to redo. */
 static size_t oper_refresh_rs(struct oper *o, int64_t id, time_t now, int *rc)
 {
-	const struct fulcrum_rs *rs = store_rs_get(o->st, id);
+	const struct fulcrum_rs_stored *rs = store_rs_get(o->st, id);
 	struct seen *s;
 	struct oper_view v;
 	enum oper_state old;
@@ -376,7 +377,8 @@ static int oper_refresh_dirty(struct oper *o, time_t now, size_t *changes)
 	idlist_unique(&o->vs_dirty);
 	for (size_t i = 0, nvs = o->vs_dirty.n; rc == 0 && i < nvs; i++) {
 		size_t n;
-		const struct fulcrum_rs *const *rs = store_rs_all(o->st, o->vs_dirty.v[i], &n);
+		const struct fulcrum_rs_stored *const *rs =
+		    store_rs_all(o->st, o->vs_dirty.v[i], &n);
 
 		for (size_t k = 0; rc == 0 && k < n; k++)
 			rc = idlist_add(&o->rs_dirty, rs[k]->id);
@@ -396,7 +398,7 @@ static int oper_refresh_dirty(struct oper *o, time_t now, size_t *changes)
 /* Evaluates every object, and forgets those the store no longer holds. */
 static size_t oper_refresh_all(struct oper *o, time_t now)
 {
-	const struct fulcrum_rs *const *rs;
+	const struct fulcrum_rs_stored *const *rs;
 	const struct fulcrum_vs *const *vs;
 	size_t nvs, nrs, changes = 0;
 	enum oper_state old;

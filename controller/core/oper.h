@@ -60,7 +60,8 @@ void oper_kernel_read(const struct oper_kernel *k, bool real, int64_t id,
 const char *oper_state_name(enum oper_state state);
 
 /* Fills out for real server rs (since is 0). */
-void oper_rs_eval(const struct oper_kernel *k, const struct fulcrum_rs *rs, struct oper_view *out);
+void oper_rs_eval(const struct oper_kernel *k, const struct fulcrum_rs_stored *rs,
+		  struct oper_view *out);
 
 /* Fills out for service vs, from its real servers in st (since is 0). */
 void oper_vs_eval(const struct oper_kernel *k, const struct store *st, const struct fulcrum_vs *vs,

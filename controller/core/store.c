@@ -3,6 +3,7 @@
 
 #include "controller/model/model.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@ struct store {
 	int64_t vs_next, rs_next; /* the next ids the database gives */
 	bool notify[COMMAND_NOTIFY_COUNT];
 	struct ptrvec vs;        /* struct fulcrum_vs *, by id */
-	struct ptrvec rs_by_id;  /* struct fulcrum_rs *, by id */
+	struct ptrvec rs_by_id;  /* struct fulcrum_rs_stored *, by id */
 	struct ptrvec rs_by_vs;  /* the same objects, by (vs_id, id) */
 	struct hook commit_hook; /* the commit event's subscribers */
 	struct store_last last;  /* who made the last change, and when */
@@ -42,12 +43,13 @@ static int vs_cmp(const void *key, const void *elem)
 
 static int rs_id_cmp(const void *key, const void *elem)
 {
-	return cmp_i64(((const struct fulcrum_rs *)key)->id, ((const struct fulcrum_rs *)elem)->id);
+	return cmp_i64(((const struct fulcrum_rs_stored *)key)->id,
+		       ((const struct fulcrum_rs_stored *)elem)->id);
 }
 
 static int rs_vs_cmp(const void *key, const void *elem)
 {
-	const struct fulcrum_rs *a = key, *b = elem;
+	const struct fulcrum_rs_stored *a = key, *b = elem;
 	int c = cmp_i64(a->vs_id, b->vs_id);
 
 	return c ? c : cmp_i64(a->id, b->id);
@@ -135,13 +137,11 @@ static int store_add_vs(struct store *st, const struct fulcrum_vs *vs)
  */
 static int store_add_rs(struct store *st, const struct fulcrum_rs *rs)
 {
-	size_t size = model_rs_size(rs);
-	struct fulcrum_rs *copy = malloc(size);
+	struct fulcrum_rs_stored *copy = model_rs_stored_new(rs);
 	int rc;
 
 	if (!copy)
 		return -ENOMEM;
-	memcpy(copy, rs, size);
 	rc = ptrvec_insert(&st->rs_by_id, copy, rs_id_cmp);
 	if (rc == 0) {
 		rc = ptrvec_insert(&st->rs_by_vs, copy, rs_vs_cmp);
@@ -155,8 +155,8 @@ static int store_add_rs(struct store *st, const struct fulcrum_rs *rs)
 
 static void store_drop_rs(struct store *st, int64_t id)
 {
-	struct fulcrum_rs key = {.id = id};
-	struct fulcrum_rs *rs = ptrvec_find(&st->rs_by_id, &key, rs_id_cmp);
+	struct fulcrum_rs_stored key = {.id = id};
+	struct fulcrum_rs_stored *rs = ptrvec_find(&st->rs_by_id, &key, rs_id_cmp);
 
 	if (!rs)
 		return;
@@ -172,10 +172,11 @@ static void store_drop_rs(struct store *st, int64_t id)
  */
 static int store_put_rs(struct store *st, const struct fulcrum_rs *rs)
 {
-	size_t i = ptrvec_lower(&st->rs_by_id, rs, rs_id_cmp), j, size;
-	struct fulcrum_rs *old, *copy;
+	struct fulcrum_rs_stored key = {.id = rs->id};
+	size_t i = ptrvec_lower(&st->rs_by_id, &key, rs_id_cmp), j;
+	struct fulcrum_rs_stored *old, *copy;
 
-	if (i == st->rs_by_id.n || ((struct fulcrum_rs *)st->rs_by_id.v[i])->id != rs->id)
+	if (i == st->rs_by_id.n || ((struct fulcrum_rs_stored *)st->rs_by_id.v[i])->id != rs->id)
 		return store_add_rs(st, rs);
 	old = st->rs_by_id.v[i];
 	if (old->vs_id != rs->vs_id) {
@@ -183,11 +184,10 @@ static int store_put_rs(struct store *st, const struct fulcrum_rs *rs)
 		return store_add_rs(st, rs);
 	}
 	j = ptrvec_lower(&st->rs_by_vs, old, rs_vs_cmp);
-	size = model_rs_size(rs);
-	copy = malloc(size);
+	assert(j < st->rs_by_vs.n && st->rs_by_vs.v[j] == old); /* the two indexes agree */
+	copy = model_rs_stored_new(rs);
 	if (!copy)
 		return -ENOMEM;
-	memcpy(copy, rs, size);
 	st->rs_by_id.v[i] = copy;
 	st->rs_by_vs.v[j] = copy; /* the same (vs_id, id): the same place */
 	free(old);
@@ -199,7 +199,7 @@ static void store_drop_vs(struct store *st, int64_t id)
 	struct fulcrum_vs key = {.id = id};
 	struct fulcrum_vs *vs = ptrvec_find(&st->vs, &key, vs_cmp);
 	size_t n;
-	const struct fulcrum_rs *const *rs = store_rs_all(st, id, &n);
+	const struct fulcrum_rs_stored *const *rs = store_rs_all(st, id, &n);
 
 	/* Dropping shifts the array: take the ids from the front each time. */
 	while (n > 0) {
@@ -396,9 +396,9 @@ const struct fulcrum_vs *store_vs_find_by_name(const struct store *st, const cha
 	return NULL;
 }
 
-const struct fulcrum_rs *store_rs_get(const struct store *st, int64_t id)
+const struct fulcrum_rs_stored *store_rs_get(const struct store *st, int64_t id)
 {
-	struct fulcrum_rs key = {.id = id};
+	struct fulcrum_rs_stored key = {.id = id};
 
 	return ptrvec_find(&st->rs_by_id, &key, rs_id_cmp);
 }
@@ -409,22 +409,24 @@ const struct fulcrum_vs *const *store_vs_all(const struct store *st, size_t *n)
 	return (const struct fulcrum_vs *const *)st->vs.v;
 }
 
-const struct fulcrum_rs *const *store_rs_all(const struct store *st, int64_t vs_id, size_t *n)
+const struct fulcrum_rs_stored *const *store_rs_all(const struct store *st, int64_t vs_id,
+						    size_t *n)
 {
-	struct fulcrum_rs lo = {.vs_id = vs_id, .id = INT64_MIN};
-	struct fulcrum_rs hi = {.vs_id = vs_id, .id = INT64_MAX};
+	struct fulcrum_rs_stored lo = {.vs_id = vs_id, .id = INT64_MIN};
+	struct fulcrum_rs_stored hi = {.vs_id = vs_id, .id = INT64_MAX};
 	size_t a, b;
 
 	if (vs_id == 0) {
 		*n = st->rs_by_vs.n;
-		return (const struct fulcrum_rs *const *)st->rs_by_vs.v;
+		return (const struct fulcrum_rs_stored *const *)st->rs_by_vs.v;
 	}
 	a = ptrvec_lower(&st->rs_by_vs, &lo, rs_vs_cmp);
 	b = ptrvec_lower(&st->rs_by_vs, &hi, rs_vs_cmp);
 	if (b < st->rs_by_vs.n && rs_vs_cmp(&hi, st->rs_by_vs.v[b]) == 0)
 		b++;
 	*n = b - a;
-	return (const struct fulcrum_rs *const *)(st->rs_by_vs.v ? st->rs_by_vs.v + a : NULL);
+	return (const struct fulcrum_rs_stored *const *)(st->rs_by_vs.v ? st->rs_by_vs.v + a
+									: NULL);
 }
 
 int64_t store_vs_next_id(const struct store *st)
@@ -620,7 +622,7 @@ int store_rs_create(struct store *st, const struct command_actor *actor, struct 
 	struct command_op op = {.kind = COMMAND_RS_CREATE};
 	int rc;
 
-	model_rs_copy(&op.rs, rs);
+	op.rs = *rs;
 	op.rs.id = 0; /* only a batch may name the id */
 	if ((rc = store_one(st, actor, &op, if_revision, revision_out, err)) == 0)
 		rs->id = op.rs.id;
@@ -633,7 +635,7 @@ int store_rs_update(struct store *st, const struct command_actor *actor,
 {
 	struct command_op op = {.kind = COMMAND_RS_UPDATE};
 
-	model_rs_copy(&op.rs, rs);
+	op.rs = *rs;
 	return store_one(st, actor, &op, if_revision, revision_out, err);
 }
 

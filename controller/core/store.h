@@ -101,7 +101,7 @@ const char *store_errmsg(struct store *st);
  */
 const struct fulcrum_vs *store_vs_get(const struct store *st, int64_t id);
 const struct fulcrum_vs *store_vs_find_by_name(const struct store *st, const char *name);
-const struct fulcrum_rs *store_rs_get(const struct store *st, int64_t id);
+const struct fulcrum_rs_stored *store_rs_get(const struct store *st, int64_t id);
 
 /*
  * The id the database gives the next service / real server created with id 0
@@ -120,7 +120,8 @@ const struct fulcrum_vs *const *store_vs_all(const struct store *st, size_t *n);
  * Every real server ordered by (service id, id): *n of them. With vs_id not
  * 0, only that service's, still in id order.
  */
-const struct fulcrum_rs *const *store_rs_all(const struct store *st, int64_t vs_id, size_t *n);
+const struct fulcrum_rs_stored *const *store_rs_all(const struct store *st, int64_t vs_id,
+						    size_t *n);
 
 /*
  * The write path: the same contracts as command.h, then the mirror follows

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-bool health_targets_unchecked(const struct fulcrum_vs *vs, const struct fulcrum_rs *rs)
+bool health_targets_unchecked(const struct fulcrum_vs *vs, const struct fulcrum_rs_stored *rs)
 {
 	return vs->check.type == FULCRUM_CHECK_NONE &&
 	       (!(rs->check.set & FULCRUM_CHECK_F_TYPE) || rs->check.type == FULCRUM_CHECK_NONE);
@@ -47,7 +47,7 @@ static void ht_build_fini(struct ht_build *b)
 
 /* Adds rs (of service vs, NULL when none) as a target, or to gone when it is not one. */
 static void ht_build_add(struct ht_build *b, const struct fulcrum_vs *vs,
-			 const struct fulcrum_rs *rs)
+			 const struct fulcrum_rs_stored *rs)
 {
 	struct health_target *t;
 
@@ -71,7 +71,7 @@ static void ht_build_add(struct ht_build *b, const struct fulcrum_vs *vs,
 int health_targets_rebuild(struct health *h, const struct store *st)
 {
 	size_t n, nown = 0;
-	const struct fulcrum_rs *const *rs = store_rs_all(st, 0, &n);
+	const struct fulcrum_rs_stored *const *rs = store_rs_all(st, 0, &n);
 	struct ht_build b;
 	int rc;
 
@@ -107,8 +107,8 @@ int health_targets_follow(struct health *h, const struct store *st, const struct
 	rc = ht_build_init(&b, max, max);
 	for (size_t i = 0; rc == 0 && i < ev->n; i++) {
 		const struct command_change *ch = &ev->changes[i];
-		const struct fulcrum_rs *const *all;
-		const struct fulcrum_rs *rs;
+		const struct fulcrum_rs_stored *const *all;
+		const struct fulcrum_rs_stored *rs;
 
 		if (ch->kind == FULCRUM_KIND_VS) {
 			all = store_rs_all(st, ch->id, &n);

@@ -15,7 +15,7 @@
  */
 
 /* True when rs has no check to run: its service's type is none and it does not override it. */
-bool health_targets_unchecked(const struct fulcrum_vs *vs, const struct fulcrum_rs *rs);
+bool health_targets_unchecked(const struct fulcrum_vs *vs, const struct fulcrum_rs_stored *rs);
 
 /*
  * Gives h every real server of st as above (health_set_targets()). Returns

@@ -195,25 +195,41 @@ struct fulcrum_vs {
 };
 
 /* A real server of one virtual service, as configured. */
-struct fulcrum_rs {
-	int64_t id; /* stable, never reused; 0 before it is stored */
-	int64_t vs_id;
-	struct fulcrum_addr addr;
-	uint16_t port;
-	enum fulcrum_forwarding forwarding;
-	enum fulcrum_tunnel tunnel_type; /* NONE unless forwarding is TUNNEL */
-	uint16_t tunnel_port;            /* GUE only */
-	uint32_t weight;                 /* 0..65535 */
-	uint32_t upper_threshold;        /* 0: no limit */
-	uint32_t lower_threshold;
-	enum fulcrum_rs_admin admin_state;
+/*
+ * A real server's fields but its description, in the one order both forms
+ * below declare them (the layout is the same: model.c checks it).
+ */
+#define FULCRUM_RS_FIELDS                                                                          \
+	int64_t id; /* stable, never reused; 0 before it is stored */                              \
+	int64_t vs_id;                                                                             \
+	struct fulcrum_addr addr;                                                                  \
+	uint16_t port;                                                                             \
+	enum fulcrum_forwarding forwarding;                                                        \
+	enum fulcrum_tunnel tunnel_type; /* NONE unless forwarding is TUNNEL */                    \
+	uint16_t tunnel_port;            /* GUE only */                                            \
+	uint32_t weight;                 /* 0..65535 */                                            \
+	uint32_t upper_threshold;        /* 0: no limit */                                         \
+	uint32_t lower_threshold;                                                                  \
+	enum fulcrum_rs_admin admin_state;                                                         \
 	struct fulcrum_check_override check;
-	/*
-	 * Last on purpose: the store keeps 100,000 real servers and allocates
-	 * each only as long as its description (model_rs_size()). A real server
-	 * from the store is copied with model_rs_copy(), never by assignment.
-	 */
+
+/* A real server, whole: what commands, the database, JSON and an edit work on. */
+struct fulcrum_rs {
+	FULCRUM_RS_FIELDS
 	char description[FULCRUM_DESC_MAX + 1];
+};
+
+/*
+ * A real server as the store keeps it: the same fields, its description
+ * only as long as it is (there are 100,000 of them and most descriptions
+ * are short). A type of its own so that copying one into a struct
+ * fulcrum_rs by assignment, which would read past its end, does not
+ * compile: model_rs_copy() makes the whole one. Only the store allocates
+ * them (model_rs_stored_new()).
+ */
+struct fulcrum_rs_stored {
+	FULCRUM_RS_FIELDS
+	char description[];
 };
 
 /* How a command failed; status picks the HTTP status / SNMP error later. */

@@ -5,7 +5,9 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -260,21 +262,41 @@ void model_rs_init(struct fulcrum_rs *rs)
 	rs->admin_state = FULCRUM_RS_ENABLED;
 }
 
-size_t model_rs_size(const struct fulcrum_rs *rs)
+/* Both forms declare the same fields in the same order: the bytes before the description match. */
+static_assert(offsetof(struct fulcrum_rs, description) ==
+		  offsetof(struct fulcrum_rs_stored, description),
+	      "the two forms of a real server must lay their fields out alike");
+static_assert(offsetof(struct fulcrum_rs, description) + FULCRUM_DESC_MAX + 1 + 8 >
+		  sizeof(struct fulcrum_rs),
+	      "a real server's description must be its last field");
+
+size_t model_rs_stored_size(const struct fulcrum_rs *rs)
 {
-	static_assert(offsetof(struct fulcrum_rs, description) + sizeof(rs->description) + 8 >
-			  sizeof(struct fulcrum_rs),
-		      "a real server's description must be its last field");
-	return offsetof(struct fulcrum_rs, description) +
+	return offsetof(struct fulcrum_rs_stored, description) +
 	       strnlen(rs->description, sizeof(rs->description) - 1) + 1;
 }
 
-void model_rs_copy(struct fulcrum_rs *dst, const struct fulcrum_rs *src)
+struct fulcrum_rs_stored *model_rs_stored_new(const struct fulcrum_rs *rs)
 {
-	size_t n = model_rs_size(src);
+	size_t size = model_rs_stored_size(rs);
+	struct fulcrum_rs_stored *s = malloc(size);
 
-	memcpy(dst, src, n);
-	memset((char *)dst + n, 0, sizeof(*dst) - n);
+	if (!s)
+		return NULL;
+	memcpy(s, rs, size - 1); /* the fields, then the description without its NUL */
+	((char *)s)[size - 1] = '\0';
+	return s;
+}
+
+void model_rs_copy(struct fulcrum_rs *dst, const struct fulcrum_rs_stored *src)
+{
+	size_t head = offsetof(struct fulcrum_rs_stored, description);
+	size_t len = strnlen(src->description, sizeof(dst->description) - 1);
+
+	memcpy(dst, src, head);
+	memcpy(dst->description, src->description, len);
+	/* the rest zeroed, padding after the description too: copies compare equal */
+	memset(dst->description + len, 0, sizeof(*dst) - head - len);
 }
 
 void model_err_clear(struct fulcrum_err *err)

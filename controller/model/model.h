@@ -98,13 +98,15 @@ void model_vs_init(struct fulcrum_vs *vs);
 void model_rs_init(struct fulcrum_rs *rs);
 
 /*
- * A real server's description is its last field so that a copy may end at
- * the description's NUL: model_rs_size() is how many bytes of rs that is
- * (the store allocates that much), model_rs_copy() copies such a short one
- * into a whole struct dst (the rest of dst's description zeroed).
+ * A stored real server (struct fulcrum_rs_stored) ends at its description's
+ * NUL. model_rs_stored_new() makes one from rs: malloc'ed, exactly as long
+ * as it needs (the caller frees it with free()); NULL when memory runs out.
+ * model_rs_stored_size() is that length. model_rs_copy() makes the whole
+ * real server dst from a stored one (the rest of dst's description zeroed).
  */
-size_t model_rs_size(const struct fulcrum_rs *rs);
-void model_rs_copy(struct fulcrum_rs *dst, const struct fulcrum_rs *src);
+struct fulcrum_rs_stored *model_rs_stored_new(const struct fulcrum_rs *rs);
+size_t model_rs_stored_size(const struct fulcrum_rs *rs);
+void model_rs_copy(struct fulcrum_rs *dst, const struct fulcrum_rs_stored *src);
 
 /*
  * Fills check with the defaults of a service's check: type none, path "/",

@@ -112,7 +112,7 @@ static void rc_reals_state(struct reconcile *rc, int64_t vs_id, enum status_kern
 			   const char *why)
 {
 	size_t n;
-	const struct fulcrum_rs *const *rs = store_rs_all(rc->st, vs_id, &n);
+	const struct fulcrum_rs_stored *const *rs = store_rs_all(rc->st, vs_id, &n);
 
 	for (size_t i = 0; i < n; i++) {
 		struct rc_rs *rec = rc_rs_rec(rc, rs[i]->id, vs_id);
@@ -218,7 +218,7 @@ static const struct ipvs_dest *rc_dest_match(const struct ipvs_dest *kd, size_t 
  * take new connections.
  */
 static bool rc_rs_effective(struct reconcile *rc, const struct fulcrum_vs *vs,
-			    const struct fulcrum_rs *rs, struct fulcrum_rs *eff, size_t *up)
+			    const struct fulcrum_rs_stored *rs, struct fulcrum_rs *eff, size_t *up)
 {
 	bool down = rc->conf.health_down && rc->conf.health_down(rc->conf.health_arg, rs->id);
 	struct fulcrum_check check;
@@ -280,7 +280,7 @@ static int rc_sync_dests(struct reconcile *rc, const struct fulcrum_vs *vs,
 {
 	struct ipvs_dest *kd = NULL;
 	size_t nk = 0, n, up = 0;
-	const struct fulcrum_rs *const *rs;
+	const struct fulcrum_rs_stored *const *rs;
 	bool *matched;
 	char why[256];
 	int err = ipvs_dest_list(rc->ipvs, svc, &kd, &nk);
@@ -490,7 +490,7 @@ void rc_sync_vs(struct reconcile *rc, int64_t id, const struct ipvs_service *ker
  * kernel (which also reports any error).
  */
 static bool rc_rs_quick(struct reconcile *rc, const struct fulcrum_vs *vs,
-			const struct fulcrum_rs *rs)
+			const struct fulcrum_rs_stored *rs)
 {
 	const struct rc_vs *vrec = idmap_get(&rc->vs, vs->id);
 	struct rc_rs *rec = idmap_get(&rc->rs, rs->id);
@@ -544,7 +544,7 @@ static void rc_commit_vs(struct reconcile *rc, int64_t vs_id, const struct rc_to
 	bool quick = vs != NULL;
 
 	for (size_t i = 0; quick && i < n; i++) {
-		const struct fulcrum_rs *rs;
+		const struct fulcrum_rs_stored *rs;
 
 		if (i > 0 && t[i].rs_id == t[i - 1].rs_id)
 			continue;
@@ -577,7 +577,7 @@ static void rc_on_commit(void *arg, const struct store_commit *ev)
 		if (ch->kind == FULCRUM_KIND_VS) {
 			one.vs_id = ch->id;
 		} else {
-			const struct fulcrum_rs *rs = store_rs_get(rc->st, ch->id);
+			const struct fulcrum_rs_stored *rs = store_rs_get(rc->st, ch->id);
 			struct rc_rs *rec = idmap_get(&rc->rs, ch->id);
 
 			one.vs_id = rs ? rs->vs_id : rec ? rec->vs_id : 0;

@@ -93,7 +93,7 @@ static void rig_follow_and_compare(struct rig *r, bool want_reload)
 	struct health *ref = NULL;
 	struct health_totals a, b;
 	size_t n;
-	const struct fulcrum_rs *const *rs = store_rs_all(r->st, 0, &n);
+	const struct fulcrum_rs_stored *const *rs = store_rs_all(r->st, 0, &n);
 
 	CU_ASSERT_NOT_EQUAL(r->events, 0);
 	CU_ASSERT_EQUAL(r->reload, want_reload);
@@ -149,7 +149,7 @@ static struct fulcrum_vs rig_service(const char *name, const char *addr,
 /* A copy of real server id as the store holds it, to change and write back. */
 static struct fulcrum_rs rig_rs(struct rig *r, int64_t id)
 {
-	const struct fulcrum_rs *rs = store_rs_get(r->st, id);
+	const struct fulcrum_rs_stored *rs = store_rs_get(r->st, id);
 	struct fulcrum_rs copy;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
@@ -283,7 +283,7 @@ static void test_health_targets_reload_is_all(void)
 	struct db *other = NULL;
 	struct store *ost = NULL;
 	char path[1024], e[512];
-	const struct fulcrum_rs *rs;
+	const struct fulcrum_rs_stored *rs;
 	struct health_state st;
 
 	rig_open(&r);

@@ -352,7 +352,7 @@ static void test_set_create(void)
 	struct fixture f;
 	struct pdu p = {0};
 	int64_t vs_id, rs_id, rev;
-	const struct fulcrum_rs *rs;
+	const struct fulcrum_rs_stored *rs;
 	struct fulcrum_change *c = NULL;
 	size_t n = 0;
 	int bad;

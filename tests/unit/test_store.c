@@ -4,6 +4,7 @@
 #include "tests/unit/unit.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,7 @@ void unit_assert_mirror_matches(struct store *st)
 	struct fulcrum_rs *rs = NULL;
 	size_t nvs = 0, nrs = 0, mvs, mrs;
 	const struct fulcrum_vs *const *mv = store_vs_all(st, &mvs);
-	const struct fulcrum_rs *const *mr = store_rs_all(st, 0, &mrs);
+	const struct fulcrum_rs_stored *const *mr = store_rs_all(st, 0, &mrs);
 
 	CU_ASSERT_EQUAL_FATAL(db_vs_list(store_db(st), &vs, &nvs), 0);
 	CU_ASSERT_EQUAL_FATAL(db_rs_list(store_db(st), 0, &rs, &nrs), 0);
@@ -73,12 +74,11 @@ void unit_assert_mirror_matches(struct store *st)
 	for (size_t i = 0; i < nvs; i++)
 		CU_ASSERT_EQUAL(memcmp(mv[i], &vs[i], sizeof(vs[i])), 0);
 	for (size_t i = 0; i < nrs; i++) {
-		const struct fulcrum_rs *m = store_rs_get(st, rs[i].id);
+		const struct fulcrum_rs_stored *m = store_rs_get(st, rs[i].id);
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-		/* The mirror keeps a real server only as long as its description. */
-		CU_ASSERT_EQUAL_FATAL(model_rs_size(m), model_rs_size(&rs[i]));
-		CU_ASSERT_EQUAL(memcmp(m, &rs[i], model_rs_size(&rs[i])), 0);
+		CU_ASSERT_EQUAL(memcmp(m, &rs[i], offsetof(struct fulcrum_rs, description)), 0);
+		CU_ASSERT_STRING_EQUAL(m->description, rs[i].description);
 	}
 	/* And the (service, id) order the MIB walks. */
 	for (size_t i = 1; i < mrs; i++)
@@ -117,7 +117,7 @@ static void test_store_follows_writes(void)
 	CU_ASSERT_EQUAL(store_rs_update(st, &bob, &extra, 0, &rev, &err), 0);
 	CU_ASSERT_EQUAL(store_rs_get(st, extra.id)->weight, 7);
 	{
-		const struct fulcrum_rs *const *of_a = store_rs_all(st, a.id, &n);
+		const struct fulcrum_rs_stored *const *of_a = store_rs_all(st, a.id, &n);
 
 		CU_ASSERT_EQUAL_FATAL(n, 3);
 		CU_ASSERT_PTR_EQUAL(of_a[2], store_rs_get(st, extra.id));
@@ -363,13 +363,16 @@ static void test_store_rs_kept_short(void)
 	memset(reals[1].description, 'd', 200);
 	CU_ASSERT_EQUAL_FATAL(store_open(db, &st), 0);
 	CU_ASSERT_EQUAL_FATAL(store_vs_create(st, &bob, &a, reals, 2, 0, &rev, &err), 0);
-	for (int i = 0; i < 2; i++) {
-		const struct fulcrum_rs *m = store_rs_get(st, reals[i].id);
+	for (size_t i = 0; i < 2; i++) {
+		const struct fulcrum_rs_stored *m = store_rs_get(st, reals[i].id);
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-		CU_ASSERT_EQUAL(model_rs_size(m), offsetof(struct fulcrum_rs, description) +
-						      strlen(reals[i].description) + 1);
-		CU_ASSERT(model_rs_size(m) < sizeof(*m));
+		/* The mirror keeps a real server only as long as its description. */
+		CU_ASSERT_EQUAL(model_rs_stored_size(&reals[i]),
+				offsetof(struct fulcrum_rs_stored, description) +
+				    strlen(reals[i].description) + 1);
+		CU_ASSERT(malloc_usable_size((void *)m) < sizeof(struct fulcrum_rs));
+		CU_ASSERT(malloc_usable_size((void *)m) >= model_rs_stored_size(&reals[i]));
 		memset(&copy, 0xa5, sizeof(copy));
 		model_rs_copy(&copy, m);
 		CU_ASSERT_EQUAL_FATAL(db_rs_get(store_db(st), reals[i].id, &stored), 0);

@@ -82,7 +82,7 @@ struct heard {
 static void on_commit(void *arg, const struct store_commit *ev)
 {
 	struct heard *h = arg;
-	const struct fulcrum_rs *rs = store_rs_get(h->st, h->watch);
+	const struct fulcrum_rs_stored *rs = store_rs_get(h->st, h->watch);
 
 	CU_ASSERT_FALSE(ev->reload);
 	CU_ASSERT(ev->n > 0);
