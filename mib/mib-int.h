@@ -123,12 +123,12 @@ enum { NAME_KEY = 1, NAME_ID, NAME_LAST = NAME_ID };
 
 /* RowStatus (SNMPv2-TC). */
 enum {
-	ROW_ACTIVE = 1,
-	ROW_NOT_IN_SERVICE,
-	ROW_NOT_READY,
-	ROW_CREATE_AND_GO,
-	ROW_CREATE_AND_WAIT,
-	ROW_DESTROY,
+	ROWSTATUS_ACTIVE = 1,
+	ROWSTATUS_NOT_IN_SERVICE,
+	ROWSTATUS_NOT_READY,
+	ROWSTATUS_CREATE_AND_GO,
+	ROWSTATUS_CREATE_AND_WAIT,
+	ROWSTATUS_DESTROY,
 };
 
 /* The longest OID the subagent answers: root, 4 arcs, and a 64-byte name with its length. */

@@ -7,12 +7,12 @@
 
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
-enum row_kind { ROW_VS, ROW_RS, ROW_NOTIFY };
+enum set_row_kind { SET_ROW_VS, SET_ROW_RS, SET_ROW_NOTIFY };
 
 /* One varbind of the SET: where it points and what it carries. */
 struct set_vb {
 	netsnmp_request_info *req;
-	enum row_kind kind;
+	enum set_row_kind kind;
 	int64_t vs_id, rs_id; /* the row's index; notify: rs_id is the switch number */
 	unsigned col;
 	struct mib_value v;
@@ -25,7 +25,7 @@ enum row_was { WAS_ABSENT, WAS_STORED, WAS_PENDING };
 enum row_does { DOES_UPDATE, DOES_CREATE, DOES_DELETE, DOES_WAIT, DOES_FORGET, DOES_NOTHING };
 
 struct set_row {
-	enum row_kind kind;
+	enum set_row_kind kind;
 	int64_t vs_id, rs_id;
 	enum row_was was;
 	enum row_does does;
@@ -36,6 +36,12 @@ struct set_row {
 	bool reset; /* fulcrumVsStatsReset = reset(2) */
 };
 
+/* Where one op of the SET's command came from: a row, or a scalar's varbind (a switch). */
+struct set_op_from {
+	bool scalar;  /* a notification switch: index is the varbind's */
+	size_t index; /* into rows, or into vb when scalar */
+};
+
 struct mib_set {
 	struct set_vb *vb;
 	size_t nvb;
@@ -43,7 +49,7 @@ struct mib_set {
 	size_t nrows;
 	struct command_op *ops;
 	size_t nops;
-	size_t *op_row; /* the row each op came from */
+	struct set_op_from *op_from; /* where each op came from */
 	bool committed;
 };
 
@@ -53,8 +59,17 @@ struct mib_set {
  */
 int mib_setvb_parse(struct mib *m, netsnmp_request_info *req, struct set_vb *out);
 
+/*
+ * The value of a service or real server column's varbind as the text the
+ * model's field setters take ("wrr", "ipv6", "drained", "8080"), in buf
+ * (len bytes, 512 suffice) or a static string. NULL when it has none (an
+ * OCTET STRING with a NUL in it). Addresses are the row's, not one
+ * varbind's: see mib_set.c.
+ */
+const char *mib_setvb_text(const struct set_vb *vb, char *buf, size_t len);
+
 /* The model's field name of a column of kind (NULL when none), to match errors with varbinds. */
-const char *mib_setvb_field(enum row_kind kind, unsigned col);
+const char *mib_setvb_field(enum set_row_kind kind, unsigned col);
 
 /* The createAndWait row held with this index, or NULL. */
 struct mib_pending *mib_setvb_pending(struct mib *m, bool real, int64_t vs_id, int64_t rs_id);

@@ -222,8 +222,8 @@ static int vs_value(struct mib *m, const struct fulcrum_vs *vs, unsigned col, st
 		val_int(v, 1);
 		return 0;
 	case VS_ROW_STATUS:
-		val_int(v,
-			vs->admin_state == FULCRUM_VS_DISABLED ? ROW_NOT_IN_SERVICE : ROW_ACTIVE);
+		val_int(v, vs->admin_state == FULCRUM_VS_DISABLED ? ROWSTATUS_NOT_IN_SERVICE
+								  : ROWSTATUS_ACTIVE);
 		return 0;
 	}
 	if (col < VS_KERNEL_STATE || col > VS_OUT_BYTE_RATE)
@@ -303,8 +303,8 @@ static int rs_value(struct mib *m, const struct fulcrum_rs_stored *rs, unsigned 
 		mib_value_time(v, m->p.oper ? oper_since(m->p.oper, true, rs->id) : 0);
 		return 0;
 	case RS_ROW_STATUS:
-		val_int(v,
-			rs->admin_state == FULCRUM_RS_DISABLED ? ROW_NOT_IN_SERVICE : ROW_ACTIVE);
+		val_int(v, rs->admin_state == FULCRUM_RS_DISABLED ? ROWSTATUS_NOT_IN_SERVICE
+								  : ROWSTATUS_ACTIVE);
 		return 0;
 	}
 	if (col < RS_KERNEL_STATE || col > RS_OUT_BYTE_RATE)
@@ -620,7 +620,7 @@ static int pending_value(struct mib *m, unsigned arc, unsigned col, const oid *i
 	if (arc == MIB_VS_TABLE) {
 		if (col == VS_ROW_STATUS) {
 			ready = model_vs_validate(&p->vs, NULL) == 0;
-			val_int(val, ready ? ROW_NOT_IN_SERVICE : ROW_NOT_READY);
+			val_int(val, ready ? ROWSTATUS_NOT_IN_SERVICE : ROWSTATUS_NOT_READY);
 			return 0;
 		}
 		return col <= VS_DESCRIPTION ? vs_value(m, &p->vs, col, val) : -ENOENT;
@@ -628,7 +628,7 @@ static int pending_value(struct mib *m, unsigned arc, unsigned col, const oid *i
 	if (col == RS_ROW_STATUS) {
 		owner = store_vs_get(m->p.store, p->rs.vs_id);
 		ready = owner && model_rs_validate(&p->rs, owner, NULL) == 0;
-		val_int(val, ready ? ROW_NOT_IN_SERVICE : ROW_NOT_READY);
+		val_int(val, ready ? ROWSTATUS_NOT_IN_SERVICE : ROWSTATUS_NOT_READY);
 		return 0;
 	}
 	if (col > RS_DESCRIPTION)

@@ -30,7 +30,7 @@ void mib_set_free(struct mib *m)
 	free(s->vb);
 	free(s->rows);
 	free(s->ops);
-	free(s->op_row);
+	free(s->op_from);
 	free(s);
 	m->set = NULL;
 }
@@ -72,7 +72,7 @@ static int rows_group(struct mib_set *s)
 		struct set_vb *vb = &s->vb[i];
 		struct set_row *row = NULL;
 
-		if (vb->kind == ROW_NOTIFY)
+		if (vb->kind == SET_ROW_NOTIFY)
 			continue;
 		for (size_t k = 0; k < s->nrows && !row; k++)
 			if (s->rows[k].kind == vb->kind && s->rows[k].vs_id == vb->vs_id &&
@@ -86,7 +86,7 @@ static int rows_group(struct mib_set *s)
 			row->first = i;
 		}
 		if (vb->col ==
-		    (vb->kind == ROW_VS ? (unsigned)VS_ROW_STATUS : (unsigned)RS_ROW_STATUS))
+		    (vb->kind == SET_ROW_VS ? (unsigned)VS_ROW_STATUS : (unsigned)RS_ROW_STATUS))
 			row->status = vb;
 	}
 	return 0;
@@ -152,158 +152,83 @@ static struct set_vb *row_addr(struct mib_set *s, struct set_row *row, unsigned 
 	return NULL;
 }
 
-/* Applies one varbind to a service. */
-static void vs_apply(struct fulcrum_vs *vs, const struct set_vb *vb, bool *family_set)
+/* The row's varbind of column col, or NULL. */
+static struct set_vb *row_vb(struct mib_set *s, const struct set_row *row, unsigned col)
 {
-	long i = vb->v.i;
-
-	switch (vb->col) {
-	case VS_NAME:
-		memcpy(vs->name, vb->v.s, vb->v.len);
-		vs->name[vb->v.len] = '\0';
-		break;
-	case VS_FAMILY:
-		vs->family = i == 2 ? AF_INET6 : AF_INET;
-		*family_set = true;
-		break;
-	case VS_PORT:
-		vs->port = (uint16_t)i;
-		break;
-	case VS_PROTOCOL:
-		mib_protocol_from(i, &vs->protocol);
-		break;
-	case VS_FWMARK:
-		vs->fwmark = (uint32_t)i;
-		break;
-	case VS_SCHEDULER:
-		vs->scheduler = (enum fulcrum_scheduler)(i - 1);
-		break;
-	case VS_SCHEDULER_FLAGS:
-		vs->scheduler_flags = 0;
-		if (vb->v.len && (vb->v.s[0] & 0x80))
-			vs->scheduler_flags |= FULCRUM_SCHED_F_FALLBACK;
-		if (vb->v.len && (vb->v.s[0] & 0x40))
-			vs->scheduler_flags |= FULCRUM_SCHED_F_PORT;
-		break;
-	case VS_PERSISTENCE_TIMEOUT:
-		vs->persistence_timeout = (uint32_t)i;
-		break;
-	case VS_PERSISTENCE_NETMASK:
-		vs->persistence_netmask = (uint8_t)(i > 255 ? 255 : i);
-		break;
-	case VS_ONE_PACKET:
-		vs->one_packet = i == 1;
-		break;
-	case VS_ADMIN_STATE:
-		vs->admin_state = i == 2 ? FULCRUM_VS_DISABLED : FULCRUM_VS_ENABLED;
-		break;
-	case VS_DESCRIPTION:
-		memcpy(vs->description, vb->v.s, vb->v.len);
-		vs->description[vb->v.len] = '\0';
-		break;
-	}
-}
-
-/* Applies one varbind to a real server (forwarding before tunnel fields, as the API does). */
-static void rs_apply(struct fulcrum_rs *rs, const struct set_vb *vb)
-{
-	long i = vb->v.i;
-
-	switch (vb->col) {
-	case RS_PORT:
-		rs->port = (uint16_t)i;
-		break;
-	case RS_FORWARDING:
-		rs->forwarding = (enum fulcrum_forwarding)(i - 1);
-		if (rs->forwarding != FULCRUM_FWD_TUNNEL) {
-			rs->tunnel_type = FULCRUM_TUN_NONE;
-			rs->tunnel_port = 0;
-		} else if (rs->tunnel_type == FULCRUM_TUN_NONE) {
-			rs->tunnel_type = FULCRUM_TUN_IPIP;
-		}
-		break;
-	case RS_TUNNEL_TYPE:
-		rs->tunnel_type = (enum fulcrum_tunnel)(i - 1);
-		if (rs->tunnel_type != FULCRUM_TUN_GUE)
-			rs->tunnel_port = 0;
-		break;
-	case RS_TUNNEL_PORT:
-		rs->tunnel_port = (uint16_t)i;
-		break;
-	case RS_WEIGHT:
-		rs->weight = (uint32_t)i;
-		break;
-	case RS_UPPER_THRESHOLD:
-		rs->upper_threshold = (uint32_t)i;
-		break;
-	case RS_LOWER_THRESHOLD:
-		rs->lower_threshold = (uint32_t)i;
-		break;
-	case RS_ADMIN_STATE:
-		rs->admin_state = (enum fulcrum_rs_admin)(i - 1);
-		break;
-	case RS_DESCRIPTION:
-		memcpy(rs->description, vb->v.s, vb->v.len);
-		rs->description[vb->v.len] = '\0';
-		break;
-	}
-}
-
-/* Applies the row's varbinds to its object, in an order that makes the result independent of theirs. */
-static struct set_vb *row_apply(struct mib_set *s, struct set_row *row)
-{
-	static const unsigned rs_order[] = {RS_FORWARDING, RS_TUNNEL_TYPE, RS_TUNNEL_PORT};
-	bool family_set = false, addr_changed;
-	struct set_vb *bad;
-	int old_family = row->vs.family;
-	bool admin_set = false;
-
 	for (size_t i = row->first; i < s->nvb; i++) {
 		struct set_vb *vb = &s->vb[i];
 
-		if (vb->kind != row->kind || vb->vs_id != row->vs_id || vb->rs_id != row->rs_id)
-			continue;
-		if (row->kind == ROW_VS) {
-			vs_apply(&row->vs, vb, &family_set);
-			if (vb->col == VS_STATS_RESET && vb->v.i == 2)
-				row->reset = true;
-			admin_set |= vb->col == VS_ADMIN_STATE;
-		} else {
-			bool ordered = false;
+		if (vb->kind == row->kind && vb->vs_id == row->vs_id && vb->rs_id == row->rs_id &&
+		    vb->col == col)
+			return vb;
+	}
+	return NULL;
+}
 
-			for (size_t k = 0; k < 3; k++)
-				ordered |= vb->col == rs_order[k];
-			if (!ordered)
-				rs_apply(&row->rs, vb);
-			admin_set |= vb->col == RS_ADMIN_STATE;
+/* Sets field f of the row's object to text through the model's setter; err says why not. */
+static int row_set(struct set_row *row, const char *f, const char *text, struct fulcrum_err *err)
+{
+	return row->kind == SET_ROW_VS ? model_vs_set_field(&row->vs, f, text, err)
+				       : model_rs_set_field(&row->rs, f, text, err);
+}
+
+/*
+ * Sets the row's varbinds on its object through the model's field setters,
+ * the ones the API and fulcrumctl use, so that each rule coupling fields (an
+ * address sets the family, a family moves a whole-address persistence
+ * netmask, forwarding decides the tunnel fields) is written once, in the
+ * model. The address first (its type and octets make one value), then the
+ * columns in the MIB's order, which is the model's: forwarding before the
+ * tunnel fields. Returns NULL, or the varbind at fault with *status
+ * (inconsistentValue: an address and its type disagree; wrongValue: the
+ * model refused the value) and err saying why.
+ */
+static struct set_vb *row_apply(struct mib_set *s, struct set_row *row, int *status,
+				struct fulcrum_err *err)
+{
+	bool vs = row->kind == SET_ROW_VS, addr_changed, admin_set = false;
+	unsigned tcol = vs ? VS_ADDRESS_TYPE : RS_ADDRESS_TYPE, acol = vs ? VS_ADDRESS : RS_ADDRESS;
+	unsigned last = vs ? VS_DESCRIPTION : RS_DESCRIPTION;
+	struct fulcrum_addr addr = vs ? row->vs.addr : row->rs.addr;
+	char text[512], a[MODEL_ADDR_STRLEN];
+	struct set_vb *bad = row_addr(s, row, tcol, acol, &addr, &addr_changed);
+	const char *what = vs ? "service" : "real server";
+
+	*status = SNMP_ERR_WRONGVALUE;
+	if (bad) {
+		*status = SNMP_ERR_INCONSISTENTVALUE;
+		model_err_set(err, FULCRUM_ERR_INVALID, "address",
+			      "%s address: the address and its type disagree", what);
+		return bad;
+	}
+	if (addr_changed &&
+	    row_set(row, "address",
+		    addr.family == AF_UNSPEC ? "none" : model_addr_format(&addr, a, sizeof(a)),
+		    err) != 0)
+		return row_vb(s, row, acol) ? row_vb(s, row, acol) : row_vb(s, row, tcol);
+	for (unsigned col = 1; col <= last; col++) {
+		struct set_vb *vb = col == tcol || col == acol ? NULL : row_vb(s, row, col);
+		const char *f = vb ? mib_setvb_field(vb->kind, col) : NULL;
+		const char *t;
+
+		if (!f)
+			continue;
+		if (!(t = mib_setvb_text(vb, text, sizeof(text)))) {
+			model_err_set(err, FULCRUM_ERR_INVALID, f, "%s %s: a NUL byte is no text",
+				      what, f);
+			return vb;
 		}
+		if (row_set(row, f, t, err) != 0)
+			return vb;
+		admin_set |= col == (vs ? (unsigned)VS_ADMIN_STATE : (unsigned)RS_ADMIN_STATE);
 	}
-	if (row->kind == ROW_RS)
-		for (size_t k = 0; k < 3; k++)
-			for (size_t i = row->first; i < s->nvb; i++)
-				if (s->vb[i].kind == ROW_RS && s->vb[i].vs_id == row->vs_id &&
-				    s->vb[i].rs_id == row->rs_id && s->vb[i].col == rs_order[k])
-					rs_apply(&row->rs, &s->vb[i]);
-	if (row->kind == ROW_VS) {
-		bad = row_addr(s, row, VS_ADDRESS_TYPE, VS_ADDRESS, &row->vs.addr, &addr_changed);
-		if (bad)
-			return bad;
-		if (addr_changed && row->vs.addr.family != AF_UNSPEC && !family_set)
-			row->vs.family = row->vs.addr.family;
-		/* a netmask that was the whole old address follows the family, as in the API */
-		if (row->vs.family != old_family &&
-		    row->vs.persistence_netmask == (old_family == AF_INET6 ? 128 : 32))
-			row->vs.persistence_netmask = row->vs.family == AF_INET6 ? 128 : 32;
-	} else {
-		bad = row_addr(s, row, RS_ADDRESS_TYPE, RS_ADDRESS, &row->rs.addr, &addr_changed);
-		if (bad)
-			return bad;
-	}
+	if (vs && row_vb(s, row, VS_STATS_RESET) && row_vb(s, row, VS_STATS_RESET)->v.i == 2)
+		row->reset = true;
 	/* RowStatus active / notInService on a stored row is the admin state, unless set too */
 	if (row->status && row->was == WAS_STORED && !admin_set) {
-		bool off = row->status->v.i == ROW_NOT_IN_SERVICE;
+		bool off = row->status->v.i == ROWSTATUS_NOT_IN_SERVICE;
 
-		if (row->kind == ROW_VS)
+		if (vs)
 			row->vs.admin_state = off ? FULCRUM_VS_DISABLED : FULCRUM_VS_ENABLED;
 		else if (off)
 			row->rs.admin_state = FULCRUM_RS_DISABLED;
@@ -316,9 +241,10 @@ static struct set_vb *row_apply(struct mib_set *s, struct set_row *row)
 /* Where the row stands before the SET, and its object as stored or held. */
 static void row_load(struct mib *m, struct set_row *row)
 {
-	struct mib_pending *p = mib_setvb_pending(m, row->kind == ROW_RS, row->vs_id, row->rs_id);
+	struct mib_pending *p =
+	    mib_setvb_pending(m, row->kind == SET_ROW_RS, row->vs_id, row->rs_id);
 
-	if (row->kind == ROW_VS) {
+	if (row->kind == SET_ROW_VS) {
 		const struct fulcrum_vs *vs = store_vs_get(m->p.store, row->vs_id);
 
 		row->was = vs ? WAS_STORED : p ? WAS_PENDING : WAS_ABSENT;
@@ -355,32 +281,32 @@ static int row_decide(struct mib *m, struct set_row *row)
 
 	switch (row->was) {
 	case WAS_STORED:
-		if (st == ROW_CREATE_AND_GO || st == ROW_CREATE_AND_WAIT)
+		if (st == ROWSTATUS_CREATE_AND_GO || st == ROWSTATUS_CREATE_AND_WAIT)
 			return SNMP_ERR_INCONSISTENTVALUE; /* the row exists */
-		row->does = st == ROW_DESTROY ? DOES_DELETE : DOES_UPDATE;
+		row->does = st == ROWSTATUS_DESTROY ? DOES_DELETE : DOES_UPDATE;
 		return SNMP_ERR_NOERROR;
 	case WAS_PENDING:
-		if (st == ROW_CREATE_AND_GO || st == ROW_CREATE_AND_WAIT)
+		if (st == ROWSTATUS_CREATE_AND_GO || st == ROWSTATUS_CREATE_AND_WAIT)
 			return SNMP_ERR_INCONSISTENTVALUE;
-		row->does = st == ROW_ACTIVE    ? DOES_CREATE
-			    : st == ROW_DESTROY ? DOES_FORGET
-						: DOES_WAIT;
+		row->does = st == ROWSTATUS_ACTIVE    ? DOES_CREATE
+			    : st == ROWSTATUS_DESTROY ? DOES_FORGET
+						      : DOES_WAIT;
 		return SNMP_ERR_NOERROR;
 	case WAS_ABSENT:
 		break;
 	}
 	switch (st) {
-	case ROW_CREATE_AND_GO:
+	case ROWSTATUS_CREATE_AND_GO:
 		row->does = DOES_CREATE;
 		return SNMP_ERR_NOERROR;
-	case ROW_CREATE_AND_WAIT:
+	case ROWSTATUS_CREATE_AND_WAIT:
 		row->does = DOES_WAIT;
 		/* the command checks the index of a creation; a held row is checked here */
-		if (row->kind == ROW_VS ? row->vs_id < store_vs_next_id(m->p.store)
-					: row->rs_id < store_rs_next_id(m->p.store))
+		if (row->kind == SET_ROW_VS ? row->vs_id < store_vs_next_id(m->p.store)
+					    : row->rs_id < store_rs_next_id(m->p.store))
 			return SNMP_ERR_INCONSISTENTNAME;
 		return SNMP_ERR_NOERROR;
-	case ROW_DESTROY:
+	case ROWSTATUS_DESTROY:
 		row->does = DOES_NOTHING; /* destroying what is not there: done */
 		return SNMP_ERR_NOERROR;
 	case 0:
@@ -395,13 +321,13 @@ static bool row_op(const struct set_row *row, struct command_op *op)
 	memset(op, 0, sizeof(*op));
 	switch (row->does) {
 	case DOES_CREATE:
-		op->kind = row->kind == ROW_VS ? COMMAND_VS_CREATE : COMMAND_RS_CREATE;
+		op->kind = row->kind == SET_ROW_VS ? COMMAND_VS_CREATE : COMMAND_RS_CREATE;
 		break;
 	case DOES_UPDATE:
-		op->kind = row->kind == ROW_VS ? COMMAND_VS_UPDATE : COMMAND_RS_UPDATE;
+		op->kind = row->kind == SET_ROW_VS ? COMMAND_VS_UPDATE : COMMAND_RS_UPDATE;
 		break;
 	case DOES_DELETE:
-		op->kind = row->kind == ROW_VS ? COMMAND_VS_DELETE : COMMAND_RS_DELETE;
+		op->kind = row->kind == SET_ROW_VS ? COMMAND_VS_DELETE : COMMAND_RS_DELETE;
 		break;
 	default:
 		return false;
@@ -438,28 +364,28 @@ static int ops_build(struct mib_set *s)
 	size_t cap = s->nrows + COMMAND_NOTIFY_COUNT * s->nvb + 1;
 
 	s->ops = calloc(cap, sizeof(*s->ops));
-	s->op_row = calloc(cap, sizeof(*s->op_row));
-	if (!s->ops || !s->op_row)
+	s->op_from = calloc(cap, sizeof(*s->op_from));
+	if (!s->ops || !s->op_from)
 		return -ENOMEM;
 	for (int rank = 0; rank <= 5; rank++)
 		for (size_t i = 0; i < s->nrows; i++) {
 			struct command_op op;
 
 			if (row_op(&s->rows[i], &op) && op_rank(op.kind) == rank) {
-				s->op_row[s->nops] = i;
+				s->op_from[s->nops] = (struct set_op_from){.index = i};
 				s->ops[s->nops++] = op;
 			}
 		}
 	for (size_t i = 0; i < s->nvb; i++) {
 		struct command_op *op = &s->ops[s->nops];
 
-		if (s->vb[i].kind != ROW_NOTIFY)
+		if (s->vb[i].kind != SET_ROW_NOTIFY)
 			continue;
 		memset(op, 0, sizeof(*op));
 		op->kind = COMMAND_NOTIFY_SET;
 		op->notify = (enum command_notify)(s->vb[i].rs_id - 1);
 		op->enabled = s->vb[i].v.i == 1;
-		s->op_row[s->nops++] = SIZE_MAX - i; /* a scalar: the varbind itself */
+		s->op_from[s->nops++] = (struct set_op_from){.scalar = true, .index = i};
 	}
 	return 0;
 }
@@ -490,11 +416,11 @@ static int blame(struct mib_set *s, size_t failed, const struct fulcrum_err *e, 
 	*bad = s->vb[0].req;
 	if (failed >= s->nops)
 		return status;
-	if (s->op_row[failed] > s->nrows) {
-		*bad = s->vb[SIZE_MAX - s->op_row[failed]].req;
+	if (s->op_from[failed].scalar) {
+		*bad = s->vb[s->op_from[failed].index].req;
 		return status;
 	}
-	row = &s->rows[s->op_row[failed]];
+	row = &s->rows[s->op_from[failed].index];
 	*bad = row->status ? row->status->req : s->vb[row->first].req;
 	for (size_t i = row->first; i < s->nvb && e->field[0]; i++) {
 		const struct set_vb *vb = &s->vb[i];
@@ -541,10 +467,11 @@ int mib_set_check(struct mib *m, netsnmp_request_info **bad)
 		if (row->does == DOES_DELETE || row->does == DOES_NOTHING ||
 		    row->does == DOES_FORGET)
 			continue;
-		wrong = row_apply(s, row);
+		wrong = row_apply(s, row, &rc, &e);
 		if (wrong) {
 			*bad = wrong->req;
-			return SNMP_ERR_INCONSISTENTVALUE; /* address and its type disagree */
+			log_notice("snmp", "SET refused: %s", e.message);
+			return rc;
 		}
 	}
 	if (ops_build(s) != 0) {
@@ -553,9 +480,9 @@ int mib_set_check(struct mib *m, netsnmp_request_info **bad)
 	}
 	if (s->nops == 0)
 		return SNMP_ERR_NOERROR;
-	busy = db_busy_timeout(store_db(m->p.store), MIB_DB_BUSY_MS);
+	busy = store_busy_timeout(m->p.store, MIB_DB_BUSY_MS);
 	rc = store_batch_check(m->p.store, &actor, s->ops, s->nops, &e, &failed);
-	db_busy_timeout(store_db(m->p.store), busy);
+	store_busy_timeout(m->p.store, busy);
 	if (rc == 0)
 		return SNMP_ERR_NOERROR;
 	rc = blame(s, failed, &e, false, bad);
@@ -571,7 +498,7 @@ static void pending_apply(struct mib *m, struct mib_set *s)
 	for (size_t i = 0; i < s->nrows; i++) {
 		struct set_row *row = &s->rows[i];
 		struct mib_pending *p =
-		    mib_setvb_pending(m, row->kind == ROW_RS, row->vs_id, row->rs_id);
+		    mib_setvb_pending(m, row->kind == SET_ROW_RS, row->vs_id, row->rs_id);
 
 		if (row->does == DOES_WAIT) {
 			if (!p) {
@@ -587,7 +514,7 @@ static void pending_apply(struct mib *m, struct mib_set *s)
 				p = &a[m->npending++];
 				memset(p, 0, sizeof(*p));
 				p->created = now;
-				p->real = row->kind == ROW_RS;
+				p->real = row->kind == SET_ROW_RS;
 			}
 			p->vs = row->vs;
 			p->rs = row->rs;
@@ -608,10 +535,10 @@ int mib_set_action(struct mib *m, netsnmp_request_info **bad)
 	if (!s)
 		return SNMP_ERR_GENERR;
 	if (s->nops > 0) {
-		unsigned busy = db_busy_timeout(store_db(m->p.store), MIB_DB_BUSY_MS);
+		unsigned busy = store_busy_timeout(m->p.store, MIB_DB_BUSY_MS);
 
 		rc = store_batch(m->p.store, &actor, s->ops, s->nops, 0, NULL, &e, &failed);
-		db_busy_timeout(store_db(m->p.store), busy);
+		store_busy_timeout(m->p.store, busy);
 		if (rc != 0) {
 			log_warnx("snmp", "SET failed at commit: %s", e.message);
 			blame(s, failed, &e, true, bad);
@@ -644,7 +571,8 @@ void mib_set_undo(struct mib *m)
 	}
 	for (size_t i = s->nops; i-- > 0;) {
 		struct command_op *op = &s->ops[i], *u = &undo[n];
-		const struct set_row *row = s->op_row[i] < s->nrows ? &s->rows[s->op_row[i]] : NULL;
+		const struct set_row *row =
+		    s->op_from[i].scalar ? NULL : &s->rows[s->op_from[i].index];
 
 		memset(u, 0, sizeof(*u));
 		u->vs = op->vs;

@@ -1,8 +1,10 @@
 /* SETs of FULCRUM-MIB: reading each varbind (which object, which row, a value of the right type). */
 #include "controller/core/store.h"
+#include "controller/model/model.h"
 #include "mib/mib-set.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 static bool writable_vs(unsigned col)
@@ -186,13 +188,13 @@ static int vb_read(struct mib *m, netsnmp_request_info *req, struct set_vb *out)
 		if (len != r + 4 || n[r + 3] != 0 || n[r + 2] < 1 ||
 		    n[r + 2] > COMMAND_NOTIFY_COUNT)
 			return SNMP_ERR_NOCREATION;
-		out->kind = ROW_NOTIFY;
+		out->kind = SET_ROW_NOTIFY;
 		out->rs_id = (int64_t)n[r + 2];
 		return vb_check(var, (struct coltype){V_INT, 1, 2}, &out->v);
 	case MIB_VS_TABLE:
 		if (len != r + 5 || n[r + 2] != 1 || n[r + 4] == 0 || n[r + 4] > 0xffffffffu)
 			return SNMP_ERR_NOCREATION;
-		out->kind = ROW_VS;
+		out->kind = SET_ROW_VS;
 		out->col = (unsigned)n[r + 3];
 		out->vs_id = (int64_t)n[r + 4];
 		exists = store_vs_get(m->p.store, out->vs_id) != NULL;
@@ -209,7 +211,7 @@ static int vb_read(struct mib *m, netsnmp_request_info *req, struct set_vb *out)
 		if (len != r + 6 || n[r + 2] != 1 || n[r + 4] == 0 || n[r + 5] == 0 ||
 		    n[r + 4] > 0xffffffffu || n[r + 5] > 0xffffffffu)
 			return SNMP_ERR_NOCREATION;
-		out->kind = ROW_RS;
+		out->kind = SET_ROW_RS;
 		out->col = (unsigned)n[r + 3];
 		out->vs_id = (int64_t)n[r + 4];
 		out->rs_id = (int64_t)n[r + 5];
@@ -234,14 +236,14 @@ static int vb_enum_check(const struct set_vb *vb)
 {
 	enum fulcrum_protocol p;
 
-	if (vb->kind == ROW_VS && vb->col == VS_PROTOCOL && mib_protocol_from(vb->v.i, &p) != 0)
+	if (vb->kind == SET_ROW_VS && vb->col == VS_PROTOCOL && mib_protocol_from(vb->v.i, &p) != 0)
 		return SNMP_ERR_WRONGVALUE;
-	if (vb->kind == ROW_VS && vb->col == VS_SCHEDULER_FLAGS && vb->v.len == 1 &&
+	if (vb->kind == SET_ROW_VS && vb->col == VS_SCHEDULER_FLAGS && vb->v.len == 1 &&
 	    (vb->v.s[0] & 0x3f))
 		return SNMP_ERR_WRONGVALUE; /* bits beyond fallback(0) and port(1) */
-	if ((vb->kind == ROW_VS && vb->col == VS_ROW_STATUS) ||
-	    (vb->kind == ROW_RS && vb->col == RS_ROW_STATUS))
-		return vb->v.i == ROW_NOT_READY ? SNMP_ERR_WRONGVALUE : SNMP_ERR_NOERROR;
+	if ((vb->kind == SET_ROW_VS && vb->col == VS_ROW_STATUS) ||
+	    (vb->kind == SET_ROW_RS && vb->col == RS_ROW_STATUS))
+		return vb->v.i == ROWSTATUS_NOT_READY ? SNMP_ERR_WRONGVALUE : SNMP_ERR_NOERROR;
 	return SNMP_ERR_NOERROR;
 }
 
@@ -252,7 +254,73 @@ int mib_setvb_parse(struct mib *m, netsnmp_request_info *req, struct set_vb *out
 	return rc == SNMP_ERR_NOERROR ? vb_enum_check(out) : rc;
 }
 
-const char *mib_setvb_field(enum row_kind kind, unsigned col)
+/* A string value as text: refused when it holds a NUL, which no text of the model can. */
+static int vb_string(const struct set_vb *vb, char *buf, size_t len)
 {
-	return kind == ROW_VS ? vs_field(col) : kind == ROW_RS ? rs_field(col) : NULL;
+	if (memchr(vb->v.s, '\0', vb->v.len) || vb->v.len >= len)
+		return -EINVAL;
+	memcpy(buf, vb->v.s, vb->v.len);
+	buf[vb->v.len] = '\0';
+	return 0;
+}
+
+/* A service column's value as the model's text. */
+static const char *vs_text(const struct set_vb *vb, char *buf, size_t len)
+{
+	enum fulcrum_protocol proto;
+	unsigned flags = 0;
+	long i = vb->v.i;
+
+	switch (vb->col) {
+	case VS_NAME:
+	case VS_DESCRIPTION:
+		return vb_string(vb, buf, len) == 0 ? buf : NULL;
+	case VS_FAMILY:
+		return model_family_name(i == 2 ? AF_INET6 : AF_INET);
+	case VS_PROTOCOL:
+		return mib_protocol_from(i, &proto) == 0 ? model_protocol_name(proto) : NULL;
+	case VS_SCHEDULER:
+		return model_scheduler_name((enum fulcrum_scheduler)(i - 1));
+	case VS_SCHEDULER_FLAGS: /* BITS: fallback(0) port(1) */
+		if (vb->v.len && (vb->v.s[0] & 0x80))
+			flags |= FULCRUM_SCHED_F_FALLBACK;
+		if (vb->v.len && (vb->v.s[0] & 0x40))
+			flags |= FULCRUM_SCHED_F_PORT;
+		return model_sched_flags_format(flags, buf, len) == 0 ? buf : NULL;
+	case VS_ONE_PACKET: /* TruthValue */
+		return i == 1 ? "true" : "false";
+	case VS_ADMIN_STATE:
+		return model_vs_admin_name(i == 2 ? FULCRUM_VS_DISABLED : FULCRUM_VS_ENABLED);
+	}
+	snprintf(buf, len, "%ld", i); /* port, fwmark, persistence */
+	return buf;
+}
+
+/* A real server column's value as the model's text. */
+static const char *rs_text(const struct set_vb *vb, char *buf, size_t len)
+{
+	long i = vb->v.i;
+
+	switch (vb->col) {
+	case RS_DESCRIPTION:
+		return vb_string(vb, buf, len) == 0 ? buf : NULL;
+	case RS_FORWARDING:
+		return model_forwarding_name((enum fulcrum_forwarding)(i - 1));
+	case RS_TUNNEL_TYPE:
+		return model_tunnel_name((enum fulcrum_tunnel)(i - 1));
+	case RS_ADMIN_STATE:
+		return model_rs_admin_name((enum fulcrum_rs_admin)(i - 1));
+	}
+	snprintf(buf, len, "%ld", i); /* port, tunnel port, weight, thresholds */
+	return buf;
+}
+
+const char *mib_setvb_text(const struct set_vb *vb, char *buf, size_t len)
+{
+	return vb->kind == SET_ROW_VS ? vs_text(vb, buf, len) : rs_text(vb, buf, len);
+}
+
+const char *mib_setvb_field(enum set_row_kind kind, unsigned col)
+{
+	return kind == SET_ROW_VS ? vs_field(col) : kind == SET_ROW_RS ? rs_field(col) : NULL;
 }

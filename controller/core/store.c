@@ -355,6 +355,11 @@ const char *store_errmsg(struct store *st)
 	return db_errmsg(st->db);
 }
 
+unsigned store_busy_timeout(struct store *st, unsigned ms)
+{
+	return db_busy_timeout(st->db, ms);
+}
+
 /* Publishes ev: the last change follows it, then every subscriber hears it. */
 static void store_publish(struct store *st, const struct store_commit *ev)
 {

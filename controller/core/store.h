@@ -96,6 +96,13 @@ int store_changes(struct store *st, int64_t since, size_t limit, struct fulcrum_
 const char *store_errmsg(struct store *st);
 
 /*
+ * How long a write waits for another process's lock (fulcrumctl --db)
+ * before it fails, in milliseconds: db_busy_timeout()'s contract. Returns
+ * the wait it replaces, to put back after.
+ */
+unsigned store_busy_timeout(struct store *st, unsigned ms);
+
+/*
  * Lookups. Pointers are owned by the store and valid until the next write
  * or reload.
  */

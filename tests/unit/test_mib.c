@@ -361,13 +361,13 @@ static void test_set_create(void)
 	vs_id = store_vs_next_id(f.st);
 	rs_id = store_rs_next_id(f.st);
 	rev = store_revision(f.st);
-	vb_int(&p, VS(VS_ROW_STATUS, vs_id), ROW_CREATE_AND_GO);
+	vb_int(&p, VS(VS_ROW_STATUS, vs_id), ROWSTATUS_CREATE_AND_GO);
 	vb_str(&p, VS(VS_NAME, vs_id), "mail", 4);
 	vb_int(&p, VS(VS_ADDRESS_TYPE, vs_id), 1);
 	vb_str(&p, VS(VS_ADDRESS, vs_id), ip, 4);
 	vb_uns(&p, VS(VS_PORT, vs_id), 25);
 	vb_int(&p, VS(VS_PROTOCOL, vs_id), 6);
-	vb_int(&p, RS(RS_ROW_STATUS, vs_id, rs_id), ROW_CREATE_AND_GO);
+	vb_int(&p, RS(RS_ROW_STATUS, vs_id, rs_id), ROWSTATUS_CREATE_AND_GO);
 	vb_int(&p, RS(RS_ADDRESS_TYPE, vs_id, rs_id), 1);
 	vb_str(&p, RS(RS_ADDRESS, vs_id, rs_id), rip, 4);
 	vb_uns(&p, RS(RS_PORT, vs_id, rs_id), 25);
@@ -416,6 +416,59 @@ static void test_set_all_or_nothing(void)
 	teardown(&f);
 }
 
+/*
+ * A SET goes through the model's field setters, as the API does: the rules
+ * that couple fields hold whatever the order of the varbinds.
+ */
+static void test_set_coupled_fields(void)
+{
+	static const u_char v4[4] = {192, 0, 2, 77};
+	struct fixture f;
+	struct pdu p = {0};
+	const struct fulcrum_rs_stored *rs;
+	const struct fulcrum_vs *vs;
+	int64_t rev;
+	int bad;
+
+	setup(&f);
+	/* the tunnel's port before its forwarding: forwarding tunnel, GUE, port kept */
+	vb_uns(&p, RS(RS_TUNNEL_PORT, f.web, f.r1), 6080);
+	vb_int(&p, RS(RS_TUNNEL_TYPE, f.web, f.r1), 3); /* gue */
+	vb_int(&p, RS(RS_FORWARDING, f.web, f.r1), 3);  /* tunnel */
+	vb_uns(&p, RS(RS_PORT, f.web, f.r1), 0);        /* a tunnel keeps the service's port */
+	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
+	rs = store_rs_get(f.st, f.r1);
+	CU_ASSERT_EQUAL(rs->forwarding, FULCRUM_FWD_TUNNEL);
+	CU_ASSERT_EQUAL(rs->tunnel_type, FULCRUM_TUN_GUE);
+	CU_ASSERT_EQUAL(rs->tunnel_port, 6080);
+	/* back to masq: the tunnel's fields go with it, as model_rs_set_field() says */
+	vb_int(&p, RS(RS_FORWARDING, f.web, f.r1), 1);
+	vb_uns(&p, RS(RS_PORT, f.web, f.r1), 8080);
+	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
+	rs = store_rs_get(f.st, f.r1);
+	CU_ASSERT_EQUAL(rs->tunnel_type, FULCRUM_TUN_NONE);
+	CU_ASSERT_EQUAL(rs->tunnel_port, 0);
+
+	/* an IPv4 address for the IPv6 service: the family follows, and its whole netmask */
+	CU_ASSERT_EQUAL(store_vs_get(f.st, f.a)->persistence_netmask, 128);
+	vb_str(&p, VS(VS_ADDRESS, f.a), v4, 4);
+	vb_int(&p, VS(VS_ADDRESS_TYPE, f.a), 1);
+	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
+	vs = store_vs_get(f.st, f.a);
+	CU_ASSERT_EQUAL(vs->family, AF_INET);
+	CU_ASSERT_EQUAL(vs->persistence_netmask, 32);
+
+	/* a NUL inside a name is no text: wrongValue on that varbind, nothing changes */
+	rev = store_revision(f.st);
+	vb_str(&p, VS(VS_DESCRIPTION, f.web), "ok", 2);
+	vb_str(&p, VS(VS_NAME, f.web), "w\0b", 3);
+	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_WRONGVALUE);
+	CU_ASSERT_EQUAL(bad, 2);
+	CU_ASSERT_EQUAL(store_revision(f.st), rev);
+	CU_ASSERT_STRING_EQUAL(store_vs_get(f.st, f.web)->name, "web");
+	teardown(&f);
+}
+
 /* Each error status of RFC 3416 a SET can get, with the index of the varbind at fault. */
 static void test_set_errors(void)
 {
@@ -438,7 +491,7 @@ static void test_set_errors(void)
 	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_WRONGVALUE);
 	vb_str(&p, VS(VS_NAME, f.web), "a", 1); /* service a has it */
 	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_INCONSISTENTVALUE);
-	vb_int(&p, VS(VS_ROW_STATUS, f.web), ROW_CREATE_AND_GO); /* exists */
+	vb_int(&p, VS(VS_ROW_STATUS, f.web), ROWSTATUS_CREATE_AND_GO); /* exists */
 	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_INCONSISTENTVALUE);
 	vb_int(&p, VS(VS_OPER_STATE, f.web), 1);
 	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOTWRITABLE);
@@ -453,14 +506,14 @@ static void test_set_errors(void)
 	/* an index used before: ids are never reused */
 	CU_ASSERT_EQUAL(store_vs_delete(f.st, &admin, f.a, 0, NULL, NULL), 0);
 	rev = store_revision(f.st);
-	vb_int(&p, VS(VS_ROW_STATUS, f.a), ROW_CREATE_AND_GO);
+	vb_int(&p, VS(VS_ROW_STATUS, f.a), ROWSTATUS_CREATE_AND_GO);
 	vb_str(&p, VS(VS_NAME, f.a), "again", 5);
 	vb_int(&p, VS(VS_ADDRESS_TYPE, f.a), 1);
 	vb_str(&p, VS(VS_ADDRESS, f.a), "\xc0\x00\x02\x63", 4);
 	vb_uns(&p, VS(VS_PORT, f.a), 80);
 	vb_int(&p, VS(VS_PROTOCOL, f.a), 6);
 	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_INCONSISTENTNAME);
-	vb_int(&p, VS(VS_ROW_STATUS, f.a), ROW_CREATE_AND_WAIT);
+	vb_int(&p, VS(VS_ROW_STATUS, f.a), ROWSTATUS_CREATE_AND_WAIT);
 	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_INCONSISTENTNAME);
 	CU_ASSERT_EQUAL(store_revision(f.st), rev);
 	teardown(&f);
@@ -476,34 +529,34 @@ static void test_set_row_status(void)
 	int bad;
 
 	setup(&f);
-	vb_int(&p, RS(RS_ROW_STATUS, f.web, f.r2), ROW_NOT_IN_SERVICE);
+	vb_int(&p, RS(RS_ROW_STATUS, f.web, f.r2), ROWSTATUS_NOT_IN_SERVICE);
 	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
 	CU_ASSERT_EQUAL(store_rs_get(f.st, f.r2)->admin_state, FULCRUM_RS_DISABLED);
 	CU_ASSERT_EQUAL(get(&f, RS(RS_ROW_STATUS, f.web, f.r2), &v), 0);
-	CU_ASSERT_EQUAL(v.i, ROW_NOT_IN_SERVICE);
-	vb_int(&p, RS(RS_ROW_STATUS, f.web, f.r2), ROW_ACTIVE);
+	CU_ASSERT_EQUAL(v.i, ROWSTATUS_NOT_IN_SERVICE);
+	vb_int(&p, RS(RS_ROW_STATUS, f.web, f.r2), ROWSTATUS_ACTIVE);
 	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
 	CU_ASSERT_EQUAL(store_rs_get(f.st, f.r2)->admin_state, FULCRUM_RS_ENABLED);
-	vb_int(&p, RS(RS_ROW_STATUS, f.web, f.r2), ROW_DESTROY);
+	vb_int(&p, RS(RS_ROW_STATUS, f.web, f.r2), ROWSTATUS_DESTROY);
 	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
 	CU_ASSERT_PTR_NULL(store_rs_get(f.st, f.r2));
 	/* createAndWait: held, not stored, until active; active without a name is inconsistent */
 	id = store_vs_next_id(f.st);
-	vb_int(&p, VS(VS_ROW_STATUS, id), ROW_CREATE_AND_WAIT);
+	vb_int(&p, VS(VS_ROW_STATUS, id), ROWSTATUS_CREATE_AND_WAIT);
 	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
 	CU_ASSERT_PTR_NULL(store_vs_get(f.st, id));
 	CU_ASSERT_EQUAL(f.m.npending, 1);
 	CU_ASSERT_EQUAL(get(&f, VS(VS_ROW_STATUS, id), &v), 0);
-	CU_ASSERT_EQUAL(v.i, ROW_NOT_READY);
+	CU_ASSERT_EQUAL(v.i, ROWSTATUS_NOT_READY);
 	vb_uns(&p, VS(VS_FWMARK, id), 42);
 	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
 	CU_ASSERT_EQUAL(get(&f, VS(VS_FWMARK, id), &v), 0);
 	CU_ASSERT_EQUAL(v.i, 42);
-	vb_int(&p, VS(VS_ROW_STATUS, id), ROW_ACTIVE);
+	vb_int(&p, VS(VS_ROW_STATUS, id), ROWSTATUS_ACTIVE);
 	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_INCONSISTENTVALUE);
 	CU_ASSERT_EQUAL(bad, 1);
 	vb_str(&p, VS(VS_NAME, id), "marked", 6);
-	vb_int(&p, VS(VS_ROW_STATUS, id), ROW_ACTIVE);
+	vb_int(&p, VS(VS_ROW_STATUS, id), ROWSTATUS_ACTIVE);
 	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(store_vs_get(f.st, id));
 	CU_ASSERT_EQUAL(store_vs_get(f.st, id)->fwmark, 42);
@@ -572,6 +625,7 @@ UNIT_SUITE(mib)
 	    !CU_add_test(s, "SET createAndGo of a service and a real server", test_set_create) ||
 	    !CU_add_test(s, "a SET commits whole or not at all", test_set_all_or_nothing) ||
 	    !CU_add_test(s, "SET error statuses", test_set_errors) ||
+	    !CU_add_test(s, "SET coupled fields through the model", test_set_coupled_fields) ||
 	    !CU_add_test(s, "SET RowStatus", test_set_row_status) ||
 	    !CU_add_test(s, "SET commitFailed", test_set_commit_failed) ||
 	    !CU_add_test(s, "SET a notification switch", test_set_notify_switch))
