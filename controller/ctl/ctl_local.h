@@ -1,16 +1,10 @@
-/* fulcrumctl's local mode, on the database itself, and the exit statuses both modes share. */
+/* fulcrumctl's local mode, on the database itself. */
 #ifndef FULCRUM_CTL_LOCAL_H
 #define FULCRUM_CTL_LOCAL_H
 
-#include <stdbool.h>
+#include "controller/ctl/ctl_transport.h"
 
-/* What a script can tell apart, the same over HTTP and on the database. */
-enum ctl_exit {
-	CTL_EXIT_OK = 0,
-	CTL_EXIT_REFUSED = 1, /* refused: the message says which field and why */
-	CTL_EXIT_USAGE = 2,
-	CTL_EXIT_SERVER = 3, /* the database, the server or the network failed */
-};
+#include <stdbool.h>
 
 /*
  * Runs one command on the database at db_path (created and migrated when
