@@ -27,7 +27,7 @@ static void usage(FILE *out)
 		"                 ~/" CTL_HTTP_TOKEN_FILE ", which must be mode 0600); prefer the\n"
 		"                 file or the variable: other users can see the command line\n"
 		"  --db PATH      work on the database at PATH instead of the API\n"
-		"  --json         print JSON (the API's own, over HTTP)\n"
+		"  --json         print the API's JSON (with --db too)\n"
 		"\n"
 		"Commands (SERVICE is a service's name or id; FIELD=VALUE sets a field):\n"
 		"  service list\n"
@@ -66,18 +66,28 @@ static void usage(FILE *out)
 		"  check.check_address check.check_port check.on_failure check.verify_tls,\n"
 		"  overriding the service's (check.FIELD= removes one, check= all)\n"
 		"\n"
+		"Both ways run the same commands and print the same tables, \"key value\" lines\n"
+		"and messages. With --db what only fulcrumd knows (the kernel state, the\n"
+		"operational state and health) is shown as unknown.\n"
 		"Every change is validated by the model, committed in one transaction and\n"
 		"recorded in the change log (origin http over the API, cli with --db).\n"
 		"Exit status: 0 done, 1 refused (the message says which field and why),\n"
 		"2 usage, 3 the server, the network or the database failed.\n");
 }
 
-/* Opens the transport to the API at url. */
-static int transport_open(const char *url, const char *token_opt, struct ctl_transport **out)
+/* Opens the transport the options name: the database at db_path, else the API at url. */
+static int transport_open(const char *db_path, const char *url, const char *token_opt,
+			  struct ctl_transport **out)
 {
 	char token[TOKEN_MAX], err[1024];
 	int rc;
 
+	if (db_path) {
+		if (ctl_local_open(db_path, out, err, sizeof(err)) == 0)
+			return CTL_EXIT_OK;
+		fprintf(stderr, "fulcrumctl: %s\n", err);
+		return CTL_EXIT_SERVER;
+	}
 	rc = ctl_http_token_find(token_opt, token, sizeof(token), err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "fulcrumctl: %s\n", err);
@@ -157,14 +167,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CTL_EXIT_USAGE;
 	}
-	if (db_path) {
-		rc = ctl_local_run(db_path, json, argc, argv);
-	} else {
-		if ((rc = transport_open(url, token, &t)) != CTL_EXIT_OK)
-			return rc;
-		rc = ctl_cmd_run(t, json, argc, argv);
-		ctl_transport_free(t);
-	}
+	if ((rc = transport_open(db_path, url, token, &t)) != CTL_EXIT_OK)
+		return rc;
+	rc = ctl_cmd_run(t, json, argc, argv);
+	ctl_transport_free(t);
 	if (rc == CTL_EXIT_USAGE)
 		usage(stderr);
 	return rc;
