@@ -1,4 +1,4 @@
-/* fulcrumctl's HTTP client: libcurl's easy interface, JSON in and out, failures in words. */
+/* fulcrumctl's HTTP transport: libcurl's easy interface, JSON in and out, failures as the API words them. */
 #include "controller/ctl/ctl_http.h"
 #include "config.h"
 
@@ -20,9 +20,17 @@
 #define BODY_MAX (16u << 20)
 
 struct ctl_http {
-	CURL *curl; /* one handle, so that requests reuse the connection */
-	char *base; /* without a trailing '/' */
-	char *auth; /* "Authorization: Bearer <token>" */
+	struct ctl_transport t; /* first: the operations are handed &t */
+	CURL *curl;             /* one handle, so that requests reuse the connection */
+	char *base;             /* without a trailing '/' */
+	char *auth;             /* "Authorization: Bearer <token>" */
+};
+
+/* One answer from the API. */
+struct http_reply {
+	long status;      /* HTTP status */
+	json_t *json;     /* the body parsed, or NULL when it was empty; owned by the reply */
+	int64_t revision; /* from the ETag header, or -1 when there was none */
 };
 
 /* The body as it arrives. */
@@ -170,53 +178,7 @@ static size_t on_header(char *ptr, size_t size, size_t n, void *userdata)
 	return len;
 }
 
-int ctl_http_open(const char *base_url, const char *token, struct ctl_http **out, char *err,
-		  size_t errlen)
-{
-	struct ctl_http *h = NULL;
-	size_t len = strlen(base_url);
-
-	*out = NULL;
-	if (strncasecmp(base_url, "http://", 7) != 0 && strncasecmp(base_url, "https://", 8) != 0) {
-		set_err(err, errlen, "--url: '%s' is not an http:// or https:// URL", base_url);
-		return -EINVAL;
-	}
-	if (!*token) {
-		set_err(err, errlen, "the token is empty");
-		return -EINVAL;
-	}
-	for (const char *p = token; *p; p++) {
-		if (*p <= ' ' || *p == 0x7f) {
-			set_err(err, errlen, "the token holds a space or a control character");
-			return -EINVAL;
-		}
-	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		set_err(err, errlen, "libcurl failed to start");
-		return -ENOMEM;
-	}
-	h = calloc(1, sizeof(*h));
-	if (!h)
-		goto nomem;
-	while (len > 0 && base_url[len - 1] == '/')
-		len--;
-	h->base = strndup(base_url, len);
-	h->curl = curl_easy_init();
-	if (!h->base || !h->curl || asprintf(&h->auth, "Authorization: Bearer %s", token) < 0) {
-		h->auth = NULL;
-		goto nomem;
-	}
-	*out = h;
-	return 0;
-nomem:
-	ctl_http_free(h);
-	if (!h)
-		curl_global_cleanup();
-	set_err(err, errlen, "out of memory");
-	return -ENOMEM;
-}
-
-void ctl_http_free(struct ctl_http *h)
+static void http_free(struct ctl_http *h)
 {
 	if (!h)
 		return;
@@ -232,7 +194,8 @@ void ctl_http_free(struct ctl_http *h)
 	curl_global_cleanup();
 }
 
-void ctl_http_reply_clear(struct ctl_http_reply *reply)
+/* Releases what reply holds and clears it; accepts an already cleared reply. */
+static void http_reply_clear(struct http_reply *reply)
 {
 	json_decref(reply->json);
 	reply->json = NULL;
@@ -274,8 +237,18 @@ static CURLcode setup(struct ctl_http *h, const char *method, const char *url, c
 	return rc;
 }
 
-int ctl_http_request(struct ctl_http *h, const char *method, const char *path, const json_t *body,
-		     struct ctl_http_reply *reply, char *err, size_t errlen)
+/*
+ * Sends method (GET, POST, PATCH, DELETE) to path ("/api/v1/services"; it
+ * must start with '/' and be URL-safe already) with body as JSON (NULL: no
+ * body) and waits for the answer.
+ *
+ * Returns 0 when the server answered, whatever the status, with reply filled
+ * (release it with http_reply_clear()); -EIO when it could not be reached
+ * or the transfer failed, -EPROTO when the body is not JSON, -E2BIG when it
+ * is larger than 16 MiB; err says why in words, reply is cleared.
+ */
+static int http_request(struct ctl_http *h, const char *method, const char *path,
+			const json_t *body, struct http_reply *reply, char *err, size_t errlen)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *headers = NULL, *l;
@@ -335,10 +308,270 @@ nomem:
 	set_err(err, errlen, "out of memory");
 out:
 	if (rc != 0)
-		ctl_http_reply_clear(reply);
+		http_reply_clear(reply);
 	curl_slist_free_all(headers);
 	free(in.data);
 	free(text);
 	free(url);
 	return rc;
+}
+
+/* ---- the API's operations ------------------------------------------------------ */
+
+static struct ctl_http *http_of(struct ctl_transport *t)
+{
+	return (struct ctl_http *)t;
+}
+
+/* The errno of an HTTP status that is not 2xx, as the transport's operations return it. */
+static int http_errno(long status)
+{
+	switch (status) {
+	case 401:
+	case 403:
+		return -EACCES;
+	case 404:
+		return -ENOENT;
+	case 409:
+		return -EEXIST;
+	case 412:
+		return -ESTALE;
+	default:
+		return status >= 400 && status < 500 ? -EINVAL : -EIO;
+	}
+}
+
+/*
+ * Sends one request. Returns 0 with reply filled for a 2xx answer; otherwise
+ * a negative errno with err holding the API's error message and field (or
+ * what failed): CTL_EXIT_REFUSED for a 4xx answer, CTL_EXIT_SERVER for
+ * anything else.
+ */
+static int http_call(struct ctl_http *h, const char *method, const char *path, const json_t *body,
+		     struct http_reply *reply, struct ctl_transport_err *err)
+{
+	const json_t *e;
+	const char *msg;
+	char text[512];
+	int rc;
+
+	rc = http_request(h, method, path, body, reply, text, sizeof(text));
+	if (rc != 0)
+		return ctl_transport_err_set(err, rc, CTL_EXIT_SERVER, NULL, "%s", text);
+	if (reply->status >= 200 && reply->status < 300)
+		return 0;
+	e = json_object_get(reply->json, "error");
+	if (!(msg = json_string_value(json_object_get(e, "message")))) {
+		snprintf(text, sizeof(text), "%s %s: HTTP %ld", method, path, reply->status);
+		msg = text;
+	}
+	/* copied before the reply, which holds msg, is cleared */
+	rc = ctl_transport_err_set(err, http_errno(reply->status),
+				   reply->status >= 400 && reply->status < 500 ? CTL_EXIT_REFUSED
+									       : CTL_EXIT_SERVER,
+				   json_string_value(json_object_get(e, "field")), "%s", msg);
+	if (reply->status == 401)
+		snprintf(err->hint, sizeof(err->hint),
+			 "the token comes from --token, FULCRUM_TOKEN or ~/%s",
+			 CTL_HTTP_TOKEN_FILE);
+	http_reply_clear(reply);
+	return rc;
+}
+
+/* A request whose answer is an object: *out takes it. */
+static int http_object(struct ctl_transport *t, const char *method, const char *path,
+		       const json_t *body, json_t **out, int64_t *revision,
+		       struct ctl_transport_err *err)
+{
+	struct http_reply reply;
+	int rc = http_call(http_of(t), method, path, body, &reply, err);
+
+	if (rc != 0)
+		return rc;
+	if (out && !json_is_object(reply.json)) {
+		http_reply_clear(&reply);
+		return ctl_transport_err_set(err, -EPROTO, CTL_EXIT_SERVER, NULL,
+					     "%s %s: the answer holds no JSON object", method,
+					     path);
+	}
+	if (revision)
+		*revision = reply.revision;
+	if (out) {
+		*out = reply.json;
+		reply.json = NULL;
+	}
+	http_reply_clear(&reply);
+	return 0;
+}
+
+static int http_get(struct ctl_transport *t, const char *path, json_t **out,
+		    struct ctl_transport_err *err)
+{
+	return http_object(t, "GET", path, NULL, out, NULL, err);
+}
+
+static int http_services_list(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err)
+{
+	return http_get(t, "/api/v1/services", out, err);
+}
+
+static int http_service_get(struct ctl_transport *t, int64_t id, json_t **out,
+			    struct ctl_transport_err *err)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/api/v1/services/%" PRId64, id);
+	return http_get(t, path, out, err);
+}
+
+static int http_service_create(struct ctl_transport *t, const json_t *body, json_t **out,
+			       int64_t *revision, struct ctl_transport_err *err)
+{
+	return http_object(t, "POST", "/api/v1/services", body, out, revision, err);
+}
+
+static int http_service_patch(struct ctl_transport *t, int64_t id, const json_t *body, json_t **out,
+			      int64_t *revision, struct ctl_transport_err *err)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/api/v1/services/%" PRId64, id);
+	return http_object(t, "PATCH", path, body, out, revision, err);
+}
+
+static int http_service_delete(struct ctl_transport *t, int64_t id, int64_t *revision,
+			       struct ctl_transport_err *err)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/api/v1/services/%" PRId64, id);
+	return http_object(t, "DELETE", path, NULL, NULL, revision, err);
+}
+
+static int http_reals_list(struct ctl_transport *t, int64_t service_id, json_t **out,
+			   struct ctl_transport_err *err)
+{
+	char path[80];
+
+	snprintf(path, sizeof(path), "/api/v1/services/%" PRId64 "/reals", service_id);
+	return http_get(t, path, out, err);
+}
+
+static int http_real_get(struct ctl_transport *t, int64_t id, json_t **out,
+			 struct ctl_transport_err *err)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/api/v1/reals/%" PRId64, id);
+	return http_get(t, path, out, err);
+}
+
+static int http_real_create(struct ctl_transport *t, int64_t service_id, const json_t *body,
+			    json_t **out, int64_t *revision, struct ctl_transport_err *err)
+{
+	char path[80];
+
+	snprintf(path, sizeof(path), "/api/v1/services/%" PRId64 "/reals", service_id);
+	return http_object(t, "POST", path, body, out, revision, err);
+}
+
+static int http_real_patch(struct ctl_transport *t, int64_t id, const json_t *body, json_t **out,
+			   int64_t *revision, struct ctl_transport_err *err)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/api/v1/reals/%" PRId64, id);
+	return http_object(t, "PATCH", path, body, out, revision, err);
+}
+
+static int http_real_delete(struct ctl_transport *t, int64_t id, int64_t *revision,
+			    struct ctl_transport_err *err)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/api/v1/reals/%" PRId64, id);
+	return http_object(t, "DELETE", path, NULL, NULL, revision, err);
+}
+
+static int http_changes_page(struct ctl_transport *t, int64_t since, json_t **out,
+			     struct ctl_transport_err *err)
+{
+	char path[80];
+
+	snprintf(path, sizeof(path), "/api/v1/changes?since=%" PRId64, since);
+	return http_get(t, path, out, err);
+}
+
+static int http_status(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err)
+{
+	return http_get(t, "/api/v1/status", out, err);
+}
+
+static void http_transport_free(struct ctl_transport *t)
+{
+	http_free(http_of(t));
+}
+
+/* No token operations: the API makes none, so that only the director's administrator can. */
+static const struct ctl_transport_ops http_ops = {
+    .services_list = http_services_list,
+    .service_get = http_service_get,
+    .service_create = http_service_create,
+    .service_patch = http_service_patch,
+    .service_delete = http_service_delete,
+    .reals_list = http_reals_list,
+    .real_get = http_real_get,
+    .real_create = http_real_create,
+    .real_patch = http_real_patch,
+    .real_delete = http_real_delete,
+    .changes_page = http_changes_page,
+    .status = http_status,
+    .free = http_transport_free,
+};
+
+int ctl_http_open(const char *base_url, const char *token, struct ctl_transport **out, char *err,
+		  size_t errlen)
+{
+	struct ctl_http *h = NULL;
+	size_t len = strlen(base_url);
+
+	*out = NULL;
+	if (strncasecmp(base_url, "http://", 7) != 0 && strncasecmp(base_url, "https://", 8) != 0) {
+		set_err(err, errlen, "--url: '%s' is not an http:// or https:// URL", base_url);
+		return -EINVAL;
+	}
+	if (!*token) {
+		set_err(err, errlen, "the token is empty");
+		return -EINVAL;
+	}
+	for (const char *p = token; *p; p++) {
+		if (*p <= ' ' || *p == 0x7f) {
+			set_err(err, errlen, "the token holds a space or a control character");
+			return -EINVAL;
+		}
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		set_err(err, errlen, "libcurl failed to start");
+		return -ENOMEM;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		goto nomem;
+	while (len > 0 && base_url[len - 1] == '/')
+		len--;
+	h->base = strndup(base_url, len);
+	h->curl = curl_easy_init();
+	if (!h->base || !h->curl || asprintf(&h->auth, "Authorization: Bearer %s", token) < 0) {
+		h->auth = NULL;
+		goto nomem;
+	}
+	h->t.ops = &http_ops;
+	*out = &h->t;
+	return 0;
+nomem:
+	http_free(h);
+	if (!h)
+		curl_global_cleanup();
+	set_err(err, errlen, "out of memory");
+	return -ENOMEM;
 }

@@ -1,4 +1,4 @@
-/* fulcrumctl's local mode: each command run on the database itself (--db PATH). */
+/* fulcrumctl's local transport: each operation of the API run on the database, as fulcrumd runs it. */
 #include "controller/ctl/ctl_local.h"
 #include "config.h"
 #include "controller/core/auth.h"
@@ -10,462 +10,566 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-struct ctl {
+/* Why every state is unknown here: no daemon is asked. */
+#define LOCAL_NO_STATE "unknown with --db: the database holds no kernel or operational state"
+
+struct ctl_local {
+	struct ctl_transport t; /* first: the operations are handed &t */
 	struct db *db;
-	bool json;
 	char actor[65];
+	char path[4096];
 };
 
-static int refuse(const struct fulcrum_err *err)
+/* One write: what it is given, and the object as stored once it is done. */
+struct local_write {
+	json_t *body;
+	int64_t id; /* the object's; a new real server's service */
+	struct fulcrum_vs vs;
+	struct fulcrum_rs rs;
+};
+
+static struct ctl_local *local_of(struct ctl_transport *t)
 {
-	fprintf(stderr, "fulcrumctl: %s\n", err->message);
-	return err->status == FULCRUM_ERR_INTERNAL ? CTL_EXIT_SERVER : CTL_EXIT_REFUSED;
+	return (struct ctl_local *)t;
 }
 
-static int print_json(json_t *j)
+/* A storage failure, in SQLite's words. */
+static int local_db_failed(struct ctl_local *l, int rc, struct ctl_transport_err *err)
 {
-	char *text;
-
-	if (!j)
-		return CTL_EXIT_SERVER;
-	text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	if (!text)
-		return CTL_EXIT_SERVER;
-	puts(text);
-	free(text);
-	return CTL_EXIT_OK;
+	return ctl_transport_err_set(err, rc, CTL_EXIT_SERVER, NULL, "%s", db_errmsg(l->db));
 }
 
-/* Finds a service by id (all digits) or by name. */
-static int find_service(struct ctl *c, const char *ref, struct fulcrum_vs *out)
+/* The model's or the write path's refusal, as the API would word it. */
+static int local_failed(int rc, const struct fulcrum_err *ferr, struct ctl_transport_err *err)
 {
-	char *end;
-	long long id;
-	int rc;
-
-	errno = 0;
-	id = strtoll(ref, &end, 10);
-	if (*ref && *end == '\0' && errno == 0 && id > 0)
-		rc = db_vs_get(c->db, id, out);
-	else
-		rc = db_vs_find_by_name(c->db, ref, out);
-	if (rc == -ENOENT)
-		fprintf(stderr, "fulcrumctl: no service '%s'\n", ref);
-	else if (rc != 0)
-		fprintf(stderr, "fulcrumctl: %s\n", db_errmsg(c->db));
-	return rc;
+	if (ferr->status == FULCRUM_ERR_NONE)
+		return ctl_transport_err_set(err, rc, CTL_EXIT_SERVER, NULL, "%s", strerror(-rc));
+	return ctl_transport_err_set(
+	    err, rc, ferr->status == FULCRUM_ERR_INTERNAL ? CTL_EXIT_SERVER : CTL_EXIT_REFUSED,
+	    ferr->field, "%s", ferr->message);
 }
 
-static int find_real(struct ctl *c, const char *ref, struct fulcrum_rs *out)
+static int local_nomem(struct ctl_transport_err *err)
 {
-	char *end;
-	long long id;
-	int rc;
+	return ctl_transport_err_set(err, -ENOMEM, CTL_EXIT_SERVER, NULL, "out of memory");
+}
 
-	errno = 0;
-	id = strtoll(ref, &end, 10);
-	if (!*ref || *end != '\0' || errno != 0 || id <= 0) {
-		fprintf(stderr, "fulcrumctl: real server id: '%s' is not a positive integer\n",
-			ref);
-		return -EINVAL;
+/*
+ * The API's "status" block, with nothing known: the same members, so that
+ * the same lines and columns print. A real server's has its health too.
+ */
+static json_t *local_status_json(bool real)
+{
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:n}", "kernel_state", "unknown", "kernel_reason",
+			      LOCAL_NO_STATE, "oper_state", "unknown", "oper_reason",
+			      LOCAL_NO_STATE, "stats");
+
+	if (o && real &&
+	    json_object_set_new(o, "health",
+				json_pack("{s:s,s:s,s:n,s:n,s:n}", "state", "unknown", "reason",
+					  LOCAL_NO_STATE, "last_check", "last_change",
+					  "failures")) != 0) {
+		json_decref(o);
+		o = NULL;
 	}
-	rc = db_rs_get(c->db, id, out);
-	if (rc == -ENOENT)
-		fprintf(stderr, "fulcrumctl: no real server %s\n", ref);
-	else if (rc != 0)
-		fprintf(stderr, "fulcrumctl: %s\n", db_errmsg(c->db));
-	return rc;
+	return o;
 }
 
-/* Applies FIELD=VALUE arguments; a service or a real server, whichever is not NULL. */
-static int apply_fields(int argc, char **argv, struct fulcrum_vs *vs, struct fulcrum_rs *rs,
-			struct fulcrum_err *err)
+static int local_rs_count(const struct fulcrum_rs *rs, void *arg)
 {
-	for (int i = 0; i < argc; i++) {
-		char field[64];
-		const char *eq = strchr(argv[i], '=');
-		size_t flen = eq ? (size_t)(eq - argv[i]) : 0;
-		int rc;
-
-		if (!eq || flen == 0 || flen >= sizeof(field)) {
-			return model_err_set(err, FULCRUM_ERR_INVALID, NULL,
-					     "'%s' is not FIELD=VALUE", argv[i]);
-		}
-		memcpy(field, argv[i], flen);
-		field[flen] = '\0';
-		rc = vs ? model_vs_set_field(vs, field, eq + 1, err)
-			: model_rs_set_field(rs, field, eq + 1, err);
-		if (rc != 0)
-			return rc;
-	}
+	(void)rs;
+	(*(size_t *)arg)++;
 	return 0;
 }
 
-static void print_vs_row(struct ctl *c, const struct fulcrum_vs *vs)
+static int local_vs_count(const struct fulcrum_vs *vs, void *arg)
 {
-	char where[MODEL_ENDPOINT_STRLEN + 16], flags[16] = "";
-	struct fulcrum_rs *rs = NULL;
+	(void)vs;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/* A service as the API shows it: its fields, reals_total and status. */
+static int local_vs_json(struct ctl_local *l, const struct fulcrum_vs *vs, json_t **out,
+			 struct ctl_transport_err *err)
+{
 	size_t n = 0;
+	int rc = db_rs_each(l->db, vs->id, local_rs_count, &n);
+	json_t *o;
 
-	if (vs->fwmark)
-		snprintf(where, sizeof(where), "fwmark %" PRIu32 " %s", vs->fwmark,
-			 model_family_name(vs->family));
-	else
-		model_endpoint_format(&vs->addr, vs->port, where, sizeof(where));
-	model_sched_flags_format(vs->scheduler_flags, flags, sizeof(flags));
-	if (db_rs_list(c->db, vs->id, &rs, &n) != 0)
-		n = 0;
-	free(rs);
-	printf("%-6" PRId64 " %-20s %-26s %-5s %-6s %-9s %-6zu %s\n", vs->id, vs->name, where,
-	       vs->fwmark ? "-" : model_protocol_name(vs->protocol),
-	       model_scheduler_name(vs->scheduler), model_vs_admin_name(vs->admin_state), n, flags);
+	if (rc != 0)
+		return local_db_failed(l, rc, err);
+	o = model_vs_to_json(vs);
+	if (!o || json_object_set_new(o, "reals_total", json_integer((json_int_t)n)) != 0 ||
+	    json_object_set_new(o, "status", local_status_json(false)) != 0) {
+		json_decref(o);
+		return local_nomem(err);
+	}
+	*out = o;
+	return 0;
 }
 
-static void print_rs_row(const struct fulcrum_rs *rs)
+static json_t *local_rs_json(const struct fulcrum_rs *rs)
 {
-	char where[MODEL_ENDPOINT_STRLEN];
-	char fwd[24];
+	json_t *o = model_rs_to_json(rs);
 
-	model_endpoint_format(&rs->addr, rs->port, where, sizeof(where));
-	if (rs->forwarding == FULCRUM_FWD_TUNNEL)
-		snprintf(fwd, sizeof(fwd), "tunnel/%s", model_tunnel_name(rs->tunnel_type));
-	else
-		snprintf(fwd, sizeof(fwd), "%s", model_forwarding_name(rs->forwarding));
-	printf("%-6" PRId64 " %-8" PRId64 " %-42s %-12s %-6" PRIu32 " %s\n", rs->id, rs->vs_id,
-	       where, fwd, rs->weight, model_rs_admin_name(rs->admin_state));
+	if (o && json_object_set_new(o, "status", local_status_json(true)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
 }
 
-static int cmd_service_list(struct ctl *c)
+/* ---- reading ------------------------------------------------------------------ */
+
+static int local_services_list(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err)
 {
+	struct ctl_local *l = local_of(t);
 	struct fulcrum_vs *vs = NULL;
+	json_t *items = json_array(), *one;
 	size_t n = 0;
+	int rc = db_vs_list(l->db, &vs, &n);
 
-	if (db_vs_list(c->db, &vs, &n) != 0) {
-		fprintf(stderr, "fulcrumctl: %s\n", db_errmsg(c->db));
-		return CTL_EXIT_SERVER;
+	if (rc != 0)
+		rc = local_db_failed(l, rc, err);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if ((rc = local_vs_json(l, &vs[i], &one, err)) == 0 &&
+		    json_array_append_new(items, one) != 0)
+			rc = local_nomem(err);
 	}
-	if (c->json) {
-		json_t *arr = json_array();
-
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, model_vs_to_json(&vs[i]));
-		free(vs);
-		return print_json(arr);
-	}
-	printf("%-6s %-20s %-26s %-5s %-6s %-9s %-6s %s\n", "ID", "NAME", "ADDRESS", "PROTO",
-	       "SCHED", "STATE", "REALS", "FLAGS");
-	for (size_t i = 0; i < n; i++)
-		print_vs_row(c, &vs[i]);
 	free(vs);
-	return CTL_EXIT_OK;
+	if (rc == 0 && !(*out = json_pack("{s:I,s:O}", "revision", (json_int_t)db_revision(l->db),
+					  "services", items)))
+		rc = local_nomem(err);
+	json_decref(items);
+	return rc;
 }
 
-static int cmd_real_list(struct ctl *c, const char *service)
+static int local_service_get(struct ctl_transport *t, int64_t id, json_t **out,
+			     struct ctl_transport_err *err)
 {
-	struct fulcrum_vs vs = {0};
-	struct fulcrum_rs *rs = NULL;
-	size_t n = 0;
-
-	if (service && find_service(c, service, &vs) != 0)
-		return CTL_EXIT_REFUSED;
-	if (db_rs_list(c->db, service ? vs.id : 0, &rs, &n) != 0) {
-		fprintf(stderr, "fulcrumctl: %s\n", db_errmsg(c->db));
-		return CTL_EXIT_SERVER;
-	}
-	if (c->json) {
-		json_t *arr = json_array();
-
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, model_rs_to_json(&rs[i]));
-		free(rs);
-		return print_json(arr);
-	}
-	printf("%-6s %-8s %-42s %-12s %-6s %s\n", "ID", "SERVICE", "ADDRESS", "FORWARDING",
-	       "WEIGHT", "STATE");
-	for (size_t i = 0; i < n; i++)
-		print_rs_row(&rs[i]);
-	free(rs);
-	return CTL_EXIT_OK;
-}
-
-static int done(struct ctl *c, int64_t rev, const char *what)
-{
-	if (c->json)
-		return print_json(
-		    json_pack("{s:s, s:I}", "result", what, "revision", (json_int_t)rev));
-	printf("%s (revision %" PRId64 ")\n", what, rev);
-	return CTL_EXIT_OK;
-}
-
-static int cmd_service(struct ctl *c, int argc, char **argv)
-{
-	const struct command_actor actor = {c->actor, FULCRUM_ORIGIN_CLI};
-	struct fulcrum_err err = {0};
+	struct ctl_local *l = local_of(t);
 	struct fulcrum_vs vs;
-	int64_t rev = 0;
-	char what[128];
+	int rc = db_vs_get(l->db, id, &vs);
 
-	if (argc < 1)
-		return CTL_EXIT_USAGE;
-	if (strcmp(argv[0], "list") == 0 && argc == 1)
-		return cmd_service_list(c);
-	if (argc < 2)
-		return CTL_EXIT_USAGE;
-	if (strcmp(argv[0], "add") == 0) {
-		model_vs_init(&vs);
-		if (model_vs_set_field(&vs, "name", argv[1], &err) != 0 ||
-		    apply_fields(argc - 2, argv + 2, &vs, NULL, &err) != 0 ||
-		    command_vs_create(c->db, &actor, &vs, NULL, 0, 0, &rev, &err) != 0)
-			return refuse(&err);
-		snprintf(what, sizeof(what), "service %s created with id %" PRId64, vs.name, vs.id);
-		return done(c, rev, what);
-	}
-	if (find_service(c, argv[1], &vs) != 0)
-		return CTL_EXIT_REFUSED;
-	if (strcmp(argv[0], "show") == 0 && argc == 2) {
-		json_t *j = model_vs_to_json(&vs);
-		struct fulcrum_rs *rs = NULL;
-		size_t n = 0;
-		json_t *reals = json_array();
-
-		if (db_rs_list(c->db, vs.id, &rs, &n) == 0)
-			for (size_t i = 0; i < n; i++)
-				json_array_append_new(reals, model_rs_to_json(&rs[i]));
-		free(rs);
-		json_object_set_new(j, "reals", reals);
-		return print_json(j);
-	}
-	if (strcmp(argv[0], "delete") == 0 && argc == 2) {
-		if (command_vs_delete(c->db, &actor, vs.id, 0, &rev, &err) != 0)
-			return refuse(&err);
-		snprintf(what, sizeof(what), "service %s deleted", vs.name);
-		return done(c, rev, what);
-	}
-	if (strcmp(argv[0], "set") == 0 && argc >= 3) {
-		if (apply_fields(argc - 2, argv + 2, &vs, NULL, &err) != 0)
-			return refuse(&err);
-	} else if ((strcmp(argv[0], "enable") == 0 || strcmp(argv[0], "disable") == 0) &&
-		   argc == 2) {
-		if (model_vs_set_field(&vs, "admin_state",
-				       argv[0][0] == 'e' ? "enabled" : "disabled", &err) != 0)
-			return refuse(&err);
-	} else {
-		return CTL_EXIT_USAGE;
-	}
-	if (command_vs_update(c->db, &actor, &vs, 0, &rev, &err) != 0)
-		return refuse(&err);
-	snprintf(what, sizeof(what), "service %s updated", vs.name);
-	return done(c, rev, what);
+	if (rc == -ENOENT)
+		return ctl_transport_err_set(err, rc, CTL_EXIT_REFUSED, NULL,
+					     "service %" PRId64 " does not exist", id);
+	if (rc != 0)
+		return local_db_failed(l, rc, err);
+	return local_vs_json(l, &vs, out, err);
 }
 
-static int cmd_real(struct ctl *c, int argc, char **argv)
+static int local_rs_append(const struct fulcrum_rs *rs, void *arg)
 {
-	const struct command_actor actor = {c->actor, FULCRUM_ORIGIN_CLI};
-	static const char *const states[][2] = {
-	    {"enable", "enabled"}, {"drain", "drained"}, {"disable", "disabled"}};
-	struct fulcrum_err err = {0};
+	return json_array_append_new(arg, local_rs_json(rs)) == 0 ? 0 : -ENOMEM;
+}
+
+static int local_reals_list(struct ctl_transport *t, int64_t service_id, json_t **out,
+			    struct ctl_transport_err *err)
+{
+	struct ctl_local *l = local_of(t);
 	struct fulcrum_vs vs;
+	json_t *items;
+	int rc = db_vs_get(l->db, service_id, &vs);
+
+	if (rc == -ENOENT)
+		return ctl_transport_err_set(err, rc, CTL_EXIT_REFUSED, NULL,
+					     "service %" PRId64 " does not exist", service_id);
+	if (rc != 0)
+		return local_db_failed(l, rc, err);
+	if (!(items = json_array()))
+		return local_nomem(err);
+	rc = db_rs_each(l->db, service_id, local_rs_append, items);
+	if (rc == -ENOMEM)
+		rc = local_nomem(err);
+	else if (rc != 0)
+		rc = local_db_failed(l, rc, err);
+	else if (!(*out = json_pack("{s:I,s:O}", "revision", (json_int_t)db_revision(l->db),
+				    "reals", items)))
+		rc = local_nomem(err);
+	json_decref(items);
+	return rc;
+}
+
+static int local_real_get(struct ctl_transport *t, int64_t id, json_t **out,
+			  struct ctl_transport_err *err)
+{
+	struct ctl_local *l = local_of(t);
 	struct fulcrum_rs rs;
-	int64_t rev = 0;
-	char what[128];
+	int rc = db_rs_get(l->db, id, &rs);
 
-	if (argc < 1)
-		return CTL_EXIT_USAGE;
-	if (strcmp(argv[0], "list") == 0 && argc <= 2)
-		return cmd_real_list(c, argc == 2 ? argv[1] : NULL);
-	if (argc < 2)
-		return CTL_EXIT_USAGE;
-	if (strcmp(argv[0], "add") == 0) {
-		if (find_service(c, argv[1], &vs) != 0)
-			return CTL_EXIT_REFUSED;
-		model_rs_init(&rs);
-		rs.vs_id = vs.id;
-		if (apply_fields(argc - 2, argv + 2, NULL, &rs, &err) != 0 ||
-		    command_rs_create(c->db, &actor, &rs, 0, &rev, &err) != 0)
-			return refuse(&err);
-		snprintf(what, sizeof(what), "real server created with id %" PRId64, rs.id);
-		return done(c, rev, what);
-	}
-	if (find_real(c, argv[1], &rs) != 0)
-		return CTL_EXIT_REFUSED;
-	if (strcmp(argv[0], "show") == 0 && argc == 2)
-		return print_json(model_rs_to_json(&rs));
-	if (strcmp(argv[0], "delete") == 0 && argc == 2) {
-		if (command_rs_delete(c->db, &actor, rs.id, 0, &rev, &err) != 0)
-			return refuse(&err);
-		snprintf(what, sizeof(what), "real server %" PRId64 " deleted", rs.id);
-		return done(c, rev, what);
-	}
-	if (strcmp(argv[0], "set") == 0 && argc >= 3) {
-		if (apply_fields(argc - 2, argv + 2, NULL, &rs, &err) != 0)
-			return refuse(&err);
-	} else {
-		size_t i;
-
-		for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
-			if (strcmp(argv[0], states[i][0]) == 0 && argc == 2)
-				break;
-		if (i == sizeof(states) / sizeof(states[0]))
-			return CTL_EXIT_USAGE;
-		if (model_rs_set_field(&rs, "admin_state", states[i][1], &err) != 0)
-			return refuse(&err);
-	}
-	if (command_rs_update(c->db, &actor, &rs, 0, &rev, &err) != 0)
-		return refuse(&err);
-	snprintf(what, sizeof(what), "real server %" PRId64 " updated", rs.id);
-	return done(c, rev, what);
+	if (rc == -ENOENT)
+		return ctl_transport_err_set(err, rc, CTL_EXIT_REFUSED, NULL,
+					     "real server %" PRId64 " does not exist", id);
+	if (rc != 0)
+		return local_db_failed(l, rc, err);
+	return (*out = local_rs_json(&rs)) ? 0 : local_nomem(err);
 }
 
-static int cmd_changes(struct ctl *c, int argc, char **argv)
+/* A change-log row as GET changes has it: before and after as JSON, not text. */
+static json_t *local_change_json(const struct fulcrum_change *c)
 {
+	const char *texts[2] = {c->before, c->after};
+	json_t *o = json_pack("{s:I,s:I,s:s,s:s?,s:s,s:I}", "revision", (json_int_t)c->revision,
+			      "time", (json_int_t)c->time, "actor", c->actor, "origin",
+			      model_origin_name(c->origin), "object_type", c->object_type,
+			      "object_id", (json_int_t)c->object_id);
+
+	for (int i = 0; o && i < 2; i++) {
+		json_t *j = texts[i] ? json_loads(texts[i], JSON_DECODE_ANY, NULL) : json_null();
+
+		if (!j && texts[i])
+			j = json_string(texts[i]);
+		if (json_object_set_new(o, i ? "after" : "before", j) != 0) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	return o;
+}
+
+/* One page holds the whole log after since: the rows are read at once anyway. */
+static int local_changes_page(struct ctl_transport *t, int64_t since, json_t **out,
+			      struct ctl_transport_err *err)
+{
+	struct ctl_local *l = local_of(t);
 	struct fulcrum_change *ch = NULL;
-	long long since = 0;
-	char *end = NULL;
+	json_t *items;
 	size_t n = 0;
+	int rc = db_change_list(l->db, since, 0, &ch, &n);
 
-	if (argc > 1)
-		return CTL_EXIT_USAGE;
-	if (argc == 1) {
-		errno = 0;
-		since = strtoll(argv[0], &end, 10);
-		if (!*argv[0] || *end || errno || since < 0) {
-			fprintf(stderr, "fulcrumctl: since: '%s' is not a revision\n", argv[0]);
-			return CTL_EXIT_USAGE;
+	if (rc != 0)
+		return local_db_failed(l, rc, err);
+	items = json_array();
+	for (size_t i = 0; items && i < n; i++) {
+		if (json_array_append_new(items, local_change_json(&ch[i])) != 0) {
+			json_decref(items);
+			items = NULL;
 		}
 	}
-	if (db_change_list(c->db, since, 0, &ch, &n) != 0) {
-		fprintf(stderr, "fulcrumctl: %s\n", db_errmsg(c->db));
-		return CTL_EXIT_SERVER;
-	}
-	if (c->json) {
-		json_t *arr = json_array();
-
-		for (size_t i = 0; i < n; i++) {
-			json_t *row = json_pack(
-			    "{s:I, s:I, s:s, s:s, s:s, s:I}", "revision",
-			    (json_int_t)ch[i].revision, "time", (json_int_t)ch[i].time, "actor",
-			    ch[i].actor, "origin", model_origin_name(ch[i].origin), "object_type",
-			    ch[i].object_type, "object_id", (json_int_t)ch[i].object_id);
-
-			json_object_set_new(row, "before",
-					    ch[i].before ? json_loads(ch[i].before, 0, NULL)
-							 : json_null());
-			json_object_set_new(row, "after",
-					    ch[i].after ? json_loads(ch[i].after, 0, NULL)
-							: json_null());
-			json_array_append_new(arr, row);
-		}
-		fulcrum_change_list_free(ch, n);
-		return print_json(arr);
-	}
-	printf("%-8s %-20s %-12s %-6s %-8s %s\n", "REVISION", "TIME", "ACTOR", "ORIGIN", "OBJECT",
-	       "CHANGE");
-	for (size_t i = 0; i < n; i++) {
-		char when[32], obj[32];
-		time_t t = (time_t)ch[i].time;
-		struct tm tm;
-
-		gmtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		snprintf(obj, sizeof(obj), "%s %" PRId64, ch[i].object_type, ch[i].object_id);
-		printf("%-8" PRId64 " %-20s %-12s %-6s %-14s %s\n", ch[i].revision, when,
-		       ch[i].actor, model_origin_name(ch[i].origin), obj,
-		       !ch[i].before  ? "created"
-		       : !ch[i].after ? "deleted"
-				      : "updated");
-	}
+	*out = items ? json_pack("{s:o,s:I,s:b,s:I}", "changes", items, "next_since",
+				 (json_int_t)(n ? ch[n - 1].revision : since), "more", 0,
+				 "revision", (json_int_t)db_revision(l->db))
+		     : NULL;
 	fulcrum_change_list_free(ch, n);
-	return CTL_EXIT_OK;
+	return *out ? 0 : local_nomem(err);
 }
 
-static int cmd_status(struct ctl *c)
+/*
+ * The API's status with what the database knows; what only the daemon knows
+ * is null. The database's path and schema version are --db's own.
+ */
+static int local_status(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err)
 {
-	struct fulcrum_vs *vs = NULL;
-	struct fulcrum_rs *rs = NULL;
+	struct ctl_local *l = local_of(t);
 	size_t nvs = 0, nrs = 0;
+	int rc;
 
-	if (db_vs_list(c->db, &vs, &nvs) != 0 || db_rs_list(c->db, 0, &rs, &nrs) != 0) {
-		fprintf(stderr, "fulcrumctl: %s\n", db_errmsg(c->db));
-		free(vs);
-		return CTL_EXIT_SERVER;
-	}
-	free(vs);
-	free(rs);
-	if (c->json)
-		return print_json(json_pack("{s:s, s:I, s:i, s:I, s:I}", "version", PACKAGE_VERSION,
-					    "revision", (json_int_t)db_revision(c->db),
-					    "schema_version", db_schema_version(), "services",
-					    (json_int_t)nvs, "reals", (json_int_t)nrs));
-	printf("version %s, revision %" PRId64 ", schema %d, %zu services, %zu real servers\n",
-	       PACKAGE_VERSION, db_revision(c->db), db_schema_version(), nvs, nrs);
-	return CTL_EXIT_OK;
+	if ((rc = db_vs_each(l->db, local_vs_count, &nvs)) != 0 ||
+	    (rc = db_rs_each(l->db, 0, local_rs_count, &nrs)) != 0)
+		return local_db_failed(l, rc, err);
+	*out = json_pack(
+	    "{s:n,s:s,s:n,s:I,s:n,s:I,s:I,s:{s:n,s:n,s:s},s:s,s:i}", "node_name", "version",
+	    PACKAGE_VERSION, "uptime_seconds", "revision", (json_int_t)db_revision(l->db), "role",
+	    "services", (json_int_t)nvs, "reals", (json_int_t)nrs, "ipvs", "available", "version",
+	    "reason", LOCAL_NO_STATE, "database", l->path, "schema_version", db_schema_version());
+	return *out ? 0 : local_nomem(err);
 }
 
-/* Tokens are made only here, on the database itself: how the first admin gets in. */
-static int cmd_token(struct ctl *c, int argc, char **argv)
+/* ---- writing ------------------------------------------------------------------ */
+
+/*
+ * Runs fn as a command of its own group, as fulcrumd's API runs each write:
+ * the object is read and changed in one transaction, so that a PATCH
+ * applies to what is stored at that moment. *revision gets its revision.
+ */
+static int local_write_run(struct ctl_local *l, command_txn_fn fn, struct local_write *w,
+			   int64_t *revision, struct ctl_transport_err *err)
 {
-	if (argc == 4 && strcmp(argv[0], "create") == 0 && strcmp(argv[2], "--role") == 0) {
-		enum fulcrum_role role;
-		char token[AUTH_TOKEN_SIZE], msg[256];
+	const struct command_actor actor = {l->actor, FULCRUM_ORIGIN_CLI};
+	struct command_result res = {0};
+	struct fulcrum_err ferr;
+	int rc;
 
-		if (auth_role_parse(argv[3], &role) != 0) {
-			fprintf(stderr,
-				"fulcrumctl: token role: '%s' is not viewer, operator or admin\n",
-				argv[3]);
-			return CTL_EXIT_REFUSED;
-		}
-		if (auth_token_create(c->db, argv[1], role, token, msg, sizeof(msg)) != 0) {
-			fprintf(stderr, "fulcrumctl: %s\n", msg);
-			return CTL_EXIT_REFUSED;
-		}
-		puts(token);
-		fprintf(stderr, "fulcrumctl: token '%s' (%s) created; it is shown only this once\n",
-			argv[1], argv[3]);
-		return CTL_EXIT_OK;
+	model_err_clear(&ferr);
+	if ((rc = command_group_begin(l->db, &ferr)) != 0)
+		return local_failed(rc, &ferr, err);
+	if ((rc = command_group_add(l->db, &actor, 0, fn, w, &res, &ferr)) != 0) {
+		command_group_rollback(l->db);
+		return local_failed(rc, &ferr, err);
 	}
-	if (argc == 1 && strcmp(argv[0], "list") == 0) {
-		struct db_token *t = NULL;
-		size_t n = 0;
-
-		if (db_token_list(c->db, &t, &n) != 0) {
-			fprintf(stderr, "fulcrumctl: %s\n", db_errmsg(c->db));
-			return CTL_EXIT_SERVER;
-		}
-		printf("%-6s %-24s %-9s %s\n", "ID", "NAME", "ROLE", "CREATED");
-		for (size_t i = 0; i < n; i++) {
-			char when[32];
-			time_t tt = (time_t)t[i].created;
-			struct tm tm;
-
-			gmtime_r(&tt, &tm);
-			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-			printf("%-6" PRId64 " %-24s %-9s %s\n", t[i].id, t[i].name, t[i].role,
-			       when);
-		}
-		free(t);
-		return CTL_EXIT_OK;
+	if ((rc = command_group_commit(l->db, &ferr)) != 0) {
+		command_result_clear(&res);
+		return local_failed(rc, &ferr, err);
 	}
-	if (argc == 2 && strcmp(argv[0], "delete") == 0) {
-		int rc = db_token_delete(c->db, argv[1]);
-
-		if (rc != 0) {
-			fprintf(stderr, "fulcrumctl: %s\n", db_errmsg(c->db));
-			return rc == -ENOENT ? CTL_EXIT_REFUSED : CTL_EXIT_SERVER;
-		}
-		printf("token %s deleted\n", argv[1]);
-		return CTL_EXIT_OK;
-	}
-	return CTL_EXIT_USAGE;
+	*revision = res.revision;
+	command_result_clear(&res);
+	return 0;
 }
 
-static void actor_name(char *buf, size_t len)
+/*
+ * A copy of body without the members the API computes and ignores in a body
+ * (a GET's answer may be sent back). NULL when memory runs out.
+ */
+static json_t *local_body(const json_t *body)
+{
+	json_t *copy = json_deep_copy(body);
+
+	json_object_del(copy, "status");
+	json_object_del(copy, "reals_total");
+	return copy;
+}
+
+static int local_vs_create_run(struct command_txn *t, void *arg)
+{
+	struct local_write *w = arg;
+	int rc;
+
+	model_vs_init(&w->vs);
+	if ((rc = model_vs_from_json(w->body, &w->vs, command_txn_err(t))) != 0 ||
+	    (rc = command_txn_vs_create(t, &w->vs, NULL, 0)) != 0)
+		return rc;
+	return command_txn_vs_get(t, w->vs.id, &w->vs);
+}
+
+static int local_vs_patch_run(struct command_txn *t, void *arg)
+{
+	struct local_write *w = arg;
+	int rc;
+
+	if ((rc = command_txn_vs_get(t, w->id, &w->vs)) != 0 ||
+	    (rc = model_vs_from_json(w->body, &w->vs, command_txn_err(t))) != 0 ||
+	    (rc = command_txn_vs_update(t, &w->vs)) != 0)
+		return rc;
+	return command_txn_vs_get(t, w->id, &w->vs);
+}
+
+static int local_vs_delete_run(struct command_txn *t, void *arg)
+{
+	return command_txn_vs_delete(t, ((struct local_write *)arg)->id);
+}
+
+/* The service's real servers come with it only over HTTP: fulcrumctl never sends them. */
+static int local_reals_refuse(const json_t *body, struct ctl_transport_err *err)
+{
+	if (!json_object_get(body, "reals"))
+		return 0;
+	return ctl_transport_err_set(err, -EINVAL, CTL_EXIT_REFUSED, "reals", "%s",
+				     json_is_array(json_object_get(body, "reals"))
+					 ? "service reals: give them with real add"
+					 : "service reals: expected an array of at most 10000 real "
+					   "servers");
+}
+
+static int local_service_create(struct ctl_transport *t, const json_t *body, json_t **out,
+				int64_t *revision, struct ctl_transport_err *err)
+{
+	struct ctl_local *l = local_of(t);
+	struct local_write w = {.body = local_body(body)};
+	int rc;
+
+	if (!w.body)
+		return local_nomem(err);
+	if ((rc = local_reals_refuse(w.body, err)) == 0 &&
+	    (rc = local_write_run(l, local_vs_create_run, &w, revision, err)) == 0)
+		rc = local_vs_json(l, &w.vs, out, err);
+	json_decref(w.body);
+	return rc;
+}
+
+static int local_service_patch(struct ctl_transport *t, int64_t id, const json_t *body,
+			       json_t **out, int64_t *revision, struct ctl_transport_err *err)
+{
+	struct ctl_local *l = local_of(t);
+	struct local_write w = {.body = local_body(body), .id = id};
+	int rc;
+
+	if (!w.body)
+		return local_nomem(err);
+	if ((rc = local_write_run(l, local_vs_patch_run, &w, revision, err)) == 0)
+		rc = local_vs_json(l, &w.vs, out, err);
+	json_decref(w.body);
+	return rc;
+}
+
+static int local_service_delete(struct ctl_transport *t, int64_t id, int64_t *revision,
+				struct ctl_transport_err *err)
+{
+	struct local_write w = {.id = id};
+
+	return local_write_run(local_of(t), local_vs_delete_run, &w, revision, err);
+}
+
+/* The service is read first so that a missing one is worded as the API's 404. */
+static int local_rs_create_run(struct command_txn *t, void *arg)
+{
+	struct local_write *w = arg;
+	int rc;
+
+	if ((rc = command_txn_vs_get(t, w->id, &w->vs)) != 0)
+		return rc;
+	model_rs_init(&w->rs);
+	w->rs.vs_id = w->id;
+	if ((rc = model_rs_from_json(w->body, &w->rs, command_txn_err(t))) != 0 ||
+	    (rc = command_txn_rs_create(t, &w->rs)) != 0)
+		return rc;
+	return command_txn_rs_get(t, w->rs.id, &w->rs);
+}
+
+static int local_rs_patch_run(struct command_txn *t, void *arg)
+{
+	struct local_write *w = arg;
+	int rc;
+
+	if ((rc = command_txn_rs_get(t, w->id, &w->rs)) != 0 ||
+	    (rc = model_rs_from_json(w->body, &w->rs, command_txn_err(t))) != 0 ||
+	    (rc = command_txn_rs_update(t, &w->rs)) != 0)
+		return rc;
+	return command_txn_rs_get(t, w->id, &w->rs);
+}
+
+static int local_rs_delete_run(struct command_txn *t, void *arg)
+{
+	return command_txn_rs_delete(t, ((struct local_write *)arg)->id);
+}
+
+static int local_real_write(struct ctl_transport *t, command_txn_fn fn, int64_t id,
+			    const json_t *body, json_t **out, int64_t *revision,
+			    struct ctl_transport_err *err)
+{
+	struct local_write w = {.body = local_body(body), .id = id};
+	int rc;
+
+	if (!w.body)
+		return local_nomem(err);
+	if ((rc = local_write_run(local_of(t), fn, &w, revision, err)) == 0 &&
+	    !(*out = local_rs_json(&w.rs)))
+		rc = local_nomem(err);
+	json_decref(w.body);
+	return rc;
+}
+
+static int local_real_create(struct ctl_transport *t, int64_t service_id, const json_t *body,
+			     json_t **out, int64_t *revision, struct ctl_transport_err *err)
+{
+	return local_real_write(t, local_rs_create_run, service_id, body, out, revision, err);
+}
+
+static int local_real_patch(struct ctl_transport *t, int64_t id, const json_t *body, json_t **out,
+			    int64_t *revision, struct ctl_transport_err *err)
+{
+	return local_real_write(t, local_rs_patch_run, id, body, out, revision, err);
+}
+
+static int local_real_delete(struct ctl_transport *t, int64_t id, int64_t *revision,
+			     struct ctl_transport_err *err)
+{
+	struct local_write w = {.id = id};
+
+	return local_write_run(local_of(t), local_rs_delete_run, &w, revision, err);
+}
+
+/* ---- tokens ------------------------------------------------------------------- */
+
+static int local_token_create(struct ctl_transport *t, const char *name, const char *role_name,
+			      char *buf, size_t len, struct ctl_transport_err *err)
+{
+	struct ctl_local *l = local_of(t);
+	enum fulcrum_role role;
+	char token[AUTH_TOKEN_SIZE], msg[256];
+	int rc;
+
+	if (auth_role_parse(role_name, &role) != 0)
+		return ctl_transport_err_set(err, -EINVAL, CTL_EXIT_REFUSED, "role",
+					     "token role: '%s' is not viewer, operator or admin",
+					     role_name);
+	if (len < sizeof(token))
+		return ctl_transport_err_set(err, -ENOBUFS, CTL_EXIT_SERVER, NULL,
+					     "no room for the token");
+	if ((rc = auth_token_create(l->db, name, role, token, msg, sizeof(msg))) != 0)
+		return ctl_transport_err_set(
+		    err, rc, rc == -EINVAL || rc == -EEXIST ? CTL_EXIT_REFUSED : CTL_EXIT_SERVER,
+		    "name", "%s", msg);
+	memcpy(buf, token, sizeof(token));
+	memset(token, 0, sizeof(token));
+	return 0;
+}
+
+static int local_token_list(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err)
+{
+	struct ctl_local *l = local_of(t);
+	struct db_token *tok = NULL;
+	json_t *items = json_array();
+	size_t n = 0;
+	int rc = db_token_list(l->db, &tok, &n);
+
+	if (rc != 0)
+		rc = local_db_failed(l, rc, err);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (json_array_append_new(items, json_pack("{s:I,s:s,s:s,s:I}", "id",
+							   (json_int_t)tok[i].id, "name",
+							   tok[i].name, "role", tok[i].role,
+							   "created", (json_int_t)tok[i].created)))
+			rc = local_nomem(err);
+	free(tok);
+	if (rc == 0 && !(*out = json_pack("{s:O}", "tokens", items)))
+		rc = local_nomem(err);
+	json_decref(items);
+	return rc;
+}
+
+static int local_token_delete(struct ctl_transport *t, const char *name,
+			      struct ctl_transport_err *err)
+{
+	struct ctl_local *l = local_of(t);
+	int rc = db_token_delete(l->db, name);
+
+	if (rc != 0)
+		return ctl_transport_err_set(err, rc,
+					     rc == -ENOENT ? CTL_EXIT_REFUSED : CTL_EXIT_SERVER,
+					     NULL, "%s", db_errmsg(l->db));
+	return 0;
+}
+
+/* ---- the transport ------------------------------------------------------------ */
+
+static void local_free(struct ctl_transport *t)
+{
+	struct ctl_local *l = local_of(t);
+
+	db_close(l->db);
+	l->db = NULL;
+	free(l);
+}
+
+static const struct ctl_transport_ops local_ops = {
+    .services_list = local_services_list,
+    .service_get = local_service_get,
+    .service_create = local_service_create,
+    .service_patch = local_service_patch,
+    .service_delete = local_service_delete,
+    .reals_list = local_reals_list,
+    .real_get = local_real_get,
+    .real_create = local_real_create,
+    .real_patch = local_real_patch,
+    .real_delete = local_real_delete,
+    .changes_page = local_changes_page,
+    .status = local_status,
+    .token_create = local_token_create,
+    .token_list = local_token_list,
+    .token_delete = local_token_delete,
+    .free = local_free,
+};
+
+/* Who is recorded in the change log: the user behind sudo, else this one. */
+static void local_actor(char *buf, size_t len)
 {
 	const char *sudo = getenv("SUDO_USER");
 	struct passwd *pw = getpwuid(getuid());
@@ -478,29 +582,23 @@ static void actor_name(char *buf, size_t len)
 		snprintf(buf, len, "uid%ld", (long)getuid());
 }
 
-int ctl_local_run(const char *db_path, bool json, int argc, char **argv)
+int ctl_local_open(const char *db_path, struct ctl_transport **out, char *err, size_t errlen)
 {
-	struct ctl c = {.json = json};
-	char err[1024];
+	struct ctl_local *l = calloc(1, sizeof(*l));
 	int rc;
 
-	if (db_open(db_path, &c.db, err, sizeof(err)) != 0) {
-		fprintf(stderr, "fulcrumctl: %s\n", err);
-		return CTL_EXIT_SERVER;
+	*out = NULL;
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
 	}
-	actor_name(c.actor, sizeof(c.actor));
-	if (strcmp(argv[0], "service") == 0)
-		rc = cmd_service(&c, argc - 1, argv + 1);
-	else if (strcmp(argv[0], "real") == 0)
-		rc = cmd_real(&c, argc - 1, argv + 1);
-	else if (strcmp(argv[0], "changes") == 0)
-		rc = cmd_changes(&c, argc - 1, argv + 1);
-	else if (strcmp(argv[0], "token") == 0)
-		rc = cmd_token(&c, argc - 1, argv + 1);
-	else if (strcmp(argv[0], "status") == 0 && argc == 1)
-		rc = cmd_status(&c);
-	else
-		rc = CTL_EXIT_USAGE;
-	db_close(c.db);
-	return rc;
+	if ((rc = db_open(db_path, &l->db, err, errlen)) != 0) {
+		free(l);
+		return rc;
+	}
+	l->t.ops = &local_ops;
+	local_actor(l->actor, sizeof(l->actor));
+	snprintf(l->path, sizeof(l->path), "%s", db_path);
+	*out = &l->t;
+	return 0;
 }

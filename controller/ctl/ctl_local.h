@@ -1,27 +1,25 @@
-/* fulcrumctl's local mode, on the database itself, and the exit statuses both modes share. */
+/* fulcrumctl's local transport: the API's operations run on the database itself (--db PATH). */
 #ifndef FULCRUM_CTL_LOCAL_H
 #define FULCRUM_CTL_LOCAL_H
 
-#include <stdbool.h>
+#include "controller/ctl/ctl_transport.h"
 
-/* What a script can tell apart, the same over HTTP and on the database. */
-enum ctl_exit {
-	CTL_EXIT_OK = 0,
-	CTL_EXIT_REFUSED = 1, /* refused: the message says which field and why */
-	CTL_EXIT_USAGE = 2,
-	CTL_EXIT_SERVER = 3, /* the database, the server or the network failed */
-};
+#include <stddef.h>
 
 /*
- * Runs one command on the database at db_path (created and migrated when
- * needed, closed before returning): argv[0] is service, real, changes, status
- * or token, the rest its arguments. Results go to stdout (JSON when json is
- * true), errors to stderr as "fulcrumctl: <message>". Changes are recorded
- * with origin cli and the user's name (SUDO_USER first) as the actor.
+ * Opens the database at db_path (created and migrated when needed) as a
+ * transport (ctl_transport.h). Its writes go through the core's write path
+ * (controller/core/command.h), one command each, recorded in the change log
+ * with origin cli and the user's name (SUDO_USER first) as the actor; a
+ * PATCH reads the object and changes it in one transaction. Bodies are read
+ * by the model's JSON form exactly as fulcrumd's API reads them, so a
+ * refusal is worded as the API words it. Objects carry the API's "status"
+ * block with every state "unknown": the database holds no kernel state.
+ * Tokens can be made and deleted only here.
  *
- * Returns a ctl_exit status; CTL_EXIT_USAGE when argv is no command (the
- * caller then prints the usage). argc is at least 1.
+ * Returns 0 and *out (ctl_transport_free() it: that closes the database),
+ * or a negative errno from db_open() with err (errlen bytes) saying why.
  */
-int ctl_local_run(const char *db_path, bool json, int argc, char **argv);
+int ctl_local_open(const char *db_path, struct ctl_transport **out, char *err, size_t errlen);
 
 #endif

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fulcrumctl over HTTP against a real fulcrumd: every command, its output, its exit status.
+# fulcrumctl over HTTP against a real fulcrumd, and with --db on its database: every command, its output, its exit status.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 fulcrumd=$top/fulcrumd
@@ -46,6 +46,46 @@ json() { python3 -c "import json,sys; j = json.load(sys.stdin); sys.exit(0 if ($
 expect_json() {
 	local name=$1 e=$2
 	if [[ $rc == 0 ]] && json "$e"; then ok "$name"; else bad "$name" "exit $rc; not ($e):" "$out" "$err"; fi
+}
+
+# masked: stdin with what only fulcrumd knows masked, the same for HTTP and --db: the KERNEL
+# column of a table row, and the values of the status.* lines (its stats, when the kernel holds the
+# object, as one line); the columns and keys stay, so that one missing is a difference
+masked() {
+	sed -E '/^[0-9]/ s/ (unknown|pending|in_sync|error|unavailable)( +|$)/ <kernel> /' |
+		awk '/^status\./ { k = $1; sub(/^status\.stats\..*/, "status.stats", k)
+			if (!(k in seen)) print k, "<daemon>"; seen[k] = 1; next } { print }'
+}
+# json_masked: stdin's JSON, in its order, with each "status" object replaced by its member names
+json_masked() {
+	python3 -c '
+import json, sys
+def mask(v):
+    if isinstance(v, dict):
+        return {k: list(x) if k == "status" and isinstance(x, dict) else mask(x) for k, x in v.items()}
+    return [mask(x) for x in v] if isinstance(v, list) else v
+print(json.dumps(mask(json.load(sys.stdin)), indent=1))'
+}
+# same NAME ARG...: fulcrumctl ARG... over HTTP, then with --db on fulcrumd's own database: the
+# same exit status, the same stderr, and the same stdout but for what masked hides
+same() {
+	local name=$1 h_out h_err h_rc mask=masked
+	shift
+	[[ $1 == --json ]] && mask=json_masked
+	run "$ctl" "$@"
+	h_out=$out h_err=$err h_rc=$rc
+	run "$ctl" --db "$db" "$@"
+	if [[ $rc != "$h_rc" ]]; then
+		bad "$name" "exit status $h_rc over HTTP, $rc with --db" "HTTP: $h_err" "--db: $err"
+	elif [[ $err != "$h_err" ]]; then
+		bad "$name" "stderr differs" "HTTP: $h_err" "--db: $err"
+	elif ! diff <($mask <<<"$h_out" 2>&1) <($mask <<<"$out" 2>&1) >"$work/diff"; then
+		bad "$name" "stdout differs (< HTTP, > --db):" "$(cat "$work/diff")"
+	elif [[ -z $h_out && -z $h_err ]]; then
+		bad "$name" "nothing was printed"
+	else
+		ok "$name: the same over HTTP and with --db"
+	fi
 }
 
 db=$work/fulcrum.db
@@ -213,7 +253,51 @@ expect_json "changes --json" 'len(j["changes"] if isinstance(j, dict) else j) >=
 run "$ctl" changes soon
 expect "changes soon: usage" 2
 
-# 6. Deleting.
+# 6. One set of commands: with --db on fulcrumd's database, each prints what it prints over HTTP.
+run "$ctl" service add mark fwmark=7 family=ipv6 scheduler=sh scheduler_flags=port
+expect "service add: a firewall-mark service" 0 'created'
+run "$ctl" real add mark address=2001:db8::7 port=0 forwarding=tunnel tunnel_type=ipip
+expect "real add: a tunnelled IPv6 real server" 0 'created'
+same "service list" service list
+same "service list --json" --json service list
+same "real list" real list
+same "real list SERVICE" real list web
+same "real list --json" --json real list
+same "service show NAME" service show web
+same "service show ID (firewall mark)" service show mark
+same "service show --json" --json service show web
+same "real show" real show "$rs1"
+same "real show --json" --json real show "$rs1"
+same "changes" changes
+same "changes SINCE" changes 5
+same "changes --json" --json changes
+same "real set that changes nothing: the same line and revision" real set "$rs1" weight=5
+same "real set --json that changes nothing" --json real set "$rs1" "description=rack a"
+same "service enable of an enabled one" service enable web
+same "refused: a value out of range" real add web address=10.0.1.13 port=80 weight=70000
+same "refused: a value of the wrong type" real add web address=10.0.1.13 port=80 weight=heavy
+same "refused: a check field only services have" real set "$rs1" check.path=/x
+same "refused: a rule across fields" service set web one_packet=true
+same "refused: a taken name" service add web address=192.0.2.12 port=80 protocol=tcp
+same "refused: no such real server" real show 99999
+same "refused: no such service" service show nosuch
+same "refused: not FIELD=VALUE" service set web weight
+same "usage: changes soon" changes soon
+run "$ctl" --db "$db" service list
+expect "--db service list: the KERNEL column says it does not know" 0 "^$svc +web +.* enabled +unknown +2 "
+run "$ctl" --db "$db" service show web
+expect "--db service show: the status lines say so too" 0 '^status\.kernel_state +unknown$'
+run "$ctl" --db "$db" real show "$rs1"
+expect "--db real show: and the health" 0 '^status\.health\.state +unknown$'
+run "$ctl" status
+keys=$(awk '{ print $1 }' <<<"$out")
+run "$ctl" --db "$db" status
+missing=$(comm -23 <(sort <<<"$keys") <(awk '{ print $1 }' <<<"$out" | sort))
+if [[ $rc == 0 && -z $missing ]]; then ok "--db status: every line of the daemon's status"; else bad "--db status: every line of the daemon's status" "missing: $missing" "$out"; fi
+run "$ctl" service delete mark
+expect "service delete: the firewall-mark service" 0 'deleted'
+
+# 7. Deleting.
 run "$ctl" real delete "$rs2"
 expect "real delete" 0 "^real server $rs2 deleted"
 run "$ctl" real show "$rs2"
@@ -225,7 +309,7 @@ expect "service show after delete: refused" 1 '' "^fulcrumctl: no service 'web'$
 run "$ctl" real show "$rs1"
 expect "its real servers went with it" 1
 
-# 7. The token: --token, FULCRUM_TOKEN, or ~/.config/fulcrum/token at mode 0600.
+# 8. The token: --token, FULCRUM_TOKEN, or ~/.config/fulcrum/token at mode 0600.
 FULCRUM_TOKEN=ful_wrong run "$ctl" service list
 expect "a wrong token: refused (401), exit 1" 1 '' '^fulcrumctl: '
 run env -u FULCRUM_TOKEN "$ctl" --token "$viewer" service list
@@ -241,7 +325,7 @@ chmod 600 "$HOME/.config/fulcrum/token"
 run env -u FULCRUM_TOKEN "$ctl" service list
 expect "token file of mode 0600: used" 0 '^ID'
 
-# 8. Where the API is, and when it is not there.
+# 9. Where the API is, and when it is not there.
 run env -u FULCRUM_URL "$ctl" --url "$url/" status
 expect "--url (a trailing slash is fine)" 0 'revision'
 run "$ctl" --url http://127.0.0.1:1 service list
@@ -253,7 +337,7 @@ expect "unknown command: usage" 2 '' '^Usage:'
 run "$ctl" token list
 expect "token commands need --db" 2 '' 'give --db PATH'
 
-# 9. Local mode stays as it was.
+# 10. Local mode on a database of its own.
 run "$ctl" --db "$work/local.db" service add loc address=192.0.2.20 port=80 protocol=tcp
 expect "--db: works on the database" 0 'created'
 run "$ctl" --db "$work/local.db" changes
