@@ -89,6 +89,7 @@ struct web_write {
 	bool done;             /* the group ran (or the server stops): answer may reply */
 	/* what the route's write needs, and what it leaves for the answer */
 	json_t *body; /* a PATCH's fields: applied to the object as it stands in the group */
+	enum fulcrum_kind kind; /* what a PATCH changes: vs or rs below */
 	struct fulcrum_vs vs;
 	struct fulcrum_rs rs;
 	struct fulcrum_rs *reals; /* of a new service, nreals of them */

@@ -4,6 +4,7 @@
 #include "controller/lib/log.h"
 #include "controller/model/model.h"
 #include "controller/model/model_json.h"
+#include "controller/model/model_kind.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -242,67 +243,97 @@ out:
 	return ret;
 }
 
-/* ---- PATCH services/{id} ---------------------------------------------------------- */
+/* ---- PATCH services/{id} and reals/{id}: one path for every kind ------------------ */
 
-/* Applies the PATCH to the service as it stands in the group; wr->vs gets it as stored. */
-static int service_patch_run(struct command_txn *t, void *arg)
+/* Room for an object of any kind. */
+union write_any {
+	struct fulcrum_vs vs;
+	struct fulcrum_rs rs;
+};
+
+/* The object of wr's kind that the write fills: wr->vs or wr->rs. */
+static void *write_obj(struct web_write *wr)
 {
-	struct web_write *wr = arg;
-	struct fulcrum_vs cur;
-	int rc;
-
-	if ((rc = command_txn_vs_get(t, wr->r->id, &cur)) != 0)
-		return rc;
-	wr->vs = cur;
-	if ((rc = model_vs_from_json(wr->body, &wr->vs, command_txn_err(t))) != 0 ||
-	    (rc = write_operator_may(wr, model_vs_to_json(&cur), model_vs_to_json(&wr->vs),
-				     command_txn_err(t))) != 0 ||
-	    (rc = command_txn_vs_update(t, &wr->vs)) != 0)
-		return rc;
-	return command_txn_vs_get(t, wr->vs.id, &wr->vs);
+	return wr->kind == FULCRUM_KIND_VS ? (void *)&wr->vs : (void *)&wr->rs;
 }
 
-static enum MHD_Result service_patch_answer(struct web_req *r)
+/* Applies the PATCH to the object as it stands in the group; wr's object gets it as stored. */
+static int patch_run(struct command_txn *t, void *arg)
+{
+	struct web_write *wr = arg;
+	const struct model_kind *k = model_kind(wr->kind);
+	union write_any cur;
+	void *obj = write_obj(wr);
+	int rc;
+
+	if ((rc = command_txn_get(t, wr->kind, wr->r->id, &cur)) != 0)
+		return rc;
+	memcpy(obj, &cur, k->size);
+	if ((rc = k->from_json(wr->body, obj, command_txn_err(t))) != 0 ||
+	    (rc = write_operator_may(wr, k->to_json(&cur), k->to_json(obj), command_txn_err(t))) !=
+		0 ||
+	    (rc = command_txn_update(t, wr->kind, obj)) != 0)
+		return rc;
+	return command_txn_get(t, wr->kind, wr->r->id, obj);
+}
+
+static enum MHD_Result patch_answer(struct web_req *r)
 {
 	struct web_write *wr = r->write;
 	struct status_daemon st;
+	json_t *out;
 
 	if (wr->sw.rc != 0)
 		return write_failed(r);
-	log_info("http", "%s changed service %" PRId64 " (revision %" PRId64 ")", r->who.name,
-		 wr->vs.id, wr->sw.revision);
+	log_info("http", "%s changed %s %" PRId64 " (revision %" PRId64 ")", r->who.name,
+		 model_kind(wr->kind)->what, r->id, wr->sw.revision);
 	r->etag_rev = wr->sw.revision;
 	web_api_status_get(r, &st);
-	return web_reply_json(r, MHD_HTTP_OK, web_api_vs_json(r, &wr->vs, &st));
+	out = wr->kind == FULCRUM_KIND_VS ? web_api_vs_json(r, &wr->vs, &st)
+					  : web_api_rs_json(r, &wr->rs, &st);
+	return web_reply_json(r, MHD_HTTP_OK, out);
 }
 
-enum MHD_Result web_write_service_patch(struct web_req *r)
+/* A PATCH of object r->id of kind, of which an operator may change operator_fields. */
+static enum MHD_Result write_patch(struct web_req *r, enum fulcrum_kind kind,
+				   const char *const *operator_fields)
 {
-	const struct fulcrum_vs *cur = store_vs_get(r->w->p.store, r->id);
+	const struct model_kind *k = model_kind(kind);
+	union write_any obj;
 	struct web_write *wr;
 	struct fulcrum_err err;
-	struct fulcrum_vs vs;
 	json_t *body = NULL;
 
-	if (!cur)
+	if (store_copy(r->w->p.store, kind, r->id, &obj) != 0)
 		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
-				       "service %" PRId64 " does not exist", r->id);
+				       "%s %" PRId64 " does not exist", k->what, r->id);
 	if (!web_req_precondition(r) || !web_req_json(r, &body))
 		return MHD_YES;
 	write_strip_computed(body);
 	model_err_clear(&err);
-	vs = *cur; /* refused now when it would be in any state; applied again in the group */
-	if (model_vs_from_json(body, &vs, &err) != 0) {
+	/* refused now when it would be in any state; applied again in the group */
+	if (k->from_json(body, &obj, &err) != 0) {
 		json_decref(body);
 		return web_reply_err(r, &err);
 	}
-	if (!(wr = write_new(r, service_patch_run, service_patch_answer))) {
+	if (!(wr = write_new(r, patch_run, patch_answer))) {
 		json_decref(body);
 		return MHD_YES;
 	}
+	wr->kind = kind;
 	wr->body = body;
-	wr->operator_fields = write_vs_operator_fields;
+	wr->operator_fields = operator_fields;
 	return web_group_add(r);
+}
+
+enum MHD_Result web_write_service_patch(struct web_req *r)
+{
+	return write_patch(r, FULCRUM_KIND_VS, write_vs_operator_fields);
+}
+
+enum MHD_Result web_write_real_patch(struct web_req *r)
+{
+	return write_patch(r, FULCRUM_KIND_RS, write_rs_operator_fields);
 }
 
 /* ---- DELETE services/{id} --------------------------------------------------------- */
@@ -387,70 +418,6 @@ enum MHD_Result web_write_reals_create(struct web_req *r)
 out:
 	json_decref(body);
 	return ret;
-}
-
-/* ---- PATCH reals/{id} ------------------------------------------------------------- */
-
-/* Applies the PATCH to the real server as it stands in the group; wr->rs gets it as stored. */
-static int real_patch_run(struct command_txn *t, void *arg)
-{
-	struct web_write *wr = arg;
-	struct fulcrum_rs cur;
-	int rc;
-
-	if ((rc = command_txn_rs_get(t, wr->r->id, &cur)) != 0)
-		return rc;
-	wr->rs = cur;
-	if ((rc = model_rs_from_json(wr->body, &wr->rs, command_txn_err(t))) != 0 ||
-	    (rc = write_operator_may(wr, model_rs_to_json(&cur), model_rs_to_json(&wr->rs),
-				     command_txn_err(t))) != 0 ||
-	    (rc = command_txn_rs_update(t, &wr->rs)) != 0)
-		return rc;
-	return command_txn_rs_get(t, wr->rs.id, &wr->rs);
-}
-
-static enum MHD_Result real_patch_answer(struct web_req *r)
-{
-	struct web_write *wr = r->write;
-	struct status_daemon st;
-
-	if (wr->sw.rc != 0)
-		return write_failed(r);
-	log_info("http", "%s changed real server %" PRId64 " (revision %" PRId64 ")", r->who.name,
-		 wr->rs.id, wr->sw.revision);
-	r->etag_rev = wr->sw.revision;
-	web_api_status_get(r, &st);
-	return web_reply_json(r, MHD_HTTP_OK, web_api_rs_json(r, &wr->rs, &st));
-}
-
-enum MHD_Result web_write_real_patch(struct web_req *r)
-{
-	const struct fulcrum_rs_stored *cur = store_rs_get(r->w->p.store, r->id);
-	struct web_write *wr;
-	struct fulcrum_err err;
-	struct fulcrum_rs rs;
-	json_t *body = NULL;
-
-	if (!cur)
-		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
-				       "real server %" PRId64 " does not exist", r->id);
-	if (!web_req_precondition(r) || !web_req_json(r, &body))
-		return MHD_YES;
-	write_strip_computed(body);
-	model_err_clear(&err);
-	/* refused now when it would be in any state; applied again in the group */
-	model_rs_copy(&rs, cur);
-	if (model_rs_from_json(body, &rs, &err) != 0) {
-		json_decref(body);
-		return web_reply_err(r, &err);
-	}
-	if (!(wr = write_new(r, real_patch_run, real_patch_answer))) {
-		json_decref(body);
-		return MHD_YES;
-	}
-	wr->body = body;
-	wr->operator_fields = write_rs_operator_fields;
-	return web_group_add(r);
 }
 
 /* ---- DELETE reals/{id} ------------------------------------------------------------ */

@@ -2,6 +2,7 @@
 #include "controller/core/command-int.h"
 #include "controller/model/model.h"
 #include "controller/model/model_json.h"
+#include "controller/model/model_kind.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -185,25 +186,16 @@ int cmd_end(struct cmd *c, int rc)
 	return 0;
 }
 
-static json_t *vs_json_or_fail(struct cmd *c, const struct fulcrum_vs *vs)
+/* The JSON form of obj, of kind; NULL with c->err filled when memory runs out. */
+static json_t *json_or_fail(struct cmd *c, enum fulcrum_kind kind, const void *obj)
 {
-	json_t *j = model_vs_to_json(vs);
+	const struct model_kind *k = model_kind(kind);
+	json_t *j = k->to_json(obj);
 
 	if (!j)
 		model_err_set(c->err, FULCRUM_ERR_INTERNAL, NULL,
-			      "cannot write service %lld as JSON: out of memory",
-			      (long long)vs->id);
-	return j;
-}
-
-static json_t *rs_json_or_fail(struct cmd *c, const struct fulcrum_rs *rs)
-{
-	json_t *j = model_rs_to_json(rs);
-
-	if (!j)
-		model_err_set(c->err, FULCRUM_ERR_INTERNAL, NULL,
-			      "cannot write real server %lld as JSON: out of memory",
-			      (long long)rs->id);
+			      "cannot write %s %lld as JSON: out of memory", k->what,
+			      (long long)k->id_of(obj));
 	return j;
 }
 
@@ -386,8 +378,8 @@ int cmd_vs_create(struct cmd *c, struct fulcrum_vs *vs, const struct fulcrum_rs 
 		return rc;
 	if ((rc = db_vs_insert(c->db, vs)) != 0)
 		return cmd_storage(c, rc, "store the service");
-	if ((rc = cmd_bump(c)) != 0 ||
-	    (rc = cmd_log(c, FULCRUM_KIND_VS, vs->id, NULL, vs_json_or_fail(c, vs))) != 0)
+	if ((rc = cmd_bump(c)) != 0 || (rc = cmd_log(c, FULCRUM_KIND_VS, vs->id, NULL,
+						     json_or_fail(c, FULCRUM_KIND_VS, vs))) != 0)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		struct fulcrum_rs rs = reals[i];
@@ -397,7 +389,8 @@ int cmd_vs_create(struct cmd *c, struct fulcrum_vs *vs, const struct fulcrum_rs 
 		if ((rc = db_rs_insert(c->db, &rs)) != 0)
 			return cmd_storage(c, rc, "store a real server");
 		ids[i] = rs.id;
-		if ((rc = cmd_log(c, FULCRUM_KIND_RS, rs.id, NULL, rs_json_or_fail(c, &rs))) != 0)
+		if ((rc = cmd_log(c, FULCRUM_KIND_RS, rs.id, NULL,
+				  json_or_fail(c, FULCRUM_KIND_RS, &rs))) != 0)
 			return rc;
 	}
 	return 0;
@@ -484,30 +477,44 @@ int cmd_vs_get(struct cmd *c, int64_t id, struct fulcrum_vs *old)
 	return rc ? cmd_storage(c, rc, "read the service") : 0;
 }
 
+/*
+ * The end of an update of either kind, once its checks passed: the object
+ * old becomes obj (id), unless their JSON forms are equal (then nothing is
+ * written and no revision taken); the revision moves and the change is
+ * logged with both forms.
+ */
+static int cmd_update_write(struct cmd *c, enum fulcrum_kind kind, int64_t id, const void *old,
+			    const void *obj)
+{
+	json_t *before = json_or_fail(c, kind, old), *after = json_or_fail(c, kind, obj);
+	int rc;
+
+	if (!before || !after)
+		rc = -ENOMEM;
+	else if (json_equal(before, after))
+		rc = 0; /* nothing changes: no write, no revision */
+	else if ((rc = kind == FULCRUM_KIND_VS ? db_vs_update(c->db, obj)
+					       : db_rs_update(c->db, obj)) != 0)
+		cmd_storage(
+		    c, rc, kind == FULCRUM_KIND_VS ? "store the service" : "store the real server");
+	else if ((rc = cmd_bump(c)) == 0) {
+		rc = cmd_log(c, kind, id, before, after);
+		before = after = NULL; /* cmd_log took them */
+	}
+	json_decref(before);
+	json_decref(after);
+	return rc;
+}
+
 int cmd_vs_update(struct cmd *c, const struct fulcrum_vs *vs)
 {
-	json_t *before = NULL, *after = NULL;
 	struct fulcrum_vs old;
 	int rc;
 
 	if ((rc = cmd_vs_get(c, vs->id, &old)) != 0 || (rc = check_vs_unique(c, vs)) != 0 ||
 	    (rc = check_reals_survive(c, &old, vs)) != 0)
 		return rc;
-	before = vs_json_or_fail(c, &old);
-	after = vs_json_or_fail(c, vs);
-	if (!before || !after)
-		rc = -ENOMEM;
-	else if (json_equal(before, after))
-		rc = 0; /* nothing changes: no write, no revision */
-	else if ((rc = db_vs_update(c->db, vs)) != 0)
-		cmd_storage(c, rc, "store the service");
-	else if ((rc = cmd_bump(c)) == 0) {
-		rc = cmd_log(c, FULCRUM_KIND_VS, vs->id, before, after);
-		before = after = NULL; /* cmd_log took them */
-	}
-	json_decref(before);
-	json_decref(after);
-	return rc;
+	return cmd_update_write(c, FULCRUM_KIND_VS, vs->id, &old, vs);
 }
 
 int command_vs_update(struct db *db, const struct command_actor *actor, const struct fulcrum_vs *vs,
@@ -532,11 +539,12 @@ int cmd_vs_delete(struct cmd *c, int64_t id)
 	rc = cmd_bump(c);
 	/* the real servers go first, so replaying the log never sees an orphan */
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = cmd_log(c, FULCRUM_KIND_RS, reals[i].id, rs_json_or_fail(c, &reals[i]), NULL);
+		rc = cmd_log(c, FULCRUM_KIND_RS, reals[i].id,
+			     json_or_fail(c, FULCRUM_KIND_RS, &reals[i]), NULL);
 	if (rc == 0 && (rc = db_vs_delete(c->db, id)) != 0)
 		cmd_storage(c, rc, "delete the service");
 	if (rc == 0)
-		rc = cmd_log(c, FULCRUM_KIND_VS, id, vs_json_or_fail(c, &old), NULL);
+		rc = cmd_log(c, FULCRUM_KIND_VS, id, json_or_fail(c, FULCRUM_KIND_VS, &old), NULL);
 	free(reals);
 	return rc;
 }
@@ -574,7 +582,8 @@ int cmd_rs_create(struct cmd *c, struct fulcrum_rs *rs)
 	if ((rc = db_rs_insert(c->db, rs)) != 0)
 		return cmd_storage(c, rc, "store the real server");
 	if ((rc = cmd_bump(c)) == 0)
-		rc = cmd_log(c, FULCRUM_KIND_RS, rs->id, NULL, rs_json_or_fail(c, rs));
+		rc =
+		    cmd_log(c, FULCRUM_KIND_RS, rs->id, NULL, json_or_fail(c, FULCRUM_KIND_RS, rs));
 	return rc;
 }
 
@@ -625,28 +634,13 @@ static int check_rs_update(struct cmd *c, const struct fulcrum_rs *rs, const str
 
 int cmd_rs_update(struct cmd *c, const struct fulcrum_rs *rs)
 {
-	json_t *before = NULL, *after = NULL;
 	struct fulcrum_rs old, nrs;
 	int rc;
 
 	if ((rc = cmd_rs_get(c, rs->id, &old)) != 0 ||
 	    (rc = check_rs_update(c, rs, &old, &nrs)) != 0)
 		return rc;
-	before = rs_json_or_fail(c, &old);
-	after = rs_json_or_fail(c, &nrs);
-	if (!before || !after)
-		rc = -ENOMEM;
-	else if (json_equal(before, after))
-		rc = 0; /* nothing changes: no write, no revision */
-	else if ((rc = db_rs_update(c->db, &nrs)) != 0)
-		cmd_storage(c, rc, "store the real server");
-	else if ((rc = cmd_bump(c)) == 0) {
-		rc = cmd_log(c, FULCRUM_KIND_RS, nrs.id, before, after);
-		before = after = NULL; /* cmd_log took them */
-	}
-	json_decref(before);
-	json_decref(after);
-	return rc;
+	return cmd_update_write(c, FULCRUM_KIND_RS, nrs.id, &old, &nrs);
 }
 
 int command_rs_update(struct db *db, const struct command_actor *actor, const struct fulcrum_rs *rs,
@@ -668,7 +662,7 @@ int cmd_rs_delete(struct cmd *c, int64_t id)
 	if ((rc = db_rs_delete(c->db, id)) != 0)
 		return cmd_storage(c, rc, "delete the real server");
 	if ((rc = cmd_bump(c)) == 0)
-		rc = cmd_log(c, FULCRUM_KIND_RS, id, rs_json_or_fail(c, &old), NULL);
+		rc = cmd_log(c, FULCRUM_KIND_RS, id, json_or_fail(c, FULCRUM_KIND_RS, &old), NULL);
 	return rc;
 }
 

@@ -274,6 +274,16 @@ int command_txn_rs_delete(struct command_txn *t, int64_t id);
 int command_txn_vs_get(struct command_txn *t, int64_t id, struct fulcrum_vs *out);
 int command_txn_rs_get(struct command_txn *t, int64_t id, struct fulcrum_rs *out);
 
+/*
+ * The same by kind (controller/model/model_kind.h), for code that treats
+ * every kind alike: read object id of kind into out, its kind's struct, as
+ * command_txn_vs_get() and command_txn_rs_get() do; replace the object
+ * with obj as command_txn_vs_update() and command_txn_rs_update() do. A
+ * kind outside the enum is FULCRUM_ERR_INVALID on "kind".
+ */
+int command_txn_get(struct command_txn *t, enum fulcrum_kind kind, int64_t id, void *out);
+int command_txn_update(struct command_txn *t, enum fulcrum_kind kind, const void *obj);
+
 /* The command's error, for a body that refuses on a model rule of its own. */
 struct fulcrum_err *command_txn_err(struct command_txn *t);
 

@@ -139,6 +139,30 @@ int command_txn_rs_get(struct command_txn *t, int64_t id, struct fulcrum_rs *out
 	return cmd_rs_get(&t->c, id, out);
 }
 
+int command_txn_get(struct command_txn *t, enum fulcrum_kind kind, int64_t id, void *out)
+{
+	switch (kind) {
+	case FULCRUM_KIND_VS:
+		return command_txn_vs_get(t, id, out);
+	case FULCRUM_KIND_RS:
+		return command_txn_rs_get(t, id, out);
+	}
+	return model_err_set(t->c.err, FULCRUM_ERR_INVALID, "kind", "%d is no kind of object",
+			     (int)kind);
+}
+
+int command_txn_update(struct command_txn *t, enum fulcrum_kind kind, const void *obj)
+{
+	switch (kind) {
+	case FULCRUM_KIND_VS:
+		return command_txn_vs_update(t, obj);
+	case FULCRUM_KIND_RS:
+		return command_txn_rs_update(t, obj);
+	}
+	return model_err_set(t->c.err, FULCRUM_ERR_INVALID, "kind", "%d is no kind of object",
+			     (int)kind);
+}
+
 struct fulcrum_err *command_txn_err(struct command_txn *t)
 {
 	return t->c.err;

@@ -408,6 +408,20 @@ const struct fulcrum_rs_stored *store_rs_get(const struct store *st, int64_t id)
 	return ptrvec_find(&st->rs_by_id, &key, rs_id_cmp);
 }
 
+int store_copy(const struct store *st, enum fulcrum_kind kind, int64_t id, void *out)
+{
+	const struct fulcrum_vs *vs = kind == FULCRUM_KIND_VS ? store_vs_get(st, id) : NULL;
+	const struct fulcrum_rs_stored *rs = kind == FULCRUM_KIND_RS ? store_rs_get(st, id) : NULL;
+
+	if (vs)
+		*(struct fulcrum_vs *)out = *vs;
+	else if (rs)
+		model_rs_copy(out, rs);
+	else
+		return -ENOENT;
+	return 0;
+}
+
 const struct fulcrum_vs *const *store_vs_all(const struct store *st, size_t *n)
 {
 	*n = st->vs.n;

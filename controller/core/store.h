@@ -111,6 +111,13 @@ const struct fulcrum_vs *store_vs_find_by_name(const struct store *st, const cha
 const struct fulcrum_rs_stored *store_rs_get(const struct store *st, int64_t id);
 
 /*
+ * Copies object id of kind into out, the whole struct of its kind (a real
+ * server through model_rs_copy()): for code that treats every kind alike.
+ * Returns 0, or -ENOENT when the store has none (out untouched).
+ */
+int store_copy(const struct store *st, enum fulcrum_kind kind, int64_t id, void *out);
+
+/*
  * The id the database gives the next service / real server created with id 0
  * (db_vs_next_id()); an explicit id in a batch must not be below it.
  */

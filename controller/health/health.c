@@ -442,36 +442,49 @@ static void hl_set_rollback(struct health *h)
 	}
 }
 
+/*
+ * The probe target t is checked by: &h->none for no check, the probe of the
+ * same check when there is one (targets with the same check share it), or a
+ * new one, marked fresh (*made true). NULL when memory runs out.
+ */
+static struct hl_probe *hl_probe_for(struct health *h, const struct health_target *t, bool *made)
+{
+	unsigned char key[HL_KEY_MAX];
+	struct hl_probe *p;
+	size_t len;
+	uint64_t hash;
+
+	*made = false;
+	if (!t->check || t->check->type == FULCRUM_CHECK_NONE)
+		return &h->none;
+	len = hl_key_build(t, key);
+	hash = hl_hash(key, len);
+	p = hl_probe_find(h, key, len, hash);
+	if (!p && (p = hl_probe_new(h, key, len, hash)) != NULL) {
+		p->fresh = true;
+		*made = true;
+	}
+	return p;
+}
+
 /* Pass one: finds or makes the probe of each target (NULL: a target to skip). */
 static int hl_set_probes(struct health *h, const struct health_target *t, size_t n,
 			 struct hl_probe **tp)
 {
-	unsigned char key[HL_KEY_MAX];
-
 	for (size_t i = 0; i < n; i++) {
 		struct hl_probe *p;
-		size_t len;
-		uint64_t hash;
+		bool made;
 
 		tp[i] = NULL;
 		if (t[i].rs_id <= 0)
 			continue;
-		if (!t[i].check || t[i].check->type == FULCRUM_CHECK_NONE) {
-			tp[i] = &h->none;
+		if (!(p = hl_probe_for(h, &t[i], &made)))
+			return -ENOMEM;
+		tp[i] = p;
+		if (p == &h->none)
 			continue;
-		}
-		len = hl_key_build(&t[i], key);
-		hash = hl_hash(key, len);
-		p = hl_probe_find(h, key, len, hash);
-		if (!p) {
-			p = hl_probe_new(h, key, len, hash);
-			if (!p)
-				return -ENOMEM;
-			p->fresh = true;
-		}
 		p->mark = true;
 		p->nnew++;
-		tp[i] = p;
 	}
 	for (struct hl_probe *p = h->probes; p; p = p->next)
 		if (p->mark && !(p->newm = malloc(p->nnew * sizeof(*p->newm))))
@@ -601,33 +614,19 @@ static int hl_members_reserve(struct hl_probe *p)
 static int hl_update_probes(struct health *h, struct hl_update *u, const struct health_target *t,
 			    size_t n)
 {
-	unsigned char key[HL_KEY_MAX];
-
 	for (size_t i = 0; i < n; i++) {
 		struct hl_probe *p;
-		size_t len;
-		uint64_t hash;
+		bool made;
 
 		if (t[i].rs_id <= 0 || idmap_get(&u->ids, t[i].rs_id))
 			continue;
-		if (idmap_put(&u->ids, t[i].rs_id, h) != 0)
+		if (idmap_put(&u->ids, t[i].rs_id, h) != 0 || !(p = hl_probe_for(h, &t[i], &made)))
 			return -ENOMEM;
-		if (!t[i].check || t[i].check->type == FULCRUM_CHECK_NONE) {
-			u->tp[i] = &h->none;
-			continue;
-		}
-		len = hl_key_build(&t[i], key);
-		hash = hl_hash(key, len);
-		p = hl_probe_find(h, key, len, hash);
-		if (!p) {
-			p = hl_probe_new(h, key, len, hash);
-			if (!p)
-				return -ENOMEM;
-			p->fresh = true;
+		if (made)
 			u->fresh[u->nfresh++] = p;
-		}
-		p->nnew++;
 		u->tp[i] = p;
+		if (p != &h->none)
+			p->nnew++;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct hl_probe *p = u->tp[i];
