@@ -99,7 +99,7 @@ static int daemon_signal_add(struct daemon *d, struct event **ev, int sig, event
  * The kernel states' version: it moves when reconcile changed one (a full
  * pass tells its changes once, at its end). oper re-evaluates every object
  * when it moves, so a pass or a sync that changed nothing must not move it;
- * health results are told to oper one by one (oper_touch()).
+ * health results are told to oper one by one (oper_dirty()).
  */
 static uint64_t daemon_reconcile_generation(struct daemon *d)
 {

@@ -279,7 +279,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fulcrumd: --agentx: %s\n", err);
 		return 2;
 	}
-	if (web_conf_check(&conf, err, sizeof(err)) != 0) {
+	if (web_conf_validate(&conf, err, sizeof(err)) != 0) {
 		fprintf(stderr, "fulcrumd: %s\n", err);
 		return 1;
 	}

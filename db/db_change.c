@@ -1,4 +1,4 @@
-/* The change log in SQLite: one row per object a committed change touched. */
+/* The change log in SQLite: one row per object a committed change wrote. */
 #include "controller/model/model.h"
 #include "db/db-int.h"
 

@@ -481,7 +481,7 @@ int mib_set_check(struct mib *m, netsnmp_request_info **bad)
 	if (s->nops == 0)
 		return SNMP_ERR_NOERROR;
 	busy = store_busy_timeout(m->p.store, MIB_DB_BUSY_MS);
-	rc = store_batch_check(m->p.store, &actor, s->ops, s->nops, &e, &failed);
+	rc = store_batch_rehearse(m->p.store, &actor, s->ops, s->nops, &e, &failed);
 	store_busy_timeout(m->p.store, busy);
 	if (rc == 0)
 		return SNMP_ERR_NOERROR;

@@ -122,7 +122,7 @@ static struct coltype rs_type(unsigned col)
 }
 
 /* Checks a varbind's type, length and range: wrongType, wrongLength or wrongValue. */
-static int vb_check(const netsnmp_variable_list *var, struct coltype ct, struct mib_value *out)
+static int vb_verify(const netsnmp_variable_list *var, struct coltype ct, struct mib_value *out)
 {
 	memset(out, 0, offsetof(struct mib_value, s));
 	out->type = var->type;
@@ -190,7 +190,7 @@ static int vb_read(struct mib *m, netsnmp_request_info *req, struct set_vb *out)
 			return SNMP_ERR_NOCREATION;
 		out->kind = SET_ROW_NOTIFY;
 		out->rs_id = (int64_t)n[r + 2];
-		return vb_check(var, (struct coltype){V_INT, 1, 2}, &out->v);
+		return vb_verify(var, (struct coltype){V_INT, 1, 2}, &out->v);
 	case MIB_VS_TABLE:
 		if (len != r + 5 || n[r + 2] != 1 || n[r + 4] == 0 || n[r + 4] > 0xffffffffu)
 			return SNMP_ERR_NOCREATION;
@@ -202,7 +202,7 @@ static int vb_read(struct mib *m, netsnmp_request_info *req, struct set_vb *out)
 			return SNMP_ERR_NOCREATION;
 		if (!writable_vs(out->col))
 			return exists ? SNMP_ERR_NOTWRITABLE : SNMP_ERR_NOCREATION;
-		rc = vb_check(var, vs_type(out->col), &out->v);
+		rc = vb_verify(var, vs_type(out->col), &out->v);
 		if (rc == SNMP_ERR_NOERROR && out->col == VS_ADDRESS && out->v.len != 0 &&
 		    out->v.len != 4 && out->v.len != 16)
 			rc = SNMP_ERR_WRONGLENGTH;
@@ -220,7 +220,7 @@ static int vb_read(struct mib *m, netsnmp_request_info *req, struct set_vb *out)
 			return SNMP_ERR_NOCREATION;
 		if (!writable_rs(out->col))
 			return exists ? SNMP_ERR_NOTWRITABLE : SNMP_ERR_NOCREATION;
-		rc = vb_check(var, rs_type(out->col), &out->v);
+		rc = vb_verify(var, rs_type(out->col), &out->v);
 		if (rc == SNMP_ERR_NOERROR && out->col == RS_ADDRESS && out->v.len != 4 &&
 		    out->v.len != 16)
 			rc = SNMP_ERR_WRONGLENGTH;
@@ -232,7 +232,7 @@ static int vb_read(struct mib *m, netsnmp_request_info *req, struct set_vb *out)
 }
 
 /* Enumerations the ranges above let through but that name nothing. */
-static int vb_enum_check(const struct set_vb *vb)
+static int vb_enum_verify(const struct set_vb *vb)
 {
 	enum fulcrum_protocol p;
 
@@ -251,7 +251,7 @@ int mib_setvb_parse(struct mib *m, netsnmp_request_info *req, struct set_vb *out
 {
 	int rc = vb_read(m, req, out);
 
-	return rc == SNMP_ERR_NOERROR ? vb_enum_check(out) : rc;
+	return rc == SNMP_ERR_NOERROR ? vb_enum_verify(out) : rc;
 }
 
 /* A string value as text: refused when it holds a NUL, which no text of the model can. */

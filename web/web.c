@@ -342,7 +342,7 @@ static int web_tls_load(const struct conf *conf, char **cert, char **key, char *
 	return rc;
 }
 
-int web_conf_check(const struct conf *conf, char *err, size_t errlen)
+int web_conf_validate(const struct conf *conf, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;

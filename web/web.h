@@ -41,7 +41,7 @@ struct web_params {
  * its owner only. Returns 0, or a negative errno with err saying what and
  * naming the setting or file. fulcrumd calls it before it detaches.
  */
-int web_conf_check(const struct conf *conf, char *err, size_t errlen);
+int web_conf_validate(const struct conf *conf, char *err, size_t errlen);
 
 /*
  * Starts the API: binds conf->http, adds its events to p->base and subscribes

@@ -172,7 +172,7 @@ static bool web_req_authorize(struct web_req *r, enum fulcrum_role need)
 		if (len < sizeof(token) && h[len + strspn(h + len, " ")] == '\0') {
 			memcpy(token, h, len);
 			token[len] = '\0';
-			rc = auth_check(r->w->p.auth, token, &r->who);
+			rc = auth_verify(r->w->p.auth, token, &r->who);
 		}
 		explicit_bzero(token, sizeof(token));
 	}

@@ -184,7 +184,7 @@ static int auth_find(const struct auth *a, const unsigned char *hash, struct aut
 	return found;
 }
 
-int auth_check(struct auth *a, const char *token, struct auth_identity *who)
+int auth_verify(struct auth *a, const char *token, struct auth_identity *who)
 {
 	unsigned char hash[crypto_generichash_BYTES];
 	int64_t version = 0;

@@ -54,6 +54,6 @@ void auth_free(struct auth *a);
  * reloaded when another process has written to the database since the last
  * load (fulcrumctl token create or delete), so a deleted token stops at once.
  */
-int auth_check(struct auth *a, const char *token, struct auth_identity *who);
+int auth_verify(struct auth *a, const char *token, struct auth_identity *who);
 
 #endif

@@ -41,7 +41,7 @@ int cmd_begin(struct cmd *c, int64_t if_revision);
  * (if_revision 0: any), inside the open transaction. Returns 0 or a negative
  * errno with c->err filled (FULCRUM_ERR_STALE: -ESTALE).
  */
-int cmd_revision_check(struct cmd *c, int64_t if_revision);
+int cmd_revision_verify(struct cmd *c, int64_t if_revision);
 
 /*
  * Commits when rc is 0 (then c->res, when set, gets the revision and time),
@@ -67,8 +67,8 @@ int cmd_storage(struct cmd *c, int rc, const char *what);
  * The checks that come before the transaction for a new service: the model's
  * rules for vs and each of its n reals, and no address:port given twice.
  */
-int cmd_vs_create_check(struct cmd *c, const struct fulcrum_vs *vs, const struct fulcrum_rs *reals,
-			size_t n);
+int cmd_vs_create_verify(struct cmd *c, const struct fulcrum_vs *vs, const struct fulcrum_rs *reals,
+			 size_t n);
 
 /*
  * Stores vs (checked) with its n reals. vs->id 0 takes the next id; another

@@ -51,10 +51,10 @@ int cmd_begin(struct cmd *c, int64_t if_revision)
 
 	if (rc != 0)
 		return cmd_storage(c, rc, "start a transaction");
-	return cmd_revision_check(c, if_revision);
+	return cmd_revision_verify(c, if_revision);
 }
 
-int cmd_revision_check(struct cmd *c, int64_t if_revision)
+int cmd_revision_verify(struct cmd *c, int64_t if_revision)
 {
 	c->rev = db_revision(c->db);
 	if (c->rev < 0)
@@ -200,7 +200,7 @@ static json_t *json_or_fail(struct cmd *c, enum fulcrum_kind kind, const void *o
 }
 
 /* Checks that no other stored service has vs's name or key (address:port/protocol or fwmark). */
-static int check_vs_unique(struct cmd *c, const struct fulcrum_vs *vs)
+static int verify_vs_unique(struct cmd *c, const struct fulcrum_vs *vs)
 {
 	char ep[MODEL_ENDPOINT_STRLEN];
 	struct fulcrum_vs other;
@@ -229,8 +229,8 @@ static int check_vs_unique(struct cmd *c, const struct fulcrum_vs *vs)
 }
 
 /* Checks that no other real server of owner has rs's address and port. */
-static int check_rs_unique(struct cmd *c, const struct fulcrum_rs *rs,
-			   const struct fulcrum_vs *owner)
+static int verify_rs_unique(struct cmd *c, const struct fulcrum_rs *rs,
+			    const struct fulcrum_vs *owner)
 {
 	char ep[MODEL_ENDPOINT_STRLEN];
 	struct fulcrum_rs other;
@@ -263,8 +263,8 @@ static int rs_key_cmp(const void *a, const void *b)
 }
 
 /* Validates the reals of a new service and refuses one address:port given twice. */
-static int check_new_reals(struct cmd *c, const struct fulcrum_vs *vs,
-			   const struct fulcrum_rs *reals, size_t n)
+static int verify_new_reals(struct cmd *c, const struct fulcrum_vs *vs,
+			    const struct fulcrum_rs *reals, size_t n)
 {
 	const struct fulcrum_rs **sorted;
 	char ep[MODEL_ENDPOINT_STRLEN];
@@ -315,7 +315,7 @@ static int check_new_reals(struct cmd *c, const struct fulcrum_vs *vs,
  * An id below next that no row has belonged to a deleted object: giving it
  * again would make an old SNMP index or API URL mean another object.
  */
-static int check_new_id(struct cmd *c, const char *what, int64_t id, bool found, int64_t next)
+static int verify_new_id(struct cmd *c, const char *what, int64_t id, bool found, int64_t next)
 {
 	if (found)
 		return model_err_set(c->err, FULCRUM_ERR_CONFLICT, "id", "%s id %lld exists", what,
@@ -332,7 +332,7 @@ static int check_new_id(struct cmd *c, const char *what, int64_t id, bool found,
 	return 0;
 }
 
-static int check_vs_id(struct cmd *c, int64_t id)
+static int verify_vs_id(struct cmd *c, int64_t id)
 {
 	struct fulcrum_vs old;
 	int64_t next = 0;
@@ -343,10 +343,10 @@ static int check_vs_id(struct cmd *c, int64_t id)
 		return cmd_storage(c, rc, "read the service");
 	if ((rc = db_vs_next_id(c->db, &next)) != 0)
 		return cmd_storage(c, rc, "read the next service id");
-	return check_new_id(c, "service", id, found, next);
+	return verify_new_id(c, "service", id, found, next);
 }
 
-static int check_rs_id(struct cmd *c, int64_t id)
+static int verify_rs_id(struct cmd *c, int64_t id)
 {
 	struct fulcrum_rs old;
 	int64_t next = 0;
@@ -357,15 +357,15 @@ static int check_rs_id(struct cmd *c, int64_t id)
 		return cmd_storage(c, rc, "read the real server");
 	if ((rc = db_rs_next_id(c->db, &next)) != 0)
 		return cmd_storage(c, rc, "read the next real server id");
-	return check_new_id(c, "real server", id, found, next);
+	return verify_new_id(c, "real server", id, found, next);
 }
 
-int cmd_vs_create_check(struct cmd *c, const struct fulcrum_vs *vs, const struct fulcrum_rs *reals,
-			size_t n)
+int cmd_vs_create_verify(struct cmd *c, const struct fulcrum_vs *vs, const struct fulcrum_rs *reals,
+			 size_t n)
 {
 	int rc = model_vs_validate(vs, c->err);
 
-	return rc ? rc : check_new_reals(c, vs, reals, n);
+	return rc ? rc : verify_new_reals(c, vs, reals, n);
 }
 
 int cmd_vs_create(struct cmd *c, struct fulcrum_vs *vs, const struct fulcrum_rs *reals, size_t n,
@@ -373,8 +373,8 @@ int cmd_vs_create(struct cmd *c, struct fulcrum_vs *vs, const struct fulcrum_rs 
 {
 	int rc;
 
-	if ((vs->id != 0 && (rc = check_vs_id(c, vs->id)) != 0) ||
-	    (rc = check_vs_unique(c, vs)) != 0)
+	if ((vs->id != 0 && (rc = verify_vs_id(c, vs->id)) != 0) ||
+	    (rc = verify_vs_unique(c, vs)) != 0)
 		return rc;
 	if ((rc = db_vs_insert(c->db, vs)) != 0)
 		return cmd_storage(c, rc, "store the service");
@@ -435,8 +435,8 @@ int command_vs_create(struct db *db, const struct command_actor *actor, struct f
 }
 
 /* Refuses a change of vs's family, port or fwmark that one of its real servers would not survive. */
-static int check_reals_survive(struct cmd *c, const struct fulcrum_vs *old,
-			       const struct fulcrum_vs *vs)
+static int verify_reals_survive(struct cmd *c, const struct fulcrum_vs *old,
+				const struct fulcrum_vs *vs)
 {
 	/* a real server's own check is valid against its service's (timeouts, command) */
 	const char *field = vs->family != old->family                                 ? "family"
@@ -511,8 +511,8 @@ int cmd_vs_update(struct cmd *c, const struct fulcrum_vs *vs)
 	struct fulcrum_vs old;
 	int rc;
 
-	if ((rc = cmd_vs_get(c, vs->id, &old)) != 0 || (rc = check_vs_unique(c, vs)) != 0 ||
-	    (rc = check_reals_survive(c, &old, vs)) != 0)
+	if ((rc = cmd_vs_get(c, vs->id, &old)) != 0 || (rc = verify_vs_unique(c, vs)) != 0 ||
+	    (rc = verify_reals_survive(c, &old, vs)) != 0)
 		return rc;
 	return cmd_update_write(c, FULCRUM_KIND_VS, vs->id, &old, vs);
 }
@@ -576,8 +576,8 @@ int cmd_rs_create(struct cmd *c, struct fulcrum_rs *rs)
 
 	if ((rc = cmd_owner(c, rs->vs_id, &owner)) != 0 ||
 	    (rc = model_rs_validate(rs, &owner, c->err)) != 0 ||
-	    (rs->id != 0 && (rc = check_rs_id(c, rs->id)) != 0) ||
-	    (rc = check_rs_unique(c, rs, &owner)) != 0)
+	    (rs->id != 0 && (rc = verify_rs_id(c, rs->id)) != 0) ||
+	    (rc = verify_rs_unique(c, rs, &owner)) != 0)
 		return rc;
 	if ((rc = db_rs_insert(c->db, rs)) != 0)
 		return cmd_storage(c, rc, "store the real server");
@@ -612,8 +612,8 @@ int cmd_rs_get(struct cmd *c, int64_t id, struct fulcrum_rs *old)
 }
 
 /* Checks rs against the stored old and its owner; nrs gets rs with old's service. */
-static int check_rs_update(struct cmd *c, const struct fulcrum_rs *rs, const struct fulcrum_rs *old,
-			   struct fulcrum_rs *nrs)
+static int verify_rs_update(struct cmd *c, const struct fulcrum_rs *rs,
+			    const struct fulcrum_rs *old, struct fulcrum_rs *nrs)
 {
 	struct fulcrum_vs owner;
 	int rc = cmd_owner(c, old->vs_id, &owner);
@@ -629,7 +629,7 @@ static int check_rs_update(struct cmd *c, const struct fulcrum_rs *rs, const str
 	nrs->vs_id = old->vs_id;
 	if ((rc = model_rs_validate(nrs, &owner, c->err)) != 0)
 		return rc;
-	return check_rs_unique(c, nrs, &owner);
+	return verify_rs_unique(c, nrs, &owner);
 }
 
 int cmd_rs_update(struct cmd *c, const struct fulcrum_rs *rs)
@@ -638,7 +638,7 @@ int cmd_rs_update(struct cmd *c, const struct fulcrum_rs *rs)
 	int rc;
 
 	if ((rc = cmd_rs_get(c, rs->id, &old)) != 0 ||
-	    (rc = check_rs_update(c, rs, &old, &nrs)) != 0)
+	    (rc = verify_rs_update(c, rs, &old, &nrs)) != 0)
 		return rc;
 	return cmd_update_write(c, FULCRUM_KIND_RS, nrs.id, &old, &nrs);
 }

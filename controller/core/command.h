@@ -63,7 +63,7 @@ void command_result_clear(struct command_result *r);
  *      service, is FULCRUM_ERR_CONFLICT (-EEXIST) naming the field; a missing
  *      service or real server FULCRUM_ERR_NOTFOUND (-ENOENT);
  *   5. writes, adds 1 to the revision once, and appends one change-log row per
- *      object touched (actor, origin, the object's JSON before and after);
+ *      object written (actor, origin, the object's JSON before and after);
  *   6. commits, durably, and stores the new revision in *revision_out.
  *
  * On any failure the transaction is rolled back: nothing is written, the
@@ -186,9 +186,9 @@ int command_batch(struct db *db, const struct command_actor *actor, struct comma
  * SNMP SET checks with it before it commits; a commit by another process in
  * between can still make the real batch fail.
  */
-int command_batch_check(struct db *db, const struct command_actor *actor,
-			const struct command_op *ops, size_t n, struct fulcrum_err *err,
-			size_t *failed);
+int command_batch_rehearse(struct db *db, const struct command_actor *actor,
+			   const struct command_op *ops, size_t n, struct fulcrum_err *err,
+			   size_t *failed);
 
 /*
  * Group commit: several commands, each whole or not at all, made durable by

@@ -39,7 +39,7 @@ static int batch_op(struct cmd *c, const struct command_op *op, struct batch_ids
 	case COMMAND_VS_CREATE:
 		if (op->nreals && !(out->reals = calloc(op->nreals, sizeof(*out->reals))))
 			return model_err_set(c->err, FULCRUM_ERR_INTERNAL, NULL, "out of memory");
-		if ((rc = cmd_vs_create_check(c, &vs, op->reals, op->nreals)) == 0 &&
+		if ((rc = cmd_vs_create_verify(c, &vs, op->reals, op->nreals)) == 0 &&
 		    (rc = cmd_vs_create(c, &vs, op->reals, op->nreals, out->reals)) == 0)
 			out->id = vs.id;
 		return rc;
@@ -126,9 +126,9 @@ int command_batch(struct db *db, const struct command_actor *actor, struct comma
 	return rc;
 }
 
-int command_batch_check(struct db *db, const struct command_actor *actor,
-			const struct command_op *ops, size_t n, struct fulcrum_err *err,
-			size_t *failed)
+int command_batch_rehearse(struct db *db, const struct command_actor *actor,
+			   const struct command_op *ops, size_t n, struct fulcrum_err *err,
+			   size_t *failed)
 {
 	struct batch_ids *ids = NULL;
 	size_t at = n;

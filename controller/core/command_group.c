@@ -40,7 +40,7 @@ int command_group_add(struct db *db, const struct command_actor *actor, int64_t 
 	t.c.res = res;
 	if ((rc = db_savepoint(db)) != 0)
 		return cmd_storage(&t.c, rc, "open a savepoint");
-	if ((rc = cmd_revision_check(&t.c, if_revision)) == 0 && (rc = fn(&t, arg)) == 0 &&
+	if ((rc = cmd_revision_verify(&t.c, if_revision)) == 0 && (rc = fn(&t, arg)) == 0 &&
 	    (rc = db_release(db)) != 0)
 		cmd_storage(&t.c, rc, "release a savepoint");
 	if (rc != 0) {
@@ -85,7 +85,7 @@ int command_txn_vs_create(struct command_txn *t, struct fulcrum_vs *vs, struct f
 	int rc;
 
 	nvs.id = 0; /* only a batch may name the id */
-	if ((rc = cmd_vs_create_check(c, &nvs, reals, nreals)) != 0)
+	if ((rc = cmd_vs_create_verify(c, &nvs, reals, nreals)) != 0)
 		return rc;
 	if (nreals && !(ids = calloc(nreals, sizeof(*ids))))
 		return model_err_set(c->err, FULCRUM_ERR_INTERNAL, NULL, "out of memory");

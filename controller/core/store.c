@@ -142,6 +142,7 @@ static int store_add_rs(struct store *st, const struct fulcrum_rs *rs)
 
 	if (!copy)
 		return -ENOMEM;
+	assert(st->rs_by_id.n == st->rs_by_vs.n);
 	rc = ptrvec_insert(&st->rs_by_id, copy, rs_id_cmp);
 	if (rc == 0) {
 		rc = ptrvec_insert(&st->rs_by_vs, copy, rs_vs_cmp);
@@ -155,6 +156,7 @@ static int store_add_rs(struct store *st, const struct fulcrum_rs *rs)
 
 static void store_drop_rs(struct store *st, int64_t id)
 {
+	assert(st->rs_by_id.n == st->rs_by_vs.n); /* one real server, two indexes */
 	struct fulcrum_rs_stored key = {.id = id};
 	struct fulcrum_rs_stored *rs = ptrvec_find(&st->rs_by_id, &key, rs_id_cmp);
 
@@ -486,6 +488,9 @@ static void store_note_rs_id(struct store *st, int64_t id)
  */
 static void store_committed(struct store *st, int rc, const struct command_result *res)
 {
+	/* a command never moves the revision back, and names what it wrote only when it moved it */
+	assert(res->revision >= st->revision || rc != 0);
+	assert(res->n == 0 || res->revision > st->revision || rc != 0);
 	int64_t was = st->revision, dv = 0;
 	struct store_commit ev = {
 	    .revision = res->revision,
@@ -666,11 +671,11 @@ int store_rs_delete(struct store *st, const struct command_actor *actor, int64_t
 	return store_one(st, actor, &op, if_revision, revision_out, err);
 }
 
-int store_batch_check(struct store *st, const struct command_actor *actor,
-		      const struct command_op *ops, size_t n, struct fulcrum_err *err,
-		      size_t *failed)
+int store_batch_rehearse(struct store *st, const struct command_actor *actor,
+			 const struct command_op *ops, size_t n, struct fulcrum_err *err,
+			 size_t *failed)
 {
-	return command_batch_check(st->db, actor, ops, n, err, failed);
+	return command_batch_rehearse(st->db, actor, ops, n, err, failed);
 }
 
 /* Takes what store_load_side() read into fresh. */

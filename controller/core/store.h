@@ -169,10 +169,10 @@ int store_batch(struct store *st, const struct command_actor *actor, struct comm
 		size_t n, int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err,
 		size_t *failed);
 
-/* command_batch_check() on the store's database: the mirror and subscribers are not touched. */
-int store_batch_check(struct store *st, const struct command_actor *actor,
-		      const struct command_op *ops, size_t n, struct fulcrum_err *err,
-		      size_t *failed);
+/* command_batch_rehearse() on the store's database: the mirror and subscribers are not touched. */
+int store_batch_rehearse(struct store *st, const struct command_actor *actor,
+			 const struct command_op *ops, size_t n, struct fulcrum_err *err,
+			 size_t *failed);
 
 /* One write of a group commit (store_group_run()). */
 struct store_write {

@@ -9,7 +9,7 @@
 
 /*
  * What one write of the group left, read inside the transaction right after
- * it: each object it touched as it stood then (NULL: gone). The mirror takes
+ * it: each object it wrote as it stood then (NULL: gone). The mirror takes
  * these only once the COMMIT succeeded, so that after each write's turn it
  * holds that revision even when a later write of the group changes the same
  * object again.

@@ -4,6 +4,7 @@
 #include "controller/lib/log.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <stdio.h>
@@ -506,8 +507,10 @@ static int hl_set_map(struct health *h, const struct health_target *t, size_t n,
 			continue; /* not a valid id, or its second mention */
 		if (idmap_put(map, id, p) != 0)
 			return -ENOMEM;
-		if (p != &h->none)
+		if (p != &h->none) {
+			assert(p->fill < p->nnew); /* pass one counted every member */
 			p->newm[p->fill++] = id;
+		}
 		old = idmap_get(&h->rs, id);
 		if ((old ? old->state.state : HEALTH_UNKNOWN) != p->state.state) {
 			ch[*nch].id = id;
@@ -675,8 +678,10 @@ static void hl_update_apply(struct health *h, struct hl_update *u, const struct 
 			continue; /* the same check: its state and schedule stay */
 		hl_member_drop(h, u, old, id);
 		(void)idmap_put(&h->rs, id, p); /* pass one made room */
-		if (p != &h->none)
+		if (p != &h->none) {
+			assert(p->nmembers < p->cap); /* pass one reserved it */
 			p->members[p->nmembers++] = id;
+		}
 		if ((old ? old->state.state : HEALTH_UNKNOWN) != p->state.state) {
 			u->ch[u->nch].id = id;
 			u->ch[u->nch++].p = p;

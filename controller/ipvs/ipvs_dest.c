@@ -31,7 +31,8 @@ static const struct nla_policy dest_policy[IPVS_DEST_ATTR_MAX + 1] = {
  * The rules the kernel answers with a bare EINVAL, checked here so each has an
  * errno of its own (see ipvs.h).
  */
-static int ipvs_dest_check(const struct ipvs_service *svc, const struct ipvs_dest *dest, bool full)
+static int ipvs_dest_validate(const struct ipvs_service *svc, const struct ipvs_dest *dest,
+			      bool full)
 {
 	if (dest->af != AF_INET && dest->af != AF_INET6)
 		return -EAFNOSUPPORT;
@@ -178,7 +179,7 @@ static int ipvs_dest_cmd(struct ipvs *ipvs, uint8_t cmd, const struct ipvs_servi
 		return rc;
 	if (svc->af != AF_INET && svc->af != AF_INET6)
 		return -EAFNOSUPPORT;
-	if ((rc = ipvs_dest_check(svc, dest, full)) < 0)
+	if ((rc = ipvs_dest_validate(svc, dest, full)) < 0)
 		return rc;
 	msg = ipvs_msg_new(ipvs, cmd, 0);
 	if (!msg)

@@ -36,7 +36,7 @@ static uint32_t netmask_from_wire(int af, uint32_t wire)
 }
 
 /* Refuses, before the kernel does, what could not even be put in a message. */
-static int ipvs_service_check(const struct ipvs_service *svc, bool full)
+static int ipvs_service_validate(const struct ipvs_service *svc, bool full)
 {
 	if (svc->af != AF_INET && svc->af != AF_INET6)
 		return -EAFNOSUPPORT;
@@ -184,7 +184,7 @@ static int ipvs_service_cmd(struct ipvs *ipvs, uint8_t cmd, const struct ipvs_se
 
 	if ((rc = ipvs_ready(ipvs)) < 0)
 		return rc;
-	if (svc && (rc = ipvs_service_check(svc, full)) < 0)
+	if (svc && (rc = ipvs_service_validate(svc, full)) < 0)
 		return rc;
 	msg = ipvs_msg_new(ipvs, cmd, 0);
 	if (!msg)

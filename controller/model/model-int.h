@@ -41,8 +41,8 @@ const char *model_family_prose(int family);
  * well-formed UTF-8, no control characters (C0, DEL, C1). 0 or -EINVAL with
  * err filled.
  */
-int model_text_check(const char *what, const char *field, const char *s, size_t size,
-		     struct fulcrum_err *err);
+int model_text_validate(const char *what, const char *field, const char *s, size_t size,
+			struct fulcrum_err *err);
 
 /*
  * The check, fallback and min_up part of the text setters: the fields

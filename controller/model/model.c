@@ -650,7 +650,7 @@ static int check_name(const char *name, struct fulcrum_err *err)
 }
 
 /* The rules that depend on whether vs is an address or a firewall-mark service. */
-static int check_vs_key(const struct fulcrum_vs *vs, struct fulcrum_err *err)
+static int validate_vs_key(const struct fulcrum_vs *vs, struct fulcrum_err *err)
 {
 	char addr[MODEL_ADDR_STRLEN];
 	bool has_addr = vs->addr.family != AF_UNSPEC;
@@ -699,7 +699,7 @@ int model_vs_validate(const struct fulcrum_vs *vs, struct fulcrum_err *err)
 	if (!model_family_name(vs->family))
 		return model_invalid(err, "service", "family",
 				     "%d is not an address family (ipv4 ipv6)", vs->family);
-	if ((rc = check_vs_key(vs, err)) != 0)
+	if ((rc = validate_vs_key(vs, err)) != 0)
 		return rc;
 	if (!sched)
 		return model_invalid(err, "service", "scheduler",
@@ -731,8 +731,8 @@ int model_vs_validate(const struct fulcrum_vs *vs, struct fulcrum_err *err)
 		return model_invalid(err, "service", "admin_state",
 				     "%d is not an admin state (enabled disabled)",
 				     (int)vs->admin_state);
-	if ((rc = model_text_check("service", "description", vs->description,
-				   sizeof(vs->description), err)) != 0)
+	if ((rc = model_text_validate("service", "description", vs->description,
+				      sizeof(vs->description), err)) != 0)
 		return rc;
 	return model_check_vs_validate(vs, err);
 }
@@ -823,8 +823,8 @@ int model_rs_validate_base(const struct fulcrum_rs *rs, const struct fulcrum_vs 
 		return model_invalid(err, "real server", "admin_state",
 				     "%d is not an admin state (enabled drained disabled)",
 				     (int)rs->admin_state);
-	return model_text_check("real server", "description", rs->description,
-				sizeof(rs->description), err);
+	return model_text_validate("real server", "description", rs->description,
+				   sizeof(rs->description), err);
 }
 
 int model_rs_validate(const struct fulcrum_rs *rs, const struct fulcrum_vs *owner,

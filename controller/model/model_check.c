@@ -159,8 +159,8 @@ static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 	return n;
 }
 
-int model_text_check(const char *what, const char *field, const char *s, size_t size,
-		     struct fulcrum_err *err)
+int model_text_validate(const char *what, const char *field, const char *s, size_t size,
+			struct fulcrum_err *err)
 {
 	size_t len = strnlen(s, size);
 
@@ -317,7 +317,7 @@ static int check_command(const char *what, const char *cmd, struct fulcrum_err *
 	unsigned words = 0;
 	int rc;
 
-	if ((rc = model_text_check(what, field, cmd, FULCRUM_CHECK_COMMAND_MAX + 1, err)) != 0)
+	if ((rc = model_text_validate(what, field, cmd, FULCRUM_CHECK_COMMAND_MAX + 1, err)) != 0)
 		return rc;
 	if (!*cmd)
 		return 0;
@@ -348,7 +348,7 @@ static int check_regex(const char *what, const char *re_text, struct fulcrum_err
 	regex_t re;
 	int rc;
 
-	if ((rc = model_text_check(what, field, re_text, FULCRUM_CHECK_PATH_MAX + 1, err)) != 0)
+	if ((rc = model_text_validate(what, field, re_text, FULCRUM_CHECK_PATH_MAX + 1, err)) != 0)
 		return rc;
 	if (!*re_text)
 		return 0;
@@ -369,7 +369,7 @@ static int check_request(const char *what, const struct fulcrum_check *c, struct
 	bool match;
 	int rc;
 
-	if ((rc = model_text_check(what, "check.path", c->path, sizeof(c->path), err)) != 0)
+	if ((rc = model_text_validate(what, "check.path", c->path, sizeof(c->path), err)) != 0)
 		return rc;
 	if (c->path[0] != '/')
 		return model_invalid(err, what, "check.path", "'%.64s' does not start with '/'",
@@ -377,7 +377,7 @@ static int check_request(const char *what, const struct fulcrum_check *c, struct
 	if (strchr(c->path, ' '))
 		return model_invalid(err, what, "check.path",
 				     "holds a space (write it %%20 in a URL path)");
-	if ((rc = model_text_check(what, "check.host", c->host, sizeof(c->host), err)) != 0)
+	if ((rc = model_text_validate(what, "check.host", c->host, sizeof(c->host), err)) != 0)
 		return rc;
 	if (c->host[0] && !host_ok(c->host))
 		return model_invalid(
@@ -388,7 +388,8 @@ static int check_request(const char *what, const struct fulcrum_check *c, struct
 				     FULCRUM_CHECK_STATUS_MAX);
 	if (status_walk(c->expect_status, 0, &match, why, sizeof(why)) != 0)
 		return model_invalid(err, what, "check.expect_status", "%s", why);
-	if ((rc = model_text_check(what, "check.expect", c->expect, sizeof(c->expect), err)) != 0 ||
+	if ((rc = model_text_validate(what, "check.expect", c->expect, sizeof(c->expect), err)) !=
+		0 ||
 	    (rc = check_regex(what, c->expect_regex, err)) != 0)
 		return rc;
 	if (c->expect[0] && c->expect_regex[0])
@@ -406,8 +407,8 @@ static int check_request(const char *what, const struct fulcrum_check *c, struct
 }
 
 /* check_address must be of the family of what is checked (family: the real servers'). */
-static int check_addr_family(const char *what, const struct fulcrum_addr *a, int family,
-			     struct fulcrum_err *err)
+static int validate_addr_family(const char *what, const struct fulcrum_addr *a, int family,
+				struct fulcrum_err *err)
 {
 	char text[MODEL_ADDR_STRLEN];
 
@@ -423,7 +424,8 @@ static int check_addr_family(const char *what, const struct fulcrum_addr *a, int
 }
 
 /* The rules on when and how often, each alone; shared by services and real servers' overrides. */
-static int check_type_ok(const char *what, enum fulcrum_check_type type, struct fulcrum_err *err)
+static int validate_check_type(const char *what, enum fulcrum_check_type type,
+			       struct fulcrum_err *err)
 {
 	if (!model_check_type_name(type))
 		return model_invalid(err, what, "check.type",
@@ -431,15 +433,15 @@ static int check_type_ok(const char *what, enum fulcrum_check_type type, struct 
 	return 0;
 }
 
-static int check_range(const char *what, const char *field, uint32_t v, uint32_t max,
-		       struct fulcrum_err *err)
+static int validate_range(const char *what, const char *field, uint32_t v, uint32_t max,
+			  struct fulcrum_err *err)
 {
 	if (v < 1 || v > max)
 		return model_invalid(err, what, field, "%u is outside 1..%u", v, max);
 	return 0;
 }
 
-static int check_on_failure_ok(const char *what, enum fulcrum_on_failure f, struct fulcrum_err *err)
+static int validate_on_failure(const char *what, enum fulcrum_on_failure f, struct fulcrum_err *err)
 {
 	if (!model_check_on_failure_name(f))
 		return model_invalid(err, what, "check.on_failure",
@@ -453,20 +455,20 @@ static int check_validate(const struct fulcrum_check *c, int family, struct fulc
 	static const char *const what = "service";
 	int rc;
 
-	if ((rc = check_type_ok(what, c->type, err)) != 0 ||
-	    (rc = check_range(what, "check.interval", c->interval, INTERVAL_MAX, err)) != 0 ||
-	    (rc = check_range(what, "check.timeout", c->timeout, TIMEOUT_MAX, err)) != 0)
+	if ((rc = validate_check_type(what, c->type, err)) != 0 ||
+	    (rc = validate_range(what, "check.interval", c->interval, INTERVAL_MAX, err)) != 0 ||
+	    (rc = validate_range(what, "check.timeout", c->timeout, TIMEOUT_MAX, err)) != 0)
 		return rc;
 	if (c->timeout > c->interval)
 		return model_invalid(err, what, "check.timeout",
 				     "%u s is longer than check.interval (%u s)", c->timeout,
 				     c->interval);
-	if ((rc = check_range(what, "check.rise", c->rise, RISE_FALL_MAX, err)) != 0 ||
-	    (rc = check_range(what, "check.fall", c->fall, RISE_FALL_MAX, err)) != 0 ||
-	    (rc = check_on_failure_ok(what, c->on_failure, err)) != 0)
+	if ((rc = validate_range(what, "check.rise", c->rise, RISE_FALL_MAX, err)) != 0 ||
+	    (rc = validate_range(what, "check.fall", c->fall, RISE_FALL_MAX, err)) != 0 ||
+	    (rc = validate_on_failure(what, c->on_failure, err)) != 0)
 		return rc;
 	if (c->check_address.family != AF_UNSPEC &&
-	    (rc = check_addr_family(what, &c->check_address, family, err)) != 0)
+	    (rc = validate_addr_family(what, &c->check_address, family, err)) != 0)
 		return rc;
 	return check_request(what, c, err);
 }
@@ -528,25 +530,25 @@ static int override_validate(const struct fulcrum_rs *rs, struct fulcrum_err *er
 	if (o->set & ~OVERRIDE_ALL)
 		return model_invalid(err, what, "check", "0x%x holds bits that are no field",
 				     o->set);
-	if ((o->set & FULCRUM_CHECK_F_TYPE) && (rc = check_type_ok(what, o->type, err)) != 0)
+	if ((o->set & FULCRUM_CHECK_F_TYPE) && (rc = validate_check_type(what, o->type, err)) != 0)
 		return rc;
 	if ((o->set & FULCRUM_CHECK_F_INTERVAL) &&
-	    (rc = check_range(what, "check.interval", o->interval, INTERVAL_MAX, err)) != 0)
+	    (rc = validate_range(what, "check.interval", o->interval, INTERVAL_MAX, err)) != 0)
 		return rc;
 	if ((o->set & FULCRUM_CHECK_F_TIMEOUT) &&
-	    (rc = check_range(what, "check.timeout", o->timeout, TIMEOUT_MAX, err)) != 0)
+	    (rc = validate_range(what, "check.timeout", o->timeout, TIMEOUT_MAX, err)) != 0)
 		return rc;
 	if ((o->set & FULCRUM_CHECK_F_RISE) &&
-	    (rc = check_range(what, "check.rise", o->rise, RISE_FALL_MAX, err)) != 0)
+	    (rc = validate_range(what, "check.rise", o->rise, RISE_FALL_MAX, err)) != 0)
 		return rc;
 	if ((o->set & FULCRUM_CHECK_F_FALL) &&
-	    (rc = check_range(what, "check.fall", o->fall, RISE_FALL_MAX, err)) != 0)
+	    (rc = validate_range(what, "check.fall", o->fall, RISE_FALL_MAX, err)) != 0)
 		return rc;
 	if ((o->set & FULCRUM_CHECK_F_ON_FAILURE) &&
-	    (rc = check_on_failure_ok(what, o->on_failure, err)) != 0)
+	    (rc = validate_on_failure(what, o->on_failure, err)) != 0)
 		return rc;
 	if (o->set & FULCRUM_CHECK_F_CHECK_ADDRESS)
-		rc = check_addr_family(what, &o->check_address, rs->addr.family, err);
+		rc = validate_addr_family(what, &o->check_address, rs->addr.family, err);
 	return rc;
 }
 

@@ -13,16 +13,16 @@
 struct event;
 
 /* What reconcile knows of one service in the kernel. */
-struct rc_vs {
+struct recon_vs {
 	bool installed;          /* the kernel holds svc's key for this service */
 	struct ipvs_service svc; /* as last read or written, with counters */
 	enum status_kernel_state state;
 	char *reason;  /* malloc'ed; NULL when none */
-	uint64_t sync; /* rc->syncs when it was last synced */
+	uint64_t sync; /* recon->syncs when it was last synced */
 };
 
 /* What reconcile knows of one real server in the kernel. */
-struct rc_rs {
+struct recon_rs {
 	int64_t vs_id;
 	bool present;
 	struct ipvs_dest dest;
@@ -31,14 +31,14 @@ struct rc_rs {
 };
 
 /* Where a full pass stands. */
-enum rc_phase {
-	RC_PASS_IDLE = 0,
-	RC_PASS_DUMP,     /* asked for: the first slice dumps the kernel's services */
-	RC_PASS_SERVICES, /* the store's services, in id order from the cursor */
-	RC_PASS_SWEEP_VS, /* records of services gone from the store */
-	RC_PASS_SWEEP_RS, /* records of real servers gone from the store */
-	RC_PASS_FOREIGN,  /* own_table: the kernel's services no store service wants */
-	RC_PASS_DONE,
+enum recon_phase {
+	RECON_PASS_IDLE = 0,
+	RECON_PASS_DUMP,     /* asked for: the first slice dumps the kernel's services */
+	RECON_PASS_SERVICES, /* the store's services, in id order from the cursor */
+	RECON_PASS_SWEEP_VS, /* records of services gone from the store */
+	RECON_PASS_SWEEP_RS, /* records of real servers gone from the store */
+	RECON_PASS_FOREIGN,  /* own_table: the kernel's services no store service wants */
+	RECON_PASS_DONE,
 };
 
 /*
@@ -48,15 +48,15 @@ enum rc_phase {
  * the dump (sync above syncs_at_dump) is left alone, and what ks says is
  * checked against the kernel again before it is acted on.
  */
-struct rc_pass {
-	enum rc_phase phase;
+struct recon_pass {
+	enum recon_phase phase;
 	bool first; /* the pass at start: it logs "reconcile: started" */
 	bool again; /* a pass was asked for while this one ran: another follows at once */
 	struct ipvs_service *ks;
 	size_t nks;
-	size_t pos;     /* RC_PASS_SWEEP_*: where in the records' map */
-	size_t foreign; /* RC_PASS_FOREIGN: the next index into ks */
-	bool *claimed;  /* RC_PASS_FOREIGN: ks[k] is a store service's key */
+	size_t pos;     /* RECON_PASS_SWEEP_*: where in the records' map */
+	size_t foreign; /* RECON_PASS_FOREIGN: the next index into ks */
+	bool *claimed;  /* RECON_PASS_FOREIGN: ks[k] is a store service's key */
 	uint64_t syncs_at_dump;
 	uint64_t changes; /* kernel states this pass changed: told to oper at its end */
 	double start_ms;
@@ -79,14 +79,14 @@ struct reconcile {
 	char notes[1024]; /* what a full pass changed, logged once */
 	size_t notes_len;
 	unsigned pass_writes;
-	struct rc_pass pass;
+	struct recon_pass pass;
 };
 
 /* Milliseconds on the monotonic clock. */
-double rc_now_ms(void);
+double recon_now_ms(void);
 
 /* Compares two services by key (af, fwmark, protocol, port, address): for qsort and bsearch. */
-int rc_svc_key_cmp(const void *a, const void *b);
+int recon_svc_key_cmp(const void *a, const void *b);
 
 /*
  * Brings service id (and its real servers) in line with the store. With
@@ -95,21 +95,22 @@ int rc_svc_key_cmp(const void *a, const void *b);
  * absent); the dump may be stale, so when it says the service needs an edit,
  * or the kernel's answer to a write contradicts it, the kernel is asked again.
  */
-void rc_sync_vs(struct reconcile *rc, int64_t id, const struct ipvs_service *kernel, bool known);
+void recon_sync_vs(struct reconcile *recon, int64_t id, const struct ipvs_service *kernel,
+		   bool known);
 
 /* Removes rec's service from the kernel if Fulcrum put it there; name is for the log. */
-void rc_vs_remove(struct reconcile *rc, struct rc_vs *rec, const char *name);
+void recon_vs_remove(struct reconcile *recon, struct recon_vs *rec, const char *name);
 
 /* Forgets real server id's record. */
-void rc_rs_drop(struct reconcile *rc, int64_t id);
+void recon_rs_drop(struct reconcile *recon, int64_t id);
 
 /*
  * Starts a full pass (its slices run from the loop, the first at once), or,
  * while one runs, makes another follow it. Returns 0 or -ENOMEM.
  */
-int rc_pass_start(struct reconcile *rc, bool first);
+int recon_pass_start(struct reconcile *recon, bool first);
 
 /* Stops a pass in progress without finishing it, and frees what it holds. */
-void rc_pass_stop(struct reconcile *rc);
+void recon_pass_stop(struct reconcile *recon);
 
 #endif

@@ -7,6 +7,7 @@
 #include "controller/reconcile/ipvs_model.h"
 #include "controller/reconcile/reconcile-int.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <stdarg.h>
@@ -19,16 +20,20 @@
  * Sets an object's kernel state and reason. A change is counted for oper's
  * re-evaluation: at once, or, inside a full pass, once when the pass ends.
  */
-static void rc_state(struct reconcile *rc, enum status_kernel_state *state, char **reason,
-		     enum status_kernel_state to, const char *why)
+static void recon_state(struct reconcile *recon, enum status_kernel_state *state, char **reason,
+			enum status_kernel_state to, const char *why)
 {
 	bool same = why && *reason ? strcmp(why, *reason) == 0 : !why && !*reason;
 
+	assert(to >= STATUS_KERNEL_PENDING && to <= STATUS_KERNEL_UNAVAILABLE);
+	/* an error always says why; in sync never does */
+	assert(to != STATUS_KERNEL_ERROR || why);
+	assert(to != STATUS_KERNEL_IN_SYNC || !why);
 	if (*state != to || !same) {
-		if (rc->repairing)
-			rc->pass.changes++;
+		if (recon->repairing)
+			recon->pass.changes++;
 		else
-			rc->totals.changes++;
+			recon->totals.changes++;
 	}
 	*state = to;
 	if (same)
@@ -38,10 +43,10 @@ static void rc_state(struct reconcile *rc, enum status_kernel_state *state, char
 }
 
 /* Says what a write did: logged at once after a commit, gathered into one line in a full pass. */
-static void rc_note(struct reconcile *rc, const char *fmt, ...)
+static void recon_note(struct reconcile *recon, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static void rc_note(struct reconcile *rc, const char *fmt, ...)
+static void recon_note(struct reconcile *recon, const char *fmt, ...)
 {
 	char line[384];
 	va_list ap;
@@ -49,57 +54,60 @@ static void rc_note(struct reconcile *rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	rc->totals.ops++;
-	if (!rc->repairing) {
+	recon->totals.ops++;
+	if (!recon->repairing) {
 		log_info("reconcile", "%s", line);
 		return;
 	}
-	rc->totals.repairs++;
-	rc->pass_writes++;
-	if (rc->notes_len + strlen(line) + 3 < sizeof(rc->notes)) {
-		rc->notes_len +=
-		    (size_t)snprintf(rc->notes + rc->notes_len, sizeof(rc->notes) - rc->notes_len,
-				     "%s%s", rc->notes_len ? "; " : "", line);
-	} else if (rc->notes_len + 5 < sizeof(rc->notes) &&
-		   strcmp(rc->notes + rc->notes_len - 3, "...") != 0) {
-		rc->notes_len += (size_t)snprintf(rc->notes + rc->notes_len,
-						  sizeof(rc->notes) - rc->notes_len, "; ...");
+	recon->totals.repairs++;
+	recon->pass_writes++;
+	if (recon->notes_len + strlen(line) + 3 < sizeof(recon->notes)) {
+		recon->notes_len += (size_t)snprintf(recon->notes + recon->notes_len,
+						     sizeof(recon->notes) - recon->notes_len,
+						     "%s%s", recon->notes_len ? "; " : "", line);
+	} else if (recon->notes_len + 5 < sizeof(recon->notes) &&
+		   strcmp(recon->notes + recon->notes_len - 3, "...") != 0) {
+		recon->notes_len +=
+		    (size_t)snprintf(recon->notes + recon->notes_len,
+				     sizeof(recon->notes) - recon->notes_len, "; ...");
 	}
 }
 
-static struct rc_vs *rc_vs_rec(struct reconcile *rc, int64_t id)
+static struct recon_vs *recon_vs_rec(struct reconcile *recon, int64_t id)
 {
-	struct rc_vs *rec = idmap_get(&rc->vs, id);
+	struct recon_vs *rec = idmap_get(&recon->vs, id);
 
 	if (rec)
 		return rec;
 	rec = calloc(1, sizeof(*rec));
-	if (rec && idmap_put(&rc->vs, id, rec) != 0) {
+	if (rec && idmap_put(&recon->vs, id, rec) != 0) {
 		free(rec);
 		rec = NULL;
 	}
 	return rec;
 }
 
-static struct rc_rs *rc_rs_rec(struct reconcile *rc, int64_t id, int64_t vs_id)
+static struct recon_rs *recon_rs_rec(struct reconcile *recon, int64_t id, int64_t vs_id)
 {
-	struct rc_rs *rec = idmap_get(&rc->rs, id);
+	struct recon_rs *rec = idmap_get(&recon->rs, id);
 
 	if (!rec) {
 		rec = calloc(1, sizeof(*rec));
-		if (rec && idmap_put(&rc->rs, id, rec) != 0) {
+		if (rec && idmap_put(&recon->rs, id, rec) != 0) {
 			free(rec);
 			return NULL;
 		}
 	}
-	if (rec)
+	if (rec) {
+		assert(vs_id > 0);
 		rec->vs_id = vs_id;
+	}
 	return rec;
 }
 
-void rc_rs_drop(struct reconcile *rc, int64_t id)
+void recon_rs_drop(struct reconcile *recon, int64_t id)
 {
-	struct rc_rs *rec = idmap_del(&rc->rs, id);
+	struct recon_rs *rec = idmap_del(&recon->rs, id);
 
 	if (rec) {
 		free(rec->reason);
@@ -108,26 +116,26 @@ void rc_rs_drop(struct reconcile *rc, int64_t id)
 }
 
 /* Gives every real server of service vs_id the same state (its service failed, or is disabled). */
-static void rc_reals_state(struct reconcile *rc, int64_t vs_id, enum status_kernel_state state,
-			   const char *why)
+static void recon_reals_state(struct reconcile *recon, int64_t vs_id,
+			      enum status_kernel_state state, const char *why)
 {
 	size_t n;
-	const struct fulcrum_rs_stored *const *rs = store_rs_all(rc->st, vs_id, &n);
+	const struct fulcrum_rs_stored *const *rs = store_rs_all(recon->st, vs_id, &n);
 
 	for (size_t i = 0; i < n; i++) {
-		struct rc_rs *rec = rc_rs_rec(rc, rs[i]->id, vs_id);
+		struct recon_rs *rec = recon_rs_rec(recon, rs[i]->id, vs_id);
 
 		if (!rec)
 			continue;
 		rec->present = false;
 		memset(&rec->dest.stats, 0, sizeof(rec->dest.stats));
-		rc_state(rc, &rec->state, &rec->reason, state, why);
+		recon_state(recon, &rec->state, &rec->reason, state, why);
 	}
 }
 
 /* rec's real server was written as want; kd is what the kernel held (its counters), or NULL. */
-static void rc_rs_written(struct reconcile *rc, struct rc_rs *rec, const struct ipvs_dest *kd,
-			  const struct ipvs_dest *want)
+static void recon_rs_written(struct reconcile *recon, struct recon_rs *rec,
+			     const struct ipvs_dest *kd, const struct ipvs_dest *want)
 {
 	if (kd) {
 		rec->dest = *kd;
@@ -141,7 +149,7 @@ static void rc_rs_written(struct reconcile *rc, struct rc_rs *rec, const struct 
 		rec->dest = *want;
 	}
 	rec->present = true;
-	rc_state(rc, &rec->state, &rec->reason, STATUS_KERNEL_IN_SYNC, NULL);
+	recon_state(recon, &rec->state, &rec->reason, STATUS_KERNEL_IN_SYNC, NULL);
 }
 
 /*
@@ -149,11 +157,11 @@ static void rc_rs_written(struct reconcile *rc, struct rc_rs *rec, const struct 
  * or NULL. Returns -ESRCH, having recorded nothing, when recheck is set and
  * the kernel says svc is gone; else 0 (a refusal is recorded in the state).
  */
-static int rc_sync_rs(struct reconcile *rc, const struct fulcrum_vs *vs,
-		      const struct ipvs_service *svc, const struct fulcrum_rs *rs,
-		      const struct ipvs_dest *kd, bool recheck)
+static int recon_sync_rs(struct reconcile *recon, const struct fulcrum_vs *vs,
+			 const struct ipvs_service *svc, const struct fulcrum_rs *rs,
+			 const struct ipvs_dest *kd, bool recheck)
 {
-	struct rc_rs *rec = rc_rs_rec(rc, rs->id, vs->id);
+	struct recon_rs *rec = recon_rs_rec(recon, rs->id, vs->id);
 	struct ipvs_dest want;
 	char what[IPVS_DEST_STRLEN], why[256];
 	int err;
@@ -161,28 +169,28 @@ static int rc_sync_rs(struct reconcile *rc, const struct fulcrum_vs *vs,
 	if (!rec)
 		return 0;
 	if (ipvs_dest_from_rs(rs, vs, &want) != 0) {
-		rc_state(rc, &rec->state, &rec->reason, STATUS_KERNEL_ERROR,
-			 "the configuration cannot be expressed in IPVS");
+		recon_state(recon, &rec->state, &rec->reason, STATUS_KERNEL_ERROR,
+			    "the configuration cannot be expressed in IPVS");
 		return 0;
 	}
 	ipvs_dest_format(&want, what, sizeof(what));
 	if (!kd) {
-		err = ipvs_dest_add(rc->ipvs, svc, &want, 0);
+		err = ipvs_dest_add(recon->ipvs, svc, &want, 0);
 		if (err == 0)
-			rc_note(rc, "service '%s': added real server %s (weight %u)", vs->name,
-				what, want.weight);
+			recon_note(recon, "service '%s': added real server %s (weight %u)",
+				   vs->name, what, want.weight);
 	} else if (ipvs_dest_needs_edit(kd, &want)) {
-		err = ipvs_dest_edit(rc->ipvs, svc, &want);
+		err = ipvs_dest_edit(recon->ipvs, svc, &want);
 		if (err == 0)
-			rc_note(rc, "service '%s': real server %s now weight %u", vs->name, what,
-				want.weight);
+			recon_note(recon, "service '%s': real server %s now weight %u", vs->name,
+				   what, want.weight);
 	} else {
 		err = 0;
 	}
 	if (err == -ESRCH && recheck)
 		return err;
 	if (err != 0) {
-		rc->totals.errors++;
+		recon->totals.errors++;
 		ipvs_strerror(kd ? IPVS_OP_DEST_EDIT : IPVS_OP_DEST_ADD, err, NULL, why,
 			      sizeof(why));
 		if (rec->state != STATUS_KERNEL_ERROR || !rec->reason ||
@@ -190,16 +198,16 @@ static int rc_sync_rs(struct reconcile *rc, const struct fulcrum_vs *vs,
 			log_warnx("reconcile", "service '%s': real server %s: %s", vs->name, what,
 				  why);
 		rec->present = kd != NULL;
-		rc_state(rc, &rec->state, &rec->reason, STATUS_KERNEL_ERROR, why);
+		recon_state(recon, &rec->state, &rec->reason, STATUS_KERNEL_ERROR, why);
 		return 0;
 	}
-	rc_rs_written(rc, rec, kd, &want);
+	recon_rs_written(recon, rec, kd, &want);
 	return 0;
 }
 
 /* The kernel dest matching want's key not matched yet (and now matched), or NULL. */
-static const struct ipvs_dest *rc_dest_match(const struct ipvs_dest *kd, size_t nk, bool *matched,
-					     const struct ipvs_dest *want)
+static const struct ipvs_dest *recon_dest_match(const struct ipvs_dest *kd, size_t nk,
+						bool *matched, const struct ipvs_dest *want)
 {
 	for (size_t k = 0; k < nk; k++) {
 		if (!matched[k] && ipvs_dest_key_equal(&kd[k], want)) {
@@ -217,10 +225,12 @@ static const struct ipvs_dest *rc_dest_match(const struct ipvs_dest *kd, size_t 
  * or failed with on_failure remove. Counts in *up the real servers that can
  * take new connections.
  */
-static bool rc_rs_effective(struct reconcile *rc, const struct fulcrum_vs *vs,
-			    const struct fulcrum_rs_stored *rs, struct fulcrum_rs *eff, size_t *up)
+static bool recon_rs_effective(struct reconcile *recon, const struct fulcrum_vs *vs,
+			       const struct fulcrum_rs_stored *rs, struct fulcrum_rs *eff,
+			       size_t *up)
 {
-	bool down = rc->conf.health_down && rc->conf.health_down(rc->conf.health_arg, rs->id);
+	bool down =
+	    recon->conf.health_down && recon->conf.health_down(recon->conf.health_arg, rs->id);
 	struct fulcrum_check check;
 
 	model_rs_copy(eff, rs);
@@ -238,9 +248,9 @@ static bool rc_rs_effective(struct reconcile *rc, const struct fulcrum_vs *vs,
 }
 
 /* With no real server up, the service's fallback ("sorry") server is in the kernel. */
-static void rc_sync_fallback(struct reconcile *rc, const struct fulcrum_vs *vs,
-			     const struct ipvs_service *svc, const struct ipvs_dest *kd, size_t nk,
-			     bool *matched)
+static void recon_sync_fallback(struct reconcile *recon, const struct fulcrum_vs *vs,
+				const struct ipvs_service *svc, const struct ipvs_dest *kd,
+				size_t nk, bool *matched)
 {
 	struct fulcrum_rs fb;
 	struct ipvs_dest want;
@@ -255,16 +265,17 @@ static void rc_sync_fallback(struct reconcile *rc, const struct fulcrum_vs *vs,
 	fb.port = vs->fallback.port;
 	fb.forwarding = vs->fallback.forwarding;
 	fb.tunnel_type = fb.forwarding == FULCRUM_FWD_TUNNEL ? FULCRUM_TUN_IPIP : FULCRUM_TUN_NONE;
-	if (ipvs_dest_from_rs(&fb, vs, &want) != 0 || rc_dest_match(kd, nk, matched, &want))
+	if (ipvs_dest_from_rs(&fb, vs, &want) != 0 || recon_dest_match(kd, nk, matched, &want))
 		return;
 	ipvs_dest_format(&want, what, sizeof(what));
-	err = ipvs_dest_add(rc->ipvs, svc, &want, IPVS_F_IDEMPOTENT);
+	err = ipvs_dest_add(recon->ipvs, svc, &want, IPVS_F_IDEMPOTENT);
 	if (err == 0) {
-		rc_note(rc, "service '%s': no real server up, fallback %s in", vs->name, what);
+		recon_note(recon, "service '%s': no real server up, fallback %s in", vs->name,
+			   what);
 		log_notice("reconcile", "service '%s': no real server up: fallback %s in", vs->name,
 			   what);
 	} else {
-		rc->totals.errors++;
+		recon->totals.errors++;
 		log_warnx("reconcile", "service '%s': cannot add the fallback %s: %s", vs->name,
 			  what, ipvs_strerror(IPVS_OP_DEST_ADD, err, NULL, why, sizeof(why)));
 	}
@@ -275,19 +286,19 @@ static void rc_sync_fallback(struct reconcile *rc, const struct fulcrum_vs *vs,
  * deletes. With recheck (svc's presence came from a dump that may be stale),
  * returns -ESRCH at once when the kernel says svc is gone; else 0.
  */
-static int rc_sync_dests(struct reconcile *rc, const struct fulcrum_vs *vs,
-			 const struct ipvs_service *svc, bool recheck)
+static int recon_sync_dests(struct reconcile *recon, const struct fulcrum_vs *vs,
+			    const struct ipvs_service *svc, bool recheck)
 {
 	struct ipvs_dest *kd = NULL;
 	size_t nk = 0, n, up = 0;
 	const struct fulcrum_rs_stored *const *rs;
 	bool *matched;
 	char why[256];
-	int err = ipvs_dest_list(rc->ipvs, svc, &kd, &nk);
+	int err = ipvs_dest_list(recon->ipvs, svc, &kd, &nk);
 
 	if (err != 0) {
 		ipvs_strerror(IPVS_OP_DEST_LIST, err, NULL, why, sizeof(why));
-		rc_reals_state(rc, vs->id, STATUS_KERNEL_ERROR, why);
+		recon_reals_state(recon, vs->id, STATUS_KERNEL_ERROR, why);
 		return 0;
 	}
 	matched = calloc(nk ? nk : 1, sizeof(*matched));
@@ -295,41 +306,41 @@ static int rc_sync_dests(struct reconcile *rc, const struct fulcrum_vs *vs,
 		free(kd);
 		return 0;
 	}
-	rs = store_rs_all(rc->st, vs->id, &n);
+	rs = store_rs_all(recon->st, vs->id, &n);
 	for (size_t i = 0; i < n; i++) {
 		struct ipvs_dest want;
 		const struct ipvs_dest *have = NULL;
 		struct fulcrum_rs eff;
 
-		if (!rc_rs_effective(rc, vs, rs[i], &eff, &up)) {
-			struct rc_rs *rec = rc_rs_rec(rc, rs[i]->id, vs->id);
+		if (!recon_rs_effective(recon, vs, rs[i], &eff, &up)) {
+			struct recon_rs *rec = recon_rs_rec(recon, rs[i]->id, vs->id);
 
 			if (rec) {
 				rec->present = false;
-				rc_state(rc, &rec->state, &rec->reason, STATUS_KERNEL_IN_SYNC,
-					 NULL);
+				recon_state(recon, &rec->state, &rec->reason, STATUS_KERNEL_IN_SYNC,
+					    NULL);
 			}
 			continue;
 		}
 		if (ipvs_dest_from_rs(&eff, vs, &want) == 0)
-			have = rc_dest_match(kd, nk, matched, &want);
-		err = rc_sync_rs(rc, vs, svc, &eff, have, recheck && nk == 0);
+			have = recon_dest_match(kd, nk, matched, &want);
+		err = recon_sync_rs(recon, vs, svc, &eff, have, recheck && nk == 0);
 		if (err == -ESRCH)
 			goto out;
 	}
 	if (up == 0)
-		rc_sync_fallback(rc, vs, svc, kd, nk, matched);
+		recon_sync_fallback(recon, vs, svc, kd, nk, matched);
 	for (size_t k = 0; k < nk; k++) {
 		char what[IPVS_DEST_STRLEN];
 
 		if (matched[k])
 			continue;
 		ipvs_dest_format(&kd[k], what, sizeof(what));
-		err = ipvs_dest_del(rc->ipvs, svc, &kd[k], IPVS_F_IDEMPOTENT);
+		err = ipvs_dest_del(recon->ipvs, svc, &kd[k], IPVS_F_IDEMPOTENT);
 		if (err == 0) {
-			rc_note(rc, "service '%s': removed real server %s", vs->name, what);
+			recon_note(recon, "service '%s': removed real server %s", vs->name, what);
 		} else {
-			rc->totals.errors++;
+			recon->totals.errors++;
 			log_warnx("reconcile", "service '%s': cannot remove real server %s: %s",
 				  vs->name, what,
 				  ipvs_strerror(IPVS_OP_DEST_DEL, err, NULL, why, sizeof(why)));
@@ -342,7 +353,7 @@ out:
 	return err;
 }
 
-void rc_vs_remove(struct reconcile *rc, struct rc_vs *rec, const char *name)
+void recon_vs_remove(struct reconcile *recon, struct recon_vs *rec, const char *name)
 {
 	char what[IPVS_SERVICE_STRLEN], why[256];
 	int err;
@@ -350,62 +361,63 @@ void rc_vs_remove(struct reconcile *rc, struct rc_vs *rec, const char *name)
 	if (!rec->installed)
 		return;
 	ipvs_service_format(&rec->svc, what, sizeof(what));
-	err = ipvs_service_del(rc->ipvs, &rec->svc, IPVS_F_IDEMPOTENT);
+	err = ipvs_service_del(recon->ipvs, &rec->svc, IPVS_F_IDEMPOTENT);
 	if (err == 0) {
-		rc_note(rc, "service '%s': removed %s from the kernel", name, what);
+		recon_note(recon, "service '%s': removed %s from the kernel", name, what);
 		rec->installed = false;
 	} else {
-		rc->totals.errors++;
+		recon->totals.errors++;
 		log_warnx("reconcile", "service '%s': cannot remove %s: %s", name, what,
 			  ipvs_strerror(IPVS_OP_SERVICE_DEL, err, NULL, why, sizeof(why)));
 	}
 }
 
 /* Drops the records of every real server of service vs_id (the service is gone). */
-static void rc_reals_forget(struct reconcile *rc, int64_t vs_id)
+static void recon_reals_forget(struct reconcile *recon, int64_t vs_id)
 {
 	size_t pos = 0;
 	int64_t id;
-	struct rc_rs *rec;
+	struct recon_rs *rec;
 
-	while ((rec = idmap_next(&rc->rs, &pos, &id)))
+	while ((rec = idmap_next(&recon->rs, &pos, &id)))
 		if (rec->vs_id == vs_id)
-			rc_rs_drop(rc, id);
+			recon_rs_drop(recon, id);
 }
 
-void rc_sync_vs(struct reconcile *rc, int64_t id, const struct ipvs_service *kernel, bool known)
+void recon_sync_vs(struct reconcile *recon, int64_t id, const struct ipvs_service *kernel,
+		   bool known)
 {
-	const struct fulcrum_vs *vs = store_vs_get(rc->st, id);
-	struct rc_vs *rec = idmap_get(&rc->vs, id);
+	const struct fulcrum_vs *vs = store_vs_get(recon->st, id);
+	struct recon_vs *rec = idmap_get(&recon->vs, id);
 	struct ipvs_service want, have, old;
 	bool moved, present;
 	char what[IPVS_SERVICE_STRLEN], why[256];
 	int err;
 
-	rc->totals.syncs++;
+	recon->totals.syncs++;
 	if (!vs || vs->admin_state == FULCRUM_VS_DISABLED) {
 		if (rec)
-			rc_vs_remove(rc, rec, vs ? vs->name : "(deleted)");
+			recon_vs_remove(recon, rec, vs ? vs->name : "(deleted)");
 		if (!vs) {
-			rec = idmap_del(&rc->vs, id);
+			rec = idmap_del(&recon->vs, id);
 			if (rec)
 				free(rec->reason);
 			free(rec);
-			rc_reals_forget(rc, id);
+			recon_reals_forget(recon, id);
 		} else if (rec) {
-			rec->sync = ++rc->syncs;
-			rc_state(rc, &rec->state, &rec->reason, STATUS_KERNEL_IN_SYNC, NULL);
-			rc_reals_state(rc, id, STATUS_KERNEL_IN_SYNC, NULL);
+			rec->sync = ++recon->syncs;
+			recon_state(recon, &rec->state, &rec->reason, STATUS_KERNEL_IN_SYNC, NULL);
+			recon_reals_state(recon, id, STATUS_KERNEL_IN_SYNC, NULL);
 		}
 		return;
 	}
-	rec = rc_vs_rec(rc, id);
+	rec = recon_vs_rec(recon, id);
 	if (!rec)
 		return;
-	rec->sync = ++rc->syncs;
+	rec->sync = ++recon->syncs;
 	if (ipvs_service_from_vs(vs, &want) != 0) {
-		rc_state(rc, &rec->state, &rec->reason, STATUS_KERNEL_ERROR,
-			 "the configuration cannot be expressed in IPVS");
+		recon_state(recon, &rec->state, &rec->reason, STATUS_KERNEL_ERROR,
+			    "the configuration cannot be expressed in IPVS");
 		return;
 	}
 	ipvs_service_format(&want, what, sizeof(what));
@@ -415,11 +427,11 @@ void rc_sync_vs(struct reconcile *rc, int64_t id, const struct ipvs_service *ker
 	if (known && kernel && ipvs_service_needs_edit(kernel, &want))
 		known = false;
 	if (!known) {
-		err = ipvs_service_get(rc->ipvs, &want, &have);
+		err = ipvs_service_get(recon->ipvs, &want, &have);
 		present = err == 0;
 		if (err != 0 && err != -ESRCH) {
 			ipvs_strerror(IPVS_OP_SERVICE_GET, err, NULL, why, sizeof(why));
-			rc_state(rc, &rec->state, &rec->reason, STATUS_KERNEL_ERROR, why);
+			recon_state(recon, &rec->state, &rec->reason, STATUS_KERNEL_ERROR, why);
 			return;
 		}
 	} else {
@@ -428,34 +440,36 @@ void rc_sync_vs(struct reconcile *rc, int64_t id, const struct ipvs_service *ker
 			have = *kernel;
 	}
 	if (!present) {
-		err = ipvs_service_add(rc->ipvs, &want, 0);
+		err = ipvs_service_add(recon->ipvs, &want, 0);
 		if (err == -EEXIST && known) {
 			/* added since the dump: sync with what the kernel holds now */
-			rc_sync_vs(rc, id, NULL, false);
+			recon_sync_vs(recon, id, NULL, false);
 			return;
 		}
 		if (err == 0)
-			rc_note(rc, "service '%s': added %s (%s)", vs->name, what, want.sched_name);
+			recon_note(recon, "service '%s': added %s (%s)", vs->name, what,
+				   want.sched_name);
 		have = want;
 	} else if (ipvs_service_needs_edit(&have, &want)) {
-		err = ipvs_service_edit(rc->ipvs, &want);
+		err = ipvs_service_edit(recon->ipvs, &want);
 		if (err == 0)
-			rc_note(rc, "service '%s': %s now scheduler %s, flags 0x%x, timeout %u",
-				vs->name, what, want.sched_name, want.flags, want.timeout);
+			recon_note(recon,
+				   "service '%s': %s now scheduler %s, flags 0x%x, timeout %u",
+				   vs->name, what, want.sched_name, want.flags, want.timeout);
 	} else {
 		err = 0;
 	}
 	if (err != 0) {
-		rc->totals.errors++;
+		recon->totals.errors++;
 		ipvs_strerror(present ? IPVS_OP_SERVICE_EDIT : IPVS_OP_SERVICE_ADD, err,
 			      want.sched_name, why, sizeof(why));
 		if (rec->state != STATUS_KERNEL_ERROR || !rec->reason ||
 		    strcmp(rec->reason, why) != 0)
 			log_warnx("reconcile", "service '%s': %s", vs->name, why);
-		rc_state(rc, &rec->state, &rec->reason, STATUS_KERNEL_ERROR, why);
+		recon_state(recon, &rec->state, &rec->reason, STATUS_KERNEL_ERROR, why);
 		if (!present) {
 			snprintf(why, sizeof(why), "its service is not in the kernel");
-			rc_reals_state(rc, id, STATUS_KERNEL_ERROR, why);
+			recon_reals_state(recon, id, STATUS_KERNEL_ERROR, why);
 			return;
 		}
 	}
@@ -467,17 +481,17 @@ void rc_sync_vs(struct reconcile *rc, int64_t id, const struct ipvs_service *ker
 	rec->svc.netmask = want.netmask;
 	rec->installed = true;
 	if (err == 0)
-		rc_state(rc, &rec->state, &rec->reason, STATUS_KERNEL_IN_SYNC, NULL);
-	if (rc_sync_dests(rc, vs, &want, known && present) == -ESRCH) {
+		recon_state(recon, &rec->state, &rec->reason, STATUS_KERNEL_IN_SYNC, NULL);
+	if (recon_sync_dests(recon, vs, &want, known && present) == -ESRCH) {
 		/* deleted since the dump: the kernel is asked, and it is added again */
 		rec->installed = false;
-		rc_sync_vs(rc, id, NULL, false);
+		recon_sync_vs(recon, id, NULL, false);
 	}
 	if (moved) {
 		/* A new key: the new service is filled before the old one goes. */
-		struct rc_vs gone = {.installed = true, .svc = old};
+		struct recon_vs gone = {.installed = true, .svc = old};
 
-		rc_vs_remove(rc, &gone, vs->name);
+		recon_vs_remove(recon, &gone, vs->name);
 	}
 }
 
@@ -489,11 +503,11 @@ void rc_sync_vs(struct reconcile *rc, int64_t id, const struct ipvs_service *ker
  * the edit failed: the caller then syncs the whole service, asking the
  * kernel (which also reports any error).
  */
-static bool rc_rs_quick(struct reconcile *rc, const struct fulcrum_vs *vs,
-			const struct fulcrum_rs_stored *rs)
+static bool recon_rs_quick(struct reconcile *recon, const struct fulcrum_vs *vs,
+			   const struct fulcrum_rs_stored *rs)
 {
-	const struct rc_vs *vrec = idmap_get(&rc->vs, vs->id);
-	struct rc_rs *rec = idmap_get(&rc->rs, rs->id);
+	const struct recon_vs *vrec = idmap_get(&recon->vs, vs->id);
+	struct recon_rs *rec = idmap_get(&recon->rs, rs->id);
 	struct ipvs_service svc;
 	struct ipvs_dest want, have;
 	struct fulcrum_rs eff;
@@ -505,29 +519,30 @@ static bool rc_rs_quick(struct reconcile *rc, const struct fulcrum_vs *vs,
 	    !rec->present || rec->state != STATUS_KERNEL_IN_SYNC || rec->vs_id != vs->id ||
 	    vs->admin_state != FULCRUM_VS_ENABLED || vs->fallback.addr.family != AF_UNSPEC)
 		return false;
-	if (!rc_rs_effective(rc, vs, rs, &eff, &up) || ipvs_service_from_vs(vs, &svc) != 0 ||
+	if (!recon_rs_effective(recon, vs, rs, &eff, &up) || ipvs_service_from_vs(vs, &svc) != 0 ||
 	    !ipvs_service_key_equal(&vrec->svc, &svc) || ipvs_dest_from_rs(&eff, vs, &want) != 0 ||
 	    !ipvs_dest_key_equal(&rec->dest, &want))
 		return false;
 	if (!ipvs_dest_needs_edit(&rec->dest, &want))
 		return true;
-	if (ipvs_dest_edit(rc->ipvs, &svc, &want) != 0)
+	if (ipvs_dest_edit(recon->ipvs, &svc, &want) != 0)
 		return false;
 	ipvs_dest_format(&want, what, sizeof(what));
-	rc_note(rc, "service '%s': real server %s now weight %u", vs->name, what, want.weight);
+	recon_note(recon, "service '%s': real server %s now weight %u", vs->name, what,
+		   want.weight);
 	have = rec->dest;
-	rc_rs_written(rc, rec, &have, &want);
+	recon_rs_written(recon, rec, &have, &want);
 	return true;
 }
 
-/* What a commit touched: a real server (rs_id), or its whole service (rs_id 0). */
-struct rc_touch {
+/* What a commit changed: a real server (rs_id), or its whole service (rs_id 0). */
+struct recon_target {
 	int64_t vs_id, rs_id;
 };
 
-static int rc_touch_cmp(const void *a, const void *b)
+static int recon_target_cmp(const void *a, const void *b)
 {
-	const struct rc_touch *x = a, *y = b;
+	const struct recon_target *x = a, *y = b;
 
 	if (x->vs_id != y->vs_id)
 		return x->vs_id < y->vs_id ? -1 : 1;
@@ -535,12 +550,13 @@ static int rc_touch_cmp(const void *a, const void *b)
 }
 
 /*
- * Syncs service vs_id after a commit that touched t[0..n) of it (sorted):
+ * Syncs service vs_id after a commit that changed t[0..n) of it (sorted):
  * real servers changed in place one by one, anything else the whole service.
  */
-static void rc_commit_vs(struct reconcile *rc, int64_t vs_id, const struct rc_touch *t, size_t n)
+static void recon_commit_vs(struct reconcile *recon, int64_t vs_id, const struct recon_target *t,
+			    size_t n)
 {
-	const struct fulcrum_vs *vs = store_vs_get(rc->st, vs_id);
+	const struct fulcrum_vs *vs = store_vs_get(recon->st, vs_id);
 	bool quick = vs != NULL;
 
 	for (size_t i = 0; quick && i < n; i++) {
@@ -548,124 +564,124 @@ static void rc_commit_vs(struct reconcile *rc, int64_t vs_id, const struct rc_to
 
 		if (i > 0 && t[i].rs_id == t[i - 1].rs_id)
 			continue;
-		rs = t[i].rs_id ? store_rs_get(rc->st, t[i].rs_id) : NULL;
-		quick = rs && rc_rs_quick(rc, vs, rs);
+		rs = t[i].rs_id ? store_rs_get(recon->st, t[i].rs_id) : NULL;
+		quick = rs && recon_rs_quick(recon, vs, rs);
 	}
 	if (!quick)
-		rc_sync_vs(rc, vs_id, NULL, false);
+		recon_sync_vs(recon, vs_id, NULL, false);
 }
 
 /* The commit event: syncs what the revision changed, service by service; a reload, everything. */
-static void rc_on_commit(void *arg, const struct store_commit *ev)
+static void recon_on_commit(void *arg, const struct store_commit *ev)
 {
-	struct reconcile *rc = arg;
-	struct rc_touch *t;
+	struct reconcile *recon = arg;
+	struct recon_target *t;
 	size_t nt = 0;
 
-	if (!ipvs_info(rc->ipvs)->available || ev->revision <= rc->revision)
+	if (!ipvs_info(recon->ipvs)->available || ev->revision <= recon->revision)
 		return;
-	rc->revision = ev->revision;
+	recon->revision = ev->revision;
 	t = ev->reload ? NULL : calloc(ev->n ? ev->n : 1, sizeof(*t));
 	if (!t) {
-		rc_pass_start(rc, false);
+		recon_pass_start(recon, false);
 		return;
 	}
 	for (size_t i = 0; i < ev->n; i++) {
 		const struct command_change *ch = &ev->changes[i];
-		struct rc_touch one = {0};
+		struct recon_target one = {0};
 
 		if (ch->kind == FULCRUM_KIND_VS) {
 			one.vs_id = ch->id;
 		} else {
-			const struct fulcrum_rs_stored *rs = store_rs_get(rc->st, ch->id);
-			struct rc_rs *rec = idmap_get(&rc->rs, ch->id);
+			const struct fulcrum_rs_stored *rs = store_rs_get(recon->st, ch->id);
+			struct recon_rs *rec = idmap_get(&recon->rs, ch->id);
 
 			one.vs_id = rs ? rs->vs_id : rec ? rec->vs_id : 0;
 			/* a deleted one (rs_id 0): its service is synced whole */
 			one.rs_id = rs ? rs->id : 0;
 			if (!rs)
-				rc_rs_drop(rc, ch->id);
+				recon_rs_drop(recon, ch->id);
 		}
 		if (one.vs_id > 0)
 			t[nt++] = one;
 	}
-	qsort(t, nt, sizeof(*t), rc_touch_cmp);
+	qsort(t, nt, sizeof(*t), recon_target_cmp);
 	for (size_t i = 0, j; i < nt; i = j) {
 		for (j = i + 1; j < nt && t[j].vs_id == t[i].vs_id; j++)
 			;
-		rc_commit_vs(rc, t[i].vs_id, &t[i], j - i);
+		recon_commit_vs(recon, t[i].vs_id, &t[i], j - i);
 	}
 	free(t);
 }
 
-void reconcile_vs_sync(struct reconcile *rc, int64_t vs_id)
+void reconcile_vs_sync(struct reconcile *recon, int64_t vs_id)
 {
-	if (ipvs_info(rc->ipvs)->available && vs_id > 0)
-		rc_sync_vs(rc, vs_id, NULL, false);
+	if (ipvs_info(recon->ipvs)->available && vs_id > 0)
+		recon_sync_vs(recon, vs_id, NULL, false);
 }
 
 int reconcile_new(struct event_base *base, struct store *st, struct ipvs *ipvs,
 		  const struct reconcile_conf *conf, struct reconcile **out)
 {
-	struct reconcile *rc = calloc(1, sizeof(*rc));
+	struct reconcile *recon = calloc(1, sizeof(*recon));
 	int err;
 
 	*out = NULL;
-	if (!rc)
+	if (!recon)
 		return -ENOMEM;
-	rc->base = base;
-	rc->st = st;
-	rc->ipvs = ipvs;
-	rc->conf = *conf;
-	rc->revision = store_revision(st);
-	err = store_subscribe(st, rc_on_commit, rc);
+	recon->base = base;
+	recon->st = st;
+	recon->ipvs = ipvs;
+	recon->conf = *conf;
+	recon->revision = store_revision(st);
+	err = store_subscribe(st, recon_on_commit, recon);
 	if (err != 0)
 		goto fail;
 	if (ipvs_info(ipvs)->available) {
-		err = rc_pass_start(rc, true);
+		err = recon_pass_start(recon, true);
 		if (err != 0)
 			goto fail;
 	}
-	*out = rc;
+	*out = recon;
 	return 0;
 fail:
-	reconcile_free(rc);
+	reconcile_free(recon);
 	return err;
 }
 
-void reconcile_free(struct reconcile *rc)
+void reconcile_free(struct reconcile *recon)
 {
 	size_t pos = 0;
 	int64_t id;
-	struct rc_vs *v;
-	struct rc_rs *r;
+	struct recon_vs *v;
+	struct recon_rs *r;
 
-	if (!rc)
+	if (!recon)
 		return;
-	store_unsubscribe(rc->st, rc_on_commit, rc);
-	rc_pass_stop(rc);
-	if (rc->timer)
-		event_free(rc->timer);
-	rc->timer = NULL;
-	if (rc->slice_ev)
-		event_free(rc->slice_ev);
-	rc->slice_ev = NULL;
-	while ((v = idmap_next(&rc->vs, &pos, &id))) {
+	store_unsubscribe(recon->st, recon_on_commit, recon);
+	recon_pass_stop(recon);
+	if (recon->timer)
+		event_free(recon->timer);
+	recon->timer = NULL;
+	if (recon->slice_ev)
+		event_free(recon->slice_ev);
+	recon->slice_ev = NULL;
+	while ((v = idmap_next(&recon->vs, &pos, &id))) {
 		free(v->reason);
 		free(v);
 	}
 	pos = 0;
-	while ((r = idmap_next(&rc->rs, &pos, &id))) {
+	while ((r = idmap_next(&recon->rs, &pos, &id))) {
 		free(r->reason);
 		free(r);
 	}
-	idmap_clear(&rc->vs);
-	idmap_clear(&rc->rs);
-	free(rc);
+	idmap_clear(&recon->vs);
+	idmap_clear(&recon->rs);
+	free(recon);
 }
 
 /* IPVS's counters as the API and the MIB read them. */
-static void rc_counters(const struct ipvs_stats *s, struct status_counters *out)
+static void recon_counters(const struct ipvs_stats *s, struct status_counters *out)
 {
 	*out = (struct status_counters){
 	    .conns = s->conns,
@@ -682,67 +698,67 @@ static void rc_counters(const struct ipvs_stats *s, struct status_counters *out)
 }
 
 /* Starts an answer about one object: false when IPVS is unavailable (out then says so). */
-static bool rc_kernel_begin(struct reconcile *rc, struct status_kernel *out)
+static bool recon_kernel_begin(struct reconcile *recon, struct status_kernel *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->reason = "";
-	if (ipvs_info(rc->ipvs)->available)
+	if (ipvs_info(recon->ipvs)->available)
 		return true;
 	out->state = STATUS_KERNEL_UNAVAILABLE;
-	out->reason = ipvs_info(rc->ipvs)->reason;
+	out->reason = ipvs_info(recon->ipvs)->reason;
 	return false;
 }
 
-void reconcile_vs_kernel(struct reconcile *rc, int64_t id, struct status_kernel *out)
+void reconcile_vs_kernel(struct reconcile *recon, int64_t id, struct status_kernel *out)
 {
-	const struct rc_vs *rec = idmap_get(&rc->vs, id);
+	const struct recon_vs *rec = idmap_get(&recon->vs, id);
 
-	if (!rc_kernel_begin(rc, out) || !rec)
+	if (!recon_kernel_begin(recon, out) || !rec)
 		return;
 	out->state = rec->state;
 	out->reason = rec->reason ? rec->reason : "";
 	out->present = rec->installed;
 	if (rec->installed)
-		rc_counters(&rec->svc.stats, &out->stats);
+		recon_counters(&rec->svc.stats, &out->stats);
 }
 
-void reconcile_rs_kernel(struct reconcile *rc, int64_t id, struct status_kernel *out)
+void reconcile_rs_kernel(struct reconcile *recon, int64_t id, struct status_kernel *out)
 {
-	const struct rc_rs *rec = idmap_get(&rc->rs, id);
+	const struct recon_rs *rec = idmap_get(&recon->rs, id);
 
-	if (!rc_kernel_begin(rc, out) || !rec)
+	if (!recon_kernel_begin(recon, out) || !rec)
 		return;
 	out->state = rec->state;
 	out->reason = rec->reason ? rec->reason : "";
 	out->present = rec->present;
 	if (rec->present) {
-		rc_counters(&rec->dest.stats, &out->stats);
+		recon_counters(&rec->dest.stats, &out->stats);
 		out->active_conns = rec->dest.active_conns;
 		out->inactive_conns = rec->dest.inactive_conns;
 	}
 }
 
-void reconcile_totals_get(const struct reconcile *rc, struct reconcile_totals *out)
+void reconcile_totals_get(const struct reconcile *recon, struct reconcile_totals *out)
 {
-	*out = rc->totals;
+	*out = recon->totals;
 }
 
-int reconcile_vs_zero(struct reconcile *rc, int64_t id)
+int reconcile_vs_zero(struct reconcile *recon, int64_t id)
 {
-	struct rc_vs *rec = idmap_get(&rc->vs, id);
-	struct rc_rs *r;
+	struct recon_vs *rec = idmap_get(&recon->vs, id);
+	struct recon_rs *r;
 	size_t pos = 0;
 	int64_t rid;
 	int err;
 
-	if (!ipvs_info(rc->ipvs)->available || !rec || !rec->installed)
+	if (!ipvs_info(recon->ipvs)->available || !rec || !rec->installed)
 		return -ESRCH;
-	err = ipvs_zero(rc->ipvs, &rec->svc);
+	err = ipvs_zero(recon->ipvs, &rec->svc);
 	if (err != 0)
 		return err;
 	/* the cache says zero at once rather than at the next pass */
 	memset(&rec->svc.stats, 0, sizeof(rec->svc.stats));
-	while ((r = idmap_next(&rc->rs, &pos, &rid)) != NULL)
+	while ((r = idmap_next(&recon->rs, &pos, &rid)) != NULL)
 		if (r->vs_id == id)
 			memset(&r->dest.stats, 0, sizeof(r->dest.stats));
 	log_notice("reconcile", "counters of service %lld zeroed", (long long)id);

@@ -49,27 +49,27 @@ int reconcile_new(struct event_base *base, struct store *st, struct ipvs *ipvs,
 		  const struct reconcile_conf *conf, struct reconcile **out);
 
 /* Stops and frees; leaves the kernel as it is. Accepts NULL. */
-void reconcile_free(struct reconcile *rc);
+void reconcile_free(struct reconcile *recon);
 
 /*
- * Syncs service vs_id now, as after a commit that touched it: when a real
+ * Syncs service vs_id now, as after a commit that changed it: when a real
  * server's health changed (a failed one gets weight 0 or leaves the kernel
  * by its check's on_failure; the service's fallback server comes in when
  * none of its real servers is up, and leaves when one is).
  */
-void reconcile_vs_sync(struct reconcile *rc, int64_t vs_id);
+void reconcile_vs_sync(struct reconcile *recon, int64_t vs_id);
 
 /* Kernel state of service id / real server id. */
-void reconcile_vs_kernel(struct reconcile *rc, int64_t id, struct status_kernel *out);
-void reconcile_rs_kernel(struct reconcile *rc, int64_t id, struct status_kernel *out);
+void reconcile_vs_kernel(struct reconcile *recon, int64_t id, struct status_kernel *out);
+void reconcile_rs_kernel(struct reconcile *recon, int64_t id, struct status_kernel *out);
 
 /*
  * Zeroes the kernel's counters and rates of service id and its real servers
  * (and the cached copies the API and the MIB serve). Returns 0, -ESRCH when
  * the kernel does not hold the service, or the kernel's negative errno.
  */
-int reconcile_vs_zero(struct reconcile *rc, int64_t id);
+int reconcile_vs_zero(struct reconcile *recon, int64_t id);
 
-void reconcile_totals_get(const struct reconcile *rc, struct reconcile_totals *out);
+void reconcile_totals_get(const struct reconcile *recon, struct reconcile_totals *out);
 
 #endif

@@ -4,6 +4,7 @@
 #include "controller/reconcile/ipvs_model.h"
 #include "controller/reconcile/reconcile-int.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <stdlib.h>
@@ -20,9 +21,9 @@
  * each slice ends with one turn of the loop (microseconds), so slicing
  * barely lengthens a pass's own work.
  */
-#define RC_SLICE_MS 10.0
+#define RECON_SLICE_MS 10.0
 
-double rc_now_ms(void)
+double recon_now_ms(void)
 {
 	struct timespec ts;
 
@@ -30,7 +31,7 @@ double rc_now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-int rc_svc_key_cmp(const void *a, const void *b)
+int recon_svc_key_cmp(const void *a, const void *b)
 {
 	const struct ipvs_service *x = a, *y = b;
 
@@ -45,79 +46,81 @@ int rc_svc_key_cmp(const void *a, const void *b)
 	return memcmp(&x->addr, &y->addr, x->af == AF_INET6 ? 16 : 4);
 }
 
-static void rc_on_slice(evutil_socket_t fd, short what, void *arg);
-static void rc_on_timer(evutil_socket_t fd, short what, void *arg);
+static void recon_on_slice(evutil_socket_t fd, short what, void *arg);
+static void recon_on_timer(evutil_socket_t fd, short what, void *arg);
 
 /* Makes *ev (created on first use) run fn after ms milliseconds; 0: at the loop's next turn. */
-static int rc_arm(struct reconcile *rc, struct event **ev, event_callback_fn fn, unsigned ms)
+static int recon_arm(struct reconcile *recon, struct event **ev, event_callback_fn fn, unsigned ms)
 {
 	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 
 	if (!*ev)
-		*ev = evtimer_new(rc->base, fn, rc);
+		*ev = evtimer_new(recon->base, fn, recon);
 	if (!*ev || evtimer_add(*ev, &tv) != 0)
 		return -ENOMEM;
 	return 0;
 }
 
-int rc_pass_start(struct reconcile *rc, bool first)
+int recon_pass_start(struct reconcile *recon, bool first)
 {
-	struct rc_pass *p = &rc->pass;
+	struct recon_pass *p = &recon->pass;
 
-	if (p->phase == RC_PASS_DUMP)
+	if (p->phase == RECON_PASS_DUMP)
 		return 0;
-	if (p->phase != RC_PASS_IDLE) {
+	if (p->phase != RECON_PASS_IDLE) {
 		/* what the running pass did before its cursor may already be out of date */
 		p->again = true;
 		return 0;
 	}
+	/* passes never overlap: nothing of an earlier one is left */
+	assert(!p->ks && !p->claimed);
 	memset(p, 0, sizeof(*p));
 	p->first = first;
-	p->phase = RC_PASS_DUMP;
-	if (rc->timer)
-		evtimer_del(rc->timer);
-	return rc_arm(rc, &rc->slice_ev, rc_on_slice, 0);
+	p->phase = RECON_PASS_DUMP;
+	if (recon->timer)
+		evtimer_del(recon->timer);
+	return recon_arm(recon, &recon->slice_ev, recon_on_slice, 0);
 }
 
-void rc_pass_stop(struct reconcile *rc)
+void recon_pass_stop(struct reconcile *recon)
 {
-	free(rc->pass.ks);
-	rc->pass.ks = NULL;
-	free(rc->pass.claimed);
-	rc->pass.claimed = NULL;
-	rc->pass.phase = RC_PASS_IDLE;
+	free(recon->pass.ks);
+	recon->pass.ks = NULL;
+	free(recon->pass.claimed);
+	recon->pass.claimed = NULL;
+	recon->pass.phase = RECON_PASS_IDLE;
 }
 
 /* The pass's first step: the kernel's services, sorted by key. False when they cannot be read. */
-static bool rc_pass_dump(struct reconcile *rc)
+static bool recon_pass_dump(struct reconcile *recon)
 {
-	struct rc_pass *p = &rc->pass;
+	struct recon_pass *p = &recon->pass;
 	char why[256];
 	int err;
 
-	reconcile_slice_init(&p->slice, RC_SLICE_MS);
-	p->start_ms = rc_now_ms();
-	rc->notes_len = 0;
-	rc->notes[0] = '\0';
-	rc->pass_writes = 0;
-	err = ipvs_service_list(rc->ipvs, &p->ks, &p->nks);
+	reconcile_slice_init(&p->slice, RECON_SLICE_MS);
+	p->start_ms = recon_now_ms();
+	recon->notes_len = 0;
+	recon->notes[0] = '\0';
+	recon->pass_writes = 0;
+	err = ipvs_service_list(recon->ipvs, &p->ks, &p->nks);
 	if (err != 0) {
 		log_warnx("reconcile", "cannot read the kernel's services: %s",
 			  ipvs_strerror(IPVS_OP_SERVICE_LIST, err, NULL, why, sizeof(why)));
 		return false;
 	}
-	qsort(p->ks, p->nks, sizeof(*p->ks), rc_svc_key_cmp);
-	p->dump_ms = rc_now_ms() - p->start_ms;
-	p->syncs_at_dump = rc->syncs;
-	p->phase = RC_PASS_SERVICES;
+	qsort(p->ks, p->nks, sizeof(*p->ks), recon_svc_key_cmp);
+	p->dump_ms = recon_now_ms() - p->start_ms;
+	p->syncs_at_dump = recon->syncs;
+	p->phase = RECON_PASS_SERVICES;
 	return true;
 }
 
 /* One service of the pass: synced against the dump, unless synced since the dump. */
-static void rc_pass_vs(struct reconcile *rc, const struct fulcrum_vs *vs)
+static void recon_pass_vs(struct reconcile *recon, const struct fulcrum_vs *vs)
 {
-	struct rc_pass *p = &rc->pass;
-	const struct rc_vs *rec = idmap_get(&rc->vs, vs->id);
+	struct recon_pass *p = &recon->pass;
+	const struct recon_vs *rec = idmap_get(&recon->vs, vs->id);
 	const struct ipvs_service *k = NULL;
 	struct ipvs_service want;
 
@@ -125,24 +128,24 @@ static void rc_pass_vs(struct reconcile *rc, const struct fulcrum_vs *vs)
 	if (rec && rec->sync > p->syncs_at_dump)
 		return;
 	if (vs->admin_state == FULCRUM_VS_ENABLED && ipvs_service_from_vs(vs, &want) == 0)
-		k = bsearch(&want, p->ks, p->nks, sizeof(*p->ks), rc_svc_key_cmp);
-	rc_sync_vs(rc, vs->id, k, true);
+		k = bsearch(&want, p->ks, p->nks, sizeof(*p->ks), recon_svc_key_cmp);
+	recon_sync_vs(recon, vs->id, k, true);
 }
 
 /* Does services from the cursor on; returns true when the slice is over. */
-static bool rc_pass_services(struct reconcile *rc)
+static bool recon_pass_services(struct reconcile *recon)
 {
-	struct rc_pass *p = &rc->pass;
+	struct recon_pass *p = &recon->pass;
 	size_t n;
-	const struct fulcrum_vs *const *vs = store_vs_all(rc->st, &n);
+	const struct fulcrum_vs *const *vs = store_vs_all(recon->st, &n);
 
 	/* syncs do not change the store: vs stays valid through this loop */
 	for (size_t i = reconcile_slice_seek(&p->slice, vs, n); i < n; i++) {
-		rc_pass_vs(rc, vs[i]);
-		if (reconcile_slice_step(&p->slice, vs[i]->id, rc_now_ms()))
+		recon_pass_vs(recon, vs[i]);
+		if (reconcile_slice_step(&p->slice, vs[i]->id, recon_now_ms()))
 			return true;
 	}
-	p->phase = RC_PASS_SWEEP_VS;
+	p->phase = RECON_PASS_SWEEP_VS;
 	p->pos = 0;
 	return false;
 }
@@ -154,33 +157,33 @@ static bool rc_pass_services(struct reconcile *rc)
  * iteration then still ends, and a record it misses waits for the next pass.
  * Returns true when the slice is over.
  */
-static bool rc_pass_sweep(struct reconcile *rc)
+static bool recon_pass_sweep(struct reconcile *recon)
 {
-	struct rc_pass *p = &rc->pass;
-	bool real = p->phase == RC_PASS_SWEEP_RS;
+	struct recon_pass *p = &recon->pass;
+	bool real = p->phase == RECON_PASS_SWEEP_RS;
 	int64_t id;
 
 	for (;;) {
 		for (unsigned i = 0; i < 512; i++) {
-			if (!idmap_next(real ? &rc->rs : &rc->vs, &p->pos, &id)) {
-				p->phase = real ? RC_PASS_FOREIGN : RC_PASS_SWEEP_RS;
+			if (!idmap_next(real ? &recon->rs : &recon->vs, &p->pos, &id)) {
+				p->phase = real ? RECON_PASS_FOREIGN : RECON_PASS_SWEEP_RS;
 				p->pos = 0;
 				return false;
 			}
-			if (real && !store_rs_get(rc->st, id))
-				rc_rs_drop(rc, id);
-			else if (!real && !store_vs_get(rc->st, id))
-				rc_sync_vs(rc, id, NULL, true);
+			if (real && !store_rs_get(recon->st, id))
+				recon_rs_drop(recon, id);
+			else if (!real && !store_vs_get(recon->st, id))
+				recon_sync_vs(recon, id, NULL, true);
 		}
-		if (reconcile_slice_step(&p->slice, 0, rc_now_ms()))
+		if (reconcile_slice_step(&p->slice, 0, recon_now_ms()))
 			return true;
 	}
 }
 
 /* own_table: which of the dump's services a store service wants now (not at the dump: keys move). */
-static void rc_pass_claim(struct reconcile *rc)
+static void recon_pass_claim(struct reconcile *recon)
 {
-	struct rc_pass *p = &rc->pass;
+	struct recon_pass *p = &recon->pass;
 	const struct fulcrum_vs *const *vs;
 	size_t n;
 
@@ -189,7 +192,7 @@ static void rc_pass_claim(struct reconcile *rc)
 		p->foreign = p->nks; /* out of memory: nothing is removed this time */
 		return;
 	}
-	vs = store_vs_all(rc->st, &n);
+	vs = store_vs_all(recon->st, &n);
 	for (size_t i = 0; i < n; i++) {
 		struct ipvs_service want;
 		const struct ipvs_service *k;
@@ -197,7 +200,7 @@ static void rc_pass_claim(struct reconcile *rc)
 		if (vs[i]->admin_state != FULCRUM_VS_ENABLED ||
 		    ipvs_service_from_vs(vs[i], &want) != 0)
 			continue;
-		k = bsearch(&want, p->ks, p->nks, sizeof(*p->ks), rc_svc_key_cmp);
+		k = bsearch(&want, p->ks, p->nks, sizeof(*p->ks), recon_svc_key_cmp);
 		if (k)
 			p->claimed[k - p->ks] = true;
 	}
@@ -207,107 +210,110 @@ static void rc_pass_claim(struct reconcile *rc)
  * own_table: removes the dump's services that no store service wants, one
  * a step; each removal is idempotent. Returns true when the slice is over.
  */
-static bool rc_pass_foreign(struct reconcile *rc)
+static bool recon_pass_foreign(struct reconcile *recon)
 {
-	struct rc_pass *p = &rc->pass;
+	struct recon_pass *p = &recon->pass;
 
-	if (!rc->conf.own_table || p->nks == 0) {
-		p->phase = RC_PASS_DONE;
+	if (!recon->conf.own_table || p->nks == 0) {
+		p->phase = RECON_PASS_DONE;
 		return false;
 	}
 	if (!p->claimed)
-		rc_pass_claim(rc);
+		recon_pass_claim(recon);
 	while (p->foreign < p->nks) {
-		struct rc_vs gone = {.installed = true, .svc = p->ks[p->foreign]};
+		struct recon_vs gone = {.installed = true, .svc = p->ks[p->foreign]};
 
 		if (p->claimed[p->foreign++])
 			continue;
-		rc_vs_remove(rc, &gone, "(not Fulcrum's)");
-		if (reconcile_slice_step(&p->slice, 0, rc_now_ms()))
+		recon_vs_remove(recon, &gone, "(not Fulcrum's)");
+		if (reconcile_slice_step(&p->slice, 0, recon_now_ms()))
 			return true;
 	}
-	p->phase = RC_PASS_DONE;
+	p->phase = RECON_PASS_DONE;
 	return false;
 }
 
 /* The pass is over (done, or the dump failed when ok is false): says so, and plans the next. */
-static void rc_pass_finish(struct reconcile *rc, bool ok)
+static void recon_pass_finish(struct reconcile *recon, bool ok)
 {
-	struct rc_pass *p = &rc->pass;
+	struct recon_pass *p = &recon->pass;
 	bool again = p->again;
 
 	if (p->changes)
-		rc->totals.changes++;
+		recon->totals.changes++;
 	if (ok) {
-		rc->totals.passes++;
-		rc->totals.last_pass_ms = rc_now_ms() - p->start_ms;
-		if (rc->pass_writes)
+		recon->totals.passes++;
+		recon->totals.last_pass_ms = recon_now_ms() - p->start_ms;
+		if (recon->pass_writes)
 			log_notice("reconcile", "repaired %u difference%s from the store: %s",
-				   rc->pass_writes, rc->pass_writes == 1 ? "" : "s", rc->notes);
+				   recon->pass_writes, recon->pass_writes == 1 ? "" : "s",
+				   recon->notes);
 		log_debug("reconcile",
 			  "pass done: %zu services, %u writes in %.1f ms: %u slices, %.1f ms in "
 			  "them, longest slice %.1f ms; the first %.1f ms, %.1f ms of it the dump "
 			  "of %zu kernel services",
-			  rc->vs.n, rc->pass_writes, rc->totals.last_pass_ms, p->slice.slices,
-			  p->slice.busy_ms, p->slice.longest_ms, p->first_ms, p->dump_ms, p->nks);
+			  recon->vs.n, recon->pass_writes, recon->totals.last_pass_ms,
+			  p->slice.slices, p->slice.busy_ms, p->slice.longest_ms, p->first_ms,
+			  p->dump_ms, p->nks);
 	}
 	if (p->first)
 		log_notice("reconcile",
 			   "started: %zu services and %zu real servers adopted or added with %u "
 			   "writes in %.1f ms",
-			   rc->vs.n, rc->rs.n, rc->pass_writes, rc->totals.last_pass_ms);
-	rc_pass_stop(rc);
+			   recon->vs.n, recon->rs.n, recon->pass_writes,
+			   recon->totals.last_pass_ms);
+	recon_pass_stop(recon);
 	if (again)
-		rc_pass_start(rc, false);
-	else if (rc->conf.interval_ms &&
-		 rc_arm(rc, &rc->timer, rc_on_timer, rc->conf.interval_ms) != 0)
+		recon_pass_start(recon, false);
+	else if (recon->conf.interval_ms &&
+		 recon_arm(recon, &recon->timer, recon_on_timer, recon->conf.interval_ms) != 0)
 		log_warnx("reconcile", "out of memory: no more periodic passes");
 }
 
-/* One slice of the pass: from where the last one stopped, for at most RC_SLICE_MS. */
-static void rc_on_slice(evutil_socket_t fd, short what, void *arg)
+/* One slice of the pass: from where the last one stopped, for at most RECON_SLICE_MS. */
+static void recon_on_slice(evutil_socket_t fd, short what, void *arg)
 {
-	struct reconcile *rc = arg;
-	struct rc_pass *p = &rc->pass;
+	struct reconcile *recon = arg;
+	struct recon_pass *p = &recon->pass;
 	bool over = false;
 
 	(void)fd;
 	(void)what;
-	if (p->phase == RC_PASS_DUMP) {
-		if (!rc_pass_dump(rc)) {
-			rc_pass_finish(rc, false);
+	if (p->phase == RECON_PASS_DUMP) {
+		if (!recon_pass_dump(recon)) {
+			recon_pass_finish(recon, false);
 			return;
 		}
 		/* the dump is the first slice's first step */
 		reconcile_slice_begin(&p->slice, p->start_ms);
-		over = reconcile_slice_step(&p->slice, 0, rc_now_ms());
+		over = reconcile_slice_step(&p->slice, 0, recon_now_ms());
 	} else {
-		reconcile_slice_begin(&p->slice, rc_now_ms());
+		reconcile_slice_begin(&p->slice, recon_now_ms());
 	}
-	rc->repairing = true;
-	while (!over && p->phase != RC_PASS_DONE) {
-		if (p->phase == RC_PASS_SERVICES)
-			over = rc_pass_services(rc);
-		else if (p->phase == RC_PASS_FOREIGN)
-			over = rc_pass_foreign(rc);
+	recon->repairing = true;
+	while (!over && p->phase != RECON_PASS_DONE) {
+		if (p->phase == RECON_PASS_SERVICES)
+			over = recon_pass_services(recon);
+		else if (p->phase == RECON_PASS_FOREIGN)
+			over = recon_pass_foreign(recon);
 		else
-			over = rc_pass_sweep(rc);
+			over = recon_pass_sweep(recon);
 	}
-	rc->repairing = false;
-	reconcile_slice_end(&p->slice, rc_now_ms());
+	recon->repairing = false;
+	reconcile_slice_end(&p->slice, recon_now_ms());
 	if (p->slice.slices == 1)
 		p->first_ms = p->slice.busy_ms;
 	if (over) {
-		if (rc_arm(rc, &rc->slice_ev, rc_on_slice, 0) == 0)
+		if (recon_arm(recon, &recon->slice_ev, recon_on_slice, 0) == 0)
 			return;
 		log_warnx("reconcile", "out of memory: a full pass stops before its end");
 	}
-	rc_pass_finish(rc, !over);
+	recon_pass_finish(recon, !over);
 }
 
-static void rc_on_timer(evutil_socket_t fd, short what, void *arg)
+static void recon_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	rc_pass_start(arg, false);
+	recon_pass_start(arg, false);
 }

@@ -52,19 +52,19 @@ static void test_auth_create_and_check(void)
 	CU_ASSERT_EQUAL(strncmp(tok_a, "ful_", 4), 0);
 	CU_ASSERT_NOT_EQUAL(strcmp(tok_a, tok_v), 0);
 	CU_ASSERT_EQUAL_FATAL(auth_open(db, &a), 0);
-	CU_ASSERT_EQUAL(auth_check(a, tok_a, &who), 0);
+	CU_ASSERT_EQUAL(auth_verify(a, tok_a, &who), 0);
 	CU_ASSERT_STRING_EQUAL(who.name, "alice");
 	CU_ASSERT_EQUAL(who.role, FULCRUM_ROLE_ADMIN);
-	CU_ASSERT_EQUAL(auth_check(a, tok_v, &who), 0);
+	CU_ASSERT_EQUAL(auth_verify(a, tok_v, &who), 0);
 	CU_ASSERT_STRING_EQUAL(who.name, "noc.viewer");
 	CU_ASSERT_EQUAL(who.role, FULCRUM_ROLE_VIEWER);
 
 	/* Near misses and junk are refused. */
 	tok_a[10] = tok_a[10] == 'A' ? 'B' : 'A';
-	CU_ASSERT_EQUAL(auth_check(a, tok_a, &who), -EACCES);
-	CU_ASSERT_EQUAL(auth_check(a, "", &who), -EACCES);
-	CU_ASSERT_EQUAL(auth_check(a, NULL, &who), -EACCES);
-	CU_ASSERT_EQUAL(auth_check(a, "ful_", &who), -EACCES);
+	CU_ASSERT_EQUAL(auth_verify(a, tok_a, &who), -EACCES);
+	CU_ASSERT_EQUAL(auth_verify(a, "", &who), -EACCES);
+	CU_ASSERT_EQUAL(auth_verify(a, NULL, &who), -EACCES);
+	CU_ASSERT_EQUAL(auth_verify(a, "ful_", &who), -EACCES);
 
 	/* The database keeps no token, and only its owner can read it. */
 	db_close(db);
@@ -107,10 +107,10 @@ static void test_auth_other_process(void)
 	CU_ASSERT_EQUAL_FATAL(db_open(path, &ctl, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(
 	    auth_token_create(ctl, "late", FULCRUM_ROLE_OPERATOR, tok, msg, sizeof(msg)), 0);
-	CU_ASSERT_EQUAL(auth_check(a, tok, &who), 0);
+	CU_ASSERT_EQUAL(auth_verify(a, tok, &who), 0);
 	CU_ASSERT_EQUAL(who.role, FULCRUM_ROLE_OPERATOR);
 	CU_ASSERT_EQUAL(db_token_delete(ctl, "late"), 0);
-	CU_ASSERT_EQUAL(auth_check(a, tok, &who), -EACCES);
+	CU_ASSERT_EQUAL(auth_verify(a, tok, &who), -EACCES);
 	CU_ASSERT_EQUAL(db_token_delete(ctl, "late"), -ENOENT);
 	db_close(ctl);
 	auth_free(a);

@@ -811,7 +811,7 @@ static void test_batch_check_writes_nothing(void)
 	size_t failed = 99;
 	struct snap s = snap_take(db);
 
-	CU_ASSERT_EQUAL(command_batch_check(db, &alice, ops, 3, &err, &failed), 0);
+	CU_ASSERT_EQUAL(command_batch_rehearse(db, &alice, ops, 3, &err, &failed), 0);
 	CU_ASSERT_EQUAL(failed, 3);
 	CU_ASSERT_EQUAL(ops[0].vs.id, 0);
 	snap_same(db, s);
@@ -822,8 +822,8 @@ static void test_batch_check_writes_nothing(void)
 	CU_ASSERT_TRUE(on[COMMAND_NOTIFY_RS_STATE]);
 	/* a failure is reported as the batch itself would report it */
 	ops[1].rs.vs_id = 2;
-	refused(command_batch_check(db, &alice, ops, 3, &err, &failed), &err, FULCRUM_ERR_NOTFOUND,
-		"service_id");
+	refused(command_batch_rehearse(db, &alice, ops, 3, &err, &failed), &err,
+		FULCRUM_ERR_NOTFOUND, "service_id");
 	CU_ASSERT_EQUAL(failed, 1);
 	snap_same(db, s);
 	/* and the database is free for the real thing */
