@@ -1,5 +1,6 @@
 /* The one list of unit suites; run.c expands USE() twice. */
 USE(conf)
+USE(ha_conf)
 USE(model)
 USE(model_check)
 USE(db)
