@@ -1,6 +1,7 @@
 /* The one list of unit suites; run.c expands USE() twice. */
 USE(conf)
 USE(ha_conf)
+USE(ha_keys)
 USE(model)
 USE(model_check)
 USE(db)
