@@ -2,6 +2,8 @@
 USE(conf)
 USE(ha_conf)
 USE(ha_keys)
+USE(ha_packet)
+USE(ha_replay)
 USE(model)
 USE(model_check)
 USE(db)
