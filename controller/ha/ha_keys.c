@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
+#include <stdalign.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -240,6 +242,7 @@ int ha_keys_parse(const char *text, size_t len, const char *name, struct ha_keys
 	struct ha_keys *k;
 	char why[256];
 	unsigned line = 0, auth_line = 0;
+	size_t size;
 	int rc;
 
 	*out = NULL;
@@ -247,7 +250,12 @@ int ha_keys_parse(const char *text, size_t len, const char *name, struct ha_keys
 		snprintf(err, errlen, "%s: libsodium failed to start", name);
 		return -EIO;
 	}
-	k = sodium_malloc(sizeof(*k) + len);
+	/*
+	 * sodium_malloc() puts the block's end against its guard page, so its
+	 * start is aligned only for a size that is a multiple of the alignment.
+	 */
+	size = (sizeof(*k) + len + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
+	k = sodium_malloc(size);
 	if (!k) {
 		snprintf(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;

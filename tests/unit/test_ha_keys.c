@@ -4,6 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdalign.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -133,6 +136,22 @@ static void test_ha_keys_refusals(void)
 				cases[i].want);
 			CU_FAIL("message");
 		}
+	}
+}
+
+/* sodium_malloc() aligns a block's end; the keys' start must still suit their struct (UBSan). */
+static void test_ha_keys_aligned(void)
+{
+	char text[200], err[256];
+
+	for (size_t pad = 0; pad < 17; pad++) {
+		struct ha_keys *k;
+
+		snprintf(text, sizeof(text), "auth 1\n1 hmac-sha256 0123456789abcdef%.*s\n",
+			 (int)pad, "#################");
+		CU_ASSERT_EQUAL_FATAL(parse(text, err, sizeof(err), &k), 0);
+		CU_ASSERT_EQUAL((uintptr_t)k % alignof(max_align_t), 0);
+		ha_keys_free(k);
 	}
 }
 
@@ -272,6 +291,7 @@ UNIT_SUITE(ha_keys)
 	CU_add_test(s, "messages never quote a secret", test_ha_keys_messages_never_quote_secrets);
 	CU_add_test(s, "every refusal names the line and the reason", test_ha_keys_refusals);
 	CU_add_test(s, "a NUL byte is refused", test_ha_keys_nul_byte);
+	CU_add_test(s, "the keys are aligned whatever the file's length", test_ha_keys_aligned);
 	CU_add_test(s, "load: group or others may not read or write", test_ha_keys_load_modes);
 	CU_add_test(s, "load: no link, no directory, no FIFO", test_ha_keys_load_file_kinds);
 	CU_add_test(s, "load: owned by the effective user, 64 KiB at most",
