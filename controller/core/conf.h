@@ -26,6 +26,27 @@ struct conf {
 	    reconcile_interval; /* seconds between full passes (drift, counters); 0: none */
 	bool ipvs_own_table;    /* delete kernel services Fulcrum does not manage */
 	char agentx[4096];      /* the SNMP master's AgentX socket; empty: no SNMP subagent */
+
+	/* Active/standby failover (docs/ha.md); times in milliseconds unless named otherwise. */
+	char ha_peer[128];         /* the peer: ADDR, ADDR:PORT, [V6]:PORT; empty: standalone */
+	char ha_peer2[128];        /* a second path to the same peer; empty: one path */
+	char ha_bind[64];          /* local address of path 1; empty: any */
+	char ha_bind2[64];         /* local address of path 2; empty: any */
+	unsigned long ha_port;     /* the UDP port, when an address names none */
+	char ha_cluster[65];       /* heartbeats of another cluster are dropped */
+	unsigned long ha_priority; /* 0..255, breaks ties at start only */
+	char ha_keyfile[4096];     /* the authkeys file */
+	unsigned long ha_interval; /* between heartbeats */
+	unsigned long ha_deadtime; /* silence after which the peer is dead */
+	unsigned long ha_initdead; /* a starting node listens this long */
+	unsigned long ha_repair_timeout;    /* an active's failure lasts this long: step down */
+	unsigned long ha_loop_timeout;      /* the main loop stalls this long: a failure */
+	char ha_tiebreaker[512];            /* addresses pinged against split brain; empty: none */
+	unsigned long ha_vip_lifetime;      /* seconds, the VIPs' valid lifetime; 0: permanent */
+	unsigned long ha_announce_count;    /* gratuitous ARPs / unsolicited NAs per takeover */
+	unsigned long ha_announce_interval; /* between those */
+	char ha_sync_interface[16];         /* IPVS connection sync; empty: none */
+	unsigned long ha_sync_id;           /* the sync daemon's syncid, 0..255 */
 };
 
 enum conf_type {
@@ -34,6 +55,10 @@ enum conf_type {
 	CONF_ULONG,  /* decimal digits, within min..max */
 	CONF_LISTEN, /* ADDR:PORT, [ADDR]:PORT for IPv6, or empty */
 	CONF_BOOL,   /* yes or no (true/false, on/off, 1/0) */
+	CONF_PEER,   /* ADDR, ADDR:PORT, [V6]:PORT or a bare IPv6 address, numeric; or empty */
+	CONF_ADDR,   /* a numeric IPv4 or IPv6 address, or empty */
+	CONF_ADDRS,  /* numeric addresses separated by spaces, or empty */
+	CONF_NAME,   /* 1..size-1 characters of printable ASCII without spaces (heartbeat names) */
 };
 
 /* One setting: its name in the file, its type, its default, where it goes. */
@@ -71,6 +96,31 @@ int conf_load(struct conf *c, const char *path, char *err, size_t errlen);
  */
 int conf_listen_parse(const char *s, struct sockaddr_storage *out, socklen_t *len, char *err,
 		      size_t errlen);
+
+/*
+ * Parses a peer's address: "192.0.2.2", "192.0.2.2:694", "2001:db8::2" or
+ * "[2001:db8::2]:694", numeric only; port 1..65535, or the given port when s
+ * names none. Fills *out and *len and returns 0, or returns -EINVAL with err
+ * (may be NULL) saying what is wrong.
+ */
+int conf_peer_parse(const char *s, unsigned port, struct sockaddr_storage *out, socklen_t *len,
+		    char *err, size_t errlen);
+
+/*
+ * Parses a numeric IPv4 or IPv6 address (no port, no brackets) into *out
+ * (port 0) and *len. Returns 0 or -EINVAL.
+ */
+int conf_addr_parse(const char *s, struct sockaddr_storage *out, socklen_t *len);
+
+/*
+ * Checks the HA settings together, what no single setting can: the timers'
+ * relations (ha_deadtime >= 3 * ha_interval, ha_initdead >= ha_deadtime), a
+ * second path without a first, a bind address of the other family than its
+ * peer, the node name as heartbeats carry it. Returns 0, or -EINVAL with err
+ * naming the settings and the fix. Whether the key file is usable is the key
+ * loader's to say (controller/ha/ha_keys.h).
+ */
+int conf_ha_check(const struct conf *c, char *err, size_t errlen);
 
 /* The table of every setting, for documentation checks; *n gets its length. */
 const struct conf_setting *conf_settings(size_t *n);

@@ -1,5 +1,11 @@
 /* The one list of unit suites; run.c expands USE() twice. */
 USE(conf)
+USE(ha_conf)
+USE(ha_keys)
+USE(ha_packet)
+USE(ha_replay)
+USE(ha_fsm)
+USE(ha_fsm_sim)
 USE(model)
 USE(model_check)
 USE(db)

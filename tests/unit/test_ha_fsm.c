@@ -1,0 +1,652 @@
+/* Unit tests of controller/ha/ha_fsm.c: every rule, time driven by hand, and a lossy pair. */
+#include "controller/ha/ha_fsm.h"
+#include "tests/unit/unit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SERVES    (HA_FLAG_IPVS | HA_FLAG_LOOP | HA_FLAG_CARRIER)
+#define ACTIVE_OK (SERVES | HA_FLAG_VIPS)
+#define PEER_OK   (SERVES | HA_FLAG_ELIGIBLE | HA_FLAG_HEARS_PEER)
+
+static struct ha_fsm_conf conf_of(const char *node, unsigned priority, bool tiebreakers)
+{
+	struct ha_fsm_conf c = {
+	    .priority = priority,
+	    .interval = 50,
+	    .deadtime = 300,
+	    .initdead = 1000,
+	    .repair_timeout = 3000,
+	    .tiebreakers = tiebreakers,
+	};
+
+	snprintf(c.node, sizeof(c.node), "%s", node);
+	return c;
+}
+
+static uint64_t peer_seq;
+
+/* A message from peer lb-b (priority 100), as ha_packet_decode() would give it. */
+static struct ha_msg from_b(enum ha_msg_type type, enum ha_role role, uint64_t term, unsigned flags)
+{
+	struct ha_msg m = {.type = type, .role = role, .term = term, .flags = flags};
+
+	m.priority = 100;
+	m.epoch = 1;
+	m.seq = ++peer_seq;
+	m.reason = type == HA_MSG_STEPDOWN ? HA_STEPDOWN_SWITCHOVER : HA_STEPDOWN_NONE;
+	strcpy(m.cluster, "fulcrum");
+	strcpy(m.node, "lb-b");
+	return m;
+}
+
+static void hear(struct ha_fsm *f, struct ha_msg m, uint64_t now, struct ha_fsm_result *res)
+{
+	ha_fsm_heard(f, &m, now, res);
+}
+
+static bool has(const struct ha_fsm_result *res, const char *text)
+{
+	if (strstr(res->reason, text))
+		return true;
+	fprintf(stderr, "\n  reason '%s' lacks '%s'", res->reason, text);
+	return false;
+}
+
+/* lb-a started at 0, healthy, the peer silent: active at 1000, term 1. */
+static void start_active(struct ha_fsm *f, const struct ha_fsm_conf *c)
+{
+	struct ha_fsm_result res;
+
+	ha_fsm_init(f, c, 0, &res);
+	ha_fsm_health(f, SERVES | (c->tiebreakers ? HA_FLAG_TIEBREAKER : 0), 0, &res);
+	ha_fsm_tick(f, 1000, &res);
+	CU_ASSERT_EQUAL_FATAL(res.role, HA_ROLE_ACTIVE);
+	ha_fsm_health(f, SERVES | HA_FLAG_VIPS | (c->tiebreakers ? HA_FLAG_TIEBREAKER : 0), 1000,
+		      &res);
+}
+
+/* lb-a started at 0, healthy, lb-b active (term 4) heard at 100: standby. */
+static void start_standby(struct ha_fsm *f, const struct ha_fsm_conf *c)
+{
+	struct ha_fsm_result res;
+
+	ha_fsm_init(f, c, 0, &res);
+	ha_fsm_health(f, SERVES | (c->tiebreakers ? HA_FLAG_TIEBREAKER : 0), 0, &res);
+	hear(f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_ACTIVE, 4, PEER_OK | HA_FLAG_VIPS), 100, &res);
+	CU_ASSERT_EQUAL_FATAL(res.role, HA_ROLE_STANDBY);
+}
+
+static void test_ha_fsm_standalone(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	c.standalone = true;
+	ha_fsm_init(&f, &c, 0, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDALONE);
+	ha_fsm_health(&f, SERVES, 0, &res);
+	ha_fsm_tick(&f, 100000, &res);
+	hear(&f, from_b(HA_MSG_STEPDOWN, HA_ROLE_STANDBY, 1, PEER_OK), 100001, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDALONE);
+	CU_ASSERT_EQUAL(res.actions, 0);
+	CU_ASSERT_EQUAL(ha_fsm_deadline(&f), UINT64_MAX);
+	CU_ASSERT_EQUAL(ha_fsm_switchover(&f, true, 100002, &res), -EPERM);
+}
+
+static void test_ha_fsm_start_peer_silent(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	ha_fsm_init(&f, &c, 0, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STARTING);
+	CU_ASSERT_EQUAL(ha_fsm_deadline(&f), 1000);
+	ha_fsm_health(&f, SERVES, 5, &res);
+	ha_fsm_tick(&f, 999, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STARTING);
+	CU_ASSERT_EQUAL(res.actions & HA_ACT_TAKE_VIPS, 0);
+	ha_fsm_tick(&f, 1000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	CU_ASSERT(res.changed);
+	CU_ASSERT_EQUAL(res.term, 1);
+	CU_ASSERT_EQUAL(res.actions, HA_ACT_TAKE_VIPS | HA_ACT_SEND_HEARTBEAT_NOW);
+	CU_ASSERT(has(&res, "the peer silent through initdead (1000 ms): taking the active role, "
+			    "term 1"));
+}
+
+static void test_ha_fsm_start_not_eligible(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	ha_fsm_init(&f, &c, 0, &res); /* no health reported: not able to serve */
+	ha_fsm_tick(&f, 1000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_FAULT);
+	CU_ASSERT(has(&res, "initdead over, this node cannot serve: IPVS unusable"));
+	ha_fsm_health(&f, SERVES, 1100, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE); /* FAULT, STANDBY, then the silent peer */
+	CU_ASSERT(has(&res, "the peer not heard since start (1100 ms)"));
+
+	ha_fsm_init(&f, &c, 0, &res);
+	ha_fsm_health(&f, SERVES, 0, &res);
+	ha_fsm_maintenance(&f, true, 10, &res);
+	ha_fsm_tick(&f, 1000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT(has(&res, "but this node is in maintenance"));
+	ha_fsm_maintenance(&f, false, 2000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+}
+
+static void test_ha_fsm_start_hears_active(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 200, false);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	start_standby(&f, &c);
+	CU_ASSERT_EQUAL(f.term, 4); /* adopted */
+	/* Stickiness: a higher priority never takes the role from a working active. */
+	for (uint64_t t = 150; t < 60000; t += 50) {
+		hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_ACTIVE, 4, PEER_OK | HA_FLAG_VIPS), t,
+		     &res);
+		CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+		ha_fsm_tick(&f, t + 25, &res);
+		CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	}
+}
+
+static void test_ha_fsm_standby_takes_over(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+	uint64_t last = peer_seq + 1;
+
+	start_standby(&f, &c);
+	last = peer_seq;
+	CU_ASSERT_EQUAL(ha_fsm_deadline(&f), 400);
+	ha_fsm_tick(&f, 399, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	ha_fsm_tick(&f, 412, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	CU_ASSERT_EQUAL(res.term, 5);
+	CU_ASSERT_EQUAL(res.actions, HA_ACT_TAKE_VIPS | HA_ACT_SEND_HEARTBEAT_NOW);
+	{
+		char want[128];
+
+		snprintf(want, sizeof(want),
+			 "peer lb-b silent for 312 ms, last heard seq %llu: taking the active "
+			 "role, term 5",
+			 (unsigned long long)last);
+		CU_ASSERT(has(&res, want));
+	}
+}
+
+static void test_ha_fsm_standby_needs_tiebreaker(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, true);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	start_standby(&f, &c);
+	ha_fsm_health(&f, SERVES, 200, &res); /* every tie-breaker lost */
+	ha_fsm_tick(&f, 400, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT(has(&res, "peer lb-b silent for 300 ms"));
+	CU_ASSERT(has(&res, "but this node reaches no tie-breaker: staying standby"));
+	ha_fsm_tick(&f, 450, &res);
+	CU_ASSERT_STRING_EQUAL(res.reason, ""); /* said once */
+	ha_fsm_health(&f, SERVES | HA_FLAG_TIEBREAKER, 500, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+
+	/* Nor does a node in maintenance take over. */
+	start_standby(&f, &c);
+	ha_fsm_maintenance(&f, true, 150, &res);
+	ha_fsm_tick(&f, 1000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT(has(&res, "this node is in maintenance: staying standby"));
+}
+
+/* At start with no active: only the winner of one deterministic rule becomes active. */
+static void test_ha_fsm_start_tiebreak(void)
+{
+	static const struct {
+		const char *node;
+		unsigned prio, peer_flags;
+		enum ha_role want;
+		const char *why;
+	} cases[] = {
+	    {"lb-a", 100, PEER_OK, HA_ROLE_ACTIVE, "name lb-a sorts before lb-b"},
+	    {"lb-c", 100, PEER_OK, HA_ROLE_STANDBY, "name lb-c sorts after lb-b"},
+	    {"lb-c", 101, PEER_OK, HA_ROLE_ACTIVE, "priority 101, peer lb-b 100"},
+	    {"lb-a", 99, PEER_OK, HA_ROLE_STANDBY, "priority 99, peer lb-b 100"},
+	    {"lb-c", 0, SERVES | HA_FLAG_MAINTENANCE, HA_ROLE_ACTIVE, "peer lb-b is in maint"},
+	    {"lb-c", 0, PEER_OK | HA_FLAG_YIELDING, HA_ROLE_ACTIVE, "peer lb-b stepped down"},
+	    {"lb-c", 0, HA_FLAG_LOOP | HA_FLAG_CARRIER, HA_ROLE_ACTIVE, "(IPVS unusable)"},
+	};
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ha_fsm_conf c = conf_of(cases[i].node, cases[i].prio, false);
+
+		ha_fsm_init(&f, &c, 0, &res);
+		ha_fsm_health(&f, SERVES, 0, &res);
+		hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STARTING, 0, cases[i].peer_flags), 900,
+		     &res);
+		CU_ASSERT_EQUAL(res.role, HA_ROLE_STARTING);
+		ha_fsm_tick(&f, 1000, &res);
+		CU_ASSERT_EQUAL(res.role, cases[i].want);
+		CU_ASSERT(has(&res, "initdead over, no active node"));
+		CU_ASSERT(has(&res, cases[i].why));
+	}
+
+	/* A standby that wins does not wait for anything more. */
+	{
+		struct ha_fsm_conf c = conf_of("lb-a", 100, false);
+
+		ha_fsm_init(&f, &c, 0, &res);
+		ha_fsm_health(&f, SERVES, 0, &res);
+		hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 3, SERVES | HA_FLAG_MAINTENANCE),
+		     900, &res);
+		ha_fsm_tick(&f, 1000, &res);
+		CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+		CU_ASSERT_EQUAL(res.term, 4);
+	}
+}
+
+static void test_ha_fsm_stepdown_heard(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, true);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	start_standby(&f, &c);
+	ha_fsm_health(&f, SERVES, 150, &res); /* a request needs no tie-breaker */
+	hear(&f, from_b(HA_MSG_STEPDOWN, HA_ROLE_STANDBY, 4, PEER_OK | HA_FLAG_YIELDING), 200,
+	     &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	CU_ASSERT_EQUAL(res.term, 5);
+	CU_ASSERT(has(&res, "peer lb-b stepped down (switchover): taking the active role"));
+
+	start_standby(&f, &c);
+	ha_fsm_maintenance(&f, true, 150, &res);
+	hear(&f, from_b(HA_MSG_STEPDOWN, HA_ROLE_STANDBY, 4, PEER_OK | HA_FLAG_YIELDING), 200,
+	     &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT(has(&res, "but this node is in maintenance: not taking over"));
+}
+
+static void test_ha_fsm_switchover(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, true);
+	struct ha_fsm_result res;
+	struct ha_msg m;
+	struct ha_fsm f;
+
+	start_standby(&f, &c);
+	CU_ASSERT_EQUAL(ha_fsm_switchover(&f, false, 200, &res), -EPERM);
+	CU_ASSERT(has(&res, "switchover refused: this node is standby, ask the active node"));
+
+	start_active(&f, &c);
+	CU_ASSERT_EQUAL(ha_fsm_switchover(&f, false, 1100, &res), -EAGAIN);
+	CU_ASSERT(has(&res, "switchover refused: the peer was never heard"));
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, SERVES | HA_FLAG_MAINTENANCE), 1200,
+	     &res);
+	CU_ASSERT_EQUAL(ha_fsm_switchover(&f, false, 1200, &res), -EAGAIN);
+	CU_ASSERT(has(&res, "peer lb-b is in maintenance"));
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 1250, &res);
+	CU_ASSERT_EQUAL(ha_fsm_switchover(&f, false, 1250, &res), -EAGAIN);
+	CU_ASSERT(has(&res, "peer lb-b reaches no tie-breaker"));
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, HA_FLAG_LOOP | HA_FLAG_CARRIER), 1300,
+	     &res);
+	CU_ASSERT_EQUAL(ha_fsm_switchover(&f, false, 1300, &res), -EAGAIN);
+	CU_ASSERT(has(&res, "peer lb-b cannot serve (IPVS unusable)"));
+	ha_fsm_tick(&f, 1600, &res);
+	CU_ASSERT_EQUAL(ha_fsm_switchover(&f, false, 1700, &res), -EAGAIN);
+	CU_ASSERT(has(&res, "peer lb-b is silent (last heard 400 ms ago)"));
+	CU_ASSERT_EQUAL(f.role, HA_ROLE_ACTIVE);
+
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK | HA_FLAG_TIEBREAKER), 1750,
+	     &res);
+	CU_ASSERT_EQUAL(ha_fsm_switchover(&f, false, 1760, &res), 0);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT_EQUAL(res.actions,
+			HA_ACT_SEND_STEPDOWN | HA_ACT_RELEASE_VIPS | HA_ACT_SEND_HEARTBEAT_NOW);
+	CU_ASSERT_EQUAL(res.stepdown, HA_STEPDOWN_SWITCHOVER);
+	CU_ASSERT(has(&res, "switchover requested by admin"));
+	ha_fsm_msg_fill(&f, HA_MSG_STEPDOWN, &m);
+	CU_ASSERT_EQUAL(m.type, HA_MSG_STEPDOWN);
+	CU_ASSERT_EQUAL(m.reason, HA_STEPDOWN_SWITCHOVER);
+	CU_ASSERT_EQUAL(m.role, HA_ROLE_STANDBY);
+	CU_ASSERT(m.flags & HA_FLAG_YIELDING);
+	CU_ASSERT_STRING_EQUAL(m.node, "lb-a");
+
+	/* The peer's heartbeat sent before it took over: no active, yet this node waits. */
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK | HA_FLAG_TIEBREAKER), 1770,
+	     &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_ACTIVE, 2, PEER_OK | HA_FLAG_TIEBREAKER), 1780,
+	     &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	{
+		struct ha_fsm_status st;
+
+		ha_fsm_status(&f, &st);
+		CU_ASSERT_EQUAL(st.flags & HA_FLAG_YIELDING, 0);
+	}
+
+	/* Forced, to a silent peer: allowed; this node waits ha_deadtime, then comes back. */
+	start_active(&f, &c);
+	CU_ASSERT_EQUAL(ha_fsm_switchover(&f, true, 1100, &res), 0);
+	CU_ASSERT(has(&res, "(forced)"));
+	ha_fsm_tick(&f, 1399, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	ha_fsm_tick(&f, 1400, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+}
+
+/* The active's own failure: repaired in time it changes nothing, else it hands over. */
+static void test_ha_fsm_service_failure(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	start_active(&f, &c);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 1010, &res);
+	ha_fsm_health(&f, HA_FLAG_LOOP | HA_FLAG_CARRIER | HA_FLAG_VIPS, 2000, &res);
+	CU_ASSERT_EQUAL(ha_fsm_deadline(&f), 5000); /* the peer is dead by now: the repair's */
+	for (uint64_t t = 2000; t < 4990; t += 50) {
+		hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), t, &res);
+		CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	}
+	ha_fsm_health(&f, ACTIVE_OK, 4990, &res); /* repaired in time */
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 5000, &res);
+	ha_fsm_tick(&f, 5010, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+
+	ha_fsm_health(&f, SERVES, 6000, &res); /* the VIPs are gone */
+	for (uint64_t t = 6000; t < 9000; t += 50)
+		hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), t, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	ha_fsm_tick(&f, 9000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_FAULT);
+	CU_ASSERT_EQUAL(res.actions,
+			HA_ACT_SEND_STEPDOWN | HA_ACT_RELEASE_VIPS | HA_ACT_SEND_HEARTBEAT_NOW);
+	CU_ASSERT_EQUAL(res.stepdown, HA_STEPDOWN_FAILURE);
+	CU_ASSERT(has(&res, "VIPs not held for 3000 ms, not repaired: peer lb-b takes over"));
+	/* FAULT for ha_repair_timeout again, then STANDBY (the peer being active). */
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_ACTIVE, 2, PEER_OK | HA_FLAG_VIPS), 9010, &res);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_ACTIVE, 2, PEER_OK | HA_FLAG_VIPS), 11990, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_FAULT);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_ACTIVE, 2, PEER_OK | HA_FLAG_VIPS), 12000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT_EQUAL(res.term, 2);
+}
+
+static void test_ha_fsm_failure_peer_unfit(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	start_active(&f, &c);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 1010, &res);
+	ha_fsm_health(&f, HA_FLAG_LOOP | HA_FLAG_CARRIER | HA_FLAG_VIPS, 1020, &res);
+	ha_fsm_tick(&f, 5000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	CU_ASSERT(has(&res, "IPVS unusable for 3980 ms, but peer lb-b is silent (last heard 3990 "
+			    "ms ago): staying active"));
+	ha_fsm_tick(&f, 5050, &res);
+	CU_ASSERT_STRING_EQUAL(res.reason, "");
+	/* The peer comes back healthy: now it can take over. */
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 5100, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_FAULT);
+	CU_ASSERT_EQUAL(res.stepdown, HA_STEPDOWN_FAILURE);
+}
+
+static void test_ha_fsm_maintenance_active(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	start_active(&f, &c);
+	ha_fsm_maintenance(&f, true, 1100, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	CU_ASSERT(has(&res, "in maintenance, but the peer was never heard: staying active"));
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 1200, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT_EQUAL(res.stepdown, HA_STEPDOWN_MAINTENANCE);
+	CU_ASSERT(res.actions & HA_ACT_RELEASE_VIPS);
+	CU_ASSERT(has(&res, "maintenance: peer lb-b takes over"));
+	/* In maintenance it stays standby even when the peer dies. */
+	ha_fsm_tick(&f, 5000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+}
+
+static void test_ha_fsm_tiebreaker_lost(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, true);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	start_active(&f, &c);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 1010, &res);
+	ha_fsm_health(&f, ACTIVE_OK, 1020, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	CU_ASSERT(has(&res, "this node reaches no tie-breaker, but peer lb-b reaches no "
+			    "tie-breaker: staying active"));
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK | HA_FLAG_TIEBREAKER), 1060,
+	     &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT_EQUAL(res.stepdown, HA_STEPDOWN_TIEBREAKER);
+	CU_ASSERT(has(&res, "this node reaches no tie-breaker and peer lb-b does: stepping down"));
+}
+
+/* Two actives after a partition: one rule, applied by both sides, keeps exactly one. */
+static void test_ha_fsm_two_actives(void)
+{
+	static const struct {
+		unsigned a_tb, b_tb, a_prio, b_prio;
+		uint64_t a_term, b_term;
+		const char *b_name;
+		bool a_stays;
+		const char *why;
+	} cases[] = {
+	    {1, 0, 100, 100, 1, 9, "lb-b", true, "this node reaches a tie-breaker and peer none"},
+	    {0, 1, 100, 100, 9, 1, "lb-b", false, "peer reaches a tie-breaker and this node none"},
+	    {1, 1, 100, 100, 6, 7, "lb-b", false,
+	     "two actives: peer has term 7 > 6, stepping down"},
+	    {0, 0, 100, 100, 8, 7, "lb-b", true, "peer has term 7 < 8"},
+	    {1, 1, 100, 200, 7, 7, "lb-b", false, "equal terms 7, peer has priority 200 > 100"},
+	    {1, 1, 100, 100, 7, 7, "lb-b", true, "name lb-a sorts before lb-b"},
+	    {1, 1, 100, 100, 7, 7, "lb-0", false, "name lb-a sorts after lb-0"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ha_fsm_conf ca = conf_of("lb-a", cases[i].a_prio, true);
+		struct ha_fsm_conf cb = conf_of(cases[i].b_name, cases[i].b_prio, true);
+		struct ha_fsm_result ra, rb;
+		struct ha_fsm a, b;
+		struct ha_msg ma, mb;
+
+		start_active(&a, &ca);
+		start_active(&b, &cb);
+		a.term = cases[i].a_term;
+		b.term = cases[i].b_term;
+		ha_fsm_health(&a, ACTIVE_OK | (cases[i].a_tb ? HA_FLAG_TIEBREAKER : 0), 2000, &ra);
+		ha_fsm_health(&b, ACTIVE_OK | (cases[i].b_tb ? HA_FLAG_TIEBREAKER : 0), 2000, &rb);
+		ha_fsm_msg_fill(&a, HA_MSG_HEARTBEAT, &ma);
+		ha_fsm_msg_fill(&b, HA_MSG_HEARTBEAT, &mb);
+		ma.seq = mb.seq = 1;
+		ha_fsm_heard(&a, &mb, 2010, &ra);
+		ha_fsm_heard(&b, &ma, 2010, &rb);
+		CU_ASSERT_EQUAL(ra.role, cases[i].a_stays ? HA_ROLE_ACTIVE : HA_ROLE_STANDBY);
+		CU_ASSERT_EQUAL(rb.role, cases[i].a_stays ? HA_ROLE_STANDBY : HA_ROLE_ACTIVE);
+		CU_ASSERT(has(&ra, cases[i].why));
+		if (cases[i].a_stays) {
+			CU_ASSERT_EQUAL(ra.actions & ~HA_ACT_SEND_HEARTBEAT_NOW,
+					HA_ACT_ANNOUNCE_AGAIN);
+			CU_ASSERT(rb.actions & HA_ACT_RELEASE_VIPS);
+		} else {
+			CU_ASSERT(ra.actions & HA_ACT_RELEASE_VIPS);
+			CU_ASSERT_EQUAL(rb.actions & ~HA_ACT_SEND_HEARTBEAT_NOW,
+					HA_ACT_ANNOUNCE_AGAIN);
+		}
+		CU_ASSERT_EQUAL((ra.actions | rb.actions) & HA_ACT_SEND_STEPDOWN, 0);
+	}
+}
+
+static void test_ha_fsm_announce_when_peer_releases(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	start_active(&f, &c);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK | HA_FLAG_VIPS), 1010, &res);
+	CU_ASSERT_EQUAL(res.actions & HA_ACT_ANNOUNCE_AGAIN, 0);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 1060, &res);
+	CU_ASSERT(res.actions & HA_ACT_ANNOUNCE_AGAIN);
+	CU_ASSERT(has(&res, "peer lb-b released the VIPs: announcing them again"));
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 1110, &res);
+	CU_ASSERT_EQUAL(res.actions & HA_ACT_ANNOUNCE_AGAIN, 0);
+}
+
+static void test_ha_fsm_strangers_ignored(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-b", 100, false);
+	struct ha_fsm_result res;
+	struct ha_msg m = from_b(HA_MSG_STEPDOWN, HA_ROLE_STANDBY, 1, PEER_OK);
+	struct ha_fsm f;
+
+	ha_fsm_init(&f, &c, 0, &res);
+	ha_fsm_health(&f, SERVES, 0, &res);
+	ha_fsm_heard(&f, &m, 10, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STARTING);
+	CU_ASSERT(has(&res, "ignoring heartbeats of node lb-b: this node's own name"));
+	m.seq++;
+	ha_fsm_heard(&f, &m, 20, &res);
+	CU_ASSERT_STRING_EQUAL(res.reason, "");
+
+	c = conf_of("lb-a", 100, false);
+	start_standby(&f, &c);
+	strcpy(m.node, "lb-x");
+	ha_fsm_heard(&f, &m, 150, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT(has(&res, "ignoring heartbeats of node lb-x: the peer is another node, alive"));
+}
+
+static void test_ha_fsm_stop(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
+	struct ha_fsm_result res;
+	struct ha_msg m;
+	struct ha_fsm f, g;
+
+	start_active(&f, &c);
+	ha_fsm_stop(&f, 2000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT(res.actions & HA_ACT_RELEASE_VIPS);
+	CU_ASSERT(res.actions & HA_ACT_SEND_STEPDOWN);
+	CU_ASSERT_EQUAL(res.stepdown, HA_STEPDOWN_SHUTDOWN);
+	ha_fsm_tick(&f, 100000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT_EQUAL(ha_fsm_deadline(&f), UINT64_MAX);
+
+	/* The standby hears the goodbye: takes over at once, the peer counts as gone. */
+	c = conf_of("lb-b", 100, false);
+	ha_fsm_init(&g, &c, 0, &res);
+	ha_fsm_health(&g, SERVES, 0, &res);
+	ha_fsm_msg_fill(&f, HA_MSG_HEARTBEAT, &m);
+	m.role = HA_ROLE_ACTIVE;
+	ha_fsm_heard(&g, &m, 500, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	ha_fsm_msg_fill(&f, HA_MSG_STEPDOWN, &m);
+	CU_ASSERT_EQUAL(m.reason, HA_STEPDOWN_SHUTDOWN);
+	m.seq = 2;
+	ha_fsm_heard(&g, &m, 600, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	CU_ASSERT(has(&res, "peer lb-a stepped down (shutdown)"));
+	{
+		struct ha_fsm_status st;
+
+		ha_fsm_status(&g, &st);
+		CU_ASSERT_EQUAL(st.peer.state, HA_PEER_DEAD);
+		CU_ASSERT_STRING_EQUAL(ha_fsm_peer_state_name(st.peer.state), "dead");
+	}
+}
+
+static void test_ha_fsm_status(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
+	struct ha_fsm_status st;
+	struct ha_fsm_result res;
+	struct ha_msg m = from_b(HA_MSG_HEARTBEAT, HA_ROLE_ACTIVE, 4, PEER_OK | HA_FLAG_VIPS);
+	struct ha_fsm f;
+
+	m.revision = 42;
+	ha_fsm_init(&f, &c, 0, &res);
+	ha_fsm_health(&f, SERVES, 0, &res);
+	ha_fsm_status(&f, &st);
+	CU_ASSERT_EQUAL(st.peer.state, HA_PEER_UNKNOWN);
+	ha_fsm_heard(&f, &m, 120, &res);
+	ha_fsm_status(&f, &st);
+	CU_ASSERT_EQUAL(st.role, HA_ROLE_STANDBY);
+	CU_ASSERT_STRING_EQUAL(ha_fsm_role_name(st.role), "standby");
+	CU_ASSERT_EQUAL(st.term, 4);
+	CU_ASSERT_EQUAL(st.since, 120);
+	CU_ASSERT_STRING_EQUAL(st.reason, "peer lb-b is active (term 4)");
+	CU_ASSERT_EQUAL(st.flags, SERVES | HA_FLAG_ELIGIBLE | HA_FLAG_HEARS_PEER);
+	CU_ASSERT_EQUAL(st.peer.state, HA_PEER_ALIVE);
+	CU_ASSERT_STRING_EQUAL(st.peer.node, "lb-b");
+	CU_ASSERT_EQUAL(st.peer.role, HA_ROLE_ACTIVE);
+	CU_ASSERT_EQUAL(st.peer.term, 4);
+	CU_ASSERT_EQUAL(st.peer.revision, 42);
+	CU_ASSERT_EQUAL(st.peer.last_heard, 120);
+	CU_ASSERT_EQUAL(st.peer.flags, PEER_OK | HA_FLAG_VIPS);
+	CU_ASSERT_PTR_NULL(ha_fsm_role_name(0));
+	CU_ASSERT_PTR_NULL(ha_fsm_role_name(HA_ROLE_LAST + 1));
+}
+
+UNIT_SUITE(ha_fsm)
+{
+	CU_pSuite s = CU_add_suite("ha_fsm", NULL, NULL);
+
+	if (!s)
+		return CU_get_error();
+	CU_add_test(s, "standalone does nothing", test_ha_fsm_standalone);
+	CU_add_test(s, "start: peer silent through initdead: active",
+		    test_ha_fsm_start_peer_silent);
+	CU_add_test(s, "start: not eligible: fault or standby", test_ha_fsm_start_not_eligible);
+	CU_add_test(s, "start: an active peer: standby, and it stays so",
+		    test_ha_fsm_start_hears_active);
+	CU_add_test(s, "start: no active: priority, then name", test_ha_fsm_start_tiebreak);
+	CU_add_test(s, "standby: peer silent for deadtime: take over",
+		    test_ha_fsm_standby_takes_over);
+	CU_add_test(s, "standby: no tie-breaker or maintenance: stay",
+		    test_ha_fsm_standby_needs_tiebreaker);
+	CU_add_test(s, "STEPDOWN heard: take over if eligible", test_ha_fsm_stepdown_heard);
+	CU_add_test(s, "switchover: active only, healthy peer unless forced",
+		    test_ha_fsm_switchover);
+	CU_add_test(s, "service failure: repair timeout, then hand over",
+		    test_ha_fsm_service_failure);
+	CU_add_test(s, "service failure: no healthy peer, stay active",
+		    test_ha_fsm_failure_peer_unfit);
+	CU_add_test(s, "maintenance on the active", test_ha_fsm_maintenance_active);
+	CU_add_test(s, "split brain: lost every tie-breaker", test_ha_fsm_tiebreaker_lost);
+	CU_add_test(s, "two actives: one rule on both sides", test_ha_fsm_two_actives);
+	CU_add_test(s, "the peer releases the VIPs: announce again",
+		    test_ha_fsm_announce_when_peer_releases);
+	CU_add_test(s, "own name and strangers ignored", test_ha_fsm_strangers_ignored);
+	CU_add_test(s, "stop: step down, the peer takes over at once", test_ha_fsm_stop);
+	CU_add_test(s, "status for the pages", test_ha_fsm_status);
+	return CU_get_error();
+}
