@@ -406,34 +406,6 @@ void cmd_vs_created(struct fulcrum_vs *vs, int64_t id, struct fulcrum_rs *reals,
 	}
 }
 
-/* Runs one op as a batch of one; the single commands' contract (command.h). */
-static int command_one(struct db *db, const struct command_actor *actor, struct command_op *op,
-		       int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
-{
-	struct command_result res = {0};
-	int rc = command_batch(db, actor, op, 1, if_revision, &res, err, NULL);
-
-	if (rc == 0 && revision_out)
-		*revision_out = res.revision;
-	command_result_clear(&res);
-	return rc;
-}
-
-int command_vs_create(struct db *db, const struct command_actor *actor, struct fulcrum_vs *vs,
-		      struct fulcrum_rs *reals, size_t nreals, int64_t if_revision,
-		      int64_t *revision_out, struct fulcrum_err *err)
-{
-	struct command_op op = {
-	    .kind = COMMAND_VS_CREATE, .vs = *vs, .reals = reals, .nreals = nreals};
-	int rc;
-
-	op.vs.id = 0; /* only a batch may name the id */
-	rc = command_one(db, actor, &op, if_revision, revision_out, err);
-	if (rc == 0)
-		vs->id = op.vs.id;
-	return rc;
-}
-
 /* Refuses a change of vs's family, port or fwmark that one of its real servers would not survive. */
 static int verify_reals_survive(struct cmd *c, const struct fulcrum_vs *old,
 				const struct fulcrum_vs *vs)
@@ -517,14 +489,6 @@ int cmd_vs_update(struct cmd *c, const struct fulcrum_vs *vs)
 	return cmd_update_write(c, FULCRUM_KIND_VS, vs->id, &old, vs);
 }
 
-int command_vs_update(struct db *db, const struct command_actor *actor, const struct fulcrum_vs *vs,
-		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
-{
-	struct command_op op = {.kind = COMMAND_VS_UPDATE, .vs = *vs};
-
-	return command_one(db, actor, &op, if_revision, revision_out, err);
-}
-
 int cmd_vs_delete(struct cmd *c, int64_t id)
 {
 	struct fulcrum_rs *reals = NULL;
@@ -547,14 +511,6 @@ int cmd_vs_delete(struct cmd *c, int64_t id)
 		rc = cmd_log(c, FULCRUM_KIND_VS, id, json_or_fail(c, FULCRUM_KIND_VS, &old), NULL);
 	free(reals);
 	return rc;
-}
-
-int command_vs_delete(struct db *db, const struct command_actor *actor, int64_t id,
-		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
-{
-	struct command_op op = {.kind = COMMAND_VS_DELETE, .vs.id = id};
-
-	return command_one(db, actor, &op, if_revision, revision_out, err);
 }
 
 /* Reads the service a real server belongs to; service_id is the field to blame when missing. */
@@ -584,20 +540,6 @@ int cmd_rs_create(struct cmd *c, struct fulcrum_rs *rs)
 	if ((rc = cmd_bump(c)) == 0)
 		rc =
 		    cmd_log(c, FULCRUM_KIND_RS, rs->id, NULL, json_or_fail(c, FULCRUM_KIND_RS, rs));
-	return rc;
-}
-
-int command_rs_create(struct db *db, const struct command_actor *actor, struct fulcrum_rs *rs,
-		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
-{
-	struct command_op op = {.kind = COMMAND_RS_CREATE};
-	int rc;
-
-	op.rs = *rs;
-	op.rs.id = 0; /* only a batch may name the id */
-	rc = command_one(db, actor, &op, if_revision, revision_out, err);
-	if (rc == 0)
-		rs->id = op.rs.id;
 	return rc;
 }
 
@@ -643,15 +585,6 @@ int cmd_rs_update(struct cmd *c, const struct fulcrum_rs *rs)
 	return cmd_update_write(c, FULCRUM_KIND_RS, nrs.id, &old, &nrs);
 }
 
-int command_rs_update(struct db *db, const struct command_actor *actor, const struct fulcrum_rs *rs,
-		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
-{
-	struct command_op op = {.kind = COMMAND_RS_UPDATE};
-
-	op.rs = *rs;
-	return command_one(db, actor, &op, if_revision, revision_out, err);
-}
-
 int cmd_rs_delete(struct cmd *c, int64_t id)
 {
 	struct fulcrum_rs old;
@@ -664,12 +597,4 @@ int cmd_rs_delete(struct cmd *c, int64_t id)
 	if ((rc = cmd_bump(c)) == 0)
 		rc = cmd_log(c, FULCRUM_KIND_RS, id, json_or_fail(c, FULCRUM_KIND_RS, &old), NULL);
 	return rc;
-}
-
-int command_rs_delete(struct db *db, const struct command_actor *actor, int64_t id,
-		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
-{
-	struct command_op op = {.kind = COMMAND_RS_DELETE, .rs.id = id};
-
-	return command_one(db, actor, &op, if_revision, revision_out, err);
 }

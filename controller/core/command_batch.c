@@ -1,4 +1,4 @@
-/* The batch command: several changes in one transaction and one revision, as one SNMP SET asks. */
+/* The batch command (one transaction, one revision); each single command is a batch of one op. */
 #include "controller/core/command-int.h"
 #include "controller/model/model.h"
 
@@ -147,4 +147,81 @@ int command_batch_rehearse(struct db *db, const struct command_actor *actor,
 		*failed = at;
 	batch_ids_free(ids, n);
 	return rc;
+}
+
+/* ---- the single commands: each a batch of one op ---------------------------------- */
+
+/* Runs one op as a batch of one; the single commands' contract (command.h). */
+static int command_one(struct db *db, const struct command_actor *actor, struct command_op *op,
+		       int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
+{
+	struct command_result res = {0};
+	int rc = command_batch(db, actor, op, 1, if_revision, &res, err, NULL);
+
+	if (rc == 0 && revision_out)
+		*revision_out = res.revision;
+	command_result_clear(&res);
+	return rc;
+}
+
+int command_vs_create(struct db *db, const struct command_actor *actor, struct fulcrum_vs *vs,
+		      struct fulcrum_rs *reals, size_t nreals, int64_t if_revision,
+		      int64_t *revision_out, struct fulcrum_err *err)
+{
+	struct command_op op = {
+	    .kind = COMMAND_VS_CREATE, .vs = *vs, .reals = reals, .nreals = nreals};
+	int rc;
+
+	op.vs.id = 0; /* only a batch may name the id */
+	rc = command_one(db, actor, &op, if_revision, revision_out, err);
+	if (rc == 0)
+		vs->id = op.vs.id;
+	return rc;
+}
+
+int command_vs_update(struct db *db, const struct command_actor *actor, const struct fulcrum_vs *vs,
+		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
+{
+	struct command_op op = {.kind = COMMAND_VS_UPDATE, .vs = *vs};
+
+	return command_one(db, actor, &op, if_revision, revision_out, err);
+}
+
+int command_vs_delete(struct db *db, const struct command_actor *actor, int64_t id,
+		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
+{
+	struct command_op op = {.kind = COMMAND_VS_DELETE, .vs.id = id};
+
+	return command_one(db, actor, &op, if_revision, revision_out, err);
+}
+
+int command_rs_create(struct db *db, const struct command_actor *actor, struct fulcrum_rs *rs,
+		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
+{
+	struct command_op op = {.kind = COMMAND_RS_CREATE};
+	int rc;
+
+	op.rs = *rs;
+	op.rs.id = 0; /* only a batch may name the id */
+	rc = command_one(db, actor, &op, if_revision, revision_out, err);
+	if (rc == 0)
+		rs->id = op.rs.id;
+	return rc;
+}
+
+int command_rs_update(struct db *db, const struct command_actor *actor, const struct fulcrum_rs *rs,
+		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
+{
+	struct command_op op = {.kind = COMMAND_RS_UPDATE};
+
+	op.rs = *rs;
+	return command_one(db, actor, &op, if_revision, revision_out, err);
+}
+
+int command_rs_delete(struct db *db, const struct command_actor *actor, int64_t id,
+		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
+{
+	struct command_op op = {.kind = COMMAND_RS_DELETE, .rs.id = id};
+
+	return command_one(db, actor, &op, if_revision, revision_out, err);
 }
