@@ -337,7 +337,12 @@ static bool row_op(const struct set_row *row, struct command_op *op)
 	return true;
 }
 
-/* The order of a batch: services made first, real servers next, deletions last. */
+/*
+ * The order of a batch: services made first, real servers next, their
+ * deletions last; then VIPs, whose deletions come first, so that one PDU
+ * can move an address from one row to another.
+ */
+#define OP_RANKS 9
 static int op_rank(enum command_op_kind k)
 {
 	switch (k) {
@@ -353,10 +358,16 @@ static int op_rank(enum command_op_kind k)
 		return 4;
 	case COMMAND_VS_DELETE:
 		return 5;
+	case COMMAND_VIP_DELETE:
+		return 6;
+	case COMMAND_VIP_UPDATE:
+		return 7;
+	case COMMAND_VIP_CREATE:
+		return 8;
 	case COMMAND_NOTIFY_SET:
 		break;
 	}
-	return 6;
+	return OP_RANKS;
 }
 
 static int ops_build(struct mib_set *s)
@@ -367,7 +378,7 @@ static int ops_build(struct mib_set *s)
 	s->op_from = calloc(cap, sizeof(*s->op_from));
 	if (!s->ops || !s->op_from)
 		return -ENOMEM;
-	for (int rank = 0; rank <= 5; rank++)
+	for (int rank = 0; rank < OP_RANKS; rank++)
 		for (size_t i = 0; i < s->nrows; i++) {
 			struct command_op op;
 
