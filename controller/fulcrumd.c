@@ -159,6 +159,8 @@ static struct mib *snmp_start(struct daemon *d, const struct conf *conf)
 	    .reset_arg = daemon_reconcile(d),
 	    .status = status_get,
 	    .status_arg = d,
+	    .vip = vip_status,
+	    .vip_arg = d,
 	    .agentx = conf->agentx,
 	};
 	struct mib *m = NULL;
