@@ -63,4 +63,11 @@ uint64_t daemon_generation(struct daemon *d);
 /* Fills st; pointers stay valid while d lives. */
 void daemon_status_get(struct daemon *d, struct status_daemon *st);
 
+/*
+ * Whether this director holds VIP id now. Until the failover engine exists
+ * fulcrumd puts no VIP on any interface, so each reads not held, saying so;
+ * the engine will answer here. out->reason stays valid while d lives.
+ */
+void daemon_vip_status(struct daemon *d, int64_t id, struct status_vip *out);
+
 #endif

@@ -33,6 +33,7 @@ static int batch_op(struct cmd *c, const struct command_op *op, struct batch_ids
 {
 	struct fulcrum_vs vs = op->vs;
 	struct fulcrum_rs rs = op->rs;
+	struct fulcrum_vip vip = op->vip;
 	int rc;
 
 	switch (op->kind) {
@@ -60,6 +61,14 @@ static int batch_op(struct cmd *c, const struct command_op *op, struct batch_ids
 		return cmd_rs_delete(c, rs.id);
 	case COMMAND_NOTIFY_SET:
 		return batch_notify(c, op);
+	case COMMAND_VIP_CREATE:
+		if ((rc = cmd_vip_create(c, &vip)) == 0)
+			out->id = vip.id;
+		return rc;
+	case COMMAND_VIP_UPDATE:
+		return cmd_vip_update(c, &vip);
+	case COMMAND_VIP_DELETE:
+		return cmd_vip_delete(c, vip.id);
 	}
 	return model_err_set(c->err, FULCRUM_ERR_INVALID, "kind",
 			     "change: %d is not a kind of change", (int)op->kind);
@@ -87,6 +96,8 @@ static void batch_ids_give(struct command_op *ops, size_t n, const struct batch_
 		} else if (ops[i].kind == COMMAND_RS_CREATE) {
 			ops[i].rs.id = ids[i].id;
 			ops[i].rs.vs_id = ids[i].vs_id;
+		} else if (ops[i].kind == COMMAND_VIP_CREATE) {
+			ops[i].vip.id = ids[i].id;
 		}
 	}
 }
@@ -152,8 +163,8 @@ int command_batch_rehearse(struct db *db, const struct command_actor *actor,
 /* ---- the single commands: each a batch of one op ---------------------------------- */
 
 /* Runs one op as a batch of one; the single commands' contract (command.h). */
-static int command_one(struct db *db, const struct command_actor *actor, struct command_op *op,
-		       int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
+int cmd_one(struct db *db, const struct command_actor *actor, struct command_op *op,
+	    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
 {
 	struct command_result res = {0};
 	int rc = command_batch(db, actor, op, 1, if_revision, &res, err, NULL);
@@ -173,7 +184,7 @@ int command_vs_create(struct db *db, const struct command_actor *actor, struct f
 	int rc;
 
 	op.vs.id = 0; /* only a batch may name the id */
-	rc = command_one(db, actor, &op, if_revision, revision_out, err);
+	rc = cmd_one(db, actor, &op, if_revision, revision_out, err);
 	if (rc == 0)
 		vs->id = op.vs.id;
 	return rc;
@@ -184,7 +195,7 @@ int command_vs_update(struct db *db, const struct command_actor *actor, const st
 {
 	struct command_op op = {.kind = COMMAND_VS_UPDATE, .vs = *vs};
 
-	return command_one(db, actor, &op, if_revision, revision_out, err);
+	return cmd_one(db, actor, &op, if_revision, revision_out, err);
 }
 
 int command_vs_delete(struct db *db, const struct command_actor *actor, int64_t id,
@@ -192,7 +203,7 @@ int command_vs_delete(struct db *db, const struct command_actor *actor, int64_t 
 {
 	struct command_op op = {.kind = COMMAND_VS_DELETE, .vs.id = id};
 
-	return command_one(db, actor, &op, if_revision, revision_out, err);
+	return cmd_one(db, actor, &op, if_revision, revision_out, err);
 }
 
 int command_rs_create(struct db *db, const struct command_actor *actor, struct fulcrum_rs *rs,
@@ -203,7 +214,7 @@ int command_rs_create(struct db *db, const struct command_actor *actor, struct f
 
 	op.rs = *rs;
 	op.rs.id = 0; /* only a batch may name the id */
-	rc = command_one(db, actor, &op, if_revision, revision_out, err);
+	rc = cmd_one(db, actor, &op, if_revision, revision_out, err);
 	if (rc == 0)
 		rs->id = op.rs.id;
 	return rc;
@@ -215,7 +226,7 @@ int command_rs_update(struct db *db, const struct command_actor *actor, const st
 	struct command_op op = {.kind = COMMAND_RS_UPDATE};
 
 	op.rs = *rs;
-	return command_one(db, actor, &op, if_revision, revision_out, err);
+	return cmd_one(db, actor, &op, if_revision, revision_out, err);
 }
 
 int command_rs_delete(struct db *db, const struct command_actor *actor, int64_t id,
@@ -223,5 +234,5 @@ int command_rs_delete(struct db *db, const struct command_actor *actor, int64_t 
 {
 	struct command_op op = {.kind = COMMAND_RS_DELETE, .rs.id = id};
 
-	return command_one(db, actor, &op, if_revision, revision_out, err);
+	return cmd_one(db, actor, &op, if_revision, revision_out, err);
 }
