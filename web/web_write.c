@@ -365,37 +365,6 @@ enum MHD_Result web_write_vip_patch(struct web_req *r)
 	return write_patch(r, FULCRUM_KIND_VIP, write_vip_operator_fields);
 }
 
-/* ---- DELETE services/{id} --------------------------------------------------------- */
-
-static int service_delete_run(struct command_txn *t, void *arg)
-{
-	struct web_write *wr = arg;
-
-	return command_txn_vs_delete(t, wr->r->id);
-}
-
-static enum MHD_Result service_delete_answer(struct web_req *r)
-{
-	struct web_write *wr = r->write;
-
-	if (wr->sw.rc != 0)
-		return write_failed(r);
-	log_info("http", "%s deleted service %" PRId64 " (revision %" PRId64 ")", r->who.name,
-		 r->id, wr->sw.revision);
-	r->etag_rev = wr->sw.revision;
-	return web_reply_empty(r, MHD_HTTP_NO_CONTENT);
-}
-
-enum MHD_Result web_write_service_delete(struct web_req *r)
-{
-	if (!store_vs_get(r->w->p.store, r->id))
-		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
-				       "service %" PRId64 " does not exist", r->id);
-	if (!web_req_precondition(r) || !write_new(r, service_delete_run, service_delete_answer))
-		return MHD_YES;
-	return web_group_add(r);
-}
-
 /* ---- POST services/{id}/reals ----------------------------------------------------- */
 
 static int reals_create_run(struct command_txn *t, void *arg)
@@ -449,38 +418,7 @@ out:
 	return ret;
 }
 
-/* ---- DELETE reals/{id} ------------------------------------------------------------ */
-
-static int real_delete_run(struct command_txn *t, void *arg)
-{
-	struct web_write *wr = arg;
-
-	return command_txn_rs_delete(t, wr->r->id);
-}
-
-static enum MHD_Result real_delete_answer(struct web_req *r)
-{
-	struct web_write *wr = r->write;
-
-	if (wr->sw.rc != 0)
-		return write_failed(r);
-	log_info("http", "%s deleted real server %" PRId64 " (revision %" PRId64 ")", r->who.name,
-		 r->id, wr->sw.revision);
-	r->etag_rev = wr->sw.revision;
-	return web_reply_empty(r, MHD_HTTP_NO_CONTENT);
-}
-
-enum MHD_Result web_write_real_delete(struct web_req *r)
-{
-	if (!store_rs_get(r->w->p.store, r->id))
-		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
-				       "real server %" PRId64 " does not exist", r->id);
-	if (!web_req_precondition(r) || !write_new(r, real_delete_run, real_delete_answer))
-		return MHD_YES;
-	return web_group_add(r);
-}
-
-/* ---- POST vips and DELETE vips/{id} ----------------------------------------------- */
+/* ---- POST vips --------------------------------------------------------------------- */
 
 static int vips_create_run(struct command_txn *t, void *arg)
 {
@@ -529,31 +467,54 @@ out:
 	return ret;
 }
 
-static int vip_delete_run(struct command_txn *t, void *arg)
+/* ---- DELETE services/{id}, reals/{id}, vips/{id}: one path for every kind ---------- */
+
+static int delete_run(struct command_txn *t, void *arg)
 {
 	struct web_write *wr = arg;
 
-	return command_txn_vip_delete(t, wr->r->id);
+	return command_txn_delete(t, wr->kind, wr->r->id);
 }
 
-static enum MHD_Result vip_delete_answer(struct web_req *r)
+static enum MHD_Result delete_answer(struct web_req *r)
 {
 	struct web_write *wr = r->write;
 
 	if (wr->sw.rc != 0)
 		return write_failed(r);
-	log_info("http", "%s deleted VIP %" PRId64 " (revision %" PRId64 ")", r->who.name, r->id,
-		 wr->sw.revision);
+	log_info("http", "%s deleted %s %" PRId64 " (revision %" PRId64 ")", r->who.name,
+		 model_kind(wr->kind)->what, r->id, wr->sw.revision);
 	r->etag_rev = wr->sw.revision;
 	return web_reply_empty(r, MHD_HTTP_NO_CONTENT);
 }
 
+/* A DELETE of object r->id of kind (a service takes its real servers along). */
+static enum MHD_Result write_delete(struct web_req *r, enum fulcrum_kind kind)
+{
+	union write_any obj;
+	struct web_write *wr;
+
+	if (store_copy(r->w->p.store, kind, r->id, &obj) != 0)
+		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
+				       "%s %" PRId64 " does not exist", model_kind(kind)->what,
+				       r->id);
+	if (!web_req_precondition(r) || !(wr = write_new(r, delete_run, delete_answer)))
+		return MHD_YES;
+	wr->kind = kind;
+	return web_group_add(r);
+}
+
+enum MHD_Result web_write_service_delete(struct web_req *r)
+{
+	return write_delete(r, FULCRUM_KIND_VS);
+}
+
+enum MHD_Result web_write_real_delete(struct web_req *r)
+{
+	return write_delete(r, FULCRUM_KIND_RS);
+}
+
 enum MHD_Result web_write_vip_delete(struct web_req *r)
 {
-	if (!store_vip_get(r->w->p.store, r->id))
-		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
-				       "VIP %" PRId64 " does not exist", r->id);
-	if (!web_req_precondition(r) || !write_new(r, vip_delete_run, vip_delete_answer))
-		return MHD_YES;
-	return web_group_add(r);
+	return write_delete(r, FULCRUM_KIND_VIP);
 }

@@ -310,6 +310,7 @@ int command_txn_vip_get(struct command_txn *t, int64_t id, struct fulcrum_vip *o
  */
 int command_txn_get(struct command_txn *t, enum fulcrum_kind kind, int64_t id, void *out);
 int command_txn_update(struct command_txn *t, enum fulcrum_kind kind, const void *obj);
+int command_txn_delete(struct command_txn *t, enum fulcrum_kind kind, int64_t id);
 
 /* The command's error, for a body that refuses on a model rule of its own. */
 struct fulcrum_err *command_txn_err(struct command_txn *t);

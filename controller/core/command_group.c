@@ -167,6 +167,20 @@ int command_txn_update(struct command_txn *t, enum fulcrum_kind kind, const void
 			     (int)kind);
 }
 
+int command_txn_delete(struct command_txn *t, enum fulcrum_kind kind, int64_t id)
+{
+	switch (kind) {
+	case FULCRUM_KIND_VS:
+		return command_txn_vs_delete(t, id);
+	case FULCRUM_KIND_RS:
+		return command_txn_rs_delete(t, id);
+	case FULCRUM_KIND_VIP:
+		return command_txn_vip_delete(t, id);
+	}
+	return model_err_set(t->c.err, FULCRUM_ERR_INVALID, "kind", "%d is no kind of object",
+			     (int)kind);
+}
+
 struct fulcrum_err *command_txn_err(struct command_txn *t)
 {
 	return t->c.err;
