@@ -15,3 +15,33 @@ const char *status_kernel_state_name(enum status_kernel_state state)
 	}
 	return NULL;
 }
+
+const char *status_role_name(enum status_role role)
+{
+	switch (role) {
+	case STATUS_ROLE_STARTING:
+		return "starting";
+	case STATUS_ROLE_ACTIVE:
+		return "active";
+	case STATUS_ROLE_STANDBY:
+		return "standby";
+	case STATUS_ROLE_FAULT:
+		return "fault";
+	case STATUS_ROLE_STANDALONE:
+		return "standalone";
+	}
+	return NULL;
+}
+
+const char *status_peer_state_name(enum status_peer_state state)
+{
+	switch (state) {
+	case STATUS_PEER_UNKNOWN:
+		return "unknown";
+	case STATUS_PEER_ALIVE:
+		return "alive";
+	case STATUS_PEER_DEAD:
+		return "dead";
+	}
+	return NULL;
+}
