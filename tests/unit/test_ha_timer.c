@@ -1,6 +1,9 @@
-/* Unit tests of controller/ha/ha_timer.c: cadence, periods, the defaults' arithmetic. */
+/* Unit tests of controller/ha/ha_timer.c and the heartbeat's assembly (ha_path_msg()): cadence, periods, the defaults' arithmetic. */
+#include "controller/ha/ha_engine-int.h"
 #include "controller/ha/ha_timer.h"
 #include "tests/unit/unit.h"
+
+#include <string.h>
 
 static void test_ha_timer_cadence(void)
 {
@@ -49,6 +52,51 @@ static void test_ha_timer_false_dead(void)
 	CU_ASSERT_DOUBLE_EQUAL(ha_timer_false_dead(0.5, 1, 100, 300), 0.125, 1e-12);
 }
 
+/* A heartbeat as ha_path_send() assembles it decodes to the machine's fields and the caller's. */
+static void test_ha_timer_msg(void)
+{
+	static const char text[] = "auth 1\n1 hmac-sha256 0123456789abcdef0123\n";
+	struct ha_keys *keys = NULL;
+	struct ha_fsm f;
+	struct ha_fsm_conf fc = {.node = "ldirector1",
+				 .priority = 120,
+				 .interval = 50,
+				 .deadtime = 300,
+				 .initdead = 1000,
+				 .repair_timeout = 3000};
+	struct ha_fsm_result res;
+	struct ha_msg m;
+	uint8_t buf[HA_PACKET_MAX];
+	size_t len = 0;
+	char err[128];
+
+	CU_ASSERT_EQUAL_FATAL(ha_keys_parse(text, strlen(text), "t", &keys, err, sizeof(err)), 0);
+	ha_fsm_init(&f, &fc, 0, &res);
+	ha_fsm_health(&f, HA_FLAG_IPVS | HA_FLAG_LOOP | HA_FLAG_CARRIER, 0, &res);
+	CU_ASSERT_EQUAL(ha_path_msg(&f, HA_MSG_HEARTBEAT, "pair", 1765000000000ull, 88120, -3, keys,
+				    buf, sizeof(buf), &len),
+			0);
+	CU_ASSERT_EQUAL(len, 80 - 2 + 4 + 10);
+	CU_ASSERT_EQUAL(ha_packet_decode(buf, len, keys, "pair", &m), HA_PACKET_OK);
+	CU_ASSERT_EQUAL(m.type, HA_MSG_HEARTBEAT);
+	CU_ASSERT_EQUAL(m.role, HA_ROLE_STARTING);
+	CU_ASSERT_EQUAL(m.priority, 120);
+	CU_ASSERT_EQUAL(m.epoch, 1765000000000ull);
+	CU_ASSERT_EQUAL(m.seq, 88120);
+	CU_ASSERT_EQUAL(m.revision, -3);
+	CU_ASSERT_STRING_EQUAL(m.node, "ldirector1");
+	CU_ASSERT_TRUE(m.flags & HA_FLAG_ELIGIBLE);
+	CU_ASSERT_EQUAL(ha_packet_decode(buf, len, keys, "other", &m), HA_PACKET_OTHER_CLUSTER);
+	/* after stopping: a STEPDOWN that says why */
+	ha_fsm_stop(&f, 10, &res);
+	CU_ASSERT_EQUAL(
+	    ha_path_msg(&f, HA_MSG_STEPDOWN, "pair", 1, 2, 0, keys, buf, sizeof(buf), &len), 0);
+	CU_ASSERT_EQUAL(ha_packet_decode(buf, len, keys, NULL, &m), HA_PACKET_OK);
+	CU_ASSERT_EQUAL(m.type, HA_MSG_STEPDOWN);
+	CU_ASSERT_EQUAL(m.reason, HA_STEPDOWN_SHUTDOWN);
+	ha_keys_free(keys);
+}
+
 UNIT_SUITE(ha_timer)
 {
 	CU_pSuite s = CU_add_suite("ha_timer", NULL, NULL);
@@ -58,5 +106,6 @@ UNIT_SUITE(ha_timer)
 	CU_add_test(s, "send cadence and lateness", test_ha_timer_cadence);
 	CU_add_test(s, "refresh, probe and loop periods", test_ha_timer_periods);
 	CU_add_test(s, "false failovers at the defaults", test_ha_timer_false_dead);
+	CU_add_test(s, "a heartbeat assembled and decoded", test_ha_timer_msg);
 	return CU_get_error();
 }
