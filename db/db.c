@@ -495,3 +495,8 @@ int db_rs_next_id(struct db *db, int64_t *out)
 {
 	return next_id(db, "SELECT seq FROM sqlite_sequence WHERE name = 'reals'", out);
 }
+
+int db_vip_next_id(struct db *db, int64_t *out)
+{
+	return next_id(db, "SELECT seq FROM sqlite_sequence WHERE name = 'vips'", out);
+}

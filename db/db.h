@@ -162,6 +162,27 @@ int db_rs_each(struct db *db, int64_t vs_id, db_rs_each_fn fn, void *arg);
 int db_rs_next_id(struct db *db, int64_t *out);
 
 /*
+ * VIPs (schema 5), with the services' contracts: db_vip_insert() stores vip
+ * and sets vip->id (0: the next id; another: that one, -EEXIST when taken),
+ * -EEXIST also for an address another VIP has; db_vip_update() writes every
+ * field of the row vip->id, db_vip_delete() removes it (-ENOENT when none).
+ * The lookups fill *out and return 0, or -ENOENT; db_vip_find_by_addr()
+ * finds the VIP with addr. db_vip_list() returns every VIP ordered by id in
+ * *out, malloc'ed, *n of them (NULL when none); db_vip_each() hands them
+ * to fn one at a time, as db_vs_each() does. db_vip_next_id() is
+ * db_vs_next_id() for VIPs: ids are never reused.
+ */
+int db_vip_insert(struct db *db, struct fulcrum_vip *vip);
+int db_vip_update(struct db *db, const struct fulcrum_vip *vip);
+int db_vip_delete(struct db *db, int64_t id);
+int db_vip_get(struct db *db, int64_t id, struct fulcrum_vip *out);
+int db_vip_find_by_addr(struct db *db, const struct fulcrum_addr *addr, struct fulcrum_vip *out);
+int db_vip_list(struct db *db, struct fulcrum_vip **out, size_t *n);
+typedef int (*db_vip_each_fn)(const struct fulcrum_vip *vip, void *arg);
+int db_vip_each(struct db *db, db_vip_each_fn fn, void *arg);
+int db_vip_next_id(struct db *db, int64_t *out);
+
+/*
  * The notification switches (schema 3). db_notify_get() fills enabled[i] for
  * every switch i; a switch with no row reads as on, its default. Returns 0
  * or a negative errno, enabled then untouched.
@@ -177,7 +198,7 @@ int db_notify_set(struct db *db, enum command_notify which, bool enabled);
 /*
  * Appends one row to the change log of revision rev, after the rows that
  * revision has: who (actor, at most 64 bytes; longer is -EINVAL), from where
- * (origin), which object (object_type "service" or "real", object_id), and
+ * (origin), which object (object_type "service", "real" or "vip", object_id), and
  * its JSON before and after (NULL when created / deleted; not both NULL).
  * Returns 0 or a negative errno.
  */

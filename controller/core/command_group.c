@@ -146,6 +146,8 @@ int command_txn_get(struct command_txn *t, enum fulcrum_kind kind, int64_t id, v
 		return command_txn_vs_get(t, id, out);
 	case FULCRUM_KIND_RS:
 		return command_txn_rs_get(t, id, out);
+	case FULCRUM_KIND_VIP:
+		break; /* not stored yet */
 	}
 	return model_err_set(t->c.err, FULCRUM_ERR_INVALID, "kind", "%d is no kind of object",
 			     (int)kind);
@@ -158,6 +160,8 @@ int command_txn_update(struct command_txn *t, enum fulcrum_kind kind, const void
 		return command_txn_vs_update(t, obj);
 	case FULCRUM_KIND_RS:
 		return command_txn_rs_update(t, obj);
+	case FULCRUM_KIND_VIP:
+		break; /* not stored yet */
 	}
 	return model_err_set(t->c.err, FULCRUM_ERR_INVALID, "kind", "%d is no kind of object",
 			     (int)kind);

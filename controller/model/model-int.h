@@ -1,4 +1,4 @@
-/* What model.c and model_check.c share: the text-field parsers and the error helper. */
+/* What model.c, model_check.c and model_vip.c share: the text-field parsers and the error helper. */
 #ifndef FULCRUM_MODEL_INT_H
 #define FULCRUM_MODEL_INT_H
 
@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Fills err with "<what> <field>: <reason>" (what: "service" or "real server"); returns -EINVAL. */
+/* Fills err with "<what> <field>: <reason>" (what: "service", "real server", "VIP"); returns -EINVAL. */
 int model_invalid(struct fulcrum_err *err, const char *what, const char *field, const char *fmt,
 		  ...) __attribute__((format(printf, 4, 5)));
 

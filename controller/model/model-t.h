@@ -1,4 +1,4 @@
-/* Types of Fulcrum's desired configuration: virtual services and real servers. */
+/* Types of Fulcrum's desired configuration: virtual services, real servers and VIPs. */
 #ifndef FULCRUM_MODEL_T_H
 #define FULCRUM_MODEL_T_H
 
@@ -6,8 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define FULCRUM_NAME_MAX 64  /* service name, without the NUL */
-#define FULCRUM_DESC_MAX 255 /* description, bytes, without the NUL */
+#define FULCRUM_NAME_MAX   64  /* service name, without the NUL */
+#define FULCRUM_DESC_MAX   255 /* description, bytes, without the NUL */
+#define FULCRUM_IFNAME_MAX 15  /* network interface name, without the NUL (IFNAMSIZ - 1) */
 
 enum fulcrum_protocol {
 	FULCRUM_PROTO_NONE = 0, /* firewall-mark services have none */
@@ -74,12 +75,13 @@ enum fulcrum_origin {
 
 /*
  * The kinds of object the configuration is made of: what the change log's
- * object_type names ("service", "real"; model_kind_name()), and what a
- * commit event says each change was about.
+ * object_type names ("service", "real", "vip"; model_kind_name()), and what
+ * a commit event says each change was about.
  */
 enum fulcrum_kind {
 	FULCRUM_KIND_VS = 0, /* a virtual service */
 	FULCRUM_KIND_RS,     /* a real server */
+	FULCRUM_KIND_VIP,    /* a virtual IP address the active director holds */
 };
 
 /* An IPv4 or IPv6 address; family is AF_INET, AF_INET6, or AF_UNSPEC (none). */
@@ -232,6 +234,20 @@ struct fulcrum_rs_stored {
 	char description[];
 };
 
+/*
+ * A virtual IP address (VIP): an address the active director of a pair holds
+ * on one of its interfaces and the standby does not (docs/ha.md). The
+ * services' addresses and the gateway that masq real servers route through
+ * are VIPs. Configuration only: the failover engine adds and removes them.
+ */
+struct fulcrum_vip {
+	int64_t id;               /* stable, never reused; 0 before it is stored */
+	struct fulcrum_addr addr; /* IPv4 or IPv6; one VIP per address */
+	uint8_t prefix;           /* prefix length on the interface: 1..32 (v4), 1..128 (v6) */
+	char interface[FULCRUM_IFNAME_MAX + 1]; /* "eth0", "bond0.100" */
+	char description[FULCRUM_DESC_MAX + 1];
+};
+
 /* How a command failed; status picks the HTTP status / SNMP error later. */
 enum fulcrum_err_status {
 	FULCRUM_ERR_NONE = 0,
@@ -255,7 +271,7 @@ struct fulcrum_change {
 	int64_t time; /* Unix seconds */
 	char actor[65];
 	enum fulcrum_origin origin;
-	char object_type[16]; /* "service" or "real" */
+	char object_type[16]; /* "service", "real" or "vip" */
 	int64_t object_id;
 	char *before; /* owned by the change; freed by fulcrum_change_list_free */
 	char *after;

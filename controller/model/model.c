@@ -62,6 +62,7 @@ static const char *const origin_names[] = {
 static const char *const kind_names[] = {
     [FULCRUM_KIND_VS] = "service",
     [FULCRUM_KIND_RS] = "real",
+    [FULCRUM_KIND_VIP] = "vip",
 };
 
 /* The names listed in error messages, so a person sees what would have worked. */

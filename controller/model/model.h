@@ -44,7 +44,7 @@ int model_check_type_parse(const char *s, enum fulcrum_check_type *out);
 const char *model_check_on_failure_name(enum fulcrum_on_failure on_failure);
 int model_check_on_failure_parse(const char *s, enum fulcrum_on_failure *out);
 
-/* Kinds of object: "service" (FULCRUM_KIND_VS), "real" (FULCRUM_KIND_RS), as the change log names them. */
+/* Kinds of object: "service", "real", "vip" (FULCRUM_KIND_VS, _RS, _VIP), as the change log names them. */
 const char *model_kind_name(enum fulcrum_kind kind);
 int model_kind_parse(const char *s, enum fulcrum_kind *out);
 
@@ -200,6 +200,38 @@ int model_vs_validate(const struct fulcrum_vs *vs, struct fulcrum_err *err);
  */
 int model_rs_validate(const struct fulcrum_rs *rs, const struct fulcrum_vs *owner,
 		      struct fulcrum_err *err);
+
+/*
+ * Fills vip with the defaults of a new VIP: every field zero, except no
+ * address (AF_UNSPEC) and prefix 32, the whole length of an IPv4 address
+ * (setting an IPv6 address moves it to 128, see model_vip_set_field()).
+ */
+void model_vip_init(struct fulcrum_vip *vip);
+
+/*
+ * Sets one field of vip from text, by its API name: address (an IPv4 or
+ * IPv6 address, never none), prefix, interface, description. The same
+ * parsing and error contract as model_vs_set_field(), the messages "VIP
+ * <field>: <reason>".
+ *
+ * Setting an address of another family than the one vip has (none counts as
+ * IPv4) moves a prefix that was the whole old address (32 or 128) to the
+ * whole new one, as a service's persistence_netmask follows its family: a
+ * VIP's prefix is its address's whole length unless set.
+ */
+int model_vip_set_field(struct fulcrum_vip *vip, const char *field, const char *value,
+			struct fulcrum_err *err);
+
+/*
+ * Checks every rule that concerns vip alone (uniqueness of its address is
+ * the command's job): an address is required and is neither unspecified
+ * (0.0.0.0, ::), multicast nor loopback; prefix 1..32 for IPv4, 1..128 for
+ * IPv6; interface 1..15 characters of letters, digits, '_', '.', ':' and '-',
+ * and not "." or ".."; description as every description (UTF-8, no control
+ * characters). Returns 0, or -EINVAL with err filled as model_vs_validate()
+ * does, message "VIP <field>: <reason>".
+ */
+int model_vip_validate(const struct fulcrum_vip *vip, struct fulcrum_err *err);
 
 /* Clears err (status FULCRUM_ERR_NONE, empty field and message); err may be NULL. */
 void model_err_clear(struct fulcrum_err *err);

@@ -1,4 +1,4 @@
-/* JSON form of services and real servers, parsed through the model's own field setters. */
+/* JSON form of services, real servers and VIPs, parsed through the model's own field setters. */
 #include "controller/model/model_json.h"
 #include "controller/model/model.h"
 
@@ -125,9 +125,18 @@ static const struct json_field rs_fields[] = {
     {"check", KIND_NOBJECT, 0, &rs_check},
 };
 
-/* Sets field to its value in obj (void *: a service or a real server). */
+/* Address before prefix: an address of the other family moves a whole-address prefix. */
+static const struct json_field vip_fields[] = {
+    {"id", KIND_ID, 0, NULL},
+    {"address", KIND_STRING, 0, NULL},
+    {"prefix", KIND_INT, 128, NULL},
+    {"interface", KIND_STRING, 0, NULL},
+    {"description", KIND_STRING, 0, NULL},
+};
+
+/* Sets field to its value in obj (void *: a service, a real server or a VIP). */
 struct json_target {
-	const char *what; /* "service" or "real server" */
+	const char *what; /* "service", "real server" or "VIP" */
 	const struct json_field *fields;
 	size_t nfields;
 	int (*set)(void *obj, const char *field, const char *value, struct fulcrum_err *err);
@@ -302,6 +311,21 @@ json_t *model_rs_to_json(const struct fulcrum_rs *rs)
 	put(o, "admin_state", json_string(model_rs_admin_name(rs->admin_state)), &failed);
 	put(o, "description", json_string(rs->description), &failed);
 	put(o, "check", override_json(&rs->check), &failed);
+	return done(o, failed);
+}
+
+json_t *model_vip_to_json(const struct fulcrum_vip *vip)
+{
+	json_t *o = json_object();
+	int failed = 0;
+
+	if (!o)
+		return NULL;
+	put(o, "id", json_integer(vip->id), &failed);
+	put(o, "address", address_json(&vip->addr), &failed);
+	put(o, "prefix", json_integer(vip->prefix), &failed);
+	put(o, "interface", json_string(vip->interface), &failed);
+	put(o, "description", json_string(vip->description), &failed);
 	return done(o, failed);
 }
 
@@ -552,6 +576,28 @@ int model_rs_from_json(const json_t *obj, struct fulcrum_rs *inout, struct fulcr
 	static const struct json_target t = {"real server", rs_fields, COUNT(rs_fields), rs_set,
 					     rs_id};
 	struct fulcrum_rs tmp = *inout;
+	int rc = from_json(&t, obj, &tmp, err);
+
+	if (rc == 0)
+		*inout = tmp;
+	return rc;
+}
+
+static int vip_set(void *obj, const char *field, const char *value, struct fulcrum_err *err)
+{
+	return model_vip_set_field(obj, field, value, err);
+}
+
+static int64_t vip_id(const void *obj, const char *field)
+{
+	(void)field;
+	return ((const struct fulcrum_vip *)obj)->id;
+}
+
+int model_vip_from_json(const json_t *obj, struct fulcrum_vip *inout, struct fulcrum_err *err)
+{
+	static const struct json_target t = {"VIP", vip_fields, COUNT(vip_fields), vip_set, vip_id};
+	struct fulcrum_vip tmp = *inout;
 	int rc = from_json(&t, obj, &tmp, err);
 
 	if (rc == 0)

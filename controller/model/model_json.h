@@ -1,4 +1,4 @@
-/* JSON form of services and real servers: for the change log, the HTTP API and replication. */
+/* JSON form of services, real servers and VIPs: for the change log, the HTTP API and replication. */
 #ifndef FULCRUM_MODEL_JSON_H
 #define FULCRUM_MODEL_JSON_H
 
@@ -62,5 +62,19 @@ int model_vs_from_json(const json_t *obj, struct fulcrum_vs *inout, struct fulcr
  * member the service alone has ("path") is an error that says so.
  */
 int model_rs_from_json(const json_t *obj, struct fulcrum_rs *inout, struct fulcrum_err *err);
+
+/*
+ * The same for a VIP: id address prefix interface description, "address" its
+ * text (null when it has none, which only a VIP not yet valid has).
+ */
+json_t *model_vip_to_json(const struct fulcrum_vip *vip);
+
+/*
+ * Applies the fields present in obj to *inout, in the order above (address
+ * before prefix), with model_vip_set_field()'s rules; "id" is read-only as
+ * for a service. "address" is a string (a VIP always has one), "prefix" an
+ * integer. The same contract as model_vs_from_json().
+ */
+int model_vip_from_json(const json_t *obj, struct fulcrum_vip *inout, struct fulcrum_err *err);
 
 #endif

@@ -1,4 +1,4 @@
-/* The kinds of object, in one table: for code that treats services and real servers alike. */
+/* The kinds of object, in one table: for code that treats services, real servers and VIPs alike. */
 #ifndef FULCRUM_MODEL_KIND_H
 #define FULCRUM_MODEL_KIND_H
 
@@ -12,13 +12,13 @@
  * What every kind of configuration object can do, so that a write path,
  * a PATCH or a log line needs one body instead of one per kind. Each
  * function takes the kind's own struct (struct fulcrum_vs, struct
- * fulcrum_rs) through its void pointer, with the contract of the typed
- * function it stands for.
+ * fulcrum_rs, struct fulcrum_vip) through its void pointer, with the
+ * contract of the typed function it stands for.
  */
 struct model_kind {
 	enum fulcrum_kind kind;
-	const char *name; /* "service", "real": the change log's object_type */
-	const char *what; /* "service", "real server": how a message names one */
+	const char *name; /* "service", "real", "vip": the change log's object_type */
+	const char *what; /* "service", "real server", "VIP": how a message names one */
 	size_t size;      /* of its struct */
 	int64_t (*id_of)(const void *obj);
 	json_t *(*to_json)(const void *obj); /* model_vs_to_json() ... */

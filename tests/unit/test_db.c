@@ -534,8 +534,8 @@ static void test_db_change_log(void)
 			0);
 	CU_ASSERT_EQUAL(db_change_add(db, 2, 1, "x", FULCRUM_ORIGIN_CLI, "real", 9, NULL, NULL),
 			-EINVAL); /* neither before nor after */
-	CU_ASSERT_EQUAL(db_change_add(db, 2, 1, "x", FULCRUM_ORIGIN_CLI, "vip", 9, NULL, "{}"),
-			-EINVAL);
+	CU_ASSERT_EQUAL(db_change_add(db, 2, 1, "x", FULCRUM_ORIGIN_CLI, "pool", 9, NULL, "{}"),
+			-EINVAL); /* no such kind of object */
 	memset(actor, 'a', sizeof(actor) - 1);
 	actor[sizeof(actor) - 1] = '\0';
 	CU_ASSERT_EQUAL(db_change_add(db, 2, 1, actor, FULCRUM_ORIGIN_CLI, "real", 9, NULL, "{}"),
