@@ -1,6 +1,8 @@
 /* What fulcrumd reports of itself and of each object: the names its readers print. */
 #include "controller/core/status.h"
 
+#include <string.h>
+
 const char *status_kernel_state_name(enum status_kernel_state state)
 {
 	switch (state) {
@@ -31,6 +33,14 @@ const char *status_role_name(enum status_role role)
 		return "standalone";
 	}
 	return NULL;
+}
+
+enum status_role status_role_parse(const char *name)
+{
+	for (int r = STATUS_ROLE_STARTING; r <= STATUS_ROLE_STANDALONE; r++)
+		if (strcmp(name, status_role_name((enum status_role)r)) == 0)
+			return (enum status_role)r;
+	return 0;
 }
 
 const char *status_peer_state_name(enum status_peer_state state)

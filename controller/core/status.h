@@ -234,8 +234,19 @@ struct status_peer_change {
 	uint64_t silent_ms; /* to dead: how long it had been silent */
 };
 
+/*
+ * The role history (this node's role changes, kept in its database across
+ * restarts): the newest max, newest first, into out[0..*n). 0 or a negative
+ * errno.
+ */
+typedef int (*status_role_history_fn)(void *arg, size_t max, struct status_role_change *out,
+				      size_t *n);
+
 /* "starting", "active", "standby", "fault", "standalone"; NULL outside the enum. */
 const char *status_role_name(enum status_role role);
+
+/* The role of a name status_role_name() gives; 0 for any other text. */
+enum status_role status_role_parse(const char *name);
 
 /* "unknown", "alive", "dead"; NULL outside the enum. */
 const char *status_peer_state_name(enum status_peer_state state);

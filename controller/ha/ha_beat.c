@@ -247,7 +247,8 @@ static void ha_beat_health_feed(struct ha_engine *e, uint64_t now_us, bool force
 
 	if (flags == b->health && !force)
 		return;
-	ha_beat_health_log(e, b->health, flags, now_ms);
+	/* at start, say only what is wrong: nothing came back */
+	ha_beat_health_log(e, force ? HA_FLAGS_LOCAL : b->health, flags, now_ms);
 	b->health = flags;
 	ha_fsm_health(&b->fsm, flags, now_ms, &res);
 	ha_beat_apply(e, &res, prev, now_us);
@@ -510,8 +511,15 @@ static void ha_beat_start(struct ha_engine *e, uint64_t now_us)
 
 	snprintf(fc.node, sizeof(fc.node), "%s", e->node);
 	ha_fsm_init(&b->fsm, &fc, ha_beat_ms(now_us), &res);
-	log_notice("ha", "%s: %s", e->standalone ? "standalone" : "failover engine started",
-		   res.reason);
+	if (e->standalone)
+		log_notice("ha", "standalone (no ha_peer): this node holds its %zu VIP%s itself",
+			   b->nvips, b->nvips == 1 ? "" : "s");
+	else
+		log_notice("ha",
+			   "failover engine started: node %s, epoch %" PRIu64 ", %zu heartbeat path%s, "
+			   "%zu VIP%s; %s",
+			   e->node, e->epoch, b->npaths, b->npaths == 1 ? "" : "s", b->nvips,
+			   b->nvips == 1 ? "" : "s", res.reason);
 	b->peer_state = HA_PEER_UNKNOWN;
 	if (e->standalone) {
 		ha_beat_take(e, "standalone");
@@ -531,7 +539,8 @@ void *ha_beat_main(void *arg)
 	struct ha_beat *b = &e->beat;
 	uint64_t now_us = ha_engine_now_us();
 
-	ha_beat_realtime(b);
+	if (!e->standalone)
+		ha_beat_realtime(b);
 	ha_beat_start(e, now_us);
 	for (;;) {
 		struct pollfd pfd[1 + HA_PATHS_MAX + 2];
