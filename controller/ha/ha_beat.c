@@ -233,8 +233,13 @@ static void ha_beat_health_log(struct ha_engine *e, unsigned before, unsigned no
 	if (b->tb && (lost & HA_FLAG_TIEBREAKER))
 		log_warnx("ha", "no tie-breaker answered in the last %d probes",
 			  HA_TIEBREAKER_WINDOW);
-	if (b->tb && (back & HA_FLAG_TIEBREAKER))
-		log_notice("ha", "a tie-breaker answers again");
+	if (b->tb && (back & HA_FLAG_TIEBREAKER)) {
+		if (b->tb_reached_once)
+			log_notice("ha", "a tie-breaker answers again");
+		else
+			log_info("ha", "a tie-breaker answers");
+		b->tb_reached_once = true;
+	}
 }
 
 static void ha_beat_health_feed(struct ha_engine *e, uint64_t now_us, bool force)
@@ -247,8 +252,9 @@ static void ha_beat_health_feed(struct ha_engine *e, uint64_t now_us, bool force
 
 	if (flags == b->health && !force)
 		return;
-	/* at start, say only what is wrong: nothing came back */
-	ha_beat_health_log(e, force ? HA_FLAGS_LOCAL : b->health, flags, now_ms);
+	/* at start, say only what is wrong (a tie-breaker has had no time to answer yet) */
+	ha_beat_health_log(e, force ? HA_FLAGS_LOCAL & ~HA_FLAG_TIEBREAKER : b->health, flags,
+			   now_ms);
 	b->health = flags;
 	ha_fsm_health(&b->fsm, flags, now_ms, &res);
 	ha_beat_apply(e, &res, prev, now_us);
@@ -516,7 +522,8 @@ static void ha_beat_start(struct ha_engine *e, uint64_t now_us)
 			   b->nvips, b->nvips == 1 ? "" : "s");
 	else
 		log_notice("ha",
-			   "failover engine started: node %s, epoch %" PRIu64 ", %zu heartbeat path%s, "
+			   "failover engine started: node %s, epoch %" PRIu64
+			   ", %zu heartbeat path%s, "
 			   "%zu VIP%s; %s",
 			   e->node, e->epoch, b->npaths, b->npaths == 1 ? "" : "s", b->nvips,
 			   b->nvips == 1 ? "" : "s", res.reason);

@@ -81,6 +81,7 @@ struct ha_beat {
 	unsigned health; /* the HA_FLAGS_LOCAL last reported to the machine */
 	char health_text[STATUS_HA_TEXT];
 	struct ha_tiebreaker *tb;
+	bool tb_reached_once;    /* a tie-breaker answered since start: a loss is news */
 	struct ha_announce *ann; /* opened at the first announcement */
 	struct ha_vip *vips;
 	size_t nvips;
