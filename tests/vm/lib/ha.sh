@@ -1,0 +1,236 @@
+# Guest-side helper for failover scenarios: two director namespaces sharing the client and real-server bridges, each with its own fulcrumd.
+# shellcheck shell=bash
+#
+# Source after topology.sh (it uses in_ns, bg_in_ns, wait_for, fail, log, _topo_ns, _topo_leg,
+# rs_http_start). The layout:
+#
+#   client 10.0.2.10 ─[br-cl]─ eth-cl: dir1 10.0.2.1, dir2 10.0.2.2; VIP 10.0.2.100/24, fd00:2::100/64
+#   rs1 10.0.1.11, rs2 ─[br-rs]─ eth-rs: dir1 10.0.1.1, dir2 10.0.1.2; VIP 10.0.1.254/24 (the real
+#                                servers' gateway: masq replies go back through the active)
+#
+# Heartbeats: path 1 over br-cl, path 2 over br-rs; the tie-breaker is the client's address.
+# Each director's database holds the same TCP service 10.0.2.100:80 (rr, masq to rs1 and rs2)
+# and the three VIPs; fulcrumd runs without API or SNMP, and the scenarios read its log.
+#
+#   ha_topo_up             bridges, dir1, dir2, client, rs1, rs2 (httpd); the VIPs nowhere yet
+#   ha_start N [CONF...]   fulcrumd in dirN (fresh database unless HA_KEEP_DB=1); extra settings
+#   ha_kill N [SIGNAL]     the signal (default KILL) to dirN's fulcrumd, waited for
+#   ha_role N              the role dirN's log last reported ("active", "standby", ...; "" none)
+#   ha_has_vip N ADDR      dirN's interfaces hold ADDR
+#   ha_ms                  now, Unix ms
+# Variables: HA_DIR, HA_LOG[N], HA_PID[N], HA_VIP HA_VIP6 HA_GW
+
+HA_DIR=${SCENARIO_TMP:-/tmp}/ha
+HA_VIP=10.0.2.100
+HA_VIP6=fd00:2::100
+HA_GW=10.0.1.254
+HA_CLIENT=10.0.2.10
+declare -A HA_PID=()
+declare -A HA_LOG=()
+
+ha_ms() { date +%s%3N; }
+
+ha_topo_up() {
+    local n i
+    mkdir -p "$HA_DIR" "$TOPO_DIR/www" /run/netns
+    for br in br-rs br-cl; do
+        ip link add "$br" type bridge stp_state 0 mcast_snooping 0
+        ip link set "$br" up
+    done
+    for n in 1 2; do
+        _topo_ns "dir$n"
+        _topo_leg "dir$n" eth-cl br-cl "v-d$n-cl"
+        _topo_leg "dir$n" eth-rs br-rs "v-d$n-rs"
+        ip -n "dir$n" addr add "10.0.2.$n/24" dev eth-cl
+        ip -n "dir$n" addr add "10.0.1.$n/24" dev eth-rs
+        ip -n "dir$n" addr add "fd00:2::$n/64" dev eth-cl nodad
+        in_ns "dir$n" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+    done
+    _topo_ns client
+    _topo_leg client eth0 br-cl v-client
+    ip -n client addr add "$HA_CLIENT/24" dev eth0
+    ip -n client addr add fd00:2::10/64 dev eth0 nodad
+    for i in 1 2; do
+        _topo_ns "rs$i"
+        _topo_leg "rs$i" eth0 br-rs "v-rs$i"
+        ip -n "rs$i" addr add "$(rs_ip "$i")/24" dev eth0
+        ip -n "rs$i" route add default via "$HA_GW"
+        mkdir -p "$TOPO_DIR/www/rs$i"
+        printf 'rs%s\n' "$i" >"$TOPO_DIR/www/rs$i/index.html"
+        bg_in_ns "rs$i" "$TOPO_DIR/httpd-rs$i.log" busybox httpd -f -p 80 -h "$TOPO_DIR/www/rs$i"
+        TOPO_HTTPD_PID[rs$i]=$BG_PID
+    done
+    RS_NAMES=(rs1 rs2)
+    wait_for 5 in_ns dir1 busybox ping -c1 -W1 10.0.2.2 || fail "ha topology: dir1 cannot reach dir2"
+    # the key file both nodes sign their heartbeats with
+    printf 'auth 1\n1 hmac-sha256 hex:%s\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+        >"$HA_DIR/authkeys"
+    chmod 600 "$HA_DIR/authkeys"
+}
+
+# _ha_db N: dirN's database with the service and the VIPs, written with sqlite3 (no API needed).
+_ha_db() {
+    local db=$HA_DIR/dir$1/fulcrum.db
+    rm -f "$db" "$db"-wal "$db"-shm "$db".ha-epoch "$db".ha-peer
+    "$FULCRUM_TOP/fulcrumctl" --db "$db" token create scenario --role admin >/dev/null 2>&1 ||
+        fail "fulcrumctl could not create dir$1's database"
+    sqlite3 "$db" "BEGIN;
+INSERT INTO services (name, family, address, port, protocol, scheduler, persistence_netmask, admin_state)
+VALUES ('web', 'ipv4', '$HA_VIP', 80, 'tcp', 'rr', 32, 'enabled');
+INSERT INTO reals (service_id, address, port, forwarding, weight, admin_state)
+VALUES (1, '$(rs_ip 1)', 80, 'masq', 1, 'enabled'), (1, '$(rs_ip 2)', 80, 'masq', 1, 'enabled');
+INSERT INTO vips (address, prefix, interface, description) VALUES
+('$HA_VIP', 24, 'eth-cl', 'the service'), ('$HA_VIP6', 64, 'eth-cl', 'the service, IPv6'),
+('$HA_GW', 24, 'eth-rs', 'the real servers'' gateway');
+UPDATE meta SET revision = revision + 1;
+COMMIT;" || fail "seeding dir$1's database failed"
+}
+
+ha_start() { # N [SETTING...]
+    local n=$1 other=$((3 - $1)) dir=$HA_DIR/dir$1
+    shift
+    mkdir -p "$dir"
+    [[ ${HA_KEEP_DB:-0} == 1 ]] || _ha_db "$n"
+    {
+        echo "node_name = dir$n"
+        echo "ha_peer = 10.0.2.$other"
+        echo "ha_bind = 10.0.2.$n"
+        echo "ha_peer2 = 10.0.1.$other"
+        echo "ha_bind2 = 10.0.1.$n"
+        echo "ha_keyfile = $HA_DIR/authkeys"
+        echo "ha_tiebreaker = $HA_CLIENT"
+        echo "ha_sync_interface = eth-rs"
+        echo "reconcile_interval = 5"
+        printf '%s\n' "$@"
+    } >"$dir/fulcrumd.conf"
+    HA_LOG[$n]=$dir/fulcrumd.log
+    printf -- '--- fulcrumd start %s\n' "$(date +%T.%3N)" >>"${HA_LOG[$n]}"
+    bg_in_ns "dir$n" "${HA_LOG[$n]}" "$FULCRUM_TOP/fulcrumd" --foreground -c "$dir/fulcrumd.conf" \
+        --db "$dir/fulcrum.db" --http '' --agentx '' --log-level info
+    HA_PID[$n]=$BG_PID
+    wait_for 20 grep -q 'failover engine started' "${HA_LOG[$n]}" || {
+        tail -n 30 "${HA_LOG[$n]}"
+        fail "dir$n's fulcrumd did not start its failover engine within 20 s"
+    }
+}
+
+ha_kill() { # N [SIGNAL]
+    local n=$1 pid=${HA_PID[$1]:-}
+    [[ -n $pid ]] || return 0
+    kill "-${2:-KILL}" "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    HA_PID[$n]=""
+}
+
+# The role of the last "became ROLE" line of dirN's current run.
+ha_role() {
+    awk '/^--- fulcrumd start/ { role = "" } / ha: became / { sub(/.* ha: became /, ""); sub(/:.*/, ""); role = $0 }
+         END { print role }' "${HA_LOG[$1]}"
+}
+
+ha_is() { [[ $(ha_role "$1") == "$2" ]]; } # N ROLE
+
+ha_has_vip() { ip -n "dir$1" -o addr show | grep -q " ${2//./\\.}/"; } # N ADDR
+
+# Address events of dirN with the kernel's timestamps, in $HA_DIR/addr-dirN.txt (ip -ts monitor).
+ha_monitor() { # N
+    bg_in_ns "dir$1" "$HA_DIR/addr-dir$1.txt" ip -ts monitor address
+    HA_MON[$1]=$BG_PID
+}
+declare -A HA_MON=()
+
+# The Unix ms of the first event in dirN's address monitor after FROM (Unix ms) whose line
+# matches REGEX (ip -ts prints "[2026-12-07T00:40:54.812345] Deleted 3: eth-cl inet ...").
+ha_addr_event() { # N FROM REGEX
+    python3 -c '
+import sys, re, datetime
+f, lo, rx = sys.argv[1], int(sys.argv[2]), re.compile(sys.argv[3])
+for line in open(f):
+    m = re.match(r"\[(\S+)\]\s*(.*)", line)
+    if not m:
+        continue
+    t = int(datetime.datetime.fromisoformat(m.group(1)).timestamp() * 1000)
+    if t >= lo and rx.search(m.group(2)):
+        print(t)
+        sys.exit(0)
+sys.exit(1)' "$HA_DIR/addr-dir$1.txt" "$2" "$3"
+}
+
+# The Unix ms of the last event matching REGEX before TO.
+ha_addr_event_before() { # N TO REGEX
+    python3 -c '
+import sys, re, datetime
+f, hi, rx = sys.argv[1], int(sys.argv[2]), re.compile(sys.argv[3])
+last = None
+for line in open(f):
+    m = re.match(r"\[(\S+)\]\s*(.*)", line)
+    if not m:
+        continue
+    t = int(datetime.datetime.fromisoformat(m.group(1)).timestamp() * 1000)
+    if t <= hi and rx.search(m.group(2)):
+        last = t
+if last is None:
+    sys.exit(1)
+print(last)' "$HA_DIR/addr-dir$1.txt" "$2" "$3"
+}
+
+ha_down() {
+    local n
+    for n in 1 2; do
+        ha_kill "$n" TERM
+        [[ -n ${HA_MON[$n]:-} ]] && kill "${HA_MON[$n]}" 2>/dev/null
+    done
+    topo_down
+    ip netns del dir1 2>/dev/null || true
+    ip netns del dir2 2>/dev/null || true
+}
+
+# The line of dirN's log that matches REGEX, its Unix ms timestamp first ("1765000000123 text").
+ha_log_at() { # N REGEX
+    grep -E -- "$2" "${HA_LOG[$1]}" | tail -n 1 | python3 -c '
+import sys, datetime
+line = sys.stdin.readline().rstrip("\n")
+if not line:
+    sys.exit(1)
+t = datetime.datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S.%f")
+print(int(t.timestamp() * 1000), line[24:])'
+}
+
+# A client that connects to URL every 10 ms (100 ms timeout) and writes "ms ok|fail" per try.
+HA_POLLER_PY='
+import socket, sys, time
+host, port, out = sys.argv[1], int(sys.argv[2]), open(sys.argv[3], "w", buffering=1)
+while True:
+    t0 = time.time()
+    ok = "fail"
+    try:
+        s = socket.create_connection((host, port), timeout=0.1)
+        s.settimeout(0.2)
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        if s.recv(64).startswith(b"HTTP/1."):
+            ok = "ok"
+        s.close()
+    except OSError:
+        pass
+    out.write("%d %s\n" % (int(t0 * 1000), ok))
+    time.sleep(max(0, 0.01 - (time.time() - t0)))
+'
+
+# The longest time without an answer in the poller's file between FROM and TO (Unix ms):
+# from the last answer before a failed try to the next answer. Prints "MS FIRST_FAIL NEXT_OK".
+ha_outage() { # FILE FROM TO
+    python3 -c '
+import sys
+f, lo, hi = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rows = [l.split() for l in open(f) if len(l.split()) == 2]
+rows = [(int(t), s) for t, s in rows if lo <= int(t) <= hi]
+best, last_ok, first_fail, worst = 0, None, None, (0, 0, 0)
+for t, s in rows:
+    if s == "ok":
+        if first_fail is not None and last_ok is not None and t - last_ok > worst[0]:
+            worst = (t - last_ok, first_fail, t)
+        last_ok, first_fail = t, None
+    elif first_fail is None:
+        first_fail = t
+print("%d %d %d" % worst)' "$@"
+}
