@@ -194,7 +194,10 @@ static unsigned ha_beat_health(struct ha_engine *e, uint64_t now_ms, char *text,
 		flags |= HA_FLAG_CARRIER;
 	else if (!text[0])
 		snprintf(text, len, "link %s down", down);
-	if (b->tb && ha_tiebreaker_reached(b->tb, now_ms))
+	/* fresh to take the role; long silent to give it up (docs/ha.md, "Tie-breakers") */
+	if (b->tb && ha_tiebreaker_reached(b->tb, now_ms,
+					   b->fsm.role == HA_ROLE_ACTIVE ? HA_TIEBREAKER_HOLD
+									 : HA_TIEBREAKER_WINDOW))
 		flags |= HA_FLAG_TIEBREAKER;
 	else if (b->tb && !text[0])
 		snprintf(text, len, "no tie-breaker answers");
@@ -624,6 +627,13 @@ void *ha_beat_main(void *arg)
 			if (ar.done < b->stop_gen)
 				log_warnx("ha", "the VIPs' release did not finish within %d ms",
 					  HA_BEAT_STOP_WAIT_US / 1000);
+			if (!e->standalone)
+				log_notice("ha",
+					   "heartbeat thread: %" PRIu64
+					   " sends, late by %.1f ms at most, "
+					   "%" PRIu64 " times by over half an interval (%s)",
+					   b->late.sends, b->late.max_ms, b->late.over_half,
+					   b->realtime ? "SCHED_FIFO" : "normal priority");
 			ha_engine_post(e, &(struct ha_event){.kind = HA_EV_STOPPED});
 			break;
 		}

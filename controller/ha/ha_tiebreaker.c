@@ -255,7 +255,7 @@ void ha_tiebreaker_read(struct ha_tiebreaker *t, int fd, uint64_t now)
 		if (ha_tiebreaker_reply_parse(buf, (size_t)n, fd == t->fd6, &id, &seq) != 0 ||
 		    id != t->id)
 			continue;
-		/* an answer to one of the last WINDOW probes; an older one says nothing of now */
+		/* an answer to one of the last probes; an older one says nothing of now */
 		if ((uint16_t)(t->seq - seq) >= HA_TIEBREAKER_WINDOW)
 			continue;
 		for (size_t i = 0; i < t->n; i++) {
@@ -267,11 +267,10 @@ void ha_tiebreaker_read(struct ha_tiebreaker *t, int fd, uint64_t now)
 	}
 }
 
-bool ha_tiebreaker_reached(const struct ha_tiebreaker *t, uint64_t now)
+bool ha_tiebreaker_reached(const struct ha_tiebreaker *t, uint64_t now, unsigned window)
 {
 	for (size_t i = 0; i < t->n; i++)
-		if (t->t[i].last_answer &&
-		    now - t->t[i].last_answer <= HA_TIEBREAKER_WINDOW * t->period)
+		if (t->t[i].last_answer && now - t->t[i].last_answer <= window * t->period)
 			return true;
 	return false;
 }
@@ -280,7 +279,7 @@ void ha_tiebreaker_status(const struct ha_tiebreaker *t, uint64_t now, int64_t w
 			  struct status_cluster *st)
 {
 	st->ntargets = t->n;
-	st->tiebreaker_reached = ha_tiebreaker_reached(t, now);
+	st->tiebreaker_reached = ha_tiebreaker_reached(t, now, HA_TIEBREAKER_WINDOW);
 	for (size_t i = 0; i < t->n; i++) {
 		struct status_ha_target *o = &st->targets[i];
 

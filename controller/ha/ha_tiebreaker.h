@@ -9,13 +9,17 @@
 #include <stdint.h>
 
 /*
- * Each target gets an echo request every probe period; a target is reached
- * when it answered within the last HA_TIEBREAKER_WINDOW periods, and the node
- * reaches a tie-breaker when any target is reached. Raw ICMP sockets (one per
+ * Each target gets an echo request every probe period; the node reaches a
+ * tie-breaker when any target answered within the last N probe periods. To
+ * take the active role the answer must be fresh (HA_TIEBREAKER_WINDOW
+ * probes, all within ha_deadtime); to give it up, every target must have
+ * been silent for HA_TIEBREAKER_HOLD probes, so ordinary echo loss never
+ * moves the role (docs/ha.md, "Tie-breakers"). Raw ICMP sockets (one per
  * family in use, CAP_NET_RAW), read by the caller's poll loop. All times are
  * the caller's monotonic milliseconds.
  */
 #define HA_TIEBREAKER_WINDOW 3
+#define HA_TIEBREAKER_HOLD   10
 #define HA_TIEBREAKER_MAX    STATUS_HA_TARGETS
 
 struct ha_tiebreaker;
@@ -44,10 +48,10 @@ uint64_t ha_tiebreaker_next(const struct ha_tiebreaker *t);
 /* Reads what fd holds (non-blocking) and notes the answers of our targets. */
 void ha_tiebreaker_read(struct ha_tiebreaker *t, int fd, uint64_t now);
 
-/* Whether a target answered within HA_TIEBREAKER_WINDOW probe periods. */
-bool ha_tiebreaker_reached(const struct ha_tiebreaker *t, uint64_t now);
+/* Whether a target answered within the last window probe periods. */
+bool ha_tiebreaker_reached(const struct ha_tiebreaker *t, uint64_t now, unsigned window);
 
-/* Fills st's targets, ntargets and tiebreaker_reached; wall_now - now converts times. */
+/* Fills st's targets, ntargets and tiebreaker_reached (fresh); wall_now - now converts times. */
 void ha_tiebreaker_status(const struct ha_tiebreaker *t, uint64_t now, int64_t wall_now,
 			  struct status_cluster *st);
 
