@@ -47,8 +47,8 @@ static void ha_beat_take(struct ha_engine *e, const char *why)
 	b->take_gen = ha_addr_want(e->addr, true, lifetime, b->vips, b->nvips, why);
 	b->announce_pending = true;
 	b->announce_left = 0;
-	if (!e->standalone)
-		ha_sync_want(e->sync, HA_SYNC_MASTER, why);
+	/* after the VIPs: a sync daemon start takes the RTNL lock the adds need */
+	b->sync_pending = !e->standalone;
 }
 
 static void ha_beat_release(struct ha_engine *e, const char *why)
@@ -57,6 +57,7 @@ static void ha_beat_release(struct ha_engine *e, const char *why)
 
 	b->holding = false;
 	b->announce_pending = false;
+	b->sync_pending = false;
 	b->announce_left = 0;
 	b->stop_gen = ha_addr_want(e->addr, false, 0, b->vips, b->nvips, why);
 	if (!e->standalone)
@@ -273,7 +274,7 @@ static void ha_beat_heard(struct ha_engine *e, const struct ha_msg *m, uint64_t 
 	ha_beat_apply(e, &res, prev, ha_engine_now_us());
 }
 
-/* Sends the next round of announcements when due; the first once the VIPs are up. */
+/* Once the VIPs are up: the sync daemon as master, and the announcements, each round when due. */
 static void ha_beat_announce(struct ha_engine *e, uint64_t now_us)
 {
 	struct ha_beat *b = &e->beat;
@@ -281,13 +282,18 @@ static void ha_beat_announce(struct ha_engine *e, uint64_t now_us)
 	char err[192], text[HA_VIP_STRLEN];
 	size_t ok = 0;
 
-	if (b->announce_pending) {
+	if (b->announce_pending || b->sync_pending) {
 		ha_addr_report(e->addr, &ar);
 		if (!b->holding || ar.done < b->take_gen)
 			return;
+		if (b->sync_pending)
+			ha_sync_want(e->sync, HA_SYNC_MASTER, "VIPs up");
+		b->sync_pending = false;
+		if (b->announce_pending) {
+			b->announce_left = (unsigned)e->conf.ha_announce_count;
+			b->next_announce_us = now_us;
+		}
 		b->announce_pending = false;
-		b->announce_left = (unsigned)e->conf.ha_announce_count;
-		b->next_announce_us = now_us;
 	}
 	if (!b->announce_left || now_us < b->next_announce_us || !b->nvips)
 		return;
@@ -309,6 +315,21 @@ static void ha_beat_announce(struct ha_engine *e, uint64_t now_us)
 	log_info("ha", "announced %zu VIP%s (%lu of %lu)", ok, ok == 1 ? "" : "s",
 		 e->conf.ha_announce_count - b->announce_left, e->conf.ha_announce_count);
 	b->next_announce_us = now_us + e->conf.ha_announce_interval * 1000;
+}
+
+static bool ha_beat_vips_same(const struct ha_vip *a, size_t na, const struct ha_vip *b, size_t nb)
+{
+	bool *added, *removed;
+	size_t changes;
+
+	if (na != nb)
+		return false;
+	added = calloc(na + 1, sizeof(bool));
+	removed = calloc(na + 1, sizeof(bool));
+	changes = added && removed ? ha_vip_diff(a, na, b, nb, added, removed) : 1;
+	free(added);
+	free(removed);
+	return changes == 0;
 }
 
 /* Takes what the main thread queued: commands, a new VIP list, a stop. */
@@ -335,7 +356,9 @@ static void ha_beat_commands(struct ha_engine *e, uint64_t now_us)
 	stop = e->stop_asked && !b->stopping;
 	pthread_mutex_unlock(&e->lock);
 
-	if (changed) {
+	if (changed && ha_beat_vips_same(b->vips, b->nvips, vips, nvips)) {
+		free(vips); /* a revision that did not touch the VIPs: nothing to add or announce */
+	} else if (changed) {
 		free(b->vips);
 		b->vips = vips;
 		b->nvips = nvips;

@@ -88,6 +88,7 @@ struct ha_beat {
 	bool holding;          /* the VIPs are wanted on this node */
 	uint64_t take_gen;     /* the address thread's generation that adds them */
 	bool announce_pending; /* announce once the address thread has added them */
+	bool sync_pending;     /* the sync daemon becomes master once they are up */
 	unsigned announce_left;
 	uint64_t next_announce_us, announcements;
 	enum ha_peer_state peer_state;

@@ -252,13 +252,14 @@ int ha_engine_new(const struct ha_engine_params *p, struct ha_engine **out, char
 		snprintf(err, errlen, "cannot add the engine's events to the loop");
 		goto fail;
 	}
+	e->keys = p->keys; /* before the thread: it signs with them */
 	rc = -pthread_create(&e->thread, NULL, ha_beat_main, e);
 	if (rc != 0) {
+		e->keys = NULL; /* still the caller's */
 		snprintf(err, errlen, "cannot start the heartbeat thread: %s", strerror(-rc));
 		goto fail;
 	}
 	e->started = true;
-	e->keys = p->keys;
 	*out = e;
 	return 0;
 fail:
