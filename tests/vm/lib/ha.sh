@@ -17,7 +17,11 @@
 #   ha_kill N [SIGNAL]     the signal (default KILL) to dirN's fulcrumd, waited for
 #   ha_role N              the role dirN's log last reported ("active", "standby", ...; "" none)
 #   ha_has_vip N ADDR      dirN's interfaces hold ADDR
+#   ha_monitor N           dirN's address events, timestamped by the kernel, in $HA_DIR/addr-dirN.txt
+#   ha_report CMD ARGS...  questions to the logs, the address events and the poller's file
+#                          (tests/vm/lib/ha_report.py: takeover, at, event, before, outage)
 #   ha_ms                  now, Unix ms
+# HA_POLLER_PY: a client that connects to the VIP every 10 ms and writes "ms ok|fail" per try.
 # Variables: HA_DIR, HA_LOG[N], HA_PID[N], HA_VIP HA_VIP6 HA_GW
 
 HA_DIR=${SCENARIO_TMP:-/tmp}/ha
@@ -30,31 +34,42 @@ declare -A HA_LOG=()
 
 ha_ms() { date +%s%3N; }
 
-ha_topo_up() {
+ha_topo_up() { # one ip -batch per namespace: under TCG each process start costs up to a second
     local n i
     mkdir -p "$HA_DIR" "$TOPO_DIR/www" /run/netns
-    for br in br-rs br-cl; do
-        ip link add "$br" type bridge stp_state 0 mcast_snooping 0
-        ip link set "$br" up
-    done
+    {
+        for br in br-rs br-cl; do
+            echo "link add $br type bridge stp_state 0 mcast_snooping 0"
+            echo "link set $br up"
+        done
+        for ns in dir1 dir2 client rs1 rs2; do echo "netns add $ns"; done
+        for n in 1 2; do
+            echo "link add v-d$n-cl type veth peer name eth-cl netns dir$n"
+            echo "link set v-d$n-cl master br-cl up"
+            echo "link add v-d$n-rs type veth peer name eth-rs netns dir$n"
+            echo "link set v-d$n-rs master br-rs up"
+        done
+        echo "link add v-client type veth peer name eth0 netns client"
+        echo "link set v-client master br-cl up"
+        for i in 1 2; do
+            echo "link add v-rs$i type veth peer name eth0 netns rs$i"
+            echo "link set v-rs$i master br-rs up"
+        done
+    } | ip -batch - || fail "ha topology: the links"
     for n in 1 2; do
-        _topo_ns "dir$n"
-        _topo_leg "dir$n" eth-cl br-cl "v-d$n-cl"
-        _topo_leg "dir$n" eth-rs br-rs "v-d$n-rs"
-        ip -n "dir$n" addr add "10.0.2.$n/24" dev eth-cl
-        ip -n "dir$n" addr add "10.0.1.$n/24" dev eth-rs
-        ip -n "dir$n" addr add "fd00:2::$n/64" dev eth-cl nodad
-        in_ns "dir$n" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+        in_ns "dir$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+            net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+            net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+        printf '%s\n' "link set lo up" "link set eth-cl up" "link set eth-rs up" \
+            "addr add 10.0.2.$n/24 dev eth-cl" "addr add 10.0.1.$n/24 dev eth-rs" \
+            "addr add fd00:2::$n/64 dev eth-cl nodad" | ip -n "dir$n" -batch - || fail "ha topology: dir$n"
     done
-    _topo_ns client
-    _topo_leg client eth0 br-cl v-client
-    ip -n client addr add "$HA_CLIENT/24" dev eth0
-    ip -n client addr add fd00:2::10/64 dev eth0 nodad
+    in_ns client sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+    printf '%s\n' "link set lo up" "link set eth0 up" "addr add $HA_CLIENT/24 dev eth0" \
+        "addr add fd00:2::10/64 dev eth0 nodad" | ip -n client -batch - || fail "ha topology: client"
     for i in 1 2; do
-        _topo_ns "rs$i"
-        _topo_leg "rs$i" eth0 br-rs "v-rs$i"
-        ip -n "rs$i" addr add "$(rs_ip "$i")/24" dev eth0
-        ip -n "rs$i" route add default via "$HA_GW"
+        printf '%s\n' "link set lo up" "link set eth0 up" "addr add $(rs_ip "$i")/24 dev eth0" \
+            "route add default via $HA_GW" | ip -n "rs$i" -batch - || fail "ha topology: rs$i"
         mkdir -p "$TOPO_DIR/www/rs$i"
         printf 'rs%s\n' "$i" >"$TOPO_DIR/www/rs$i/index.html"
         bg_in_ns "rs$i" "$TOPO_DIR/httpd-rs$i.log" busybox httpd -f -p 80 -h "$TOPO_DIR/www/rs$i"
@@ -139,40 +154,8 @@ ha_monitor() { # N
 }
 declare -A HA_MON=()
 
-# The Unix ms of the first event in dirN's address monitor after FROM (Unix ms) whose line
-# matches REGEX (ip -ts prints "[2026-12-07T00:40:54.812345] Deleted 3: eth-cl inet ...").
-ha_addr_event() { # N FROM REGEX
-    python3 -c '
-import sys, re, datetime
-f, lo, rx = sys.argv[1], int(sys.argv[2]), re.compile(sys.argv[3])
-for line in open(f):
-    m = re.match(r"\[(\S+)\]\s*(.*)", line)
-    if not m:
-        continue
-    t = int(datetime.datetime.fromisoformat(m.group(1)).timestamp() * 1000)
-    if t >= lo and rx.search(m.group(2)):
-        print(t)
-        sys.exit(0)
-sys.exit(1)' "$HA_DIR/addr-dir$1.txt" "$2" "$3"
-}
-
-# The Unix ms of the last event matching REGEX before TO.
-ha_addr_event_before() { # N TO REGEX
-    python3 -c '
-import sys, re, datetime
-f, hi, rx = sys.argv[1], int(sys.argv[2]), re.compile(sys.argv[3])
-last = None
-for line in open(f):
-    m = re.match(r"\[(\S+)\]\s*(.*)", line)
-    if not m:
-        continue
-    t = int(datetime.datetime.fromisoformat(m.group(1)).timestamp() * 1000)
-    if t <= hi and rx.search(m.group(2)):
-        last = t
-if last is None:
-    sys.exit(1)
-print(last)' "$HA_DIR/addr-dir$1.txt" "$2" "$3"
-}
+# Questions to the records, one python process each (tests/vm/lib/ha_report.py says which).
+ha_report() { python3 "$FULCRUM_TOP/tests/vm/lib/ha_report.py" "$@"; }
 
 ha_down() {
     local n
@@ -183,17 +166,6 @@ ha_down() {
     topo_down
     ip netns del dir1 2>/dev/null || true
     ip netns del dir2 2>/dev/null || true
-}
-
-# The line of dirN's log that matches REGEX, its Unix ms timestamp first ("1765000000123 text").
-ha_log_at() { # N REGEX
-    grep -E -- "$2" "${HA_LOG[$1]}" | tail -n 1 | python3 -c '
-import sys, datetime
-line = sys.stdin.readline().rstrip("\n")
-if not line:
-    sys.exit(1)
-t = datetime.datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S.%f")
-print(int(t.timestamp() * 1000), line[24:])'
 }
 
 # A client that connects to URL every 10 ms (100 ms timeout) and writes "ms ok|fail" per try.
@@ -216,21 +188,3 @@ while True:
     time.sleep(max(0, 0.01 - (time.time() - t0)))
 '
 
-# The longest time without an answer in the poller's file between FROM and TO (Unix ms):
-# from the last answer before a failed try to the next answer. Prints "MS FIRST_FAIL NEXT_OK".
-ha_outage() { # FILE FROM TO
-    python3 -c '
-import sys
-f, lo, hi = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-rows = [l.split() for l in open(f) if len(l.split()) == 2]
-rows = [(int(t), s) for t, s in rows if lo <= int(t) <= hi]
-best, last_ok, first_fail, worst = 0, None, None, (0, 0, 0)
-for t, s in rows:
-    if s == "ok":
-        if first_fail is not None and last_ok is not None and t - last_ok > worst[0]:
-            worst = (t - last_ok, first_fail, t)
-        last_ok, first_fail = t, None
-    elif first_fail is None:
-        first_fail = t
-print("%d %d %d" % worst)' "$@"
-}

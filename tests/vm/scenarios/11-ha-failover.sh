@@ -28,22 +28,14 @@ ha_monitor 1
 ha_monitor 2
 client_url_ok() { in_ns client curl -s --max-time 2 "http://$HA_VIP/" | grep -q '^rs[12]$'; }
 measure() { printf 'measure: %s\n' "$*"; }
-line_of() { ha_log_at "$1" "$2" | cut -d' ' -f2-; } # N REGEX: the line, without its time
-at_of() { ha_log_at "$1" "$2" | cut -d' ' -f1; }                  # N REGEX: its Unix ms
+line_of() { grep -E -- "$2" "${HA_LOG[$1]}" | tail -n 1 | cut -c25-; } # N REGEX: the line, without its time
 
-# The takeover on dirN: detection and each step after the role change, from its log.
+# The takeover on dirN: detection and each step after the role change, from its log; sets TAKEOVER_AT.
 takeover_report() { # N LABEL
-    local n=$1 t silent
-    t=$(at_of "$n" ' ha: became active')
-    silent=$(line_of "$n" ' ha: became active' | grep -o 'silent for [0-9]* ms' | grep -o '[0-9]*' || echo "-")
-    step() { local a; a=$(at_of "$n" "$1" 2>/dev/null) && ((a >= t)) && echo "+$((a - t)) ms" || echo "-"; }
-    measure "$2: peer silent ${silent} ms when declared dead; then VIPs added $(step 'VIPs added')," \
-        "first announcement $(step 'announced .* \(1 of')," \
-        "sync master $(step 'sync daemon: master started') after the role change"
-    for re in ' ha: became active' 'VIPs added' 'sync daemon: master started' 'sync daemon: backup stopped'; do
-        line_of "$n" "$re" | sed 's/^/#   /' || true
-    done
-    TAKEOVER_AT=$t
+    local out
+    out=$(ha_report takeover "${HA_LOG[$1]}" "$2")
+    TAKEOVER_AT=$(head -n 1 <<<"$out")
+    tail -n +2 <<<"$out"
 }
 
 # --- start: exactly one active (dir1 has the higher priority), the VIP answers through IPVS
@@ -71,7 +63,7 @@ wait_for 20 grep -q ' ok$' "$poll" || fail "the poller never got an answer"
 sleep 1
 outage() { # LABEL: the longest time without an answer from 1 s before to 3 s after the takeover
     local out first next
-    read -r out first next < <(ha_outage "$poll" "$((TAKEOVER_AT - 1000))" "$((TAKEOVER_AT + 3000))")
+    read -r out first next < <(ha_report outage "$poll" "$((TAKEOVER_AT - 1000))" "$((TAKEOVER_AT + 3000))")
     measure "$1 client outage: ${out} ms (longest time without an answer, takeover -1 s .. +3 s)"
     ((out < 1000)) && ok "$1 the client's outage ends in well under a second ($out ms)" ||
         not_ok "$1 outage under a second" "$out ms"
@@ -83,15 +75,17 @@ wait_for 5 ha_is 2 active && ok "dir2 took over after dir1's fulcrumd was killed
     not_ok "dir2 took over" "role '$(ha_role 2)'"
 takeover_report 2 "(a) SIGKILL"
 v4re="inet ${HA_VIP//./\\.}/"
-gone_at() { ha_addr_event 1 "$TAKEOVER_AT" "^Deleted .*$v4re"; }
-wait_for 10 gone_at && {
-    refresh=$(ha_addr_event_before 1 "$TAKEOVER_AT" "$v4re" || echo 0)
-    gone=$(gone_at)
+lapsed() { grep -q "Deleted .*$v4re" "$HA_DIR/addr-dir1.txt"; }
+if wait_for 10 lapsed; then
+    gone=$(ha_report event "$HA_DIR/addr-dir1.txt" "$TAKEOVER_AT" "^Deleted .*$v4re")
+    refresh=$(ha_report before "$HA_DIR/addr-dir1.txt" "$gone" "^(?!Deleted).*$v4re" || echo 0)
     measure "(a) the killed node's VIP left its interface $((gone - refresh)) ms after its last refresh" \
         "(ha_vip_lifetime 3 s; the kernel checks lifetimes about once a second)"
     ((gone - refresh <= 5000)) && ok "dir1's VIP gone within its lifetime ($((gone - refresh)) ms)" ||
         not_ok "dir1's VIP gone within 5 s of its last refresh" "$((gone - refresh)) ms"
-} || not_ok "dir1's VIP gone within 10 s" "$(ip -n dir1 -o addr show dev eth-cl)"
+else
+    not_ok "dir1's VIP gone within 10 s" "$(ip -n dir1 -o addr show dev eth-cl)"
+fi
 outage "(a)"
 client_url_ok && ok "the VIP answers through dir2" || not_ok "the VIP answers through dir2"
 
@@ -105,10 +99,11 @@ ha_has_vip 1 "$HA_VIP" && not_ok "the restarted standby holds no VIP" || ok "the
 # --- a VIP deleted behind the active's back is put back
 from=$(ha_ms)
 ip -n dir2 addr del "$HA_VIP/24" dev eth-cl
-back_at() { ha_addr_event 2 "$(ha_addr_event 2 "$from" "^Deleted .*$v4re")" "^[0-9]+: .*$v4re"; }
-if wait_for 5 back_at; then
-    del=$(ha_addr_event 2 "$from" "^Deleted .*$v4re")
-    measure "(vip) put back $(($(back_at) - del)) ms after ip addr del (kernel timestamps)"
+readded() { grep -A100 "Deleted .*$v4re" "$HA_DIR/addr-dir2.txt" | grep -v Deleted | grep -q "$v4re"; }
+if wait_for 5 readded; then
+    del=$(ha_report event "$HA_DIR/addr-dir2.txt" "$from" "^Deleted .*$v4re")
+    back=$(ha_report event "$HA_DIR/addr-dir2.txt" "$del" "^(?!Deleted).*$v4re")
+    measure "(vip) put back $((back - del)) ms after ip addr del (kernel timestamps)"
     ok "the deleted VIP is back on dir2"
     grep -q "VIP $HA_VIP/24 on eth-cl was deleted behind our back: put back" "${HA_LOG[2]}" &&
         ok "logged: $(line_of 2 'deleted behind our back')" || not_ok "the put-back was logged"
@@ -122,7 +117,7 @@ printf 'link set eth-cl down\nlink set eth-rs down\n' | ip -n dir2 -batch -
 ha_kill 2 KILL
 wait_for 5 ha_is 1 active && ok "dir1 took over from the dead dir2" || not_ok "dir1 took over" "role '$(ha_role 1)'"
 takeover_report 1 "(b) node death"
-sleep 2
+sleep 1
 outage "(b)"
 
 # dir2 comes back and stays standby. A restart under TCG takes longer than the VIPs' lifetime, so
@@ -140,20 +135,21 @@ sleep 1
 ha_kill 1 TERM
 wait_for 5 ha_is 2 active && ok "dir2 took over after SIGTERM of dir1" || not_ok "dir2 took over after SIGTERM"
 takeover_report 2 "(c) SIGTERM"
-stepdown=$(at_of 1 'STEPDOWN \(shutdown\) sent')
+stepdown=$(ha_report at "${HA_LOG[1]}" 'STEPDOWN \(shutdown\) sent')
 measure "(c) STEPDOWN sent by dir1 to dir2's role change: $((TAKEOVER_AT - stepdown)) ms"
 grep -q 'stepped down (shutdown)' "${HA_LOG[2]}" && ok "dir2 heard the STEPDOWN (shutdown)" ||
     not_ok "dir2 heard a STEPDOWN"
 ha_has_vip 1 "$HA_VIP" && not_ok "dir1 released its VIPs on SIGTERM" || ok "dir1 released its VIPs on SIGTERM"
 in_ns dir1 ipvsadm -Ln | grep -q "$HA_VIP:80" && ok "SIGTERM left IPVS as it is" || not_ok "SIGTERM left IPVS"
 grep -q 'fulcrumd stopped' "${HA_LOG[1]}" && ok "dir1 exited cleanly after the hand-over" || not_ok "dir1 exited"
-sleep 2
+sleep 1
 outage "(c)"
 
 kill "$poller" 2>/dev/null || true
 wait "$poller" 2>/dev/null || true
 measure "$(grep -h 'heartbeat thread runs' "${HA_LOG[2]}" | tail -n 1 | cut -c25-)"
 kill -USR1 "${HA_PID[2]}" && sleep 1 && grep ' status: ha:' "${HA_LOG[2]}" | tail -n 1 | cut -c25- | sed 's/^/# dir2: /'
+grep -h 'heartbeat thread: ' "${HA_LOG[1]}" "${HA_LOG[2]}" | cut -c25- | sed 's/^/measure: /'
 echo "# the story, both logs:"
 grep -hE ' ha: (became|STEPDOWN|sync daemon|VIPs (added|removed)|VIP .* (put back|found at start))' \
     "${HA_LOG[1]}" "${HA_LOG[2]}" | sort | cut -c12- | sed 's/^/#   /'
