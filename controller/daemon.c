@@ -121,13 +121,16 @@ static void daemon_status_log(struct daemon *d, bool with_ipvs)
 			log_notice(
 			    "status",
 			    "ha: %s, term %llu, since %s; peer %s %s (%s), heard %llu ms ago; "
-			    "VIPs %zu of %zu held; %llu heartbeats sent, %llu accepted",
+			    "VIPs %zu of %zu held; %llu heartbeats sent, %llu accepted; sends late "
+			    "by %.1f ms at most, %llu times by over half an interval (%s)",
 			    status_role_name(c.role), (unsigned long long)c.term, c.reason,
 			    c.peer.name[0] ? c.peer.name : "(never heard)",
 			    status_peer_state_name(c.peer.state),
 			    c.peer.role ? status_role_name(c.peer.role) : "-",
 			    (unsigned long long)c.peer.silent_ms, c.vips_held, c.vips,
-			    (unsigned long long)c.sent, (unsigned long long)c.received[0].n);
+			    (unsigned long long)c.sent, (unsigned long long)c.received[0].n,
+			    c.late_max_ms, (unsigned long long)c.late_over_half,
+			    c.realtime ? "SCHED_FIFO" : "normal priority");
 		else
 			log_notice("status", "ha: standalone; VIPs %zu of %zu held", c.vips_held,
 				   c.vips);

@@ -572,8 +572,10 @@ void *ha_beat_main(void *arg)
 	struct ha_beat *b = &e->beat;
 	uint64_t now_us = ha_engine_now_us();
 
-	if (!e->standalone)
+	if (!e->standalone && e->conf.ha_realtime)
 		ha_beat_realtime(b);
+	else if (!e->standalone)
+		log_info("ha", "heartbeat thread runs at normal priority (ha_realtime no)");
 	ha_beat_start(e, now_us);
 	for (;;) {
 		struct pollfd pfd[1 + HA_PATHS_MAX + 2];
