@@ -13,7 +13,8 @@
 # and the three VIPs; fulcrumd runs without API or SNMP, and the scenarios read its log.
 #
 #   ha_topo_up             bridges, dir1, dir2, client, rs1, rs2 (httpd); the VIPs nowhere yet
-#   ha_start N [CONF...]   fulcrumd in dirN (fresh database unless HA_KEEP_DB=1); extra settings
+#   ha_start N [CONF...]   fulcrumd in dirN (fresh database unless HA_KEEP_DB=1); extra settings;
+#                          HA_LOG_LEVEL (info); HA_SEED=K adds K services (10.100.x.y:80, in the database and in IPVS)
 #   ha_kill N [SIGNAL]     the signal (default KILL) to dirN's fulcrumd, waited for
 #   ha_role N              the role dirN's log last reported ("active", "standby", ...; "" none)
 #   ha_has_vip N ADDR      dirN's interfaces hold ADDR
@@ -99,6 +100,23 @@ INSERT INTO vips (address, prefix, interface, description) VALUES
 ('$HA_GW', 24, 'eth-rs', 'the real servers'' gateway');
 UPDATE meta SET revision = revision + 1;
 COMMIT;" || fail "seeding dir$1's database failed"
+    [[ ${HA_SEED:-0} -gt 0 ]] || return 0
+    # HA_SEED more services b0.. at 10.100.x.y:80, one masq real server each (rs1), in the
+    # database and already in dirN's IPVS (ipvsadm -R), so the first pass adopts them
+    sqlite3 "$db" "BEGIN;
+WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < $HA_SEED - 1)
+INSERT INTO services (name, family, address, port, protocol, scheduler, persistence_netmask, admin_state)
+SELECT 'b' || i, 'ipv4', '10.100.' || (i / 250) || '.' || (i % 250 + 1), 80, 'tcp', 'wrr', 32, 'enabled' FROM s;
+INSERT INTO reals (service_id, address, port, forwarding, weight, admin_state)
+SELECT id, '$(rs_ip 1)', 80, 'masq', 1, 'enabled' FROM services WHERE name GLOB 'b*';
+UPDATE meta SET revision = revision + 1;
+COMMIT;" || fail "seeding dir$1's $HA_SEED services failed"
+    awk -v n="$HA_SEED" -v rs="$(rs_ip 1)" 'BEGIN {
+        for (i = 0; i < n; i++) {
+            v = sprintf("10.100.%d.%d:80", int(i / 250), i % 250 + 1)
+            printf "-A -t %s -s wrr\n-a -t %s -r %s:80 -m -w 1\n", v, v, rs
+        }
+    }' | in_ns "dir$1" ipvsadm -R || fail "ipvsadm -R of dir$1's seeded table failed"
 }
 
 ha_start() { # N [SETTING...]
@@ -121,7 +139,7 @@ ha_start() { # N [SETTING...]
     HA_LOG[$n]=$dir/fulcrumd.log
     printf -- '--- fulcrumd start %s\n' "$(date +%T.%3N)" >>"${HA_LOG[$n]}"
     bg_in_ns "dir$n" "${HA_LOG[$n]}" "$FULCRUM_TOP/fulcrumd" --foreground -c "$dir/fulcrumd.conf" \
-        --db "$dir/fulcrum.db" --http '' --agentx '' --log-level info
+        --db "$dir/fulcrum.db" --http '' --agentx '' --log-level "${HA_LOG_LEVEL:-info}"
     HA_PID[$n]=$BG_PID
     wait_for 20 grep -q 'failover engine started' "${HA_LOG[$n]}" || {
         tail -n 30 "${HA_LOG[$n]}"
