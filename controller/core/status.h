@@ -210,6 +210,7 @@ struct status_cluster {
 	/* the heartbeat thread's timing: how late it woke for a send, worst since start */
 	double late_max_ms;
 	uint64_t late_over_half; /* wake-ups later than half an ha_interval */
+	uint64_t freezes;        /* wake-ups over an interval late: this node was frozen */
 	bool realtime;           /* the heartbeat thread runs SCHED_FIFO */
 };
 

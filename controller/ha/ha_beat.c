@@ -184,7 +184,9 @@ static unsigned ha_beat_health(struct ha_engine *e, uint64_t now_ms, char *text,
 		flags |= HA_FLAG_IPVS;
 	else
 		snprintf(text, len, "IPVS unusable: %s", why);
-	if (ha_timer_loop_alive(now_ms, alive, e->conf.ha_loop_timeout))
+	/* after a freeze of this node, the loop gets one interval to turn before it counts */
+	if (ha_timer_loop_alive(now_ms, alive, e->conf.ha_loop_timeout) ||
+	    (ha_engine_now_us() < b->grace_until_us && (b->health & HA_FLAG_LOOP)))
 		flags |= HA_FLAG_LOOP;
 	else if (!text[0])
 		snprintf(text, len, "main loop stalled: no turn for %" PRIu64 " ms",
@@ -481,6 +483,7 @@ static void ha_beat_publish(struct ha_engine *e, uint64_t now_ms)
 	}
 	st.late_max_ms = b->late.max_ms;
 	st.late_over_half = b->late.over_half;
+	st.freezes = b->freezes;
 	st.realtime = b->realtime;
 	pthread_mutex_lock(&e->lock);
 	e->snap = st;
@@ -509,6 +512,30 @@ static uint64_t ha_beat_deadline(struct ha_engine *e, uint64_t now_us)
 	if (b->announce_left)
 		ha_beat_min(&d, b->next_announce_us);
 	return d;
+}
+
+/*
+ * This thread woke more than an interval after its deadline: the node itself
+ * was frozen (a stalled VM, a starved CPU, a stop signal). The silence it now
+ * sees is its own, not evidence against the peer, whose heartbeats may sit
+ * unread in the same stalled kernel: for one interval the machine's deadline
+ * waits (no tick) and the main loop's staleness is not held against it, so
+ * the peer and the loop get a chance to be heard. Corosync's pause detection
+ * does the same. Logged, counted as a late send.
+ */
+static void ha_beat_frozen(struct ha_engine *e, uint64_t deadline_us, uint64_t now_us)
+{
+	struct ha_beat *b = &e->beat;
+	uint64_t interval_us = e->conf.ha_interval * 1000;
+
+	if (!ha_timer_frozen(deadline_us, now_us, e->conf.ha_interval))
+		return;
+	b->grace_until_us = now_us + interval_us;
+	b->freezes++;
+	log_notice("ha",
+		   "heartbeat thread woke %" PRIu64 " ms late (this node was frozen): silences end "
+		   "one interval later",
+		   (now_us - deadline_us) / 1000);
 }
 
 /* Asks for SCHED_FIFO: heartbeats then go out even when every CPU is busy with fulcrumd or others. */
@@ -598,6 +625,8 @@ void *ha_beat_main(void *arg)
 		ts.tv_nsec = (long)(wait_us % 1000000) * 1000;
 		ppoll(pfd, n, &ts, NULL);
 
+		/* a deadline already past when the wait began is due at once, not late */
+		ha_beat_frozen(e, deadline > now_us ? deadline : now_us, ha_engine_now_us());
 		now_us = ha_engine_now_us();
 		now_ms = ha_beat_ms(now_us);
 		if (pfd[0].revents & POLLIN) {
@@ -622,7 +651,7 @@ void *ha_beat_main(void *arg)
 			ha_tiebreaker_probe(b->tb, now_ms);
 		ha_beat_health_feed(e, now_us, false);
 		f = ha_fsm_deadline(&b->fsm);
-		if (f != UINT64_MAX && now_ms >= f) {
+		if (f != UINT64_MAX && now_ms >= f && now_us >= b->grace_until_us) {
 			struct ha_fsm_result res;
 			enum ha_role prev = b->fsm.role;
 

@@ -96,6 +96,8 @@ struct ha_beat {
 	bool stopping;
 	uint64_t stop_gen, stop_deadline_us;
 	struct ha_timer_late late;
+	uint64_t grace_until_us; /* after a freeze of this node: no tick before this */
+	uint64_t freezes;        /* wake-ups more than an interval late */
 	bool realtime;
 	uint64_t loop_bad_since; /* monotonic ms the main loop was first seen stalled; 0: fine */
 	char carrier_down[16];   /* the first link found down, "" when all are up */

@@ -20,6 +20,11 @@ void ha_timer_late_note(struct ha_timer_late *l, uint64_t due_us, uint64_t now_u
 		l->over_half++;
 }
 
+bool ha_timer_frozen(uint64_t deadline_us, uint64_t now_us, uint64_t interval_ms)
+{
+	return now_us > deadline_us + interval_ms * 1000;
+}
+
 uint64_t ha_timer_refresh_ms(unsigned lifetime_s)
 {
 	return (uint64_t)lifetime_s * 1000 / 3;

@@ -23,6 +23,13 @@ struct ha_timer_late {
 void ha_timer_late_note(struct ha_timer_late *l, uint64_t due_us, uint64_t now_us,
 			uint64_t interval_ms);
 
+/*
+ * Whether a wake-up at now_us for a deadline at deadline_us means this node
+ * was frozen: more than one interval late. Its own silence then says nothing
+ * of the peer's (ha_beat.c gives the peer one more interval).
+ */
+bool ha_timer_frozen(uint64_t deadline_us, uint64_t now_us, uint64_t interval_ms);
+
 /* The lifetime refresh period of the VIPs: a third of ha_vip_lifetime; 0 when permanent. */
 uint64_t ha_timer_refresh_ms(unsigned lifetime_s);
 

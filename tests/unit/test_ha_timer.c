@@ -34,6 +34,11 @@ static void test_ha_timer_periods(void)
 	CU_ASSERT_FALSE(ha_timer_loop_alive(5001, 4000, 1000));
 	CU_ASSERT_TRUE(
 	    ha_timer_loop_alive(3000, 4000, 1000)); /* bumped after the engine read now */
+	/* a wake-up more than an interval late: this node was frozen */
+	CU_ASSERT_FALSE(ha_timer_frozen(1000000, 1040000, 50));
+	CU_ASSERT_FALSE(ha_timer_frozen(1000000, 1050000, 50));
+	CU_ASSERT_TRUE(ha_timer_frozen(1000000, 1050001, 50));
+	CU_ASSERT_FALSE(ha_timer_frozen(1000000, 900000, 50)); /* woken early by a datagram */
 }
 
 /*
