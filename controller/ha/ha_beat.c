@@ -219,6 +219,9 @@ static void ha_beat_health_log(struct ha_engine *e, unsigned before, unsigned no
 	struct ha_beat *b = &e->beat;
 	unsigned lost = before & ~now_flags, back = now_flags & ~before;
 
+	if (e->standalone)
+		return; /* no role hangs on it: the status says it */
+
 	if (lost & HA_FLAG_LOOP) {
 		b->loop_bad_since = now_ms;
 		log_warnx("ha",

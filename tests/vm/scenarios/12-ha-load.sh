@@ -16,7 +16,7 @@ set -euo pipefail
 . "$FULCRUM_TOP/tests/vm/lib/tap.sh"
 
 nsvc=5000
-load_s=30
+load_s=20
 # Under TCG a full pass's dump of 5,000 kernel services (one netlink call) and the state
 # tracker's sweep hold the main loop for about a second (measured: 1.0-1.2 s); the default
 # ha_loop_timeout (1 s) would call that a failure. Hardware is 10-50 times faster.
