@@ -1,5 +1,5 @@
 # Guest-side helper for failover scenarios: two director namespaces sharing the client and real-server bridges, each with its own fulcrumd.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the variables are for the scenarios that source it
 #
 # Source after topology.sh (it uses in_ns, bg_in_ns, wait_for, fail, log, _topo_ns, _topo_leg,
 # rs_http_start). The layout:
@@ -74,7 +74,7 @@ ha_topo_up() { # one ip -batch per namespace: under TCG each process start costs
         mkdir -p "$TOPO_DIR/www/rs$i"
         printf 'rs%s\n' "$i" >"$TOPO_DIR/www/rs$i/index.html"
         bg_in_ns "rs$i" "$TOPO_DIR/httpd-rs$i.log" busybox httpd -f -p 80 -h "$TOPO_DIR/www/rs$i"
-        TOPO_HTTPD_PID[rs$i]=$BG_PID
+        TOPO_HTTPD_PID["rs$i"]=$BG_PID
     done
     RS_NAMES=(rs1 rs2)
     wait_for 5 in_ns dir1 busybox ping -c1 -W1 10.0.2.2 || fail "ha topology: dir1 cannot reach dir2"

@@ -7,6 +7,7 @@
 #   - how late each heartbeat thread woke for its sends meanwhile: dir1 runs SCHED_FIFO
 #     (ha_realtime yes), dir2 normal priority (ha_realtime no), same load, same guest;
 #   - the takeover by the busy, normal-priority dir2 when dir1 dies (links down, fulcrumd killed).
+# shellcheck disable=SC2015 # ok and not_ok always succeed: "A && ok || not_ok" is if-then-else here
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/topology.sh
 . "$FULCRUM_TOP/tests/vm/lib/topology.sh"
