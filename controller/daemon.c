@@ -660,6 +660,14 @@ void daemon_status_get(struct daemon *d, struct status_daemon *st)
 	st->ipvs.reason = info->reason;
 }
 
+void daemon_vip_status(struct daemon *d, int64_t id, struct status_vip *out)
+{
+	out->held = false;
+	out->reason = store_vip_get(d->store, id)
+			  ? "no failover engine yet: fulcrumd adds no VIP to any interface"
+			  : "no such VIP";
+}
+
 struct event_base *daemon_base(struct daemon *d)
 {
 	return d->base;

@@ -81,4 +81,11 @@ int daemon_role_history(struct daemon *d, size_t max, struct status_role_change 
 struct ha_engine;
 struct ha_engine *daemon_ha(struct daemon *d);
 
+/*
+ * Whether this director holds VIP id now. Until the failover engine exists
+ * fulcrumd puts no VIP on any interface, so each reads not held, saying so;
+ * the engine will answer here. out->reason stays valid while d lives.
+ */
+void daemon_vip_status(struct daemon *d, int64_t id, struct status_vip *out);
+
 #endif

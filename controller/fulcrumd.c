@@ -109,6 +109,12 @@ static uint64_t kernel_generation(void *arg)
 	return daemon_generation(arg);
 }
 
+/* Whether this director holds a VIP: the daemon's answer (the failover engine's, once it exists). */
+static void vip_status(void *arg, int64_t id, struct status_vip *out)
+{
+	daemon_vip_status(arg, id, out);
+}
+
 /* The API's counter reset: reconcile's. */
 static int counters_reset(void *arg, int64_t id)
 {
@@ -130,6 +136,8 @@ static struct web *http_start(struct daemon *d, const struct conf *conf)
 	    .kernel_arg = d,
 	    .reset = counters_reset,
 	    .reset_arg = daemon_reconcile(d),
+	    .vip = vip_status,
+	    .vip_arg = d,
 	};
 	struct web *w = NULL;
 	char err[1024];
@@ -151,6 +159,8 @@ static struct mib *snmp_start(struct daemon *d, const struct conf *conf)
 	    .reset_arg = daemon_reconcile(d),
 	    .status = status_get,
 	    .status_arg = d,
+	    .vip = vip_status,
+	    .vip_arg = d,
 	    .agentx = conf->agentx,
 	};
 	struct mib *m = NULL;

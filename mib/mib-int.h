@@ -26,6 +26,8 @@
 #define MIB_VS_TABLE    3 /* R.1.3.1.COL.VSID */
 #define MIB_RS_TABLE    4 /* R.1.4.1.COL.VSID.RSID */
 #define MIB_NAME_TABLE  5 /* R.1.5.1.COL.LEN.CHARS */
+#define MIB_VIP_TABLE   6 /* R.1.6.1.COL.VIPID */
+#define MIB_LAST_ARC    MIB_VIP_TABLE
 
 /* Director scalars. */
 enum {
@@ -39,7 +41,8 @@ enum {
 	MIB_CONFIG_LAST_ORIGIN,
 	MIB_VS_NEXT_ID,
 	MIB_RS_NEXT_ID,
-	MIB_DIRECTOR_LAST = MIB_RS_NEXT_ID,
+	MIB_VIP_NEXT_ID,
+	MIB_DIRECTOR_LAST = MIB_VIP_NEXT_ID,
 };
 
 /* Service columns. */
@@ -121,6 +124,19 @@ enum {
 /* Name table columns. */
 enum { NAME_KEY = 1, NAME_ID, NAME_LAST = NAME_ID };
 
+/* VIP columns. */
+enum {
+	VIP_ID = 1,
+	VIP_ADDRESS_TYPE,
+	VIP_ADDRESS,
+	VIP_PREFIX_LENGTH,
+	VIP_INTERFACE,
+	VIP_DESCRIPTION,
+	VIP_HELD,
+	VIP_ROW_STATUS,
+	VIP_LAST = VIP_ROW_STATUS,
+};
+
 /* RowStatus (SNMPv2-TC). */
 enum {
 	ROWSTATUS_ACTIVE = 1,
@@ -143,12 +159,16 @@ struct mib_value {
 	u_char s[256];
 };
 
+/* The writable tables, as a SET and a held row name them. */
+enum set_row_kind { SET_ROW_VS, SET_ROW_RS, SET_ROW_NOTIFY, SET_ROW_VIP };
+
 /* A row created with createAndWait, held here until it is made active or destroyed. */
 struct mib_pending {
-	bool real;
-	struct fulcrum_vs vs; /* the service row (vs.id is its index) */
-	struct fulcrum_rs rs; /* the real server row (rs.vs_id, rs.id) */
-	unsigned have;        /* bit per column set so far (1u << column) */
+	enum set_row_kind kind; /* SET_ROW_VS, SET_ROW_RS or SET_ROW_VIP */
+	struct fulcrum_vs vs;   /* the service row (vs.id is its index) */
+	struct fulcrum_rs rs;   /* the real server row (rs.vs_id, rs.id) */
+	struct fulcrum_vip vip; /* the VIP row (vip.id) */
+	unsigned have;          /* bit per column set so far (1u << column) */
 	time_t created;
 };
 

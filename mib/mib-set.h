@@ -7,13 +7,15 @@
 
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
-enum set_row_kind { SET_ROW_VS, SET_ROW_RS, SET_ROW_NOTIFY };
-
 /* One varbind of the SET: where it points and what it carries. */
 struct set_vb {
 	netsnmp_request_info *req;
 	enum set_row_kind kind;
-	int64_t vs_id, rs_id; /* the row's index; notify: rs_id is the switch number */
+	/*
+	 * the row's index: a service's (vs_id), a real server's (vs_id, rs_id),
+	 * a VIP's in vs_id (its one index, rs_id 0); notify: rs_id is the switch number
+	 */
+	int64_t vs_id, rs_id;
 	unsigned col;
 	struct mib_value v;
 };
@@ -33,6 +35,7 @@ struct set_row {
 	struct set_vb *status; /* its RowStatus varbind, or NULL */
 	struct fulcrum_vs vs, vs_old;
 	struct fulcrum_rs rs, rs_old;
+	struct fulcrum_vip vip, vip_old;
 	bool reset; /* fulcrumVsStatsReset = reset(2) */
 };
 
@@ -60,8 +63,8 @@ struct mib_set {
 int mib_setvb_parse(struct mib *m, netsnmp_request_info *req, struct set_vb *out);
 
 /*
- * The value of a service or real server column's varbind as the text the
- * model's field setters take ("wrr", "ipv6", "drained", "8080"), in buf
+ * The value of a service, real server or VIP column's varbind as the text the
+ * model's field setters take ("wrr", "ipv6", "drained", "8080", "eth0"), in buf
  * (len bytes, 512 suffice) or a static string. NULL when it has none (an
  * OCTET STRING with a NUL in it). Addresses are the row's, not one
  * varbind's: see mib_set.c.
@@ -71,8 +74,12 @@ const char *mib_setvb_text(const struct set_vb *vb, char *buf, size_t len);
 /* The model's field name of a column of kind (NULL when none), to match errors with varbinds. */
 const char *mib_setvb_field(enum set_row_kind kind, unsigned col);
 
-/* The createAndWait row held with this index, or NULL. */
-struct mib_pending *mib_setvb_pending(struct mib *m, bool real, int64_t vs_id, int64_t rs_id);
+/* The column of a row of kind that holds its RowStatus (0 for none: a switch). */
+unsigned mib_setvb_status_col(enum set_row_kind kind);
+
+/* The createAndWait row of kind held with this index (a VIP's in vs_id), or NULL. */
+struct mib_pending *mib_setvb_pending(struct mib *m, enum set_row_kind kind, int64_t vs_id,
+				      int64_t rs_id);
 
 /* True when real server rs_id is stored in service vs_id. */
 bool mib_setvb_rs_stored(const struct mib *m, int64_t vs_id, int64_t rs_id);

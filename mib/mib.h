@@ -21,6 +21,8 @@ struct mib_params {
 	void *reset_arg;
 	status_daemon_fn status;
 	void *status_arg;
+	status_vip_fn vip; /* whether this director holds a VIP (fulcrumVipHeld); NULL: not held */
+	void *vip_arg;
 	const char *agentx; /* the master's AgentX socket: a path, or tcp:ADDR:PORT */
 };
 

@@ -319,6 +319,39 @@ static int rs_value(struct mib *m, const struct fulcrum_rs_stored *rs, unsigned 
 	return 0;
 }
 
+static int vip_value(struct mib *m, const struct fulcrum_vip *vip, unsigned col,
+		     struct mib_value *v)
+{
+	struct status_vip held = {.held = false, .reason = ""};
+
+	switch (col) {
+	case VIP_ADDRESS_TYPE:
+		val_int(v, addr_type(&vip->addr));
+		return 0;
+	case VIP_ADDRESS:
+		val_addr(v, &vip->addr);
+		return 0;
+	case VIP_PREFIX_LENGTH:
+		val_uns(v, ASN_UNSIGNED, vip->prefix);
+		return 0;
+	case VIP_INTERFACE:
+		val_str(v, vip->interface);
+		return 0;
+	case VIP_DESCRIPTION:
+		val_str(v, vip->description);
+		return 0;
+	case VIP_HELD: /* TruthValue */
+		if (m->p.vip)
+			m->p.vip(m->p.vip_arg, vip->id, &held);
+		val_int(v, held.held ? 1 : 2);
+		return 0;
+	case VIP_ROW_STATUS:
+		val_int(v, ROWSTATUS_ACTIVE);
+		return 0;
+	}
+	return -ENOKEY;
+}
+
 static int director_value(struct mib *m, unsigned sub, struct mib_value *v)
 {
 	struct status_daemon st = {.node_name = "", .version = ""};
@@ -356,6 +389,9 @@ static int director_value(struct mib *m, unsigned sub, struct mib_value *v)
 		return 0;
 	case MIB_RS_NEXT_ID:
 		val_uns(v, ASN_UNSIGNED, (uint64_t)store_rs_next_id(m->p.store));
+		return 0;
+	case MIB_VIP_NEXT_ID:
+		val_uns(v, ASN_UNSIGNED, (uint64_t)store_vip_next_id(m->p.store));
 		return 0;
 	}
 	return -ENOKEY;
@@ -407,10 +443,12 @@ struct table {
 	unsigned arc, last_col;
 };
 
+/* In the order of their arcs, which is the order of a walk. */
 static const struct table tables[] = {
     {MIB_VS_TABLE, VS_LAST},
     {MIB_RS_TABLE, RS_LAST},
     {MIB_NAME_TABLE, NAME_LAST},
+    {MIB_VIP_TABLE, VIP_LAST},
 };
 
 static size_t table_rows(struct mib *m, const struct table *t)
@@ -421,6 +459,8 @@ static size_t table_rows(struct mib *m, const struct table *t)
 		store_vs_all(m->p.store, &n);
 	else if (t->arc == MIB_RS_TABLE)
 		store_rs_all(m->p.store, 0, &n);
+	else if (t->arc == MIB_VIP_TABLE)
+		store_vip_all(m->p.store, &n);
 	else {
 		names_sync(m);
 		n = m->nby_name;
@@ -445,6 +485,10 @@ static size_t table_index(struct mib *m, const struct table *t, size_t i, oid *i
 		idx[0] = (oid)rs->vs_id;
 		idx[1] = (oid)rs->id;
 		return 2;
+	}
+	if (t->arc == MIB_VIP_TABLE) {
+		idx[0] = (oid)store_vip_all(m->p.store, &n)[i]->id;
+		return 1;
 	}
 	n = strlen(m->by_name[i]->name);
 	idx[0] = (oid)n;
@@ -482,6 +526,8 @@ static int table_value(struct mib *m, const struct table *t, size_t i, unsigned 
 		return vs_value(m, store_vs_all(m->p.store, &n)[i], col, v);
 	if (t->arc == MIB_RS_TABLE)
 		return rs_value(m, store_rs_all(m->p.store, 0, &n)[i], col, v);
+	if (t->arc == MIB_VIP_TABLE)
+		return vip_value(m, store_vip_all(m->p.store, &n)[i], col, v);
 	if (col != NAME_ID)
 		return -ENOKEY;
 	val_uns(v, ASN_UNSIGNED, (uint64_t)m->by_name[i]->id);
@@ -549,8 +595,8 @@ static void next_start(const oid *name, size_t len, unsigned *arc, unsigned *col
 	if (len < MIB_ROOT_LEN + 2 ||
 	    snmp_oid_compare(name, MIB_ROOT_LEN + 1, pre, MIB_ROOT_LEN + 1) != 0)
 		return;
-	if (name[MIB_ROOT_LEN + 1] > MIB_NAME_TABLE) {
-		*arc = MIB_NAME_TABLE + 1; /* after everything */
+	if (name[MIB_ROOT_LEN + 1] > MIB_LAST_ARC) {
+		*arc = MIB_LAST_ARC + 1; /* after everything */
 		return;
 	}
 	*arc = (unsigned)name[MIB_ROOT_LEN + 1];
@@ -611,12 +657,24 @@ static int pending_value(struct mib *m, unsigned arc, unsigned col, const oid *i
 	bool ready;
 	int rc;
 
-	if ((arc == MIB_VS_TABLE && ilen != 1) || (arc == MIB_RS_TABLE && ilen != 2))
+	if (((arc == MIB_VS_TABLE || arc == MIB_VIP_TABLE) && ilen != 1) ||
+	    (arc == MIB_RS_TABLE && ilen != 2) || arc == MIB_NAME_TABLE)
 		return -ENOENT;
-	p = mib_setvb_pending(m, arc == MIB_RS_TABLE, (int64_t)idx[0],
-			      arc == MIB_RS_TABLE ? (int64_t)idx[1] : 0);
+	p = mib_setvb_pending(m,
+			      arc == MIB_RS_TABLE    ? SET_ROW_RS
+			      : arc == MIB_VIP_TABLE ? SET_ROW_VIP
+						     : SET_ROW_VS,
+			      (int64_t)idx[0], arc == MIB_RS_TABLE ? (int64_t)idx[1] : 0);
 	if (!p)
 		return -ENOENT;
+	if (arc == MIB_VIP_TABLE) {
+		if (col == VIP_ROW_STATUS) {
+			ready = model_vip_validate(&p->vip, NULL) == 0;
+			val_int(val, ready ? ROWSTATUS_NOT_IN_SERVICE : ROWSTATUS_NOT_READY);
+			return 0;
+		}
+		return col <= VIP_DESCRIPTION ? vip_value(m, &p->vip, col, val) : -ENOENT;
+	}
 	if (arc == MIB_VS_TABLE) {
 		if (col == VS_ROW_STATUS) {
 			ready = model_vs_validate(&p->vs, NULL) == 0;

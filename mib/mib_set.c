@@ -85,8 +85,7 @@ static int rows_group(struct mib_set *s)
 			row->rs_id = vb->rs_id;
 			row->first = i;
 		}
-		if (vb->col ==
-		    (vb->kind == SET_ROW_VS ? (unsigned)VS_ROW_STATUS : (unsigned)RS_ROW_STATUS))
+		if (vb->col == mib_setvb_status_col(vb->kind))
 			row->status = vb;
 	}
 	return 0;
@@ -168,8 +167,41 @@ static struct set_vb *row_vb(struct mib_set *s, const struct set_row *row, unsig
 /* Sets field f of the row's object to text through the model's setter; err says why not. */
 static int row_set(struct set_row *row, const char *f, const char *text, struct fulcrum_err *err)
 {
-	return row->kind == SET_ROW_VS ? model_vs_set_field(&row->vs, f, text, err)
-				       : model_rs_set_field(&row->rs, f, text, err);
+	switch (row->kind) {
+	case SET_ROW_VS:
+		return model_vs_set_field(&row->vs, f, text, err);
+	case SET_ROW_RS:
+		return model_rs_set_field(&row->rs, f, text, err);
+	case SET_ROW_VIP:
+		return model_vip_set_field(&row->vip, f, text, err);
+	case SET_ROW_NOTIFY:
+		break;
+	}
+	return model_err_set(err, FULCRUM_ERR_INVALID, f, "a switch has no fields");
+}
+
+/* Where a row's object keeps what row_apply() needs: its address's columns and its last field. */
+struct row_layout {
+	unsigned tcol, acol, last, admin; /* admin: 0 when it has no admin state */
+	struct fulcrum_addr *addr;
+	const char *what;
+};
+
+static struct row_layout row_layout(struct set_row *row)
+{
+	switch (row->kind) {
+	case SET_ROW_VS:
+		return (struct row_layout){VS_ADDRESS_TYPE, VS_ADDRESS,    VS_DESCRIPTION,
+					   VS_ADMIN_STATE,  &row->vs.addr, "service"};
+	case SET_ROW_RS:
+		return (struct row_layout){RS_ADDRESS_TYPE, RS_ADDRESS,    RS_DESCRIPTION,
+					   RS_ADMIN_STATE,  &row->rs.addr, "real server"};
+	case SET_ROW_VIP:
+	case SET_ROW_NOTIFY:
+		break;
+	}
+	return (struct row_layout){VIP_ADDRESS_TYPE, VIP_ADDRESS, VIP_DESCRIPTION, 0,
+				   &row->vip.addr,   "VIP"};
 }
 
 /*
@@ -186,13 +218,13 @@ static int row_set(struct set_row *row, const char *f, const char *text, struct 
 static struct set_vb *row_apply(struct mib_set *s, struct set_row *row, int *status,
 				struct fulcrum_err *err)
 {
+	struct row_layout l = row_layout(row);
 	bool vs = row->kind == SET_ROW_VS, addr_changed, admin_set = false;
-	unsigned tcol = vs ? VS_ADDRESS_TYPE : RS_ADDRESS_TYPE, acol = vs ? VS_ADDRESS : RS_ADDRESS;
-	unsigned last = vs ? VS_DESCRIPTION : RS_DESCRIPTION;
-	struct fulcrum_addr addr = vs ? row->vs.addr : row->rs.addr;
+	unsigned tcol = l.tcol, acol = l.acol, last = l.last;
+	struct fulcrum_addr addr = *l.addr;
 	char text[512], a[MODEL_ADDR_STRLEN];
 	struct set_vb *bad = row_addr(s, row, tcol, acol, &addr, &addr_changed);
-	const char *what = vs ? "service" : "real server";
+	const char *what = l.what;
 
 	*status = SNMP_ERR_WRONGVALUE;
 	if (bad) {
@@ -220,12 +252,12 @@ static struct set_vb *row_apply(struct mib_set *s, struct set_row *row, int *sta
 		}
 		if (row_set(row, f, t, err) != 0)
 			return vb;
-		admin_set |= col == (vs ? (unsigned)VS_ADMIN_STATE : (unsigned)RS_ADMIN_STATE);
+		admin_set |= l.admin && col == l.admin;
 	}
 	if (vs && row_vb(s, row, VS_STATS_RESET) && row_vb(s, row, VS_STATS_RESET)->v.i == 2)
 		row->reset = true;
 	/* RowStatus active / notInService on a stored row is the admin state, unless set too */
-	if (row->status && row->was == WAS_STORED && !admin_set) {
+	if (row->status && row->was == WAS_STORED && !admin_set && l.admin) {
 		bool off = row->status->v.i == ROWSTATUS_NOT_IN_SERVICE;
 
 		if (vs)
@@ -241,9 +273,23 @@ static struct set_vb *row_apply(struct mib_set *s, struct set_row *row, int *sta
 /* Where the row stands before the SET, and its object as stored or held. */
 static void row_load(struct mib *m, struct set_row *row)
 {
-	struct mib_pending *p =
-	    mib_setvb_pending(m, row->kind == SET_ROW_RS, row->vs_id, row->rs_id);
+	struct mib_pending *p = mib_setvb_pending(m, row->kind, row->vs_id, row->rs_id);
 
+	if (row->kind == SET_ROW_VIP) {
+		const struct fulcrum_vip *vip = store_vip_get(m->p.store, row->vs_id);
+
+		row->was = vip ? WAS_STORED : p ? WAS_PENDING : WAS_ABSENT;
+		if (vip)
+			row->vip = *vip;
+		else if (p)
+			row->vip = p->vip;
+		else {
+			model_vip_init(&row->vip);
+			row->vip.id = row->vs_id;
+		}
+		row->vip_old = row->vip;
+		return;
+	}
 	if (row->kind == SET_ROW_VS) {
 		const struct fulcrum_vs *vs = store_vs_get(m->p.store, row->vs_id);
 
@@ -283,6 +329,8 @@ static int row_decide(struct mib *m, struct set_row *row)
 	case WAS_STORED:
 		if (st == ROWSTATUS_CREATE_AND_GO || st == ROWSTATUS_CREATE_AND_WAIT)
 			return SNMP_ERR_INCONSISTENTVALUE; /* the row exists */
+		if (st == ROWSTATUS_NOT_IN_SERVICE && row->kind == SET_ROW_VIP)
+			return SNMP_ERR_WRONGVALUE; /* RFC 2579: a row that cannot be taken out */
 		row->does = st == ROWSTATUS_DESTROY ? DOES_DELETE : DOES_UPDATE;
 		return SNMP_ERR_NOERROR;
 	case WAS_PENDING:
@@ -302,8 +350,9 @@ static int row_decide(struct mib *m, struct set_row *row)
 	case ROWSTATUS_CREATE_AND_WAIT:
 		row->does = DOES_WAIT;
 		/* the command checks the index of a creation; a held row is checked here */
-		if (row->kind == SET_ROW_VS ? row->vs_id < store_vs_next_id(m->p.store)
-					    : row->rs_id < store_rs_next_id(m->p.store))
+		if (row->kind == SET_ROW_VS    ? row->vs_id < store_vs_next_id(m->p.store)
+		    : row->kind == SET_ROW_VIP ? row->vs_id < store_vip_next_id(m->p.store)
+					       : row->rs_id < store_rs_next_id(m->p.store))
 			return SNMP_ERR_INCONSISTENTNAME;
 		return SNMP_ERR_NOERROR;
 	case ROWSTATUS_DESTROY:
@@ -318,26 +367,34 @@ static int row_decide(struct mib *m, struct set_row *row)
 /* The command's op for a row, or false when the row makes none. */
 static bool row_op(const struct set_row *row, struct command_op *op)
 {
+	/* by what the row does: create, update, delete; of a service, real server, VIP */
+	static const enum command_op_kind kinds[3][3] = {
+	    {COMMAND_VS_CREATE, COMMAND_VS_UPDATE, COMMAND_VS_DELETE},
+	    {COMMAND_RS_CREATE, COMMAND_RS_UPDATE, COMMAND_RS_DELETE},
+	    {COMMAND_VIP_CREATE, COMMAND_VIP_UPDATE, COMMAND_VIP_DELETE},
+	};
+	int does = row->does == DOES_CREATE   ? 0
+		   : row->does == DOES_UPDATE ? 1
+		   : row->does == DOES_DELETE ? 2
+					      : -1;
+	int kind = row->kind == SET_ROW_VS ? 0 : row->kind == SET_ROW_RS ? 1 : 2;
+
 	memset(op, 0, sizeof(*op));
-	switch (row->does) {
-	case DOES_CREATE:
-		op->kind = row->kind == SET_ROW_VS ? COMMAND_VS_CREATE : COMMAND_RS_CREATE;
-		break;
-	case DOES_UPDATE:
-		op->kind = row->kind == SET_ROW_VS ? COMMAND_VS_UPDATE : COMMAND_RS_UPDATE;
-		break;
-	case DOES_DELETE:
-		op->kind = row->kind == SET_ROW_VS ? COMMAND_VS_DELETE : COMMAND_RS_DELETE;
-		break;
-	default:
+	if (does < 0 || row->kind == SET_ROW_NOTIFY)
 		return false;
-	}
+	op->kind = kinds[kind][does];
 	op->vs = row->vs;
 	op->rs = row->rs;
+	op->vip = row->vip;
 	return true;
 }
 
-/* The order of a batch: services made first, real servers next, deletions last. */
+/*
+ * The order of a batch: services made first, real servers next, their
+ * deletions last; then VIPs, whose deletions come first, so that one PDU
+ * can move an address from one row to another.
+ */
+#define OP_RANKS 9
 static int op_rank(enum command_op_kind k)
 {
 	switch (k) {
@@ -353,10 +410,16 @@ static int op_rank(enum command_op_kind k)
 		return 4;
 	case COMMAND_VS_DELETE:
 		return 5;
+	case COMMAND_VIP_DELETE:
+		return 6;
+	case COMMAND_VIP_UPDATE:
+		return 7;
+	case COMMAND_VIP_CREATE:
+		return 8;
 	case COMMAND_NOTIFY_SET:
 		break;
 	}
-	return 6;
+	return OP_RANKS;
 }
 
 static int ops_build(struct mib_set *s)
@@ -367,7 +430,7 @@ static int ops_build(struct mib_set *s)
 	s->op_from = calloc(cap, sizeof(*s->op_from));
 	if (!s->ops || !s->op_from)
 		return -ENOMEM;
-	for (int rank = 0; rank <= 5; rank++)
+	for (int rank = 0; rank < OP_RANKS; rank++)
 		for (size_t i = 0; i < s->nrows; i++) {
 			struct command_op op;
 
@@ -497,8 +560,7 @@ static void pending_apply(struct mib *m, struct mib_set *s)
 
 	for (size_t i = 0; i < s->nrows; i++) {
 		struct set_row *row = &s->rows[i];
-		struct mib_pending *p =
-		    mib_setvb_pending(m, row->kind == SET_ROW_RS, row->vs_id, row->rs_id);
+		struct mib_pending *p = mib_setvb_pending(m, row->kind, row->vs_id, row->rs_id);
 
 		if (row->does == DOES_WAIT) {
 			if (!p) {
@@ -514,10 +576,11 @@ static void pending_apply(struct mib *m, struct mib_set *s)
 				p = &a[m->npending++];
 				memset(p, 0, sizeof(*p));
 				p->created = now;
-				p->real = row->kind == SET_ROW_RS;
+				p->kind = row->kind;
 			}
 			p->vs = row->vs;
 			p->rs = row->rs;
+			p->vip = row->vip;
 		} else if (p && (row->does == DOES_CREATE || row->does == DOES_FORGET)) {
 			*p = m->pending[--m->npending];
 		}
@@ -577,11 +640,17 @@ void mib_set_undo(struct mib *m)
 		memset(u, 0, sizeof(*u));
 		u->vs = op->vs;
 		u->rs = op->rs;
+		u->vip = op->vip;
 		if (op->kind == COMMAND_VS_CREATE)
 			u->kind = COMMAND_VS_DELETE;
 		else if (op->kind == COMMAND_RS_CREATE)
 			u->kind = COMMAND_RS_DELETE;
-		else if (op->kind == COMMAND_VS_UPDATE && row) {
+		else if (op->kind == COMMAND_VIP_CREATE)
+			u->kind = COMMAND_VIP_DELETE;
+		else if (op->kind == COMMAND_VIP_UPDATE && row) {
+			u->kind = COMMAND_VIP_UPDATE;
+			u->vip = row->vip_old;
+		} else if (op->kind == COMMAND_VS_UPDATE && row) {
 			u->kind = COMMAND_VS_UPDATE;
 			u->vs = row->vs_old;
 		} else if (op->kind == COMMAND_RS_UPDATE && row) {
@@ -592,10 +661,14 @@ void mib_set_undo(struct mib *m)
 			u->notify = op->notify;
 			u->enabled = !op->enabled;
 		} else {
-			log_errx(
-			    "snmp", "cannot undo the deletion of %s %lld: ids are never reused",
-			    op->kind == COMMAND_VS_DELETE ? "service" : "real server",
-			    (long long)(op->kind == COMMAND_VS_DELETE ? op->vs.id : op->rs.id));
+			log_errx("snmp",
+				 "cannot undo the deletion of %s %lld: ids are never reused",
+				 op->kind == COMMAND_VS_DELETE    ? "service"
+				 : op->kind == COMMAND_VIP_DELETE ? "VIP"
+								  : "real server",
+				 (long long)(op->kind == COMMAND_VS_DELETE    ? op->vs.id
+					     : op->kind == COMMAND_VIP_DELETE ? op->vip.id
+									      : op->rs.id));
 			continue;
 		}
 		n++;

@@ -18,6 +18,11 @@ static bool writable_rs(unsigned col)
 	return (col >= RS_ADDRESS_TYPE && col <= RS_DESCRIPTION) || col == RS_ROW_STATUS;
 }
 
+static bool writable_vip(unsigned col)
+{
+	return (col >= VIP_ADDRESS_TYPE && col <= VIP_DESCRIPTION) || col == VIP_ROW_STATUS;
+}
+
 /* The model's field name of a column, to match the command's errors with varbinds. */
 static const char *vs_field(unsigned col)
 {
@@ -54,6 +59,16 @@ static const char *rs_field(unsigned col)
 	    [RS_LOWER_THRESHOLD] = "lower_threshold",
 	    [RS_ADMIN_STATE] = "admin_state",
 	    [RS_DESCRIPTION] = "description",
+	};
+	return col < sizeof(f) / sizeof(f[0]) ? f[col] : NULL;
+}
+
+static const char *vip_field(unsigned col)
+{
+	static const char *const f[] = {
+	    [VIP_ADDRESS_TYPE] = "address",    [VIP_ADDRESS] = "address",
+	    [VIP_PREFIX_LENGTH] = "prefix",    [VIP_INTERFACE] = "interface",
+	    [VIP_DESCRIPTION] = "description",
 	};
 	return col < sizeof(f) / sizeof(f[0]) ? f[col] : NULL;
 }
@@ -121,6 +136,23 @@ static struct coltype rs_type(unsigned col)
 	return (struct coltype){V_UNS, 0, 0xffffffffL}; /* weight, thresholds */
 }
 
+static struct coltype vip_type(unsigned col)
+{
+	switch (col) {
+	case VIP_ADDRESS_TYPE:
+		return (struct coltype){V_INT, 1, 2};
+	case VIP_ADDRESS:
+		return (struct coltype){V_STR, 4, 16};
+	case VIP_INTERFACE:
+		return (struct coltype){V_STR, 1, FULCRUM_IFNAME_MAX};
+	case VIP_DESCRIPTION:
+		return (struct coltype){V_STR, 0, FULCRUM_DESC_MAX};
+	case VIP_ROW_STATUS:
+		return (struct coltype){V_INT, 1, 6};
+	}
+	return (struct coltype){V_UNS, 0, 2040}; /* prefix: InetAddressPrefixLength */
+}
+
 /* Checks a varbind's type, length and range: wrongType, wrongLength or wrongValue. */
 static int vb_verify(const netsnmp_variable_list *var, struct coltype ct, struct mib_value *out)
 {
@@ -145,13 +177,32 @@ static int vb_verify(const netsnmp_variable_list *var, struct coltype ct, struct
 	return SNMP_ERR_NOERROR;
 }
 
-struct mib_pending *mib_setvb_pending(struct mib *m, bool real, int64_t vs_id, int64_t rs_id)
+unsigned mib_setvb_status_col(enum set_row_kind kind)
+{
+	switch (kind) {
+	case SET_ROW_VS:
+		return VS_ROW_STATUS;
+	case SET_ROW_RS:
+		return RS_ROW_STATUS;
+	case SET_ROW_VIP:
+		return VIP_ROW_STATUS;
+	case SET_ROW_NOTIFY:
+		break;
+	}
+	return 0;
+}
+
+struct mib_pending *mib_setvb_pending(struct mib *m, enum set_row_kind kind, int64_t vs_id,
+				      int64_t rs_id)
 {
 	for (size_t i = 0; i < m->npending; i++) {
 		struct mib_pending *p = &m->pending[i];
 
-		if (p->real == real &&
-		    (real ? p->rs.vs_id == vs_id && p->rs.id == rs_id : p->vs.id == vs_id))
+		if (p->kind != kind)
+			continue;
+		if (kind == SET_ROW_RS    ? p->rs.vs_id == vs_id && p->rs.id == rs_id
+		    : kind == SET_ROW_VIP ? p->vip.id == vs_id
+					  : p->vs.id == vs_id)
 			return p;
 	}
 	return NULL;
@@ -227,6 +278,22 @@ static int vb_read(struct mib *m, netsnmp_request_info *req, struct set_vb *out)
 		return rc;
 	case MIB_NAME_TABLE:
 		return SNMP_ERR_NOTWRITABLE;
+	case MIB_VIP_TABLE:
+		if (len != r + 5 || n[r + 2] != 1 || n[r + 4] == 0 || n[r + 4] > 0xffffffffu)
+			return SNMP_ERR_NOCREATION;
+		out->kind = SET_ROW_VIP;
+		out->col = (unsigned)n[r + 3];
+		out->vs_id = (int64_t)n[r + 4]; /* the VIP's id */
+		exists = store_vip_get(m->p.store, out->vs_id) != NULL;
+		if (out->col < 2 || out->col > VIP_LAST)
+			return SNMP_ERR_NOCREATION;
+		if (!writable_vip(out->col))
+			return exists ? SNMP_ERR_NOTWRITABLE : SNMP_ERR_NOCREATION;
+		rc = vb_verify(var, vip_type(out->col), &out->v);
+		if (rc == SNMP_ERR_NOERROR && out->col == VIP_ADDRESS && out->v.len != 4 &&
+		    out->v.len != 16)
+			rc = SNMP_ERR_WRONGLENGTH;
+		return rc;
 	}
 	return SNMP_ERR_NOCREATION;
 }
@@ -241,8 +308,7 @@ static int vb_enum_verify(const struct set_vb *vb)
 	if (vb->kind == SET_ROW_VS && vb->col == VS_SCHEDULER_FLAGS && vb->v.len == 1 &&
 	    (vb->v.s[0] & 0x3f))
 		return SNMP_ERR_WRONGVALUE; /* bits beyond fallback(0) and port(1) */
-	if ((vb->kind == SET_ROW_VS && vb->col == VS_ROW_STATUS) ||
-	    (vb->kind == SET_ROW_RS && vb->col == RS_ROW_STATUS))
+	if (vb->kind != SET_ROW_NOTIFY && vb->col == mib_setvb_status_col(vb->kind))
 		return vb->v.i == ROWSTATUS_NOT_READY ? SNMP_ERR_WRONGVALUE : SNMP_ERR_NOERROR;
 	return SNMP_ERR_NOERROR;
 }
@@ -315,12 +381,44 @@ static const char *rs_text(const struct set_vb *vb, char *buf, size_t len)
 	return buf;
 }
 
+/* A VIP column's value as the model's text. */
+static const char *vip_text(const struct set_vb *vb, char *buf, size_t len)
+{
+	switch (vb->col) {
+	case VIP_INTERFACE:
+	case VIP_DESCRIPTION:
+		return vb_string(vb, buf, len) == 0 ? buf : NULL;
+	}
+	snprintf(buf, len, "%ld", vb->v.i); /* prefix */
+	return buf;
+}
+
 const char *mib_setvb_text(const struct set_vb *vb, char *buf, size_t len)
 {
-	return vb->kind == SET_ROW_VS ? vs_text(vb, buf, len) : rs_text(vb, buf, len);
+	switch (vb->kind) {
+	case SET_ROW_VS:
+		return vs_text(vb, buf, len);
+	case SET_ROW_RS:
+		return rs_text(vb, buf, len);
+	case SET_ROW_VIP:
+		return vip_text(vb, buf, len);
+	case SET_ROW_NOTIFY:
+		break;
+	}
+	return NULL;
 }
 
 const char *mib_setvb_field(enum set_row_kind kind, unsigned col)
 {
-	return kind == SET_ROW_VS ? vs_field(col) : kind == SET_ROW_RS ? rs_field(col) : NULL;
+	switch (kind) {
+	case SET_ROW_VS:
+		return vs_field(col);
+	case SET_ROW_RS:
+		return rs_field(col);
+	case SET_ROW_VIP:
+		return vip_field(col);
+	case SET_ROW_NOTIFY:
+		break;
+	}
+	return NULL;
 }

@@ -89,9 +89,10 @@ struct web_write {
 	bool done;             /* the group ran (or the server stops): answer may reply */
 	/* what the route's write needs, and what it leaves for the answer */
 	json_t *body; /* a PATCH's fields: applied to the object as it stands in the group */
-	enum fulcrum_kind kind; /* what a PATCH changes: vs or rs below */
+	enum fulcrum_kind kind; /* what a PATCH changes: vs, rs or vip below */
 	struct fulcrum_vs vs;
 	struct fulcrum_rs rs;
+	struct fulcrum_vip vip;
 	struct fulcrum_rs *reals; /* of a new service, nreals of them */
 	size_t nreals;
 	const char *const *operator_fields; /* what an operator may change (PATCH) */
@@ -196,6 +197,8 @@ enum MHD_Result web_api_service_reset(struct web_req *r);
 enum MHD_Result web_api_reals_list(struct web_req *r);
 enum MHD_Result web_api_real_get(struct web_req *r);
 enum MHD_Result web_api_status(struct web_req *r);
+enum MHD_Result web_api_vips_list(struct web_req *r);
+enum MHD_Result web_api_vip_get(struct web_req *r);
 
 /*
  * An object as the API shows it: its fields, and the status block from
@@ -209,6 +212,8 @@ json_t *web_api_rs_json(struct web_req *r, const struct fulcrum_rs *rs,
 json_t *web_api_stored_rs_json(struct web_req *r, const struct fulcrum_rs_stored *rs,
 			       const struct status_daemon *st);
 void web_api_status_get(struct web_req *r, struct status_daemon *st);
+/* A VIP: its fields and "status": {"held", "reason"} from the VIP callback. */
+json_t *web_api_vip_json(struct web_req *r, const struct fulcrum_vip *vip);
 
 /*
  * The route handlers of the model that write (web_write.c). Each is called
@@ -221,6 +226,9 @@ enum MHD_Result web_write_service_delete(struct web_req *r);
 enum MHD_Result web_write_reals_create(struct web_req *r);
 enum MHD_Result web_write_real_patch(struct web_req *r);
 enum MHD_Result web_write_real_delete(struct web_req *r);
+enum MHD_Result web_write_vips_create(struct web_req *r);
+enum MHD_Result web_write_vip_patch(struct web_req *r);
+enum MHD_Result web_write_vip_delete(struct web_req *r);
 
 /*
  * The change log and the event stream (web_events.c). web_events_new()

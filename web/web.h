@@ -33,6 +33,8 @@ struct web_params {
 	void *kernel_arg;
 	web_reset_fn reset; /* NULL: no counters to reset (409) */
 	void *reset_arg;
+	status_vip_fn vip; /* whether this director holds a VIP; NULL: not held, nothing says */
+	void *vip_arg;
 };
 
 /*

@@ -1,4 +1,4 @@
-/* The model's routes that read: services and real servers from the store, and their status. */
+/* The model's routes that read: services, real servers and VIPs from the store, and their status. */
 #include "web/web-int.h"
 
 #include "controller/lib/log.h"
@@ -266,18 +266,61 @@ enum MHD_Result web_api_real_get(struct web_req *r)
 enum MHD_Result web_api_status(struct web_req *r)
 {
 	struct status_daemon st;
-	size_t nvs, nrs;
+	size_t nvs, nrs, nvips;
 	json_t *o;
 
 	web_api_status_get(r, &st);
 	store_vs_all(r->w->p.store, &nvs);
 	store_rs_all(r->w->p.store, 0, &nrs);
-	o = json_pack("{s:s?,s:s?,s:I,s:I,s:s,s:I,s:I,s:{s:b,s:s?,s:s}}", "node_name", st.node_name,
-		      "version", st.version, "uptime_seconds",
+	store_vip_all(r->w->p.store, &nvips);
+	o = json_pack("{s:s?,s:s?,s:I,s:I,s:s,s:I,s:I,s:I,s:{s:b,s:s?,s:s}}", "node_name",
+		      st.node_name, "version", st.version, "uptime_seconds",
 		      (json_int_t)(st.started ? time(NULL) - st.started : 0), "revision",
 		      (json_int_t)store_revision(r->w->p.store), "role", "standalone", "services",
-		      (json_int_t)nvs, "reals", (json_int_t)nrs, "ipvs", "available",
-		      st.ipvs.available, "version", st.ipvs.available ? st.ipvs.version : NULL,
-		      "reason", st.ipvs.reason ? st.ipvs.reason : "unknown");
+		      (json_int_t)nvs, "reals", (json_int_t)nrs, "vips", (json_int_t)nvips, "ipvs",
+		      "available", st.ipvs.available, "version",
+		      st.ipvs.available ? st.ipvs.version : NULL, "reason",
+		      st.ipvs.reason ? st.ipvs.reason : "unknown");
 	return web_reply_json(r, MHD_HTTP_OK, o);
+}
+
+json_t *web_api_vip_json(struct web_req *r, const struct fulcrum_vip *vip)
+{
+	struct status_vip held = {.held = false, .reason = "nothing reports whether it is held"};
+	json_t *o = model_vip_to_json(vip);
+
+	if (r->w->p.vip)
+		r->w->p.vip(r->w->p.vip_arg, vip->id, &held);
+	if (o && json_object_set_new(o, "status",
+				     json_pack("{s:b,s:s}", "held", held.held, "reason",
+					       held.reason ? held.reason : "")) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+enum MHD_Result web_api_vips_list(struct web_req *r)
+{
+	size_t n;
+	const struct fulcrum_vip *const *all = store_vip_all(r->w->p.store, &n);
+	json_t *items = json_array();
+
+	for (size_t i = 0; items && i < n; i++) {
+		if (json_array_append_new(items, web_api_vip_json(r, all[i])) != 0) {
+			json_decref(items);
+			items = NULL;
+		}
+	}
+	return api_reply_list(r, "vips", items);
+}
+
+enum MHD_Result web_api_vip_get(struct web_req *r)
+{
+	const struct fulcrum_vip *vip = store_vip_get(r->w->p.store, r->id);
+
+	if (!vip)
+		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
+				       "VIP %" PRId64 " does not exist", r->id);
+	return web_reply_json(r, MHD_HTTP_OK, web_api_vip_json(r, vip));
 }

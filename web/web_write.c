@@ -14,9 +14,10 @@
 
 #define WRITE_REALS_MAX 10000 /* real servers created with one service */
 
-/* Fields an operator may change; everything else is an admin's. */
+/* Fields an operator may change; everything else is an admin's (a VIP's: all of it). */
 static const char *const write_vs_operator_fields[] = {"admin_state", NULL};
 static const char *const write_rs_operator_fields[] = {"weight", "admin_state", NULL};
+static const char *const write_vip_operator_fields[] = {NULL};
 
 /* Read-only fields of the API's objects, accepted in a body and ignored (GET, edit, send back). */
 static const char *const write_computed_fields[] = {"status", "reals_total", NULL};
@@ -249,12 +250,36 @@ out:
 union write_any {
 	struct fulcrum_vs vs;
 	struct fulcrum_rs rs;
+	struct fulcrum_vip vip;
 };
 
-/* The object of wr's kind that the write fills: wr->vs or wr->rs. */
+/* The object of wr's kind that the write fills: wr->vs, wr->rs or wr->vip. */
 static void *write_obj(struct web_write *wr)
 {
-	return wr->kind == FULCRUM_KIND_VS ? (void *)&wr->vs : (void *)&wr->rs;
+	switch (wr->kind) {
+	case FULCRUM_KIND_VS:
+		return &wr->vs;
+	case FULCRUM_KIND_RS:
+		return &wr->rs;
+	case FULCRUM_KIND_VIP:
+		break;
+	}
+	return &wr->vip;
+}
+
+/* The object of wr's kind as the API shows it. */
+static json_t *write_obj_json(struct web_req *r, struct web_write *wr,
+			      const struct status_daemon *st)
+{
+	switch (wr->kind) {
+	case FULCRUM_KIND_VS:
+		return web_api_vs_json(r, &wr->vs, st);
+	case FULCRUM_KIND_RS:
+		return web_api_rs_json(r, &wr->rs, st);
+	case FULCRUM_KIND_VIP:
+		break;
+	}
+	return web_api_vip_json(r, &wr->vip);
 }
 
 /* Applies the PATCH to the object as it stands in the group; wr's object gets it as stored. */
@@ -289,8 +314,7 @@ static enum MHD_Result patch_answer(struct web_req *r)
 		 model_kind(wr->kind)->what, r->id, wr->sw.revision);
 	r->etag_rev = wr->sw.revision;
 	web_api_status_get(r, &st);
-	out = wr->kind == FULCRUM_KIND_VS ? web_api_vs_json(r, &wr->vs, &st)
-					  : web_api_rs_json(r, &wr->rs, &st);
+	out = write_obj_json(r, wr, &st);
 	return web_reply_json(r, MHD_HTTP_OK, out);
 }
 
@@ -334,6 +358,11 @@ enum MHD_Result web_write_service_patch(struct web_req *r)
 enum MHD_Result web_write_real_patch(struct web_req *r)
 {
 	return write_patch(r, FULCRUM_KIND_RS, write_rs_operator_fields);
+}
+
+enum MHD_Result web_write_vip_patch(struct web_req *r)
+{
+	return write_patch(r, FULCRUM_KIND_VIP, write_vip_operator_fields);
 }
 
 /* ---- DELETE services/{id} --------------------------------------------------------- */
@@ -447,6 +476,84 @@ enum MHD_Result web_write_real_delete(struct web_req *r)
 		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
 				       "real server %" PRId64 " does not exist", r->id);
 	if (!web_req_precondition(r) || !write_new(r, real_delete_run, real_delete_answer))
+		return MHD_YES;
+	return web_group_add(r);
+}
+
+/* ---- POST vips and DELETE vips/{id} ----------------------------------------------- */
+
+static int vips_create_run(struct command_txn *t, void *arg)
+{
+	struct web_write *wr = arg;
+	int rc = command_txn_vip_create(t, &wr->vip);
+
+	return rc ? rc : command_txn_vip_get(t, wr->vip.id, &wr->vip);
+}
+
+static enum MHD_Result vips_create_answer(struct web_req *r)
+{
+	struct web_write *wr = r->write;
+	char location[64], addr[MODEL_ADDR_STRLEN];
+
+	if (wr->sw.rc != 0)
+		return write_failed(r);
+	log_info("http", "%s created VIP %" PRId64 " %s/%u on %s (revision %" PRId64 ")",
+		 r->who.name, wr->vip.id, model_addr_format(&wr->vip.addr, addr, sizeof(addr)),
+		 (unsigned)wr->vip.prefix, wr->vip.interface, wr->sw.revision);
+	r->etag_rev = wr->sw.revision;
+	snprintf(location, sizeof(location), WEB_API_PREFIX "vips/%" PRId64, wr->vip.id);
+	return web_reply_created(r, location, web_api_vip_json(r, &wr->vip));
+}
+
+enum MHD_Result web_write_vips_create(struct web_req *r)
+{
+	struct web_write *wr;
+	struct fulcrum_err err;
+	json_t *body = NULL;
+	enum MHD_Result ret = MHD_YES;
+
+	if (!web_req_precondition(r) || !web_req_json(r, &body) ||
+	    !(wr = write_new(r, vips_create_run, vips_create_answer)))
+		goto out;
+	write_strip_computed(body);
+	model_err_clear(&err);
+	model_vip_init(&wr->vip);
+	/* refused now, before the queue, when the body alone says it is wrong */
+	if (model_vip_from_json(body, &wr->vip, &err) != 0 ||
+	    model_vip_validate(&wr->vip, &err) != 0)
+		ret = web_reply_err(r, &err);
+	else
+		ret = web_group_add(r);
+out:
+	json_decref(body);
+	return ret;
+}
+
+static int vip_delete_run(struct command_txn *t, void *arg)
+{
+	struct web_write *wr = arg;
+
+	return command_txn_vip_delete(t, wr->r->id);
+}
+
+static enum MHD_Result vip_delete_answer(struct web_req *r)
+{
+	struct web_write *wr = r->write;
+
+	if (wr->sw.rc != 0)
+		return write_failed(r);
+	log_info("http", "%s deleted VIP %" PRId64 " (revision %" PRId64 ")", r->who.name, r->id,
+		 wr->sw.revision);
+	r->etag_rev = wr->sw.revision;
+	return web_reply_empty(r, MHD_HTTP_NO_CONTENT);
+}
+
+enum MHD_Result web_write_vip_delete(struct web_req *r)
+{
+	if (!store_vip_get(r->w->p.store, r->id))
+		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
+				       "VIP %" PRId64 " does not exist", r->id);
+	if (!web_req_precondition(r) || !write_new(r, vip_delete_run, vip_delete_answer))
 		return MHD_YES;
 	return web_group_add(r);
 }

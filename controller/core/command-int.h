@@ -1,9 +1,10 @@
-/* What command.c and command_batch.c share: one command in progress and the bodies of each kind. */
+/* What command*.c share: one command in progress, its steps, and the bodies of each kind. */
 #ifndef FULCRUM_COMMAND_INT_H
 #define FULCRUM_COMMAND_INT_H
 
 #include "controller/core/command.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 
 /* One command in progress: a single command or a whole batch. */
@@ -57,6 +58,41 @@ void cmd_result_done(struct cmd *c);
 int cmd_storage(struct cmd *c, int rc, const char *what);
 
 /*
+ * The steps every kind's bodies share (command.c). cmd_bump() moves the
+ * revision on, once per command however many objects it writes. cmd_json()
+ * is obj's JSON form, of kind: NULL with c->err filled when memory runs
+ * out. cmd_log() appends one change-log row and records the change for the
+ * commit event; it takes the references before and after (NULL for none: a
+ * creation has no before, a deletion no after; both NULL means cmd_json()
+ * failed). Each returns 0 or a negative errno with c->err filled.
+ */
+int cmd_bump(struct cmd *c);
+json_t *cmd_json(struct cmd *c, enum fulcrum_kind kind, const void *obj);
+int cmd_log(struct cmd *c, enum fulcrum_kind kind, int64_t id, json_t *before, json_t *after);
+
+/*
+ * The end of an update of any kind, once its checks passed: the stored
+ * object old becomes obj (id), unless their JSON forms are equal (then
+ * nothing is written and no revision taken); the revision moves and the
+ * change is logged with both forms.
+ */
+int cmd_update_write(struct cmd *c, enum fulcrum_kind kind, int64_t id, const void *old,
+		     const void *obj);
+
+/*
+ * Checks an explicit id for a new object of kind what ("service", "real
+ * server", "VIP"): found says a row has it, next is the id the sequence gives
+ * next. An id below next that no row has belonged to a deleted object:
+ * giving it again would make an old SNMP index or API URL mean another
+ * object (FULCRUM_ERR_INVALID on "id"); a taken one is FULCRUM_ERR_CONFLICT.
+ */
+int cmd_verify_new_id(struct cmd *c, const char *what, int64_t id, bool found, int64_t next);
+
+/* Runs one op as a batch of one: the single commands' contract (command.h). */
+int cmd_one(struct db *db, const struct command_actor *actor, struct command_op *op,
+	    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
+
+/*
  * The bodies: each runs inside the transaction cmd_begin() opened, after the
  * checks that need no database (below), and returns 0 or a negative errno
  * with c->err filled. What they write stays uncommitted until cmd_end(). The
@@ -100,5 +136,17 @@ int cmd_rs_update(struct cmd *c, const struct fulcrum_rs *rs);
 
 /* Deletes real server id. */
 int cmd_rs_delete(struct cmd *c, int64_t id);
+
+/*
+ * VIPs (command_vip.c). cmd_vip_create() stores vip after the model's rules
+ * and a check that no other VIP has its address; vip->id 0 or an explicit id
+ * as cmd_vs_create(). cmd_vip_update() replaces VIP vip->id with vip (the
+ * same checks); cmd_vip_delete() deletes VIP id; cmd_vip_get() reads it
+ * into *old, a missing one NOTFOUND on "id".
+ */
+int cmd_vip_create(struct cmd *c, struct fulcrum_vip *vip);
+int cmd_vip_update(struct cmd *c, const struct fulcrum_vip *vip);
+int cmd_vip_delete(struct cmd *c, int64_t id);
+int cmd_vip_get(struct cmd *c, int64_t id, struct fulcrum_vip *old);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -67,8 +68,7 @@ int cmd_revision_verify(struct cmd *c, int64_t if_revision)
 	return 0;
 }
 
-/* Moves the revision on, once per command however many objects it writes. */
-static int cmd_bump(struct cmd *c)
+int cmd_bump(struct cmd *c)
 {
 	int rc;
 
@@ -130,12 +130,7 @@ static int cmd_record(struct cmd *c, enum fulcrum_kind kind, int64_t id, char *b
 	return 0;
 }
 
-/*
- * Appends one change-log row; takes the references before and after (NULL for
- * none: a creation has no before, a deletion no after; both NULL means making
- * the JSON failed).
- */
-static int cmd_log(struct cmd *c, enum fulcrum_kind kind, int64_t id, json_t *before, json_t *after)
+int cmd_log(struct cmd *c, enum fulcrum_kind kind, int64_t id, json_t *before, json_t *after)
 {
 	char *b = before ? json_dumps(before, JSON_COMPACT) : NULL;
 	char *a = after ? json_dumps(after, JSON_COMPACT) : NULL;
@@ -143,7 +138,7 @@ static int cmd_log(struct cmd *c, enum fulcrum_kind kind, int64_t id, json_t *be
 
 	json_decref(before);
 	json_decref(after);
-	if (!before && !after) { /* *_json_or_fail() failed and said so */
+	if (!before && !after) { /* *_cmd_json() failed and said so */
 		rc = -ENOMEM;
 	} else if ((before && !b) || (after && !a)) {
 		model_err_set(c->err, FULCRUM_ERR_INTERNAL, NULL,
@@ -186,8 +181,7 @@ int cmd_end(struct cmd *c, int rc)
 	return 0;
 }
 
-/* The JSON form of obj, of kind; NULL with c->err filled when memory runs out. */
-static json_t *json_or_fail(struct cmd *c, enum fulcrum_kind kind, const void *obj)
+json_t *cmd_json(struct cmd *c, enum fulcrum_kind kind, const void *obj)
 {
 	const struct model_kind *k = model_kind(kind);
 	json_t *j = k->to_json(obj);
@@ -309,13 +303,7 @@ static int verify_new_reals(struct cmd *c, const struct fulcrum_vs *vs,
 	return rc;
 }
 
-/*
- * Checks an explicit id for a new object of kind what ("service", "real
- * server"): found says a row has it, next is the id the sequence gives next.
- * An id below next that no row has belonged to a deleted object: giving it
- * again would make an old SNMP index or API URL mean another object.
- */
-static int verify_new_id(struct cmd *c, const char *what, int64_t id, bool found, int64_t next)
+int cmd_verify_new_id(struct cmd *c, const char *what, int64_t id, bool found, int64_t next)
 {
 	if (found)
 		return model_err_set(c->err, FULCRUM_ERR_CONFLICT, "id", "%s id %lld exists", what,
@@ -343,7 +331,7 @@ static int verify_vs_id(struct cmd *c, int64_t id)
 		return cmd_storage(c, rc, "read the service");
 	if ((rc = db_vs_next_id(c->db, &next)) != 0)
 		return cmd_storage(c, rc, "read the next service id");
-	return verify_new_id(c, "service", id, found, next);
+	return cmd_verify_new_id(c, "service", id, found, next);
 }
 
 static int verify_rs_id(struct cmd *c, int64_t id)
@@ -357,7 +345,7 @@ static int verify_rs_id(struct cmd *c, int64_t id)
 		return cmd_storage(c, rc, "read the real server");
 	if ((rc = db_rs_next_id(c->db, &next)) != 0)
 		return cmd_storage(c, rc, "read the next real server id");
-	return verify_new_id(c, "real server", id, found, next);
+	return cmd_verify_new_id(c, "real server", id, found, next);
 }
 
 int cmd_vs_create_verify(struct cmd *c, const struct fulcrum_vs *vs, const struct fulcrum_rs *reals,
@@ -378,8 +366,8 @@ int cmd_vs_create(struct cmd *c, struct fulcrum_vs *vs, const struct fulcrum_rs 
 		return rc;
 	if ((rc = db_vs_insert(c->db, vs)) != 0)
 		return cmd_storage(c, rc, "store the service");
-	if ((rc = cmd_bump(c)) != 0 || (rc = cmd_log(c, FULCRUM_KIND_VS, vs->id, NULL,
-						     json_or_fail(c, FULCRUM_KIND_VS, vs))) != 0)
+	if ((rc = cmd_bump(c)) != 0 ||
+	    (rc = cmd_log(c, FULCRUM_KIND_VS, vs->id, NULL, cmd_json(c, FULCRUM_KIND_VS, vs))) != 0)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		struct fulcrum_rs rs = reals[i];
@@ -390,7 +378,7 @@ int cmd_vs_create(struct cmd *c, struct fulcrum_vs *vs, const struct fulcrum_rs 
 			return cmd_storage(c, rc, "store a real server");
 		ids[i] = rs.id;
 		if ((rc = cmd_log(c, FULCRUM_KIND_RS, rs.id, NULL,
-				  json_or_fail(c, FULCRUM_KIND_RS, &rs))) != 0)
+				  cmd_json(c, FULCRUM_KIND_RS, &rs))) != 0)
 			return rc;
 	}
 	return 0;
@@ -406,9 +394,8 @@ void cmd_vs_created(struct fulcrum_vs *vs, int64_t id, struct fulcrum_rs *reals,
 	}
 }
 
-/* Runs one op as a batch of one; the single commands' contract (command.h). */
-static int command_one(struct db *db, const struct command_actor *actor, struct command_op *op,
-		       int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
+int cmd_one(struct db *db, const struct command_actor *actor, struct command_op *op,
+	    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err)
 {
 	struct command_result res = {0};
 	int rc = command_batch(db, actor, op, 1, if_revision, &res, err, NULL);
@@ -428,7 +415,7 @@ int command_vs_create(struct db *db, const struct command_actor *actor, struct f
 	int rc;
 
 	op.vs.id = 0; /* only a batch may name the id */
-	rc = command_one(db, actor, &op, if_revision, revision_out, err);
+	rc = cmd_one(db, actor, &op, if_revision, revision_out, err);
 	if (rc == 0)
 		vs->id = op.vs.id;
 	return rc;
@@ -477,27 +464,35 @@ int cmd_vs_get(struct cmd *c, int64_t id, struct fulcrum_vs *old)
 	return rc ? cmd_storage(c, rc, "read the service") : 0;
 }
 
-/*
- * The end of an update of either kind, once its checks passed: the object
- * old becomes obj (id), unless their JSON forms are equal (then nothing is
- * written and no revision taken); the revision moves and the change is
- * logged with both forms.
- */
-static int cmd_update_write(struct cmd *c, enum fulcrum_kind kind, int64_t id, const void *old,
-			    const void *obj)
+/* Writes every field of the stored object obj of kind over the row with its id. */
+static int cmd_db_update(struct cmd *c, enum fulcrum_kind kind, const void *obj)
 {
-	json_t *before = json_or_fail(c, kind, old), *after = json_or_fail(c, kind, obj);
+	switch (kind) {
+	case FULCRUM_KIND_VS:
+		return db_vs_update(c->db, obj);
+	case FULCRUM_KIND_RS:
+		return db_rs_update(c->db, obj);
+	case FULCRUM_KIND_VIP:
+		return db_vip_update(c->db, obj);
+	}
+	return -EINVAL;
+}
+
+int cmd_update_write(struct cmd *c, enum fulcrum_kind kind, int64_t id, const void *old,
+		     const void *obj)
+{
+	json_t *before = cmd_json(c, kind, old), *after = cmd_json(c, kind, obj);
+	char what[48];
 	int rc;
 
-	if (!before || !after)
+	if (!before || !after) {
 		rc = -ENOMEM;
-	else if (json_equal(before, after))
+	} else if (json_equal(before, after)) {
 		rc = 0; /* nothing changes: no write, no revision */
-	else if ((rc = kind == FULCRUM_KIND_VS ? db_vs_update(c->db, obj)
-					       : db_rs_update(c->db, obj)) != 0)
-		cmd_storage(
-		    c, rc, kind == FULCRUM_KIND_VS ? "store the service" : "store the real server");
-	else if ((rc = cmd_bump(c)) == 0) {
+	} else if ((rc = cmd_db_update(c, kind, obj)) != 0) {
+		snprintf(what, sizeof(what), "store the %s", model_kind(kind)->what);
+		cmd_storage(c, rc, what);
+	} else if ((rc = cmd_bump(c)) == 0) {
 		rc = cmd_log(c, kind, id, before, after);
 		before = after = NULL; /* cmd_log took them */
 	}
@@ -522,7 +517,7 @@ int command_vs_update(struct db *db, const struct command_actor *actor, const st
 {
 	struct command_op op = {.kind = COMMAND_VS_UPDATE, .vs = *vs};
 
-	return command_one(db, actor, &op, if_revision, revision_out, err);
+	return cmd_one(db, actor, &op, if_revision, revision_out, err);
 }
 
 int cmd_vs_delete(struct cmd *c, int64_t id)
@@ -540,11 +535,11 @@ int cmd_vs_delete(struct cmd *c, int64_t id)
 	/* the real servers go first, so replaying the log never sees an orphan */
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = cmd_log(c, FULCRUM_KIND_RS, reals[i].id,
-			     json_or_fail(c, FULCRUM_KIND_RS, &reals[i]), NULL);
+			     cmd_json(c, FULCRUM_KIND_RS, &reals[i]), NULL);
 	if (rc == 0 && (rc = db_vs_delete(c->db, id)) != 0)
 		cmd_storage(c, rc, "delete the service");
 	if (rc == 0)
-		rc = cmd_log(c, FULCRUM_KIND_VS, id, json_or_fail(c, FULCRUM_KIND_VS, &old), NULL);
+		rc = cmd_log(c, FULCRUM_KIND_VS, id, cmd_json(c, FULCRUM_KIND_VS, &old), NULL);
 	free(reals);
 	return rc;
 }
@@ -554,7 +549,7 @@ int command_vs_delete(struct db *db, const struct command_actor *actor, int64_t 
 {
 	struct command_op op = {.kind = COMMAND_VS_DELETE, .vs.id = id};
 
-	return command_one(db, actor, &op, if_revision, revision_out, err);
+	return cmd_one(db, actor, &op, if_revision, revision_out, err);
 }
 
 /* Reads the service a real server belongs to; service_id is the field to blame when missing. */
@@ -582,8 +577,7 @@ int cmd_rs_create(struct cmd *c, struct fulcrum_rs *rs)
 	if ((rc = db_rs_insert(c->db, rs)) != 0)
 		return cmd_storage(c, rc, "store the real server");
 	if ((rc = cmd_bump(c)) == 0)
-		rc =
-		    cmd_log(c, FULCRUM_KIND_RS, rs->id, NULL, json_or_fail(c, FULCRUM_KIND_RS, rs));
+		rc = cmd_log(c, FULCRUM_KIND_RS, rs->id, NULL, cmd_json(c, FULCRUM_KIND_RS, rs));
 	return rc;
 }
 
@@ -595,7 +589,7 @@ int command_rs_create(struct db *db, const struct command_actor *actor, struct f
 
 	op.rs = *rs;
 	op.rs.id = 0; /* only a batch may name the id */
-	rc = command_one(db, actor, &op, if_revision, revision_out, err);
+	rc = cmd_one(db, actor, &op, if_revision, revision_out, err);
 	if (rc == 0)
 		rs->id = op.rs.id;
 	return rc;
@@ -649,7 +643,7 @@ int command_rs_update(struct db *db, const struct command_actor *actor, const st
 	struct command_op op = {.kind = COMMAND_RS_UPDATE};
 
 	op.rs = *rs;
-	return command_one(db, actor, &op, if_revision, revision_out, err);
+	return cmd_one(db, actor, &op, if_revision, revision_out, err);
 }
 
 int cmd_rs_delete(struct cmd *c, int64_t id)
@@ -662,7 +656,7 @@ int cmd_rs_delete(struct cmd *c, int64_t id)
 	if ((rc = db_rs_delete(c->db, id)) != 0)
 		return cmd_storage(c, rc, "delete the real server");
 	if ((rc = cmd_bump(c)) == 0)
-		rc = cmd_log(c, FULCRUM_KIND_RS, id, json_or_fail(c, FULCRUM_KIND_RS, &old), NULL);
+		rc = cmd_log(c, FULCRUM_KIND_RS, id, cmd_json(c, FULCRUM_KIND_RS, &old), NULL);
 	return rc;
 }
 
@@ -671,5 +665,5 @@ int command_rs_delete(struct db *db, const struct command_actor *actor, int64_t 
 {
 	struct command_op op = {.kind = COMMAND_RS_DELETE, .rs.id = id};
 
-	return command_one(db, actor, &op, if_revision, revision_out, err);
+	return cmd_one(db, actor, &op, if_revision, revision_out, err);
 }

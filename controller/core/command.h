@@ -53,15 +53,16 @@ void command_result_clear(struct command_result *r);
  * Every command below works the same way:
  *
  *   1. validates each object with the model (model_vs_validate(),
- *      model_rs_validate()); a real server needs its service, so that check
- *      happens once the service is read;
+ *      model_rs_validate(), model_vip_validate()); a real server needs its
+ *      service, so that check happens once the service is read;
  *   2. opens a write transaction (BEGIN IMMEDIATE);
  *   3. when if_revision is not 0 and not the current revision, fails with
  *      FULCRUM_ERR_STALE (-ESTALE);
  *   4. checks the rules across objects: a duplicate service name,
- *      address:port/protocol or fwmark+family, or a real server twice in one
- *      service, is FULCRUM_ERR_CONFLICT (-EEXIST) naming the field; a missing
- *      service or real server FULCRUM_ERR_NOTFOUND (-ENOENT);
+ *      address:port/protocol or fwmark+family, a real server twice in one
+ *      service, or a VIP's address another VIP has, is FULCRUM_ERR_CONFLICT
+ *      (-EEXIST) naming the field; a missing service, real server or VIP
+ *      FULCRUM_ERR_NOTFOUND (-ENOENT);
  *   5. writes, adds 1 to the revision once, and appends one change-log row per
  *      object written (actor, origin, the object's JSON before and after);
  *   6. commits, durably, and stores the new revision in *revision_out.
@@ -121,6 +122,22 @@ int command_rs_update(struct db *db, const struct command_actor *actor, const st
 int command_rs_delete(struct db *db, const struct command_actor *actor, int64_t id,
 		      int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
 
+/*
+ * Creates vip (FULCRUM_ERR_CONFLICT on "address" when another VIP has its
+ * address). vip->id is ignored on input and holds the stored id on success.
+ */
+int command_vip_create(struct db *db, const struct command_actor *actor, struct fulcrum_vip *vip,
+		       int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
+
+/* Replaces every field of the stored VIP vip->id with vip's. */
+int command_vip_update(struct db *db, const struct command_actor *actor,
+		       const struct fulcrum_vip *vip, int64_t if_revision, int64_t *revision_out,
+		       struct fulcrum_err *err);
+
+/* Deletes VIP id. */
+int command_vip_delete(struct db *db, const struct command_actor *actor, int64_t id,
+		       int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
+
 /* The kinds of change a batch is made of. */
 enum command_op_kind {
 	COMMAND_VS_CREATE,
@@ -130,6 +147,9 @@ enum command_op_kind {
 	COMMAND_RS_UPDATE,
 	COMMAND_RS_DELETE,
 	COMMAND_NOTIFY_SET,
+	COMMAND_VIP_CREATE,
+	COMMAND_VIP_UPDATE,
+	COMMAND_VIP_DELETE,
 };
 
 /* One change of a batch; which fields count depends on kind. */
@@ -140,6 +160,7 @@ struct command_op {
 	struct fulcrum_rs *reals;
 	size_t nreals;
 	struct fulcrum_rs rs;       /* RS_CREATE, RS_UPDATE; rs.id alone for RS_DELETE */
+	struct fulcrum_vip vip;     /* VIP_CREATE, VIP_UPDATE; vip.id alone for VIP_DELETE */
 	enum command_notify notify; /* NOTIFY_SET (the enum is in model-t.h: db/ stores it) */
 	bool enabled;               /* NOTIFY_SET */
 };
@@ -154,10 +175,12 @@ struct command_op {
  * server of a service deleted earlier is not found.
  *
  * Creates differ from the single commands in one way: vs.id / rs.id not 0
- * asks for that id (a VS_CREATE's reals always take the next ids). It must be free (else FULCRUM_ERR_CONFLICT on "id") and
- * not below the next id (db_vs_next_id(), db_rs_next_id()): ids are never
- * reused (else FULCRUM_ERR_INVALID on "id"). An id above the next one moves
- * the next one past it. 0 takes the next id, as the single commands do.
+ * asks for that id (a VS_CREATE's reals always take the next ids); so does
+ * vip.id of a VIP_CREATE. It must be free (else FULCRUM_ERR_CONFLICT on
+ * "id") and not below the next id of its kind (db_vs_next_id(),
+ * db_rs_next_id(), db_vip_next_id()): ids are never reused (else
+ * FULCRUM_ERR_INVALID on "id"). An id above the next one moves the next one
+ * past it. 0 takes the next id, as the single commands do.
  *
  * NOTIFY_SET stores switch notify as enabled, in the same transaction. The
  * switches are not configuration: they bump no revision and write no
@@ -166,7 +189,7 @@ struct command_op {
  * kind outside the enum, on "kind".
  *
  * On success creates hold their stored ids (vs.id and the reals' id and
- * vs_id; rs.id and rs.vs_id), the rest of ops is as given, and res (may be
+ * vs_id; rs.id and rs.vs_id; vip.id), the rest of ops is as given, and res (may be
  * NULL) says what the batch did: its revision and every object it wrote
  * (the caller clears it). On failure everything is rolled back, ops is
  * untouched, res is empty, err says why as above, and *failed (failed may
@@ -266,20 +289,24 @@ int command_txn_vs_delete(struct command_txn *t, int64_t id);
 int command_txn_rs_create(struct command_txn *t, struct fulcrum_rs *rs);
 int command_txn_rs_update(struct command_txn *t, const struct fulcrum_rs *rs);
 int command_txn_rs_delete(struct command_txn *t, int64_t id);
+int command_txn_vip_create(struct command_txn *t, struct fulcrum_vip *vip);
+int command_txn_vip_update(struct command_txn *t, const struct fulcrum_vip *vip);
+int command_txn_vip_delete(struct command_txn *t, int64_t id);
 
 /*
- * Read service / real server id as it stands inside the group, into *out:
- * 0, or FULCRUM_ERR_NOTFOUND on "id" (-ENOENT), or a storage failure.
+ * Read service / real server / VIP id as it stands inside the group, into
+ * *out: 0, or FULCRUM_ERR_NOTFOUND on "id" (-ENOENT), or a storage failure.
  */
 int command_txn_vs_get(struct command_txn *t, int64_t id, struct fulcrum_vs *out);
 int command_txn_rs_get(struct command_txn *t, int64_t id, struct fulcrum_rs *out);
+int command_txn_vip_get(struct command_txn *t, int64_t id, struct fulcrum_vip *out);
 
 /*
  * The same by kind (controller/model/model_kind.h), for code that treats
  * every kind alike: read object id of kind into out, its kind's struct, as
- * command_txn_vs_get() and command_txn_rs_get() do; replace the object
- * with obj as command_txn_vs_update() and command_txn_rs_update() do. A
- * kind outside the enum is FULCRUM_ERR_INVALID on "kind".
+ * command_txn_vs_get(), command_txn_rs_get() and command_txn_vip_get() do;
+ * replace the object with obj as command_txn_*_update() do. A kind outside
+ * the enum is FULCRUM_ERR_INVALID on "kind".
  */
 int command_txn_get(struct command_txn *t, enum fulcrum_kind kind, int64_t id, void *out);
 int command_txn_update(struct command_txn *t, enum fulcrum_kind kind, const void *obj);

@@ -33,6 +33,7 @@ static int batch_op(struct cmd *c, const struct command_op *op, struct batch_ids
 {
 	struct fulcrum_vs vs = op->vs;
 	struct fulcrum_rs rs = op->rs;
+	struct fulcrum_vip vip = op->vip;
 	int rc;
 
 	switch (op->kind) {
@@ -60,6 +61,14 @@ static int batch_op(struct cmd *c, const struct command_op *op, struct batch_ids
 		return cmd_rs_delete(c, rs.id);
 	case COMMAND_NOTIFY_SET:
 		return batch_notify(c, op);
+	case COMMAND_VIP_CREATE:
+		if ((rc = cmd_vip_create(c, &vip)) == 0)
+			out->id = vip.id;
+		return rc;
+	case COMMAND_VIP_UPDATE:
+		return cmd_vip_update(c, &vip);
+	case COMMAND_VIP_DELETE:
+		return cmd_vip_delete(c, vip.id);
 	}
 	return model_err_set(c->err, FULCRUM_ERR_INVALID, "kind",
 			     "change: %d is not a kind of change", (int)op->kind);
@@ -87,6 +96,8 @@ static void batch_ids_give(struct command_op *ops, size_t n, const struct batch_
 		} else if (ops[i].kind == COMMAND_RS_CREATE) {
 			ops[i].rs.id = ids[i].id;
 			ops[i].rs.vs_id = ids[i].vs_id;
+		} else if (ops[i].kind == COMMAND_VIP_CREATE) {
+			ops[i].vip.id = ids[i].id;
 		}
 	}
 }

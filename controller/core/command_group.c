@@ -147,7 +147,7 @@ int command_txn_get(struct command_txn *t, enum fulcrum_kind kind, int64_t id, v
 	case FULCRUM_KIND_RS:
 		return command_txn_rs_get(t, id, out);
 	case FULCRUM_KIND_VIP:
-		break; /* not stored yet */
+		return command_txn_vip_get(t, id, out);
 	}
 	return model_err_set(t->c.err, FULCRUM_ERR_INVALID, "kind", "%d is no kind of object",
 			     (int)kind);
@@ -161,7 +161,7 @@ int command_txn_update(struct command_txn *t, enum fulcrum_kind kind, const void
 	case FULCRUM_KIND_RS:
 		return command_txn_rs_update(t, obj);
 	case FULCRUM_KIND_VIP:
-		break; /* not stored yet */
+		return command_txn_vip_update(t, obj);
 	}
 	return model_err_set(t->c.err, FULCRUM_ERR_INVALID, "kind", "%d is no kind of object",
 			     (int)kind);

@@ -168,8 +168,13 @@ static void oper_on_commit(void *arg, const struct store_commit *ev)
 
 	if (ev->reload)
 		o->all = true;
-	for (size_t i = 0; !o->all && i < ev->n; i++)
-		oper_dirty(o, ev->changes[i].kind == FULCRUM_KIND_RS, ev->changes[i].id);
+	for (size_t i = 0; !o->all && i < ev->n; i++) {
+		enum fulcrum_kind kind = ev->changes[i].kind;
+
+		/* a VIP has no operational state of its own (failover reports whether it is held) */
+		if (kind == FULCRUM_KIND_VS || kind == FULCRUM_KIND_RS)
+			oper_dirty(o, kind == FULCRUM_KIND_RS, ev->changes[i].id);
+	}
 	o->revision = ev->revision;
 }
 

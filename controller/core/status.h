@@ -62,6 +62,20 @@ struct status_object {
 /* Fills out for service id, or real server id when real is true. */
 typedef void (*status_object_fn)(void *arg, bool real, int64_t id, struct status_object *out);
 
+/*
+ * Whether this director holds a VIP now: its address is on its interface
+ * here. The failover engine knows; until it exists the daemon says no, and
+ * why. A callback, so that the engine plugs in without the web or the MIB
+ * knowing it.
+ */
+struct status_vip {
+	bool held;
+	const char *reason; /* why it is or is not held, in words; valid until the loop runs on */
+};
+
+/* Fills out for VIP id (held false and a reason when id is no VIP). */
+typedef void (*status_vip_fn)(void *arg, int64_t id, struct status_vip *out);
+
 /* IPVS as fulcrumd found it at its start. */
 struct status_ipvs {
 	bool available;

@@ -1,7 +1,6 @@
 /* The in-memory model: the configuration mirrored from SQLite, and the write path around it. */
 #include "controller/core/store-int.h"
 
-#include "controller/lib/ptrvec.h"
 #include "controller/model/model.h"
 
 #include <assert.h>
@@ -10,42 +9,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct store {
-	struct db *db;
-	int64_t revision;
-	int64_t data_version;     /* db_data_version() when last read: moves on another's commit */
-	int64_t vs_next, rs_next; /* the next ids the database gives */
-	bool notify[COMMAND_NOTIFY_COUNT];
-	struct ptrvec vs;        /* struct fulcrum_vs *, by id */
-	struct ptrvec rs_by_id;  /* struct fulcrum_rs_stored *, by id */
-	struct ptrvec rs_by_vs;  /* the same objects, by (vs_id, id) */
-	struct hook commit_hook; /* the commit event's subscribers */
-	struct store_last last;  /* who made the last change, and when */
-	uint64_t loads;          /* wholesale loads of the mirror so far */
-};
-
-static int cmp_i64(int64_t a, int64_t b)
+int store_cmp_i64(int64_t a, int64_t b)
 {
 	return a < b ? -1 : a > b;
 }
 
 static int vs_cmp(const void *key, const void *elem)
 {
-	return cmp_i64(((const struct fulcrum_vs *)key)->id, ((const struct fulcrum_vs *)elem)->id);
+	return store_cmp_i64(((const struct fulcrum_vs *)key)->id,
+			     ((const struct fulcrum_vs *)elem)->id);
 }
 
 static int rs_id_cmp(const void *key, const void *elem)
 {
-	return cmp_i64(((const struct fulcrum_rs_stored *)key)->id,
-		       ((const struct fulcrum_rs_stored *)elem)->id);
+	return store_cmp_i64(((const struct fulcrum_rs_stored *)key)->id,
+			     ((const struct fulcrum_rs_stored *)elem)->id);
 }
 
 static int rs_vs_cmp(const void *key, const void *elem)
 {
 	const struct fulcrum_rs_stored *a = key, *b = elem;
-	int c = cmp_i64(a->vs_id, b->vs_id);
+	int c = store_cmp_i64(a->vs_id, b->vs_id);
 
-	return c ? c : cmp_i64(a->id, b->id);
+	return c ? c : store_cmp_i64(a->id, b->id);
 }
 
 static int store_add_vs(struct store *st, const struct fulcrum_vs *vs)
@@ -159,6 +145,8 @@ static int store_load_side(struct store *st)
 	if (rc == 0)
 		rc = db_rs_next_id(st->db, &st->rs_next);
 	if (rc == 0)
+		rc = db_vip_next_id(st->db, &st->vip_next);
+	if (rc == 0)
 		rc = db_notify_get(st->db, st->notify);
 	return rc;
 }
@@ -206,6 +194,8 @@ static int store_load(struct store *st)
 	if (rc == 0)
 		rc = db_rs_each(st->db, 0, store_load_rs, st);
 	if (rc == 0)
+		rc = store_vip_load(st);
+	if (rc == 0)
 		rc = store_load_last(st, rev);
 	if (rc == 0)
 		st->revision = rev;
@@ -218,6 +208,7 @@ static void store_empty(struct store *st)
 	ptrvec_clear(&st->rs_by_vs, false);
 	ptrvec_clear(&st->rs_by_id, true);
 	ptrvec_clear(&st->vs, true);
+	ptrvec_clear(&st->vips, true);
 }
 
 int store_open(struct db *db, struct store **out)
@@ -345,11 +336,14 @@ int store_copy(const struct store *st, enum fulcrum_kind kind, int64_t id, void 
 {
 	const struct fulcrum_vs *vs = kind == FULCRUM_KIND_VS ? store_vs_get(st, id) : NULL;
 	const struct fulcrum_rs_stored *rs = kind == FULCRUM_KIND_RS ? store_rs_get(st, id) : NULL;
+	const struct fulcrum_vip *vip = kind == FULCRUM_KIND_VIP ? store_vip_get(st, id) : NULL;
 
 	if (vs)
 		*(struct fulcrum_vs *)out = *vs;
 	else if (rs)
 		model_rs_copy(out, rs);
+	else if (vip)
+		*(struct fulcrum_vip *)out = *vip;
 	else
 		return -ENOENT;
 	return 0;
@@ -486,8 +480,8 @@ static int store_refresh_rs(struct store *st, int64_t id)
 
 /*
  * The mirror follows what res says a committed command wrote, in order: each
- * service or real server created or changed is read from the database, each
- * one deleted dropped (a service with its real servers). 0 or a negative
+ * service, real server or VIP created or changed is read from the database,
+ * each one deleted dropped (a service with its real servers). 0 or a negative
  * errno (then store_committed() reloads the mirror).
  */
 static int store_follow(struct store *st, const struct command_result *res)
@@ -498,7 +492,11 @@ static int store_follow(struct store *st, const struct command_result *res)
 		const struct command_change *c = &res->changes[i];
 		bool gone = c->op == COMMAND_CHANGE_DELETE;
 
-		if (c->kind == FULCRUM_KIND_VS && gone) {
+		if (c->kind == FULCRUM_KIND_VIP && gone) {
+			store_mirror_drop_vip(st, c->id);
+		} else if (c->kind == FULCRUM_KIND_VIP) {
+			rc = store_vip_refresh(st, c->id);
+		} else if (c->kind == FULCRUM_KIND_VS && gone) {
 			store_drop_vs(st, c->id); /* and its real servers, as the database did */
 		} else if (c->kind == FULCRUM_KIND_VS) {
 			store_note_vs_id(st, c->id);
@@ -615,6 +613,7 @@ static void store_take_side(struct store *st, const struct store *fresh)
 	st->data_version = fresh->data_version;
 	st->vs_next = fresh->vs_next;
 	st->rs_next = fresh->rs_next;
+	st->vip_next = fresh->vip_next;
 	memcpy(st->notify, fresh->notify, sizeof(st->notify));
 }
 
@@ -625,6 +624,7 @@ static void store_take(struct store *st, struct store *fresh)
 	st->vs = fresh->vs;
 	st->rs_by_id = fresh->rs_by_id;
 	st->rs_by_vs = fresh->rs_by_vs;
+	st->vips = fresh->vips;
 	st->revision = fresh->revision;
 	st->loads++;
 	store_take_side(st, fresh);

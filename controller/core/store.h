@@ -22,8 +22,10 @@ struct store;
 /*
  * The commit event: after each committed revision, once, what it changed.
  * Subscribers (reconcile, the health targets, operational state, the API's
- * event stream, the MIB, replication) take it from here; none reads the
- * change log back to learn what a commit did. When the store was loaded
+ * event stream, the MIB, replication, failover) take it from here; none
+ * reads the change log back to learn what a commit did. Each change names
+ * its kind: a subscriber skips the kinds it does not keep (reconcile and
+ * the health checks have nothing to do with a VIP). When the store was loaded
  * whole instead (reload: another process's commits, or a commit the mirror
  * could not follow), anything may have changed: changes is empty and each
  * subscriber redoes what it keeps (reading the log to catch up is fine then).
@@ -42,7 +44,7 @@ struct store_commit {
 HOOK_DECLARE(store_commit_hook, struct store_commit)
 
 /*
- * Loads every service and real server of db into memory. db stays the
+ * Loads every service, real server and VIP of db into memory. db stays the
  * caller's and must outlive the store. Returns 0 or a negative errno (db.h),
  * *out then NULL.
  */
@@ -124,6 +126,16 @@ int store_copy(const struct store *st, enum fulcrum_kind kind, int64_t id, void 
 int64_t store_vs_next_id(const struct store *st);
 int64_t store_rs_next_id(const struct store *st);
 
+/*
+ * VIPs: store_vip_get() finds VIP id (NULL when none); store_vip_all()
+ * gives every VIP in id order, *n of them; store_vip_next_id() is the id
+ * the next VIP created with id 0 gets (db_vip_next_id()). Pointers are the
+ * store's, valid until the next write or reload, as for the other kinds.
+ */
+const struct fulcrum_vip *store_vip_get(const struct store *st, int64_t id);
+const struct fulcrum_vip *const *store_vip_all(const struct store *st, size_t *n);
+int64_t store_vip_next_id(const struct store *st);
+
 /* Whether notification switch which is on; false for a which outside the enum. */
 bool store_notify_enabled(const struct store *st, enum command_notify which);
 
@@ -158,6 +170,15 @@ int store_rs_update(struct store *st, const struct command_actor *actor,
 		    struct fulcrum_err *err);
 int store_rs_delete(struct store *st, const struct command_actor *actor, int64_t id,
 		    int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
+
+/* The same for VIPs (command_vip_create() ...), each store_batch() with one op. */
+int store_vip_create(struct store *st, const struct command_actor *actor, struct fulcrum_vip *vip,
+		     int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
+int store_vip_update(struct store *st, const struct command_actor *actor,
+		     const struct fulcrum_vip *vip, int64_t if_revision, int64_t *revision_out,
+		     struct fulcrum_err *err);
+int store_vip_delete(struct store *st, const struct command_actor *actor, int64_t id,
+		     int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err);
 
 /*
  * One command of several changes (command_batch()), then the mirror follows

@@ -2,6 +2,7 @@
 #include "controller/core/store-int.h"
 
 #include "controller/model/model.h"
+#include "controller/model/model_kind.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -16,9 +17,23 @@
  */
 struct group_done {
 	struct command_result res; /* what the write did: its revision and the objects it wrote */
-	void **objs; /* struct fulcrum_vs * or struct fulcrum_rs *, malloc'ed; NULL: gone */
+	void **objs; /* the kind's struct (struct fulcrum_vs ...), malloc'ed; NULL: gone */
 	int rc;      /* 0, or why the objects could not be read (the mirror reloads) */
 };
+
+/* Reads object id of kind from the database into out, its kind's struct: 0, -ENOENT or an error. */
+static int group_get(struct db *db, enum fulcrum_kind kind, int64_t id, void *out)
+{
+	switch (kind) {
+	case FULCRUM_KIND_VS:
+		return db_vs_get(db, id, out);
+	case FULCRUM_KIND_RS:
+		return db_rs_get(db, id, out);
+	case FULCRUM_KIND_VIP:
+		return db_vip_get(db, id, out);
+	}
+	return -EINVAL;
+}
 
 static void group_done_free(struct group_done *d)
 {
@@ -38,13 +53,11 @@ static int group_read(struct db *db, struct group_done *d)
 		return -ENOMEM;
 	for (size_t i = 0; rc == 0 && i < d->res.n; i++) {
 		const struct command_change *t = &d->res.changes[i];
-		bool real = t->kind == FULCRUM_KIND_RS;
-		size_t size = real ? sizeof(struct fulcrum_rs) : sizeof(struct fulcrum_vs);
-		void *o = malloc(size);
+		void *o = malloc(model_kind(t->kind)->size);
 
 		if (!o)
 			return -ENOMEM;
-		rc = real ? db_rs_get(db, t->id, o) : db_vs_get(db, t->id, o);
+		rc = group_get(db, t->kind, t->id, o);
 		if (rc == 0) {
 			d->objs[i] = o;
 		} else {
@@ -63,16 +76,27 @@ static int group_apply(struct store *st, const struct group_done *d)
 
 	for (size_t i = 0; rc == 0 && i < d->res.n; i++) {
 		const struct command_change *t = &d->res.changes[i];
-		bool real = t->kind == FULCRUM_KIND_RS;
 
-		if (!d->objs[i] && real)
-			store_mirror_drop_rs(st, t->id);
-		else if (!d->objs[i])
-			store_mirror_drop_vs(st, t->id);
-		else if (real)
-			rc = store_mirror_put_rs(st, d->objs[i]);
-		else
-			rc = store_mirror_put_vs(st, d->objs[i]);
+		switch (t->kind) {
+		case FULCRUM_KIND_VS:
+			if (d->objs[i])
+				rc = store_mirror_put_vs(st, d->objs[i]);
+			else
+				store_mirror_drop_vs(st, t->id);
+			break;
+		case FULCRUM_KIND_RS:
+			if (d->objs[i])
+				rc = store_mirror_put_rs(st, d->objs[i]);
+			else
+				store_mirror_drop_rs(st, t->id);
+			break;
+		case FULCRUM_KIND_VIP:
+			if (d->objs[i])
+				rc = store_mirror_put_vip(st, d->objs[i]);
+			else
+				store_mirror_drop_vip(st, t->id);
+			break;
+		}
 	}
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* fulcrumctl's commands: arguments to the API's JSON, one transport's answer to the same output. */
 #include "controller/ctl/ctl_cmd.h"
 #include "controller/ctl/ctl_print.h"
+#include "controller/model/model.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -26,7 +27,7 @@ static bool cmd_in(const char *word, const char *const *list)
 
 bool ctl_cmd_exists(const char *name)
 {
-	static const char *const commands[] = {"service", "real",  "changes",
+	static const char *const commands[] = {"service", "real",  "vip", "changes",
 					       "status",  "token", NULL};
 
 	return cmd_in(name, commands);
@@ -98,7 +99,8 @@ static json_t *cmd_field_json(const char *field, const char *value)
 	    "port",        "fwmark",           "persistence_timeout", "persistence_netmask",
 	    "tunnel_port", "weight",           "upper_threshold",     "lower_threshold",
 	    "min_up",      "check.interval",   "check.timeout",       "check.rise",
-	    "check.fall",  "check.check_port", "fallback.port",       NULL};
+	    "check.fall",  "check.check_port", "fallback.port",       "prefix",
+	    NULL};
 	static const char *const bools[] = {"one_packet", "check.head", "check.verify_tls", NULL};
 	static const char *const nullable[] = {
 	    "address",          "protocol", "tunnel_type",         "fallback",
@@ -449,6 +451,146 @@ static int cmd_real(struct cmd *c, int argc, char **argv)
 	return CTL_EXIT_USAGE;
 }
 
+/* ---- VIPs --------------------------------------------------------------------- */
+
+/*
+ * Fills *out with the VIP ref names: an id, or an address in any spelling
+ * (2001:db8::1 is 2001:0db8::1); the caller owns it. A ctl_exit status.
+ */
+static int cmd_vip_find(struct cmd *c, const char *ref, json_t **out)
+{
+	struct fulcrum_addr want, have;
+	json_t *list, *v;
+	size_t i;
+
+	if (cmd_is_id(ref))
+		return c->ops->vip_get(c->t, strtoll(ref, NULL, 10), out, &c->err) == 0
+			   ? CTL_EXIT_OK
+			   : cmd_failed(c);
+	if (model_addr_parse(ref, &want) != 0) {
+		fprintf(stderr,
+			"fulcrumctl: VIP: '%s' is neither an id nor an IPv4 or IPv6 address\n",
+			ref);
+		return CTL_EXIT_REFUSED;
+	}
+	if (c->ops->vips_list(c->t, &list, &c->err) != 0)
+		return cmd_failed(c);
+	json_array_foreach(json_object_get(list, "vips"), i, v)
+	{
+		const char *addr = json_string_value(json_object_get(v, "address"));
+
+		if (addr && model_addr_parse(addr, &have) == 0 && model_addr_equal(&have, &want)) {
+			*out = json_incref(v);
+			json_decref(list);
+			return CTL_EXIT_OK;
+		}
+	}
+	json_decref(list);
+	fprintf(stderr, "fulcrumctl: no VIP '%s'\n", ref);
+	return CTL_EXIT_REFUSED;
+}
+
+static int cmd_vip_list(struct cmd *c)
+{
+	json_t *list;
+	int rc = CTL_EXIT_OK;
+
+	if (c->ops->vips_list(c->t, &list, &c->err) != 0)
+		return cmd_failed(c);
+	if (c->json)
+		rc = cmd_print_json(list);
+	else
+		ctl_print_vips(json_object_get(list, "vips"));
+	json_decref(list);
+	return rc;
+}
+
+/* vip add ADDRESS[/PREFIX] FIELD=VALUE...: the prefix after a '/' is the prefix field. */
+static int cmd_vip_add(struct cmd *c, int argc, char **argv)
+{
+	const char *slash = strchr(argv[0], '/');
+	json_t *body = json_object(), *out = NULL, *addr;
+	int64_t revision = -1;
+	char what[160];
+	int rc;
+
+	addr = slash ? json_stringn(argv[0], (size_t)(slash - argv[0])) : json_string(argv[0]);
+	if (!addr) {
+		fprintf(stderr, "fulcrumctl: %s: the address is not valid UTF-8\n", argv[0]);
+		json_decref(body);
+		return CTL_EXIT_REFUSED;
+	}
+	json_object_set_new(body, "address", addr);
+	if (slash)
+		json_object_set_new(body, "prefix", cmd_field_json("prefix", slash + 1));
+	if ((rc = cmd_fields(argc - 1, argv + 1, body)) == CTL_EXIT_OK) {
+		if (c->ops->vip_create(c->t, body, &out, &revision, &c->err) != 0) {
+			rc = cmd_failed(c);
+		} else {
+			snprintf(what, sizeof(what), "VIP %s created with id %" PRId64,
+				 json_string_value(json_object_get(out, "address")),
+				 cmd_id_of(out));
+			rc = cmd_done(c, out, revision, what);
+		}
+	}
+	json_decref(body);
+	return rc;
+}
+
+/* vip show, set, delete: on the VIP v, found already. */
+static int cmd_vip_change(struct cmd *c, json_t *v, int argc, char **argv)
+{
+	bool del = strcmp(argv[0], "delete") == 0;
+	json_t *body = json_object(), *out = NULL;
+	int64_t revision = -1;
+	char what[160];
+	int rc = CTL_EXIT_OK, op;
+
+	if (strcmp(argv[0], "show") == 0) {
+		json_decref(body);
+		if (c->json)
+			return cmd_print_json(v);
+		ctl_print_fields(v);
+		return CTL_EXIT_OK;
+	}
+	if (!del)
+		rc = cmd_fields(argc - 2, argv + 2, body);
+	if (rc == CTL_EXIT_OK) {
+		op = del ? c->ops->vip_delete(c->t, cmd_id_of(v), &revision, &c->err)
+			 : c->ops->vip_patch(c->t, cmd_id_of(v), body, &out, &revision, &c->err);
+		if (op != 0) {
+			rc = cmd_failed(c);
+		} else {
+			snprintf(what, sizeof(what), "VIP %" PRId64 " %s", cmd_id_of(v),
+				 del ? "deleted" : "updated");
+			rc = cmd_done(c, out, revision, what);
+		}
+	}
+	json_decref(body);
+	return rc;
+}
+
+static int cmd_vip(struct cmd *c, int argc, char **argv)
+{
+	json_t *v = NULL;
+	int rc;
+
+	if (argc == 1 && strcmp(argv[0], "list") == 0)
+		return cmd_vip_list(c);
+	if (argc >= 2 && strcmp(argv[0], "add") == 0)
+		return cmd_vip_add(c, argc - 1, argv + 1);
+	/* set takes fields; show and delete only the VIP */
+	if (!(strcmp(argv[0], "set") == 0
+		  ? argc >= 3
+		  : argc == 2 && (strcmp(argv[0], "show") == 0 || strcmp(argv[0], "delete") == 0)))
+		return CTL_EXIT_USAGE;
+	if ((rc = cmd_vip_find(c, argv[1], &v)) != CTL_EXIT_OK)
+		return rc;
+	rc = cmd_vip_change(c, v, argc, argv);
+	json_decref(v);
+	return rc;
+}
+
 /* The change log after a revision, all of it: the API answers a page at a time. */
 static int cmd_changes(struct cmd *c, int argc, char **argv)
 {
@@ -555,6 +697,8 @@ int ctl_cmd_run(struct ctl_transport *t, bool json, int argc, char **argv)
 		return cmd_service(&c, argc - 1, argv + 1);
 	if (strcmp(argv[0], "real") == 0 && argc >= 2)
 		return cmd_real(&c, argc - 1, argv + 1);
+	if (strcmp(argv[0], "vip") == 0 && argc >= 2)
+		return cmd_vip(&c, argc - 1, argv + 1);
 	if (strcmp(argv[0], "changes") == 0)
 		return cmd_changes(&c, argc - 1, argv + 1);
 	if (strcmp(argv[0], "status") == 0 && argc == 1)

@@ -493,6 +493,44 @@ static int http_real_delete(struct ctl_transport *t, int64_t id, int64_t *revisi
 	return http_object(t, "DELETE", path, NULL, NULL, revision, err);
 }
 
+static int http_vips_list(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err)
+{
+	return http_get(t, "/api/v1/vips", out, err);
+}
+
+static int http_vip_get(struct ctl_transport *t, int64_t id, json_t **out,
+			struct ctl_transport_err *err)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/api/v1/vips/%" PRId64, id);
+	return http_get(t, path, out, err);
+}
+
+static int http_vip_create(struct ctl_transport *t, const json_t *body, json_t **out,
+			   int64_t *revision, struct ctl_transport_err *err)
+{
+	return http_object(t, "POST", "/api/v1/vips", body, out, revision, err);
+}
+
+static int http_vip_patch(struct ctl_transport *t, int64_t id, const json_t *body, json_t **out,
+			  int64_t *revision, struct ctl_transport_err *err)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/api/v1/vips/%" PRId64, id);
+	return http_object(t, "PATCH", path, body, out, revision, err);
+}
+
+static int http_vip_delete(struct ctl_transport *t, int64_t id, int64_t *revision,
+			   struct ctl_transport_err *err)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/api/v1/vips/%" PRId64, id);
+	return http_object(t, "DELETE", path, NULL, NULL, revision, err);
+}
+
 static int http_changes_page(struct ctl_transport *t, int64_t since, json_t **out,
 			     struct ctl_transport_err *err)
 {
@@ -524,6 +562,11 @@ static const struct ctl_transport_ops http_ops = {
     .real_create = http_real_create,
     .real_patch = http_real_patch,
     .real_delete = http_real_delete,
+    .vips_list = http_vips_list,
+    .vip_get = http_vip_get,
+    .vip_create = http_vip_create,
+    .vip_patch = http_vip_patch,
+    .vip_delete = http_vip_delete,
     .changes_page = http_changes_page,
     .status = http_status,
     .free = http_transport_free,

@@ -18,6 +18,8 @@
 
 /* Why every state is unknown here: no daemon is asked. */
 #define LOCAL_NO_STATE "unknown with --db: the database holds no kernel or operational state"
+#define LOCAL_NO_VIP_STATE                                                                         \
+	"unknown with --db: the database does not say which director holds its VIPs"
 
 struct ctl_local {
 	struct ctl_transport t; /* first: the operations are handed &t */
@@ -32,6 +34,7 @@ struct local_write {
 	int64_t id; /* the object's; a new real server's service */
 	struct fulcrum_vs vs;
 	struct fulcrum_rs rs;
+	struct fulcrum_vip vip;
 };
 
 static struct ctl_local *local_of(struct ctl_transport *t)
@@ -95,6 +98,13 @@ static int local_vs_count(const struct fulcrum_vs *vs, void *arg)
 	return 0;
 }
 
+static int local_vip_count(const struct fulcrum_vip *vip, void *arg)
+{
+	(void)vip;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
 /* A service as the API shows it: its fields, reals_total and status. */
 static int local_vs_json(struct ctl_local *l, const struct fulcrum_vs *vs, json_t **out,
 			 struct ctl_transport_err *err)
@@ -120,6 +130,20 @@ static json_t *local_rs_json(const struct fulcrum_rs *rs)
 	json_t *o = model_rs_to_json(rs);
 
 	if (o && json_object_set_new(o, "status", local_status_json(true)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+/* A VIP as the API shows it: whether this director holds it is the daemon's to say. */
+static json_t *local_vip_json(const struct fulcrum_vip *vip)
+{
+	json_t *o = model_vip_to_json(vip);
+
+	if (o &&
+	    json_object_set_new(
+		o, "status", json_pack("{s:n,s:s}", "held", "reason", LOCAL_NO_VIP_STATE)) != 0) {
 		json_decref(o);
 		o = NULL;
 	}
@@ -213,6 +237,43 @@ static int local_real_get(struct ctl_transport *t, int64_t id, json_t **out,
 	return (*out = local_rs_json(&rs)) ? 0 : local_nomem(err);
 }
 
+static int local_vip_append(const struct fulcrum_vip *vip, void *arg)
+{
+	return json_array_append_new(arg, local_vip_json(vip)) == 0 ? 0 : -ENOMEM;
+}
+
+static int local_vips_list(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err)
+{
+	struct ctl_local *l = local_of(t);
+	json_t *items = json_array();
+	int rc = items ? db_vip_each(l->db, local_vip_append, items) : -ENOMEM;
+
+	if (rc == -ENOMEM)
+		rc = local_nomem(err);
+	else if (rc != 0)
+		rc = local_db_failed(l, rc, err);
+	else if (!(*out = json_pack("{s:I,s:O}", "revision", (json_int_t)db_revision(l->db), "vips",
+				    items)))
+		rc = local_nomem(err);
+	json_decref(items);
+	return rc;
+}
+
+static int local_vip_get(struct ctl_transport *t, int64_t id, json_t **out,
+			 struct ctl_transport_err *err)
+{
+	struct ctl_local *l = local_of(t);
+	struct fulcrum_vip vip;
+	int rc = db_vip_get(l->db, id, &vip);
+
+	if (rc == -ENOENT)
+		return ctl_transport_err_set(err, rc, CTL_EXIT_REFUSED, NULL,
+					     "VIP %" PRId64 " does not exist", id);
+	if (rc != 0)
+		return local_db_failed(l, rc, err);
+	return (*out = local_vip_json(&vip)) ? 0 : local_nomem(err);
+}
+
 /* A change-log row as GET changes has it: before and after as JSON, not text. */
 static json_t *local_change_json(const struct fulcrum_change *c)
 {
@@ -269,17 +330,19 @@ static int local_changes_page(struct ctl_transport *t, int64_t since, json_t **o
 static int local_status(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err)
 {
 	struct ctl_local *l = local_of(t);
-	size_t nvs = 0, nrs = 0;
+	size_t nvs = 0, nrs = 0, nvips = 0;
 	int rc;
 
 	if ((rc = db_vs_each(l->db, local_vs_count, &nvs)) != 0 ||
-	    (rc = db_rs_each(l->db, 0, local_rs_count, &nrs)) != 0)
+	    (rc = db_rs_each(l->db, 0, local_rs_count, &nrs)) != 0 ||
+	    (rc = db_vip_each(l->db, local_vip_count, &nvips)) != 0)
 		return local_db_failed(l, rc, err);
-	*out = json_pack(
-	    "{s:n,s:s,s:n,s:I,s:n,s:I,s:I,s:{s:n,s:n,s:s},s:s,s:i}", "node_name", "version",
-	    PACKAGE_VERSION, "uptime_seconds", "revision", (json_int_t)db_revision(l->db), "role",
-	    "services", (json_int_t)nvs, "reals", (json_int_t)nrs, "ipvs", "available", "version",
-	    "reason", LOCAL_NO_STATE, "database", l->path, "schema_version", db_schema_version());
+	*out = json_pack("{s:n,s:s,s:n,s:I,s:n,s:I,s:I,s:I,s:{s:n,s:n,s:s},s:s,s:i}", "node_name",
+			 "version", PACKAGE_VERSION, "uptime_seconds", "revision",
+			 (json_int_t)db_revision(l->db), "role", "services", (json_int_t)nvs,
+			 "reals", (json_int_t)nrs, "vips", (json_int_t)nvips, "ipvs", "available",
+			 "version", "reason", LOCAL_NO_STATE, "database", l->path, "schema_version",
+			 db_schema_version());
 	return *out ? 0 : local_nomem(err);
 }
 
@@ -476,6 +539,71 @@ static int local_real_delete(struct ctl_transport *t, int64_t id, int64_t *revis
 	return local_write_run(local_of(t), local_rs_delete_run, &w, revision, err);
 }
 
+static int local_vip_create_run(struct command_txn *t, void *arg)
+{
+	struct local_write *w = arg;
+	int rc;
+
+	model_vip_init(&w->vip);
+	if ((rc = model_vip_from_json(w->body, &w->vip, command_txn_err(t))) != 0 ||
+	    (rc = command_txn_vip_create(t, &w->vip)) != 0)
+		return rc;
+	return command_txn_vip_get(t, w->vip.id, &w->vip);
+}
+
+static int local_vip_patch_run(struct command_txn *t, void *arg)
+{
+	struct local_write *w = arg;
+	int rc;
+
+	if ((rc = command_txn_vip_get(t, w->id, &w->vip)) != 0 ||
+	    (rc = model_vip_from_json(w->body, &w->vip, command_txn_err(t))) != 0 ||
+	    (rc = command_txn_vip_update(t, &w->vip)) != 0)
+		return rc;
+	return command_txn_vip_get(t, w->id, &w->vip);
+}
+
+static int local_vip_delete_run(struct command_txn *t, void *arg)
+{
+	return command_txn_vip_delete(t, ((struct local_write *)arg)->id);
+}
+
+static int local_vip_write(struct ctl_transport *t, command_txn_fn fn, int64_t id,
+			   const json_t *body, json_t **out, int64_t *revision,
+			   struct ctl_transport_err *err)
+{
+	struct local_write w = {.body = local_body(body), .id = id};
+	int rc;
+
+	if (!w.body)
+		return local_nomem(err);
+	if ((rc = local_write_run(local_of(t), fn, &w, revision, err)) == 0 &&
+	    !(*out = local_vip_json(&w.vip)))
+		rc = local_nomem(err);
+	json_decref(w.body);
+	return rc;
+}
+
+static int local_vip_create(struct ctl_transport *t, const json_t *body, json_t **out,
+			    int64_t *revision, struct ctl_transport_err *err)
+{
+	return local_vip_write(t, local_vip_create_run, 0, body, out, revision, err);
+}
+
+static int local_vip_patch(struct ctl_transport *t, int64_t id, const json_t *body, json_t **out,
+			   int64_t *revision, struct ctl_transport_err *err)
+{
+	return local_vip_write(t, local_vip_patch_run, id, body, out, revision, err);
+}
+
+static int local_vip_delete(struct ctl_transport *t, int64_t id, int64_t *revision,
+			    struct ctl_transport_err *err)
+{
+	struct local_write w = {.id = id};
+
+	return local_write_run(local_of(t), local_vip_delete_run, &w, revision, err);
+}
+
 /* ---- tokens ------------------------------------------------------------------- */
 
 static int local_token_create(struct ctl_transport *t, const char *name, const char *role_name,
@@ -560,6 +688,11 @@ static const struct ctl_transport_ops local_ops = {
     .real_create = local_real_create,
     .real_patch = local_real_patch,
     .real_delete = local_real_delete,
+    .vips_list = local_vips_list,
+    .vip_get = local_vip_get,
+    .vip_create = local_vip_create,
+    .vip_patch = local_vip_patch,
+    .vip_delete = local_vip_delete,
     .changes_page = local_changes_page,
     .status = local_status,
     .token_create = local_token_create,

@@ -158,6 +158,30 @@ void ctl_print_reals(const json_t *reals)
 	}
 }
 
+void ctl_print_vips(const json_t *vips)
+{
+	size_t i;
+	json_t *v;
+
+	printf("%-6s %-44s %-16s %-7s %s\n", "ID", "ADDRESS", "INTERFACE", "HELD", "DESCRIPTION");
+	json_array_foreach(vips, i, v)
+	{
+		const json_t *held = json_object_get(json_object_get(v, "status"), "held");
+		char where[80], b[4][64];
+
+		snprintf(where, sizeof(where), "%s/%s", print_member(v, "address", b[0], 64),
+			 print_member(v, "prefix", b[1], 64));
+		printf("%-6s %-44s %-16s %-7s %s\n", print_member(v, "id", b[2], 64), where,
+		       print_member(v, "interface", b[3], 64),
+		       json_is_true(held)    ? "yes"
+		       : json_is_false(held) ? "no"
+					     : "unknown",
+		       json_string_value(json_object_get(v, "description"))
+			   ? json_string_value(json_object_get(v, "description"))
+			   : "-");
+	}
+}
+
 /* A time, Unix seconds or already text, as UTC. */
 static const char *print_time(const json_t *v, char *buf, size_t len)
 {

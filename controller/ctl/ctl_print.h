@@ -21,6 +21,12 @@ void ctl_print_services(const json_t *services);
 /* Real servers as a table: ID SERVICE ADDRESS FORWARDING WEIGHT STATE KERNEL. */
 void ctl_print_reals(const json_t *reals);
 
+/*
+ * VIPs as a table: ID ADDRESS (address/prefix) INTERFACE HELD (yes, no, or
+ * unknown when nothing says: with --db) DESCRIPTION.
+ */
+void ctl_print_vips(const json_t *vips);
+
 /* Change-log rows as a table: REVISION TIME ACTOR ORIGIN OBJECT CHANGE (times in UTC). */
 void ctl_print_changes(const json_t *changes);
 

@@ -41,9 +41,10 @@ struct ctl_transport;
  * write made, or -1 when the transport was not told.
  *
  * Objects carry what the API adds to the model's form: "status" (kernel
- * and operational state, a real server's health; with --db each state is
- * "unknown" and its reason says why, there being no daemon to ask) and, for
- * a service, "reals_total".
+ * and operational state, a real server's health, whether this director holds
+ * a VIP; with --db each state is "unknown", a VIP's "held" null, and its
+ * reason says why, there being no daemon to ask) and, for a service,
+ * "reals_total".
  */
 struct ctl_transport_ops {
 	/* GET services: {"revision", "services": [...]}, ordered by id */
@@ -75,6 +76,20 @@ struct ctl_transport_ops {
 	/* DELETE reals/{id} */
 	int (*real_delete)(struct ctl_transport *t, int64_t id, int64_t *revision,
 			   struct ctl_transport_err *err);
+	/* GET vips: {"revision", "vips": [...]}, ordered by id */
+	int (*vips_list)(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err);
+	/* GET vips/{id} */
+	int (*vip_get)(struct ctl_transport *t, int64_t id, json_t **out,
+		       struct ctl_transport_err *err);
+	/* POST vips: body is a VIP ("address", "interface" and its other fields) */
+	int (*vip_create)(struct ctl_transport *t, const json_t *body, json_t **out,
+			  int64_t *revision, struct ctl_transport_err *err);
+	/* PATCH vips/{id} */
+	int (*vip_patch)(struct ctl_transport *t, int64_t id, const json_t *body, json_t **out,
+			 int64_t *revision, struct ctl_transport_err *err);
+	/* DELETE vips/{id} */
+	int (*vip_delete)(struct ctl_transport *t, int64_t id, int64_t *revision,
+			  struct ctl_transport_err *err);
 	/*
 	 * GET changes?since=: a page of the change log after revision since,
 	 * {"changes": [...], "next_since", "more", "revision"}; while "more" is

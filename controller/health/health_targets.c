@@ -98,7 +98,7 @@ int health_targets_follow(struct health *h, const struct store *st, const struct
 		if (ev->changes[i].kind == FULCRUM_KIND_VS)
 			store_rs_all(st, ev->changes[i].id, &n);
 		else
-			n = 1;
+			n = ev->changes[i].kind == FULCRUM_KIND_RS; /* nothing checks a VIP */
 		max += n;
 	}
 	if (max == 0)
@@ -114,6 +114,8 @@ int health_targets_follow(struct health *h, const struct store *st, const struct
 			all = store_rs_all(st, ch->id, &n);
 			for (size_t k = 0; k < n; k++)
 				ht_build_add(&b, store_vs_get(st, ch->id), all[k]);
+		} else if (ch->kind != FULCRUM_KIND_RS) {
+			continue;
 		} else if ((rs = store_rs_get(st, ch->id)) != NULL) {
 			ht_build_add(&b, store_vs_get(st, rs->vs_id), rs);
 		} else {

@@ -592,7 +592,7 @@ static void recon_on_commit(void *arg, const struct store_commit *ev)
 
 		if (ch->kind == FULCRUM_KIND_VS) {
 			one.vs_id = ch->id;
-		} else {
+		} else if (ch->kind == FULCRUM_KIND_RS) {
 			const struct fulcrum_rs_stored *rs = store_rs_get(recon->st, ch->id);
 			struct recon_rs *rec = idmap_get(&recon->rs, ch->id);
 
@@ -601,7 +601,7 @@ static void recon_on_commit(void *arg, const struct store_commit *ev)
 			one.rs_id = rs ? rs->id : 0;
 			if (!rs)
 				recon_rs_drop(recon, ch->id);
-		}
+		} /* a VIP is none of IPVS's: failover adds and removes it, not reconcile */
 		if (one.vs_id > 0)
 			t[nt++] = one;
 	}

@@ -49,10 +49,11 @@ expect_json() {
 }
 
 # masked: stdin with what only fulcrumd knows masked, the same for HTTP and --db: the KERNEL
-# column of a table row, and the values of the status.* lines (its stats, when the kernel holds the
-# object, as one line); the columns and keys stay, so that one missing is a difference
+# column of a table row (a VIP's HELD), and the values of the status.* lines (its stats, when the
+# kernel holds the object, as one line); the columns and keys stay, so that one missing is a
+# difference
 masked() {
-	sed -E '/^[0-9]/ s/ (unknown|pending|in_sync|error|unavailable)( +|$)/ <kernel> /' |
+	sed -E '/^[0-9]/ s/ (unknown|pending|in_sync|error|unavailable|yes|no)( +|$)/ <kernel> /' |
 		awk '/^status\./ { k = $1; sub(/^status\.stats\..*/, "status.stats", k)
 			if (!(k in seen)) print k, "<daemon>"; seen[k] = 1; next } { print }'
 }
@@ -230,6 +231,50 @@ expect "real show abc: refused" 1 '' "is not a positive integer"
 run "$ctl" real show 99999
 expect "real show of a missing one: refused (404)" 1 '' '^fulcrumctl: '
 
+# 3b. VIPs.
+run "$ctl" vip list
+expect "vip list: a header and no rows" 0 '^ID +ADDRESS +INTERFACE +HELD +DESCRIPTION$'
+[[ $(wc -l <<<"$out") == 1 ]] || bad "vip list: none lists nothing" "$out"
+run "$ctl" vip add 192.0.2.10/24 interface=eth0 "description=masq gateway"
+expect "vip add ADDRESS/PREFIX" 0 '^VIP 192\.0\.2\.10 created with id [0-9]+ \(revision [0-9]+\)$'
+vip1=$(sed -nE 's/.* with id ([0-9]+) .*/\1/p' <<<"$out")
+run "$ctl" vip add 2001:db8:0::10 interface=bond0.100
+expect "vip add IPv6: its canonical form" 0 '^VIP 2001:db8::10 created with id'
+vip2=$(sed -nE 's/.* with id ([0-9]+) .*/\1/p' <<<"$out")
+run "$ctl" vip add 192.0.2.10 interface=eth1
+expect "vip add of a taken address: refused, names who has it" 1 '' "^fulcrumctl: VIP address: 192\.0\.2\.10 is already VIP $vip1 \(on eth0\)$"
+run "$ctl" vip add 192.0.2.11/33 interface=eth0
+expect "vip add /33: refused" 1 '' '^fulcrumctl: VIP prefix: 33 is outside 1\.\.32 for IPv4$'
+run "$ctl" vip add 192.0.2.11
+expect "vip add without an interface: refused, names it" 1 '' '^fulcrumctl: VIP interface: required'
+run "$ctl" vip add 127.0.0.1 interface=lo
+expect "vip add of a loopback address: refused" 1 '' '^fulcrumctl: VIP address: 127\.0\.0\.1 is a loopback address'
+run "$ctl" vip list
+expect "vip list: address/prefix, interface, not held" 0 "^$vip1 +192\.0\.2\.10/24 +eth0 +no +masq gateway$"
+expect "vip list: an IPv6 VIP's whole prefix" 0 "^$vip2 +2001:db8::10/128 +bond0\.100 +no"
+run "$ctl" vip show 192.0.2.10
+expect "vip show ADDRESS" 0 '^interface +eth0$'
+run "$ctl" vip show 2001:0db8::10
+expect "vip show: the address in another spelling" 0 "^id +$vip2$"
+run "$ctl" vip show "$vip1"
+expect "vip show ID: not held, and why" 0 '^status\.reason +no failover engine yet'
+run "$ctl" vip set "$vip2" prefix=64 interface=eth1
+expect "vip set" 0 "^VIP $vip2 updated \(revision [0-9]+\)$"
+run "$ctl" --json vip show "$vip2"
+expect_json "vip set: the API holds it" 'j["prefix"] == 64 and j["interface"] == "eth1" and j["status"]["held"] is False'
+run "$ctl" vip set "$vip2" interface=eth/1
+expect "vip set interface=eth/1: refused, names it" 1 '' "^fulcrumctl: VIP interface: 'eth/1' may hold only"
+run "$ctl" vip show 192.0.2.99
+expect "vip show of no VIP: refused" 1 '' "^fulcrumctl: no VIP '192\.0\.2\.99'$"
+run "$ctl" vip show eth0
+expect "vip show of neither an id nor an address: refused" 1 '' "is neither an id nor an IPv4 or IPv6 address"
+run "$ctl" vip frob
+expect "vip frob: usage" 2 '' '^Usage:'
+FULCRUM_TOKEN=$viewer run "$ctl" vip list
+expect "viewer: vip list" 0 '192\.0\.2\.10/24'
+FULCRUM_TOKEN=$operator run "$ctl" vip set "$vip1" prefix=25
+expect "operator: vip set refused (403), VIPs are an admin's" 1 '' '^fulcrumctl: '
+
 # 4. Roles: what a viewer and an operator may do.
 FULCRUM_TOKEN=$viewer run "$ctl" real list
 expect "viewer: reads" 0 '10\.0\.1\.11'
@@ -283,6 +328,20 @@ same "refused: no such real server" real show 99999
 same "refused: no such service" service show nosuch
 same "refused: not FIELD=VALUE" service set web weight
 same "usage: changes soon" changes soon
+same "vip list" vip list
+same "vip list --json" --json vip list
+same "vip show ADDRESS" vip show 192.0.2.10
+same "vip show --json" --json vip show "$vip1"
+same "vip set that changes nothing: the same line and revision" vip set "$vip1" prefix=24
+same "refused: a taken VIP address" vip add 192.0.2.10 interface=eth1
+same "refused: a VIP prefix out of range" vip add 192.0.2.11/33 interface=eth0
+same "refused: an unknown VIP field" vip set "$vip1" weight=3
+same "refused: no such VIP" vip show 99999
+same "usage: vip frob" vip frob
+run "$ctl" --db "$db" vip list
+expect "--db vip list: the HELD column says it does not know" 0 "^$vip1 +192\.0\.2\.10/24 +eth0 +unknown +masq gateway$"
+run "$ctl" --db "$db" vip show "$vip1"
+expect "--db vip show: status.held too" 0 '^status\.held +-$'
 run "$ctl" --db "$db" service list
 expect "--db service list: the KERNEL column says it does not know" 0 "^$svc +web +.* enabled +unknown +2 "
 run "$ctl" --db "$db" service show web
@@ -308,6 +367,17 @@ run "$ctl" service show web
 expect "service show after delete: refused" 1 '' "^fulcrumctl: no service 'web'$"
 run "$ctl" real show "$rs1"
 expect "its real servers went with it" 1
+
+run "$ctl" changes
+expect "changes: VIP rows, by kind vip" 0 "^[0-9]+ +[0-9T:-]+Z +ctl-admin +http +vip $vip2 +updated$"
+run "$ctl" vip delete 2001:db8::10
+expect "vip delete ADDRESS" 0 "^VIP $vip2 deleted \(revision [0-9]+\)$"
+run "$ctl" vip delete "$vip1"
+expect "vip delete ID" 0 "^VIP $vip1 deleted"
+run "$ctl" vip show "$vip1"
+expect "vip show after delete: refused" 1 '' "^fulcrumctl: VIP $vip1 does not exist$"
+run "$ctl" vip add 192.0.2.10 interface=eth0
+expect "vip add again: a new id, never the old one" 0 "created with id $((vip2 + 1)) "
 
 # 8. The token: --token, FULCRUM_TOKEN, or ~/.config/fulcrum/token at mode 0600.
 FULCRUM_TOKEN=ful_wrong run "$ctl" service list
@@ -348,6 +418,12 @@ run "$ctl" --db "$work/local.db" --json service show loc
 expect_json "--db: they are stored" 'j["check"]["type"] == "tcp" and j["check"]["interval"] == 7 and j["fallback"]["port"] == 80'
 run "$ctl" --db "$work/local.db" service set loc check.timeout=8
 expect "--db: a timeout longer than the interval: refused" 1 '' 'check\.timeout'
+run "$ctl" --db "$work/local.db" vip add 192.0.2.20/28 interface=eth0
+expect "--db: vip add" 0 '^VIP 192\.0\.2\.20 created with id 1 \(revision [0-9]+\)$'
+run "$ctl" --db "$work/local.db" changes
+expect "--db: vip rows, origin cli" 0 ' cli +vip 1 +created$'
+run "$ctl" --db "$work/local.db" vip add 192.0.2.21 interface=.
+expect "--db: vip interface '.': refused" 1 '' "^fulcrumctl: VIP interface: '\.' is not an interface name$"
 
 if ! kill -0 "$pid" 2>/dev/null; then
 	bad "fulcrumd still runs" "$(tail -n 20 "$work/fulcrumd.log")"

@@ -66,15 +66,16 @@ class Reply:
 class Snapshot:
     """Everything a refused request must leave as it was."""
 
-    def __init__(self, revision, services, reals, changes):
+    def __init__(self, revision, services, reals, changes, vips):
         self.revision = revision
         self.services = services
         self.reals = reals
         self.changes = changes
+        self.vips = vips
 
     def __eq__(self, other):
-        return (self.revision, self.services, self.reals, self.changes) == \
-            (other.revision, other.services, other.reals, other.changes)
+        return (self.revision, self.services, self.reals, self.changes, self.vips) == \
+            (other.revision, other.services, other.reals, other.changes, other.vips)
 
     def __repr__(self):
         return f'<revision {self.revision}, {len(self.services)} services, {self.changes} change rows>'
@@ -187,7 +188,7 @@ class Fulcrumd:
                 c.close()
 
     def snapshot(self):
-        """The revision, every object as the API shows it, and the change log's length on disk."""
+        """The revision, every object (VIPs too) as the API shows it, and the change log's length on disk."""
         r = self.call('GET', '/services')
         assert r.status == 200, r
         reals = {}
@@ -202,7 +203,9 @@ class Fulcrumd:
         finally:
             db.close()
         assert rev == r.revision, (rev, r.revision)
-        return Snapshot(r.revision, r.json['services'], reals, rows)
+        v = self.call('GET', '/vips')
+        assert v.status == 200 and v.revision == r.revision, v
+        return Snapshot(r.revision, r.json['services'], reals, rows, v.json['vips'])
 
 
 class Stream:

@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fulcrum import API, SERVICE, TOP, WORK, Fulcrumd, Stream  # noqa: E402
 from test_daemon import Durability, Hostile, Settings  # noqa: E402
 from test_group import ConcurrentDurability, GroupCommit  # noqa: E402
+from test_vip import Vips  # noqa: E402
 
 ROUTE_404 = ('no such route', 'no such page')
 
@@ -39,6 +40,9 @@ class Api(unittest.TestCase):
         assert r.status == 201, r
         cls.vs = r.json['id']
         cls.rs = [x['id'] for x in r.json['reals']]
+        r = cls.d.call('POST', '/vips', {'address': '192.0.2.10', 'interface': 'eth0'})
+        assert r.status == 201, r
+        cls.vip = r.json['id']
         cls.heartbeat_stream = Stream(cls.d, 'viewer')
         cls.heartbeat_start = time.time()
         cls.heartbeat_at = None
@@ -161,7 +165,7 @@ class Api(unittest.TestCase):
                 if method in ('get', 'post', 'put', 'patch', 'delete', 'head', 'options'):
                     documented.add((method.upper(), path))
         ids = {'/services/{id}': self.vs, '/services/{id}/reals': self.vs, '/reals/{id}': self.rs[0],
-               '/services/{id}/reset-counters': self.vs}
+               '/services/{id}/reset-counters': self.vs, '/vips/{id}': self.vip}
         before = self.d.snapshot()
         for method, path in sorted(documented):
             real = path.replace('{id}', str(ids.get(path, 0)))
@@ -169,7 +173,7 @@ class Api(unittest.TestCase):
         candidates = ['/services', '/services/{id}', '/services/{id}/reals', '/reals/{id}', '/status',
                       '/changes', '/events', '/openapi.json', '/reals', '/tokens', '/config', '/health',
                       '/services/{id}/reals/{id}', '/reals/{id}/services', '/services/{id}/status',
-                      '/services/{id}/reset-counters',
+                      '/services/{id}/reset-counters', '/vips', '/vips/{id}', '/vips/{id}/status',
                       '/version', '/metrics', '']
         for path in candidates:
             for method in ('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'):
@@ -939,14 +943,14 @@ def main():
 def run():
     suite = unittest.TestSuite()
     loader = unittest.TestLoader()
-    for cls in (Api, Hostile, Settings, Durability, GroupCommit, ConcurrentDurability):
+    for cls in (Api, Vips, Hostile, Settings, Durability, GroupCommit, ConcurrentDurability):
         suite.addTests(loader.loadTestsFromTestCase(cls))
     t0 = time.time()
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     passed = result.testsRun - failed - len(result.skipped)
     if failed:
-        for name in ('api', 'hostile', 'durable', 'group', 'durable-group'):
+        for name in ('api', 'vips', 'hostile', 'durable', 'group', 'durable-group'):
             log = os.path.join(WORK, f'{name}.log')
             if os.path.exists(log):
                 print(f'--- {log} (last lines)')

@@ -128,6 +128,8 @@ spot fulcrumVsRowStatus 1.3.1.36
 spot fulcrumRsRowStatus 1.4.1.30
 spot fulcrumVsNameId 1.5.1.2
 spot fulcrumRsNextId 1.1.10
+spot fulcrumVipNextId 1.1.11
+spot fulcrumVipRowStatus 1.6.1.8
 spot fulcrumNotifyRoleChangeEnable 1.2.4
 spot fulcrumRsStateChange 0.1
 spot fulcrumVsAvailabilityChange 0.2
@@ -160,6 +162,7 @@ fulcrumConfigLastActor 1.1.7
 fulcrumConfigLastOrigin 1.1.8
 fulcrumVsNextId 1.1.9
 fulcrumRsNextId 1.1.10
+fulcrumVipNextId 1.1.11
 fulcrumNotifyControl 1.2
 fulcrumNotifyRsStateEnable 1.2.1
 fulcrumNotifyVsAvailabilityEnable 1.2.2
@@ -239,9 +242,20 @@ fulcrumVsNameTable 1.5
 fulcrumVsNameEntry 1.5.1
 fulcrumVsNameKey 1.5.1.1
 fulcrumVsNameId 1.5.1.2
+fulcrumVipTable 1.6
+fulcrumVipEntry 1.6.1
+fulcrumVipId 1.6.1.1
+fulcrumVipAddressType 1.6.1.2
+fulcrumVipAddress 1.6.1.3
+fulcrumVipPrefixLength 1.6.1.4
+fulcrumVipInterface 1.6.1.5
+fulcrumVipDescription 1.6.1.6
+fulcrumVipHeld 1.6.1.7
+fulcrumVipRowStatus 1.6.1.8
 fulcrumConformance 2
 fulcrumCompliances 2.1
 fulcrumCompliance 2.1.1
+fulcrumCompliance2 2.1.2
 fulcrumGroups 2.2
 fulcrumDirectorGroup 2.2.1
 fulcrumNotifyControlGroup 2.2.2
@@ -249,6 +263,7 @@ fulcrumVsGroup 2.2.3
 fulcrumRsGroup 2.2.4
 fulcrumVsNameGroup 2.2.5
 fulcrumNotificationsGroup 2.2.6
+fulcrumVipGroup 2.2.7
 EOF
 # -Tz lists every name and OID Net-SNMP loaded; keep those at or under the root.
 translate -Tz 2>/dev/null | tr -d '"' |
@@ -275,5 +290,8 @@ syntax_is fulcrumConfigRevision SYNTAX Counter64
 syntax_is fulcrumVsRowStatus MAX-ACCESS read-create
 syntax_is fulcrumNotifyRsStateEnable MAX-ACCESS read-write
 syntax_is fulcrumVsOperState MAX-ACCESS read-only
+syntax_is fulcrumVipRowStatus MAX-ACCESS read-create
+syntax_is fulcrumVipHeld MAX-ACCESS read-only
+syntax_is fulcrumVipPrefixLength SYNTAX "Unsigned32 (0..2040)"
 
 finish

@@ -10,6 +10,7 @@ REV=$R.1.1.5.0	# fulcrumConfigRevision.0
 ORIGIN=$R.1.1.8.0	# fulcrumConfigLastOrigin.0
 VS_NEXT=$R.1.1.9.0	# fulcrumVsNextId.0
 RS_NEXT=$R.1.1.10.0	# fulcrumRsNextId.0
+VIP_NEXT=$R.1.1.11.0	# fulcrumVipNextId.0
 NOTIFY_CFG=$R.1.2.3.0	# fulcrumNotifyConfigChangeEnable.0
 N_RS_STATE=$R.0.1	# fulcrumRsStateChange
 N_CONFIG=$R.0.3	# fulcrumConfigChange
@@ -120,11 +121,17 @@ D=$(jv 'd["id"]') d1=$(jv 'd["reals"][0]["id"]')
 api POST /services '{"name":"mark","fwmark":7,"family":"ipv4","reals":[{"address":"10.9.0.1","forwarding":"route"}]}'
 is "seed: POST mark (firewall mark)" "$API_STATUS" 201
 M=$(jv 'd["id"]') m1=$(jv 'd["reals"][0]["id"]')
+api POST /vips '{"address":"192.0.2.10","prefix":24,"interface":"eth0","description":"web front"}'
+is "seed: POST a VIP" "$API_STATUS" 201
+V=$(jv 'd["id"]')
+api POST /vips '{"address":"2001:db8::53","interface":"bond0.100"}'
+is "seed: POST an IPv6 VIP" "$API_STATUS" 201
+V6=$(jv 'd["id"]')
 seed_rev=$API_REV
-for v in W w1 w2 D d1 M m1; do
+for v in W w1 w2 D d1 M m1 V V6; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || bail "seed: ids from the API" "$v=${!v}" "$(api_body)"
 done
-echo "# services web=$W dns6=$D mark=$M; reals $w1 $w2 $d1 $m1"
+echo "# services web=$W dns6=$D mark=$M; reals $w1 $w2 $d1 $m1; VIPs $V $V6"
 
 is "fulcrumConfigRevision.0 follows the API at once" "$(sget "$REV")" "$seed_rev"
 is "fulcrumConfigLastOrigin.0 is http(2)" "$(sget "$ORIGIN")" 2
@@ -132,6 +139,7 @@ is "fulcrumConfigLastActor.0 is the token's name" "$(sget "$R.1.1.7.0")" admin
 like "fulcrumConfigLastChange.0 is a DateAndTime in UTC (11 octets, +0:0)" "$(sget_hex "$R.1.1.6.0")" '^[0-9A-F]{16}2B0000$'
 cmp_num "fulcrumVsNextId.0 is above every service id" "$(sget "$VS_NEXT")" -gt "$M"
 cmp_num "fulcrumRsNextId.0 is above every real server id" "$(sget "$RS_NEXT")" -gt "$m1"
+cmp_num "fulcrumVipNextId.0 is above every VIP id" "$(sget "$VIP_NEXT")" -gt "$V6"
 
 is "web: fulcrumVsName" "$(sget "$VS.2.$W")" web
 is "web: fulcrumVsFamily ipv4(1)" "$(sget "$VS.3.$W")" 1
@@ -168,6 +176,18 @@ is "mark/$m1: fulcrumRsForwarding route(2)" "$(sget "$RS.5.$M.$m1")" 2
 is "name table: web -> its id" "$(sget "$NAMES.2$(str_index web)")" "$W"
 is "name table: dns6 -> its id" "$(sget "$NAMES.2$(str_index dns6)")" "$D"
 is "name table: an unknown name is noSuchInstance" "$(sget "$NAMES.2$(str_index nosuch)")" "$NO_INSTANCE"
+is "VIP $V: fulcrumVipAddressType ipv4(1)" "$(sget "$VIPS.2.$V")" 1
+is "VIP $V: fulcrumVipAddress is 192.0.2.10's 4 octets" "$(sget_hex "$VIPS.3.$V")" "$(ip_hex 192.0.2.10)"
+is "VIP $V: fulcrumVipPrefixLength" "$(sget "$VIPS.4.$V")" 24
+is "VIP $V: fulcrumVipInterface" "$(sget "$VIPS.5.$V")" eth0
+is "VIP $V: fulcrumVipDescription" "$(sget "$VIPS.6.$V")" "web front"
+is "VIP $V: fulcrumVipHeld false(2): no failover engine yet" "$(sget "$VIPS.7.$V")" 2
+is "VIP $V: fulcrumVipRowStatus active(1)" "$(sget "$VIPS.8.$V")" 1
+is "VIP $V6: fulcrumVipAddressType ipv6(2)" "$(sget "$VIPS.2.$V6")" 2
+is "VIP $V6: fulcrumVipAddress is 2001:db8::53's 16 octets" "$(sget_hex "$VIPS.3.$V6")" "$(ip_hex 2001:db8::53)"
+is "VIP $V6: fulcrumVipPrefixLength, the whole address" "$(sget "$VIPS.4.$V6")" 128
+is "a missing VIP row: noSuchInstance" "$(sget "$VIPS.5.4000000000")" "$NO_INSTANCE"
+is "the VIP table's not-accessible index column: noSuchObject" "$(sget "$VIPS.1.$V")" "$NO_OBJECT"
 
 # ==== walks: complete, ordered, the same whatever the bulk size ===========================
 
@@ -180,11 +200,16 @@ check "snmpwalk: OIDs inside the MIB and strictly increasing" oid_order "$R" <"$
 like "snmpwalk: starts at fulcrumNodeName.0" "$(head -1 "$T/walk.txt")" "^$(q "$R.1.1.1.0") = "
 check "snmpwalk shows web's name" grep -qFx "$VS.2.$W = STRING: \"web\"" "$T/walk.txt"
 check "snmpwalk shows web/$w1's weight" grep -qFx "$RS.8.$W.$w1 = Gauge32: 3" "$T/walk.txt"
-is "snmpwalk: 10 director scalars" "$(grep -cE "^$(q "$R.1.1")\.[0-9]+\.0 = " "$T/walk.txt")" 10
+is "snmpwalk: 11 director scalars" "$(grep -cE "^$(q "$R.1.1")\.[0-9]+\.0 = " "$T/walk.txt")" 11
 is "snmpwalk: 4 notification switches" "$(grep -cE "^$(q "$R.1.2")\.[0-9]+\.0 = " "$T/walk.txt")" 4
 is "snmpwalk: one fulcrumVsName per service" "$(grep -c "^$(q "$VS.2.")" "$T/walk.txt")" 3
 is "snmpwalk: one fulcrumRsWeight per real server" "$(grep -c "^$(q "$RS.8.")" "$T/walk.txt")" 4
 is "snmpwalk: one name-table entry per service" "$(grep -c "^$(q "$NAMES.2.")" "$T/walk.txt")" 3
+is "snmpwalk: one fulcrumVipInterface per VIP" "$(grep -c "^$(q "$VIPS.5.")" "$T/walk.txt")" 2
+is "snmpwalk: VIP $V has columns 2..8, no index column" \
+	"$(grep -oE "^$(q "$VIPS")\.[0-9]+\.$V = " "$T/walk.txt" | cut -d. -f13 | tr '\n' ' ')" \
+	"$(seq -s ' ' 2 8) "
+like "snmpwalk: the VIP table comes last" "$(grep '^\.1\.' "$T/walk.txt" | tail -1)" "^$(q "$VIPS.8.$V6") = "
 is "snmpwalk: web has columns 2..36, no index column" \
 	"$(grep -oE "^$(q "$VS")\.[0-9]+\.$W = " "$T/walk.txt" | cut -d. -f13 | tr '\n' ' ')" \
 	"$(seq -s ' ' 2 36) "
@@ -219,6 +244,10 @@ if [[ $SNMP_NAMES == 1 ]]; then
 	is "snmptable fulcrumVsTable: 3 rows" "$(grep -cE '^[0-9]+\|' <<<"$table")" 3
 	table=$(named ro snmptable -Cf '|' -Ci FULCRUM-MIB::fulcrumRsTable 2>&1)
 	is "snmptable fulcrumRsTable: 4 rows" "$(grep -cE '^[0-9]+\.[0-9]+\|' <<<"$table")" 4
+	table=$(named ro snmptable -Cf '|' -Ci FULCRUM-MIB::fulcrumVipTable 2>&1)
+	like "snmptable fulcrumVipTable: header names the columns" "$table" 'fulcrumVipAddressType\|.*fulcrumVipHeld\|fulcrumVipRowStatus'
+	is "snmptable fulcrumVipTable: 2 rows" "$(grep -cE '^[0-9]+\|' <<<"$table")" 2
+	check "snmptable fulcrumVipTable: VIP $V's row" grep -qE "^$V\|ipv4\|.*\|24\|\"?eth0\"?\|" <<<"$table"
 else
 	fail "FULCRUM-MIB loads for snmptranslate, snmptable and named walks" "$SNMP_NAMES_WHY"
 fi
@@ -242,7 +271,7 @@ is "snmpget of a missing column: noSuchObject" "$(sget "$VS.99.$W")" "$NO_OBJECT
 is "snmpget of the not-accessible index column: noSuchObject" "$(sget "$VS.1.$W")" "$NO_OBJECT"
 is "snmpget of a real server under another service: noSuchInstance" "$(sget "$RS.8.$D.$w1")" "$NO_INSTANCE"
 is "snmpget of a scalar without .0: noSuchInstance" "$(sget "$R.1.1.1")" "$NO_INSTANCE"
-is "snmpget of a scalar that does not exist: noSuchObject" "$(sget "$R.1.1.11.0")" "$NO_OBJECT"
+is "snmpget of a scalar that does not exist: noSuchObject" "$(sget "$R.1.1.12.0")" "$NO_OBJECT"
 
 # ==== writes by SNMPv3 ====================================================================
 
@@ -334,6 +363,44 @@ s2=$API_STATUS
 api GET "/reals/$x2"
 is "... takes its real servers with it" "$s1 $s2 $API_STATUS" "404 404 404"
 unlike "... and the walk has no row of it" "$(getnext_oid "$RS.2.$X")" "^$(q "$RS.2.$X")\\."
+
+# ==== VIPs by SNMPv3 ======================================================================
+
+rev_v=$(sget "$REV")
+vid=$(sget "$VIP_NEXT")
+[[ $vid =~ ^[0-9]+$ ]] || bail "fulcrumVipNextId.0 reads a number" "$vid"
+set_ok "createAndGo VIP $vid with address type, address, interface in one PDU" \
+	"$VIPS.8.$vid" i 4 "$VIPS.2.$vid" i 1 "$VIPS.3.$vid" x "$(ip_hex 10.0.1.1)" "$VIPS.5.$vid" s eth1
+api GET "/vips/$vid"
+is "the API has the VIP at once, the whole address as its prefix" \
+	"$API_STATUS $(jv '[d["address"], d["prefix"], d["interface"], d["status"]["held"]]')" \
+	"200 [\"10.0.1.1\", 32, \"eth1\", false]"
+is "one PDU, one revision" "$(sget "$REV")" "$((rev_v + 1))"
+cmp_num "fulcrumVipNextId.0 moved past $vid" "$(sget "$VIP_NEXT")" -gt "$vid"
+api GET "/changes?since=$rev_v"
+is "GET /changes: the change is the VIP, origin snmp" \
+	"$(jv '[(c["origin"], c["object_type"], c["object_id"]) for c in d["changes"]]')" "[[\"snmp\", \"vip\", $vid]]"
+set_ok "set fulcrumVipPrefixLength and fulcrumVipDescription" "$VIPS.4.$vid" u 24 "$VIPS.6.$vid" s "masq gateway"
+api GET "/vips/$vid"
+is "the API shows them at once" "$(jv '[d["prefix"], d["description"]]')" '[24, "masq gateway"]'
+api PATCH "/vips/$vid" '{"interface":"eth2"}'
+is "snmpget shows an HTTP change of a VIP at once" "$(sget "$VIPS.5.$vid")" eth2
+set_err "a VIP on another VIP's address" inconsistentValue "$(q "$VIPS.2.$vid")" \
+	"$VIPS.2.$vid" i 1 "$VIPS.3.$vid" x "$(ip_hex 192.0.2.10)"
+set_err "fulcrumVipPrefixLength 33 for IPv4" wrongValue "$(q "$VIPS.4.$vid")" "$VIPS.4.$vid" u 33
+set_err "fulcrumVipInterface with a space" wrongValue "$(q "$VIPS.5.$vid")" "$VIPS.5.$vid" s "eth 1"
+set_err "a 16-character fulcrumVipInterface" wrongLength "$(q "$VIPS.5.$vid")" "$VIPS.5.$vid" s abcdefghijklmnop
+set_err "a loopback fulcrumVipAddress" wrongValue "$(q "$VIPS.3.$vid")" "$VIPS.3.$vid" x "$(ip_hex 127.0.0.1)"
+set_err "fulcrumVipHeld is read-only" notWritable "$(q "$VIPS.7.$vid")" "$VIPS.7.$vid" i 1
+set_err "notInService(2) on a stored VIP" wrongValue "$(q "$VIPS.8.$vid")" "$VIPS.8.$vid" i 2
+set_err "createAndGo without an interface" inconsistentValue "$(q "$VIPS.8")\.[0-9]+" \
+	"$VIPS.8.$(sget "$VIP_NEXT")" i 4 "$VIPS.2.$(sget "$VIP_NEXT")" i 1 \
+	"$VIPS.3.$(sget "$VIP_NEXT")" x "$(ip_hex 10.0.1.2)"
+set_ok "destroy VIP $vid" "$VIPS.8.$vid" i 6
+api GET "/vips/$vid"
+is "the API no longer has it" "$API_STATUS" 404
+set_err "createAndGo of a VIP with an index used before ($vid)" inconsistentName "$(q "$VIPS")\.[0-9]+\.$vid" \
+	"$VIPS.8.$vid" i 4 "$VIPS.2.$vid" i 1 "$VIPS.3.$vid" x "$(ip_hex 10.0.1.1)" "$VIPS.5.$vid" s eth1
 
 # ==== one PDU, one command: all or nothing ===============================================
 

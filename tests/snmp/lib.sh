@@ -20,6 +20,7 @@ R=.1.3.6.1.4.1.32473.1 # FULCRUM-MIB root (/work/notes/mib-spec.md; RFC 5612's d
 VS=$R.1.3.1            # fulcrumVsEntry: VS.COL.VSID
 RS=$R.1.4.1            # fulcrumRsEntry: RS.COL.VSID.RSID
 NAMES=$R.1.5.1         # fulcrumVsNameEntry: NAMES.COL.LEN.CHARS
+VIPS=$R.1.6.1          # fulcrumVipEntry: VIPS.COL.VIPID
 SNMP_RO_COMMUNITY=fulcrum-ro
 SNMP_TRAP_COMMUNITY=fulcrum-trap
 SNMP_USER=fulcrum-admin

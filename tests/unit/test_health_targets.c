@@ -310,12 +310,52 @@ static void test_health_targets_reload_is_all(void)
 	rig_close(&r);
 }
 
+/*
+ * A VIP's commit names a VIP, whose id may be a real server's: the checks
+ * keep their targets and state (a deleted VIP does not take the real server
+ * with its id away), and nothing is told.
+ */
+static void test_health_targets_ignore_vips(void)
+{
+	struct rig r;
+	struct fulcrum_err err;
+	struct fulcrum_vs web = rig_service("web", "192.0.2.10", FULCRUM_CHECK_TCP);
+	struct fulcrum_rs reals[1] = {unit_rs("10.0.0.1")};
+	struct fulcrum_vip vip;
+	struct health_state before, after;
+	struct hl_probe *p;
+
+	rig_open(&r);
+	CU_ASSERT_EQUAL_FATAL(store_vs_create(r.st, &eve, &web, reals, 1, 0, NULL, &err), 0);
+	rig_follow_and_compare(&r, false);
+	feed(r.h, reals[0].id, false);
+	p = health_probe_of(r.h, reals[0].id);
+	health_get(r.h, reals[0].id, &before);
+	r.heard = 0;
+	model_vip_init(&vip);
+	CU_ASSERT_EQUAL(model_vip_set_field(&vip, "address", "192.0.2.10", NULL), 0);
+	CU_ASSERT_EQUAL(model_vip_set_field(&vip, "interface", "eth0", NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(store_vip_create(r.st, &eve, &vip, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL(vip.id, reals[0].id); /* the case that matters: the same number */
+	vip.prefix = 24;
+	CU_ASSERT_EQUAL_FATAL(store_vip_update(r.st, &eve, &vip, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(store_vip_delete(r.st, &eve, vip.id, 0, NULL, &err), 0);
+	rig_follow_and_compare(&r, false);
+	CU_ASSERT_EQUAL(r.nrs + r.nvs, 0);
+	CU_ASSERT_PTR_EQUAL(health_probe_of(r.h, reals[0].id), p);
+	health_get(r.h, reals[0].id, &after);
+	CU_ASSERT_EQUAL(memcmp(&before, &after, sizeof(before)), 0);
+	CU_ASSERT_EQUAL(r.heard, 0);
+	rig_close(&r);
+}
+
 UNIT_SUITE(health_targets)
 {
 	CU_pSuite s = CU_add_suite("health_targets", NULL, NULL);
 
 	if (!s || !CU_add_test(s, "follows each commit", test_health_targets_follow_commits) ||
-	    !CU_add_test(s, "a reload redoes all", test_health_targets_reload_is_all))
+	    !CU_add_test(s, "a reload redoes all", test_health_targets_reload_is_all) ||
+	    !CU_add_test(s, "a VIP's commit changes no check", test_health_targets_ignore_vips))
 		return CU_get_error();
 	return CUE_SUCCESS;
 }

@@ -3,6 +3,7 @@
 #include "controller/model/model.h"
 #include "mib/mib-set.h"
 #include "tests/unit/unit.h"
+#include "tests/unit/unit_mib.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,227 +13,131 @@
 static const oid root[] = {FULCRUM_MIB_ROOT_OID};
 static const struct command_actor admin = {"admin", FULCRUM_ORIGIN_HTTP};
 
-/* The model under test: a store on a scratch database, and a subagent view of it. */
-struct fixture {
-	char dir[512];
-	struct db *db;
-	struct store *st;
-	struct mib m;
-	int64_t web, a, long_name; /* service ids */
-	int64_t r1, r2, r3;        /* real server ids */
-};
-
-/* A kernel that holds everything in sync, each real server with 7 connections. */
-static void kernel(void *arg, bool real, int64_t id, struct status_kernel *out)
-{
-	(void)arg;
-	(void)id;
-	out->state = STATUS_KERNEL_IN_SYNC;
-	out->present = true;
-	if (real) {
-		out->stats.conns = 7;
-		out->stats.inbytes = 5000000000ull; /* beyond 32 bits */
-		out->active_conns = 2;
-	}
-}
-
-static int64_t add_vs(struct fixture *f, const char *name, const char *addr)
-{
-	struct fulcrum_vs vs = unit_vs(name, addr);
-
-	CU_ASSERT_EQUAL_FATAL(store_vs_create(f->st, &admin, &vs, NULL, 0, 0, NULL, NULL), 0);
-	return vs.id;
-}
-
-static int64_t add_rs(struct fixture *f, int64_t vs_id, const char *addr, const char *weight)
-{
-	struct fulcrum_rs rs;
-
-	model_rs_init(&rs);
-	rs.vs_id = vs_id;
-	CU_ASSERT_EQUAL(model_rs_set_field(&rs, "address", addr, NULL), 0);
-	CU_ASSERT_EQUAL(model_rs_set_field(&rs, "port", "8080", NULL), 0);
-	CU_ASSERT_EQUAL(model_rs_set_field(&rs, "weight", weight, NULL), 0);
-	CU_ASSERT_EQUAL_FATAL(store_rs_create(f->st, &admin, &rs, 0, NULL, NULL), 0);
-	return rs.id;
-}
-
-static void setup(struct fixture *f)
-{
-	char path[1024], err[512];
-
-	memset(f, 0, sizeof(*f));
-	unit_tmpdir(f->dir, sizeof(f->dir));
-	snprintf(path, sizeof(path), "%s/mib.db", f->dir);
-	CU_ASSERT_EQUAL_FATAL(db_open(path, &f->db, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL_FATAL(store_open(f->db, &f->st), 0);
-	f->web = add_vs(f, "web", "192.0.2.1");
-	f->a = add_vs(f, "a", "2001:db8::1");
-	f->long_name = add_vs(f, "zz-long", "192.0.2.3");
-	f->r1 = add_rs(f, f->web, "10.0.0.1", "3");
-	f->r2 = add_rs(f, f->web, "10.0.0.2", "1");
-	f->r3 = add_rs(f, f->long_name, "10.0.0.3", "5");
-	f->m.p.store = f->st;
-	f->m.p.kernel.fn = kernel;
-	f->m.by_name_rev = -1;
-}
-
-static void teardown(struct fixture *f)
-{
-	mib_set_free(&f->m);
-	free(f->m.by_name);
-	free(f->m.pending);
-	store_free(f->st);
-	db_close(f->db);
-	unit_tmpdir_cleanup(f->dir);
-}
-
-/* Builds R.1.tail into name; returns its length. */
-static size_t name_of(oid *name, const oid *tail, size_t tlen)
-{
-	memcpy(name, root, sizeof(root));
-	name[MIB_ROOT_LEN] = MIB_OBJECTS_ARC;
-	memcpy(name + MIB_ROOT_LEN + 1, tail, tlen * sizeof(*tail));
-	return MIB_ROOT_LEN + 1 + tlen;
-}
-
-static int get(struct fixture *f, const oid *tail, size_t tlen, struct mib_value *v)
-{
-	oid name[MIB_OID_MAX], out[MIB_OID_MAX];
-	size_t outlen;
-
-	return mib_read(&f->m, name, name_of(name, tail, tlen), false, out, &outlen, v);
-}
-
-/* Walks the whole MIB with GETNEXT from the root; returns the number of instances. */
-static size_t walk(struct fixture *f, bool check_order)
-{
-	oid cur[MIB_OID_MAX], out[MIB_OID_MAX];
-	size_t len = MIB_ROOT_LEN, outlen, n = 0;
-	struct mib_value v;
-
-	memcpy(cur, root, sizeof(root));
-	while (mib_read(&f->m, cur, len, true, out, &outlen, &v) == 0) {
-		if (check_order)
-			CU_ASSERT_TRUE_FATAL(snmp_oid_compare(out, outlen, cur, len) > 0);
-		CU_ASSERT_TRUE(snmp_oid_compare(out, outlen, root, MIB_ROOT_LEN) > 0);
-		memcpy(cur, out, outlen * sizeof(*out));
-		len = outlen;
-		n++;
-		CU_ASSERT_TRUE_FATAL(n < 100000);
-	}
-	return n;
-}
-
 /* Every instance once, in strictly increasing order: scalars, then each column of each table. */
 static void test_walk_order_and_count(void)
 {
-	struct fixture f;
+	struct unit_mib f;
 	size_t scalars = MIB_DIRECTOR_LAST + COMMAND_NOTIFY_COUNT;
 
-	setup(&f);
-	CU_ASSERT_EQUAL(walk(&f, true), scalars + 3 * (VS_LAST - 1) + 3 * (RS_LAST - 1) + 3 * 1);
-	teardown(&f);
+	unit_mib_setup(&f);
+	CU_ASSERT_EQUAL(unit_mib_walk(&f, true), scalars + 3 * (VS_LAST - 1) + 3 * (RS_LAST - 1) +
+						     3 * 1 + 2 * (VIP_LAST - 1));
+	unit_mib_teardown(&f);
 }
 
 static void test_values(void)
 {
-	struct fixture f;
+	struct unit_mib f;
 	struct mib_value v;
 
-	setup(&f);
-	CU_ASSERT_EQUAL(get(&f, (oid[]){MIB_VS_TABLE, 1, VS_NAME, (oid)f.web}, 4, &v), 0);
+	unit_mib_setup(&f);
+	CU_ASSERT_EQUAL(unit_mib_get(&f, (oid[]){MIB_VS_TABLE, 1, VS_NAME, (oid)f.web}, 4, &v), 0);
 	CU_ASSERT_EQUAL(v.type, ASN_OCTET_STR);
 	CU_ASSERT_TRUE(v.len == 3 && memcmp(v.s, "web", 3) == 0);
-	CU_ASSERT_EQUAL(get(&f, (oid[]){MIB_VS_TABLE, 1, VS_ADDRESS, (oid)f.a}, 4, &v), 0);
+	CU_ASSERT_EQUAL(unit_mib_get(&f, (oid[]){MIB_VS_TABLE, 1, VS_ADDRESS, (oid)f.a}, 4, &v), 0);
 	CU_ASSERT_EQUAL(v.len, 16);
-	CU_ASSERT_EQUAL(get(&f, (oid[]){MIB_VS_TABLE, 1, VS_ADDRESS_TYPE, (oid)f.a}, 4, &v), 0);
+	CU_ASSERT_EQUAL(
+	    unit_mib_get(&f, (oid[]){MIB_VS_TABLE, 1, VS_ADDRESS_TYPE, (oid)f.a}, 4, &v), 0);
 	CU_ASSERT_EQUAL(v.i, 2); /* ipv6 */
-	CU_ASSERT_EQUAL(get(&f, (oid[]){MIB_VS_TABLE, 1, VS_PROTOCOL, (oid)f.web}, 4, &v), 0);
-	CU_ASSERT_EQUAL(v.i, 6); /* tcp, by its IP protocol number */
-	CU_ASSERT_EQUAL(get(&f, (oid[]){MIB_VS_TABLE, 1, VS_SCHEDULER, (oid)f.web}, 4, &v), 0);
-	CU_ASSERT_EQUAL(v.i, 4); /* wlc */
-	CU_ASSERT_EQUAL(get(&f, (oid[]){MIB_VS_TABLE, 1, VS_REALS_TOTAL, (oid)f.web}, 4, &v), 0);
-	CU_ASSERT_EQUAL(v.i, 2);
-	CU_ASSERT_EQUAL(get(&f, (oid[]){MIB_VS_TABLE, 1, VS_ACTIVE_CONNS, (oid)f.web}, 4, &v), 0);
-	CU_ASSERT_EQUAL(v.i, 4); /* 2 + 2 from its two real servers */
-	CU_ASSERT_EQUAL(get(&f, (oid[]){MIB_RS_TABLE, 1, RS_WEIGHT, (oid)f.web, (oid)f.r1}, 5, &v),
+	CU_ASSERT_EQUAL(unit_mib_get(&f, (oid[]){MIB_VS_TABLE, 1, VS_PROTOCOL, (oid)f.web}, 4, &v),
 			0);
+	CU_ASSERT_EQUAL(v.i, 6); /* tcp, by its IP protocol number */
+	CU_ASSERT_EQUAL(unit_mib_get(&f, (oid[]){MIB_VS_TABLE, 1, VS_SCHEDULER, (oid)f.web}, 4, &v),
+			0);
+	CU_ASSERT_EQUAL(v.i, 4); /* wlc */
+	CU_ASSERT_EQUAL(
+	    unit_mib_get(&f, (oid[]){MIB_VS_TABLE, 1, VS_REALS_TOTAL, (oid)f.web}, 4, &v), 0);
+	CU_ASSERT_EQUAL(v.i, 2);
+	CU_ASSERT_EQUAL(
+	    unit_mib_get(&f, (oid[]){MIB_VS_TABLE, 1, VS_ACTIVE_CONNS, (oid)f.web}, 4, &v), 0);
+	CU_ASSERT_EQUAL(v.i, 4); /* 2 + 2 from its two real servers */
+	CU_ASSERT_EQUAL(
+	    unit_mib_get(&f, (oid[]){MIB_RS_TABLE, 1, RS_WEIGHT, (oid)f.web, (oid)f.r1}, 5, &v), 0);
 	CU_ASSERT_EQUAL(v.type, ASN_UNSIGNED);
 	CU_ASSERT_EQUAL(v.i, 3);
 	CU_ASSERT_EQUAL(
-	    get(&f, (oid[]){MIB_RS_TABLE, 1, RS_IN_BYTES, (oid)f.web, (oid)f.r1}, 5, &v), 0);
+	    unit_mib_get(&f, (oid[]){MIB_RS_TABLE, 1, RS_IN_BYTES, (oid)f.web, (oid)f.r1}, 5, &v),
+	    0);
 	CU_ASSERT_EQUAL(v.type, ASN_COUNTER64);
 	CU_ASSERT_EQUAL(((uint64_t)v.c64.high << 32) | v.c64.low, 5000000000ull);
 	CU_ASSERT_EQUAL(
-	    get(&f, (oid[]){MIB_RS_TABLE, 1, RS_OPER_STATE, (oid)f.web, (oid)f.r1}, 5, &v), 0);
+	    unit_mib_get(&f, (oid[]){MIB_RS_TABLE, 1, RS_OPER_STATE, (oid)f.web, (oid)f.r1}, 5, &v),
+	    0);
 	CU_ASSERT_EQUAL(v.i, 1); /* up: in sync and enabled */
-	CU_ASSERT_EQUAL(get(&f, (oid[]){MIB_DIRECTOR, MIB_VS_NEXT_ID, 0}, 3, &v), 0);
+	CU_ASSERT_EQUAL(unit_mib_get(&f, (oid[]){MIB_DIRECTOR, MIB_VS_NEXT_ID, 0}, 3, &v), 0);
 	CU_ASSERT_EQUAL(v.i, (long)f.long_name + 1);
-	CU_ASSERT_EQUAL(get(&f, (oid[]){MIB_DIRECTOR, MIB_CONFIG_REVISION, 0}, 3, &v), 0);
+	CU_ASSERT_EQUAL(unit_mib_get(&f, (oid[]){MIB_DIRECTOR, MIB_CONFIG_REVISION, 0}, 3, &v), 0);
 	CU_ASSERT_EQUAL(v.c64.low, (u_long)store_revision(f.st));
-	CU_ASSERT_EQUAL(get(&f, (oid[]){MIB_NOTIFYCTL, 3, 0}, 3, &v), 0);
+	CU_ASSERT_EQUAL(unit_mib_get(&f, (oid[]){MIB_NOTIFYCTL, 3, 0}, 3, &v), 0);
 	CU_ASSERT_EQUAL(v.i, 1); /* true: notifications on by default */
-	teardown(&f);
+	unit_mib_teardown(&f);
 }
 
 /* The name table: the index is the name (length first), the value the service's id. */
 static void test_name_table(void)
 {
-	struct fixture f;
+	struct unit_mib f;
 	oid name[MIB_OID_MAX], out[MIB_OID_MAX];
 	size_t len, outlen;
 	struct mib_value v;
 
-	setup(&f);
-	CU_ASSERT_EQUAL(get(&f, (oid[]){MIB_NAME_TABLE, 1, NAME_ID, 3, 'w', 'e', 'b'}, 7, &v), 0);
+	unit_mib_setup(&f);
+	CU_ASSERT_EQUAL(
+	    unit_mib_get(&f, (oid[]){MIB_NAME_TABLE, 1, NAME_ID, 3, 'w', 'e', 'b'}, 7, &v), 0);
 	CU_ASSERT_EQUAL(v.i, (long)f.web);
-	CU_ASSERT_EQUAL(get(&f, (oid[]){MIB_NAME_TABLE, 1, NAME_ID, 3, 'w', 'e', 'x'}, 7, &v),
-			-ENOENT);
+	CU_ASSERT_EQUAL(
+	    unit_mib_get(&f, (oid[]){MIB_NAME_TABLE, 1, NAME_ID, 3, 'w', 'e', 'x'}, 7, &v),
+	    -ENOENT);
 	/* order: "a" (1), "web" (3), "zz-long" (7) */
-	len = name_of(name, (oid[]){MIB_NAME_TABLE, 1, NAME_ID}, 3);
+	len = unit_mib_name(name, (oid[]){MIB_NAME_TABLE, 1, NAME_ID}, 3);
 	CU_ASSERT_EQUAL(mib_read(&f.m, name, len, true, out, &outlen, &v), 0);
 	CU_ASSERT_EQUAL(v.i, (long)f.a);
 	CU_ASSERT_EQUAL(mib_read(&f.m, out, outlen, true, name, &len, &v), 0);
 	CU_ASSERT_EQUAL(v.i, (long)f.web);
 	CU_ASSERT_EQUAL(mib_read(&f.m, name, len, true, out, &outlen, &v), 0);
 	CU_ASSERT_EQUAL(v.i, (long)f.long_name);
-	CU_ASSERT_EQUAL(mib_read(&f.m, out, outlen, true, name, &len, &v), -ENOENT);
-	teardown(&f);
+	/* after the last name: the next table's (the VIPs') first instance */
+	CU_ASSERT_EQUAL(mib_read(&f.m, out, outlen, true, name, &len, &v), 0);
+	CU_ASSERT_EQUAL(name[MIB_ROOT_LEN + 1], MIB_VIP_TABLE);
+	CU_ASSERT_EQUAL(name[MIB_ROOT_LEN + 3], VIP_ADDRESS_TYPE);
+	CU_ASSERT_EQUAL(name[len - 1], (oid)f.v4);
+	unit_mib_teardown(&f);
 }
 
 /* noSuchObject for what the MIB lacks, noSuchInstance for what it has but not there. */
 static void test_missing(void)
 {
-	struct fixture f;
+	struct unit_mib f;
 	struct mib_value v;
 
-	setup(&f);
-	CU_ASSERT_EQUAL(get(&f, (oid[]){MIB_VS_TABLE, 1, VS_NAME, 999}, 4, &v), -ENOENT);
-	CU_ASSERT_EQUAL(get(&f, (oid[]){MIB_VS_TABLE, 1, 99, (oid)f.web}, 4, &v), -ENOKEY);
-	CU_ASSERT_EQUAL(get(&f, (oid[]){MIB_VS_TABLE, 1, VS_ID, (oid)f.web}, 4, &v), -ENOKEY);
-	CU_ASSERT_EQUAL(get(&f, (oid[]){MIB_DIRECTOR, MIB_NODE_NAME, 1}, 3, &v), -ENOENT);
-	CU_ASSERT_EQUAL(get(&f, (oid[]){MIB_DIRECTOR, 99, 0}, 3, &v), -ENOKEY);
-	CU_ASSERT_EQUAL(get(&f, (oid[]){MIB_RS_TABLE, 1, RS_WEIGHT, (oid)f.a, (oid)f.r1}, 5, &v),
-			-ENOENT); /* r1 is not in service a */
-	teardown(&f);
+	unit_mib_setup(&f);
+	CU_ASSERT_EQUAL(unit_mib_get(&f, (oid[]){MIB_VS_TABLE, 1, VS_NAME, 999}, 4, &v), -ENOENT);
+	CU_ASSERT_EQUAL(unit_mib_get(&f, (oid[]){MIB_VS_TABLE, 1, 99, (oid)f.web}, 4, &v), -ENOKEY);
+	CU_ASSERT_EQUAL(unit_mib_get(&f, (oid[]){MIB_VS_TABLE, 1, VS_ID, (oid)f.web}, 4, &v),
+			-ENOKEY);
+	CU_ASSERT_EQUAL(unit_mib_get(&f, (oid[]){MIB_DIRECTOR, MIB_NODE_NAME, 1}, 3, &v), -ENOENT);
+	CU_ASSERT_EQUAL(unit_mib_get(&f, (oid[]){MIB_DIRECTOR, 99, 0}, 3, &v), -ENOKEY);
+	CU_ASSERT_EQUAL(
+	    unit_mib_get(&f, (oid[]){MIB_RS_TABLE, 1, RS_WEIGHT, (oid)f.a, (oid)f.r1}, 5, &v),
+	    -ENOENT); /* r1 is not in service a */
+	unit_mib_teardown(&f);
 }
 
 /* GETNEXT from names between instances, before the root, and after the end. */
 static void test_next_between(void)
 {
-	struct fixture f;
+	struct unit_mib f;
 	oid name[MIB_OID_MAX], out[MIB_OID_MAX];
 	size_t len, outlen;
 	struct mib_value v;
 
-	setup(&f);
-	len = name_of(name, (oid[]){MIB_VS_TABLE, 1, VS_NAME, (oid)f.web, 5, 6}, 6);
+	unit_mib_setup(&f);
+	len = unit_mib_name(name, (oid[]){MIB_VS_TABLE, 1, VS_NAME, (oid)f.web, 5, 6}, 6);
 	CU_ASSERT_EQUAL(mib_read(&f.m, name, len, true, out, &outlen, &v), 0);
 	CU_ASSERT_EQUAL(out[outlen - 1], (oid)f.a);
 	CU_ASSERT_EQUAL(out[outlen - 2], VS_NAME);
 	/* past the last row of a column: the first row of the next one */
-	len = name_of(name, (oid[]){MIB_VS_TABLE, 1, VS_NAME, 4000000000u}, 4);
+	len = unit_mib_name(name, (oid[]){MIB_VS_TABLE, 1, VS_NAME, 4000000000u}, 4);
 	CU_ASSERT_EQUAL(mib_read(&f.m, name, len, true, out, &outlen, &v), 0);
 	CU_ASSERT_EQUAL(out[outlen - 2], VS_FAMILY);
 	CU_ASSERT_EQUAL(out[outlen - 1], (oid)f.web);
@@ -241,31 +146,31 @@ static void test_next_between(void)
 	CU_ASSERT_EQUAL(outlen, MIB_ROOT_LEN + 4);
 	CU_ASSERT_EQUAL(out[MIB_ROOT_LEN + 2], MIB_NODE_NAME);
 	/* from a scalar: the next scalar of its group */
-	len = name_of(name, (oid[]){MIB_DIRECTOR, MIB_CONFIG_REVISION, 0}, 3);
+	len = unit_mib_name(name, (oid[]){MIB_DIRECTOR, MIB_CONFIG_REVISION, 0}, 3);
 	CU_ASSERT_EQUAL(mib_read(&f.m, name, len, true, out, &outlen, &v), 0);
 	CU_ASSERT_EQUAL(out[MIB_ROOT_LEN + 2], MIB_CONFIG_LAST_CHANGE);
 	/* past a table's entry (R.1.3.2): the next table's first instance */
-	len = name_of(name, (oid[]){MIB_VS_TABLE, 2}, 2);
+	len = unit_mib_name(name, (oid[]){MIB_VS_TABLE, 2}, 2);
 	CU_ASSERT_EQUAL(mib_read(&f.m, name, len, true, out, &outlen, &v), 0);
 	CU_ASSERT_EQUAL(out[MIB_ROOT_LEN + 1], MIB_RS_TABLE);
 	CU_ASSERT_EQUAL(out[MIB_ROOT_LEN + 3], RS_ADDRESS_TYPE);
 	CU_ASSERT_EQUAL(out[outlen - 1], (oid)f.r1);
 	/* after everything */
-	len = name_of(name, (oid[]){MIB_NAME_TABLE + 1}, 1);
+	len = unit_mib_name(name, (oid[]){MIB_LAST_ARC + 1}, 1);
 	CU_ASSERT_EQUAL(mib_read(&f.m, name, len, true, out, &outlen, &v), -ENOENT);
-	teardown(&f);
+	unit_mib_teardown(&f);
 }
 
 /* Rows added and removed during a walk: it never repeats or goes back, and it ends. */
 static void test_walk_while_changing(void)
 {
-	struct fixture f;
+	struct unit_mib f;
 	oid cur[MIB_OID_MAX], out[MIB_OID_MAX];
 	size_t len = MIB_ROOT_LEN, outlen, n = 0;
 	struct mib_value v;
 	char name[32];
 
-	setup(&f);
+	unit_mib_setup(&f);
 	memcpy(cur, root, sizeof(root));
 	while (mib_read(&f.m, cur, len, true, out, &outlen, &v) == 0) {
 		CU_ASSERT_TRUE_FATAL(snmp_oid_compare(out, outlen, cur, len) > 0);
@@ -276,7 +181,7 @@ static void test_walk_while_changing(void)
 
 			snprintf(name, sizeof(name), "s%zu", n);
 			snprintf(addr, sizeof(addr), "198.51.100.%zu", (n / 7) % 250 + 1);
-			add_vs(&f, name, addr);
+			unit_mib_add_vs(&f, name, addr);
 			if (n % 14 == 0)
 				CU_ASSERT_EQUAL(store_vs_delete(f.st, &admin,
 								store_vs_all(f.st, &outlen)[1]->id,
@@ -285,61 +190,7 @@ static void test_walk_while_changing(void)
 		}
 		CU_ASSERT_TRUE_FATAL(n < 100000);
 	}
-	teardown(&f);
-}
-
-/* A SET PDU built by hand, as the agent hands it to the handler. */
-struct pdu {
-	netsnmp_variable_list *vars;
-	netsnmp_request_info req[16];
-	size_t n;
-};
-
-static void vb(struct pdu *p, const oid *tail, size_t tlen, u_char type, const void *val,
-	       size_t len)
-{
-	oid name[MIB_OID_MAX];
-	netsnmp_variable_list *v =
-	    snmp_varlist_add_variable(&p->vars, name, name_of(name, tail, tlen), type, val, len);
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
-	p->req[p->n].requestvb = v;
-	p->req[p->n].index = (int)p->n + 1;
-	if (p->n)
-		p->req[p->n - 1].next = &p->req[p->n];
-	p->n++;
-}
-
-static void vb_int(struct pdu *p, const oid *tail, size_t tlen, long i)
-{
-	vb(p, tail, tlen, ASN_INTEGER, &i, sizeof(i));
-}
-
-static void vb_uns(struct pdu *p, const oid *tail, size_t tlen, u_long u)
-{
-	vb(p, tail, tlen, ASN_UNSIGNED, &u, sizeof(u));
-}
-
-static void vb_str(struct pdu *p, const oid *tail, size_t tlen, const void *s, size_t len)
-{
-	vb(p, tail, tlen, ASN_OCTET_STR, s, len);
-}
-
-/* Runs the SET phases as the agent does; returns the status and the failing varbind's index. */
-static int run_set(struct fixture *f, struct pdu *p, int *bad_index)
-{
-	netsnmp_request_info *bad = NULL;
-	int rc = mib_set_reserve(&f->m, p->req, &bad);
-
-	if (rc == SNMP_ERR_NOERROR)
-		rc = mib_set_check(&f->m, &bad);
-	if (rc == SNMP_ERR_NOERROR)
-		rc = mib_set_action(&f->m, &bad);
-	mib_set_free(&f->m);
-	*bad_index = rc == SNMP_ERR_NOERROR ? 0 : bad ? bad->index : -1;
-	snmp_free_varbind(p->vars);
-	memset(p, 0, sizeof(*p));
-	return rc;
+	unit_mib_teardown(&f);
 }
 
 #define VS(col, id)     (oid[]){MIB_VS_TABLE, 1, (col), (oid)(id)}, 4
@@ -349,30 +200,30 @@ static int run_set(struct fixture *f, struct pdu *p, int *bad_index)
 static void test_set_create(void)
 {
 	static const u_char ip[4] = {192, 0, 2, 9}, rip[4] = {10, 0, 0, 9};
-	struct fixture f;
-	struct pdu p = {0};
+	struct unit_mib f;
+	struct unit_mib_pdu p = {0};
 	int64_t vs_id, rs_id, rev;
 	const struct fulcrum_rs_stored *rs;
 	struct fulcrum_change *c = NULL;
 	size_t n = 0;
 	int bad;
 
-	setup(&f);
+	unit_mib_setup(&f);
 	vs_id = store_vs_next_id(f.st);
 	rs_id = store_rs_next_id(f.st);
 	rev = store_revision(f.st);
-	vb_int(&p, VS(VS_ROW_STATUS, vs_id), ROWSTATUS_CREATE_AND_GO);
-	vb_str(&p, VS(VS_NAME, vs_id), "mail", 4);
-	vb_int(&p, VS(VS_ADDRESS_TYPE, vs_id), 1);
-	vb_str(&p, VS(VS_ADDRESS, vs_id), ip, 4);
-	vb_uns(&p, VS(VS_PORT, vs_id), 25);
-	vb_int(&p, VS(VS_PROTOCOL, vs_id), 6);
-	vb_int(&p, RS(RS_ROW_STATUS, vs_id, rs_id), ROWSTATUS_CREATE_AND_GO);
-	vb_int(&p, RS(RS_ADDRESS_TYPE, vs_id, rs_id), 1);
-	vb_str(&p, RS(RS_ADDRESS, vs_id, rs_id), rip, 4);
-	vb_uns(&p, RS(RS_PORT, vs_id, rs_id), 25);
-	vb_uns(&p, RS(RS_WEIGHT, vs_id, rs_id), 9);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
+	unit_mib_vb_int(&p, VS(VS_ROW_STATUS, vs_id), ROWSTATUS_CREATE_AND_GO);
+	unit_mib_vb_str(&p, VS(VS_NAME, vs_id), "mail", 4);
+	unit_mib_vb_int(&p, VS(VS_ADDRESS_TYPE, vs_id), 1);
+	unit_mib_vb_str(&p, VS(VS_ADDRESS, vs_id), ip, 4);
+	unit_mib_vb_uns(&p, VS(VS_PORT, vs_id), 25);
+	unit_mib_vb_int(&p, VS(VS_PROTOCOL, vs_id), 6);
+	unit_mib_vb_int(&p, RS(RS_ROW_STATUS, vs_id, rs_id), ROWSTATUS_CREATE_AND_GO);
+	unit_mib_vb_int(&p, RS(RS_ADDRESS_TYPE, vs_id, rs_id), 1);
+	unit_mib_vb_str(&p, RS(RS_ADDRESS, vs_id, rs_id), rip, 4);
+	unit_mib_vb_uns(&p, RS(RS_PORT, vs_id, rs_id), 25);
+	unit_mib_vb_uns(&p, RS(RS_WEIGHT, vs_id, rs_id), 9);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_NOERROR);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(store_vs_get(f.st, vs_id));
 	CU_ASSERT_STRING_EQUAL(store_vs_get(f.st, vs_id)->name, "mail");
 	CU_ASSERT_EQUAL(store_vs_get(f.st, vs_id)->port, 25);
@@ -386,34 +237,34 @@ static void test_set_create(void)
 	for (size_t i = 0; i < n; i++)
 		CU_ASSERT_EQUAL(c[i].origin, FULCRUM_ORIGIN_SNMP);
 	fulcrum_change_list_free(c, n);
-	teardown(&f);
+	unit_mib_teardown(&f);
 }
 
 /* A PDU whose last varbind is refused changes nothing, and names that varbind. */
 static void test_set_all_or_nothing(void)
 {
-	struct fixture f;
-	struct pdu p = {0};
+	struct unit_mib f;
+	struct unit_mib_pdu p = {0};
 	int64_t rev;
 	int bad;
 
-	setup(&f);
+	unit_mib_setup(&f);
 	rev = store_revision(f.st);
-	vb_uns(&p, RS(RS_WEIGHT, f.web, f.r1), 40);
-	vb_str(&p, VS(VS_DESCRIPTION, f.web), "front", 5);
-	vb_uns(&p, RS(RS_WEIGHT, f.web, f.r2), 70000);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_WRONGVALUE);
+	unit_mib_vb_uns(&p, RS(RS_WEIGHT, f.web, f.r1), 40);
+	unit_mib_vb_str(&p, VS(VS_DESCRIPTION, f.web), "front", 5);
+	unit_mib_vb_uns(&p, RS(RS_WEIGHT, f.web, f.r2), 70000);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_WRONGVALUE);
 	CU_ASSERT_EQUAL(bad, 3);
 	CU_ASSERT_EQUAL(store_revision(f.st), rev);
 	CU_ASSERT_EQUAL(store_rs_get(f.st, f.r1)->weight, 3);
 	CU_ASSERT_STRING_EQUAL(store_vs_get(f.st, f.web)->description, "");
 	/* and the same without the bad one commits both */
-	vb_uns(&p, RS(RS_WEIGHT, f.web, f.r1), 40);
-	vb_str(&p, VS(VS_DESCRIPTION, f.web), "front", 5);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
+	unit_mib_vb_uns(&p, RS(RS_WEIGHT, f.web, f.r1), 40);
+	unit_mib_vb_str(&p, VS(VS_DESCRIPTION, f.web), "front", 5);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_NOERROR);
 	CU_ASSERT_EQUAL(store_revision(f.st), rev + 1);
 	CU_ASSERT_EQUAL(store_rs_get(f.st, f.r1)->weight, 40);
-	teardown(&f);
+	unit_mib_teardown(&f);
 }
 
 /*
@@ -423,158 +274,159 @@ static void test_set_all_or_nothing(void)
 static void test_set_coupled_fields(void)
 {
 	static const u_char v4[4] = {192, 0, 2, 77};
-	struct fixture f;
-	struct pdu p = {0};
+	struct unit_mib f;
+	struct unit_mib_pdu p = {0};
 	const struct fulcrum_rs_stored *rs;
 	const struct fulcrum_vs *vs;
 	int64_t rev;
 	int bad;
 
-	setup(&f);
+	unit_mib_setup(&f);
 	/* the tunnel's port before its forwarding: forwarding tunnel, GUE, port kept */
-	vb_uns(&p, RS(RS_TUNNEL_PORT, f.web, f.r1), 6080);
-	vb_int(&p, RS(RS_TUNNEL_TYPE, f.web, f.r1), 3); /* gue */
-	vb_int(&p, RS(RS_FORWARDING, f.web, f.r1), 3);  /* tunnel */
-	vb_uns(&p, RS(RS_PORT, f.web, f.r1), 0);        /* a tunnel keeps the service's port */
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
+	unit_mib_vb_uns(&p, RS(RS_TUNNEL_PORT, f.web, f.r1), 6080);
+	unit_mib_vb_int(&p, RS(RS_TUNNEL_TYPE, f.web, f.r1), 3); /* gue */
+	unit_mib_vb_int(&p, RS(RS_FORWARDING, f.web, f.r1), 3);  /* tunnel */
+	unit_mib_vb_uns(&p, RS(RS_PORT, f.web, f.r1), 0); /* a tunnel keeps the service's port */
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_NOERROR);
 	rs = store_rs_get(f.st, f.r1);
 	CU_ASSERT_EQUAL(rs->forwarding, FULCRUM_FWD_TUNNEL);
 	CU_ASSERT_EQUAL(rs->tunnel_type, FULCRUM_TUN_GUE);
 	CU_ASSERT_EQUAL(rs->tunnel_port, 6080);
 	/* back to masq: the tunnel's fields go with it, as model_rs_set_field() says */
-	vb_int(&p, RS(RS_FORWARDING, f.web, f.r1), 1);
-	vb_uns(&p, RS(RS_PORT, f.web, f.r1), 8080);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
+	unit_mib_vb_int(&p, RS(RS_FORWARDING, f.web, f.r1), 1);
+	unit_mib_vb_uns(&p, RS(RS_PORT, f.web, f.r1), 8080);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_NOERROR);
 	rs = store_rs_get(f.st, f.r1);
 	CU_ASSERT_EQUAL(rs->tunnel_type, FULCRUM_TUN_NONE);
 	CU_ASSERT_EQUAL(rs->tunnel_port, 0);
 
 	/* an IPv4 address for the IPv6 service: the family follows, and its whole netmask */
 	CU_ASSERT_EQUAL(store_vs_get(f.st, f.a)->persistence_netmask, 128);
-	vb_str(&p, VS(VS_ADDRESS, f.a), v4, 4);
-	vb_int(&p, VS(VS_ADDRESS_TYPE, f.a), 1);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
+	unit_mib_vb_str(&p, VS(VS_ADDRESS, f.a), v4, 4);
+	unit_mib_vb_int(&p, VS(VS_ADDRESS_TYPE, f.a), 1);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_NOERROR);
 	vs = store_vs_get(f.st, f.a);
 	CU_ASSERT_EQUAL(vs->family, AF_INET);
 	CU_ASSERT_EQUAL(vs->persistence_netmask, 32);
 
 	/* a NUL inside a name is no text: wrongValue on that varbind, nothing changes */
 	rev = store_revision(f.st);
-	vb_str(&p, VS(VS_DESCRIPTION, f.web), "ok", 2);
-	vb_str(&p, VS(VS_NAME, f.web), "w\0b", 3);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_WRONGVALUE);
+	unit_mib_vb_str(&p, VS(VS_DESCRIPTION, f.web), "ok", 2);
+	unit_mib_vb_str(&p, VS(VS_NAME, f.web), "w\0b", 3);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_WRONGVALUE);
 	CU_ASSERT_EQUAL(bad, 2);
 	CU_ASSERT_EQUAL(store_revision(f.st), rev);
 	CU_ASSERT_STRING_EQUAL(store_vs_get(f.st, f.web)->name, "web");
-	teardown(&f);
+	unit_mib_teardown(&f);
 }
 
 /* Each error status of RFC 3416 a SET can get, with the index of the varbind at fault. */
 static void test_set_errors(void)
 {
 	static const u_char five[5] = {1, 2, 3, 4, 5};
-	struct fixture f;
-	struct pdu p = {0};
+	struct unit_mib f;
+	struct unit_mib_pdu p = {0};
 	int64_t rev;
 	int bad;
 
-	setup(&f);
+	unit_mib_setup(&f);
 	rev = store_revision(f.st);
-	vb_str(&p, RS(RS_WEIGHT, f.web, f.r1), "7", 1);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_WRONGTYPE);
+	unit_mib_vb_str(&p, RS(RS_WEIGHT, f.web, f.r1), "7", 1);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_WRONGTYPE);
 	CU_ASSERT_EQUAL(bad, 1);
-	vb_uns(&p, RS(RS_WEIGHT, f.web, f.r1), 2);
-	vb_str(&p, RS(RS_ADDRESS, f.web, f.r1), five, 5);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_WRONGLENGTH);
+	unit_mib_vb_uns(&p, RS(RS_WEIGHT, f.web, f.r1), 2);
+	unit_mib_vb_str(&p, RS(RS_ADDRESS, f.web, f.r1), five, 5);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_WRONGLENGTH);
 	CU_ASSERT_EQUAL(bad, 2);
-	vb_int(&p, VS(VS_SCHEDULER, f.web), 99);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_WRONGVALUE);
-	vb_str(&p, VS(VS_NAME, f.web), "a", 1); /* service a has it */
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_INCONSISTENTVALUE);
-	vb_int(&p, VS(VS_ROW_STATUS, f.web), ROWSTATUS_CREATE_AND_GO); /* exists */
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_INCONSISTENTVALUE);
-	vb_int(&p, VS(VS_OPER_STATE, f.web), 1);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOTWRITABLE);
-	vb_int(&p, VS(VS_OPER_STATE, 9999), 1);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOCREATION);
-	vb_str(&p, (oid[]){MIB_DIRECTOR, MIB_NODE_NAME, 1}, 3, "x", 1);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOCREATION);
-	vb_str(&p, (oid[]){MIB_DIRECTOR, MIB_NODE_NAME, 0}, 3, "x", 1);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOTWRITABLE);
-	vb_str(&p, VS(VS_NAME, 9999), "new", 3); /* a column of no row, without createAnd* */
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_INCONSISTENTNAME);
+	unit_mib_vb_int(&p, VS(VS_SCHEDULER, f.web), 99);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_WRONGVALUE);
+	unit_mib_vb_str(&p, VS(VS_NAME, f.web), "a", 1); /* service a has it */
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_INCONSISTENTVALUE);
+	unit_mib_vb_int(&p, VS(VS_ROW_STATUS, f.web), ROWSTATUS_CREATE_AND_GO); /* exists */
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_INCONSISTENTVALUE);
+	unit_mib_vb_int(&p, VS(VS_OPER_STATE, f.web), 1);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_NOTWRITABLE);
+	unit_mib_vb_int(&p, VS(VS_OPER_STATE, 9999), 1);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_NOCREATION);
+	unit_mib_vb_str(&p, (oid[]){MIB_DIRECTOR, MIB_NODE_NAME, 1}, 3, "x", 1);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_NOCREATION);
+	unit_mib_vb_str(&p, (oid[]){MIB_DIRECTOR, MIB_NODE_NAME, 0}, 3, "x", 1);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_NOTWRITABLE);
+	unit_mib_vb_str(&p, VS(VS_NAME, 9999), "new",
+			3); /* a column of no row, without createAnd* */
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_INCONSISTENTNAME);
 	/* an index used before: ids are never reused */
 	CU_ASSERT_EQUAL(store_vs_delete(f.st, &admin, f.a, 0, NULL, NULL), 0);
 	rev = store_revision(f.st);
-	vb_int(&p, VS(VS_ROW_STATUS, f.a), ROWSTATUS_CREATE_AND_GO);
-	vb_str(&p, VS(VS_NAME, f.a), "again", 5);
-	vb_int(&p, VS(VS_ADDRESS_TYPE, f.a), 1);
-	vb_str(&p, VS(VS_ADDRESS, f.a), "\xc0\x00\x02\x63", 4);
-	vb_uns(&p, VS(VS_PORT, f.a), 80);
-	vb_int(&p, VS(VS_PROTOCOL, f.a), 6);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_INCONSISTENTNAME);
-	vb_int(&p, VS(VS_ROW_STATUS, f.a), ROWSTATUS_CREATE_AND_WAIT);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_INCONSISTENTNAME);
+	unit_mib_vb_int(&p, VS(VS_ROW_STATUS, f.a), ROWSTATUS_CREATE_AND_GO);
+	unit_mib_vb_str(&p, VS(VS_NAME, f.a), "again", 5);
+	unit_mib_vb_int(&p, VS(VS_ADDRESS_TYPE, f.a), 1);
+	unit_mib_vb_str(&p, VS(VS_ADDRESS, f.a), "\xc0\x00\x02\x63", 4);
+	unit_mib_vb_uns(&p, VS(VS_PORT, f.a), 80);
+	unit_mib_vb_int(&p, VS(VS_PROTOCOL, f.a), 6);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_INCONSISTENTNAME);
+	unit_mib_vb_int(&p, VS(VS_ROW_STATUS, f.a), ROWSTATUS_CREATE_AND_WAIT);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_INCONSISTENTNAME);
 	CU_ASSERT_EQUAL(store_revision(f.st), rev);
-	teardown(&f);
+	unit_mib_teardown(&f);
 }
 
 /* RowStatus on stored rows is the admin state; destroy deletes; createAndWait waits for active. */
 static void test_set_row_status(void)
 {
-	struct fixture f;
-	struct pdu p = {0};
+	struct unit_mib f;
+	struct unit_mib_pdu p = {0};
 	struct mib_value v;
 	int64_t id;
 	int bad;
 
-	setup(&f);
-	vb_int(&p, RS(RS_ROW_STATUS, f.web, f.r2), ROWSTATUS_NOT_IN_SERVICE);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
+	unit_mib_setup(&f);
+	unit_mib_vb_int(&p, RS(RS_ROW_STATUS, f.web, f.r2), ROWSTATUS_NOT_IN_SERVICE);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_NOERROR);
 	CU_ASSERT_EQUAL(store_rs_get(f.st, f.r2)->admin_state, FULCRUM_RS_DISABLED);
-	CU_ASSERT_EQUAL(get(&f, RS(RS_ROW_STATUS, f.web, f.r2), &v), 0);
+	CU_ASSERT_EQUAL(unit_mib_get(&f, RS(RS_ROW_STATUS, f.web, f.r2), &v), 0);
 	CU_ASSERT_EQUAL(v.i, ROWSTATUS_NOT_IN_SERVICE);
-	vb_int(&p, RS(RS_ROW_STATUS, f.web, f.r2), ROWSTATUS_ACTIVE);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
+	unit_mib_vb_int(&p, RS(RS_ROW_STATUS, f.web, f.r2), ROWSTATUS_ACTIVE);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_NOERROR);
 	CU_ASSERT_EQUAL(store_rs_get(f.st, f.r2)->admin_state, FULCRUM_RS_ENABLED);
-	vb_int(&p, RS(RS_ROW_STATUS, f.web, f.r2), ROWSTATUS_DESTROY);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
+	unit_mib_vb_int(&p, RS(RS_ROW_STATUS, f.web, f.r2), ROWSTATUS_DESTROY);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_NOERROR);
 	CU_ASSERT_PTR_NULL(store_rs_get(f.st, f.r2));
 	/* createAndWait: held, not stored, until active; active without a name is inconsistent */
 	id = store_vs_next_id(f.st);
-	vb_int(&p, VS(VS_ROW_STATUS, id), ROWSTATUS_CREATE_AND_WAIT);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
+	unit_mib_vb_int(&p, VS(VS_ROW_STATUS, id), ROWSTATUS_CREATE_AND_WAIT);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_NOERROR);
 	CU_ASSERT_PTR_NULL(store_vs_get(f.st, id));
 	CU_ASSERT_EQUAL(f.m.npending, 1);
-	CU_ASSERT_EQUAL(get(&f, VS(VS_ROW_STATUS, id), &v), 0);
+	CU_ASSERT_EQUAL(unit_mib_get(&f, VS(VS_ROW_STATUS, id), &v), 0);
 	CU_ASSERT_EQUAL(v.i, ROWSTATUS_NOT_READY);
-	vb_uns(&p, VS(VS_FWMARK, id), 42);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
-	CU_ASSERT_EQUAL(get(&f, VS(VS_FWMARK, id), &v), 0);
+	unit_mib_vb_uns(&p, VS(VS_FWMARK, id), 42);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_NOERROR);
+	CU_ASSERT_EQUAL(unit_mib_get(&f, VS(VS_FWMARK, id), &v), 0);
 	CU_ASSERT_EQUAL(v.i, 42);
-	vb_int(&p, VS(VS_ROW_STATUS, id), ROWSTATUS_ACTIVE);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_INCONSISTENTVALUE);
+	unit_mib_vb_int(&p, VS(VS_ROW_STATUS, id), ROWSTATUS_ACTIVE);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_INCONSISTENTVALUE);
 	CU_ASSERT_EQUAL(bad, 1);
-	vb_str(&p, VS(VS_NAME, id), "marked", 6);
-	vb_int(&p, VS(VS_ROW_STATUS, id), ROWSTATUS_ACTIVE);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
+	unit_mib_vb_str(&p, VS(VS_NAME, id), "marked", 6);
+	unit_mib_vb_int(&p, VS(VS_ROW_STATUS, id), ROWSTATUS_ACTIVE);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_NOERROR);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(store_vs_get(f.st, id));
 	CU_ASSERT_EQUAL(store_vs_get(f.st, id)->fwmark, 42);
 	CU_ASSERT_EQUAL(f.m.npending, 0);
-	teardown(&f);
+	unit_mib_teardown(&f);
 }
 
 /* A commit that fails after the test phase passed (another writer came between): commitFailed. */
 static void test_set_commit_failed(void)
 {
-	struct fixture f;
-	struct pdu p = {0};
+	struct unit_mib f;
+	struct unit_mib_pdu p = {0};
 	netsnmp_request_info *bad = NULL;
 	struct fulcrum_vs vs;
 	int64_t rev;
 
-	setup(&f);
-	vb_str(&p, VS(VS_NAME, f.web), "renamed", 7);
+	unit_mib_setup(&f);
+	unit_mib_vb_str(&p, VS(VS_NAME, f.web), "renamed", 7);
 	CU_ASSERT_EQUAL(mib_set_reserve(&f.m, p.req, &bad), SNMP_ERR_NOERROR);
 	CU_ASSERT_EQUAL(mib_set_check(&f.m, &bad), SNMP_ERR_NOERROR);
 	/* between snmpd's TestSet and CommitSet, the API takes the name */
@@ -588,26 +440,26 @@ static void test_set_commit_failed(void)
 	CU_ASSERT_EQUAL(store_revision(f.st), rev);
 	mib_set_free(&f.m);
 	snmp_free_varbind(p.vars);
-	teardown(&f);
+	unit_mib_teardown(&f);
 }
 
 /* A notification switch is written at once and is no configuration change. */
 static void test_set_notify_switch(void)
 {
-	struct fixture f;
-	struct pdu p = {0};
+	struct unit_mib f;
+	struct unit_mib_pdu p = {0};
 	int64_t rev;
 	int bad;
 
-	setup(&f);
+	unit_mib_setup(&f);
 	rev = store_revision(f.st);
-	vb_int(&p, (oid[]){MIB_NOTIFYCTL, 3, 0}, 3, 2);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_NOERROR);
+	unit_mib_vb_int(&p, (oid[]){MIB_NOTIFYCTL, 3, 0}, 3, 2);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_NOERROR);
 	CU_ASSERT_FALSE(store_notify_enabled(f.st, COMMAND_NOTIFY_CONFIG_CHANGE));
 	CU_ASSERT_EQUAL(store_revision(f.st), rev);
-	vb_int(&p, (oid[]){MIB_NOTIFYCTL, 3, 0}, 3, 3);
-	CU_ASSERT_EQUAL(run_set(&f, &p, &bad), SNMP_ERR_WRONGVALUE);
-	teardown(&f);
+	unit_mib_vb_int(&p, (oid[]){MIB_NOTIFYCTL, 3, 0}, 3, 3);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_WRONGVALUE);
+	unit_mib_teardown(&f);
 }
 
 UNIT_SUITE(mib)

@@ -62,8 +62,9 @@ static void test_vip_defaults(void)
 	/* the first rule a new VIP breaks: it has no address */
 	invalid(&vip, "address", "VIP address: required");
 	vip = gateway();
+	model_err_clear(&err);
 	CU_ASSERT_EQUAL(model_vip_validate(&vip, &err), 0);
-	CU_ASSERT_EQUAL(err.status, FULCRUM_ERR_NONE);
+	CU_ASSERT_EQUAL(err.status, FULCRUM_ERR_NONE); /* untouched on success */
 }
 
 /* The prefix is the whole address unless set, and follows the family while it is. */
@@ -150,6 +151,7 @@ static void test_vip_address_rules(void)
 
 		CU_ASSERT_EQUAL(model_vip_set_field(&vip, "address", good[i], NULL), 0);
 		CU_ASSERT_EQUAL(model_vip_set_field(&vip, "prefix", "8", NULL), 0);
+		model_err_clear(&err);
 		CU_ASSERT_EQUAL(model_vip_validate(&vip, &err), 0);
 		if (err.status != FULCRUM_ERR_NONE)
 			fprintf(stderr, "%s: %s\n", good[i], err.message);

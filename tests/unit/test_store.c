@@ -86,6 +86,7 @@ void unit_assert_mirror_matches(struct store *st)
 			  (mr[i - 1]->vs_id == mr[i]->vs_id && mr[i - 1]->id < mr[i]->id));
 	free(vs);
 	free(rs);
+	unit_assert_mirror_vips_match(st);
 }
 
 static void test_store_follows_writes(void)

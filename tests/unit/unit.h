@@ -24,10 +24,12 @@ void unit_tmpdir_cleanup(const char *dir);
 
 /*
  * Asserts that st's mirror holds exactly what its database holds: the same
- * revision, every service and real server field for field, real servers in
- * the (service, id) order the MIB walks (test_store.c).
+ * revision, every service, real server and VIP field for field, real servers
+ * in the (service, id) order the MIB walks (test_store.c); the VIPs alone,
+ * in id order, and the next VIP id (test_store_vip.c).
  */
 struct store;
+void unit_assert_mirror_vips_match(struct store *st);
 
 /*
  * Objects most tests start from: a tcp service name at addr:80, and a real
