@@ -52,7 +52,6 @@ struct daemon {
 	struct ha_engine *ha; /* started by daemon_run(); standalone too (it holds the VIPs) */
 	struct event *ha_stop_timer;
 	bool stopping;
-	int64_t vips_revision; /* the store revision the engine's VIP list was read at */
 };
 
 static void daemon_on_ha_stopped(void *arg)
@@ -223,6 +222,8 @@ static void daemon_health_get(void *arg, int64_t rs_id, struct oper_health *out)
 	snprintf(out->reason, sizeof(out->reason), "%s", hs.reason);
 }
 
+static void daemon_ha_vips(struct daemon *d);
+
 /*
  * The commit event (and a reload of the store): the health targets follow
  * what the revision changed, so a weight PATCH costs the same with 10
@@ -243,6 +244,12 @@ static void daemon_on_commit(void *arg, const struct store_commit *ev)
 				    "until the next commit");
 	if (d->ha)
 		ha_engine_revision_set(d->ha, store_revision(d->store));
+	bool vips = ev->reload;
+
+	for (size_t i = 0; i < ev->n && !vips; i++)
+		vips = ev->changes[i].kind == FULCRUM_KIND_VIP;
+	if (vips)
+		daemon_ha_vips(d); /* the engine ignores a list that did not change */
 }
 
 /*
@@ -283,37 +290,39 @@ static void daemon_on_health(void *arg, const struct health_change *ch)
 		reconcile_vs_sync(d->reconcile, vs->id);
 }
 
-/*
- * The VIPs the engine holds, from the database's vips table (schema 5).
- * The store does not mirror VIPs yet: when it does (store_vip_all() and
- * commit events of kind FULCRUM_KIND_VIP), read them there instead. *out is
- * malloc'ed (NULL when none). 0 or a negative errno.
- */
+/* The VIPs the engine holds: the store's, as struct ha_vip. *out malloc'ed (NULL: none). */
 static int daemon_vips_read(struct daemon *d, struct ha_vip **out, size_t *n)
 {
-	struct fulcrum_vip *rows = NULL;
-	size_t nrows = 0;
-	int rc = db_vip_list(d->db, &rows, &nrows);
+	size_t nv = 0;
+	const struct fulcrum_vip *const *v = store_vip_all(d->store, &nv);
 
 	*out = NULL;
 	*n = 0;
-	if (rc != 0)
-		return rc;
-	if (nrows) {
-		*out = calloc(nrows, sizeof(**out));
-		if (!*out) {
-			free(rows);
-			return -ENOMEM;
-		}
+	if (!nv)
+		return 0;
+	*out = calloc(nv, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (size_t i = 0; i < nv; i++) {
+		(*out)[i].addr = v[i]->addr;
+		(*out)[i].prefix = v[i]->prefix;
+		snprintf((*out)[i].ifname, sizeof((*out)[i].ifname), "%s", v[i]->interface);
 	}
-	for (size_t i = 0; i < nrows; i++) {
-		(*out)[i].addr = rows[i].addr;
-		(*out)[i].prefix = rows[i].prefix;
-		snprintf((*out)[i].ifname, sizeof((*out)[i].ifname), "%s", rows[i].interface);
-	}
-	*n = nrows;
-	free(rows);
+	*n = nv;
 	return 0;
+}
+
+/* Gives the engine the store's VIPs (after a commit or a reload that may have changed them). */
+static void daemon_ha_vips(struct daemon *d)
+{
+	struct ha_vip *vips;
+	size_t n;
+
+	if (!d->ha)
+		return;
+	if (daemon_vips_read(d, &vips, &n) != 0 || ha_engine_vips_set(d->ha, vips, n) != 0)
+		log_warnx("ha", "out of memory: the engine keeps the VIP list it has");
+	free(vips);
 }
 
 /* Whether IPVS can serve: available, and reconcile can read it; why not in words. */
@@ -341,8 +350,6 @@ static void daemon_ha_tick(struct daemon *d)
 {
 	char why[160];
 	int64_t rev;
-	struct ha_vip *vips;
-	size_t n;
 	bool ok;
 
 	if (!d->ha)
@@ -351,17 +358,6 @@ static void daemon_ha_tick(struct daemon *d)
 	ha_engine_ipvs_set(d->ha, ok, why);
 	rev = store_revision(d->store);
 	ha_engine_revision_set(d->ha, rev);
-	if (rev == d->vips_revision)
-		return;
-	if (daemon_vips_read(d, &vips, &n) != 0) {
-		log_warnx("ha", "cannot read the VIPs: %s; the engine keeps the list it has",
-			  db_errmsg(d->db));
-		return;
-	}
-	d->vips_revision = rev;
-	if (ha_engine_vips_set(d->ha, vips, n) != 0)
-		log_warnx("ha", "out of memory: the engine keeps the VIP list it has");
-	free(vips);
 }
 
 /* Each role change goes to the role history (never replicated), from the main thread. */
@@ -400,13 +396,12 @@ static int daemon_ha_start(struct daemon *d)
 	int rc = daemon_vips_read(d, &vips, &n);
 
 	if (rc != 0) {
-		log_errx("ha", "cannot read the VIPs: %s", db_errmsg(d->db));
+		log_errx("ha", "out of memory reading the VIPs");
 		return rc;
 	}
 	p.vips = vips;
 	p.nvips = n;
 	p.ipvs_usable = daemon_ipvs_usable(d, why, sizeof(why));
-	d->vips_revision = p.revision;
 	rc = ha_engine_new(&p, &d->ha, err, sizeof(err));
 	free(vips);
 	if (rc != 0) {
@@ -662,10 +657,23 @@ void daemon_status_get(struct daemon *d, struct status_daemon *st)
 
 void daemon_vip_status(struct daemon *d, int64_t id, struct status_vip *out)
 {
+	const struct fulcrum_vip *v = store_vip_get(d->store, id);
+	struct ha_vip hv;
+
 	out->held = false;
-	out->reason = store_vip_get(d->store, id)
-			  ? "no failover engine yet: fulcrumd adds no VIP to any interface"
-			  : "no such VIP";
+	if (!v) {
+		out->reason = "no such VIP";
+		return;
+	}
+	if (!d->ha) {
+		out->reason = "fulcrumd is starting: the failover engine is not running yet";
+		return;
+	}
+	memset(&hv, 0, sizeof(hv));
+	hv.addr = v->addr;
+	hv.prefix = v->prefix;
+	snprintf(hv.ifname, sizeof(hv.ifname), "%s", v->interface);
+	out->held = ha_engine_vip_held(d->ha, &hv, &out->reason);
 }
 
 struct event_base *daemon_base(struct daemon *d)

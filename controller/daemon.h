@@ -82,9 +82,9 @@ struct ha_engine;
 struct ha_engine *daemon_ha(struct daemon *d);
 
 /*
- * Whether this director holds VIP id now. Until the failover engine exists
- * fulcrumd puts no VIP on any interface, so each reads not held, saying so;
- * the engine will answer here. out->reason stays valid while d lives.
+ * Whether this director holds VIP id now: its address on its interface, as
+ * the failover engine's address thread last saw it. out->reason stays valid
+ * while d lives.
  */
 void daemon_vip_status(struct daemon *d, int64_t id, struct status_vip *out);
 

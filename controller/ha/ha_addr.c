@@ -40,6 +40,8 @@ struct ha_addr {
 	size_t n;
 	char why[64];
 	struct ha_addr_report report;
+	struct ha_vip *held; /* the VIPs seen on their interfaces, with the report */
+	size_t nheld;
 };
 
 static uint64_t ha_addr_now(void)
@@ -162,11 +164,26 @@ static int ha_addr_present(struct ha_addr *a, const struct ha_vip *vips, size_t 
 	return count;
 }
 
-/* Publishes a report change and wakes the heartbeat thread. */
-static void ha_addr_publish(struct ha_addr *a, const struct ha_addr_report *r)
+/*
+ * Publishes a report change, with the VIPs of vips[0..n) that present marks
+ * (present NULL: none), and wakes the heartbeat thread.
+ */
+static void ha_addr_publish(struct ha_addr *a, const struct ha_addr_report *r,
+			    const struct ha_vip *vips, size_t n, const bool *present)
 {
+	struct ha_vip *held = malloc((n + 1) * sizeof(*held));
+	size_t nheld = 0;
+
+	for (size_t i = 0; held && present && i < n; i++)
+		if (present[i])
+			held[nheld++] = vips[i];
 	pthread_mutex_lock(&a->lock);
 	a->report = *r;
+	if (held) { /* out of memory: the last list stays */
+		free(a->held);
+		a->held = held;
+		a->nheld = nheld;
+	}
 	pthread_mutex_unlock(&a->lock);
 	if (a->wake)
 		a->wake(a->arg);
@@ -182,8 +199,13 @@ struct ha_addr_job {
 	char why[64];
 };
 
-/* Carries out a new want: adds all (hold), or removes the old and the new lists' VIPs. */
-static void ha_addr_apply(struct ha_addr *a, const struct ha_addr_job *j, struct ha_addr_report *r)
+/*
+ * Carries out a new want: adds all (hold), or removes the old and the new
+ * lists' VIPs. present[i] (present may be NULL) says whether j->vips[i] is on
+ * its interface after.
+ */
+static void ha_addr_apply(struct ha_addr *a, const struct ha_addr_job *j, struct ha_addr_report *r,
+			  bool *present)
 {
 	char text[HA_VIP_STRLEN];
 	struct timespec t0;
@@ -199,6 +221,8 @@ static void ha_addr_apply(struct ha_addr *a, const struct ha_addr_job *j, struct
 					   ha_vip_format(&j->old[i], text, sizeof(text)));
 		for (size_t i = 0; i < j->n; i++) {
 			rc = ha_addr_add(a, &j->vips[i], j->lifetime);
+			if (present)
+				present[i] = rc == 0;
 			if (rc == 0) {
 				ok++;
 				continue;
@@ -256,19 +280,14 @@ static void ha_addr_apply(struct ha_addr *a, const struct ha_addr_job *j, struct
  * disappearance), and every VIP is refreshed when refresh is true.
  */
 static void ha_addr_keep(struct ha_addr *a, const struct ha_addr_job *j, bool refresh,
-			 bool *missing_before, struct ha_addr_report *r)
+			 bool *missing_before, struct ha_addr_report *r, bool *present)
 {
 	char text[HA_VIP_STRLEN];
-	bool *present = calloc(j->n + 1, sizeof(bool));
-	int count;
+	int count = ha_addr_present(a, j->vips, j->n, present);
 
-	if (!present)
-		return;
-	count = ha_addr_present(a, j->vips, j->n, present);
 	if (count < 0) {
 		snprintf(r->error, sizeof(r->error), "cannot read the addresses: %s",
 			 strerror(-count));
-		free(present);
 		return;
 	}
 	r->held = (size_t)count;
@@ -283,6 +302,7 @@ static void ha_addr_keep(struct ha_addr *a, const struct ha_addr_job *j, bool re
 		if (present[i])
 			continue; /* a refresh */
 		if (rc == 0) {
+			present[i] = true;
 			r->held++;
 			r->put_back++;
 			log_warnx("ha", "VIP %s was deleted behind our back: put back",
@@ -296,7 +316,6 @@ static void ha_addr_keep(struct ha_addr *a, const struct ha_addr_job *j, bool re
 			missing_before[i] = true;
 		}
 	}
-	free(present);
 }
 
 /* Drains the address events; true when an address was deleted. */
@@ -332,7 +351,7 @@ static void *ha_addr_main(void *arg)
 	struct ha_addr *a = arg;
 	struct ha_addr_job job = {0};
 	struct ha_addr_report r = {0};
-	bool *missing = NULL;
+	bool *missing = NULL, *present = NULL;
 	uint64_t next_check = 0, next_refresh = 0;
 
 	for (;;) {
@@ -371,9 +390,16 @@ static void *ha_addr_main(void *arg)
 			free(job.old);
 			job = next;
 			free(missing);
+			free(present);
 			missing = calloc(job.n + 1, sizeof(bool));
-			ha_addr_apply(a, &job, &r);
-			ha_addr_publish(a, &r);
+			present = calloc(job.n + 1, sizeof(bool));
+			if (!missing || !present) {
+				log_warnx("ha", "out of memory: the VIPs are not looked after");
+				free(missing);
+				missing = NULL;
+			}
+			ha_addr_apply(a, &job, &r, present);
+			ha_addr_publish(a, &r, job.vips, job.n, job.hold ? present : NULL);
 			now = ha_addr_now();
 			next_check = now + HA_ADDR_CHECK_MS;
 			next_refresh = now + ha_timer_refresh_ms(job.lifetime);
@@ -381,7 +407,7 @@ static void *ha_addr_main(void *arg)
 		}
 		pthread_mutex_unlock(&a->lock);
 		now = ha_addr_now();
-		if (!job.hold || !missing)
+		if (!job.hold || !missing || !present)
 			continue;
 		if (now >= next_check)
 			check = true;
@@ -396,13 +422,14 @@ static void *ha_addr_main(void *arg)
 		char error[sizeof(r.error)];
 
 		memcpy(error, r.error, sizeof(error));
-		ha_addr_keep(a, &job, refresh, missing, &r);
+		ha_addr_keep(a, &job, refresh, missing, &r, present);
 		next_check = now + HA_ADDR_CHECK_MS;
 		if (r.held != held || r.put_back != put_back || strcmp(error, r.error) != 0)
-			ha_addr_publish(a, &r);
+			ha_addr_publish(a, &r, job.vips, job.n, present);
 	}
 	ha_addr_job_clear(&job);
 	free(missing);
+	free(present);
 	return NULL;
 }
 
@@ -478,6 +505,7 @@ void ha_addr_free(struct ha_addr *a)
 	if (a->efd >= 0)
 		close(a->efd);
 	free(a->vips);
+	free(a->held);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }
@@ -510,4 +538,14 @@ void ha_addr_report(struct ha_addr *a, struct ha_addr_report *out)
 	pthread_mutex_lock(&a->lock);
 	*out = a->report;
 	pthread_mutex_unlock(&a->lock);
+}
+
+bool ha_addr_holds(struct ha_addr *a, const struct ha_vip *v)
+{
+	bool held;
+
+	pthread_mutex_lock(&a->lock);
+	held = ha_vip_in(v, a->held, a->nheld);
+	pthread_mutex_unlock(&a->lock);
+	return held;
 }

@@ -59,4 +59,10 @@ uint64_t ha_addr_want(struct ha_addr *a, bool hold, unsigned lifetime_s, const s
 /* From any thread: a copy of the report. */
 void ha_addr_report(struct ha_addr *a, struct ha_addr_report *out);
 
+/*
+ * From any thread: whether v was on its interface when the address thread
+ * last added, checked or removed the VIPs (false when it holds none).
+ */
+bool ha_addr_holds(struct ha_addr *a, const struct ha_vip *v);
+
 #endif

@@ -395,3 +395,26 @@ void ha_engine_status(struct ha_engine *e, struct status_cluster *out)
 	*out = e->snap;
 	pthread_mutex_unlock(&e->lock);
 }
+
+bool ha_engine_vip_held(struct ha_engine *e, const struct ha_vip *v, const char **reason)
+{
+	bool held = ha_addr_holds(e->addr, v);
+	enum status_role role;
+
+	pthread_mutex_lock(&e->lock);
+	role = e->snap.role;
+	pthread_mutex_unlock(&e->lock);
+	if (role == STATUS_ROLE_STANDALONE)
+		*reason = held
+			      ? "on its interface: a standalone node holds its VIPs"
+			      : "missing from its interface: a standalone node adds it, or puts it "
+				"back (see the log)";
+	else if (role == STATUS_ROLE_ACTIVE)
+		*reason = held ? "on its interface: this node is active"
+			       : "missing from its interface: this active node adds it, or puts it "
+				 "back (see the log)";
+	else
+		*reason = held ? "on its interface although this node is not active: being removed"
+			       : "not on this node: it is not the active one";
+	return held;
+}

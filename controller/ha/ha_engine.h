@@ -108,6 +108,13 @@ void ha_engine_ipvs_set(struct ha_engine *e, bool usable, const char *why);
 int ha_engine_role_subscribe(struct ha_engine *e, ha_role_hook_fn fn, void *arg);
 int ha_engine_peer_subscribe(struct ha_engine *e, ha_peer_hook_fn fn, void *arg);
 
+/*
+ * Whether this node holds v now (its address on its interface, as the address
+ * thread last saw it), and why in words: a static text, valid forever.
+ * Any thread.
+ */
+bool ha_engine_vip_held(struct ha_engine *e, const struct ha_vip *v, const char **reason);
+
 /* A copy of the last snapshot the heartbeat thread published (at most one ha_interval old). */
 void ha_engine_status(struct ha_engine *e, struct status_cluster *out);
 
