@@ -48,6 +48,7 @@ static const struct conf_setting settings[] = {
     {"ha_sync_interface", CONF_STRING, "", STR(ha_sync_interface)},
     {"ha_sync_id", CONF_ULONG, "0", ULONG(ha_sync_id, 0, 255)},
     {"ha_realtime", CONF_BOOL, "yes", offsetof(struct conf, ha_realtime), 0, 0, 0},
+    {"ha_standalone_vips", CONF_BOOL, "yes", offsetof(struct conf, ha_standalone_vips), 0, 0, 0},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

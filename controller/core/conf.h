@@ -48,6 +48,7 @@ struct conf {
 	char ha_sync_interface[16];         /* IPVS connection sync; empty: none */
 	unsigned long ha_sync_id;           /* the sync daemon's syncid, 0..255 */
 	bool ha_realtime;                   /* the heartbeat thread asks for SCHED_FIFO */
+	bool ha_standalone_vips; /* no ha_peer: fulcrumd adds the configured VIPs itself */
 };
 
 enum conf_type {

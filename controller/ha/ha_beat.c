@@ -361,7 +361,11 @@ static void ha_beat_commands(struct ha_engine *e, uint64_t now_us)
 	stop = e->stop_asked && !b->stopping;
 	pthread_mutex_unlock(&e->lock);
 
-	if (changed && ha_beat_vips_same(b->vips, b->nvips, vips, nvips)) {
+	if (changed && e->standalone && !e->conf.ha_standalone_vips) {
+		free(b->vips); /* kept for the status; nothing to add or remove */
+		b->vips = vips;
+		b->nvips = nvips;
+	} else if (changed && ha_beat_vips_same(b->vips, b->nvips, vips, nvips)) {
 		free(vips); /* a revision that did not touch the VIPs: nothing to add or announce */
 	} else if (changed) {
 		free(b->vips);
@@ -573,7 +577,10 @@ static void ha_beat_start(struct ha_engine *e, uint64_t now_us)
 
 	snprintf(fc.node, sizeof(fc.node), "%s", e->node);
 	ha_fsm_init(&b->fsm, &fc, ha_beat_ms(now_us), &res);
-	if (e->standalone)
+	if (e->standalone && !e->conf.ha_standalone_vips)
+		log_notice("ha", "standalone (no ha_peer), ha_standalone_vips no: the system holds "
+				 "the VIPs, fulcrumd adds none");
+	else if (e->standalone)
 		log_notice("ha", "standalone (no ha_peer): this node holds its %zu VIP%s itself",
 			   b->nvips, b->nvips == 1 ? "" : "s");
 	else
@@ -585,7 +592,8 @@ static void ha_beat_start(struct ha_engine *e, uint64_t now_us)
 			   b->nvips == 1 ? "" : "s", res.reason);
 	b->peer_state = HA_PEER_UNKNOWN;
 	if (e->standalone) {
-		ha_beat_take(e, "standalone");
+		if (e->conf.ha_standalone_vips)
+			ha_beat_take(e, "standalone");
 	} else {
 		/* VIPs on our interfaces now were left by a killed fulcrumd: the peer may hold them */
 		b->holding = false;

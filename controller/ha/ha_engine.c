@@ -404,7 +404,10 @@ bool ha_engine_vip_held(struct ha_engine *e, const struct ha_vip *v, const char 
 	pthread_mutex_lock(&e->lock);
 	role = e->snap.role;
 	pthread_mutex_unlock(&e->lock);
-	if (role == STATUS_ROLE_STANDALONE)
+	if (role == STATUS_ROLE_STANDALONE && !e->conf.ha_standalone_vips)
+		*reason = "standalone with ha_standalone_vips = no: fulcrumd adds no VIP to any "
+			  "interface; the system holds them, or not";
+	else if (role == STATUS_ROLE_STANDALONE)
 		*reason = held
 			      ? "on its interface: a standalone node holds its VIPs"
 			      : "missing from its interface: a standalone node adds it, or puts it "
