@@ -10,7 +10,8 @@
 #
 # Heartbeats: path 1 over br-cl, path 2 over br-rs; the tie-breaker is the client's address.
 # Each director's database holds the same TCP service 10.0.2.100:80 (rr, masq to rs1 and rs2)
-# and the three VIPs; fulcrumd runs without API or SNMP, and the scenarios read its log.
+# and the three VIPs; fulcrumd serves its API on 127.0.0.1:8080 in its namespace, no SNMP,
+# and the scenarios mostly read its log.
 #
 #   ha_topo_up             bridges, dir1, dir2, client, rs1, rs2 (httpd); the VIPs nowhere yet
 #   ha_start N [CONF...]   fulcrumd in dirN (fresh database unless HA_KEEP_DB=1); extra settings;
@@ -18,6 +19,7 @@
 #   ha_kill N [SIGNAL]     the signal (default KILL) to dirN's fulcrumd, waited for
 #   ha_role N              the role dirN's log last reported ("active", "standby", ...; "" none)
 #   ha_has_vip N ADDR      dirN's interfaces hold ADDR
+#   ha_api N PATH          GET PATH from dirN's API (127.0.0.1:8080 in its namespace), the body
 #   ha_monitor N           dirN's address events, timestamped by the kernel, in $HA_DIR/addr-dirN.txt
 #   ha_report CMD ARGS...  questions to the logs, the address events and the poller's file
 #                          (tests/vm/lib/ha_report.py: takeover, at, event, before, outage)
@@ -31,6 +33,7 @@ HA_VIP6=fd00:2::100
 HA_GW=10.0.1.254
 HA_CLIENT=10.0.2.10
 declare -A HA_PID=()
+declare -A HA_TOKEN=()
 declare -A HA_LOG=()
 
 ha_ms() { date +%s%3N; }
@@ -88,8 +91,9 @@ ha_topo_up() { # one ip -batch per namespace: under TCG each process start costs
 _ha_db() {
     local db=$HA_DIR/dir$1/fulcrum.db
     rm -f "$db" "$db"-wal "$db"-shm "$db".ha-epoch "$db".ha-peer
-    "$FULCRUM_TOP/fulcrumctl" --db "$db" token create scenario --role admin >/dev/null 2>&1 ||
+    HA_TOKEN[$1]=$("$FULCRUM_TOP/fulcrumctl" --db "$db" token create scenario --role admin 2>/dev/null) ||
         fail "fulcrumctl could not create dir$1's database"
+    printf '%s\n' "${HA_TOKEN[$1]}" >"$HA_DIR/dir$1/token"
     sqlite3 "$db" "BEGIN;
 INSERT INTO services (name, family, address, port, protocol, scheduler, persistence_netmask, admin_state)
 VALUES ('web', 'ipv4', '$HA_VIP', 80, 'tcp', 'rr', 32, 'enabled');
@@ -139,7 +143,7 @@ ha_start() { # N [SETTING...]
     HA_LOG[$n]=$dir/fulcrumd.log
     printf -- '--- fulcrumd start %s\n' "$(date +%T.%3N)" >>"${HA_LOG[$n]}"
     bg_in_ns "dir$n" "${HA_LOG[$n]}" "$FULCRUM_TOP/fulcrumd" --foreground -c "$dir/fulcrumd.conf" \
-        --db "$dir/fulcrum.db" --http '' --agentx '' --log-level "${HA_LOG_LEVEL:-info}"
+        --db "$dir/fulcrum.db" --http 127.0.0.1:8080 --agentx '' --log-level "${HA_LOG_LEVEL:-info}"
     HA_PID[$n]=$BG_PID
     wait_for 20 grep -q 'failover engine started' "${HA_LOG[$n]}" || {
         tail -n 30 "${HA_LOG[$n]}"
@@ -162,6 +166,12 @@ ha_role() {
 }
 
 ha_is() { [[ $(ha_role "$1") == "$2" ]]; } # N ROLE
+
+# dirN's API (127.0.0.1:8080 in its namespace): GET PATH, the body on stdout.
+ha_api() { # N PATH
+    HA_TOKEN[$1]=${HA_TOKEN[$1]:-$(cat "$HA_DIR/dir$1/token")}
+    in_ns "dir$1" curl -s --max-time 5 -H "Authorization: Bearer ${HA_TOKEN[$1]}" "http://127.0.0.1:8080/api/v1$2"
+}
 
 ha_has_vip() { ip -n "dir$1" -o addr show | grep -q " ${2//./\\.}/"; } # N ADDR
 

@@ -96,6 +96,11 @@ wait_for 10 ha_is 1 standby && ok "dir1 restarted and stays standby (stickiness,
     not_ok "dir1 stays standby" "role '$(ha_role 1)'"
 is "dir2 still active" "$(ha_role 2)" active
 ha_has_vip 1 "$HA_VIP" && not_ok "the restarted standby holds no VIP" || ok "the restarted standby holds no VIP"
+# the API says the same: every VIP held on the active, none on the standby, with the engine's words
+helds() { ha_api "$1" /vips | python3 -c 'import json,sys; print(" ".join(str(v["status"]["held"]).lower() for v in json.load(sys.stdin)["vips"]))'; }
+is "dir2's API: every VIP held" "$(helds 2)" "true true true"
+is "dir1's API: no VIP held" "$(helds 1)" "false false false"
+ha_api 1 /vips | python3 -c 'import json,sys; print("#   dir1: " + json.load(sys.stdin)["vips"][0]["status"]["reason"])' || true
 
 # --- a VIP deleted behind the active's back is put back
 from=$(ha_ms)
