@@ -1,8 +1,8 @@
 #!/bin/bash
-# The heartbeat under load: two directors running full reconcile passes over 5,000 services back to back keep their roles, and a dead active is still replaced fast.
+# The heartbeat under load: two directors running full reconcile passes over 3,000 services back to back keep their roles, and a dead active is still replaced fast.
 #
 # What it measures (printed as "measure:" lines):
-#   - role changes while both main loops are busy with passes (every second over 5,000
+#   - role changes while both main loops are busy with passes (every second over 3,000
 #     services, ~10 ms slices) and a client polls the VIP: there must be none;
 #   - how late each heartbeat thread woke for its sends meanwhile: dir1 runs SCHED_FIFO
 #     (ha_realtime yes), dir2 normal priority (ha_realtime no), same load, same guest;
@@ -16,9 +16,9 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$FULCRUM_TOP/tests/vm/lib/tap.sh"
 
-nsvc=5000
+nsvc=3000
 load_s=20
-# Under TCG a full pass's dump of 5,000 kernel services (one netlink call) and the state
+# Under TCG a full pass's dump of thousands of kernel services (one netlink call) and the state
 # tracker's sweep hold the main loop for about a second (measured: 1.0-1.2 s); the default
 # ha_loop_timeout (1 s) would call that a failure. Hardware is 10-50 times faster.
 loop="ha_loop_timeout = 3000"
