@@ -133,7 +133,8 @@ static void ha_beat_apply(struct ha_engine *e, const struct ha_fsm_result *res, 
 		ha_beat_take(e, "became active");
 	if ((res->actions & HA_ACT_ANNOUNCE_AGAIN) && b->holding)
 		b->announce_pending = true;
-	if (res->actions & HA_ACT_SEND_HEARTBEAT_NOW)
+	/* after a goodbye nothing but the second goodbye: a heartbeat would say "I am back" */
+	if ((res->actions & HA_ACT_SEND_HEARTBEAT_NOW) && !b->stopping)
 		ha_beat_send(e, now_us);
 	ha_beat_peer_check(e, now_ms);
 }
