@@ -4,6 +4,9 @@
 #include "controller/core/auth.h"
 #include "controller/core/oper.h"
 #include "controller/core/store.h"
+#include "controller/ha/ha_engine.h"
+#include "controller/ha/ha_keys.h"
+#include "controller/ha/ha_vip.h"
 #include "controller/health/health.h"
 #include "controller/health/health_targets.h"
 #include "controller/lib/idmap.h"
@@ -24,6 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A graceful stop waits this long for the failover engine to hand over before the loop ends. */
+#define DAEMON_HA_STOP_MS 5000
+
 struct daemon {
 	struct conf conf;
 	char node_name[65];
@@ -41,15 +47,50 @@ struct daemon {
 	struct idmap health_down;  /* real servers the checks found down (value: the daemon) */
 	struct oper_kernel kernel; /* kernel states and health, as oper reads them */
 	bool targets_behind;       /* an update of the health targets failed: rebuild */
+	struct ha_keys
+	    *ha_keys;         /* loaded by daemon_new() when ha_peer is set; the engine's after */
+	struct ha_engine *ha; /* started by daemon_run(); standalone too (it holds the VIPs) */
+	struct event *ha_stop_timer;
+	bool stopping;
 };
 
-static void daemon_on_stop(evutil_socket_t sig, short what, void *arg)
+static void daemon_on_ha_stopped(void *arg)
 {
 	struct daemon *d = arg;
 
+	event_base_loopbreak(d->base);
+}
+
+static void daemon_on_ha_stop_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	log_warnx("ha", "the failover engine did not finish its stop within %d ms; stopping anyway",
+		  DAEMON_HA_STOP_MS);
+	daemon_on_ha_stopped(arg);
+}
+
+/*
+ * SIGTERM, SIGINT: with the failover engine, the loop goes on (the API
+ * answers) until the engine has stepped down and released the VIPs, or
+ * DAEMON_HA_STOP_MS; a second signal ends it at once.
+ */
+static void daemon_on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct timeval wait = {DAEMON_HA_STOP_MS / 1000, (DAEMON_HA_STOP_MS % 1000) * 1000};
+
 	(void)what;
 	log_notice("daemon", "%s received, stopping", strsignal((int)sig));
-	event_base_loopbreak(d->base);
+	if (!d->ha || d->stopping) {
+		event_base_loopbreak(d->base);
+		return;
+	}
+	d->stopping = true;
+	ha_engine_stop(d->ha, daemon_on_ha_stopped, d);
+	d->ha_stop_timer = evtimer_new(d->base, daemon_on_ha_stop_timeout, d);
+	if (!d->ha_stop_timer || evtimer_add(d->ha_stop_timer, &wait) != 0)
+		event_base_loopbreak(d->base);
 }
 
 static void daemon_on_hup(evutil_socket_t sig, short what, void *arg)
@@ -71,6 +112,28 @@ static void daemon_status_log(struct daemon *d, bool with_ipvs)
 		   "node %s, version %s, up %lds, revision %lld, %zu services, %zu real servers",
 		   st.node_name, st.version, (long)(time(NULL) - st.started),
 		   (long long)st.revision, st.services, st.reals);
+	if (d->ha) {
+		struct status_cluster c;
+
+		ha_engine_status(d->ha, &c);
+		if (c.enabled)
+			log_notice(
+			    "status",
+			    "ha: %s, term %llu, since %s; peer %s %s (%s), heard %llu ms ago; "
+			    "VIPs %zu of %zu held; %llu heartbeats sent, %llu accepted; sends late "
+			    "by %.1f ms at most, %llu times by over half an interval (%s)",
+			    status_role_name(c.role), (unsigned long long)c.term, c.reason,
+			    c.peer.name[0] ? c.peer.name : "(never heard)",
+			    status_peer_state_name(c.peer.state),
+			    c.peer.role ? status_role_name(c.peer.role) : "-",
+			    (unsigned long long)c.peer.silent_ms, c.vips_held, c.vips,
+			    (unsigned long long)c.sent, (unsigned long long)c.received[0].n,
+			    c.late_max_ms, (unsigned long long)c.late_over_half,
+			    c.realtime ? "SCHED_FIFO" : "normal priority");
+		else
+			log_notice("status", "ha: standalone; VIPs %zu of %zu held", c.vips_held,
+				   c.vips);
+	}
 	if (!with_ipvs)
 		return;
 	if (st.ipvs.available)
@@ -159,6 +222,8 @@ static void daemon_health_get(void *arg, int64_t rs_id, struct oper_health *out)
 	snprintf(out->reason, sizeof(out->reason), "%s", hs.reason);
 }
 
+static void daemon_ha_vips(struct daemon *d);
+
 /*
  * The commit event (and a reload of the store): the health targets follow
  * what the revision changed, so a weight PATCH costs the same with 10
@@ -177,6 +242,14 @@ static void daemon_on_commit(void *arg, const struct store_commit *ev)
 	if (rc != 0)
 		log_warnx("health", "out of memory: health checks keep their previous targets "
 				    "until the next commit");
+	if (d->ha)
+		ha_engine_revision_set(d->ha, store_revision(d->store));
+	bool vips = ev->reload;
+
+	for (size_t i = 0; i < ev->n && !vips; i++)
+		vips = ev->changes[i].kind == FULCRUM_KIND_VIP;
+	if (vips)
+		daemon_ha_vips(d); /* the engine ignores a list that did not change */
 }
 
 /*
@@ -217,6 +290,171 @@ static void daemon_on_health(void *arg, const struct health_change *ch)
 		reconcile_vs_sync(d->reconcile, vs->id);
 }
 
+/* The VIPs the engine holds: the store's, as struct ha_vip. *out malloc'ed (NULL: none). */
+static int daemon_vips_read(struct daemon *d, struct ha_vip **out, size_t *n)
+{
+	size_t nv = 0;
+	const struct fulcrum_vip *const *v = store_vip_all(d->store, &nv);
+
+	*out = NULL;
+	*n = 0;
+	if (!nv)
+		return 0;
+	*out = calloc(nv, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (size_t i = 0; i < nv; i++) {
+		(*out)[i].addr = v[i]->addr;
+		(*out)[i].prefix = v[i]->prefix;
+		snprintf((*out)[i].ifname, sizeof((*out)[i].ifname), "%s", v[i]->interface);
+	}
+	*n = nv;
+	return 0;
+}
+
+/* Gives the engine the store's VIPs (after a commit or a reload that may have changed them). */
+static void daemon_ha_vips(struct daemon *d)
+{
+	struct ha_vip *vips;
+	size_t n;
+
+	if (!d->ha)
+		return;
+	if (daemon_vips_read(d, &vips, &n) != 0 || ha_engine_vips_set(d->ha, vips, n) != 0)
+		log_warnx("ha", "out of memory: the engine keeps the VIP list it has");
+	free(vips);
+}
+
+/* Whether IPVS can serve: available, and reconcile can read it; why not in words. */
+static bool daemon_ipvs_usable(struct daemon *d, char *why, size_t len)
+{
+	const struct ipvs_info *info = ipvs_info(d->ipvs);
+	struct reconcile_totals t;
+
+	why[0] = '\0';
+	if (!info->available) {
+		snprintf(why, len, "%.150s", info->reason);
+		return false;
+	}
+	if (!d->reconcile)
+		return true;
+	reconcile_totals_get(d->reconcile, &t);
+	if (t.dump_failing)
+		snprintf(why, len, "reconcile cannot read the kernel's services: %.100s",
+			 t.dump_error);
+	return !t.dump_failing;
+}
+
+/* Every second: what the engine reads of the daemon (IPVS, the revision, the VIPs). */
+static void daemon_ha_tick(struct daemon *d)
+{
+	char why[160];
+	int64_t rev;
+	bool ok;
+
+	if (!d->ha)
+		return;
+	ok = daemon_ipvs_usable(d, why, sizeof(why));
+	ha_engine_ipvs_set(d->ha, ok, why);
+	rev = store_revision(d->store);
+	ha_engine_revision_set(d->ha, rev);
+}
+
+/* Each role change goes to the role history (never replicated), from the main thread. */
+static void daemon_on_role(void *arg, const struct status_role_change *ev)
+{
+	struct daemon *d = arg;
+	struct db_role_change c = {.at = ev->at, .term = ev->term};
+	int rc;
+
+	snprintf(c.role, sizeof(c.role), "%s", status_role_name(ev->role));
+	snprintf(c.previous, sizeof(c.previous), "%s",
+		 status_role_name(ev->previous) ? status_role_name(ev->previous) : "");
+	snprintf(c.reason, sizeof(c.reason), "%s", ev->reason);
+	snprintf(c.peer, sizeof(c.peer), "%s", ev->peer);
+	rc = db_role_history_add(d->db, &c);
+	if (rc != 0)
+		log_warnx("ha", "role change to %s not written to the role history: %s", c.role,
+			  db_errmsg(d->db));
+}
+
+/* Starts the failover engine (standalone too: it holds the VIPs). 0 or a negative errno, logged. */
+static int daemon_ha_start(struct daemon *d)
+{
+	char why[160], err[512];
+	struct ha_engine_params p = {
+	    .base = d->base,
+	    .conf = &d->conf,
+	    .node = d->node_name,
+	    .keys = d->ha_keys,
+	    .db_path = d->conf.db_path,
+	    .ipvs_why = why,
+	    .revision = store_revision(d->store),
+	};
+	struct ha_vip *vips = NULL;
+	size_t n = 0;
+	int rc = daemon_vips_read(d, &vips, &n);
+
+	if (rc != 0) {
+		log_errx("ha", "out of memory reading the VIPs");
+		return rc;
+	}
+	p.vips = vips;
+	p.nvips = n;
+	p.ipvs_usable = daemon_ipvs_usable(d, why, sizeof(why));
+	rc = ha_engine_new(&p, &d->ha, err, sizeof(err));
+	free(vips);
+	if (rc != 0) {
+		log_errx("ha", "cannot start the failover engine: %s", err);
+		return rc;
+	}
+	d->ha_keys = NULL; /* the engine's now */
+	rc = ha_engine_role_subscribe(d->ha, daemon_on_role, d);
+	if (rc != 0)
+		log_warnx("ha", "out of memory: role changes will not reach the role history");
+	return 0;
+}
+
+int daemon_role_history(struct daemon *d, size_t max, struct status_role_change *out, size_t *n)
+{
+	struct db_role_change *rows = NULL;
+	size_t nrows = 0;
+	int rc = db_role_history_list(d->db, max, &rows, &nrows);
+
+	*n = 0;
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; i < nrows; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].role = status_role_parse(rows[i].role);
+		out[i].previous = status_role_parse(rows[i].previous);
+		out[i].term = rows[i].term;
+		out[i].at = rows[i].at;
+		snprintf(out[i].reason, sizeof(out[i].reason), "%.*s",
+			 (int)sizeof(out[i].reason) - 1, rows[i].reason);
+		snprintf(out[i].peer, sizeof(out[i].peer), "%s", rows[i].peer);
+	}
+	*n = nrows;
+	free(rows);
+	return 0;
+}
+
+void daemon_cluster_get(struct daemon *d, struct status_cluster *out)
+{
+	if (d->ha) {
+		ha_engine_status(d->ha, out);
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	out->role = STATUS_ROLE_STANDALONE;
+	snprintf(out->node, sizeof(out->node), "%s", d->node_name);
+}
+
+struct ha_engine *daemon_ha(struct daemon *d)
+{
+	return d->ha;
+}
+
 /*
  * fulcrumctl --db writes straight to the database; the store picks that up
  * within a second (a reload only when the revision moved), and reconcile and
@@ -244,6 +482,7 @@ static void daemon_on_reload(evutil_socket_t fd, short what, void *arg)
 	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	if (ms >= 50)
 		log_debug("oper", "states re-evaluated in %.1f ms, %zu changes", ms, changes);
+	daemon_ha_tick(d);
 }
 
 /* The core modules that run in the loop: reconcile and the store's reload. */
@@ -325,6 +564,17 @@ int daemon_new(const struct conf *conf, struct daemon **out, char *err, size_t e
 			 db_errmsg(d->db));
 		goto fail;
 	}
+	if (conf->ha_peer[0]) {
+		char why[512];
+
+		rc = conf_ha_check(conf, why, sizeof(why));
+		if (rc == 0)
+			rc = ha_keys_load(conf->ha_keyfile, &d->ha_keys, why, sizeof(why));
+		if (rc != 0) {
+			snprintf(err, errlen, "failover (ha_peer %s): %s", conf->ha_peer, why);
+			goto fail;
+		}
+	}
 	rc = ipvs_open(&d->ipvs);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot set up the IPVS client: %s", strerror(-rc));
@@ -377,6 +627,8 @@ int daemon_run(struct daemon *d)
 			  info->reason);
 	}
 	daemon_status_log(d, false);
+	if (daemon_ha_start(d) != 0)
+		return -EIO;
 	if (event_base_dispatch(d->base) < 0) {
 		log_errx("daemon", "event loop failed");
 		return -EIO;
@@ -405,10 +657,23 @@ void daemon_status_get(struct daemon *d, struct status_daemon *st)
 
 void daemon_vip_status(struct daemon *d, int64_t id, struct status_vip *out)
 {
+	const struct fulcrum_vip *v = store_vip_get(d->store, id);
+	struct ha_vip hv;
+
 	out->held = false;
-	out->reason = store_vip_get(d->store, id)
-			  ? "no failover engine yet: fulcrumd adds no VIP to any interface"
-			  : "no such VIP";
+	if (!v) {
+		out->reason = "no such VIP";
+		return;
+	}
+	if (!d->ha) {
+		out->reason = "fulcrumd is starting: the failover engine is not running yet";
+		return;
+	}
+	memset(&hv, 0, sizeof(hv));
+	hv.addr = v->addr;
+	hv.prefix = v->prefix;
+	snprintf(hv.ifname, sizeof(hv.ifname), "%s", v->interface);
+	out->held = ha_engine_vip_held(d->ha, &hv, &out->reason);
 }
 
 struct event_base *daemon_base(struct daemon *d)
@@ -466,7 +731,14 @@ void daemon_free(struct daemon *d)
 {
 	if (!d)
 		return;
-	struct event **sigs[] = {&d->sig_term, &d->sig_int, &d->sig_hup, &d->sig_usr1, &d->reload};
+	struct event **sigs[] = {&d->sig_term, &d->sig_int, &d->sig_hup,
+				 &d->sig_usr1, &d->reload,  &d->ha_stop_timer};
+
+	/* first: its events live in the loop, its threads read the daemon's nothing */
+	ha_engine_free(d->ha);
+	d->ha = NULL;
+	ha_keys_free(d->ha_keys);
+	d->ha_keys = NULL;
 
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		if (*sigs[i])

@@ -21,15 +21,20 @@ struct store;
 
 /*
  * Builds the daemon from conf: opens (and migrates) the database, loads the
- * in-memory store and the API tokens, probes IPVS, creates the event loop and
+ * in-memory store and the API tokens, checks the HA settings and loads the
+ * key file when ha_peer is set (refusing to start with the key loader's
+ * message), probes IPVS, creates the event loop and
  * its signal handlers. Returns 0, or a negative
  * errno with err saying what failed and where; *out is then NULL.
  */
 int daemon_new(const struct conf *conf, struct daemon **out, char *err, size_t errlen);
 
 /*
- * Runs the event loop until SIGTERM or SIGINT. Leaves IPVS as it is.
- * Returns 0 on a clean stop, a negative errno if the loop failed.
+ * Starts the failover engine (a standalone node's too: it holds the VIPs),
+ * then runs the event loop until SIGTERM or SIGINT; with a peer, the engine
+ * steps down and releases the VIPs first. Leaves IPVS as it is. Returns 0 on
+ * a clean stop, a negative errno if the engine could not start (logged) or
+ * the loop failed.
  */
 int daemon_run(struct daemon *d);
 
@@ -64,9 +69,22 @@ uint64_t daemon_generation(struct daemon *d);
 void daemon_status_get(struct daemon *d, struct status_daemon *st);
 
 /*
- * Whether this director holds VIP id now. Until the failover engine exists
- * fulcrumd puts no VIP on any interface, so each reads not held, saying so;
- * the engine will answer here. out->reason stays valid while d lives.
+ * The failover status (controller/core/status.h): the engine's last snapshot,
+ * or a standalone node's empty one before daemon_run() started the engine.
+ */
+void daemon_cluster_get(struct daemon *d, struct status_cluster *out);
+
+/* The role history, newest first (status_role_history_fn's contract). */
+int daemon_role_history(struct daemon *d, size_t max, struct status_role_change *out, size_t *n);
+
+/* The failover engine, for commands (switchover, maintenance); NULL before daemon_run(). */
+struct ha_engine;
+struct ha_engine *daemon_ha(struct daemon *d);
+
+/*
+ * Whether this director holds VIP id now: its address on its interface, as
+ * the failover engine's address thread last saw it. out->reason stays valid
+ * while d lives.
  */
 void daemon_vip_status(struct daemon *d, int64_t id, struct status_vip *out);
 

@@ -253,4 +253,34 @@ int db_token_delete(struct db *db, const char *name);
  */
 int db_data_version(struct db *db, int64_t *out);
 
+/*
+ * The failover role history (schema 6): one row per role change of this
+ * node, written by the main thread; never replicated, no revision. Roles are
+ * status_role_name()'s words ("active"; previous "" for none).
+ */
+struct db_role_change {
+	int64_t id; /* set by db_role_history_add() */
+	int64_t at; /* Unix milliseconds */
+	char role[16], previous[16];
+	uint64_t term;
+	char reason[256];
+	char peer[65]; /* "" when never heard */
+};
+
+/* The newest rows db_role_history_add() keeps. */
+#define DB_ROLE_HISTORY_MAX 1000
+
+/*
+ * Stores c (sets c->id) and deletes rows beyond the newest
+ * DB_ROLE_HISTORY_MAX, in one transaction of its own. -EINVAL for a role or
+ * text the schema refuses. Must not be called inside another transaction.
+ */
+int db_role_history_add(struct db *db, struct db_role_change *c);
+
+/*
+ * The newest max rows, newest first, in a malloc'ed *out of *n (free() it;
+ * NULL when none).
+ */
+int db_role_history_list(struct db *db, size_t max, struct db_role_change **out, size_t *n);
+
 #endif

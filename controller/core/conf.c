@@ -47,6 +47,8 @@ static const struct conf_setting settings[] = {
     {"ha_announce_interval", CONF_ULONG, "200", ULONG(ha_announce_interval, 10, 10000)},
     {"ha_sync_interface", CONF_STRING, "", STR(ha_sync_interface)},
     {"ha_sync_id", CONF_ULONG, "0", ULONG(ha_sync_id, 0, 255)},
+    {"ha_realtime", CONF_BOOL, "yes", offsetof(struct conf, ha_realtime), 0, 0, 0},
+    {"ha_standalone_vips", CONF_BOOL, "yes", offsetof(struct conf, ha_standalone_vips), 0, 0, 0},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

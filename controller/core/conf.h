@@ -47,6 +47,8 @@ struct conf {
 	unsigned long ha_announce_interval; /* between those */
 	char ha_sync_interface[16];         /* IPVS connection sync; empty: none */
 	unsigned long ha_sync_id;           /* the sync daemon's syncid, 0..255 */
+	bool ha_realtime;                   /* the heartbeat thread asks for SCHED_FIFO */
+	bool ha_standalone_vips; /* no ha_peer: fulcrumd adds the configured VIPs itself */
 };
 
 enum conf_type {

@@ -1,6 +1,8 @@
 /* What fulcrumd reports of itself and of each object: the names its readers print. */
 #include "controller/core/status.h"
 
+#include <string.h>
+
 const char *status_kernel_state_name(enum status_kernel_state state)
 {
 	switch (state) {
@@ -12,6 +14,44 @@ const char *status_kernel_state_name(enum status_kernel_state state)
 		return "error";
 	case STATUS_KERNEL_UNAVAILABLE:
 		return "unavailable";
+	}
+	return NULL;
+}
+
+const char *status_role_name(enum status_role role)
+{
+	switch (role) {
+	case STATUS_ROLE_STARTING:
+		return "starting";
+	case STATUS_ROLE_ACTIVE:
+		return "active";
+	case STATUS_ROLE_STANDBY:
+		return "standby";
+	case STATUS_ROLE_FAULT:
+		return "fault";
+	case STATUS_ROLE_STANDALONE:
+		return "standalone";
+	}
+	return NULL;
+}
+
+enum status_role status_role_parse(const char *name)
+{
+	for (int r = STATUS_ROLE_STARTING; r <= STATUS_ROLE_STANDALONE; r++)
+		if (strcmp(name, status_role_name((enum status_role)r)) == 0)
+			return (enum status_role)r;
+	return 0;
+}
+
+const char *status_peer_state_name(enum status_peer_state state)
+{
+	switch (state) {
+	case STATUS_PEER_UNKNOWN:
+		return "unknown";
+	case STATUS_PEER_ALIVE:
+		return "alive";
+	case STATUS_PEER_DEAD:
+		return "dead";
 	}
 	return NULL;
 }

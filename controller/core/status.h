@@ -98,4 +98,172 @@ struct status_daemon {
 /* Fills out; its pointers stay valid while the daemon lives. */
 typedef void (*status_daemon_fn)(void *arg, struct status_daemon *out);
 
+/*
+ * Failover (docs/ha.md): what the failover engine (controller/ha/) reports,
+ * in types of their own so that the web, the MIB and fulcrumctl show it
+ * without including ha/ headers. The daemon copies the engine's snapshot into
+ * struct status_cluster; role and peer changes come as events.
+ */
+
+/* A director's role; the numbers are the heartbeat's (docs/ha.md, "The roles"). */
+enum status_role {
+	STATUS_ROLE_STARTING = 1, /* listening for ha_initdead before it may become active */
+	STATUS_ROLE_ACTIVE,       /* holds the VIPs and serves */
+	STATUS_ROLE_STANDBY,      /* ready to take over */
+	STATUS_ROLE_FAULT, /* cannot serve (IPVS, main loop, links) or a failure not repaired */
+	STATUS_ROLE_STANDALONE, /* no ha_peer: no failover; holds the configured VIPs itself */
+};
+
+/* What this node knows of its peer. */
+enum status_peer_state {
+	STATUS_PEER_UNKNOWN = 0, /* not heard since start */
+	STATUS_PEER_ALIVE,       /* heard within ha_deadtime */
+	STATUS_PEER_DEAD,        /* silent for ha_deadtime, or said it is shutting down */
+};
+
+/*
+ * Health bits, as each heartbeat carries them (docs/ha.md, the wire format's
+ * flags): the same numbers, so a MIB BITS object or the API can show them.
+ */
+#define STATUS_HA_IPVS        0x001u /* IPVS usable */
+#define STATUS_HA_VIPS        0x002u /* holds the VIPs */
+#define STATUS_HA_TIEBREAKER  0x004u /* reaches a tie-breaker */
+#define STATUS_HA_LOOP        0x008u /* main loop alive */
+#define STATUS_HA_CARRIER     0x010u /* links up */
+#define STATUS_HA_ELIGIBLE    0x020u /* may be active */
+#define STATUS_HA_MAINTENANCE 0x040u /* in maintenance */
+#define STATUS_HA_YIELDING    0x080u /* stepped down, waiting for the peer */
+#define STATUS_HA_HEARS_PEER  0x100u /* hears the other node */
+
+#define STATUS_HA_TEXT    192 /* a reason's room */
+#define STATUS_HA_NAME    65  /* a node's or cluster's name and its NUL */
+#define STATUS_HA_ADDR    64  /* "[v6]:port" and its NUL */
+#define STATUS_HA_PATHS   2   /* heartbeat paths */
+#define STATUS_HA_RESULTS 16  /* receive results (ha_packet_result), room for more */
+#define STATUS_HA_TARGETS 8   /* tie-breaker targets shown */
+
+/* One receive result's counter: "ok", "forged", "duplicate", ... (docs/ha.md, "Receiving"). */
+struct status_ha_count {
+	const char *name; /* static; NULL past the last */
+	uint64_t n;
+};
+
+/* One heartbeat path (ha_peer/ha_bind, ha_peer2/ha_bind2). */
+struct status_ha_path {
+	char peer[STATUS_HA_ADDR]; /* the peer's address and port */
+	char bind[STATUS_HA_ADDR]; /* the local address, "" for any */
+	uint64_t sent;             /* datagrams sent */
+	uint64_t send_errors;      /* sendto() failures (the last in send_error) */
+	char send_error[96];
+	uint64_t received;  /* datagrams from this path's peer address, accepted or not */
+	int64_t last_heard; /* Unix ms of the last accepted message on this path; 0: never */
+};
+
+/* A tie-breaker target. */
+struct status_ha_target {
+	char addr[STATUS_HA_ADDR];
+	int64_t last_answer; /* Unix ms; 0: never */
+	uint64_t sent, answered;
+};
+
+/* The peer, as its last accepted message said. */
+struct status_ha_peer {
+	enum status_peer_state state;
+	char name[STATUS_HA_NAME]; /* "" until heard */
+	char addr[STATUS_HA_ADDR]; /* where its last accepted message came from */
+	enum status_role role;
+	uint64_t term;
+	unsigned flags; /* STATUS_HA_* */
+	unsigned priority;
+	int64_t revision;    /* the configuration revision it holds */
+	uint64_t epoch, seq; /* of its last accepted message */
+	int64_t last_heard;  /* Unix ms; 0: never */
+	uint64_t silent_ms;  /* ms since then, when the snapshot was taken */
+	int64_t state_since; /* Unix ms of the last change of state */
+};
+
+/*
+ * The whole failover status (GET /api/v1/cluster, the MIB's cluster group,
+ * fulcrumctl cluster): a copy, complete in itself, no pointers to follow
+ * but the counters' static names. Times are Unix milliseconds (0: never).
+ */
+struct status_cluster {
+	bool enabled; /* ha_peer set; false: standalone (role STANDALONE, the rest zero) */
+	char node[STATUS_HA_NAME], cluster[STATUS_HA_NAME];
+	enum status_role role;
+	uint64_t term;
+	unsigned flags; /* this node's STATUS_HA_* as its heartbeats carry them */
+	unsigned priority;
+	bool maintenance;
+	uint64_t epoch;               /* this run's boot epoch */
+	int64_t revision;             /* the configuration revision heartbeats carry */
+	int64_t since;                /* the last role change */
+	char reason[STATUS_HA_TEXT];  /* why that change */
+	char blocked[STATUS_HA_TEXT]; /* what keeps a wanted change from happening, or "" */
+	char health[STATUS_HA_TEXT];  /* what is wrong with this node, or "" */
+	struct status_ha_peer peer;
+	size_t npaths;
+	struct status_ha_path paths[STATUS_HA_PATHS];
+	/* counters since start */
+	uint64_t sent, sent_stepdown, send_errors;
+	struct status_ha_count received[STATUS_HA_RESULTS]; /* by result, name NULL at the end */
+	uint64_t role_changes;
+	/* the VIPs */
+	size_t vips;            /* configured */
+	size_t vips_held;       /* on their interfaces now (as the address thread last saw) */
+	uint64_t vips_put_back; /* deleted behind this node's back and added again */
+	uint64_t announcements; /* gratuitous ARPs and unsolicited NAs sent */
+	/* tie-breakers */
+	size_t ntargets;
+	bool tiebreaker_reached;
+	struct status_ha_target targets[STATUS_HA_TARGETS];
+	/* IPVS's connection sync daemon: "master", "backup", "none" (what was asked last) */
+	char sync_state[16];
+	char sync_error[STATUS_HA_TEXT]; /* the last failure, or "" */
+	double sync_last_ms;             /* how long the last start or stop took */
+	/* the heartbeat thread's timing: how late it woke for a send, worst since start */
+	double late_max_ms;
+	uint64_t late_over_half; /* wake-ups later than half an ha_interval */
+	uint64_t freezes;        /* wake-ups over an interval late: this node was frozen */
+	bool realtime;           /* the heartbeat thread runs SCHED_FIFO */
+};
+
+/* Fills out; the daemon's callback for the web and the MIB. */
+typedef void (*status_cluster_fn)(void *arg, struct status_cluster *out);
+
+/* A role change, as the role-change event carries it (and as role history stores it). */
+struct status_role_change {
+	enum status_role role, previous;
+	uint64_t term;
+	int64_t at; /* Unix ms */
+	char reason
+	    [STATUS_HA_TEXT]; /* "peer ldirector1 silent for 312 ms, last heard seq 88120: ..." */
+	char peer[STATUS_HA_NAME]; /* the peer's name, "" if never heard */
+};
+
+/* A change of the peer's state (alive, dead). */
+struct status_peer_change {
+	enum status_peer_state state, previous;
+	char peer[STATUS_HA_NAME];
+	int64_t at;         /* Unix ms */
+	uint64_t silent_ms; /* to dead: how long it had been silent */
+};
+
+/*
+ * The role history (this node's role changes, kept in its database across
+ * restarts): the newest max, newest first, into out[0..*n). 0 or a negative
+ * errno.
+ */
+typedef int (*status_role_history_fn)(void *arg, size_t max, struct status_role_change *out,
+				      size_t *n);
+
+/* "starting", "active", "standby", "fault", "standalone"; NULL outside the enum. */
+const char *status_role_name(enum status_role role);
+
+/* The role of a name status_role_name() gives; 0 for any other text. */
+enum status_role status_role_parse(const char *name);
+
+/* "unknown", "alive", "dead"; NULL outside the enum. */
+const char *status_peer_state_name(enum status_peer_state state);
+
 #endif

@@ -602,7 +602,9 @@ void ha_fsm_heard(struct ha_fsm *f, const struct ha_msg *m, uint64_t now, struct
 	if (ha_fsm_peer_alive(f)) {
 		prev_role = f->peer.role;
 		prev_flags = f->peer.flags;
-	} else if (f->peer.state == HA_PEER_DEAD) {
+	} else if (f->peer.state == HA_PEER_DEAD &&
+		   !(m->type == HA_MSG_STEPDOWN && m->reason == HA_STEPDOWN_SHUTDOWN)) {
+		/* (a second goodbye after the first is not the peer coming back) */
 		ha_fsm_say(res, "peer %s heard again: %s, term %" PRIu64, m->node,
 			   ha_fsm_role_name(m->role), m->term);
 	}

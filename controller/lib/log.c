@@ -2,6 +2,7 @@
 #include "controller/lib/log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,12 @@ static struct {
 	char path[4096];
 	char ident[32];
 } lg = {.target = LOG_TARGET_STDERR, .level = LOG_LEVEL_INFO, .ident = "fulcrum"};
+
+/*
+ * The failover engine logs from threads of its own: the file is written and
+ * swapped (SIGHUP) under this lock, so a reopen never closes it under a write.
+ */
+static pthread_mutex_t lg_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int log_init(const char *ident, enum log_target target, const char *path, enum log_level level)
 {
@@ -51,9 +58,12 @@ int log_reopen(void)
 		return rc;
 	}
 	setvbuf(f, NULL, _IOLBF, 0);
-	if (lg.file)
-		fclose(lg.file);
+	pthread_mutex_lock(&lg_lock);
+	FILE *old = lg.file;
 	lg.file = f;
+	pthread_mutex_unlock(&lg_lock);
+	if (old)
+		fclose(old);
 	return 0;
 }
 
@@ -61,11 +71,13 @@ void log_close(void)
 {
 	if (lg.target == LOG_TARGET_SYSLOG)
 		closelog();
+	pthread_mutex_lock(&lg_lock);
 	if (lg.file) {
 		fclose(lg.file);
 		lg.file = NULL;
 	}
 	lg.target = LOG_TARGET_STDERR;
+	pthread_mutex_unlock(&lg_lock);
 }
 
 void log_set_level(enum log_level level)
@@ -111,7 +123,6 @@ static void log_vemit(enum log_level level, const char *token, int errnum, const
 		syslog(level_syslog[level], "[%s] %s", token, msg);
 		return;
 	}
-	FILE *out = lg.target == LOG_TARGET_FILE && lg.file ? lg.file : stderr;
 	struct timespec ts;
 	struct tm tm;
 	char when[32];
@@ -119,8 +130,11 @@ static void log_vemit(enum log_level level, const char *token, int errnum, const
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	pthread_mutex_lock(&lg_lock);
+	FILE *out = lg.target == LOG_TARGET_FILE && lg.file ? lg.file : stderr;
 	fprintf(out, "%s.%03ld %s[%s] %s: %s\n", when, ts.tv_nsec / 1000000, lg.ident,
 		level_names[level], token, msg);
+	pthread_mutex_unlock(&lg_lock);
 }
 
 #define LOG_DEFINE(fn, level, with_errno)                                                          \

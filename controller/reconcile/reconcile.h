@@ -31,7 +31,9 @@ struct reconcile_totals {
 	uint64_t errors;  /* writes the kernel refused */
 	uint64_t changes; /* moves when kernel states or reasons changed (a pass's: at its end) */
 	double
-	    last_pass_ms; /* the last full pass, first slice to last, loop work between included */
+	    last_pass_ms;  /* the last full pass, first slice to last, loop work between included */
+	bool dump_failing; /* the last full pass could not read the kernel's services */
+	char dump_error[128]; /* why, in words */
 };
 
 /*

@@ -104,7 +104,11 @@ static bool recon_pass_dump(struct reconcile *recon)
 	recon->notes[0] = '\0';
 	recon->pass_writes = 0;
 	err = ipvs_service_list(recon->ipvs, &p->ks, &p->nks);
+	/* the failover engine hears this: a director that cannot read IPVS cannot serve */
+	recon->totals.dump_failing = err != 0;
 	if (err != 0) {
+		ipvs_strerror(IPVS_OP_SERVICE_LIST, err, NULL, recon->totals.dump_error,
+			      sizeof(recon->totals.dump_error));
 		log_warnx("reconcile", "cannot read the kernel's services: %s",
 			  ipvs_strerror(IPVS_OP_SERVICE_LIST, err, NULL, why, sizeof(why)));
 		return false;

@@ -94,7 +94,10 @@ class Fulcrumd:
         self.port = None
         self.proc = None
         self.tokens = {}
-        settings = {'db': self.db, 'web_root': os.path.join(TOP, 'web', 'static'), 'http_timeout': '2'}
+        # The API is tested here, not the kernel: a standalone fulcrumd would add the VIPs the tests
+        # configure to this host's interfaces (the rig's scenarios test that, in namespaces).
+        settings = {'db': self.db, 'web_root': os.path.join(TOP, 'web', 'static'), 'http_timeout': '2',
+                    'ha_standalone_vips': 'no'}
         settings.update(conf or {})
         with open(self.conf, 'w') as f:
             for k, v in settings.items():

@@ -181,7 +181,7 @@ is "VIP $V: fulcrumVipAddress is 192.0.2.10's 4 octets" "$(sget_hex "$VIPS.3.$V"
 is "VIP $V: fulcrumVipPrefixLength" "$(sget "$VIPS.4.$V")" 24
 is "VIP $V: fulcrumVipInterface" "$(sget "$VIPS.5.$V")" eth0
 is "VIP $V: fulcrumVipDescription" "$(sget "$VIPS.6.$V")" "web front"
-is "VIP $V: fulcrumVipHeld false(2): no failover engine yet" "$(sget "$VIPS.7.$V")" 2
+is "VIP $V: fulcrumVipHeld false(2): standalone, ha_standalone_vips no" "$(sget "$VIPS.7.$V")" 2
 is "VIP $V: fulcrumVipRowStatus active(1)" "$(sget "$VIPS.8.$V")" 1
 is "VIP $V6: fulcrumVipAddressType ipv6(2)" "$(sget "$VIPS.2.$V6")" 2
 is "VIP $V6: fulcrumVipAddress is 2001:db8::53's 16 octets" "$(sget_hex "$VIPS.3.$V6")" "$(ip_hex 2001:db8::53)"

@@ -516,7 +516,8 @@ snmp_setup() {
 fulcrumd_setup() {
 	FULCRUM_DB=$T/fulcrum.db
 	HTTP_PORT=$(free_port tcp)
-	printf 'db = %s\nhttp = 127.0.0.1:%s\nnode_name = %s\nhttp_timeout = 2\n' \
+	# ha_standalone_vips no: the MIB is tested here; VIPs stay off this host's interfaces
+	printf 'db = %s\nhttp = 127.0.0.1:%s\nnode_name = %s\nhttp_timeout = 2\nha_standalone_vips = no\n' \
 		"$FULCRUM_DB" "$HTTP_PORT" "$FULCRUM_NODE" >"$T/fulcrumd.conf"
 	FULCRUM_TOKEN=$("$top/fulcrumctl" --db "$FULCRUM_DB" token create admin --role admin 2>>"$T/fulcrumctl.log")
 	[[ -n $FULCRUM_TOKEN ]]

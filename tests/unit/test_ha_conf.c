@@ -31,6 +31,8 @@ static void test_ha_conf_defaults(void)
 	CU_ASSERT_EQUAL(c.ha_announce_interval, 200);
 	CU_ASSERT_STRING_EQUAL(c.ha_sync_interface, "");
 	CU_ASSERT_EQUAL(c.ha_sync_id, 0);
+	CU_ASSERT_TRUE(c.ha_realtime);
+	CU_ASSERT_TRUE(c.ha_standalone_vips);
 	CU_ASSERT_EQUAL(conf_ha_check(&c, err, sizeof(err)), 0);
 }
 

@@ -282,6 +282,29 @@ static void test_ha_fsm_stepdown_heard(void)
 	CU_ASSERT(has(&res, "but this node is in maintenance: not taking over"));
 }
 
+/* A stopping active says goodbye twice (before and after releasing the VIPs): the second is no return. */
+static void test_ha_fsm_goodbye_twice(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
+	struct ha_fsm_result res;
+	struct ha_fsm_status st;
+	struct ha_fsm f;
+	struct ha_msg bye = from_b(HA_MSG_STEPDOWN, HA_ROLE_STANDBY, 4, PEER_OK | HA_FLAG_YIELDING);
+
+	start_standby(&f, &c);
+	bye.reason = HA_STEPDOWN_SHUTDOWN;
+	hear(&f, bye, 200, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	ha_fsm_status(&f, &st);
+	CU_ASSERT_EQUAL(st.peer.state, HA_PEER_DEAD);
+	bye.seq = ++peer_seq;
+	hear(&f, bye, 210, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	CU_ASSERT_PTR_NULL(strstr(res.reason, "heard again"));
+	ha_fsm_status(&f, &st);
+	CU_ASSERT_EQUAL(st.peer.state, HA_PEER_DEAD);
+}
+
 static void test_ha_fsm_switchover(void)
 {
 	struct ha_fsm_conf c = conf_of("lb-a", 100, true);
@@ -634,6 +657,7 @@ UNIT_SUITE(ha_fsm)
 	CU_add_test(s, "standby: no tie-breaker or maintenance: stay",
 		    test_ha_fsm_standby_needs_tiebreaker);
 	CU_add_test(s, "STEPDOWN heard: take over if eligible", test_ha_fsm_stepdown_heard);
+	CU_add_test(s, "a second goodbye is not the peer coming back", test_ha_fsm_goodbye_twice);
 	CU_add_test(s, "switchover: active only, healthy peer unless forced",
 		    test_ha_fsm_switchover);
 	CU_add_test(s, "service failure: repair timeout, then hand over",

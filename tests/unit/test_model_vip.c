@@ -50,7 +50,7 @@ static void invalid(const struct fulcrum_vip *vip, const char *field, const char
 static void test_vip_defaults(void)
 {
 	struct fulcrum_vip vip;
-	struct fulcrum_err err;
+	struct fulcrum_err err = {0}; /* validate leaves it untouched on success: that is checked */
 
 	memset(&vip, 0x5a, sizeof(vip));
 	model_vip_init(&vip);

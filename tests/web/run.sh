@@ -27,7 +27,8 @@ fi
 # A free loopback port: the kernel picks one, then it is released for fulcrumd.
 port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 db=$work/fulcrum.db
-printf 'db = %s\nweb_root = %s\n' "$db" "$top/web/static" >"$work/fulcrumd.conf"
+# ha_standalone_vips no: VIPs the page creates stay off this host's interfaces
+printf 'db = %s\nweb_root = %s\nha_standalone_vips = no\n' "$db" "$top/web/static" >"$work/fulcrumd.conf"
 
 # The token first: fulcrumctl creates and migrates the database, fulcrumd then finds the token.
 token=$("$top/fulcrumctl" --db "$db" token create web-test --role admin 2>"$work/token.err") ||

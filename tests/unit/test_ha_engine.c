@@ -1,0 +1,252 @@
+/* Unit tests of the failover engine as a whole (ha_engine.c, ha_beat.c, ha_path.c): two engines in one process on loopback, their threads, sockets and events. */
+#include "controller/ha/ha_engine.h"
+#include "controller/ha/ha_keys.h"
+#include "tests/unit/unit.h"
+
+#include <event2/event.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * No VIPs, no sync daemon, no tie-breaker, IPVS declared usable: nothing
+ * here touches the kernel beyond two UDP sockets on 127.0.0.1 and 127.0.0.2,
+ * so the test runs unprivileged. Timers are slow enough for valgrind.
+ */
+
+struct node {
+	struct ha_engine *e;
+	enum status_role role;
+	int changes, peer_events, done, stopped;
+	int rc;
+	char reason[256];
+};
+
+static void on_role(void *arg, const struct status_role_change *ev)
+{
+	struct node *n = arg;
+
+	n->role = ev->role;
+	n->changes++;
+}
+
+static void on_peer(void *arg, const struct status_peer_change *ev)
+{
+	struct node *n = arg;
+
+	(void)ev;
+	n->peer_events++;
+}
+
+static void on_done(void *arg, int rc, const char *reason)
+{
+	struct node *n = arg;
+
+	n->rc = rc;
+	snprintf(n->reason, sizeof(n->reason), "%s", reason);
+	n->done++;
+}
+
+static void on_stopped(void *arg)
+{
+	struct node *n = arg;
+
+	n->stopped++;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Runs the loop until cond(a, b) holds or max_s pass; whether it did. */
+static bool run_until(struct event_base *base, bool (*cond)(struct node *, struct node *),
+		      struct node *a, struct node *b, double max_s)
+{
+	struct timeval tick = {0, 20000};
+	double end = now_s() + max_s;
+
+	while (!cond(a, b)) {
+		if (now_s() > end)
+			return false;
+		event_base_loopexit(base, &tick);
+		event_base_dispatch(base);
+	}
+	return true;
+}
+
+static bool one_active(struct node *a, struct node *b)
+{
+	return a->role == STATUS_ROLE_ACTIVE && b->role == STATUS_ROLE_STANDBY;
+}
+
+static bool b_active(struct node *a, struct node *b)
+{
+	return b->role == STATUS_ROLE_ACTIVE && a->role == STATUS_ROLE_STANDBY;
+}
+
+static bool a_done(struct node *a, struct node *b)
+{
+	(void)b;
+	return a->done > 0;
+}
+
+static bool b_stopped(struct node *a, struct node *b)
+{
+	return b->stopped > 0 && a->role == STATUS_ROLE_ACTIVE;
+}
+
+static void conf_for(struct conf *c, const char *self, const char *peer, unsigned port,
+		     unsigned priority, const char *keyfile)
+{
+	conf_defaults(c);
+	snprintf(c->ha_bind, sizeof(c->ha_bind), "%s", self);
+	snprintf(c->ha_peer, sizeof(c->ha_peer), "%s", peer);
+	snprintf(c->ha_keyfile, sizeof(c->ha_keyfile), "%s", keyfile);
+	c->ha_port = port;
+	c->ha_priority = priority;
+	c->ha_interval = 100;
+	c->ha_deadtime = 1500;
+	c->ha_initdead = 1500;
+	c->ha_realtime = false;
+}
+
+static struct ha_engine *start(struct event_base *base, const struct conf *c, const char *node,
+			       const char *dir, struct node *n)
+{
+	struct ha_engine_params p = {
+	    .base = base, .conf = c, .node = node, .ipvs_usable = true, .ipvs_why = ""};
+	struct ha_keys *keys = NULL;
+	struct ha_engine *e = NULL;
+	char db[512], err[512];
+
+	CU_ASSERT_EQUAL_FATAL(ha_keys_load(c->ha_keyfile, &keys, err, sizeof(err)), 0);
+	snprintf(db, sizeof(db), "%s/%s.db", dir, node);
+	p.keys = keys;
+	p.db_path = db;
+	if (ha_engine_new(&p, &e, err, sizeof(err)) != 0) {
+		fprintf(stderr, "\n  %s: %s", node, err);
+		ha_keys_free(keys);
+		CU_FAIL_FATAL("engine did not start");
+	}
+	CU_ASSERT_EQUAL(ha_engine_role_subscribe(e, on_role, n), 0);
+	CU_ASSERT_EQUAL(ha_engine_peer_subscribe(e, on_peer, n), 0);
+	n->e = e;
+	return e;
+}
+
+static void test_ha_engine_pair(void)
+{
+	struct event_base *base = event_base_new();
+	struct node a = {0}, b = {0};
+	struct conf ca, cb;
+	struct status_cluster st;
+	char dir[256], keyfile[512];
+	unsigned port = 20000 + (unsigned)getpid() % 20000;
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(base);
+	unit_tmpdir(dir, sizeof(dir));
+	snprintf(keyfile, sizeof(keyfile), "%s/authkeys", dir);
+	f = fopen(keyfile, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("auth 1\n1 hmac-sha256 a-test-secret-of-enough-length\n", f);
+	fclose(f);
+	chmod(keyfile, 0600);
+	conf_for(&ca, "127.0.0.1", "127.0.0.2", port, 110, keyfile);
+	conf_for(&cb, "127.0.0.2", "127.0.0.1", port, 100, keyfile);
+	start(base, &ca, "lb-a", dir, &a);
+	start(base, &cb, "lb-b", dir, &b);
+
+	/* both start together: the higher priority takes the role, the other stands by */
+	CU_ASSERT_TRUE(run_until(base, one_active, &a, &b, 20));
+	ha_engine_status(a.e, &st);
+	CU_ASSERT_TRUE(st.enabled);
+	CU_ASSERT_EQUAL(st.role, STATUS_ROLE_ACTIVE);
+	CU_ASSERT_STRING_EQUAL(st.peer.name, "lb-b");
+	CU_ASSERT_EQUAL(st.peer.state, STATUS_PEER_ALIVE);
+	CU_ASSERT_EQUAL(st.peer.role, STATUS_ROLE_STANDBY);
+	CU_ASSERT(st.sent > 0);
+	CU_ASSERT_STRING_EQUAL(st.received[0].name, "ok");
+	CU_ASSERT(st.received[0].n > 0);
+	CU_ASSERT(a.peer_events > 0);
+
+	/* a switchover on the standby is refused with the machine's reason */
+	CU_ASSERT_EQUAL(ha_engine_switchover(b.e, false, on_done, &b), 0);
+	CU_ASSERT_TRUE(run_until(base, a_done, &b, &a, 5));
+	CU_ASSERT_EQUAL(b.rc, -EPERM);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.reason, "ask the active node"));
+
+	/* on the active it hands over: STEPDOWN, the peer takes the role at once */
+	CU_ASSERT_EQUAL(ha_engine_switchover(a.e, false, on_done, &a), 0);
+	CU_ASSERT_TRUE(run_until(base, a_done, &a, &b, 5));
+	CU_ASSERT_EQUAL(a.rc, 0);
+	CU_ASSERT_TRUE(run_until(base, b_active, &a, &b, 5));
+	ha_engine_status(b.e, &st);
+	CU_ASSERT_EQUAL(st.term, 2);
+
+	/* a graceful stop of the active: the standby takes over, the stop is announced */
+	ha_engine_stop(b.e, on_stopped, &b);
+	CU_ASSERT_TRUE(run_until(base, b_stopped, &a, &b, 5));
+	ha_engine_status(a.e, &st);
+	CU_ASSERT_EQUAL(st.peer.state, STATUS_PEER_DEAD);
+	CU_ASSERT_EQUAL(ha_engine_switchover(b.e, false, on_done, &b), -ECANCELED);
+
+	ha_engine_free(a.e);
+	ha_engine_free(b.e);
+	event_base_free(base);
+	unit_tmpdir_cleanup(dir);
+}
+
+static bool a_stopped(struct node *a, struct node *b)
+{
+	(void)b;
+	return a->stopped > 0;
+}
+
+static void test_ha_engine_standalone(void)
+{
+	struct event_base *base = event_base_new();
+	struct node a = {0};
+	struct conf c;
+	struct status_cluster st;
+	struct ha_engine_params p = {.base = base, .conf = &c, .node = "solo", .ipvs_usable = true};
+	struct ha_vip v = {.prefix = 32};
+	const char *reason = NULL;
+	char err[256];
+
+	conf_defaults(&c);
+	c.ha_standalone_vips = false; /* no address on this machine's interfaces */
+	CU_ASSERT_EQUAL_FATAL(ha_engine_new(&p, &a.e, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(ha_engine_switchover(a.e, true, on_done, &a), 0);
+	CU_ASSERT_TRUE(run_until(base, a_done, &a, &a, 5));
+	CU_ASSERT_EQUAL(a.rc, -EPERM);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a.reason, "standalone"));
+	ha_engine_status(a.e, &st);
+	CU_ASSERT_FALSE(st.enabled);
+	CU_ASSERT_EQUAL(st.role, STATUS_ROLE_STANDALONE);
+	v.addr.family = AF_INET;
+	snprintf(v.ifname, sizeof(v.ifname), "lo");
+	CU_ASSERT_FALSE(ha_engine_vip_held(a.e, &v, &reason));
+	CU_ASSERT_PTR_NOT_NULL(strstr(reason, "ha_standalone_vips = no"));
+	ha_engine_stop(a.e, on_stopped, &a);
+	CU_ASSERT_TRUE(run_until(base, a_stopped, &a, &a, 5));
+	ha_engine_free(a.e);
+	event_base_free(base);
+}
+
+UNIT_SUITE(ha_engine)
+{
+	CU_pSuite s = CU_add_suite("ha_engine", NULL, NULL);
+
+	if (!s)
+		return CU_get_error();
+	CU_add_test(s, "standalone: no peer, commands refused, stop", test_ha_engine_standalone);
+	CU_add_test(s, "a pair on loopback: roles, switchover, graceful stop", test_ha_engine_pair);
+	return CU_get_error();
+}

@@ -1,0 +1,218 @@
+# Guest-side helper for failover scenarios: two director namespaces sharing the client and real-server bridges, each with its own fulcrumd.
+# shellcheck shell=bash disable=SC2034 # the variables are for the scenarios that source it
+#
+# Source after topology.sh (it uses in_ns, bg_in_ns, wait_for, fail, log, _topo_ns, _topo_leg,
+# rs_http_start). The layout:
+#
+#   client 10.0.2.10 ─[br-cl]─ eth-cl: dir1 10.0.2.1, dir2 10.0.2.2; VIP 10.0.2.100/24, fd00:2::100/64
+#   rs1 10.0.1.11, rs2 ─[br-rs]─ eth-rs: dir1 10.0.1.1, dir2 10.0.1.2; VIP 10.0.1.254/24 (the real
+#                                servers' gateway: masq replies go back through the active)
+#
+# Heartbeats: path 1 over br-cl, path 2 over br-rs; the tie-breaker is the client's address.
+# Each director's database holds the same TCP service 10.0.2.100:80 (rr, masq to rs1 and rs2)
+# and the three VIPs; fulcrumd serves its API on 127.0.0.1:8080 in its namespace, no SNMP,
+# and the scenarios mostly read its log.
+#
+#   ha_topo_up             bridges, dir1, dir2, client, rs1, rs2 (httpd); the VIPs nowhere yet
+#   ha_start N [CONF...]   fulcrumd in dirN (fresh database unless HA_KEEP_DB=1); extra settings;
+#                          HA_LOG_LEVEL (info); HA_SEED=K adds K services (10.100.x.y:80, in the database and in IPVS)
+#   ha_kill N [SIGNAL]     the signal (default KILL) to dirN's fulcrumd, waited for
+#   ha_role N              the role dirN's log last reported ("active", "standby", ...; "" none)
+#   ha_has_vip N ADDR      dirN's interfaces hold ADDR
+#   ha_api N PATH          GET PATH from dirN's API (127.0.0.1:8080 in its namespace), the body
+#   ha_monitor N           dirN's address events, timestamped by the kernel, in $HA_DIR/addr-dirN.txt
+#   ha_report CMD ARGS...  questions to the logs, the address events and the poller's file
+#                          (tests/vm/lib/ha_report.py: takeover, at, event, before, outage)
+#   ha_ms                  now, Unix ms
+# HA_POLLER_PY: a client that connects to the VIP every 10 ms and writes "ms ok|fail" per try.
+# Variables: HA_DIR, HA_LOG[N], HA_PID[N], HA_VIP HA_VIP6 HA_GW
+
+HA_DIR=${SCENARIO_TMP:-/tmp}/ha
+HA_VIP=10.0.2.100
+HA_VIP6=fd00:2::100
+HA_GW=10.0.1.254
+HA_CLIENT=10.0.2.10
+declare -A HA_PID=()
+declare -A HA_TOKEN=()
+declare -A HA_LOG=()
+
+ha_ms() { date +%s%3N; }
+
+ha_topo_up() { # one ip -batch per namespace: under TCG each process start costs up to a second
+    local n i
+    mkdir -p "$HA_DIR" "$TOPO_DIR/www" /run/netns
+    {
+        for br in br-rs br-cl; do
+            echo "link add $br type bridge stp_state 0 mcast_snooping 0"
+            echo "link set $br up"
+        done
+        for ns in dir1 dir2 client rs1 rs2; do echo "netns add $ns"; done
+        for n in 1 2; do
+            echo "link add v-d$n-cl type veth peer name eth-cl netns dir$n"
+            echo "link set v-d$n-cl master br-cl up"
+            echo "link add v-d$n-rs type veth peer name eth-rs netns dir$n"
+            echo "link set v-d$n-rs master br-rs up"
+        done
+        echo "link add v-client type veth peer name eth0 netns client"
+        echo "link set v-client master br-cl up"
+        for i in 1 2; do
+            echo "link add v-rs$i type veth peer name eth0 netns rs$i"
+            echo "link set v-rs$i master br-rs up"
+        done
+    } | ip -batch - || fail "ha topology: the links"
+    for n in 1 2; do
+        in_ns "dir$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+            net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+            net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+        printf '%s\n' "link set lo up" "link set eth-cl up" "link set eth-rs up" \
+            "addr add 10.0.2.$n/24 dev eth-cl" "addr add 10.0.1.$n/24 dev eth-rs" \
+            "addr add fd00:2::$n/64 dev eth-cl nodad" | ip -n "dir$n" -batch - || fail "ha topology: dir$n"
+    done
+    in_ns client sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+    printf '%s\n' "link set lo up" "link set eth0 up" "addr add $HA_CLIENT/24 dev eth0" \
+        "addr add fd00:2::10/64 dev eth0 nodad" | ip -n client -batch - || fail "ha topology: client"
+    for i in 1 2; do
+        printf '%s\n' "link set lo up" "link set eth0 up" "addr add $(rs_ip "$i")/24 dev eth0" \
+            "route add default via $HA_GW" | ip -n "rs$i" -batch - || fail "ha topology: rs$i"
+        mkdir -p "$TOPO_DIR/www/rs$i"
+        printf 'rs%s\n' "$i" >"$TOPO_DIR/www/rs$i/index.html"
+        bg_in_ns "rs$i" "$TOPO_DIR/httpd-rs$i.log" busybox httpd -f -p 80 -h "$TOPO_DIR/www/rs$i"
+        TOPO_HTTPD_PID["rs$i"]=$BG_PID
+    done
+    RS_NAMES=(rs1 rs2)
+    wait_for 5 in_ns dir1 busybox ping -c1 -W1 10.0.2.2 || fail "ha topology: dir1 cannot reach dir2"
+    # the key file both nodes sign their heartbeats with
+    printf 'auth 1\n1 hmac-sha256 hex:%s\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+        >"$HA_DIR/authkeys"
+    chmod 600 "$HA_DIR/authkeys"
+}
+
+# _ha_db N: dirN's database with the service and the VIPs, written with sqlite3 (no API needed).
+_ha_db() {
+    local db=$HA_DIR/dir$1/fulcrum.db
+    rm -f "$db" "$db"-wal "$db"-shm "$db".ha-epoch "$db".ha-peer
+    HA_TOKEN[$1]=$("$FULCRUM_TOP/fulcrumctl" --db "$db" token create scenario --role admin 2>/dev/null) ||
+        fail "fulcrumctl could not create dir$1's database"
+    printf '%s\n' "${HA_TOKEN[$1]}" >"$HA_DIR/dir$1/token"
+    sqlite3 "$db" "BEGIN;
+INSERT INTO services (name, family, address, port, protocol, scheduler, persistence_netmask, admin_state)
+VALUES ('web', 'ipv4', '$HA_VIP', 80, 'tcp', 'rr', 32, 'enabled');
+INSERT INTO reals (service_id, address, port, forwarding, weight, admin_state)
+VALUES (1, '$(rs_ip 1)', 80, 'masq', 1, 'enabled'), (1, '$(rs_ip 2)', 80, 'masq', 1, 'enabled');
+INSERT INTO vips (address, prefix, interface, description) VALUES
+('$HA_VIP', 24, 'eth-cl', 'the service'), ('$HA_VIP6', 64, 'eth-cl', 'the service, IPv6'),
+('$HA_GW', 24, 'eth-rs', 'the real servers'' gateway');
+UPDATE meta SET revision = revision + 1;
+COMMIT;" || fail "seeding dir$1's database failed"
+    [[ ${HA_SEED:-0} -gt 0 ]] || return 0
+    # HA_SEED more services b0.. at 10.100.x.y:80, one masq real server each (rs1), in the
+    # database and already in dirN's IPVS (ipvsadm -R), so the first pass adopts them
+    sqlite3 "$db" "BEGIN;
+WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < $HA_SEED - 1)
+INSERT INTO services (name, family, address, port, protocol, scheduler, persistence_netmask, admin_state)
+SELECT 'b' || i, 'ipv4', '10.100.' || (i / 250) || '.' || (i % 250 + 1), 80, 'tcp', 'wrr', 32, 'enabled' FROM s;
+INSERT INTO reals (service_id, address, port, forwarding, weight, admin_state)
+SELECT id, '$(rs_ip 1)', 80, 'masq', 1, 'enabled' FROM services WHERE name GLOB 'b*';
+UPDATE meta SET revision = revision + 1;
+COMMIT;" || fail "seeding dir$1's $HA_SEED services failed"
+    awk -v n="$HA_SEED" -v rs="$(rs_ip 1)" 'BEGIN {
+        for (i = 0; i < n; i++) {
+            v = sprintf("10.100.%d.%d:80", int(i / 250), i % 250 + 1)
+            printf "-A -t %s -s wrr\n-a -t %s -r %s:80 -m -w 1\n", v, v, rs
+        }
+    }' | in_ns "dir$1" ipvsadm -R || fail "ipvsadm -R of dir$1's seeded table failed"
+}
+
+ha_start() { # N [SETTING...]
+    local n=$1 other=$((3 - $1)) dir=$HA_DIR/dir$1
+    shift
+    mkdir -p "$dir"
+    [[ ${HA_KEEP_DB:-0} == 1 ]] || _ha_db "$n"
+    {
+        echo "node_name = dir$n"
+        echo "ha_peer = 10.0.2.$other"
+        echo "ha_bind = 10.0.2.$n"
+        echo "ha_peer2 = 10.0.1.$other"
+        echo "ha_bind2 = 10.0.1.$n"
+        echo "ha_keyfile = $HA_DIR/authkeys"
+        echo "ha_tiebreaker = $HA_CLIENT"
+        echo "ha_sync_interface = eth-rs"
+        echo "reconcile_interval = 5"
+        printf '%s\n' "$@"
+    } >"$dir/fulcrumd.conf"
+    HA_LOG[$n]=$dir/fulcrumd.log
+    printf -- '--- fulcrumd start %s\n' "$(date +%T.%3N)" >>"${HA_LOG[$n]}"
+    bg_in_ns "dir$n" "${HA_LOG[$n]}" "$FULCRUM_TOP/fulcrumd" --foreground -c "$dir/fulcrumd.conf" \
+        --db "$dir/fulcrum.db" --http 127.0.0.1:8080 --agentx '' --log-level "${HA_LOG_LEVEL:-info}"
+    HA_PID[$n]=$BG_PID
+    wait_for 20 grep -q 'failover engine started' "${HA_LOG[$n]}" || {
+        tail -n 30 "${HA_LOG[$n]}"
+        fail "dir$n's fulcrumd did not start its failover engine within 20 s"
+    }
+}
+
+ha_kill() { # N [SIGNAL]
+    local n=$1 pid=${HA_PID[$1]:-}
+    [[ -n $pid ]] || return 0
+    kill "-${2:-KILL}" "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    HA_PID[$n]=""
+}
+
+# The role of the last "became ROLE" line of dirN's current run.
+ha_role() {
+    awk '/^--- fulcrumd start/ { role = "" } / ha: became / { sub(/.* ha: became /, ""); sub(/:.*/, ""); role = $0 }
+         END { print role }' "${HA_LOG[$1]}"
+}
+
+ha_is() { [[ $(ha_role "$1") == "$2" ]]; } # N ROLE
+
+# dirN's API (127.0.0.1:8080 in its namespace): GET PATH, the body on stdout.
+ha_api() { # N PATH
+    HA_TOKEN[$1]=${HA_TOKEN[$1]:-$(cat "$HA_DIR/dir$1/token")}
+    in_ns "dir$1" curl -s --max-time 5 -H "Authorization: Bearer ${HA_TOKEN[$1]}" "http://127.0.0.1:8080/api/v1$2"
+}
+
+ha_has_vip() { ip -n "dir$1" -o addr show | grep -q " ${2//./\\.}/"; } # N ADDR
+
+# Address events of dirN with the kernel's timestamps, in $HA_DIR/addr-dirN.txt (ip -ts monitor).
+ha_monitor() { # N
+    bg_in_ns "dir$1" "$HA_DIR/addr-dir$1.txt" ip -ts monitor address
+    HA_MON[$1]=$BG_PID
+}
+declare -A HA_MON=()
+
+# Questions to the records, one python process each (tests/vm/lib/ha_report.py says which).
+ha_report() { python3 "$FULCRUM_TOP/tests/vm/lib/ha_report.py" "$@"; }
+
+ha_down() {
+    local n
+    for n in 1 2; do
+        ha_kill "$n" TERM
+        [[ -n ${HA_MON[$n]:-} ]] && kill "${HA_MON[$n]}" 2>/dev/null
+    done
+    topo_down
+    ip netns del dir1 2>/dev/null || true
+    ip netns del dir2 2>/dev/null || true
+}
+
+# A client that connects to URL every 10 ms (100 ms timeout) and writes "ms ok|fail" per try.
+HA_POLLER_PY='
+import socket, sys, time
+host, port, out = sys.argv[1], int(sys.argv[2]), open(sys.argv[3], "w", buffering=1)
+while True:
+    t0 = time.time()
+    ok = "fail"
+    try:
+        s = socket.create_connection((host, port), timeout=0.1)
+        s.settimeout(0.2)
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        if s.recv(64).startswith(b"HTTP/1."):
+            ok = "ok"
+        s.close()
+    except OSError:
+        pass
+    out.write("%d %s\n" % (int(t0 * 1000), ok))
+    time.sleep(max(0, 0.01 - (time.time() - t0)))
+'
+
