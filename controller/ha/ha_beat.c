@@ -348,12 +348,19 @@ static bool ha_beat_vips_same(const struct ha_vip *a, size_t na, const struct ha
 	return changes == 0;
 }
 
-/* Takes what the main thread queued: commands, a new VIP list, a stop. */
+static void ha_beat_publish(struct ha_engine *e, uint64_t now_ms);
+
+/*
+ * Takes what the main thread queued: commands, a new VIP list, a stop. The
+ * snapshot is published before the commands' answers are posted, so that a
+ * caller reading the status when its answer comes sees what it did.
+ */
 static void ha_beat_commands(struct ha_engine *e, uint64_t now_us)
 {
 	struct ha_beat *b = &e->beat;
 	struct ha_cmd cmds[16];
-	size_t n;
+	struct ha_event answers[16];
+	size_t n, nanswers = 0;
 	struct ha_vip *vips = NULL;
 	size_t nvips = 0;
 	bool changed, stop;
@@ -409,7 +416,12 @@ static void ha_beat_commands(struct ha_engine *e, uint64_t now_us)
 			snprintf(ev.reason, sizeof(ev.reason), "%s",
 				 res.reason[0] ? res.reason : "nothing to change");
 		if (ev.fn)
-			ha_engine_post(e, &ev);
+			answers[nanswers++] = ev;
+	}
+	if (nanswers) {
+		ha_beat_publish(e, ha_beat_ms(now_us));
+		for (size_t i = 0; i < nanswers; i++)
+			ha_engine_post(e, &answers[i]);
 	}
 	if (stop) {
 		struct ha_fsm_result res;
