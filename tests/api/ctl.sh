@@ -477,9 +477,10 @@ for n in a b; do
 done
 ha_url=http://127.0.0.1:${http_of[a]}
 ha_token=$(cat "$work/ha-a.token")
+# both nodes out of starting, each heard by the other
 in_fault() {
 	FULCRUM_URL=$ha_url FULCRUM_TOKEN=$ha_token "$ctl" --json cluster status 2>/dev/null |
-		python3 -c 'import json, sys; j = json.load(sys.stdin); sys.exit(0 if j["role"] == "fault" and j["peer"]["state"] == "alive" else 1)'
+		python3 -c 'import json, sys; j = json.load(sys.stdin); sys.exit(0 if j["role"] == "fault" and j["peer"]["state"] == "alive" and j["peer"]["role"] == "fault" else 1)'
 }
 for _ in $(seq 100); do in_fault && break; sleep 0.1; done
 export FULCRUM_URL=$ha_url FULCRUM_TOKEN=$ha_token
