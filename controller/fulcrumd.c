@@ -115,62 +115,29 @@ static void vip_status(void *arg, int64_t id, struct status_vip *out)
 	daemon_vip_status(arg, id, out);
 }
 
+/* The failover status: the engine's snapshot (a standalone node's before it starts). */
+static void cluster_get(void *arg, struct status_cluster *out)
+{
+	daemon_cluster_get(arg, out);
+}
+
+/* The role history's newest changes, from the daemon's copy in memory. */
+static int role_history(void *arg, size_t max, struct status_role_change *out, size_t *n)
+{
+	return daemon_role_history(arg, max, out, n);
+}
+
+/* A switchover or maintenance command, answered by the engine in the loop. */
+static int cluster_cmd(void *arg, enum status_cluster_cmd cmd, bool flag,
+		       status_cluster_done_fn done, void *done_arg)
+{
+	return daemon_cluster_command(arg, cmd, flag, done, done_arg);
+}
+
 /* The API's counter reset: reconcile's. */
 static int counters_reset(void *arg, int64_t id)
 {
 	return reconcile_vs_zero(arg, id);
-}
-
-/* Starts the HTTP API in d's loop (nothing when conf->http is empty); exits on failure. */
-static struct web *http_start(struct daemon *d, const struct conf *conf)
-{
-	struct web_params p = {
-	    .base = daemon_base(d),
-	    .store = daemon_store(d),
-	    .auth = daemon_auth(d),
-	    .conf = conf,
-	    .status = status_get,
-	    .status_arg = d,
-	    .kernel = daemon_reconcile(d) ? kernel_get : NULL,
-	    .kernel_generation = daemon_reconcile(d) ? kernel_generation : NULL,
-	    .kernel_arg = d,
-	    .reset = counters_reset,
-	    .reset_arg = daemon_reconcile(d),
-	    .vip = vip_status,
-	    .vip_arg = d,
-	};
-	struct web *w = NULL;
-	char err[1024];
-
-	if (web_open(&p, &w, err, sizeof(err)) != 0)
-		fatalx("main", "%s", err);
-	return w;
-}
-
-/* Starts the SNMP subagent in d's loop (nothing when conf->agentx is empty); exits on failure. */
-static struct mib *snmp_start(struct daemon *d, const struct conf *conf)
-{
-	struct mib_params p = {
-	    .base = daemon_base(d),
-	    .store = daemon_store(d),
-	    .oper = daemon_oper(d),
-	    .kernel = *daemon_oper_kernel(d),
-	    .reset = counters_reset,
-	    .reset_arg = daemon_reconcile(d),
-	    .status = status_get,
-	    .status_arg = d,
-	    .vip = vip_status,
-	    .vip_arg = d,
-	    .agentx = conf->agentx,
-	};
-	struct mib *m = NULL;
-	char err[1024];
-
-	if (!conf->agentx[0])
-		return NULL;
-	if (mib_open(&p, &m, err, sizeof(err)) != 0)
-		fatalx("main", "%s", err);
-	return m;
 }
 
 /* A change of operational state goes to the API's event streams. */
@@ -190,6 +157,79 @@ static void state_to_events(void *arg, const struct oper_change *ch)
 		web_state_event(arg, text);
 	free(text);
 	json_decref(o);
+}
+
+/* Starts the HTTP API in d's loop (nothing when conf->http is empty); exits on failure. */
+static struct web *http_start(struct daemon *d, const struct conf *conf)
+{
+	struct web_params p = {
+	    .base = daemon_base(d),
+	    .store = daemon_store(d),
+	    .auth = daemon_auth(d),
+	    .conf = conf,
+	    .status = status_get,
+	    .status_arg = d,
+	    .kernel = daemon_reconcile(d) ? kernel_get : NULL,
+	    .kernel_generation = daemon_reconcile(d) ? kernel_generation : NULL,
+	    .kernel_arg = d,
+	    .reset = counters_reset,
+	    .reset_arg = daemon_reconcile(d),
+	    .vip = vip_status,
+	    .vip_arg = d,
+	    .cluster = cluster_get,
+	    .cluster_arg = d,
+	    .role_history = role_history,
+	    .role_history_arg = d,
+	    .cluster_cmd = cluster_cmd,
+	    .cluster_cmd_arg = d,
+	};
+	struct web *w = NULL;
+	char err[1024];
+
+	if (web_open(&p, &w, err, sizeof(err)) != 0)
+		fatalx("main", "%s", err);
+	/* role and peer changes reach the event streams (the page's badge) */
+	if (w && (oper_subscribe(daemon_oper(d), state_to_events, w) != 0 ||
+		  daemon_role_subscribe(d, web_role_event, w) != 0 ||
+		  daemon_peer_subscribe(d, web_peer_event, w) != 0))
+		fatalx("main", "out of memory");
+	return w;
+}
+
+/* Starts the SNMP subagent in d's loop (nothing when conf->agentx is empty); exits on failure. */
+static struct mib *snmp_start(struct daemon *d, const struct conf *conf)
+{
+	struct mib_params p = {
+	    .base = daemon_base(d),
+	    .store = daemon_store(d),
+	    .oper = daemon_oper(d),
+	    .kernel = *daemon_oper_kernel(d),
+	    .reset = counters_reset,
+	    .reset_arg = daemon_reconcile(d),
+	    .status = status_get,
+	    .status_arg = d,
+	    .vip = vip_status,
+	    .vip_arg = d,
+	    .cluster = cluster_get,
+	    .cluster_arg = d,
+	    .role_history = role_history,
+	    .role_history_arg = d,
+	    .cluster_cmd = cluster_cmd,
+	    .cluster_cmd_arg = d,
+	    .agentx = conf->agentx,
+	};
+	struct mib *m = NULL;
+	char err[1024];
+
+	if (!conf->agentx[0])
+		return NULL;
+	if (mib_open(&p, &m, err, sizeof(err)) != 0)
+		fatalx("main", "%s", err);
+	/* role and peer changes become fulcrumRoleChange and fulcrumPeerStateChange */
+	if (daemon_role_subscribe(d, mib_role_event, m) != 0 ||
+	    daemon_peer_subscribe(d, mib_peer_event, m) != 0)
+		fatalx("main", "out of memory");
+	return m;
 }
 
 /* True when a live process holds the lock of the pid file at path. */
@@ -332,10 +372,16 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		fatalx("main", "%s", err);
 	web = http_start(d, &conf);
-	if (web && oper_subscribe(daemon_oper(d), state_to_events, web) != 0)
-		fatalx("main", "out of memory");
 	mib = snmp_start(d, &conf);
 	rc = daemon_run(d);
+	if (web) {
+		daemon_role_unsubscribe(d, web_role_event, web);
+		daemon_peer_unsubscribe(d, web_peer_event, web);
+	}
+	if (mib) {
+		daemon_role_unsubscribe(d, mib_role_event, mib);
+		daemon_peer_unsubscribe(d, mib_peer_event, mib);
+	}
 	mib_free(mib); /* before the store it listens to */
 	web_free(web);
 	daemon_free(d);
