@@ -1,12 +1,11 @@
 /* fulcrumd's running state: the event loop and the modules plugged into it. */
-#include "controller/daemon.h"
+#include "controller/daemon-int.h"
 
 #include "controller/core/auth.h"
 #include "controller/core/oper.h"
 #include "controller/core/store.h"
 #include "controller/ha/ha_engine.h"
 #include "controller/ha/ha_keys.h"
-#include "controller/ha/ha_vip.h"
 #include "controller/health/health.h"
 #include "controller/health/health_targets.h"
 #include "controller/lib/idmap.h"
@@ -29,30 +28,6 @@
 
 /* A graceful stop waits this long for the failover engine to hand over before the loop ends. */
 #define DAEMON_HA_STOP_MS 5000
-
-struct daemon {
-	struct conf conf;
-	char node_name[65];
-	time_t started;
-	struct event_base *base;
-	struct event *sig_term, *sig_int, *sig_hup, *sig_usr1, *reload;
-	struct db *db;
-	struct store *store;
-	struct auth *auth;
-	struct ipvs *ipvs;
-	struct reconcile *reconcile;
-	struct oper *oper;
-	struct health *health;
-	uint64_t health_changes;   /* health states changed so far */
-	struct idmap health_down;  /* real servers the checks found down (value: the daemon) */
-	struct oper_kernel kernel; /* kernel states and health, as oper reads them */
-	bool targets_behind;       /* an update of the health targets failed: rebuild */
-	struct ha_keys
-	    *ha_keys;         /* loaded by daemon_new() when ha_peer is set; the engine's after */
-	struct ha_engine *ha; /* started by daemon_run(); standalone too (it holds the VIPs) */
-	struct event *ha_stop_timer;
-	bool stopping;
-};
 
 static void daemon_on_ha_stopped(void *arg)
 {
@@ -222,8 +197,6 @@ static void daemon_health_get(void *arg, int64_t rs_id, struct oper_health *out)
 	snprintf(out->reason, sizeof(out->reason), "%s", hs.reason);
 }
 
-static void daemon_ha_vips(struct daemon *d);
-
 /*
  * The commit event (and a reload of the store): the health targets follow
  * what the revision changed, so a weight PATCH costs the same with 10
@@ -288,171 +261,6 @@ static void daemon_on_health(void *arg, const struct health_change *ch)
 		   down ? "down" : "up again", st->reason);
 	if (d->reconcile)
 		reconcile_vs_sync(d->reconcile, vs->id);
-}
-
-/* The VIPs the engine holds: the store's, as struct ha_vip. *out malloc'ed (NULL: none). */
-static int daemon_vips_read(struct daemon *d, struct ha_vip **out, size_t *n)
-{
-	size_t nv = 0;
-	const struct fulcrum_vip *const *v = store_vip_all(d->store, &nv);
-
-	*out = NULL;
-	*n = 0;
-	if (!nv)
-		return 0;
-	*out = calloc(nv, sizeof(**out));
-	if (!*out)
-		return -ENOMEM;
-	for (size_t i = 0; i < nv; i++) {
-		(*out)[i].addr = v[i]->addr;
-		(*out)[i].prefix = v[i]->prefix;
-		snprintf((*out)[i].ifname, sizeof((*out)[i].ifname), "%s", v[i]->interface);
-	}
-	*n = nv;
-	return 0;
-}
-
-/* Gives the engine the store's VIPs (after a commit or a reload that may have changed them). */
-static void daemon_ha_vips(struct daemon *d)
-{
-	struct ha_vip *vips;
-	size_t n;
-
-	if (!d->ha)
-		return;
-	if (daemon_vips_read(d, &vips, &n) != 0 || ha_engine_vips_set(d->ha, vips, n) != 0)
-		log_warnx("ha", "out of memory: the engine keeps the VIP list it has");
-	free(vips);
-}
-
-/* Whether IPVS can serve: available, and reconcile can read it; why not in words. */
-static bool daemon_ipvs_usable(struct daemon *d, char *why, size_t len)
-{
-	const struct ipvs_info *info = ipvs_info(d->ipvs);
-	struct reconcile_totals t;
-
-	why[0] = '\0';
-	if (!info->available) {
-		snprintf(why, len, "%.150s", info->reason);
-		return false;
-	}
-	if (!d->reconcile)
-		return true;
-	reconcile_totals_get(d->reconcile, &t);
-	if (t.dump_failing)
-		snprintf(why, len, "reconcile cannot read the kernel's services: %.100s",
-			 t.dump_error);
-	return !t.dump_failing;
-}
-
-/* Every second: what the engine reads of the daemon (IPVS, the revision, the VIPs). */
-static void daemon_ha_tick(struct daemon *d)
-{
-	char why[160];
-	int64_t rev;
-	bool ok;
-
-	if (!d->ha)
-		return;
-	ok = daemon_ipvs_usable(d, why, sizeof(why));
-	ha_engine_ipvs_set(d->ha, ok, why);
-	rev = store_revision(d->store);
-	ha_engine_revision_set(d->ha, rev);
-}
-
-/* Each role change goes to the role history (never replicated), from the main thread. */
-static void daemon_on_role(void *arg, const struct status_role_change *ev)
-{
-	struct daemon *d = arg;
-	struct db_role_change c = {.at = ev->at, .term = ev->term};
-	int rc;
-
-	snprintf(c.role, sizeof(c.role), "%s", status_role_name(ev->role));
-	snprintf(c.previous, sizeof(c.previous), "%s",
-		 status_role_name(ev->previous) ? status_role_name(ev->previous) : "");
-	snprintf(c.reason, sizeof(c.reason), "%s", ev->reason);
-	snprintf(c.peer, sizeof(c.peer), "%s", ev->peer);
-	rc = db_role_history_add(d->db, &c);
-	if (rc != 0)
-		log_warnx("ha", "role change to %s not written to the role history: %s", c.role,
-			  db_errmsg(d->db));
-}
-
-/* Starts the failover engine (standalone too: it holds the VIPs). 0 or a negative errno, logged. */
-static int daemon_ha_start(struct daemon *d)
-{
-	char why[160], err[512];
-	struct ha_engine_params p = {
-	    .base = d->base,
-	    .conf = &d->conf,
-	    .node = d->node_name,
-	    .keys = d->ha_keys,
-	    .db_path = d->conf.db_path,
-	    .ipvs_why = why,
-	    .revision = store_revision(d->store),
-	};
-	struct ha_vip *vips = NULL;
-	size_t n = 0;
-	int rc = daemon_vips_read(d, &vips, &n);
-
-	if (rc != 0) {
-		log_errx("ha", "out of memory reading the VIPs");
-		return rc;
-	}
-	p.vips = vips;
-	p.nvips = n;
-	p.ipvs_usable = daemon_ipvs_usable(d, why, sizeof(why));
-	rc = ha_engine_new(&p, &d->ha, err, sizeof(err));
-	free(vips);
-	if (rc != 0) {
-		log_errx("ha", "cannot start the failover engine: %s", err);
-		return rc;
-	}
-	d->ha_keys = NULL; /* the engine's now */
-	rc = ha_engine_role_subscribe(d->ha, daemon_on_role, d);
-	if (rc != 0)
-		log_warnx("ha", "out of memory: role changes will not reach the role history");
-	return 0;
-}
-
-int daemon_role_history(struct daemon *d, size_t max, struct status_role_change *out, size_t *n)
-{
-	struct db_role_change *rows = NULL;
-	size_t nrows = 0;
-	int rc = db_role_history_list(d->db, max, &rows, &nrows);
-
-	*n = 0;
-	if (rc != 0)
-		return rc;
-	for (size_t i = 0; i < nrows; i++) {
-		memset(&out[i], 0, sizeof(out[i]));
-		out[i].role = status_role_parse(rows[i].role);
-		out[i].previous = status_role_parse(rows[i].previous);
-		out[i].term = rows[i].term;
-		out[i].at = rows[i].at;
-		snprintf(out[i].reason, sizeof(out[i].reason), "%.*s",
-			 (int)sizeof(out[i].reason) - 1, rows[i].reason);
-		snprintf(out[i].peer, sizeof(out[i].peer), "%s", rows[i].peer);
-	}
-	*n = nrows;
-	free(rows);
-	return 0;
-}
-
-void daemon_cluster_get(struct daemon *d, struct status_cluster *out)
-{
-	if (d->ha) {
-		ha_engine_status(d->ha, out);
-		return;
-	}
-	memset(out, 0, sizeof(*out));
-	out->role = STATUS_ROLE_STANDALONE;
-	snprintf(out->node, sizeof(out->node), "%s", d->node_name);
-}
-
-struct ha_engine *daemon_ha(struct daemon *d)
-{
-	return d->ha;
 }
 
 /*
@@ -601,6 +409,8 @@ int daemon_new(const struct conf *conf, struct daemon **out, char *err, size_t e
 	rc = daemon_modules_new(d, err, errlen);
 	if (rc != 0)
 		goto fail;
+	/* the API and the MIB show the last role change from before this start */
+	daemon_ha_roles_load(d);
 	*out = d;
 	return 0;
 fail:
@@ -653,27 +463,6 @@ void daemon_status_get(struct daemon *d, struct status_daemon *st)
 		ipvs_version_format(info->version, st->ipvs.version, sizeof(st->ipvs.version));
 	st->ipvs.conn_table_size = info->conn_table_size;
 	st->ipvs.reason = info->reason;
-}
-
-void daemon_vip_status(struct daemon *d, int64_t id, struct status_vip *out)
-{
-	const struct fulcrum_vip *v = store_vip_get(d->store, id);
-	struct ha_vip hv;
-
-	out->held = false;
-	if (!v) {
-		out->reason = "no such VIP";
-		return;
-	}
-	if (!d->ha) {
-		out->reason = "fulcrumd is starting: the failover engine is not running yet";
-		return;
-	}
-	memset(&hv, 0, sizeof(hv));
-	hv.addr = v->addr;
-	hv.prefix = v->prefix;
-	snprintf(hv.ifname, sizeof(hv.ifname), "%s", v->interface);
-	out->held = ha_engine_vip_held(d->ha, &hv, &out->reason);
 }
 
 struct event_base *daemon_base(struct daemon *d)
@@ -739,6 +528,8 @@ void daemon_free(struct daemon *d)
 	d->ha = NULL;
 	ha_keys_free(d->ha_keys);
 	d->ha_keys = NULL;
+	hook_clear(&d->role_hook);
+	hook_clear(&d->peer_hook);
 
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		if (*sigs[i])

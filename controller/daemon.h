@@ -4,6 +4,7 @@
 
 #include "controller/core/conf.h"
 #include "controller/core/status.h"
+#include "controller/lib/hook.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -74,8 +75,34 @@ void daemon_status_get(struct daemon *d, struct status_daemon *st);
  */
 void daemon_cluster_get(struct daemon *d, struct status_cluster *out);
 
-/* The role history, newest first (status_role_history_fn's contract). */
+/*
+ * The role history, newest first (status_role_history_fn's contract): up to
+ * 32 rows from memory (the database's at start, then each change), more from
+ * the database.
+ */
 int daemon_role_history(struct daemon *d, size_t max, struct status_role_change *out, size_t *n);
+
+/*
+ * The failover engine's events, passed on in the main loop: each role change
+ * after it is in the role history, each change of the peer's state. They
+ * exist from daemon_new(), so modules subscribe before daemon_run() starts
+ * the engine and miss nothing. Subscribe: 0 or -ENOMEM; a subscriber freed
+ * before the daemon unsubscribes.
+ */
+HOOK_DECLARE(daemon_role_hook, struct status_role_change)
+HOOK_DECLARE(daemon_peer_hook, struct status_peer_change)
+int daemon_role_subscribe(struct daemon *d, daemon_role_hook_fn fn, void *arg);
+void daemon_role_unsubscribe(struct daemon *d, daemon_role_hook_fn fn, void *arg);
+int daemon_peer_subscribe(struct daemon *d, daemon_peer_hook_fn fn, void *arg);
+void daemon_peer_unsubscribe(struct daemon *d, daemon_peer_hook_fn fn, void *arg);
+
+/*
+ * A switchover or maintenance command for the engine: status_cluster_cmd_fn's
+ * contract (-ENOTCONN before daemon_run() started the engine, -ECANCELED once
+ * fulcrumd is stopping).
+ */
+int daemon_cluster_command(struct daemon *d, enum status_cluster_cmd cmd, bool flag,
+			   status_cluster_done_fn done, void *arg);
 
 /* The failover engine, for commands (switchover, maintenance); NULL before daemon_run(). */
 struct ha_engine;

@@ -115,10 +115,48 @@ static void vip_status(void *arg, int64_t id, struct status_vip *out)
 	daemon_vip_status(arg, id, out);
 }
 
+/* The failover status: the engine's snapshot (a standalone node's before it starts). */
+static void cluster_get(void *arg, struct status_cluster *out)
+{
+	daemon_cluster_get(arg, out);
+}
+
+/* The role history's newest changes, from the daemon's copy in memory. */
+static int role_history(void *arg, size_t max, struct status_role_change *out, size_t *n)
+{
+	return daemon_role_history(arg, max, out, n);
+}
+
+/* A switchover or maintenance command, answered by the engine in the loop. */
+static int cluster_cmd(void *arg, enum status_cluster_cmd cmd, bool flag,
+		       status_cluster_done_fn done, void *done_arg)
+{
+	return daemon_cluster_command(arg, cmd, flag, done, done_arg);
+}
+
 /* The API's counter reset: reconcile's. */
 static int counters_reset(void *arg, int64_t id)
 {
 	return reconcile_vs_zero(arg, id);
+}
+
+/* A change of operational state goes to the API's event streams. */
+static void state_to_events(void *arg, const struct oper_change *ch)
+{
+	json_t *o;
+	char *text;
+
+	if (!web_state_events_wanted(arg))
+		return;
+	o = json_pack("{s:s,s:I,s:s,s:s,s:s,s:I}", "object", ch->real ? "real" : "service", "id",
+		      (json_int_t)ch->id, "oper_state", oper_state_name(ch->view->state),
+		      "previous", oper_state_name(ch->old), "oper_reason", ch->view->reason,
+		      "since", (json_int_t)ch->view->since);
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	if (text)
+		web_state_event(arg, text);
+	free(text);
+	json_decref(o);
 }
 
 /* Starts the HTTP API in d's loop (nothing when conf->http is empty); exits on failure. */
@@ -138,12 +176,23 @@ static struct web *http_start(struct daemon *d, const struct conf *conf)
 	    .reset_arg = daemon_reconcile(d),
 	    .vip = vip_status,
 	    .vip_arg = d,
+	    .cluster = cluster_get,
+	    .cluster_arg = d,
+	    .role_history = role_history,
+	    .role_history_arg = d,
+	    .cluster_cmd = cluster_cmd,
+	    .cluster_cmd_arg = d,
 	};
 	struct web *w = NULL;
 	char err[1024];
 
 	if (web_open(&p, &w, err, sizeof(err)) != 0)
 		fatalx("main", "%s", err);
+	/* role and peer changes reach the event streams (the page's badge) */
+	if (w && (oper_subscribe(daemon_oper(d), state_to_events, w) != 0 ||
+		  daemon_role_subscribe(d, web_role_event, w) != 0 ||
+		  daemon_peer_subscribe(d, web_peer_event, w) != 0))
+		fatalx("main", "out of memory");
 	return w;
 }
 
@@ -171,25 +220,6 @@ static struct mib *snmp_start(struct daemon *d, const struct conf *conf)
 	if (mib_open(&p, &m, err, sizeof(err)) != 0)
 		fatalx("main", "%s", err);
 	return m;
-}
-
-/* A change of operational state goes to the API's event streams. */
-static void state_to_events(void *arg, const struct oper_change *ch)
-{
-	json_t *o;
-	char *text;
-
-	if (!web_state_events_wanted(arg))
-		return;
-	o = json_pack("{s:s,s:I,s:s,s:s,s:s,s:I}", "object", ch->real ? "real" : "service", "id",
-		      (json_int_t)ch->id, "oper_state", oper_state_name(ch->view->state),
-		      "previous", oper_state_name(ch->old), "oper_reason", ch->view->reason,
-		      "since", (json_int_t)ch->view->since);
-	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	if (text)
-		web_state_event(arg, text);
-	free(text);
-	json_decref(o);
 }
 
 /* True when a live process holds the lock of the pid file at path. */
@@ -332,10 +362,12 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		fatalx("main", "%s", err);
 	web = http_start(d, &conf);
-	if (web && oper_subscribe(daemon_oper(d), state_to_events, web) != 0)
-		fatalx("main", "out of memory");
 	mib = snmp_start(d, &conf);
 	rc = daemon_run(d);
+	if (web) {
+		daemon_role_unsubscribe(d, web_role_event, web);
+		daemon_peer_unsubscribe(d, web_peer_event, web);
+	}
 	mib_free(mib); /* before the store it listens to */
 	web_free(web);
 	daemon_free(d);

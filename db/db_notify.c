@@ -10,6 +10,7 @@ static const char *const notify_names[COMMAND_NOTIFY_COUNT] = {
     [COMMAND_NOTIFY_VS_AVAILABILITY] = "vs_availability",
     [COMMAND_NOTIFY_CONFIG_CHANGE] = "config_change",
     [COMMAND_NOTIFY_ROLE_CHANGE] = "role_change",
+    [COMMAND_NOTIFY_PEER_STATE] = "peer_state",
 };
 
 /*

@@ -14,6 +14,7 @@
 #define WEB_API_PREFIX "/api/v1/"
 
 struct event;
+struct web_cluster_cmd;
 struct web_conn;
 struct web_events;
 struct web_write;
@@ -28,6 +29,7 @@ struct web {
 	struct web_conn *conns;  /* every open connection */
 	struct web_events *events;
 	struct web_write *group_head, *group_tail; /* writes waiting for the next group commit */
+	struct web_cluster_cmd *cluster_cmds;      /* failover commands the engine owes an answer */
 	struct event *group_ev;                    /* runs them, as soon as the loop turns */
 	char *tls_cert, *tls_key;                  /* PEM text, kept while MHD runs */
 	char web_root[4096];
@@ -72,7 +74,9 @@ struct web_req {
 	char *body;               /* NUL-terminated, body_len bytes; NULL without one */
 	size_t body_len, body_cap;
 	struct web_write *write; /* a write of the model: queued, then done; freed with r */
-	int64_t etag_rev;        /* the ETag's revision when not the store's (a write's own) */
+	struct web_cluster_cmd
+	    *cluster;     /* a failover command waiting for the engine (web_cluster.c) */
+	int64_t etag_rev; /* the ETag's revision when not the store's (a write's own) */
 };
 
 /*
@@ -241,10 +245,33 @@ void web_events_close(struct web_events *ev);
 void web_events_free(struct web_events *ev);
 enum MHD_Result web_events_changes(struct web_req *r);
 enum MHD_Result web_events_stream(struct web_req *r);
-/* Sends "event: state" with json (one line) to every open stream. */
-void web_events_state(struct web_events *ev, const char *json);
+/* Sends "event: TYPE" with json (one line), no id, to every open stream. */
+void web_events_send(struct web_events *ev, const char *type, const char *json);
 /* Whether any stream is open. */
 bool web_events_listening(const struct web_events *ev);
+
+/*
+ * Failover (web_cluster.c). GET cluster; POST cluster/switchover ({"force"})
+ * and cluster/maintenance ({"on"}), each called twice: first to check the
+ * body and ask the engine (the connection is suspended until it answers),
+ * then to answer (r->cluster set). web_cluster_ready() says whether r's
+ * answer may be built; web_cluster_release() lets go of r's command when r
+ * completes (it is freed then, or when the engine answers);
+ * web_cluster_close() resumes every request still waiting, to be answered
+ * 503, before MHD stops (none may stay suspended).
+ */
+enum MHD_Result web_cluster_get(struct web_req *r);
+enum MHD_Result web_cluster_switchover(struct web_req *r);
+enum MHD_Result web_cluster_maintenance(struct web_req *r);
+bool web_cluster_ready(const struct web_req *r);
+void web_cluster_release(struct web_req *r);
+void web_cluster_close(struct web *w);
+/* The failover status (a standalone node's when no callback says), and as the API shows it. */
+void web_cluster_get_status(struct web *w, struct status_cluster *c);
+json_t *web_cluster_json(struct web *w, const struct status_cluster *c);
+/* A role change and a peer state change as the API shows them (history, events). */
+json_t *web_cluster_change_json(const struct status_role_change *c);
+json_t *web_cluster_peer_change_json(const struct status_peer_change *c);
 
 /* GET /api/v1/openapi.json, GET / and GET /static/FILE (web_static.c). */
 enum MHD_Result web_static_openapi(struct web_req *r);

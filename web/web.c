@@ -230,6 +230,8 @@ static enum MHD_Result web_on_request(void *cls, struct MHD_Connection *conn, co
 		return MHD_YES;
 	if (r->write) /* called again once its group commit resumed it */
 		return r->write->done ? r->write->answer(r) : MHD_YES;
+	if (r->cluster) /* called again once the failover engine answered */
+		return web_cluster_ready(r) ? r->fn(r) : MHD_YES;
 	if (!r->fn)
 		return MHD_NO;
 	return r->fn(r);
@@ -247,6 +249,7 @@ static void web_on_completed(void *cls, struct MHD_Connection *conn, void **con_
 		return;
 	web_conn_arm(w, r->wc); /* the next request on this connection */
 	web_write_free(r->write);
+	web_cluster_release(r);
 	free(r->body);
 	free(r);
 	*con_cls = NULL;
@@ -509,7 +512,7 @@ fail:
 void web_state_event(struct web *w, const char *json)
 {
 	if (w && w->events)
-		web_events_state(w->events, json);
+		web_events_send(w->events, "state", json);
 }
 
 bool web_state_events_wanted(const struct web *w)
@@ -523,6 +526,7 @@ void web_free(struct web *w)
 		return;
 	web_events_close(w->events);
 	web_group_close(w);
+	web_cluster_close(w);
 	if (w->mhd)
 		MHD_stop_daemon(w->mhd); /* ends every connection, freeing their requests */
 	w->mhd = NULL;

@@ -35,6 +35,12 @@ struct web_params {
 	void *reset_arg;
 	status_vip_fn vip; /* whether this director holds a VIP; NULL: not held, nothing says */
 	void *vip_arg;
+	status_cluster_fn cluster; /* the failover status; NULL: a standalone node's */
+	void *cluster_arg;
+	status_role_history_fn role_history; /* the last role changes; NULL: none kept */
+	void *role_history_arg;
+	status_cluster_cmd_fn cluster_cmd; /* switchover and maintenance; NULL: refused (409) */
+	void *cluster_cmd_arg;
 };
 
 /*
@@ -67,6 +73,17 @@ void web_state_event(struct web *w, const char *json);
  * 110,000 objects leave unknown at once).
  */
 bool web_state_events_wanted(const struct web *w);
+
+/*
+ * Tell every open event stream of a role change ("event: role": role,
+ * previous, term, reason, at, peer) or a change of the peer's state ("event:
+ * peer": state, previous, peer, at, silent_ms), one JSON object on one line,
+ * no id (not replayed), as state events. web is a struct web: the signatures
+ * are the daemon's hooks' (controller/daemon.h), so fulcrumd subscribes them
+ * as they are.
+ */
+void web_role_event(void *web, const struct status_role_change *ev);
+void web_peer_event(void *web, const struct status_peer_change *ev);
 
 /* Closes every connection (event streams end) and frees the web; accepts NULL. */
 void web_free(struct web *w);

@@ -266,19 +266,22 @@ enum MHD_Result web_api_real_get(struct web_req *r)
 enum MHD_Result web_api_status(struct web_req *r)
 {
 	struct status_daemon st;
+	struct status_cluster cl;
 	size_t nvs, nrs, nvips;
 	json_t *o;
 
 	web_api_status_get(r, &st);
+	web_cluster_get_status(r->w, &cl);
 	store_vs_all(r->w->p.store, &nvs);
 	store_rs_all(r->w->p.store, 0, &nrs);
 	store_vip_all(r->w->p.store, &nvips);
 	o = json_pack("{s:s?,s:s?,s:I,s:I,s:s,s:I,s:I,s:I,s:{s:b,s:s?,s:s}}", "node_name",
 		      st.node_name, "version", st.version, "uptime_seconds",
 		      (json_int_t)(st.started ? time(NULL) - st.started : 0), "revision",
-		      (json_int_t)store_revision(r->w->p.store), "role", "standalone", "services",
-		      (json_int_t)nvs, "reals", (json_int_t)nrs, "vips", (json_int_t)nvips, "ipvs",
-		      "available", st.ipvs.available, "version",
+		      (json_int_t)store_revision(r->w->p.store), "role",
+		      status_role_name(cl.role) ? status_role_name(cl.role) : "starting",
+		      "services", (json_int_t)nvs, "reals", (json_int_t)nrs, "vips",
+		      (json_int_t)nvips, "ipvs", "available", st.ipvs.available, "version",
 		      st.ipvs.available ? st.ipvs.version : NULL, "reason",
 		      st.ipvs.reason ? st.ipvs.reason : "unknown");
 	return web_reply_json(r, MHD_HTTP_OK, o);

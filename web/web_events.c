@@ -513,10 +513,10 @@ static void events_on_commit(void *arg, const struct store_commit *c)
 		events_resume(cl);
 }
 
-void web_events_state(struct web_events *ev, const char *json)
+void web_events_send(struct web_events *ev, const char *type, const char *json)
 {
 	char *text = NULL;
-	int len = asprintf(&text, "event: state\ndata: %s\n\n", json);
+	int len = asprintf(&text, "event: %s\ndata: %s\n\n", type, json);
 
 	if (len < 0)
 		return;

@@ -55,3 +55,28 @@ const char *status_peer_state_name(enum status_peer_state state)
 	}
 	return NULL;
 }
+
+const char *status_ha_flag_name(unsigned flag)
+{
+	switch (flag) {
+	case STATUS_HA_IPVS:
+		return "ipvs";
+	case STATUS_HA_VIPS:
+		return "vips";
+	case STATUS_HA_TIEBREAKER:
+		return "tiebreaker";
+	case STATUS_HA_LOOP:
+		return "loop";
+	case STATUS_HA_CARRIER:
+		return "carrier";
+	case STATUS_HA_ELIGIBLE:
+		return "eligible";
+	case STATUS_HA_MAINTENANCE:
+		return "maintenance";
+	case STATUS_HA_YIELDING:
+		return "yielding";
+	case STATUS_HA_HEARS_PEER:
+		return "hears_peer";
+	}
+	return NULL;
+}

@@ -257,6 +257,37 @@ struct status_peer_change {
 typedef int (*status_role_history_fn)(void *arg, size_t max, struct status_role_change *out,
 				      size_t *n);
 
+/*
+ * The failover commands an operator gives (POST /api/v1/cluster/switchover
+ * and /maintenance, fulcrumHaSwitchover and fulcrumHaMaintenance, fulcrumctl
+ * cluster): the web and the MIB ask through a callback the daemon gives them,
+ * and hear the engine's answer later, in the main loop.
+ */
+enum status_cluster_cmd {
+	STATUS_CLUSTER_SWITCHOVER =
+	    1,                      /* flag: force (step down even when the peer is not healthy) */
+	STATUS_CLUSTER_MAINTENANCE, /* flag: on */
+};
+
+/*
+ * A command's answer: rc 0 (done; reason says what changed), -EPERM (not on
+ * this node: not active, or standalone), -EAGAIN (the peer cannot take over
+ * and the switchover was not forced), -ECANCELED (fulcrumd stopped before the
+ * engine took it: nothing was done). reason is in words, valid during the call.
+ */
+typedef void (*status_cluster_done_fn)(void *arg, int rc, const char *reason);
+
+/*
+ * Asks the failover engine for cmd. Returns 0, and then done(done_arg, ...)
+ * is called exactly once, in the main loop, never from inside this call (and
+ * at the latest when the daemon frees the engine, with -ECANCELED); or a
+ * negative errno without ever calling done: -ECANCELED (fulcrumd is stopping),
+ * -ENOMEM (too many commands waiting), -ENOTCONN (the engine is not running
+ * yet). done may be NULL (nobody waits for the answer).
+ */
+typedef int (*status_cluster_cmd_fn)(void *arg, enum status_cluster_cmd cmd, bool flag,
+				     status_cluster_done_fn done, void *done_arg);
+
 /* "starting", "active", "standby", "fault", "standalone"; NULL outside the enum. */
 const char *status_role_name(enum status_role role);
 
@@ -265,5 +296,12 @@ enum status_role status_role_parse(const char *name);
 
 /* "unknown", "alive", "dead"; NULL outside the enum. */
 const char *status_peer_state_name(enum status_peer_state state);
+
+/*
+ * The name of one STATUS_HA_* bit ("ipvs", "vips", "tiebreaker", "loop",
+ * "carrier", "eligible", "maintenance", "yielding", "hears_peer"); NULL for
+ * any other value, several bits included.
+ */
+const char *status_ha_flag_name(unsigned flag);
 
 #endif

@@ -90,10 +90,20 @@ static void ha_beat_peer_check(struct ha_engine *e, uint64_t now_ms)
 	if (p->state == HA_PEER_ALIVE && b->peer_state == HA_PEER_UNKNOWN)
 		log_notice("ha", "peer %s heard on %s: %s, term %" PRIu64 ", revision %" PRId64,
 			   p->node, b->peer_addr, ha_fsm_role_name(p->role), p->term, p->revision);
+	else if (p->state == HA_PEER_ALIVE)
+		log_notice("ha",
+			   "peer %s heard again on %s, %" PRIu64 " ms after it was declared dead: "
+			   "%s, term %" PRIu64,
+			   p->node, b->peer_addr, now_ms - b->peer_state_since,
+			   ha_fsm_role_name(p->role), p->term);
+	else if (p->state == HA_PEER_DEAD && ev.peer.silent_ms < e->conf.ha_deadtime)
+		log_notice("ha", "peer %s is gone: it said it is shutting down (seq %" PRIu64 ")",
+			   p->node, p->seq);
 	else if (p->state == HA_PEER_DEAD)
-		log_info("ha",
-			 "peer %s is dead: silent for %" PRIu64 " ms, last heard seq %" PRIu64,
-			 p->node, ev.peer.silent_ms, p->seq);
+		log_notice("ha",
+			   "peer %s is dead: silent for %" PRIu64 " ms (ha_deadtime %lu ms), last "
+			   "heard seq %" PRIu64,
+			   p->node, ev.peer.silent_ms, e->conf.ha_deadtime, p->seq);
 	b->peer_state = p->state;
 	b->peer_state_since = now_ms;
 	ha_engine_post(e, &ev);
@@ -338,12 +348,19 @@ static bool ha_beat_vips_same(const struct ha_vip *a, size_t na, const struct ha
 	return changes == 0;
 }
 
-/* Takes what the main thread queued: commands, a new VIP list, a stop. */
+static void ha_beat_publish(struct ha_engine *e, uint64_t now_ms);
+
+/*
+ * Takes what the main thread queued: commands, a new VIP list, a stop. The
+ * snapshot is published before the commands' answers are posted, so that a
+ * caller reading the status when its answer comes sees what it did.
+ */
 static void ha_beat_commands(struct ha_engine *e, uint64_t now_us)
 {
 	struct ha_beat *b = &e->beat;
 	struct ha_cmd cmds[16];
-	size_t n;
+	struct ha_event answers[16];
+	size_t n, nanswers = 0;
 	struct ha_vip *vips = NULL;
 	size_t nvips = 0;
 	bool changed, stop;
@@ -399,7 +416,12 @@ static void ha_beat_commands(struct ha_engine *e, uint64_t now_us)
 			snprintf(ev.reason, sizeof(ev.reason), "%s",
 				 res.reason[0] ? res.reason : "nothing to change");
 		if (ev.fn)
-			ha_engine_post(e, &ev);
+			answers[nanswers++] = ev;
+	}
+	if (nanswers) {
+		ha_beat_publish(e, ha_beat_ms(now_us));
+		for (size_t i = 0; i < nanswers; i++)
+			ha_engine_post(e, &answers[i]);
 	}
 	if (stop) {
 		struct ha_fsm_result res;

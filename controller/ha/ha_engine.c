@@ -267,6 +267,25 @@ fail:
 	return rc;
 }
 
+/*
+ * The threads are gone: every command still owed an answer gets one, so its
+ * caller can free what it waits with. One the heartbeat thread answered
+ * has its answer; one it never took is cancelled. Role and peer events are
+ * dropped: their subscribers may be gone already.
+ */
+static void ha_engine_answer_all(struct ha_engine *e)
+{
+	for (size_t i = 0; i < e->nevents; i++)
+		if (e->events[i].kind == HA_EV_DONE && e->events[i].fn)
+			e->events[i].fn(e->events[i].arg, e->events[i].rc, e->events[i].reason);
+	for (size_t i = 0; i < e->ncmds; i++)
+		if (e->cmds[i].fn)
+			e->cmds[i].fn(
+			    e->cmds[i].arg, -ECANCELED,
+			    "fulcrumd stopped before the failover engine took the command");
+	e->nevents = e->ncmds = 0;
+}
+
 void ha_engine_free(struct ha_engine *e)
 {
 	if (!e)
@@ -278,6 +297,7 @@ void ha_engine_free(struct ha_engine *e)
 		ha_engine_kick(e);
 		pthread_join(e->thread, NULL);
 	}
+	ha_engine_answer_all(e);
 	ha_addr_free(e->addr);
 	ha_sync_free(e->sync, HA_ENGINE_SYNC_WAIT_MS);
 	ha_tiebreaker_free(e->beat.tb);

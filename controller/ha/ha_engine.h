@@ -88,11 +88,17 @@ typedef void (*ha_engine_done_fn)(void *arg, int rc, const char *reason);
  * Asks the active to hand over (ha_fsm_switchover()): fn gets 0 when it
  * stepped down, -EPERM on a node that is not active, -EAGAIN when the peer
  * cannot take over and force is false; reason says why. fn may be NULL.
- * Returns 0, or -ENOMEM / -ECANCELED (stopping) without calling fn.
+ * Returns 0, or -ENOMEM / -ECANCELED (stopping) without calling fn. After 0,
+ * fn is called exactly once: in the main loop with the answer, or from
+ * ha_engine_free() (with the answer, or -ECANCELED when the engine never
+ * took the command), so a caller may free what arg points to there.
  */
 int ha_engine_switchover(struct ha_engine *e, bool force, ha_engine_done_fn fn, void *arg);
 
-/* Turns maintenance on or off (ha_fsm_maintenance()); fn gets 0 and what it did. */
+/*
+ * Turns maintenance on or off (ha_fsm_maintenance()); fn gets 0 and what it
+ * did (-EPERM on a standalone node), with ha_engine_switchover()'s promise.
+ */
 int ha_engine_maintenance(struct ha_engine *e, bool on, ha_engine_done_fn fn, void *arg);
 
 /* Replaces the VIPs (copied): the active adds the new and removes the dropped at once. */

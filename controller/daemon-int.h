@@ -1,0 +1,64 @@
+/* Inside the daemon: its state, shared by daemon.c (the loop and the core modules) and daemon_ha.c (failover). */
+#ifndef FULCRUM_DAEMON_INT_H
+#define FULCRUM_DAEMON_INT_H
+
+#include "controller/core/oper.h"
+#include "controller/daemon.h"
+#include "controller/lib/hook.h"
+#include "controller/lib/idmap.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct event;
+struct ha_engine;
+struct ha_keys;
+struct ipvs;
+
+/* The newest role changes kept in memory, so that the API and the MIB read no disk per request. */
+#define DAEMON_ROLE_RING 32
+
+struct daemon {
+	struct conf conf;
+	char node_name[65];
+	time_t started;
+	struct event_base *base;
+	struct event *sig_term, *sig_int, *sig_hup, *sig_usr1, *reload;
+	struct db *db;
+	struct store *store;
+	struct auth *auth;
+	struct ipvs *ipvs;
+	struct reconcile *reconcile;
+	struct oper *oper;
+	struct health *health;
+	uint64_t health_changes;   /* health states changed so far */
+	struct idmap health_down;  /* real servers the checks found down (value: the daemon) */
+	struct oper_kernel kernel; /* kernel states and health, as oper reads them */
+	bool targets_behind;       /* an update of the health targets failed: rebuild */
+	struct ha_keys
+	    *ha_keys;         /* loaded by daemon_new() when ha_peer is set; the engine's after */
+	struct ha_engine *ha; /* started by daemon_run(); standalone too (it holds the VIPs) */
+	struct event *ha_stop_timer;
+	bool stopping;
+	/* the role history's newest rows, newest first (the database's, then each change) */
+	struct status_role_change roles[DAEMON_ROLE_RING];
+	size_t nroles;
+	struct hook role_hook, peer_hook; /* the engine's events, passed on (daemon.h) */
+};
+
+/*
+ * daemon_ha.c: the failover engine's side of the daemon. daemon_ha_start()
+ * starts it (standalone too: it holds the VIPs); 0 or a negative errno,
+ * logged. daemon_ha_vips() gives it the store's VIPs again (after a commit
+ * or a reload that may have changed them), daemon_ha_tick() what it reads of
+ * the daemon every second (IPVS, the revision). daemon_ha_roles_load() fills
+ * the role history's copy in memory from the database, at start.
+ */
+int daemon_ha_start(struct daemon *d);
+void daemon_ha_vips(struct daemon *d);
+void daemon_ha_tick(struct daemon *d);
+void daemon_ha_roles_load(struct daemon *d);
+
+#endif

@@ -1,0 +1,273 @@
+/* The daemon's failover side: the engine started and fed, its events passed on, its status, commands and role history. */
+#include "controller/daemon-int.h"
+
+#include "controller/core/store.h"
+#include "controller/ha/ha_engine.h"
+#include "controller/ha/ha_vip.h"
+#include "controller/ipvs/ipvs.h"
+#include "controller/lib/log.h"
+#include "controller/reconcile/reconcile.h"
+#include "db/db.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The VIPs the engine holds: the store's, as struct ha_vip. *out malloc'ed (NULL: none). */
+static int daemon_vips_read(struct daemon *d, struct ha_vip **out, size_t *n)
+{
+	size_t nv = 0;
+	const struct fulcrum_vip *const *v = store_vip_all(d->store, &nv);
+
+	*out = NULL;
+	*n = 0;
+	if (!nv)
+		return 0;
+	*out = calloc(nv, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (size_t i = 0; i < nv; i++) {
+		(*out)[i].addr = v[i]->addr;
+		(*out)[i].prefix = v[i]->prefix;
+		snprintf((*out)[i].ifname, sizeof((*out)[i].ifname), "%s", v[i]->interface);
+	}
+	*n = nv;
+	return 0;
+}
+
+/* Gives the engine the store's VIPs (after a commit or a reload that may have changed them). */
+void daemon_ha_vips(struct daemon *d)
+{
+	struct ha_vip *vips;
+	size_t n;
+
+	if (!d->ha)
+		return;
+	if (daemon_vips_read(d, &vips, &n) != 0 || ha_engine_vips_set(d->ha, vips, n) != 0)
+		log_warnx("ha", "out of memory: the engine keeps the VIP list it has");
+	free(vips);
+}
+
+/* Whether IPVS can serve: available, and reconcile can read it; why not in words. */
+static bool daemon_ipvs_usable(struct daemon *d, char *why, size_t len)
+{
+	const struct ipvs_info *info = ipvs_info(d->ipvs);
+	struct reconcile_totals t;
+
+	why[0] = '\0';
+	if (!info->available) {
+		snprintf(why, len, "%.150s", info->reason);
+		return false;
+	}
+	if (!d->reconcile)
+		return true;
+	reconcile_totals_get(d->reconcile, &t);
+	if (t.dump_failing)
+		snprintf(why, len, "reconcile cannot read the kernel's services: %.100s",
+			 t.dump_error);
+	return !t.dump_failing;
+}
+
+/* Every second: what the engine reads of the daemon (IPVS, the revision, the VIPs). */
+void daemon_ha_tick(struct daemon *d)
+{
+	char why[160];
+	int64_t rev;
+	bool ok;
+
+	if (!d->ha)
+		return;
+	ok = daemon_ipvs_usable(d, why, sizeof(why));
+	ha_engine_ipvs_set(d->ha, ok, why);
+	rev = store_revision(d->store);
+	ha_engine_revision_set(d->ha, rev);
+}
+
+/*
+ * Each role change goes to the role history (never replicated) and its copy
+ * in memory, then to the daemon's subscribers (the event stream, the MIB's
+ * notification), from the main thread.
+ */
+static void daemon_on_role(void *arg, const struct status_role_change *ev)
+{
+	struct daemon *d = arg;
+	struct db_role_change c = {.at = ev->at, .term = ev->term};
+	int rc;
+
+	snprintf(c.role, sizeof(c.role), "%s", status_role_name(ev->role));
+	snprintf(c.previous, sizeof(c.previous), "%s",
+		 status_role_name(ev->previous) ? status_role_name(ev->previous) : "");
+	snprintf(c.reason, sizeof(c.reason), "%s", ev->reason);
+	snprintf(c.peer, sizeof(c.peer), "%s", ev->peer);
+	rc = db_role_history_add(d->db, &c);
+	if (rc != 0)
+		log_warnx("ha", "role change to %s not written to the role history: %s", c.role,
+			  db_errmsg(d->db));
+	if (d->nroles == DAEMON_ROLE_RING)
+		d->nroles--;
+	memmove(&d->roles[1], &d->roles[0], d->nroles * sizeof(d->roles[0]));
+	d->roles[0] = *ev;
+	d->nroles++;
+	daemon_role_hook_run(&d->role_hook, ev);
+}
+
+/* A change of the peer's state: to the daemon's subscribers. */
+static void daemon_on_peer(void *arg, const struct status_peer_change *ev)
+{
+	struct daemon *d = arg;
+
+	daemon_peer_hook_run(&d->peer_hook, ev);
+}
+
+/* Starts the failover engine (standalone too: it holds the VIPs). 0 or a negative errno, logged. */
+int daemon_ha_start(struct daemon *d)
+{
+	char why[160], err[512];
+	struct ha_engine_params p = {
+	    .base = d->base,
+	    .conf = &d->conf,
+	    .node = d->node_name,
+	    .keys = d->ha_keys,
+	    .db_path = d->conf.db_path,
+	    .ipvs_why = why,
+	    .revision = store_revision(d->store),
+	};
+	struct ha_vip *vips = NULL;
+	size_t n = 0;
+	int rc = daemon_vips_read(d, &vips, &n);
+
+	if (rc != 0) {
+		log_errx("ha", "out of memory reading the VIPs");
+		return rc;
+	}
+	p.vips = vips;
+	p.nvips = n;
+	p.ipvs_usable = daemon_ipvs_usable(d, why, sizeof(why));
+	rc = ha_engine_new(&p, &d->ha, err, sizeof(err));
+	free(vips);
+	if (rc != 0) {
+		log_errx("ha", "cannot start the failover engine: %s", err);
+		return rc;
+	}
+	d->ha_keys = NULL; /* the engine's now */
+	rc = ha_engine_role_subscribe(d->ha, daemon_on_role, d);
+	if (rc != 0)
+		log_warnx("ha", "out of memory: role changes will not reach the role history");
+	if (ha_engine_peer_subscribe(d->ha, daemon_on_peer, d) != 0)
+		log_warnx("ha", "out of memory: peer state changes will not reach the API and MIB");
+	return 0;
+}
+
+/* The newest max rows of the role history from the database, newest first. */
+static int daemon_role_rows(struct daemon *d, size_t max, struct status_role_change *out, size_t *n)
+{
+	struct db_role_change *rows = NULL;
+	size_t nrows = 0;
+	int rc = db_role_history_list(d->db, max, &rows, &nrows);
+
+	*n = 0;
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; i < nrows; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].role = status_role_parse(rows[i].role);
+		out[i].previous = status_role_parse(rows[i].previous);
+		out[i].term = rows[i].term;
+		out[i].at = rows[i].at;
+		snprintf(out[i].reason, sizeof(out[i].reason), "%.*s",
+			 (int)sizeof(out[i].reason) - 1, rows[i].reason);
+		snprintf(out[i].peer, sizeof(out[i].peer), "%s", rows[i].peer);
+	}
+	*n = nrows;
+	free(rows);
+	return 0;
+}
+
+int daemon_role_history(struct daemon *d, size_t max, struct status_role_change *out, size_t *n)
+{
+	if (max > DAEMON_ROLE_RING)
+		return daemon_role_rows(d, max, out, n);
+	*n = max < d->nroles ? max : d->nroles;
+	memcpy(out, d->roles, *n * sizeof(*out));
+	return 0;
+}
+
+int daemon_role_subscribe(struct daemon *d, daemon_role_hook_fn fn, void *arg)
+{
+	return daemon_role_hook_add(&d->role_hook, fn, arg);
+}
+
+void daemon_role_unsubscribe(struct daemon *d, daemon_role_hook_fn fn, void *arg)
+{
+	daemon_role_hook_remove(&d->role_hook, fn, arg);
+}
+
+int daemon_peer_subscribe(struct daemon *d, daemon_peer_hook_fn fn, void *arg)
+{
+	return daemon_peer_hook_add(&d->peer_hook, fn, arg);
+}
+
+void daemon_peer_unsubscribe(struct daemon *d, daemon_peer_hook_fn fn, void *arg)
+{
+	daemon_peer_hook_remove(&d->peer_hook, fn, arg);
+}
+
+int daemon_cluster_command(struct daemon *d, enum status_cluster_cmd cmd, bool flag,
+			   status_cluster_done_fn done, void *arg)
+{
+	if (!d->ha)
+		return -ENOTCONN;
+	if (d->stopping)
+		return -ECANCELED;
+	switch (cmd) {
+	case STATUS_CLUSTER_SWITCHOVER:
+		return ha_engine_switchover(d->ha, flag, done, arg);
+	case STATUS_CLUSTER_MAINTENANCE:
+		return ha_engine_maintenance(d->ha, flag, done, arg);
+	}
+	return -EINVAL;
+}
+
+void daemon_cluster_get(struct daemon *d, struct status_cluster *out)
+{
+	if (d->ha) {
+		ha_engine_status(d->ha, out);
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	out->role = STATUS_ROLE_STANDALONE;
+	snprintf(out->node, sizeof(out->node), "%s", d->node_name);
+}
+
+struct ha_engine *daemon_ha(struct daemon *d)
+{
+	return d->ha;
+}
+
+void daemon_vip_status(struct daemon *d, int64_t id, struct status_vip *out)
+{
+	const struct fulcrum_vip *v = store_vip_get(d->store, id);
+	struct ha_vip hv;
+
+	out->held = false;
+	if (!v) {
+		out->reason = "no such VIP";
+		return;
+	}
+	if (!d->ha) {
+		out->reason = "fulcrumd is starting: the failover engine is not running yet";
+		return;
+	}
+	memset(&hv, 0, sizeof(hv));
+	hv.addr = v->addr;
+	hv.prefix = v->prefix;
+	snprintf(hv.ifname, sizeof(hv.ifname), "%s", v->interface);
+	out->held = ha_engine_vip_held(d->ha, &hv, &out->reason);
+}
+
+void daemon_ha_roles_load(struct daemon *d)
+{
+	if (daemon_role_rows(d, DAEMON_ROLE_RING, d->roles, &d->nroles) != 0)
+		log_warnx("ha", "cannot read the role history: %s", db_errmsg(d->db));
+}

@@ -1,0 +1,296 @@
+"""Failover over the HTTP API: GET /cluster on a pair of fulcrumds on loopback and on a standalone one, the
+switchover and maintenance commands and their refusals, forged datagrams counted, role and peer events on the
+stream. Run by test_api.py.
+
+This host's kernel has no IPVS: the two nodes hear each other but both are in fault (they cannot serve), so a
+switchover is refused here as on any node that is not active. The rig's scenarios move the role for real.
+"""
+import hashlib
+import hmac
+import os
+import socket
+import struct
+import time
+import unittest
+
+from fulcrum import WORK, Fulcrumd, Stream
+
+SECRET = 'a-test-secret-of-enough-length'
+ROLES = {'starting', 'active', 'standby', 'fault', 'standalone'}
+FLAGS = {'ipvs', 'vips', 'tiebreaker', 'loop', 'carrier', 'eligible', 'maintenance', 'yielding', 'hears_peer'}
+RESULTS = {'ok', 'truncated', 'bad_magic', 'bad_version', 'unknown_key', 'forged', 'other_cluster', 'malformed',
+           'old_epoch', 'replayed', 'duplicate', 'late'}
+CLUSTER_KEYS = {'enabled', 'node', 'cluster', 'role', 'term', 'flags', 'priority', 'maintenance', 'epoch',
+                'revision', 'since', 'reason', 'blocked', 'health', 'peer', 'paths', 'counters', 'vips',
+                'tiebreakers', 'sync', 'timing', 'history'}
+PEER_KEYS = {'state', 'name', 'address', 'role', 'term', 'flags', 'priority', 'revision', 'epoch', 'seq',
+             'last_heard', 'silent_ms', 'since'}
+CHANGE_KEYS = {'role', 'previous', 'term', 'reason', 'at', 'peer'}
+
+
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def key_file(name, secret=SECRET):
+    """A heartbeat key file as fulcrumd wants it: owned by us, mode 0600."""
+    path = os.path.join(WORK, f'{name}.authkeys')
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w') as f:
+        f.write(f'# heartbeat keys of the API tests\nauth 1\n1 hmac-sha256 {secret}\n')
+    os.chmod(path, 0o600)
+    return path
+
+
+def heartbeat(secret, magic=b'FUHB', cluster='fulcrum', node='intruder', seq=1):
+    """A version 1 HEARTBEAT (docs/ha.md, the wire format) from a standby, signed with key 1 = secret."""
+    body = magic + bytes([1, 1, 1, 3, 0, 100]) + struct.pack('>H', 0)
+    body += struct.pack('>QQQq', int(time.time() * 1000), seq, 0, 0)
+    body += bytes([len(cluster)]) + cluster.encode() + bytes([len(node)]) + node.encode()
+    return body + hmac.new(secret.encode(), body, hashlib.sha256).digest()
+
+
+def send_udp(port, data):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.sendto(data, ('127.0.0.1', port))
+
+
+def pair_conf(port, peer_port, keys, **more):
+    conf = {'ha_peer': f'127.0.0.1:{peer_port}', 'ha_bind': '127.0.0.1', 'ha_port': str(port),
+            'ha_keyfile': keys, 'ha_realtime': 'no'}
+    conf.update(more)
+    return conf
+
+
+def wait(cond, timeout, step=0.05):
+    """Polls cond() until it returns something true; returns it, or None after timeout seconds."""
+    end = time.time() + timeout
+    while True:
+        v = cond()
+        if v or time.time() > end:
+            return v
+        time.sleep(step)
+
+
+class Cluster(unittest.TestCase):
+    """A pair on loopback (ha-a, ha-b) and a standalone node (ha-solo), each with a token of each role."""
+
+    @classmethod
+    def setUpClass(cls):
+        keys = key_file('ha')
+        cls.pa, cls.pb = free_udp_port(), free_udp_port()
+        cls.a = Fulcrumd(WORK, 'ha-a', pair_conf(cls.pa, cls.pb, keys, node_name='ha-a'))
+        cls.b = Fulcrumd(WORK, 'ha-b', pair_conf(cls.pb, cls.pa, keys, node_name='ha-b'))
+        cls.solo = Fulcrumd(WORK, 'ha-solo', {'node_name': 'ha-solo'})
+        for d in (cls.a, cls.b, cls.solo):
+            for role in ('viewer', 'operator', 'admin'):
+                d.token(role, role)
+            d.start()
+        for d in (cls.a, cls.b):  # both hear each other and have left starting (ha_initdead: 1 s)
+            ok = wait(lambda d=d: (lambda c: c['peer']['state'] == 'alive' and c['role'] == 'fault')(
+                d.call('GET', '/cluster').json), 10)
+            assert ok, d.call('GET', '/cluster')
+
+    @classmethod
+    def tearDownClass(cls):
+        for d in (cls.a, cls.b, cls.solo):
+            rc = d.stop()
+            assert rc == 0, f'fulcrumd exited {rc}:\n{d.log_text()[-3000:]}'
+
+    def setUp(self):
+        for d in (self.a, self.b, self.solo):
+            self.assertTrue(d.alive(), 'fulcrumd died:\n' + d.log_text()[-3000:])
+
+    def cluster(self, d, token='viewer'):
+        r = d.call('GET', '/cluster', token=token)
+        self.assertEqual(r.status, 200, r)
+        self.assertIsNotNone(r.revision, 'no ETag')
+        return r.json
+
+    def refused(self, d, path, body, status, field=None, message=None, token='operator', raw=None):
+        rev = d.call('GET', '/status').revision
+        r = d.call('POST', path, body, token=token, raw=raw)
+        self.assertEqual(r.status, status, f'POST {path} {body}: {r}')
+        err = r.json['error']
+        self.assertEqual(set(err), {'code', 'message', 'field'})
+        self.assertEqual(err['field'], field, r)
+        if message:
+            self.assertIn(message, err['message'])
+        self.assertEqual(d.call('GET', '/status').revision, rev, 'a failover command moved the revision')
+        return err
+
+    # ---- reading -----------------------------------------------------------------------
+
+    def test_cluster_shape_on_both_nodes(self):
+        for d, me, other, port in ((self.a, 'ha-a', 'ha-b', self.pb), (self.b, 'ha-b', 'ha-a', self.pa)):
+            c = self.cluster(d)
+            self.assertEqual(set(c), CLUSTER_KEYS)
+            self.assertIs(c['enabled'], True)
+            self.assertEqual((c['node'], c['cluster']), (me, 'fulcrum'))
+            self.assertEqual(c['role'], 'fault')  # no IPVS on this host: it cannot serve
+            self.assertIn('IPVS', c['health'])
+            self.assertIn('cannot serve', c['reason'])
+            self.assertEqual(c['term'], 0)
+            self.assertLessEqual(set(c['flags']), FLAGS)
+            self.assertIn('hears_peer', c['flags'])
+            self.assertNotIn('ipvs', c['flags'])
+            self.assertIs(c['maintenance'], 'maintenance' in c['flags'])
+            self.assertGreater(c['since'], 1.7e12)  # Unix milliseconds
+            p = c['peer']
+            self.assertEqual(set(p), PEER_KEYS)
+            self.assertEqual((p['state'], p['name'], p['role']), ('alive', other, 'fault'))
+            self.assertEqual(p['address'], f'127.0.0.1:{port}')
+            self.assertLess(p['silent_ms'], 300)
+            self.assertGreater(p['last_heard'], c['since'] - 5000)
+            self.assertEqual(len(c['paths']), 1)
+            self.assertEqual(c['paths'][0]['peer'], f'127.0.0.1:{port}')
+            self.assertEqual(set(c['counters']), {'sent', 'sent_stepdown', 'send_errors', 'received',
+                                                  'role_changes'})
+            self.assertEqual(set(c['counters']['received']), RESULTS)
+            self.assertEqual(c['vips'], {'configured': 0, 'held': 0, 'put_back': 0, 'announcements': 0})
+            self.assertEqual(c['tiebreakers'], {'reached': False, 'targets': []})
+            self.assertEqual(set(c['timing']), {'late_max_ms', 'late_over_half', 'freezes', 'realtime'})
+            self.assertIs(c['timing']['realtime'], False)  # ha_realtime = no
+            h = c['history']
+            self.assertGreaterEqual(len(h), 1)
+            self.assertEqual(set(h[0]), CHANGE_KEYS)
+            self.assertEqual((h[0]['role'], h[0]['previous']), ('fault', 'starting'))
+            self.assertEqual(h[0]['reason'], c['reason'])
+            self.assertEqual(d.call('GET', '/status').json['role'], 'fault')
+
+    def test_counters_move(self):
+        c0 = self.cluster(self.a)['counters']
+        time.sleep(0.3)  # six intervals of 50 ms
+        c1 = self.cluster(self.a)['counters']
+        self.assertGreaterEqual(c1['sent'] - c0['sent'], 3, (c0, c1))
+        self.assertGreaterEqual(c1['received']['ok'] - c0['received']['ok'], 3, (c0, c1))
+        self.assertEqual(c1['send_errors'], 0)
+        b = self.cluster(self.b)['counters']
+        self.assertGreater(b['received']['ok'], 0)
+
+    def test_standalone_shape(self):
+        c = self.cluster(self.solo)
+        self.assertEqual(set(c), CLUSTER_KEYS)
+        self.assertIs(c['enabled'], False)
+        self.assertEqual((c['role'], c['node'], c['peer'], c['paths']), ('standalone', 'ha-solo', None, []))
+        self.assertEqual(c['counters']['sent'], 0)
+        self.assertEqual(c['counters']['received']['ok'], 0)
+        self.assertEqual(c['sync']['state'], 'none')
+        self.assertEqual(self.solo.call('GET', '/status').json['role'], 'standalone')
+
+    def test_viewer_reads_and_nothing_else(self):
+        self.cluster(self.a, token='viewer')
+        self.refused(self.a, '/cluster/switchover', {}, 403, token='viewer', message='needs operator')
+        self.refused(self.a, '/cluster/maintenance', {'on': True}, 403, token='viewer', message='needs operator')
+        self.assertEqual(self.a.call('DELETE', '/cluster').status, 405)
+        self.assertEqual(self.a.call('GET', '/cluster/switchover').status, 405)
+
+    # ---- commands ----------------------------------------------------------------------
+
+    def test_switchover_refused_on_a_node_that_is_not_active(self):
+        for body in ({'force': False}, {'force': True}, None):
+            self.refused(self.a, '/cluster/switchover', body, 409, message='this node is fault, ask the active node')
+        self.assertIn("token 'operator' asked for switchover (forced): refused: switchover refused: this node is "
+                      'fault', self.a.log_text())
+
+    def test_commands_refused_on_a_standalone_node(self):
+        self.refused(self.solo, '/cluster/switchover', {'force': True}, 409, message='standalone')
+        self.refused(self.solo, '/cluster/maintenance', {'on': True}, 409, message='standalone')
+        self.assertIs(self.cluster(self.solo)['maintenance'], False)
+
+    def test_maintenance_on_and_off(self):
+        r = self.b.call('POST', '/cluster/maintenance', {'on': True}, token='operator')
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json['result'], r.json['reason']), ('maintenance', 'maintenance on'))
+        self.assertIs(r.json['cluster']['maintenance'], True)  # the state after the command
+        self.assertIn('maintenance', r.json['cluster']['flags'])
+        # the peer hears it in the next heartbeat
+        self.assertTrue(wait(lambda: 'maintenance' in self.cluster(self.a)['peer']['flags'], 3))
+        again = self.b.call('POST', '/cluster/maintenance', {'on': True}, token='operator')
+        self.assertEqual((again.status, again.json['reason']), (200, 'nothing to change'))
+        r = self.b.call('POST', '/cluster/maintenance', {'on': False}, token='admin')
+        self.assertEqual(r.status, 200, r)
+        self.assertIs(r.json['cluster']['maintenance'], False)
+        self.assertTrue(wait(lambda: 'maintenance' not in self.cluster(self.a)['peer']['flags'], 3))
+        self.assertIn("token 'operator' asked for maintenance on: maintenance on", self.b.log_text())
+
+    def test_command_bodies(self):
+        self.refused(self.a, '/cluster/switchover', {'force': 'yes'}, 422, field='force', message='not a boolean')
+        self.refused(self.a, '/cluster/switchover', {'bogus': True}, 422, field='bogus',
+                     message='it takes only force')
+        self.refused(self.a, '/cluster/maintenance', None, 422, field='on', message='required')
+        self.refused(self.a, '/cluster/maintenance', {}, 422, field='on', message='required')
+        self.refused(self.a, '/cluster/maintenance', {'on': None}, 422, field='on')
+        self.refused(self.a, '/cluster/maintenance', None, 400, raw=b'{"on": tru')
+        self.refused(self.a, '/cluster/maintenance', [True], 422)
+        self.assertIs(self.cluster(self.a)['maintenance'], False)
+
+    # ---- what arrives on the heartbeat port ---------------------------------------------
+
+    def test_forged_and_bad_magic_datagrams_are_counted(self):
+        before = self.cluster(self.a)['counters']['received']
+        send_udp(self.pa, heartbeat('not-the-secret-not-the-secret'))  # key 1, a MAC it does not match
+        send_udp(self.pa, heartbeat(SECRET, magic=b'XXXX'))
+        # the control: a datagram built the same way with the right key passes the MAC check
+        send_udp(self.pa, heartbeat(SECRET, cluster='elsewhere'))
+        want = {'forged': 1, 'bad_magic': 1, 'other_cluster': 1}
+        got = wait(lambda: (lambda now: now if all(now[k] - before[k] == n for k, n in want.items()) else None)(
+            self.cluster(self.a)['counters']['received']), 3)
+        self.assertIsNotNone(got, self.cluster(self.a)['counters']['received'])
+        for k in RESULTS - set(want) - {'ok', 'duplicate', 'late'}:
+            self.assertEqual(got[k], before[k], k)
+        self.assertEqual(self.cluster(self.a)['peer']['name'], 'ha-b')  # the intruder changed nothing
+
+
+class ClusterEvents(unittest.TestCase):
+    """Role and peer events on the stream: a node that starts alone, its peer coming, then stopped."""
+
+    def test_role_and_peer_events(self):
+        keys = key_file('ev')
+        pa, pb = free_udp_port(), free_udp_port()
+        a = Fulcrumd(WORK, 'ev-a', pair_conf(pa, pb, keys, node_name='ev-a', ha_initdead='3000'))
+        b = Fulcrumd(WORK, 'ev-b', pair_conf(pb, pa, keys, node_name='ev-b'))
+        for d in (a, b):
+            d.token('viewer', 'viewer')
+        a.start()
+        s = Stream(a, 'viewer', timeout=10)
+        try:
+            self.assertEqual(s.status, 200)
+            # ha_initdead over, its peer never heard: it cannot serve, so fault
+            ev = s.event(8)
+            self.assertEqual(ev['event'], 'role')
+            self.assertNotIn('id', ev)  # not replayed
+            d = ev['data']
+            self.assertEqual(set(d), CHANGE_KEYS)
+            self.assertEqual((d['role'], d['previous'], d['term'], d['peer']), ('fault', 'starting', 0, ''))
+            self.assertIn('initdead over', d['reason'])
+            self.assertEqual(a.call('GET', '/cluster', token='viewer').json['history'][0], d)
+            b.start()
+            ev = s.event(5)
+            self.assertEqual((ev['event'], ev['data']['state'], ev['data']['previous'], ev['data']['peer']),
+                             ('peer', 'alive', 'unknown', 'ev-b'))
+            t0 = time.time()
+            self.assertEqual(b.stop(), 0)
+            ev = s.event(5)
+            self.assertLess(time.time() - t0, 5)
+            self.assertEqual((ev['event'], ev['data']['state'], ev['data']['previous'], ev['data']['peer']),
+                             ('peer', 'dead', 'alive', 'ev-b'))
+            self.assertNotIn('id', ev)
+            self.assertLess(ev['data']['silent_ms'], 300)  # it said it is shutting down: no wait for silence
+            c = a.call('GET', '/cluster', token='viewer').json
+            self.assertEqual((c['peer']['state'], c['peer']['name']), ('dead', 'ev-b'))
+            self.assertIn('peer ev-b is gone: it said it is shutting down', a.log_text())
+        finally:
+            s.close()
+        # the role history survives a restart: the last change before it is still listed
+        self.assertEqual(a.stop(), 0)
+        restarted = time.time() * 1000
+        a.start()
+        h = wait(lambda: (lambda h: h if len(h) >= 2 else None)(
+            a.call('GET', '/cluster', token='viewer').json['history']), 8)
+        self.assertIsNotNone(h)
+        self.assertEqual((h[-1]['role'], h[-1]['previous']), ('fault', 'starting'))
+        self.assertLess(h[-1]['at'], restarted)
+        self.assertEqual(a.stop(), 0)
