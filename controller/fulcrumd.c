@@ -210,6 +210,12 @@ static struct mib *snmp_start(struct daemon *d, const struct conf *conf)
 	    .status_arg = d,
 	    .vip = vip_status,
 	    .vip_arg = d,
+	    .cluster = cluster_get,
+	    .cluster_arg = d,
+	    .role_history = role_history,
+	    .role_history_arg = d,
+	    .cluster_cmd = cluster_cmd,
+	    .cluster_cmd_arg = d,
 	    .agentx = conf->agentx,
 	};
 	struct mib *m = NULL;
@@ -219,6 +225,10 @@ static struct mib *snmp_start(struct daemon *d, const struct conf *conf)
 		return NULL;
 	if (mib_open(&p, &m, err, sizeof(err)) != 0)
 		fatalx("main", "%s", err);
+	/* role and peer changes become fulcrumRoleChange and fulcrumPeerStateChange */
+	if (daemon_role_subscribe(d, mib_role_event, m) != 0 ||
+	    daemon_peer_subscribe(d, mib_peer_event, m) != 0)
+		fatalx("main", "out of memory");
 	return m;
 }
 
@@ -367,6 +377,10 @@ int main(int argc, char **argv)
 	if (web) {
 		daemon_role_unsubscribe(d, web_role_event, web);
 		daemon_peer_unsubscribe(d, web_peer_event, web);
+	}
+	if (mib) {
+		daemon_role_unsubscribe(d, mib_role_event, mib);
+		daemon_peer_unsubscribe(d, mib_peer_event, mib);
 	}
 	mib_free(mib); /* before the store it listens to */
 	web_free(web);

@@ -18,16 +18,18 @@
 #include <time.h>
 
 /* The arcs under the root (mib/FULCRUM-MIB.txt). */
-#define MIB_ROOT_LEN    FULCRUM_MIB_ROOT_LEN
-#define MIB_NOTIFY_ARC  0 /* R.0.N: notifications */
-#define MIB_OBJECTS_ARC 1 /* R.1: objects */
-#define MIB_DIRECTOR    1 /* R.1.1.N.0 */
-#define MIB_NOTIFYCTL   2 /* R.1.2.N.0 */
-#define MIB_VS_TABLE    3 /* R.1.3.1.COL.VSID */
-#define MIB_RS_TABLE    4 /* R.1.4.1.COL.VSID.RSID */
-#define MIB_NAME_TABLE  5 /* R.1.5.1.COL.LEN.CHARS */
-#define MIB_VIP_TABLE   6 /* R.1.6.1.COL.VIPID */
-#define MIB_LAST_ARC    MIB_VIP_TABLE
+#define MIB_ROOT_LEN     FULCRUM_MIB_ROOT_LEN
+#define MIB_NOTIFY_ARC   0 /* R.0.N: notifications */
+#define MIB_OBJECTS_ARC  1 /* R.1: objects */
+#define MIB_DIRECTOR     1 /* R.1.1.N.0 */
+#define MIB_NOTIFYCTL    2 /* R.1.2.N.0 */
+#define MIB_VS_TABLE     3 /* R.1.3.1.COL.VSID */
+#define MIB_RS_TABLE     4 /* R.1.4.1.COL.VSID.RSID */
+#define MIB_NAME_TABLE   5 /* R.1.5.1.COL.LEN.CHARS */
+#define MIB_VIP_TABLE    6 /* R.1.6.1.COL.VIPID */
+#define MIB_CLUSTER      7 /* R.1.7.N.0: failover */
+#define MIB_REJECT_TABLE 8 /* R.1.8.1.COL.REASON */
+#define MIB_LAST_ARC     MIB_REJECT_TABLE
 
 /* Director scalars. */
 enum {
@@ -44,6 +46,43 @@ enum {
 	MIB_VIP_NEXT_ID,
 	MIB_DIRECTOR_LAST = MIB_VIP_NEXT_ID,
 };
+
+/* Cluster scalars (fulcrumCluster). */
+enum {
+	HA_TERM = 1,
+	HA_CLUSTER_NAME,
+	HA_FLAGS,
+	HA_LAST_CHANGE,
+	HA_LAST_CHANGE_REASON,
+	HA_PREVIOUS_ROLE,
+	HA_BLOCKED,
+	HA_HEALTH,
+	HA_MAINTENANCE,
+	HA_SWITCHOVER,
+	HA_PEER_NAME,
+	HA_PEER_ADDRESS_TYPE,
+	HA_PEER_ADDRESS,
+	HA_PEER_PORT,
+	HA_PEER_ROLE,
+	HA_PEER_TERM,
+	HA_PEER_FLAGS,
+	HA_PEER_LAST_HEARD,
+	HA_PEER_SILENCE,
+	HA_SENT,
+	HA_RECEIVED,
+	HA_SEND_ERRORS,
+	HA_ROLE_CHANGES,
+	HA_VIPS_CONFIGURED,
+	HA_VIPS_HELD,
+	HA_COUNTERS_SINCE,
+	MIB_CLUSTER_LAST = HA_COUNTERS_SINCE,
+};
+
+/* fulcrumHaSwitchover's values. */
+enum { HA_SWITCHOVER_IDLE = 1, HA_SWITCHOVER_ASK, HA_SWITCHOVER_FORCE };
+
+/* fulcrumHaRejectTable's columns; its index is the receive result's number (1: truncated). */
+enum { REJECT_REASON = 1, REJECT_NAME, REJECT_COUNT, REJECT_LAST = REJECT_COUNT };
 
 /* Service columns. */
 enum {
@@ -159,8 +198,8 @@ struct mib_value {
 	u_char s[256];
 };
 
-/* The writable tables, as a SET and a held row name them. */
-enum set_row_kind { SET_ROW_VS, SET_ROW_RS, SET_ROW_NOTIFY, SET_ROW_VIP };
+/* The writable tables, as a SET and a held row name them (SET_ROW_HA: a cluster scalar). */
+enum set_row_kind { SET_ROW_VS, SET_ROW_RS, SET_ROW_NOTIFY, SET_ROW_VIP, SET_ROW_HA };
 
 /* A row created with createAndWait, held here until it is made active or destroyed. */
 struct mib_pending {
@@ -172,7 +211,8 @@ struct mib_pending {
 	time_t created;
 };
 
-struct mib_set; /* one SET in progress: mib_set.c */
+struct mib_set;       /* one SET in progress: mib_set.c */
+struct mib_ha_ticket; /* a failover command the engine owes an answer: mib_ha_set.c */
 
 struct mib {
 	struct mib_params p;
@@ -183,6 +223,15 @@ struct mib {
 	struct mib_pending *pending;
 	size_t npending;
 	struct mib_set *set;
+	uint64_t set_gen; /* SETs begun: each mib_set's gen, so a late answer finds its own */
+	/* failover (mib_ha.c): the status as one read saw it, the commands waiting */
+	struct status_cluster *ha_snap;
+	bool ha_fresh; /* ha_snap was read for the read in progress */
+	struct mib_ha_ticket *tickets;
+	struct {
+		int rc, status; /* the engine's last answer, and the SNMP status it made */
+		char reason[STATUS_HA_TEXT];
+	} ha_answer;
 	/* the loop's view of Net-SNMP: mib_agent.c */
 	struct mib_loop *loop;
 	bool agent_started;
@@ -203,6 +252,12 @@ int mib_read(struct mib *m, const oid *name, size_t len, bool next, oid *out, si
 /* Fills the date-and-time of t (UTC, 11 octets; 8 zero octets for 0) into val. */
 void mib_value_time(struct mib_value *val, time_t t);
 
+/* Values of the MIB's types: INTEGER, Unsigned32/Gauge32 (saturated), Counter64, a string. */
+void mib_val_int(struct mib_value *v, long i);
+void mib_val_uns(struct mib_value *v, u_char type, uint64_t u);
+void mib_val_c64(struct mib_value *v, u_char type, uint64_t u);
+void mib_val_str(struct mib_value *v, const char *s);
+
 /* The MIB's enumerations, to and from the model's. */
 long mib_protocol_to(enum fulcrum_protocol p);
 int mib_protocol_from(long v, enum fulcrum_protocol *out);
@@ -219,5 +274,43 @@ void mib_pending_expire(struct mib *m, time_t now);
 /* mib_notify.c */
 void mib_notify_config_change(struct mib *m);
 void mib_notify_oper(void *arg, const struct oper_change *ch);
+
+/* mib_agent.c: answers the SETs whose delegated requests are done (after a command's answer). */
+void mib_agent_wake(struct mib *m);
+
+/*
+ * mib_ha.c: the failover objects' values. mib_ha_status() is the failover
+ * status as the read in progress sees it: read once per mib_read() (whose
+ * start calls mib_ha_forget()), a standalone node's when nothing says.
+ * mib_ha_role() is fulcrumRole's (and FulcrumHaRole's) number of a role,
+ * unknown(6) for none; mib_ha_peer_state() fulcrumPeerState's of the status.
+ * mib_ha_value() fills R.1.7.sub.0 (-ENOKEY when no such scalar);
+ * mib_ha_reject_rows() counts fulcrumHaRejectTable's rows, whose index is
+ * the row's position plus one, and mib_ha_reject_value() fills a column.
+ */
+const struct status_cluster *mib_ha_status(struct mib *m);
+void mib_ha_forget(struct mib *m);
+long mib_ha_role(enum status_role role);
+long mib_ha_peer_state(const struct status_cluster *c);
+int mib_ha_value(struct mib *m, unsigned sub, struct mib_value *v);
+size_t mib_ha_reject_rows(struct mib *m);
+int mib_ha_reject_value(struct mib *m, size_t row, unsigned col, struct mib_value *v);
+
+/*
+ * mib_ha_set.c: the failover commands of a SET (fulcrumHaMaintenance,
+ * fulcrumHaSwitchover). mib_ha_ask() asks the engine for the SET's command
+ * (after the rest of the SET committed, in the ACTION phase): it returns
+ * SNMP_ERR_NOERROR when the engine will answer (cache, when not NULL, is the
+ * delegated request the answer completes: its error set as
+ * mib_ha_answer_status() maps the engine's rc, then released, and the agent
+ * woken), or resourceUnavailable when the engine cannot take it now (cache
+ * is then still the caller's). mib_ha_undo() puts maintenance back when
+ * the SET is undone after the engine did it (a switchover cannot be undone:
+ * logged). mib_ha_close() lets go of the commands still waiting, before the
+ * subagent is freed: their answers are then only logged.
+ */
+int mib_ha_ask(struct mib *m, netsnmp_delegated_cache *cache);
+int mib_ha_answer_status(int rc);
+void mib_ha_close(struct mib *m);
 
 #endif

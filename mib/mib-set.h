@@ -54,6 +54,10 @@ struct mib_set {
 	size_t nops;
 	struct set_op_from *op_from; /* where each op came from */
 	bool committed;
+	uint64_t gen;      /* m->set_gen when it began */
+	struct set_vb *ha; /* its failover command (fulcrumHaMaintenance or Switchover), or NULL */
+	bool ha_was;       /* maintenance before it */
+	bool ha_done;      /* the engine did the command: an undo must put it back */
 };
 
 /*
@@ -83,5 +87,15 @@ struct mib_pending *mib_setvb_pending(struct mib *m, enum set_row_kind kind, int
 
 /* True when real server rs_id is stored in service vs_id. */
 bool mib_setvb_rs_stored(const struct mib *m, int64_t vs_id, int64_t rs_id);
+
+/*
+ * mib_ha_set.c: checks the SET's failover command, in the check phase: at
+ * most one per PDU, not on a standalone node (inconsistentValue, logged),
+ * and keeps it in s->ha. An SNMP error status, with *bad at fault.
+ */
+int mib_ha_set_check(struct mib *m, struct mib_set *s, netsnmp_request_info **bad);
+
+/* mib_ha_set.c: after an undo of s, maintenance as it was before s (see mib_ha_ask()). */
+void mib_ha_undo(struct mib *m, struct mib_set *s);
 
 #endif

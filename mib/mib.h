@@ -23,6 +23,12 @@ struct mib_params {
 	void *status_arg;
 	status_vip_fn vip; /* whether this director holds a VIP (fulcrumVipHeld); NULL: not held */
 	void *vip_arg;
+	status_cluster_fn cluster; /* the failover status (fulcrumCluster); NULL: standalone */
+	void *cluster_arg;
+	status_role_history_fn role_history; /* the last role change, previous role; NULL: none */
+	void *role_history_arg;
+	status_cluster_cmd_fn cluster_cmd; /* switchover, maintenance SETs; NULL: refused */
+	void *cluster_cmd_arg;
 	const char *agentx; /* the master's AgentX socket: a path, or tcp:ADDR:PORT */
 };
 
@@ -36,5 +42,15 @@ int mib_open(const struct mib_params *p, struct mib **out, char *err, size_t err
 
 /* Disconnects from the master and frees; accepts NULL. */
 void mib_free(struct mib *m);
+
+/*
+ * A role change (fulcrumRoleChange, with the previous role, the term, the
+ * reason and the peer's name appended) and a change of the peer's state
+ * (fulcrumPeerStateChange), each sent while its switch is on, never by a
+ * standalone node. mib is a struct mib: the signatures are the daemon's
+ * hooks' (controller/daemon.h), so fulcrumd subscribes them as they are.
+ */
+void mib_role_event(void *mib, const struct status_role_change *ev);
+void mib_peer_event(void *mib, const struct status_peer_change *ev);
 
 #endif

@@ -1,7 +1,7 @@
 /* The AgentX subagent: Net-SNMP's agent library driven by fulcrumd's libevent loop. */
 #include "controller/core/store.h"
 #include "controller/lib/log.h"
-#include "mib/mib-int.h"
+#include "mib/mib-set.h"
 
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 #include <net-snmp/library/large_fd_set.h>
@@ -31,6 +31,36 @@ static void loop_after(struct mib_loop *l)
 {
 	netsnmp_check_outstanding_agent_requests();
 	loop_update(l);
+}
+
+void mib_agent_wake(struct mib *m)
+{
+	if (m->loop && m->agent_started)
+		loop_after(m->loop);
+}
+
+/*
+ * The ACTION phase of a SET with a failover command: the rest has committed;
+ * the command's request is delegated to the engine, whose answer completes it
+ * (mib_ha_set.c). Returns an SNMP error status with *bad when it cannot even
+ * be asked.
+ */
+static int set_ask_engine(struct mib *m, netsnmp_mib_handler *handler,
+			  netsnmp_handler_registration *reg, netsnmp_agent_request_info *reqinfo,
+			  netsnmp_request_info **bad)
+{
+	netsnmp_request_info *req = m->set->ha->req;
+	netsnmp_delegated_cache *cache =
+	    netsnmp_create_delegated_cache(handler, reg, reqinfo, req, NULL);
+	int rc = cache ? mib_ha_ask(m, cache) : SNMP_ERR_RESOURCEUNAVAILABLE;
+
+	if (rc == SNMP_ERR_NOERROR) {
+		req->delegated = 1; /* the agent holds the answer until the engine's */
+		return rc;
+	}
+	netsnmp_free_delegated_cache(cache);
+	*bad = req;
+	return rc;
 }
 
 static void on_readable(evutil_socket_t fd, short what, void *arg)
@@ -201,8 +231,6 @@ static int mib_handler(netsnmp_mib_handler *handler, netsnmp_handler_registratio
 	netsnmp_request_info *bad = NULL;
 	int rc = SNMP_ERR_NOERROR;
 
-	(void)handler;
-	(void)reg;
 	switch (reqinfo->mode) {
 	case MODE_GET:
 		handle_read(m, reqinfo, requests, false);
@@ -218,6 +246,8 @@ static int mib_handler(netsnmp_mib_handler *handler, netsnmp_handler_registratio
 		break;
 	case MODE_SET_ACTION:
 		rc = mib_set_action(m, &bad);
+		if (rc == SNMP_ERR_NOERROR && m->set && m->set->ha)
+			rc = set_ask_engine(m, handler, reg, reqinfo, &bad);
 		break;
 	case MODE_SET_UNDO:
 		mib_set_undo(m);
@@ -343,9 +373,12 @@ void mib_free(struct mib *m)
 	store_unsubscribe(m->p.store, on_commit, m);
 	if (m->p.oper)
 		oper_unsubscribe(m->p.oper, mib_notify_oper, m);
+	mib_ha_close(m); /* before the agent goes: a late answer must not reach it */
 	if (m->agent_started)
 		snmp_shutdown("fulcrumd");
 	mib_set_free(m);
+	free(m->ha_snap);
+	m->ha_snap = NULL;
 	if (m->loop) {
 		for (size_t i = 0; i < m->loop->nev; i++)
 			event_free(m->loop->ev[i]);

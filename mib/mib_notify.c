@@ -11,6 +11,7 @@ enum {
 	NOTIFY_VS_AVAILABILITY,
 	NOTIFY_CONFIG_CHANGE,
 	NOTIFY_ROLE_CHANGE,
+	NOTIFY_PEER_STATE,
 };
 
 static const oid root[] = {FULCRUM_MIB_ROOT_OID};
@@ -147,4 +148,72 @@ void mib_notify_oper(void *arg, const struct oper_change *ch)
 		notify_send(vars);
 	else
 		snmp_free_varbind(vars);
+}
+
+/* Appends R.1.arc.sub.0 = val. */
+static void add_scalar(netsnmp_variable_list **vars, unsigned arc, unsigned sub,
+		       const struct mib_value *val)
+{
+	const oid tail[] = {arc, sub, 0};
+
+	add(vars, tail, 3, val);
+}
+
+/*
+ * fulcrumRoleChange: the role and the peer's state (its OBJECTS), then the
+ * previous role, the term, the reason and the peer's name, each as of this
+ * change (the event's, not what a read would say a moment later).
+ */
+void mib_role_event(void *arg, const struct status_role_change *ev)
+{
+	struct mib *m = arg;
+	const struct status_cluster *c;
+	netsnmp_variable_list *vars;
+	struct mib_value v;
+
+	if (!m->agent_started || ev->role == STATUS_ROLE_STANDALONE ||
+	    !store_notify_enabled(m->p.store, COMMAND_NOTIFY_ROLE_CHANGE))
+		return;
+	mib_ha_forget(m);
+	c = mib_ha_status(m);
+	vars = start(NOTIFY_ROLE_CHANGE);
+	mib_val_int(&v, mib_ha_role(ev->role));
+	add_scalar(&vars, MIB_DIRECTOR, MIB_ROLE, &v);
+	mib_val_int(&v, mib_ha_peer_state(c));
+	add_scalar(&vars, MIB_DIRECTOR, MIB_PEER_STATE, &v);
+	mib_val_int(&v, mib_ha_role(ev->previous));
+	add_scalar(&vars, MIB_CLUSTER, HA_PREVIOUS_ROLE, &v);
+	mib_val_uns(&v, ASN_UNSIGNED, ev->term);
+	add_scalar(&vars, MIB_CLUSTER, HA_TERM, &v);
+	mib_val_str(&v, ev->reason);
+	add_scalar(&vars, MIB_CLUSTER, HA_LAST_CHANGE_REASON, &v);
+	mib_val_str(&v, ev->peer);
+	add_scalar(&vars, MIB_CLUSTER, HA_PEER_NAME, &v);
+	notify_send(vars);
+}
+
+/* fulcrumPeerStateChange: the peer's new state, its name, its silence, this node's role. */
+void mib_peer_event(void *arg, const struct status_peer_change *ev)
+{
+	struct mib *m = arg;
+	const struct status_cluster *c;
+	netsnmp_variable_list *vars;
+	struct mib_value v;
+
+	if (!m->agent_started || !store_notify_enabled(m->p.store, COMMAND_NOTIFY_PEER_STATE))
+		return;
+	mib_ha_forget(m);
+	c = mib_ha_status(m);
+	if (!c->enabled)
+		return;
+	vars = start(NOTIFY_PEER_STATE);
+	mib_val_int(&v, ev->state == STATUS_PEER_ALIVE ? 2 : ev->state == STATUS_PEER_DEAD ? 3 : 4);
+	add_scalar(&vars, MIB_DIRECTOR, MIB_PEER_STATE, &v);
+	mib_val_str(&v, ev->peer);
+	add_scalar(&vars, MIB_CLUSTER, HA_PEER_NAME, &v);
+	mib_val_uns(&v, ASN_UNSIGNED, ev->silent_ms);
+	add_scalar(&vars, MIB_CLUSTER, HA_PEER_SILENCE, &v);
+	mib_val_int(&v, mib_ha_role(c->role));
+	add_scalar(&vars, MIB_DIRECTOR, MIB_ROLE, &v);
+	notify_send(vars);
 }

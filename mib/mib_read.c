@@ -43,26 +43,26 @@ int mib_protocol_from(long v, enum fulcrum_protocol *out)
 	return -EINVAL;
 }
 
-static void val_int(struct mib_value *v, long i)
+void mib_val_int(struct mib_value *v, long i)
 {
 	v->type = ASN_INTEGER;
 	v->i = i;
 }
 
-static void val_uns(struct mib_value *v, u_char type, uint64_t u)
+void mib_val_uns(struct mib_value *v, u_char type, uint64_t u)
 {
 	v->type = type;
 	v->i = (long)(u > 0xffffffffu ? 0xffffffffu : u);
 }
 
-static void val_c64(struct mib_value *v, u_char type, uint64_t u)
+void mib_val_c64(struct mib_value *v, u_char type, uint64_t u)
 {
 	v->type = type;
 	v->c64.high = (u_long)(u >> 32);
 	v->c64.low = (u_long)(u & 0xffffffffu);
 }
 
-static void val_str(struct mib_value *v, const char *s)
+void mib_val_str(struct mib_value *v, const char *s)
 {
 	size_t n = strlen(s);
 
@@ -133,11 +133,11 @@ static int stats_value(const struct status_kernel *k, unsigned i, struct mib_val
 	if (i >= sizeof(c) / sizeof(c[0]))
 		return -ENOKEY;
 	if (i == 5)
-		val_uns(v, ASN_GAUGE, k->active_conns);
+		mib_val_uns(v, ASN_GAUGE, k->active_conns);
 	else if (i == 6)
-		val_uns(v, ASN_GAUGE, k->inactive_conns);
+		mib_val_uns(v, ASN_GAUGE, k->inactive_conns);
 	else
-		val_c64(v, ASN_COUNTER64, c[i]);
+		mib_val_c64(v, ASN_COUNTER64, c[i]);
 	return 0;
 }
 
@@ -159,28 +159,28 @@ static int vs_value(struct mib *m, const struct fulcrum_vs *vs, unsigned col, st
 
 	switch (col) {
 	case VS_NAME:
-		val_str(v, vs->name);
+		mib_val_str(v, vs->name);
 		return 0;
 	case VS_FAMILY:
-		val_int(v, vs->family == AF_INET6 ? 2 : 1);
+		mib_val_int(v, vs->family == AF_INET6 ? 2 : 1);
 		return 0;
 	case VS_ADDRESS_TYPE:
-		val_int(v, addr_type(&vs->addr));
+		mib_val_int(v, addr_type(&vs->addr));
 		return 0;
 	case VS_ADDRESS:
 		val_addr(v, &vs->addr);
 		return 0;
 	case VS_PORT:
-		val_uns(v, ASN_UNSIGNED, vs->port);
+		mib_val_uns(v, ASN_UNSIGNED, vs->port);
 		return 0;
 	case VS_PROTOCOL:
-		val_int(v, mib_protocol_to(vs->protocol));
+		mib_val_int(v, mib_protocol_to(vs->protocol));
 		return 0;
 	case VS_FWMARK:
-		val_uns(v, ASN_UNSIGNED, vs->fwmark);
+		mib_val_uns(v, ASN_UNSIGNED, vs->fwmark);
 		return 0;
 	case VS_SCHEDULER:
-		val_int(v, (long)vs->scheduler + 1);
+		mib_val_int(v, (long)vs->scheduler + 1);
 		return 0;
 	case VS_SCHEDULER_FLAGS: /* BITS: fallback(0) is the first octet's top bit */
 		v->type = ASN_OCTET_STR;
@@ -189,19 +189,19 @@ static int vs_value(struct mib *m, const struct fulcrum_vs *vs, unsigned col, st
 				   ((vs->scheduler_flags & FULCRUM_SCHED_F_PORT) ? 0x40 : 0));
 		return 0;
 	case VS_PERSISTENCE_TIMEOUT:
-		val_uns(v, ASN_UNSIGNED, vs->persistence_timeout);
+		mib_val_uns(v, ASN_UNSIGNED, vs->persistence_timeout);
 		return 0;
 	case VS_PERSISTENCE_NETMASK:
-		val_uns(v, ASN_UNSIGNED, vs->persistence_netmask);
+		mib_val_uns(v, ASN_UNSIGNED, vs->persistence_netmask);
 		return 0;
 	case VS_ONE_PACKET:
-		val_int(v, vs->one_packet ? 1 : 2);
+		mib_val_int(v, vs->one_packet ? 1 : 2);
 		return 0;
 	case VS_ADMIN_STATE:
-		val_int(v, vs->admin_state == FULCRUM_VS_DISABLED ? 2 : 1);
+		mib_val_int(v, vs->admin_state == FULCRUM_VS_DISABLED ? 2 : 1);
 		return 0;
 	case VS_DESCRIPTION:
-		val_str(v, vs->description);
+		mib_val_str(v, vs->description);
 		return 0;
 	case VS_OPER_STATE:
 	case VS_OPER_REASON:
@@ -209,30 +209,30 @@ static int vs_value(struct mib *m, const struct fulcrum_vs *vs, unsigned col, st
 	case VS_REALS_TOTAL:
 		oper_vs_eval(&m->p.kernel, m->p.store, vs, &ov);
 		if (col == VS_OPER_STATE)
-			val_int(v, oper_vs_num(ov.state));
+			mib_val_int(v, oper_vs_num(ov.state));
 		else if (col == VS_OPER_REASON)
-			val_str(v, ov.reason);
+			mib_val_str(v, ov.reason);
 		else
-			val_uns(v, ASN_GAUGE, col == VS_REALS_UP ? ov.up : ov.total);
+			mib_val_uns(v, ASN_GAUGE, col == VS_REALS_UP ? ov.up : ov.total);
 		return 0;
 	case VS_OPER_LAST_CHANGE:
 		mib_value_time(v, m->p.oper ? oper_since(m->p.oper, false, vs->id) : 0);
 		return 0;
 	case VS_STATS_RESET:
-		val_int(v, 1);
+		mib_val_int(v, 1);
 		return 0;
 	case VS_ROW_STATUS:
-		val_int(v, vs->admin_state == FULCRUM_VS_DISABLED ? ROWSTATUS_NOT_IN_SERVICE
-								  : ROWSTATUS_ACTIVE);
+		mib_val_int(v, vs->admin_state == FULCRUM_VS_DISABLED ? ROWSTATUS_NOT_IN_SERVICE
+								      : ROWSTATUS_ACTIVE);
 		return 0;
 	}
 	if (col < VS_KERNEL_STATE || col > VS_OUT_BYTE_RATE)
 		return -ENOKEY;
 	oper_kernel_read(&m->p.kernel, false, vs->id, &k);
 	if (col == VS_KERNEL_STATE)
-		val_int(v, kernel_state(k.state));
+		mib_val_int(v, kernel_state(k.state));
 	else if (col == VS_KERNEL_REASON)
-		val_str(v, k.reason ? k.reason : "");
+		mib_val_str(v, k.reason ? k.reason : "");
 	else if (col == VS_ACTIVE_CONNS || col == VS_INACTIVE_CONNS) {
 		/* IPVS counts connections per real server: the service's are their sum */
 		size_t n;
@@ -245,7 +245,7 @@ static int vs_value(struct mib *m, const struct fulcrum_vs *vs, unsigned col, st
 			oper_kernel_read(&m->p.kernel, true, rs[i]->id, &rk);
 			sum += col == VS_ACTIVE_CONNS ? rk.active_conns : rk.inactive_conns;
 		}
-		val_uns(v, ASN_GAUGE, sum);
+		mib_val_uns(v, ASN_GAUGE, sum);
 	} else
 		return stats_value(&k, col - VS_CONNS, v);
 	return 0;
@@ -259,61 +259,61 @@ static int rs_value(struct mib *m, const struct fulcrum_rs_stored *rs, unsigned 
 
 	switch (col) {
 	case RS_ADDRESS_TYPE:
-		val_int(v, addr_type(&rs->addr));
+		mib_val_int(v, addr_type(&rs->addr));
 		return 0;
 	case RS_ADDRESS:
 		val_addr(v, &rs->addr);
 		return 0;
 	case RS_PORT:
-		val_uns(v, ASN_UNSIGNED, rs->port);
+		mib_val_uns(v, ASN_UNSIGNED, rs->port);
 		return 0;
 	case RS_FORWARDING:
-		val_int(v, (long)rs->forwarding + 1);
+		mib_val_int(v, (long)rs->forwarding + 1);
 		return 0;
 	case RS_TUNNEL_TYPE:
-		val_int(v, (long)rs->tunnel_type + 1);
+		mib_val_int(v, (long)rs->tunnel_type + 1);
 		return 0;
 	case RS_TUNNEL_PORT:
-		val_uns(v, ASN_UNSIGNED, rs->tunnel_port);
+		mib_val_uns(v, ASN_UNSIGNED, rs->tunnel_port);
 		return 0;
 	case RS_WEIGHT:
-		val_uns(v, ASN_UNSIGNED, rs->weight);
+		mib_val_uns(v, ASN_UNSIGNED, rs->weight);
 		return 0;
 	case RS_UPPER_THRESHOLD:
-		val_uns(v, ASN_UNSIGNED, rs->upper_threshold);
+		mib_val_uns(v, ASN_UNSIGNED, rs->upper_threshold);
 		return 0;
 	case RS_LOWER_THRESHOLD:
-		val_uns(v, ASN_UNSIGNED, rs->lower_threshold);
+		mib_val_uns(v, ASN_UNSIGNED, rs->lower_threshold);
 		return 0;
 	case RS_ADMIN_STATE:
-		val_int(v, (long)rs->admin_state + 1);
+		mib_val_int(v, (long)rs->admin_state + 1);
 		return 0;
 	case RS_DESCRIPTION:
-		val_str(v, rs->description);
+		mib_val_str(v, rs->description);
 		return 0;
 	case RS_OPER_STATE:
 	case RS_OPER_REASON:
 		oper_rs_eval(&m->p.kernel, rs, &ov);
 		if (col == RS_OPER_STATE)
-			val_int(v, oper_rs_num(ov.state));
+			mib_val_int(v, oper_rs_num(ov.state));
 		else
-			val_str(v, ov.reason);
+			mib_val_str(v, ov.reason);
 		return 0;
 	case RS_OPER_LAST_CHANGE:
 		mib_value_time(v, m->p.oper ? oper_since(m->p.oper, true, rs->id) : 0);
 		return 0;
 	case RS_ROW_STATUS:
-		val_int(v, rs->admin_state == FULCRUM_RS_DISABLED ? ROWSTATUS_NOT_IN_SERVICE
-								  : ROWSTATUS_ACTIVE);
+		mib_val_int(v, rs->admin_state == FULCRUM_RS_DISABLED ? ROWSTATUS_NOT_IN_SERVICE
+								      : ROWSTATUS_ACTIVE);
 		return 0;
 	}
 	if (col < RS_KERNEL_STATE || col > RS_OUT_BYTE_RATE)
 		return -ENOKEY;
 	oper_kernel_read(&m->p.kernel, true, rs->id, &k);
 	if (col == RS_KERNEL_STATE)
-		val_int(v, kernel_state(k.state));
+		mib_val_int(v, kernel_state(k.state));
 	else if (col == RS_KERNEL_REASON)
-		val_str(v, k.reason ? k.reason : "");
+		mib_val_str(v, k.reason ? k.reason : "");
 	else
 		return stats_value(&k, col - RS_CONNS, v);
 	return 0;
@@ -326,27 +326,27 @@ static int vip_value(struct mib *m, const struct fulcrum_vip *vip, unsigned col,
 
 	switch (col) {
 	case VIP_ADDRESS_TYPE:
-		val_int(v, addr_type(&vip->addr));
+		mib_val_int(v, addr_type(&vip->addr));
 		return 0;
 	case VIP_ADDRESS:
 		val_addr(v, &vip->addr);
 		return 0;
 	case VIP_PREFIX_LENGTH:
-		val_uns(v, ASN_UNSIGNED, vip->prefix);
+		mib_val_uns(v, ASN_UNSIGNED, vip->prefix);
 		return 0;
 	case VIP_INTERFACE:
-		val_str(v, vip->interface);
+		mib_val_str(v, vip->interface);
 		return 0;
 	case VIP_DESCRIPTION:
-		val_str(v, vip->description);
+		mib_val_str(v, vip->description);
 		return 0;
 	case VIP_HELD: /* TruthValue */
 		if (m->p.vip)
 			m->p.vip(m->p.vip_arg, vip->id, &held);
-		val_int(v, held.held ? 1 : 2);
+		mib_val_int(v, held.held ? 1 : 2);
 		return 0;
 	case VIP_ROW_STATUS:
-		val_int(v, ROWSTATUS_ACTIVE);
+		mib_val_int(v, ROWSTATUS_ACTIVE);
 		return 0;
 	}
 	return -ENOKEY;
@@ -361,37 +361,37 @@ static int director_value(struct mib *m, unsigned sub, struct mib_value *v)
 		m->p.status(m->p.status_arg, &st);
 	switch (sub) {
 	case MIB_NODE_NAME:
-		val_str(v, st.node_name ? st.node_name : "");
+		mib_val_str(v, st.node_name ? st.node_name : "");
 		return 0;
 	case MIB_VERSION:
-		val_str(v, st.version ? st.version : "");
+		mib_val_str(v, st.version ? st.version : "");
 		return 0;
 	case MIB_ROLE:
-		val_int(v, 1); /* standalone: no failover yet */
+		mib_val_int(v, mib_ha_role(mib_ha_status(m)->role));
 		return 0;
 	case MIB_PEER_STATE:
-		val_int(v, 1); /* none: no peer configured */
+		mib_val_int(v, mib_ha_peer_state(mib_ha_status(m)));
 		return 0;
 	case MIB_CONFIG_REVISION:
-		val_c64(v, ASN_COUNTER64, (uint64_t)store_revision(m->p.store));
+		mib_val_c64(v, ASN_COUNTER64, (uint64_t)store_revision(m->p.store));
 		return 0;
 	case MIB_CONFIG_LAST_CHANGE:
 		mib_value_time(v, (time_t)last->time);
 		return 0;
 	case MIB_CONFIG_LAST_ACTOR:
-		val_str(v, last->actor);
+		mib_val_str(v, last->actor);
 		return 0;
 	case MIB_CONFIG_LAST_ORIGIN: /* none(1) while nothing was ever changed */
-		val_int(v, last->time == 0 ? 1 : (long)last->origin + 2);
+		mib_val_int(v, last->time == 0 ? 1 : (long)last->origin + 2);
 		return 0;
 	case MIB_VS_NEXT_ID:
-		val_uns(v, ASN_UNSIGNED, (uint64_t)store_vs_next_id(m->p.store));
+		mib_val_uns(v, ASN_UNSIGNED, (uint64_t)store_vs_next_id(m->p.store));
 		return 0;
 	case MIB_RS_NEXT_ID:
-		val_uns(v, ASN_UNSIGNED, (uint64_t)store_rs_next_id(m->p.store));
+		mib_val_uns(v, ASN_UNSIGNED, (uint64_t)store_rs_next_id(m->p.store));
 		return 0;
 	case MIB_VIP_NEXT_ID:
-		val_uns(v, ASN_UNSIGNED, (uint64_t)store_vip_next_id(m->p.store));
+		mib_val_uns(v, ASN_UNSIGNED, (uint64_t)store_vip_next_id(m->p.store));
 		return 0;
 	}
 	return -ENOKEY;
@@ -401,7 +401,7 @@ static int notifyctl_value(struct mib *m, unsigned sub, struct mib_value *v)
 {
 	if (sub < 1 || sub > COMMAND_NOTIFY_COUNT)
 		return -ENOKEY;
-	val_int(v, store_notify_enabled(m->p.store, (enum command_notify)(sub - 1)) ? 1 : 2);
+	mib_val_int(v, store_notify_enabled(m->p.store, (enum command_notify)(sub - 1)) ? 1 : 2);
 	return 0;
 }
 
@@ -445,10 +445,8 @@ struct table {
 
 /* In the order of their arcs, which is the order of a walk. */
 static const struct table tables[] = {
-    {MIB_VS_TABLE, VS_LAST},
-    {MIB_RS_TABLE, RS_LAST},
-    {MIB_NAME_TABLE, NAME_LAST},
-    {MIB_VIP_TABLE, VIP_LAST},
+    {MIB_VS_TABLE, VS_LAST},   {MIB_RS_TABLE, RS_LAST},         {MIB_NAME_TABLE, NAME_LAST},
+    {MIB_VIP_TABLE, VIP_LAST}, {MIB_REJECT_TABLE, REJECT_LAST},
 };
 
 static size_t table_rows(struct mib *m, const struct table *t)
@@ -461,6 +459,8 @@ static size_t table_rows(struct mib *m, const struct table *t)
 		store_rs_all(m->p.store, 0, &n);
 	else if (t->arc == MIB_VIP_TABLE)
 		store_vip_all(m->p.store, &n);
+	else if (t->arc == MIB_REJECT_TABLE)
+		n = mib_ha_reject_rows(m);
 	else {
 		names_sync(m);
 		n = m->nby_name;
@@ -488,6 +488,10 @@ static size_t table_index(struct mib *m, const struct table *t, size_t i, oid *i
 	}
 	if (t->arc == MIB_VIP_TABLE) {
 		idx[0] = (oid)store_vip_all(m->p.store, &n)[i]->id;
+		return 1;
+	}
+	if (t->arc == MIB_REJECT_TABLE) {
+		idx[0] = (oid)(i + 1); /* FulcrumHaDropReason: the receive result's number */
 		return 1;
 	}
 	n = strlen(m->by_name[i]->name);
@@ -528,9 +532,11 @@ static int table_value(struct mib *m, const struct table *t, size_t i, unsigned 
 		return rs_value(m, store_rs_all(m->p.store, 0, &n)[i], col, v);
 	if (t->arc == MIB_VIP_TABLE)
 		return vip_value(m, store_vip_all(m->p.store, &n)[i], col, v);
+	if (t->arc == MIB_REJECT_TABLE)
+		return mib_ha_reject_value(m, i, col, v);
 	if (col != NAME_ID)
 		return -ENOKEY;
-	val_uns(v, ASN_UNSIGNED, (uint64_t)m->by_name[i]->id);
+	mib_val_uns(v, ASN_UNSIGNED, (uint64_t)m->by_name[i]->id);
 	return 0;
 }
 
@@ -577,7 +583,23 @@ static int column_next(struct mib *m, const struct table *t, unsigned col, const
 /* Scalars of group arc: sub 1..last, instance .0. */
 static int scalar_value(struct mib *m, unsigned arc, unsigned sub, struct mib_value *v)
 {
+	if (arc == MIB_CLUSTER)
+		return mib_ha_value(m, sub, v);
 	return arc == MIB_DIRECTOR ? director_value(m, sub, v) : notifyctl_value(m, sub, v);
+}
+
+/* The arcs of scalar groups, and their last sub-identifier; 0 for a table's arc. */
+static unsigned scalar_last(unsigned arc)
+{
+	switch (arc) {
+	case MIB_DIRECTOR:
+		return MIB_DIRECTOR_LAST;
+	case MIB_NOTIFYCTL:
+		return COMMAND_NOTIFY_COUNT;
+	case MIB_CLUSTER:
+		return MIB_CLUSTER_LAST;
+	}
+	return 0;
 }
 
 /*
@@ -600,7 +622,7 @@ static void next_start(const oid *name, size_t len, unsigned *arc, unsigned *col
 		return;
 	}
 	*arc = (unsigned)name[MIB_ROOT_LEN + 1];
-	if (*arc < MIB_VS_TABLE)
+	if (scalar_last(*arc))
 		return; /* scalars: R.1.arc.sub.0, compared one by one */
 	if (len >= MIB_ROOT_LEN + 4 && name[MIB_ROOT_LEN + 2] == 1 &&
 	    name[MIB_ROOT_LEN + 3] <= VS_LAST)
@@ -609,36 +631,45 @@ static void next_start(const oid *name, size_t len, unsigned *arc, unsigned *col
 		*arc += 1; /* past this table's entry: the next arc */
 }
 
+/* GETNEXT within a scalar group: its first instance after name, or -ENOENT. */
+static int scalar_next(struct mib *m, unsigned arc, const oid *name, size_t len, oid *out,
+		       size_t *outlen, struct mib_value *val)
+{
+	for (unsigned s = 1; s <= scalar_last(arc); s++) {
+		size_t olen = prefix3(out, arc, s, 0);
+
+		if (snmp_oid_compare(out, olen, name, len) > 0 &&
+		    scalar_value(m, arc, s, val) == 0) {
+			*outlen = olen;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* Walks the arcs in order, scalar groups and tables alike, from the first that can follow name. */
 static int mib_next(struct mib *m, const oid *name, size_t len, oid *out, size_t *outlen,
 		    struct mib_value *val)
 {
-	static const struct {
-		unsigned arc, last;
-	} groups[] = {{MIB_DIRECTOR, MIB_DIRECTOR_LAST}, {MIB_NOTIFYCTL, COMMAND_NOTIFY_COUNT}};
 	unsigned arc, first_col;
 
 	next_start(name, len, &arc, &first_col);
-	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
-		if (groups[g].arc < arc)
-			continue;
-		for (unsigned s = 1; s <= groups[g].last; s++) {
-			size_t olen = prefix3(out, groups[g].arc, s, 0);
-
-			if (snmp_oid_compare(out, olen, name, len) > 0 &&
-			    scalar_value(m, groups[g].arc, s, val) == 0) {
-				*outlen = olen;
+	for (unsigned a = arc ? arc : 1; a <= MIB_LAST_ARC; a++) {
+		if (scalar_last(a)) {
+			if (scalar_next(m, a, name, len, out, outlen, val) == 0)
 				return 0;
-			}
+			continue;
 		}
-	}
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
-		unsigned col = tables[t].arc == arc && first_col > 2 ? first_col : 2;
+		for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+			unsigned col = tables[t].arc == arc && first_col > 2 ? first_col : 2;
 
-		if (tables[t].arc < arc)
-			continue;
-		for (; col <= tables[t].last_col; col++)
-			if (column_next(m, &tables[t], col, name, len, out, outlen, val) == 0)
-				return 0;
+			if (tables[t].arc != a)
+				continue;
+			for (; col <= tables[t].last_col; col++)
+				if (column_next(m, &tables[t], col, name, len, out, outlen, val) ==
+				    0)
+					return 0;
+		}
 	}
 	return -ENOENT;
 }
@@ -658,7 +689,7 @@ static int pending_value(struct mib *m, unsigned arc, unsigned col, const oid *i
 	int rc;
 
 	if (((arc == MIB_VS_TABLE || arc == MIB_VIP_TABLE) && ilen != 1) ||
-	    (arc == MIB_RS_TABLE && ilen != 2) || arc == MIB_NAME_TABLE)
+	    (arc == MIB_RS_TABLE && ilen != 2) || arc == MIB_NAME_TABLE || arc == MIB_REJECT_TABLE)
 		return -ENOENT;
 	p = mib_setvb_pending(m,
 			      arc == MIB_RS_TABLE    ? SET_ROW_RS
@@ -670,7 +701,7 @@ static int pending_value(struct mib *m, unsigned arc, unsigned col, const oid *i
 	if (arc == MIB_VIP_TABLE) {
 		if (col == VIP_ROW_STATUS) {
 			ready = model_vip_validate(&p->vip, NULL) == 0;
-			val_int(val, ready ? ROWSTATUS_NOT_IN_SERVICE : ROWSTATUS_NOT_READY);
+			mib_val_int(val, ready ? ROWSTATUS_NOT_IN_SERVICE : ROWSTATUS_NOT_READY);
 			return 0;
 		}
 		return col <= VIP_DESCRIPTION ? vip_value(m, &p->vip, col, val) : -ENOENT;
@@ -678,7 +709,7 @@ static int pending_value(struct mib *m, unsigned arc, unsigned col, const oid *i
 	if (arc == MIB_VS_TABLE) {
 		if (col == VS_ROW_STATUS) {
 			ready = model_vs_validate(&p->vs, NULL) == 0;
-			val_int(val, ready ? ROWSTATUS_NOT_IN_SERVICE : ROWSTATUS_NOT_READY);
+			mib_val_int(val, ready ? ROWSTATUS_NOT_IN_SERVICE : ROWSTATUS_NOT_READY);
 			return 0;
 		}
 		return col <= VS_DESCRIPTION ? vs_value(m, &p->vs, col, val) : -ENOENT;
@@ -686,7 +717,7 @@ static int pending_value(struct mib *m, unsigned arc, unsigned col, const oid *i
 	if (col == RS_ROW_STATUS) {
 		owner = store_vs_get(m->p.store, p->rs.vs_id);
 		ready = owner && model_rs_validate(&p->rs, owner, NULL) == 0;
-		val_int(val, ready ? ROWSTATUS_NOT_IN_SERVICE : ROWSTATUS_NOT_READY);
+		mib_val_int(val, ready ? ROWSTATUS_NOT_IN_SERVICE : ROWSTATUS_NOT_READY);
 		return 0;
 	}
 	if (col > RS_DESCRIPTION)
@@ -708,7 +739,7 @@ static int mib_exact(struct mib *m, const oid *name, size_t len, struct mib_valu
 	if (!has_prefix(name, len, pre, MIB_ROOT_LEN + 1) || len < MIB_ROOT_LEN + 3)
 		return -ENOKEY;
 	arc = (unsigned)name[MIB_ROOT_LEN + 1];
-	if (arc == MIB_DIRECTOR || arc == MIB_NOTIFYCTL) {
+	if (scalar_last(arc)) {
 		if (scalar_value(m, arc, (unsigned)name[MIB_ROOT_LEN + 2], val) != 0)
 			return -ENOKEY;
 		return len == MIB_ROOT_LEN + 4 && name[MIB_ROOT_LEN + 3] == 0 ? 0 : -ENOENT;
@@ -741,6 +772,7 @@ int mib_read(struct mib *m, const oid *name, size_t len, bool next, oid *out, si
 	     struct mib_value *val)
 {
 	memset(val, 0, offsetof(struct mib_value, s));
+	mib_ha_forget(m); /* the failover status is read once for this read */
 	if (next)
 		return mib_next(m, name, len, out, outlen, val);
 	if (len > MIB_OID_MAX)

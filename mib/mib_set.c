@@ -50,6 +50,7 @@ int mib_set_reserve(struct mib *m, netsnmp_request_info *requests, netsnmp_reque
 		return SNMP_ERR_RESOURCEUNAVAILABLE;
 	}
 	m->set = s;
+	s->gen = ++m->set_gen;
 	for (netsnmp_request_info *r = requests; r; r = r->next) {
 		struct set_vb *vb = &s->vb[s->nvb++];
 		int rc = mib_setvb_parse(m, r, vb);
@@ -72,8 +73,8 @@ static int rows_group(struct mib_set *s)
 		struct set_vb *vb = &s->vb[i];
 		struct set_row *row = NULL;
 
-		if (vb->kind == SET_ROW_NOTIFY)
-			continue;
+		if (vb->kind == SET_ROW_NOTIFY || vb->kind == SET_ROW_HA)
+			continue; /* scalars: no row */
 		for (size_t k = 0; k < s->nrows && !row; k++)
 			if (s->rows[k].kind == vb->kind && s->rows[k].vs_id == vb->vs_id &&
 			    s->rows[k].rs_id == vb->rs_id)
@@ -175,6 +176,7 @@ static int row_set(struct set_row *row, const char *f, const char *text, struct 
 	case SET_ROW_VIP:
 		return model_vip_set_field(&row->vip, f, text, err);
 	case SET_ROW_NOTIFY:
+	case SET_ROW_HA:
 		break;
 	}
 	return model_err_set(err, FULCRUM_ERR_INVALID, f, "a switch has no fields");
@@ -198,6 +200,7 @@ static struct row_layout row_layout(struct set_row *row)
 					   RS_ADMIN_STATE,  &row->rs.addr, "real server"};
 	case SET_ROW_VIP:
 	case SET_ROW_NOTIFY:
+	case SET_ROW_HA:
 		break;
 	}
 	return (struct row_layout){VIP_ADDRESS_TYPE, VIP_ADDRESS, VIP_DESCRIPTION, 0,
@@ -380,7 +383,7 @@ static bool row_op(const struct set_row *row, struct command_op *op)
 	int kind = row->kind == SET_ROW_VS ? 0 : row->kind == SET_ROW_RS ? 1 : 2;
 
 	memset(op, 0, sizeof(*op));
-	if (does < 0 || row->kind == SET_ROW_NOTIFY)
+	if (does < 0 || row->kind == SET_ROW_NOTIFY || row->kind == SET_ROW_HA)
 		return false;
 	op->kind = kinds[kind][does];
 	op->vs = row->vs;
@@ -541,8 +544,9 @@ int mib_set_check(struct mib *m, netsnmp_request_info **bad)
 		*bad = s->vb[0].req;
 		return SNMP_ERR_RESOURCEUNAVAILABLE;
 	}
-	if (s->nops == 0)
-		return SNMP_ERR_NOERROR;
+	rc = mib_ha_set_check(m, s, bad);
+	if (rc != SNMP_ERR_NOERROR || s->nops == 0)
+		return rc;
 	busy = store_busy_timeout(m->p.store, MIB_DB_BUSY_MS);
 	rc = store_batch_rehearse(m->p.store, &actor, s->ops, s->nops, &e, &failed);
 	store_busy_timeout(m->p.store, busy);
@@ -625,6 +629,8 @@ void mib_set_undo(struct mib *m)
 	struct fulcrum_err e;
 	size_t n = 0;
 
+	if (s)
+		mib_ha_undo(m, s);
 	if (!s || !s->committed)
 		return;
 	undo = calloc(s->nops, sizeof(*undo));

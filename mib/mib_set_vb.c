@@ -187,6 +187,7 @@ unsigned mib_setvb_status_col(enum set_row_kind kind)
 	case SET_ROW_VIP:
 		return VIP_ROW_STATUS;
 	case SET_ROW_NOTIFY:
+	case SET_ROW_HA:
 		break;
 	}
 	return 0;
@@ -277,7 +278,21 @@ static int vb_read(struct mib *m, netsnmp_request_info *req, struct set_vb *out)
 			rc = SNMP_ERR_WRONGLENGTH;
 		return rc;
 	case MIB_NAME_TABLE:
+	case MIB_REJECT_TABLE:
 		return SNMP_ERR_NOTWRITABLE;
+	case MIB_CLUSTER: /* two commands among read-only scalars */
+		if (len != r + 4 || n[r + 3] != 0 || n[r + 2] < 1 || n[r + 2] > MIB_CLUSTER_LAST)
+			return SNMP_ERR_NOCREATION;
+		if (n[r + 2] != HA_MAINTENANCE && n[r + 2] != HA_SWITCHOVER)
+			return SNMP_ERR_NOTWRITABLE;
+		out->kind = SET_ROW_HA;
+		out->col = (unsigned)n[r + 2];
+		rc = vb_verify(
+		    var,
+		    (struct coltype){V_INT, out->col == HA_SWITCHOVER ? HA_SWITCHOVER_ASK : 1,
+				     out->col == HA_SWITCHOVER ? HA_SWITCHOVER_FORCE : 2},
+		    &out->v);
+		return rc;
 	case MIB_VIP_TABLE:
 		if (len != r + 5 || n[r + 2] != 1 || n[r + 4] == 0 || n[r + 4] > 0xffffffffu)
 			return SNMP_ERR_NOCREATION;
@@ -308,7 +323,8 @@ static int vb_enum_verify(const struct set_vb *vb)
 	if (vb->kind == SET_ROW_VS && vb->col == VS_SCHEDULER_FLAGS && vb->v.len == 1 &&
 	    (vb->v.s[0] & 0x3f))
 		return SNMP_ERR_WRONGVALUE; /* bits beyond fallback(0) and port(1) */
-	if (vb->kind != SET_ROW_NOTIFY && vb->col == mib_setvb_status_col(vb->kind))
+	if (vb->kind != SET_ROW_NOTIFY && vb->kind != SET_ROW_HA &&
+	    vb->col == mib_setvb_status_col(vb->kind))
 		return vb->v.i == ROWSTATUS_NOT_READY ? SNMP_ERR_WRONGVALUE : SNMP_ERR_NOERROR;
 	return SNMP_ERR_NOERROR;
 }
@@ -403,6 +419,7 @@ const char *mib_setvb_text(const struct set_vb *vb, char *buf, size_t len)
 	case SET_ROW_VIP:
 		return vip_text(vb, buf, len);
 	case SET_ROW_NOTIFY:
+	case SET_ROW_HA:
 		break;
 	}
 	return NULL;
@@ -418,6 +435,7 @@ const char *mib_setvb_field(enum set_row_kind kind, unsigned col)
 	case SET_ROW_VIP:
 		return vip_field(col);
 	case SET_ROW_NOTIFY:
+	case SET_ROW_HA:
 		break;
 	}
 	return NULL;

@@ -1,5 +1,6 @@
 /* fulcrumctl's commands: arguments to the API's JSON, one transport's answer to the same output. */
 #include "controller/ctl/ctl_cmd.h"
+#include "controller/ctl/ctl_cluster.h"
 #include "controller/ctl/ctl_print.h"
 #include "controller/model/model.h"
 
@@ -27,8 +28,8 @@ static bool cmd_in(const char *word, const char *const *list)
 
 bool ctl_cmd_exists(const char *name)
 {
-	static const char *const commands[] = {"service", "real",  "vip", "changes",
-					       "status",  "token", NULL};
+	static const char *const commands[] = {"service", "real",  "vip",     "changes",
+					       "status",  "token", "cluster", NULL};
 
 	return cmd_in(name, commands);
 }
@@ -705,5 +706,7 @@ int ctl_cmd_run(struct ctl_transport *t, bool json, int argc, char **argv)
 		return cmd_status(&c);
 	if (strcmp(argv[0], "token") == 0 && argc >= 2)
 		return cmd_token(&c, argc - 1, argv + 1);
+	if (strcmp(argv[0], "cluster") == 0 && argc >= 2)
+		return ctl_cluster_run(t, json, argc - 1, argv + 1);
 	return CTL_EXIT_USAGE;
 }

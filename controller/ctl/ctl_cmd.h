@@ -10,12 +10,12 @@
 #define CTL_CMD_TOKEN_NEEDS_DB                                                                     \
 	"token commands work on the database itself: give --db PATH (on the director)"
 
-/* Whether name is a command: service, real, vip, changes, status or token. */
+/* Whether name is a command: service, real, vip, changes, status, token or cluster. */
 bool ctl_cmd_exists(const char *name);
 
 /*
- * Runs one command over t: argv[0] is service, real, vip, changes, status or
- * token, the rest its arguments (argc is at least 1). FIELD=VALUE arguments
+ * Runs one command over t: argv[0] is service, real, vip, changes, status,
+ * token or cluster (ctl_cluster.h), the rest its arguments (argc is at least 1). FIELD=VALUE arguments
  * become the API's JSON body here, the same for both transports; the
  * transport's model (fulcrumd's, or the database's own) validates it.
  * Results go to stdout: a table, "key value" lines or one line saying what

@@ -551,6 +551,37 @@ static void http_transport_free(struct ctl_transport *t)
 }
 
 /* No token operations: the API makes none, so that only the director's administrator can. */
+static int http_cluster_get(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err)
+{
+	return http_get(t, "/api/v1/cluster", out, err);
+}
+
+/* POST path with body {key: flag}. */
+static int http_cluster_command(struct ctl_transport *t, const char *path, const char *key,
+				bool flag, json_t **out, struct ctl_transport_err *err)
+{
+	json_t *body = json_pack("{s:b}", key, flag);
+	int rc;
+
+	if (!body)
+		return ctl_transport_err_set(err, -ENOMEM, CTL_EXIT_SERVER, NULL, "out of memory");
+	rc = http_object(t, "POST", path, body, out, NULL, err);
+	json_decref(body);
+	return rc;
+}
+
+static int http_cluster_switchover(struct ctl_transport *t, bool force, json_t **out,
+				   struct ctl_transport_err *err)
+{
+	return http_cluster_command(t, "/api/v1/cluster/switchover", "force", force, out, err);
+}
+
+static int http_cluster_maintenance(struct ctl_transport *t, bool on, json_t **out,
+				    struct ctl_transport_err *err)
+{
+	return http_cluster_command(t, "/api/v1/cluster/maintenance", "on", on, out, err);
+}
+
 static const struct ctl_transport_ops http_ops = {
     .services_list = http_services_list,
     .service_get = http_service_get,
@@ -569,6 +600,9 @@ static const struct ctl_transport_ops http_ops = {
     .vip_delete = http_vip_delete,
     .changes_page = http_changes_page,
     .status = http_status,
+    .cluster_get = http_cluster_get,
+    .cluster_switchover = http_cluster_switchover,
+    .cluster_maintenance = http_cluster_maintenance,
     .free = http_transport_free,
 };
 

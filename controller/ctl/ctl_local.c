@@ -346,6 +346,37 @@ static int local_status(struct ctl_transport *t, json_t **out, struct ctl_transp
 	return *out ? 0 : local_nomem(err);
 }
 
+/* The role history's newest rows a --db cluster status lists. */
+#define LOCAL_ROLE_HISTORY 20
+
+/*
+ * What the database keeps of failover: the role history, newest first, in
+ * GET cluster's form; the live state is the running fulcrumd's.
+ */
+static int local_cluster_get(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err)
+{
+	struct ctl_local *l = local_of(t);
+	struct db_role_change *rows = NULL;
+	size_t n = 0;
+	json_t *history;
+	int rc = db_role_history_list(l->db, LOCAL_ROLE_HISTORY, &rows, &n);
+
+	if (rc != 0)
+		return local_db_failed(l, rc, err);
+	history = json_array();
+	for (size_t i = 0; history && i < n; i++)
+		json_array_append_new(
+		    history, json_pack("{s:s,s:s?,s:I,s:s,s:I,s:s}", "role", rows[i].role,
+				       "previous", rows[i].previous[0] ? rows[i].previous : NULL,
+				       "term", (json_int_t)rows[i].term, "reason", rows[i].reason,
+				       "at", (json_int_t)rows[i].at, "peer", rows[i].peer));
+	free(rows);
+	*out = history ? json_pack("{s:b,s:s,s:o}", "live", false, "database", l->path, "history",
+				   history)
+		       : NULL;
+	return *out ? 0 : local_nomem(err);
+}
+
 /* ---- writing ------------------------------------------------------------------ */
 
 /*
@@ -698,6 +729,7 @@ static const struct ctl_transport_ops local_ops = {
     .token_create = local_token_create,
     .token_list = local_token_list,
     .token_delete = local_token_delete,
+    .cluster_get = local_cluster_get,
     .free = local_free,
 };
 

@@ -3,6 +3,7 @@
 #define FULCRUM_CTL_TRANSPORT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -99,6 +100,23 @@ struct ctl_transport_ops {
 			    struct ctl_transport_err *err);
 	/* GET status: the daemon's (with --db: the database's) */
 	int (*status)(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err);
+	/*
+	 * GET cluster: the failover state, {"enabled", "role", "term", "peer",
+	 * ..., "history"}. With --db only what the database keeps: {"live":
+	 * false, "database", "history"} (the role history, newest first); the
+	 * role, the peer and the counters are the running fulcrumd's.
+	 */
+	int (*cluster_get)(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err);
+	/*
+	 * POST cluster/switchover {"force"} and cluster/maintenance {"on"}:
+	 * {"result", "reason", "cluster"} once the engine did it; a refusal is
+	 * CTL_EXIT_REFUSED with the engine's reason. NULL with --db: only the
+	 * running fulcrumd's failover engine can.
+	 */
+	int (*cluster_switchover)(struct ctl_transport *t, bool force, json_t **out,
+				  struct ctl_transport_err *err);
+	int (*cluster_maintenance)(struct ctl_transport *t, bool on, json_t **out,
+				   struct ctl_transport_err *err);
 	/*
 	 * API tokens exist only on the database, so that only the director's own
 	 * administrator makes them: NULL over HTTP. token_create writes the new

@@ -1,5 +1,6 @@
 /* fulcrumctl: manage Fulcrum's services, real servers and VIPs, over fulcrumd's API or on its database. */
 #include "config.h"
+#include "controller/ctl/ctl_cluster.h"
 #include "controller/ctl/ctl_cmd.h"
 #include "controller/ctl/ctl_http.h"
 #include "controller/ctl/ctl_local.h"
@@ -50,6 +51,10 @@ static void usage(FILE *out)
 		"  vip delete VIP\n"
 		"  changes [SINCE_REVISION]\n"
 		"  status\n"
+		"  cluster status                                   (failover: role, peer, why;\n"
+		"                                                    --db: the role history only)\n"
+		"  cluster switchover [--force]                     (on the active; not --db)\n"
+		"  cluster maintenance on|off                       (not --db)\n"
 		"  token create NAME --role viewer|operator|admin   (--db only; prints the token "
 		"once)\n"
 		"  token list                                       (--db only)\n"
@@ -169,6 +174,11 @@ int main(int argc, char **argv)
 		url = DEFAULT_URL;
 	if (!db_path && strcmp(argv[0], "token") == 0) {
 		fprintf(stderr, "fulcrumctl: %s\n", CTL_CMD_TOKEN_NEEDS_DB);
+		return CTL_EXIT_USAGE;
+	}
+	if (db_path && strcmp(argv[0], "cluster") == 0 && argc >= 2 &&
+	    (strcmp(argv[1], "switchover") == 0 || strcmp(argv[1], "maintenance") == 0)) {
+		fprintf(stderr, "fulcrumctl: %s\n", CTL_CLUSTER_NEEDS_DAEMON);
 		return CTL_EXIT_USAGE;
 	}
 	if (!ctl_cmd_exists(argv[0])) {

@@ -90,12 +90,6 @@ static void ha_beat_peer_check(struct ha_engine *e, uint64_t now_ms)
 	if (p->state == HA_PEER_ALIVE && b->peer_state == HA_PEER_UNKNOWN)
 		log_notice("ha", "peer %s heard on %s: %s, term %" PRIu64 ", revision %" PRId64,
 			   p->node, b->peer_addr, ha_fsm_role_name(p->role), p->term, p->revision);
-	else if (p->state == HA_PEER_ALIVE)
-		log_notice("ha",
-			   "peer %s heard again on %s, %" PRIu64 " ms after it was declared dead: "
-			   "%s, term %" PRIu64,
-			   p->node, b->peer_addr, now_ms - b->peer_state_since,
-			   ha_fsm_role_name(p->role), p->term);
 	else if (p->state == HA_PEER_DEAD && ev.peer.silent_ms < e->conf.ha_deadtime)
 		log_notice("ha", "peer %s is gone: it said it is shutting down (seq %" PRIu64 ")",
 			   p->node, p->seq);

@@ -606,8 +606,10 @@ void ha_fsm_heard(struct ha_fsm *f, const struct ha_msg *m, uint64_t now, struct
 	} else if (f->peer.state == HA_PEER_DEAD &&
 		   !(m->type == HA_MSG_STEPDOWN && m->reason == HA_STEPDOWN_SHUTDOWN)) {
 		/* (a second goodbye after the first is not the peer coming back) */
-		ha_fsm_say(res, "peer %s heard again: %s, term %" PRIu64, m->node,
-			   ha_fsm_role_name(m->role), m->term);
+		ha_fsm_say(res,
+			   "peer %s heard again after %" PRIu64 " ms of silence: %s, term %" PRIu64,
+			   m->node, ha_fsm_age(now, f->peer.last_heard), ha_fsm_role_name(m->role),
+			   m->term);
 	}
 	f->peer.state = HA_PEER_ALIVE;
 	ha_fsm_print(f->peer.node, sizeof(f->peer.node), "%s", m->node);

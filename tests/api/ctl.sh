@@ -6,8 +6,12 @@ fulcrumd=$top/fulcrumd
 ctl=$top/fulcrumctl
 work=$(mktemp -d)
 pid=
+pair=() # the failover pair's fulcrumds (section 11)
 cleanup() {
-	[[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	local p
+	for p in "$pid" "${pair[@]}"; do
+		[[ -n $p ]] && kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -426,6 +430,93 @@ run "$ctl" --db "$work/local.db" changes
 expect "--db: vip rows, origin cli" 0 ' cli +vip 1 +created$'
 run "$ctl" --db "$work/local.db" vip add 192.0.2.21 interface=.
 expect "--db: vip interface '.': refused" 1 '' "^fulcrumctl: VIP interface: '\.' is not an interface name$"
+
+# 11. Failover: the standalone fulcrumd above, then a pair on loopback (both in fault: no IPVS here).
+run "$ctl" cluster status
+expect "cluster status: standalone" 0 '^role +standalone \(no ha_peer'
+run "$ctl" --json cluster status
+expect_json "cluster status --json: the API's" 'j["enabled"] is False and j["role"] == "standalone" and j["peer"] is None'
+run "$ctl" cluster switchover
+expect "cluster switchover on a standalone node: refused, says why" 1 '' '^fulcrumctl: this node is standalone'
+run "$ctl" cluster maintenance on
+expect "cluster maintenance on a standalone node: refused" 1 '' 'standalone'
+run env FULCRUM_TOKEN="$viewer" "$ctl" cluster maintenance on
+expect "cluster maintenance as a viewer: refused (403)" 1 '' 'needs operator'
+run "$ctl" cluster maintenance maybe
+expect "cluster maintenance maybe: usage" 2 '' '^Usage:'
+run "$ctl" cluster switchover now
+expect "cluster switchover now: usage" 2 '' '^Usage:'
+run "$ctl" cluster
+expect "cluster alone: usage" 2 '' '^Usage:'
+run "$ctl" --db "$db" cluster status
+expect "--db cluster status: the live state needs the daemon" 0 '^live state +unknown with --db'
+if [[ $out == *"role history, newest first"* ]]; then
+	ok "--db cluster status: the role history"
+else
+	bad "--db cluster status: the role history" "$out"
+fi
+run "$ctl" --db "$db" cluster switchover --force
+expect "--db cluster switchover: refused, exit 2" 2 '' 'running fulcrumd'
+run "$ctl" --db "$db" cluster maintenance on
+expect "--db cluster maintenance: refused, exit 2" 2 '' 'running fulcrumd'
+
+udp_port() { python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+(umask 077 && printf 'auth 1\n1 hmac-sha256 a-test-secret-of-enough-length\n' >"$work/authkeys")
+ha_a=$(udp_port) ha_b=$(udp_port)
+declare -A http_of
+for n in a b; do
+	me=$ha_a peer=$ha_b
+	[[ $n == b ]] && me=$ha_b peer=$ha_a
+	http_of[$n]=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	printf 'node_name = ctl-%s\nha_standalone_vips = no\nha_peer = 127.0.0.1:%s\nha_bind = 127.0.0.1\nha_port = %s\nha_keyfile = %s\nha_realtime = no\n' \
+		"$n" "$peer" "$me" "$work/authkeys" >"$work/ha-$n.conf"
+	"$ctl" --db "$work/ha-$n.db" token create admin --role admin >"$work/ha-$n.token" 2>/dev/null
+	"$fulcrumd" --foreground -c "$work/ha-$n.conf" --db "$work/ha-$n.db" --http "127.0.0.1:${http_of[$n]}" \
+		>"$work/ha-$n.log" 2>&1 &
+	pair+=($!)
+done
+ha_url=http://127.0.0.1:${http_of[a]}
+ha_token=$(cat "$work/ha-a.token")
+# both nodes out of starting, each heard by the other
+in_fault() {
+	FULCRUM_URL=$ha_url FULCRUM_TOKEN=$ha_token "$ctl" --json cluster status 2>/dev/null |
+		python3 -c 'import json, sys; j = json.load(sys.stdin); sys.exit(0 if j["role"] == "fault" and j["peer"]["state"] == "alive" and j["peer"]["role"] == "fault" else 1)'
+}
+for _ in $(seq 100); do in_fault && break; sleep 0.1; done
+export FULCRUM_URL=$ha_url FULCRUM_TOKEN=$ha_token
+run "$ctl" cluster status
+expect "pair: cluster status says the role, why, and the peer" 0 '^role +fault since .* UTC, term 0$'
+for re in '^why +initdead over, this node cannot serve' '^health +IPVS unusable' '^peer +ctl-b alive: fault, term 0, at 127\.0\.0\.1:[0-9]+$' \
+	'^heartbeats +sent [0-9]+ \(0 step-downs, 0 send errors\), accepted [1-9][0-9]*$' '^dropped +none$' \
+	'^[0-9-]+ [0-9:]+ UTC +fault +starting +0 +initdead over'; do
+	if grep -Eq -- "$re" <<<"$out"; then
+		ok "pair: cluster status shows /$re/"
+	else
+		bad "pair: cluster status shows /$re/" "$out"
+	fi
+done
+run "$ctl" cluster switchover
+expect "pair: switchover on a node in fault: refused with the engine's reason, exit 1" 1 '' \
+	'^fulcrumctl: switchover refused: this node is fault, ask the active node$'
+run "$ctl" cluster switchover --force
+expect "pair: switchover --force: refused all the same (not active)" 1 '' 'ask the active node'
+run "$ctl" cluster maintenance on
+expect "pair: maintenance on" 0 '^maintenance: maintenance on; this node is fault \(in maintenance\), its peer alive$'
+run "$ctl" --json cluster status
+expect_json "pair: --json cluster status says maintenance" 'j["maintenance"] is True and "maintenance" in j["flags"]'
+run "$ctl" --json cluster maintenance off
+expect_json "pair: --json maintenance off: the API's answer" 'j["result"] == "maintenance" and j["reason"] == "maintenance off" and j["cluster"]["maintenance"] is False'
+unset FULCRUM_URL FULCRUM_TOKEN
+run "$ctl" --db "$work/ha-a.db" cluster status
+expect "pair: --db cluster status lists the role history" 0 ' UTC +fault +starting +0 +initdead over'
+for p in "${pair[@]}"; do
+	if kill "$p" 2>/dev/null && wait "$p"; then
+		ok "pair: a fulcrumd of the pair stops on SIGTERM with status 0"
+	else
+		bad "pair: a fulcrumd of the pair stops on SIGTERM with status 0" "$(tail -n 5 "$work"/ha-*.log)"
+	fi
+done
+pair=()
 
 if ! kill -0 "$pid" 2>/dev/null; then
 	bad "fulcrumd still runs" "$(tail -n 20 "$work/fulcrumd.log")"

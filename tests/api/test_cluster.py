@@ -89,8 +89,8 @@ class Cluster(unittest.TestCase):
                 d.token(role, role)
             d.start()
         for d in (cls.a, cls.b):  # both hear each other and have left starting (ha_initdead: 1 s)
-            ok = wait(lambda d=d: (lambda c: c['peer']['state'] == 'alive' and c['role'] == 'fault')(
-                d.call('GET', '/cluster').json), 10)
+            ok = wait(lambda d=d: (lambda c: c['role'] == 'fault' and c['peer']['state'] == 'alive' and
+                                   c['peer']['role'] == 'fault')(d.call('GET', '/cluster').json), 10)
             assert ok, d.call('GET', '/cluster')
 
     @classmethod

@@ -135,6 +135,12 @@ spot fulcrumRsStateChange 0.1
 spot fulcrumVsAvailabilityChange 0.2
 spot fulcrumConfigChange 0.3
 spot fulcrumRoleChange 0.4
+spot fulcrumPeerStateChange 0.5
+spot fulcrumNotifyPeerStateEnable 1.2.5
+spot fulcrumHaTerm 1.7.1
+spot fulcrumHaMaintenance 1.7.9
+spot fulcrumHaSwitchover 1.7.10
+spot fulcrumHaRejectCount 1.8.1.3
 
 # The whole layout the subagent implements: every name at its OID under the
 # root, and nothing else there.
@@ -150,6 +156,7 @@ fulcrumRsStateChange 0.1
 fulcrumVsAvailabilityChange 0.2
 fulcrumConfigChange 0.3
 fulcrumRoleChange 0.4
+fulcrumPeerStateChange 0.5
 fulcrumObjects 1
 fulcrumDirector 1.1
 fulcrumNodeName 1.1.1
@@ -168,6 +175,7 @@ fulcrumNotifyRsStateEnable 1.2.1
 fulcrumNotifyVsAvailabilityEnable 1.2.2
 fulcrumNotifyConfigChangeEnable 1.2.3
 fulcrumNotifyRoleChangeEnable 1.2.4
+fulcrumNotifyPeerStateEnable 1.2.5
 fulcrumVsTable 1.3
 fulcrumVsEntry 1.3.1
 fulcrumVsId 1.3.1.1
@@ -252,10 +260,43 @@ fulcrumVipInterface 1.6.1.5
 fulcrumVipDescription 1.6.1.6
 fulcrumVipHeld 1.6.1.7
 fulcrumVipRowStatus 1.6.1.8
+fulcrumCluster 1.7
+fulcrumHaTerm 1.7.1
+fulcrumHaClusterName 1.7.2
+fulcrumHaFlags 1.7.3
+fulcrumHaLastChange 1.7.4
+fulcrumHaLastChangeReason 1.7.5
+fulcrumHaPreviousRole 1.7.6
+fulcrumHaBlocked 1.7.7
+fulcrumHaHealth 1.7.8
+fulcrumHaMaintenance 1.7.9
+fulcrumHaSwitchover 1.7.10
+fulcrumHaPeerName 1.7.11
+fulcrumHaPeerAddressType 1.7.12
+fulcrumHaPeerAddress 1.7.13
+fulcrumHaPeerPort 1.7.14
+fulcrumHaPeerRole 1.7.15
+fulcrumHaPeerTerm 1.7.16
+fulcrumHaPeerFlags 1.7.17
+fulcrumHaPeerLastHeard 1.7.18
+fulcrumHaPeerSilence 1.7.19
+fulcrumHaHeartbeatsSent 1.7.20
+fulcrumHaHeartbeatsReceived 1.7.21
+fulcrumHaSendErrors 1.7.22
+fulcrumHaRoleChanges 1.7.23
+fulcrumHaVipsConfigured 1.7.24
+fulcrumHaVipsHeld 1.7.25
+fulcrumHaCountersSince 1.7.26
+fulcrumHaRejectTable 1.8
+fulcrumHaRejectEntry 1.8.1
+fulcrumHaRejectReason 1.8.1.1
+fulcrumHaRejectName 1.8.1.2
+fulcrumHaRejectCount 1.8.1.3
 fulcrumConformance 2
 fulcrumCompliances 2.1
 fulcrumCompliance 2.1.1
 fulcrumCompliance2 2.1.2
+fulcrumCompliance3 2.1.3
 fulcrumGroups 2.2
 fulcrumDirectorGroup 2.2.1
 fulcrumNotifyControlGroup 2.2.2
@@ -264,6 +305,8 @@ fulcrumRsGroup 2.2.4
 fulcrumVsNameGroup 2.2.5
 fulcrumNotificationsGroup 2.2.6
 fulcrumVipGroup 2.2.7
+fulcrumClusterGroup 2.2.8
+fulcrumClusterNotificationsGroup 2.2.9
 EOF
 # -Tz lists every name and OID Net-SNMP loaded; keep those at or under the root.
 translate -Tz 2>/dev/null | tr -d '"' |
@@ -293,5 +336,13 @@ syntax_is fulcrumVsOperState MAX-ACCESS read-only
 syntax_is fulcrumVipRowStatus MAX-ACCESS read-create
 syntax_is fulcrumVipHeld MAX-ACCESS read-only
 syntax_is fulcrumVipPrefixLength SYNTAX "Unsigned32 (0..2040)"
+syntax_is fulcrumHaTerm SYNTAX Unsigned32
+syntax_is fulcrumHaHeartbeatsSent SYNTAX Counter64
+syntax_is fulcrumHaRejectCount SYNTAX Counter64
+syntax_is fulcrumHaPeerAddress SYNTAX "OCTET STRING (0..255)"
+syntax_is fulcrumHaMaintenance MAX-ACCESS read-write
+syntax_is fulcrumHaSwitchover MAX-ACCESS read-write
+syntax_is fulcrumNotifyPeerStateEnable MAX-ACCESS read-write
+syntax_is fulcrumHaRejectName MAX-ACCESS read-only
 
 finish

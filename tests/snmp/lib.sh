@@ -308,6 +308,22 @@ rset() {
 	rw snmpset -On -Ir "$@" 2>&1
 }
 
+# q OID: OID as a regex matching itself.
+q() { printf '%s' "${1//./\\.}"; }
+
+# set_ok WHAT VARBINDS...: the v3 user's SET succeeds.
+set_ok() {
+	local what=$1 out rc
+	shift
+	out=$(rset "$@")
+	rc=$?
+	if [[ $rc == 0 && $out != *"Error in packet"* && $out != *Timeout* ]]; then
+		pass "$what"
+	else
+		fail "$what" "snmpset $*" "$out"
+	fi
+}
+
 # oid_order PREFIX: reads -On output; fails unless there is at least one OID, all under PREFIX and
 # strictly increasing (which also rules out repeats). Prints how many OIDs, or the first offence.
 oid_order() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The SNMP tests against a real snmpd on loopback (builds nothing): tests/snmp/run.sh [harness|agent]...
-# Runs harness.sh (the rig alone) and agent.sh (fulcrumd's subagent) by default; each prints TAP-like lines
-# and its own total. The last line is "snmp: N passed, N failed, N skipped"; the status is 0 only when
+# The SNMP tests against a real snmpd on loopback (builds nothing): tests/snmp/run.sh [harness|agent|ha]...
+# Runs harness.sh (the rig alone), agent.sh (fulcrumd's subagent) and ha.sh (a failover pair on loopback)
+# by default; each prints TAP-like lines and its own total. The last line is "snmp: N passed, N failed, N skipped"; the status is 0 only when
 # every script passed. SNMP_KEEP=1 keeps each run's temp folder; FULCRUM_IETF_MIBS=DIR skips fetching
 # the IETF MIB modules.
 set -uo pipefail
@@ -19,7 +19,7 @@ if [[ -n $missing ]]; then
 fi
 
 names=("$@")
-((${#names[@]})) || names=(harness agent)
+((${#names[@]})) || names=(harness agent ha)
 passed=0 failed=0 skipped=0 status=0
 for n in "${names[@]}"; do
 	if [[ ! -f $here/$n.sh ]]; then

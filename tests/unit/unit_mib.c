@@ -93,6 +93,8 @@ void unit_mib_setup(struct unit_mib *f)
 
 void unit_mib_teardown(struct unit_mib *f)
 {
+	mib_ha_close(&f->m);
+	free(f->m.ha_snap);
 	mib_set_free(&f->m);
 	free(f->m.by_name);
 	free(f->m.pending);

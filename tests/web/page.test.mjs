@@ -1,8 +1,11 @@
 // The web page in Debian's Chromium against a real fulcrumd: what an admin clicks, and what the API then holds.
-// Run by tests/web/run.sh, which starts fulcrumd and gives FULCRUM_URL, FULCRUM_TOKEN and ARTIFACTS.
+// Run by tests/web/run.sh, which starts fulcrumd and gives FULCRUM_URL, FULCRUM_TOKEN and ARTIFACTS, and
+// FULCRUM_TOP and WORK for the node of a failover pair this test starts itself.
 import {chromium} from 'playwright-core';
-import {execFileSync} from 'node:child_process';
-import {mkdirSync} from 'node:fs';
+import {execFileSync, spawn} from 'node:child_process';
+import {createSocket} from 'node:dgram';
+import {mkdirSync, openSync, writeFileSync} from 'node:fs';
+import {createServer} from 'node:net';
 
 const base = process.env.FULCRUM_URL;
 const token = process.env.FULCRUM_TOKEN;
@@ -100,6 +103,14 @@ await step('sign in with the token (kept in sessionStorage, not the URL)', async
 	assert(await page.evaluate(() => sessionStorage.getItem('fulcrum.token')) === token, 'token not in sessionStorage');
 	assert(!page.url().includes(token), `token in the URL: ${page.url()}`);
 	await page.locator('#conn[data-state="live"]').waitFor();
+});
+
+await step('the header shows the failover role: standalone', async () => {
+	await page.locator('#role[data-role="standalone"]').waitFor();
+	const text = await page.locator('#role-text').textContent();
+	assert(text === 'standalone', `the badge says "${text}"`);
+	const c = await api('GET', '/cluster');
+	assert(c.body.role === 'standalone' && c.body.enabled === false, `the API says ${JSON.stringify(c.body)}`);
 });
 
 await step("port 70000: the API's message shows next to the Port field", async () => {
@@ -226,6 +237,78 @@ await step('delete the service after confirming: gone from the page and the API'
 	const r = await api('GET', `/reals/${reals['10.0.1.11']}`);
 	assert(r.status === 404, `GET /reals/${reals['10.0.1.11']} answered ${r.status}`);
 });
+
+// A port the kernel had free a moment ago (udp: the heartbeat's; tcp: the API's).
+async function freePort(kind) {
+	if (kind === 'udp') {
+		const s = createSocket('udp4');
+		await new Promise((ok) => s.bind(0, '127.0.0.1', ok));
+		const port = s.address().port;
+		s.close();
+		return port;
+	}
+	const s = createServer();
+	await new Promise((ok) => s.listen(0, '127.0.0.1', ok));
+	const port = s.address().port;
+	await new Promise((ok) => s.close(ok));
+	return port;
+}
+
+// A node of a pair whose peer never answers: starting for ha_initdead (6 s), then fault (no IPVS here).
+await step('a node of a pair: the badge says starting, then fault from the role event, live', async () => {
+	const top = process.env.FULCRUM_TOP;
+	const work = process.env.WORK;
+	const db = `${work}/ha.db`;
+	const conf = `${work}/ha.conf`;
+	const http = await freePort('tcp');
+	writeFileSync(`${work}/authkeys`, 'auth 1\n1 hmac-sha256 a-test-secret-of-enough-length\n', {mode: 0o600});
+	writeFileSync(conf, [`db = ${db}`, `web_root = ${top}/web/static`, 'ha_standalone_vips = no',
+		'node_name = web-ha', `ha_peer = 127.0.0.1:${await freePort('udp')}`, 'ha_bind = 127.0.0.1',
+		`ha_port = ${await freePort('udp')}`, `ha_keyfile = ${work}/authkeys`, 'ha_realtime = no',
+		'ha_initdead = 6000', ''].join('\n'));
+	const haToken = execFileSync(`${top}/fulcrumctl`, ['--db', db, 'token', 'create', 'web-ha', '--role', 'viewer'],
+		{encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim();
+	const log = openSync(`${work}/ha.log`, 'a');
+	const child = spawn(`${top}/fulcrumd`, ['--foreground', '-c', conf, '--http', `127.0.0.1:${http}`],
+		{stdio: ['ignore', log, log]});
+	const haBase = `http://127.0.0.1:${http}`;
+	const p2 = await browser.newPage({viewport: {width: 1280, height: 800}});
+	p2.setDefaultTimeout(WAIT);
+	p2.on('pageerror', (e) => scriptErrors.push(e.message));
+	try {
+		for (let i = 0; i < 100; i++) {
+			const up = await fetch(`${haBase}/api/v1/openapi.json`).then((r) => r.ok, () => false);
+			if (up)
+				break;
+			await new Promise((r) => setTimeout(r, 100));
+		}
+		await p2.goto(`${haBase}/`);
+		await p2.getByLabel('API token').fill(haToken);
+		await p2.getByRole('button', {name: 'Sign in'}).click();
+		await p2.locator('#conn[data-state="live"]').waitFor();
+		await p2.locator('#role[data-role="starting"]').waitFor();
+		const starting = await p2.locator('#role-text').textContent();
+		assert(starting === 'starting · peer never heard', `the badge says "${starting}"`);
+		await p2.evaluate(() => { window.notReloaded = true; });
+		// the page polls every 30 s: within 10 s only the stream's event can move the badge
+		await p2.locator('#role[data-role="fault"]').waitFor({timeout: 10000});
+		const fault = await p2.locator('#role-text').textContent();
+		assert(/^fault: IPVS unusable/.test(fault), `the badge says "${fault}"`);
+		const last = await p2.locator('#role').getAttribute('data-last-event');
+		assert(/^role \d+$/.test(last || ''), `the badge was not moved by a role event (data-last-event ${last})`);
+		assert(await p2.evaluate(() => window.notReloaded === true), 'the page reloaded');
+		assert((await p2.locator('#role').getAttribute('title')).includes('initdead over'), 'no reason in the title');
+		mkdirSync(artifacts, {recursive: true});
+		await p2.screenshot({path: `${artifacts}/page-ha.png`, clip: {x: 0, y: 0, width: 1280, height: 120}});
+		const c = await fetch(`${haBase}/api/v1/cluster`, {headers: {Authorization: `Bearer ${haToken}`}}).then((r) => r.json());
+		assert(c.role === 'fault', `the API says ${c.role}`);
+	} finally {
+		await p2.close();
+		const gone = new Promise((ok) => child.on('exit', ok));
+		child.kill('SIGTERM');
+		await gone;
+	}
+}, {independent: true});
 
 await step('no script errors on the page', async () => {
 	assert(scriptErrors.length === 0, scriptErrors.join('\n'));

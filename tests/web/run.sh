@@ -45,7 +45,9 @@ for _ in $(seq 100); do
 done
 curl -fs -o /dev/null "$url/" || fail "fulcrumd does not serve the page at $url/"
 
-FULCRUM_URL=$url FULCRUM_TOKEN=$token ARTIFACTS=$here/artifacts node "$here/page.test.mjs" 2>&1 | tee "$work/out"
+# The test starts a second fulcrumd itself, a node of a pair, in $work (FULCRUM_TOP, WORK).
+FULCRUM_URL=$url FULCRUM_TOKEN=$token ARTIFACTS=$here/artifacts FULCRUM_TOP=$top WORK=$work \
+	node "$here/page.test.mjs" 2>&1 | tee "$work/out"
 rc=${PIPESTATUS[0]}
 summary=$(grep '^web: ' "$work/out" | tail -n 1)
 if [[ $rc != 0 ]]; then

@@ -27,6 +27,7 @@ const state = {
 	stream: null,       // AbortController of the event stream
 	lastEventId: null,
 	poll: null,
+	cluster: null,      // GET /cluster, as the role badge shows it
 };
 
 // ---- the API ---------------------------------------------------------------
@@ -215,9 +216,65 @@ function render() {
 	}
 }
 
+// ---- the failover role -------------------------------------------------------
+
+// "active · peer ldirector2 alive", "standby · peer ldirector1 dead", "fault: IPVS unusable", "standalone".
+function roleText(c) {
+	const p = c.peer;
+	const peer = !p ? '' : (p.state === 'unknown' || !p.name) ? 'peer never heard' : `peer ${p.name} ${p.state}`;
+	let text;
+	if (c.role === 'standalone' || !c.enabled)
+		text = 'standalone';
+	else if (c.role === 'fault')
+		text = `fault: ${c.health || c.reason || 'this node cannot serve'}`;
+	else
+		text = peer ? `${c.role} · ${peer}` : c.role;
+	return c.maintenance ? `${text} · maintenance` : text;
+}
+
+function showRole(c) {
+	const el = $('#role');
+	state.cluster = c;
+	el.hidden = false;
+	el.dataset.role = c.role || 'standalone';
+	el.dataset.peer = c.peer ? c.peer.state : 'none';
+	$('#role-text').textContent = roleText(c);
+	el.title = [c.reason && `Last change: ${c.reason}`, c.blocked && `Blocked: ${c.blocked}`,
+		c.health && `Health: ${c.health}`].filter(Boolean).join('\n');
+}
+
+// GET /cluster for the badge; a failure leaves the badge as it is (a 401 signs out in api()).
+async function loadCluster() {
+	try {
+		const c = await api('GET', '/cluster');
+		if (state.token)
+			showRole(c);
+	} catch (e) {
+		// the services' load says what went wrong
+	}
+}
+
+// A role or peer event: the badge follows at once; GET /cluster then fills in the rest.
+function onClusterEvent(type, d) {
+	if (!d || !state.cluster)
+		return;
+	const c = {...state.cluster};
+	if (type === 'role') {
+		c.role = d.role;
+		c.reason = d.reason;
+		c.term = d.term;
+	} else {
+		c.peer = {...(c.peer || {}), state: d.state, name: d.peer || (c.peer && c.peer.name) || ''};
+	}
+	showRole(c);
+	$('#role').dataset.lastEvent = `${type} ${d.at}`; // what the stream said last, for people and tests
+	loadCluster();
+}
+
 // ---- loading -----------------------------------------------------------------
 
 async function load() {
+	loadCluster(); // beside the services: a change of role moves no revision
 	const data = await api('GET', '/services');
 	const services = data.services || [];
 	const reals = new Map();
@@ -330,7 +387,15 @@ function onEventBlock(block) {
 	}
 	if (id !== null)
 		state.lastEventId = id;
-	if (type === 'change') {
+	if (type === 'role' || type === 'peer') {
+		let d = null;
+		try {
+			d = JSON.parse(data.join('\n'));
+		} catch (e) {
+			d = null;
+		}
+		onClusterEvent(type, d);
+	} else if (type === 'change') {
 		if (id !== null && /^\d+$/.test(id)) {
 			showRevision(Number(id));
 			$('#conn').dataset.lastEvent = id; // what the stream said last, for people and tests
@@ -650,6 +715,7 @@ function showLogin(message) {
 	$('#app').hidden = true;
 	$('#sign-out').hidden = true;
 	$('#conn').hidden = true;
+	$('#role').hidden = true;
 	$('#login').hidden = false;
 	const err = $('#login-error');
 	err.textContent = message || '';
@@ -670,6 +736,7 @@ function signOut(message) {
 	state.services = [];
 	state.reals = new Map();
 	state.revision = null;
+	state.cluster = null;
 	render();
 	showLogin(message);
 }

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# FULCRUM-MIB's failover objects through a real snmpd: a pair of fulcrumds on loopback (the first with the
+# subagent), read with snmpget and snmpwalk, commanded with snmpset, watched with snmptrapd. This host's
+# kernel has no IPVS: both nodes are in fault, so switchovers are refused (as on any node that is not
+# active) and maintenance is accepted. The last line is "snmp-ha: N passed, N failed, N skipped".
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/snmp/lib.sh
+. "$here/lib.sh"
+
+ROLE=$R.1.1.3.0       # fulcrumRole.0
+PEER_STATE=$R.1.1.4.0 # fulcrumPeerState.0
+HA=$R.1.7             # fulcrumCluster: HA.N.0
+REJECT=$R.1.8.1       # fulcrumHaRejectEntry: REJECT.COL.REASON
+NOTIFY_CFG=$R.1.2.3.0 # fulcrumNotifyConfigChangeEnable.0
+NOTIFY_PEER=$R.1.2.5.0 # fulcrumNotifyPeerStateEnable.0
+N_ROLE=$R.0.4         # fulcrumRoleChange
+N_PEER=$R.0.5         # fulcrumPeerStateChange
+PEER_NODE=snmp-test-peer
+SECRET='a-test-secret-of-enough-length'
+
+# set_refused WHAT ERROR OID VALUE...: the SET is refused with ERROR on OID, fast (the engine answers).
+set_refused() {
+	local what=$1 err=$2 oid=$3 out t0 t1
+	shift 3
+	t0=$(date +%s%N)
+	out=$(rset "$oid" "$@")
+	t1=$(date +%s%N)
+	if grep -qE "^Reason: $err( |\$)" <<<"$out" && [[ $(sed -n 's/^Failed object: //p' <<<"$out") == "$oid" ]]; then
+		pass "$what: $err"
+	else
+		fail "$what: $err" "snmpset $oid $*" "$out"
+	fi
+	cmp_num "... answered within 1 s (the engine, not a timeout)" $(((t1 - t0) / 1000000)) -lt 1000
+}
+
+# peer_start / peer_stop: the second fulcrumd of the pair, no subagent.
+PEER_PID=
+peer_start() {
+	"$top/fulcrumd" --foreground -c "$T/peer.conf" --log-level info --agentx '' >>"$T/peer.log" 2>&1 &
+	PEER_PID=$!
+	track "$PEER_PID"
+	wait_for 10 curl -s -f -m 2 -o /dev/null "http://127.0.0.1:$PEER_HTTP/api/v1/openapi.json"
+}
+peer_stop() {
+	stop_pid "$PEER_PID" 10
+	local rc=$?
+	PEER_PID=
+	return $rc
+}
+
+# ==== start: snmpd, snmptrapd, the pair ====================================================
+
+snmp_setup || bail "snmpd and snmptrapd start" "$(tail -n 20 "$T"/*.log 2>/dev/null)"
+fulcrumd_setup || bail "fulcrumctl makes an admin token" "$(cat "$T/fulcrumctl.log")"
+HA_PORT=$(free_port udp)
+PEER_PORT=$(free_port udp)
+PEER_HTTP=$(free_port tcp)
+(umask 077 && printf 'auth 1\n1 hmac-sha256 %s\n' "$SECRET" >"$T/authkeys")
+# the subagent's node starts slowly (ha_initdead 4 s) so that its first role change is sent as a trap
+printf 'ha_peer = 127.0.0.1:%s\nha_bind = 127.0.0.1\nha_port = %s\nha_keyfile = %s\nha_realtime = no\nha_initdead = 4000\nha_cluster = snmp-pair\n' \
+	"$PEER_PORT" "$HA_PORT" "$T/authkeys" >>"$T/fulcrumd.conf"
+printf 'db = %s\nhttp = 127.0.0.1:%s\nnode_name = %s\nha_standalone_vips = no\nha_peer = 127.0.0.1:%s\nha_bind = 127.0.0.1\nha_port = %s\nha_keyfile = %s\nha_realtime = no\nha_cluster = snmp-pair\n' \
+	"$T/peer.db" "$PEER_HTTP" "$PEER_NODE" "$HA_PORT" "$PEER_PORT" "$T/authkeys" >"$T/peer.conf"
+peer_start || bail "the peer fulcrumd starts" "$(tail -n 20 "$T/peer.log")"
+n0=$(trap_count)
+fulcrumd_start || bail "fulcrumd starts with --agentx $T/agentx.sock" "$(tail -n 20 "$T/fulcrumd.log")"
+if snmp_wait_agent 15; then
+	pass "the subagent registers with snmpd"
+else
+	bail "the subagent registers with snmpd" "$(tail -n 20 "$T/fulcrumd.log")"
+fi
+
+# ==== the role change at the end of ha_initdead: a notification and the scalars ==========
+
+if hit=$(wait_trap 10 "$n0" "$N_ROLE"); then
+	pass "fulcrumRoleChange when ha_initdead ends"
+	like "... fulcrumRole.0 = fault(5)" "$hit" "$(q "$ROLE") = INTEGER: 5( |\$)"
+	like "... fulcrumPeerState.0 = up(2)" "$hit" "$(q "$PEER_STATE") = INTEGER: 2( |\$)"
+	like "... fulcrumHaPreviousRole.0 = starting(4)" "$hit" "$(q "$HA.6.0") = INTEGER: 4( |\$)"
+	like "... fulcrumHaTerm.0 = 0" "$hit" "$(q "$HA.1.0") = Gauge32: 0( |\$)"
+	like "... fulcrumHaLastChangeReason.0 says why" "$hit" "$(q "$HA.5.0") = STRING: \"initdead over, this node cannot serve"
+	like "... fulcrumHaPeerName.0" "$hit" "$(q "$HA.11.0") = STRING: \"$PEER_NODE\""
+else
+	fail "fulcrumRoleChange when ha_initdead ends" "$(traps_since "$n0")" "$(tail -n 20 "$T/fulcrumd.log")"
+fi
+
+is "fulcrumRole.0 is fault(5): this host has no IPVS" "$(sget "$ROLE")" 5
+is "fulcrumPeerState.0 is up(2)" "$(sget "$PEER_STATE")" 2
+is "fulcrumHaTerm.0 is 0: no node was ever active" "$(sget "$HA.1.0")" 0
+is "fulcrumHaClusterName.0 is ha_cluster" "$(sget "$HA.2.0")" snmp-pair
+like "fulcrumHaHealth.0 says what is wrong" "$(sget "$HA.8.0")" '^IPVS unusable'
+is "fulcrumHaMaintenance.0 is false(2)" "$(sget "$HA.9.0")" 2
+is "fulcrumHaSwitchover.0 reads idle(1)" "$(sget "$HA.10.0")" 1
+is "fulcrumHaPeerName.0" "$(sget "$HA.11.0")" "$PEER_NODE"
+is "fulcrumHaPeerAddressType.0 is ipv4(1)" "$(sget "$HA.12.0")" 1
+is "fulcrumHaPeerAddress.0 is 127.0.0.1" "$(sget_hex "$HA.13.0")" 7F000001
+is "fulcrumHaPeerPort.0 is the peer's ha_port" "$(sget "$HA.14.0")" "$PEER_PORT"
+is "fulcrumHaPeerRole.0 is fault(5)" "$(sget "$HA.15.0")" 5
+cmp_num "fulcrumHaPeerSilence.0 is under ha_deadtime" "$(sget "$HA.19.0")" -lt 300
+like "fulcrumHaPeerLastHeard.0 is a DateAndTime" "$(sget_hex "$HA.18.0")" '^07[0-9A-F]{20}$'
+sent0=$(sget "$HA.20.0") recv0=$(sget "$HA.21.0")
+sleep 0.5
+cmp_num "fulcrumHaHeartbeatsSent.0 grows (ha_interval 50 ms)" "$(sget "$HA.20.0")" -ge $((sent0 + 5))
+cmp_num "fulcrumHaHeartbeatsReceived.0 grows" "$(sget "$HA.21.0")" -ge $((recv0 + 5))
+is "fulcrumHaSendErrors.0 is 0" "$(sget "$HA.22.0")" 0
+cmp_num "fulcrumHaRoleChanges.0 counts the change" "$(sget "$HA.23.0")" -ge 1
+api GET /cluster
+is "the API says the same: peer, term, role" "$(jv 'd["peer"]["name"]') $(jv 'd["term"]') $(jv 'd["role"]')" \
+	"$PEER_NODE 0 fault"
+
+# ==== the reject table ===================================================================
+
+if ro snmpwalk -On "$R.1.8" >"$T/reject.txt" 2>&1 && check_order=$(oid_order "$R.1.8" <"$T/reject.txt"); then
+	is "fulcrumHaRejectTable: 11 reasons, name and count, in order ($check_order)" "$check_order" "22 OIDs in order"
+else
+	fail "fulcrumHaRejectTable walks in order" "$(head -30 "$T/reject.txt")"
+fi
+is "fulcrumHaRejectName.5 is forged" "$(sget "$REJECT.2.5")" forged
+is "fulcrumHaRejectName.2 is bad_magic" "$(sget "$REJECT.2.2")" bad_magic
+forged0=$(sget "$REJECT.3.5")
+"$py" -c 'import hashlib, hmac, socket, struct, sys, time
+body = b"FUHB" + bytes([1, 1, 1, 3, 0, 100]) + struct.pack(">H", 0)
+body += struct.pack(">QQQq", int(time.time() * 1000), 1, 0, 0) + bytes([9]) + b"snmp-pair" + bytes([8]) + b"intruder"
+mac = hmac.new(b"not-the-secret-not-the-secret", body, hashlib.sha256).digest()
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(body + mac, ("127.0.0.1", int(sys.argv[1])))' "$HA_PORT"
+_forged_moved() { [[ $(sget "$REJECT.3.5") == $((forged0 + 1)) ]]; }
+check "a heartbeat signed with the wrong key: fulcrumHaRejectCount.5 (forged) + 1" wait_for 3 _forged_moved
+
+# ==== commands ===========================================================================
+
+set_refused "fulcrumHaSwitchover = switchover(2) on a node in fault" inconsistentValue "$HA.10.0" i 2
+like "... fulcrumd logs the engine's reason" "$(tail -n 20 "$T/fulcrumd.log")" \
+	'snmp: SET fulcrumHaSwitchover = switchover\(2\) refused: switchover refused: this node is fault, ask the active node'
+set_refused "fulcrumHaSwitchover = forceSwitchover(3) on a node in fault" inconsistentValue "$HA.10.0" i 3
+out=$(rset "$HA.10.0" i 1)
+like "fulcrumHaSwitchover = idle(1): wrongValue" "$out" 'Reason: wrongValue '
+out=$(rset "$HA.1.0" u 5)
+like "fulcrumHaTerm: notWritable" "$out" 'Reason: notWritable '
+out=$(rset "$HA.9.0" i 3)
+like "fulcrumHaMaintenance = 3: wrongValue" "$out" 'Reason: wrongValue '
+out=$(rset "$HA.9.0" i 1 "$HA.10.0" i 2)
+like "maintenance and switchover in one PDU: inconsistentValue" "$out" 'Reason: inconsistentValue '
+is "... nothing done: fulcrumHaMaintenance.0 is still false(2)" "$(sget "$HA.9.0")" 2
+
+set_ok "fulcrumHaMaintenance = true(1)" "$HA.9.0" i 1
+is "... reads true(1)" "$(sget "$HA.9.0")" 1
+api GET /cluster
+is "... the API says maintenance" "$(jv 'd["maintenance"]') $(jv '"maintenance" in d["flags"]')" "true true"
+like "... fulcrumd logs it" "$(tail -n 20 "$T/fulcrumd.log")" 'snmp: SET fulcrumHaMaintenance = true\(1\): maintenance on'
+_peer_sees_maintenance() {
+	curl -s -H "Authorization: Bearer $PEER_TOKEN" "http://127.0.0.1:$PEER_HTTP/api/v1/cluster" |
+		"$py" -c 'import json, sys; sys.exit(0 if "maintenance" in json.load(sys.stdin)["peer"]["flags"] else 1)'
+}
+PEER_TOKEN=$("$top/fulcrumctl" --db "$T/peer.db" token create viewer --role viewer 2>>"$T/fulcrumctl.log")
+check "... the peer hears it in the heartbeats" wait_for 3 _peer_sees_maintenance
+set_ok "fulcrumHaMaintenance = false(2) with fulcrumNotifyConfigChangeEnable in the same PDU" \
+	"$HA.9.0" i 2 "$NOTIFY_CFG" i 1
+is "... reads false(2)" "$(sget "$HA.9.0")" 2
+
+# ==== fulcrumPeerStateChange =============================================================
+
+set_ok "fulcrumNotifyPeerStateEnable = false(2)" "$NOTIFY_PEER" i 2
+n=$(trap_count)
+peer_stop
+is "the peer stops on SIGTERM with status 0" "$?" 0
+_peer_down() { [[ $(sget "$PEER_STATE") == 3 ]]; }
+check "fulcrumPeerState.0 goes down(3) at once (the peer said it is shutting down)" wait_for 2 _peer_down
+sleep 1
+is "switch off: no fulcrumPeerStateChange" "$(traps_since "$n" "$N_PEER")" ""
+set_ok "fulcrumNotifyPeerStateEnable = true(1)" "$NOTIFY_PEER" i 1
+n=$(trap_count)
+peer_start || fail "the peer starts again" "$(tail -n 20 "$T/peer.log")"
+if hit=$(wait_trap 5 "$n" "$N_PEER"); then
+	pass "fulcrumPeerStateChange when the peer is heard again"
+	like "... fulcrumPeerState.0 = up(2)" "$hit" "$(q "$PEER_STATE") = INTEGER: 2( |\$)"
+	like "... fulcrumHaPeerName.0" "$hit" "$(q "$HA.11.0") = STRING: \"$PEER_NODE\""
+	like "... fulcrumRole.0" "$hit" "$(q "$ROLE") = INTEGER: 5( |\$)"
+else
+	fail "fulcrumPeerStateChange when the peer is heard again" "$(traps_since "$n")"
+fi
+n=$(trap_count)
+peer_stop
+if hit=$(wait_trap 5 "$n" "$N_PEER"); then
+	pass "fulcrumPeerStateChange when the peer is stopped (SIGTERM)"
+	like "... fulcrumPeerState.0 = down(3)" "$hit" "$(q "$PEER_STATE") = INTEGER: 3( |\$)"
+	like "... fulcrumHaPeerName.0" "$hit" "$(q "$HA.11.0") = STRING: \"$PEER_NODE\""
+	like "... fulcrumHaPeerSilence.0, under ha_deadtime" "$hit" "$(q "$HA.19.0") = Gauge32: [0-9]{1,3}( |\$)"
+else
+	fail "fulcrumPeerStateChange when the peer is stopped (SIGTERM)" "$(traps_since "$n")"
+fi
+is "no fulcrumRoleChange meanwhile: the role stayed fault" "$(traps_since "$n" "$N_ROLE")" ""
+
+# ==== the end ============================================================================
+
+check "fulcrumd is still running" test -z "$(_proc_gone "$FULCRUMD_PID" && echo gone)"
+fulcrumd_stop
+is "fulcrumd stops on SIGTERM with status 0" "$?" 0
+
+snmp_summary snmp-ha
