@@ -19,7 +19,8 @@
 #                          mallory  a third node on both bridges, 10.0.2.66 and 10.0.1.66: the attacker
 #   ha_start N [CONF...]   fulcrumd in dirN (fresh database unless HA_KEEP_DB=1); extra settings;
 #                          HA_LOG_LEVEL (info); HA_SEED=K adds K services (10.100.x.y:80, in the database and in IPVS);
-#                          HA_SQL: more SQL for the database, run in its transaction
+#                          HA_SQL: more SQL for the database, run in its transaction; HA_AGENTX: the
+#                          AgentX socket of an snmpd in dirN (tests/vm/lib/snmp.sh), none by default
 #   ha_kill N [SIGNAL]     the signal (default KILL) to dirN's fulcrumd, waited for
 #   ha_role N              the role dirN's log last reported ("active", "standby", ...; "" none)
 #   ha_has_vip N ADDR      dirN's interfaces hold ADDR
@@ -175,7 +176,7 @@ ha_start() { # N [SETTING...]
     HA_LOG[$n]=$dir/fulcrumd.log
     printf -- '--- fulcrumd start %s\n' "$(date +%T.%3N)" >>"${HA_LOG[$n]}"
     bg_in_ns "dir$n" "${HA_LOG[$n]}" "$FULCRUM_TOP/fulcrumd" --foreground -c "$dir/fulcrumd.conf" \
-        --db "$dir/fulcrum.db" --http 127.0.0.1:8080 --agentx '' --log-level "${HA_LOG_LEVEL:-info}"
+        --db "$dir/fulcrum.db" --http 127.0.0.1:8080 --agentx "${HA_AGENTX:-}" --log-level "${HA_LOG_LEVEL:-info}"
     HA_PID[$n]=$BG_PID
     wait_for 20 grep -q 'failover engine started' "${HA_LOG[$n]}" || {
         tail -n 30 "${HA_LOG[$n]}"

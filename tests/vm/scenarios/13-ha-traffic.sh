@@ -16,7 +16,10 @@
 #     client connecting every ~10 ms (TCG: ~60 ms a try) loses at most a few tries; refused on
 #     the standby;
 #   - maintenance on the active (POST /cluster/maintenance) hands the role over; off again, the
-#     role stays where it is (stickiness).
+#     role stays where it is (stickiness);
+#   - the same by SNMP (an snmpd in each director's namespace, fulcrumd its AgentX subagent):
+#     SET fulcrumHaSwitchover.0 = switchover(2) on the active, then fulcrumHaMaintenance.0 =
+#     true(1) on the new active and false(2) again.
 # shellcheck disable=SC2015 # ok and not_ok always succeed: "A && ok || not_ok" is if-then-else here
 # shellcheck disable=SC2119 # ha_topo_up takes optional extras
 set -euo pipefail
@@ -26,6 +29,8 @@ set -euo pipefail
 . "$FULCRUM_TOP/tests/vm/lib/ha.sh"
 # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$FULCRUM_TOP/tests/vm/lib/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/snmp.sh
+. "$FULCRUM_TOP/tests/vm/lib/snmp.sh"
 
 trap 'for n in 1 2; do echo "--- dir$n log (tail)"; tail -n 40 "${HA_LOG[$n]:-/dev/null}"; done' ERR
 measure() { printf 'measure: %s\n' "$*"; }
@@ -59,8 +64,22 @@ head -c "$size" /dev/urandom >"$TOPO_DIR/www/rs1/big"
 ln "$TOPO_DIR/www/rs1/big" "$TOPO_DIR/www/rs2/big"
 want_sha=$(sha256sum "$TOPO_DIR/www/rs1/big" | cut -d' ' -f1)
 
-ha_start 1 "ha_priority = 110"
-ha_start 2 "ha_priority = 100"
+# an snmpd in each director's namespace; snmp_on N points tests/vm/lib/snmp.sh's helpers at dirN's
+HA=$R.1.7 # fulcrumCluster: HA.9.0 fulcrumHaMaintenance, HA.10.0 fulcrumHaSwitchover
+declare -A SNMPD=()
+snmp_on() { # N
+    SNMP_NS=dir$1 SNMP_DIR=$HA_DIR/snmp-dir$1
+    SNMP_LOG=$SNMP_DIR/snmpd.log SNMP_AGENTX=$SNMP_DIR/agentx.sock SNMP_PID=${SNMPD[$1]:-}
+}
+for n in 1 2; do
+    snmp_on "$n"
+    snmp_start || fail "snmpd did not start in dir$n"
+    SNMPD[$n]=$SNMP_PID
+done
+ha_agentx() { printf '%s/snmp-dir%s/agentx.sock' "$HA_DIR" "$1"; }
+
+HA_AGENTX=$(ha_agentx 1) ha_start 1 "ha_priority = 110"
+HA_AGENTX=$(ha_agentx 2) ha_start 2 "ha_priority = 100"
 wait_for 15 ha_is 1 active || fail "dir1 did not become active (role '$(ha_role 1)')"
 wait_for 10 ha_is 2 standby || fail "dir2 did not become standby (role '$(ha_role 2)')"
 is "dir1 active, dir2 standby" "$(ha_role 1)/$(ha_role 2)" "active/standby"
@@ -113,13 +132,13 @@ read -r _ got_size _ got_sha _ gap _ gap_at _ status < <(grep '^size' "$HA_DIR/d
 is "the download's status" "$status" "HTTP/1.1_200_OK"
 is "the download's size" "$got_size" "$size"
 is "the download's SHA-256 is the file's" "$got_sha" "$want_sha"
-measure "the download's longest stall: $gap ms, from $((gap_at - at)) ms after dir2's role change (masq, connection synced)"
+measure "the download's longest stall: $gap ms, beginning $((at - gap_at)) ms before dir2's role change (masq, connection synced)"
 ((gap < 5000)) && ok "the download stalled under 5 s ($gap ms)" || not_ok "the download stalled under 5 s" "$gap ms"
 grep -v '^size' "$HA_DIR/download.txt" | sed 's/^/#   /' || true
 
 # --- dir1 comes back as standby; switchover by the API moves the role back
 printf 'link set eth-cl up\nlink set eth-rs up\n' | ip -n dir1 -batch -
-HA_KEEP_DB=1 ha_start 1 "ha_priority = 110"
+HA_KEEP_DB=1 HA_AGENTX=$(ha_agentx 1) ha_start 1 "ha_priority = 110"
 wait_for 10 ha_is 1 standby && ok "dir1 back as standby" || not_ok "dir1 back as standby" "role '$(ha_role 1)'"
 poll=$HA_DIR/poll.txt
 bg_in_ns client "$HA_DIR/poller.log" python3 -c "$HA_POLLER_PY" "$HA_VIP" 80 "$poll"
@@ -169,12 +188,41 @@ is "maintenance off changes nothing: dir1 standby, dir2 active" "$(ha_role 1)/$(
 is "dir1 out of maintenance" "$(ha_cluster 1 'c["maintenance"]')" "False"
 lost "maintenance (API)" "$at"
 
+# --- the same by SNMP: switchover on the active dir2, maintenance on and off on dir1 then
+snmp_on 2
+snmp_wait_agent 20 || not_ok "dir2's fulcrumd answers through its snmpd"
+is "dir2: fulcrumHaSwitchover.0 reads idle(1)" "$(sget "$HA.10.0")" 1
+sset "$HA.10.0" i 2 && ok "SET fulcrumHaSwitchover.0 = switchover(2) on dir2: noError" ||
+    not_ok "SET fulcrumHaSwitchover.0 = switchover(2) on dir2" "$SNMP_OUT"
+wait_for 5 ha_is 1 active && ok "dir1 took the role by the SNMP switchover" || not_ok "dir1 took over (SNMP)" "role '$(ha_role 1)'"
+out=$(ha_report takeover "${HA_LOG[1]}" "switchover (SNMP)")
+at=$(head -n 1 <<<"$out")
+tail -n +2 <<<"$out"
+grep -q 'snmp: SET fulcrumHaSwitchover = switchover(2)' "${HA_LOG[2]}" &&
+    ok "dir2 logged it: $(line_of 2 'snmp: SET fulcrumHaSwitchover')" || not_ok "dir2 logged the SNMP switchover"
+sleep 2
+lost "switchover (SNMP)" "$at"
+snmp_on 1
+snmp_wait_agent 20 || not_ok "dir1's fulcrumd answers through its snmpd"
+sset "$HA.9.0" i 1 && ok "SET fulcrumHaMaintenance.0 = true(1) on the active dir1: noError" ||
+    not_ok "SET fulcrumHaMaintenance.0 = true(1) on dir1" "$SNMP_OUT"
+wait_for 5 ha_is 2 active && ok "dir2 took over from dir1 in maintenance (SNMP)" || not_ok "dir2 took over (SNMP maintenance)" "role '$(ha_role 2)'"
+is "dir1: fulcrumHaMaintenance.0 reads true(1)" "$(sget "$HA.9.0")" 1
+sset "$HA.9.0" i 2 && ok "SET fulcrumHaMaintenance.0 = false(2) on dir1: noError" ||
+    not_ok "SET fulcrumHaMaintenance.0 = false(2) on dir1" "$SNMP_OUT"
+sleep 2
+is "maintenance off by SNMP changes nothing: dir1 standby, dir2 active" "$(ha_role 1)/$(ha_role 2)" "standby/active"
+
 kill "$poller" 2>/dev/null || true
 wait "$poller" 2>/dev/null || true
 echo "# the story, both logs:"
 grep -hE ' ha: (became|STEPDOWN|sync daemon|maintenance|switchover)' "${HA_LOG[1]}" "${HA_LOG[2]}" |
     sort | cut -c12- | sed 's/^/#   /'
 ha_down
+for n in 1 2; do
+    snmp_on "$n"
+    snmp_stop
+done
 trap - ERR
 echo "$n_ok passed, $n_fail failed"
 ((n_fail == 0))
