@@ -201,6 +201,8 @@ static void ha_fsm_activate(struct ha_fsm *f, uint64_t now, struct ha_fsm_result
 static void ha_fsm_step_down(struct ha_fsm *f, enum ha_role to, enum ha_stepdown reason,
 			     uint64_t now, struct ha_fsm_result *res, const char *why)
 {
+	/* the role may have been taken in this same input (rule 4, then rule 8): not the VIPs then */
+	res->actions &= ~(HA_ACT_TAKE_VIPS | HA_ACT_ANNOUNCE_AGAIN);
 	res->actions |= HA_ACT_RELEASE_VIPS;
 	if (reason != HA_STEPDOWN_NONE) {
 		res->actions |= HA_ACT_SEND_STEPDOWN;

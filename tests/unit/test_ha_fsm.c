@@ -520,6 +520,39 @@ static void test_ha_fsm_tiebreaker_lost(void)
 	CU_ASSERT(has(&res, "this node reaches no tie-breaker and peer lb-b does: stepping down"));
 }
 
+/*
+ * A STEPDOWN makes a node with no tie-breaker take the role (rule 4), and
+ * rule 8 gives it back in the same input: the result must not take the VIPs,
+ * or a standby ends up holding them (and the sync master) beside the active.
+ * The rig saw it when a recorded STEPDOWN reached a restarting standby.
+ */
+static void test_ha_fsm_take_then_step_down(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, true);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	/* a standby that lost its tie-breakers */
+	start_standby(&f, &c);
+	ha_fsm_health(&f, SERVES, 200, &res);
+	hear(&f, from_b(HA_MSG_STEPDOWN, HA_ROLE_STANDBY, 4, PEER_OK | HA_FLAG_TIEBREAKER), 300,
+	     &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT(has(&res, "this node reaches no tie-breaker and peer lb-b does: stepping down"));
+	CU_ASSERT_EQUAL(res.actions & (HA_ACT_TAKE_VIPS | HA_ACT_ANNOUNCE_AGAIN), 0);
+	CU_ASSERT(res.actions & HA_ACT_RELEASE_VIPS);
+	CU_ASSERT(res.actions & HA_ACT_SEND_STEPDOWN);
+	CU_ASSERT_EQUAL(res.stepdown, HA_STEPDOWN_TIEBREAKER);
+
+	/* a starting node, whose tie-breakers have not answered yet */
+	ha_fsm_init(&f, &c, 0, &res);
+	ha_fsm_health(&f, SERVES, 0, &res);
+	hear(&f, from_b(HA_MSG_STEPDOWN, HA_ROLE_STANDBY, 4, PEER_OK | HA_FLAG_TIEBREAKER), 20,
+	     &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT_EQUAL(res.actions & (HA_ACT_TAKE_VIPS | HA_ACT_ANNOUNCE_AGAIN), 0);
+}
+
 /* Two actives after a partition: one rule, applied by both sides, keeps exactly one. */
 static void test_ha_fsm_two_actives(void)
 {
@@ -715,6 +748,8 @@ UNIT_SUITE(ha_fsm)
 		    test_ha_fsm_deadline_after_input);
 	CU_add_test(s, "maintenance on the active", test_ha_fsm_maintenance_active);
 	CU_add_test(s, "split brain: lost every tie-breaker", test_ha_fsm_tiebreaker_lost);
+	CU_add_test(s, "taken and given back in one input: no VIPs",
+		    test_ha_fsm_take_then_step_down);
 	CU_add_test(s, "two actives: one rule on both sides", test_ha_fsm_two_actives);
 	CU_add_test(s, "the peer releases the VIPs: announce again",
 		    test_ha_fsm_announce_when_peer_releases);
