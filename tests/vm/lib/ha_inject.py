@@ -35,6 +35,9 @@ socket, so it runs as root, in a namespace of its own on the same bridge).
                                      (SRC restarted since): old_epoch
         replay-stepdown SRC DST      SRC's captured STEPDOWN datagrams, sent again: old_epoch
                                      if SRC restarted since, else replayed
+        flood-stepdown SRC DST SECONDS  SRC's newest captured STEPDOWN, every 2 ms for SECONDS
+                                     (while DST restarts: its restored replay window takes one
+                                     message of SRC's current epoch before SRC's next one)
       SRC and DST are IPv4 addresses (the datagram's source and destination); NODE a
       node name. The capture gives the epochs and the real datagrams.
 
@@ -139,7 +142,15 @@ def capture(iface, out, seconds):
 
 
 def records(path):
-    return [json.loads(l) for l in open(path) if l.strip()]
+    """The capture's datagrams, each once (a replay seen by the capture is not a new one)."""
+    seen, out = set(), []
+    for line in open(path):
+        if line.strip():
+            r = json.loads(line)
+            if (r["src"], r["dst"], r["hex"]) not in seen:
+                seen.add((r["src"], r["dst"], r["hex"]))
+                out.append(r)
+    return out
 
 
 def checksum(data):
@@ -187,7 +198,8 @@ def attack(keypath, cappath, argv):
     i = 0
     while i < len(argv):
         case = argv[i]
-        nargs = {"other-cluster": 3, "wrong-key": 3, "unknown-key": 3, "spoofed-stepdown": 3}.get(case, 2)
+        nargs = {"other-cluster": 3, "wrong-key": 3, "unknown-key": 3, "spoofed-stepdown": 3,
+                 "flood-stepdown": 3}.get(case, 2)
         args = argv[i + 1:i + 1 + nargs]
         i += 1 + nargs
         if len(args) != nargs:
@@ -199,9 +211,17 @@ def attack(keypath, cappath, argv):
             print("case %s: nothing to send: %s" % (case, e))
             rc = 1
             continue
-        for p in sent:
-            send_raw(src, dst, p)
-            time.sleep(0.02)
+        if case == "flood-stepdown":
+            n, end = 0, time.time() + float(args[2])
+            while time.time() < end:
+                send_raw(src, dst, sent[0])
+                n += 1
+                time.sleep(0.002)
+            sent = [sent[0]] * n
+        else:
+            for p in sent:
+                send_raw(src, dst, p)
+                time.sleep(0.02)
         print("case %s: sent %d to %s from %s (expect %s)" % (case, len(sent), dst, src, expect))
         sys.stdout.flush()
         time.sleep(0.3)
@@ -246,6 +266,12 @@ def run_case(case, args, caps, send_id, keys, wrong):
         if not old:
             raise LookupError("no datagram of %s with an epoch below %d" % (src, epoch))
         return [bytes.fromhex(r["hex"]) for r in old[-REPEAT:]], "old_epoch"
+    if case == "flood-stepdown":
+        old = [r for r in caps if r["src"] == src and r["dst"] == dst and r.get("type") == "stepdown"
+               and r["epoch"] == epoch]
+        if not old:
+            raise LookupError("no STEPDOWN from %s to %s of its epoch %d" % (src, dst, epoch))
+        return [bytes.fromhex(old[-1]["hex"])], "replayed, but for one if DST restarted"
     if case == "replay-stepdown":
         old = [r for r in caps if r["src"] == src and r["dst"] == dst and r.get("type") == "stepdown"]
         if not old:
