@@ -134,6 +134,8 @@ is "the download's size" "$got_size" "$size"
 is "the download's SHA-256 is the file's" "$got_sha" "$want_sha"
 measure "the download's longest stall: $gap ms, beginning $((at - gap_at)) ms before dir2's role change (masq, connection synced)"
 ((gap < 5000)) && ok "the download stalled under 5 s ($gap ms)" || not_ok "the download stalled under 5 s" "$gap ms"
+measure "net.ipv4.vs.conntrack: dir1 $(in_ns dir1 sysctl -n net.ipv4.vs.conntrack), dir2 $(in_ns dir2 sysctl -n net.ipv4.vs.conntrack)" \
+    "(0: IPVS untracks what it forwards; its NAT state is the synced connection)"
 grep -v '^size' "$HA_DIR/download.txt" | sed 's/^/#   /' || true
 
 # --- dir1 comes back as standby; switchover by the API moves the role back
