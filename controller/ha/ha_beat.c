@@ -529,8 +529,9 @@ static uint64_t ha_beat_deadline(struct ha_engine *e, uint64_t now_us)
 
 	if (!e->standalone)
 		ha_beat_min(&d, b->next_send_us);
+	/* after a freeze the machine's tick waits out the grace: so does the wait for it */
 	if (f != UINT64_MAX)
-		ha_beat_min(&d, f * 1000);
+		ha_beat_min(&d, f * 1000 > b->grace_until_us ? f * 1000 : b->grace_until_us);
 	if (b->tb)
 		ha_beat_min(&d, ha_tiebreaker_next(b->tb) * 1000);
 	if (b->announce_left)

@@ -201,6 +201,8 @@ static void ha_fsm_activate(struct ha_fsm *f, uint64_t now, struct ha_fsm_result
 static void ha_fsm_step_down(struct ha_fsm *f, enum ha_role to, enum ha_stepdown reason,
 			     uint64_t now, struct ha_fsm_result *res, const char *why)
 {
+	/* the role may have been taken in this same input (rule 4, then rule 8): not the VIPs then */
+	res->actions &= ~(HA_ACT_TAKE_VIPS | HA_ACT_ANNOUNCE_AGAIN);
 	res->actions |= HA_ACT_RELEASE_VIPS;
 	if (reason != HA_STEPDOWN_NONE) {
 		res->actions |= HA_ACT_SEND_STEPDOWN;
@@ -508,6 +510,7 @@ static void ha_fsm_settle(struct ha_fsm *f, unsigned flags_before, uint64_t now,
 	if (!f->stopped && f->role != HA_ROLE_STANDALONE)
 		for (int i = 0; i < HA_FSM_PASSES && ha_fsm_eval_once(f, now, res); i++)
 			;
+	f->evaluated = now;
 	if (!f->blocked[0])
 		f->said[0] = '\0'; /* what blocked is gone: say it again if it comes back */
 	if (ha_fsm_flags(f) != flags_before)
@@ -521,7 +524,7 @@ void ha_fsm_init(struct ha_fsm *f, const struct ha_fsm_conf *conf, uint64_t now,
 {
 	memset(f, 0, sizeof(*f));
 	f->conf = *conf;
-	f->started = f->since = now;
+	f->started = f->since = f->evaluated = now;
 	f->role = conf->standalone ? HA_ROLE_STANDALONE : HA_ROLE_STARTING;
 	if (conf->standalone)
 		ha_fsm_print(f->reason, sizeof(f->reason), "no ha_peer: standalone");
@@ -708,9 +711,10 @@ void ha_fsm_msg_fill(const struct ha_fsm *f, enum ha_msg_type type, struct ha_ms
 	ha_fsm_print(m->node, sizeof(m->node), "%s", f->conf.node);
 }
 
-static void ha_fsm_min(uint64_t *d, uint64_t t)
+/* t becomes the deadline if it is sooner and still to come (later than the last input). */
+static void ha_fsm_min(const struct ha_fsm *f, uint64_t *d, uint64_t t)
 {
-	if (t < *d)
+	if (t < *d && t > f->evaluated)
 		*d = t;
 }
 
@@ -721,15 +725,15 @@ uint64_t ha_fsm_deadline(const struct ha_fsm *f)
 	if (f->stopped || f->role == HA_ROLE_STANDALONE)
 		return d;
 	if (f->role == HA_ROLE_STARTING)
-		ha_fsm_min(&d, f->started + f->conf.initdead);
+		ha_fsm_min(f, &d, f->started + f->conf.initdead);
 	if (ha_fsm_peer_alive(f))
-		ha_fsm_min(&d, f->peer.last_heard + f->conf.deadtime);
+		ha_fsm_min(f, &d, f->peer.last_heard + f->conf.deadtime);
 	if (f->role == HA_ROLE_ACTIVE && f->failing)
-		ha_fsm_min(&d, f->failing_since + f->conf.repair_timeout);
+		ha_fsm_min(f, &d, f->failing_since + f->conf.repair_timeout);
 	if (f->role == HA_ROLE_FAULT && f->fault_until > f->since)
-		ha_fsm_min(&d, f->fault_until);
+		ha_fsm_min(f, &d, f->fault_until);
 	if (f->yielding)
-		ha_fsm_min(&d, f->yield_until);
+		ha_fsm_min(f, &d, f->yield_until);
 	return d;
 }
 

@@ -87,6 +87,7 @@ struct ha_fsm {
 	unsigned local; /* the caller's HA_FLAGS_LOCAL report */
 	bool maintenance, stopped, failing, yielding;
 	uint64_t started, since, failing_since, fault_until, yield_until;
+	uint64_t evaluated;        /* the last input's time: its rules were applied then */
 	enum ha_stepdown stepdown; /* the last one sent */
 	struct ha_fsm_peer peer;
 	char reason[HA_FSM_TEXT_MAX], blocked[HA_FSM_TEXT_MAX], said[HA_FSM_TEXT_MAX];
@@ -158,7 +159,12 @@ void ha_fsm_stop(struct ha_fsm *f, uint64_t now, struct ha_fsm_result *res);
  */
 void ha_fsm_msg_fill(const struct ha_fsm *f, enum ha_msg_type type, struct ha_msg *m);
 
-/* The next time ha_fsm_tick() has something to do, UINT64_MAX if none. */
+/*
+ * The next time ha_fsm_tick() has something to do, UINT64_MAX if none; always
+ * later than the last input, so a caller that sleeps until it never spins (a
+ * time the rules were applied at or after was dealt with: what the machine
+ * waits for then is an input, such as a health change or the peer).
+ */
 uint64_t ha_fsm_deadline(const struct ha_fsm *f);
 
 void ha_fsm_status(const struct ha_fsm *f, struct ha_fsm_status *st);

@@ -117,6 +117,7 @@ static int ipvs_socket_open(struct ipvs *ipvs)
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ipvs->wait_ms = IPVS_RECV_TIMEOUT_S * 1000;
 	/* One read per message, into a buffer no part can outgrow: see IPVS_MSG_BUF_BYTES. */
 	nl_socket_disable_msg_peek(ipvs->sk);
 	rc = nl_socket_set_msg_buf_size(ipvs->sk, IPVS_MSG_BUF_BYTES);
@@ -217,13 +218,31 @@ static int ipvs_on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
+/* Sets the socket's receive timeout, if it is not so already. */
+static void ipvs_socket_wait(struct ipvs *ipvs, unsigned wait_ms)
+{
+	struct timeval tv = {.tv_sec = wait_ms / 1000, .tv_usec = (wait_ms % 1000) * 1000};
+
+	if (!ipvs->sk || ipvs->wait_ms == wait_ms)
+		return;
+	if (setsockopt(nl_socket_get_fd(ipvs->sk), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0)
+		ipvs->wait_ms = wait_ms;
+}
+
 int ipvs_request(struct ipvs *ipvs, struct nl_msg *msg, ipvs_answer_fn fn, void *arg)
+{
+	return ipvs_request_wait(ipvs, msg, fn, arg, IPVS_RECV_TIMEOUT_S * 1000);
+}
+
+int ipvs_request_wait(struct ipvs *ipvs, struct nl_msg *msg, ipvs_answer_fn fn, void *arg,
+		      unsigned wait_ms)
 {
 	struct ipvs_req req = {.fn = fn, .arg = arg};
 	int rc;
 
 	if (!ipvs->sk && (rc = ipvs_socket_open(ipvs)) < 0)
 		goto out;
+	ipvs_socket_wait(ipvs, wait_ms);
 	rc = nl_send_auto(ipvs->sk, msg);
 	if (rc < 0) {
 		rc = ipvs_nl_errno(rc);

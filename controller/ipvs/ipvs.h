@@ -280,7 +280,8 @@ int ipvs_flush(struct ipvs *ipvs);
  * family differs from its service's (the sync protocol cannot carry that), or
  * mcast_group is not a multicast address. ipvs_sync_daemon_stop() stops the
  * daemon of role state (IPVS_SYNC_MASTER or IPVS_SYNC_BACKUP); -ESRCH: none
- * runs. ipvs_sync_daemon_list() fills out[0..*count-1] with the daemons that
+ * runs; a stop the kernel leaves unanswered (it does, right after a start) is
+ * 0 if the daemon is gone. ipvs_sync_daemon_list() fills out[0..*count-1] with the daemons that
  * run, at most two (a master and a backup).
  */
 int ipvs_timeout_get(struct ipvs *ipvs, struct ipvs_timeouts *out);

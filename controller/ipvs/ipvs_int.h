@@ -10,6 +10,7 @@
 
 struct ipvs {
 	struct nl_sock *sk; /* NULL after a transport error, until the next request reopens it */
+	unsigned wait_ms;   /* the socket's receive timeout as last set */
 	struct nl_cb *cb;   /* our callbacks, set afresh for each request */
 	int family;         /* generic netlink family id of IPVS */
 	struct ipvs_info info;
@@ -41,6 +42,14 @@ struct nl_msg *ipvs_msg_new(const struct ipvs *ipvs, uint8_t cmd, int nlm_flags)
  * the socket is closed and the next request opens a fresh one.
  */
 int ipvs_request(struct ipvs *ipvs, struct nl_msg *msg, ipvs_answer_fn fn, void *arg);
+
+/*
+ * ipvs_request(), waiting wait_ms instead of IPVS_RECV_TIMEOUT_S for each
+ * answer: for a request the kernel may leave unanswered (see
+ * ipvs_sync_daemon_stop()).
+ */
+int ipvs_request_wait(struct ipvs *ipvs, struct nl_msg *msg, ipvs_answer_fn fn, void *arg,
+		      unsigned wait_ms);
 
 /*
  * Runs a dump of cmd, retrying the whole dump up to IPVS_DUMP_TRIES times when
@@ -81,10 +90,17 @@ int ipvs_service_key_put(struct nl_msg *msg, const struct ipvs_service *svc);
 
 /*
  * Seconds a request waits for the kernel before it gives up with -ETIMEDOUT.
- * The kernel answers most requests at once, but stopping a backup sync daemon
- * waits for its threads: seen to take over 10 s on a loaded TCG guest.
+ * The kernel runs a request in the sender's own sendmsg() (generic netlink
+ * calls the command there), so its answer is queued before the wait begins;
+ * the wait bounds a dump's later parts and an answer that never comes.
  */
 #define IPVS_RECV_TIMEOUT_S 30
+/*
+ * How long a sync daemon stop waits for its answer before it asks whether
+ * the daemon still runs (ipvs_sync_daemon_stop()): the answer is queued
+ * already when it comes at all.
+ */
+#define IPVS_SYNC_STOP_WAIT_MS 250
 /* How many times a dump is tried before its error is returned. */
 #define IPVS_DUMP_TRIES 5
 /* The socket receive buffer asked for: a dump part never overruns it. */

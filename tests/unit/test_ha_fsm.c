@@ -434,6 +434,53 @@ static void test_ha_fsm_failure_peer_unfit(void)
 	CU_ASSERT_EQUAL(res.stepdown, HA_STEPDOWN_FAILURE);
 }
 
+/*
+ * The next deadline is always later than the machine's last input, so a
+ * caller that sleeps until it never spins. A node in FAULT that still cannot
+ * serve when its hold ends, and an active that fails with no healthy peer
+ * when its repair time ends, wait for an input (health, the peer), not a time.
+ */
+static void test_ha_fsm_deadline_after_input(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+	uint64_t t;
+
+	/* FAULT from 5000 (link down), held until 8000, the link still down after */
+	start_active(&f, &c);
+	ha_fsm_health(&f, HA_FLAG_IPVS | HA_FLAG_LOOP | HA_FLAG_VIPS, 2000, &res);
+	for (t = 1010; t <= 5000; t += 50)
+		hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), t, &res);
+	ha_fsm_tick(&f, 5000, &res);
+	CU_ASSERT_EQUAL_FATAL(res.role, HA_ROLE_FAULT);
+	for (t = 5010; t <= 8000; t += 50)
+		hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_ACTIVE, 2, PEER_OK | HA_FLAG_VIPS), t,
+		     &res);
+	ha_fsm_tick(&f, 8000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_FAULT);
+	CU_ASSERT(ha_fsm_deadline(&f) > 8000);
+	for (t = 8040; t <= 8990; t += 50) {
+		hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_ACTIVE, 2, PEER_OK | HA_FLAG_VIPS), t,
+		     &res);
+		CU_ASSERT(ha_fsm_deadline(&f) > t);
+	}
+	ha_fsm_health(&f, SERVES, 9000, &res); /* the link is back: out of FAULT at once */
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+
+	/* An active failing since 2000 with a silent peer: its repair time ends at 5000 */
+	start_active(&f, &c);
+	ha_fsm_health(&f, HA_FLAG_IPVS | HA_FLAG_LOOP | HA_FLAG_VIPS, 2000, &res);
+	CU_ASSERT_EQUAL(ha_fsm_deadline(&f), 5000);
+	ha_fsm_tick(&f, 5000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	CU_ASSERT(has(&res, "staying active"));
+	CU_ASSERT(ha_fsm_deadline(&f) > 5000);
+	/* the peer comes back healthy: the input that lets it hand over */
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 6000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_FAULT);
+}
+
 static void test_ha_fsm_maintenance_active(void)
 {
 	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
@@ -471,6 +518,39 @@ static void test_ha_fsm_tiebreaker_lost(void)
 	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
 	CU_ASSERT_EQUAL(res.stepdown, HA_STEPDOWN_TIEBREAKER);
 	CU_ASSERT(has(&res, "this node reaches no tie-breaker and peer lb-b does: stepping down"));
+}
+
+/*
+ * A STEPDOWN makes a node with no tie-breaker take the role (rule 4), and
+ * rule 8 gives it back in the same input: the result must not take the VIPs,
+ * or a standby ends up holding them (and the sync master) beside the active.
+ * The rig saw it when a recorded STEPDOWN reached a restarting standby.
+ */
+static void test_ha_fsm_take_then_step_down(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, true);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	/* a standby that lost its tie-breakers */
+	start_standby(&f, &c);
+	ha_fsm_health(&f, SERVES, 200, &res);
+	hear(&f, from_b(HA_MSG_STEPDOWN, HA_ROLE_STANDBY, 4, PEER_OK | HA_FLAG_TIEBREAKER), 300,
+	     &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT(has(&res, "this node reaches no tie-breaker and peer lb-b does: stepping down"));
+	CU_ASSERT_EQUAL(res.actions & (HA_ACT_TAKE_VIPS | HA_ACT_ANNOUNCE_AGAIN), 0);
+	CU_ASSERT(res.actions & HA_ACT_RELEASE_VIPS);
+	CU_ASSERT(res.actions & HA_ACT_SEND_STEPDOWN);
+	CU_ASSERT_EQUAL(res.stepdown, HA_STEPDOWN_TIEBREAKER);
+
+	/* a starting node, whose tie-breakers have not answered yet */
+	ha_fsm_init(&f, &c, 0, &res);
+	ha_fsm_health(&f, SERVES, 0, &res);
+	hear(&f, from_b(HA_MSG_STEPDOWN, HA_ROLE_STANDBY, 4, PEER_OK | HA_FLAG_TIEBREAKER), 20,
+	     &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT_EQUAL(res.actions & (HA_ACT_TAKE_VIPS | HA_ACT_ANNOUNCE_AGAIN), 0);
 }
 
 /* Two actives after a partition: one rule, applied by both sides, keeps exactly one. */
@@ -664,8 +744,12 @@ UNIT_SUITE(ha_fsm)
 		    test_ha_fsm_service_failure);
 	CU_add_test(s, "service failure: no healthy peer, stay active",
 		    test_ha_fsm_failure_peer_unfit);
+	CU_add_test(s, "the deadline is later than the last input",
+		    test_ha_fsm_deadline_after_input);
 	CU_add_test(s, "maintenance on the active", test_ha_fsm_maintenance_active);
 	CU_add_test(s, "split brain: lost every tie-breaker", test_ha_fsm_tiebreaker_lost);
+	CU_add_test(s, "taken and given back in one input: no VIPs",
+		    test_ha_fsm_take_then_step_down);
 	CU_add_test(s, "two actives: one rule on both sides", test_ha_fsm_two_actives);
 	CU_add_test(s, "the peer releases the VIPs: announce again",
 		    test_ha_fsm_announce_when_peer_releases);

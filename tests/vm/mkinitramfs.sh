@@ -64,6 +64,9 @@ optional_mods=(
     # nftables (firewall marks for fwmark services; meta, payload, sets and
     # filter chains are built into nf_tables itself) and SCTP sockets
     nf_tables sctp
+    # the failover scenarios' heartbeat loss: a prio qdisc whose extra band is
+    # a netem qdisc, and a u32 filter that sends only the heartbeats (UDP 694) there
+    sch_prio sch_netem cls_u32
 )
 
 work=$(mktemp -d)

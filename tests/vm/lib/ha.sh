@@ -8,45 +8,68 @@
 #   rs1 10.0.1.11, rs2 ─[br-rs]─ eth-rs: dir1 10.0.1.1, dir2 10.0.1.2; VIP 10.0.1.254/24 (the real
 #                                servers' gateway: masq replies go back through the active)
 #
-# Heartbeats: path 1 over br-cl, path 2 over br-rs; the tie-breaker is the client's address.
-# Each director's database holds the same TCP service 10.0.2.100:80 (rr, masq to rs1 and rs2)
-# and the three VIPs; fulcrumd serves its API on 127.0.0.1:8080 in its namespace, no SNMP,
-# and the scenarios mostly read its log.
+# Heartbeats: path 1 over br-cl, path 2 over br-rs; the tie-breaker is the client's address
+# (HA_TIEBREAKER to change it). Each director's database holds the same TCP service
+# 10.0.2.100:80 (rr, masq to rs1 and rs2) and the three VIPs; fulcrumd serves its API on
+# 127.0.0.1:8080 in its namespace, no SNMP, and the scenarios mostly read its log.
 #
-#   ha_topo_up             bridges, dir1, dir2, client, rs1, rs2 (httpd); the VIPs nowhere yet
+#   ha_topo_up [EXTRA...]  bridges, dir1, dir2, client, rs1, rs2 (httpd); the VIPs nowhere yet. EXTRA:
+#                          router   a router on both bridges, 10.0.2.254 and 10.0.1.253 (HA_ROUTER_CL,
+#                                   HA_ROUTER_RS): the tie-breakers, as Pacemaker's ping resource pings
+#                          mallory  a third node on both bridges, 10.0.2.66 and 10.0.1.66: the attacker
 #   ha_start N [CONF...]   fulcrumd in dirN (fresh database unless HA_KEEP_DB=1); extra settings;
-#                          HA_LOG_LEVEL (info); HA_SEED=K adds K services (10.100.x.y:80, in the database and in IPVS)
+#                          HA_LOG_LEVEL (info); HA_SEED=K adds K services (10.100.x.y:80, in the database and in IPVS);
+#                          HA_SQL: more SQL for the database, run in its transaction; HA_AGENTX: the
+#                          AgentX socket of an snmpd in dirN (tests/vm/lib/snmp.sh), none by default
 #   ha_kill N [SIGNAL]     the signal (default KILL) to dirN's fulcrumd, waited for
 #   ha_role N              the role dirN's log last reported ("active", "standby", ...; "" none)
 #   ha_has_vip N ADDR      dirN's interfaces hold ADDR
 #   ha_api N PATH          GET PATH from dirN's API (127.0.0.1:8080 in its namespace), the body
+#   ha_post N PATH JSON    POST JSON to PATH of dirN's API: the body, then a line "HTTP nnn"
+#   ha_cluster N EXPR      GET /cluster of dirN and print the Python expression EXPR of it (c)
+#   ha_hb_loss N PCT       heartbeats (UDP 694) leaving dirN on either path are lost at PCT% (tc netem
+#                          on a band of a prio qdisc that only they reach); other traffic passes.
+#                          Prints how many heartbeats dirN's netem dropped before this change.
+#   ha_tb_cut N / ha_tb_heal N   the router stops / starts answering dirN (both its addresses)
 #   ha_monitor N           dirN's address events, timestamped by the kernel, in $HA_DIR/addr-dirN.txt
 #   ha_report CMD ARGS...  questions to the logs, the address events and the poller's file
 #                          (tests/vm/lib/ha_report.py: takeover, at, event, before, outage)
 #   ha_ms                  now, Unix ms
 # HA_POLLER_PY: a client that connects to the VIP every 10 ms and writes "ms ok|fail" per try.
-# Variables: HA_DIR, HA_LOG[N], HA_PID[N], HA_VIP HA_VIP6 HA_GW
+# HA_DOWNLOAD_PY: a client that downloads a URL path at a set rate (see below).
+# Variables: HA_DIR, HA_LOG[N], HA_PID[N], HA_VIP HA_VIP6 HA_GW HA_ROUTER_CL HA_ROUTER_RS HA_MALLORY
 
 HA_DIR=${SCENARIO_TMP:-/tmp}/ha
 HA_VIP=10.0.2.100
 HA_VIP6=fd00:2::100
 HA_GW=10.0.1.254
 HA_CLIENT=10.0.2.10
+HA_ROUTER_CL=10.0.2.254
+HA_ROUTER_RS=10.0.1.253
+HA_MALLORY=10.0.2.66
+HA_MALLORY_RS=10.0.1.66
 declare -A HA_PID=()
 declare -A HA_TOKEN=()
 declare -A HA_LOG=()
 
 ha_ms() { date +%s%3N; }
 
-ha_topo_up() { # one ip -batch per namespace: under TCG each process start costs up to a second
-    local n i
+ha_topo_up() { # [EXTRA...] one ip -batch per namespace: under TCG each process start costs up to a second
+    local n i x
+    HA_EXTRA=("$@")
     mkdir -p "$HA_DIR" "$TOPO_DIR/www" /run/netns
     {
         for br in br-rs br-cl; do
             echo "link add $br type bridge stp_state 0 mcast_snooping 0"
             echo "link set $br up"
         done
-        for ns in dir1 dir2 client rs1 rs2; do echo "netns add $ns"; done
+        for ns in dir1 dir2 client rs1 rs2 "${HA_EXTRA[@]}"; do echo "netns add $ns"; done
+        for x in "${HA_EXTRA[@]}"; do
+            echo "link add v-$x-cl type veth peer name eth-cl netns $x"
+            echo "link set v-$x-cl master br-cl up"
+            echo "link add v-$x-rs type veth peer name eth-rs netns $x"
+            echo "link set v-$x-rs master br-rs up"
+        done
         for n in 1 2; do
             echo "link add v-d$n-cl type veth peer name eth-cl netns dir$n"
             echo "link set v-d$n-cl master br-cl up"
@@ -71,6 +94,15 @@ ha_topo_up() { # one ip -batch per namespace: under TCG each process start costs
     in_ns client sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
     printf '%s\n' "link set lo up" "link set eth0 up" "addr add $HA_CLIENT/24 dev eth0" \
         "addr add fd00:2::10/64 dev eth0 nodad" | ip -n client -batch - || fail "ha topology: client"
+    for x in "${HA_EXTRA[@]}"; do
+        case $x in
+        router) printf '%s\n' "link set lo up" "link set eth-cl up" "link set eth-rs up" \
+            "addr add $HA_ROUTER_CL/24 dev eth-cl" "addr add $HA_ROUTER_RS/24 dev eth-rs" | ip -n router -batch - ;;
+        mallory) printf '%s\n' "link set lo up" "link set eth-cl up" "link set eth-rs up" \
+            "addr add $HA_MALLORY/24 dev eth-cl" "addr add $HA_MALLORY_RS/24 dev eth-rs" | ip -n mallory -batch - ;;
+        *) fail "ha_topo_up: unknown extra '$x'" ;;
+        esac || fail "ha topology: $x"
+    done
     for i in 1 2; do
         printf '%s\n' "link set lo up" "link set eth0 up" "addr add $(rs_ip "$i")/24 dev eth0" \
             "route add default via $HA_GW" | ip -n "rs$i" -batch - || fail "ha topology: rs$i"
@@ -102,6 +134,7 @@ VALUES (1, '$(rs_ip 1)', 80, 'masq', 1, 'enabled'), (1, '$(rs_ip 2)', 80, 'masq'
 INSERT INTO vips (address, prefix, interface, description) VALUES
 ('$HA_VIP', 24, 'eth-cl', 'the service'), ('$HA_VIP6', 64, 'eth-cl', 'the service, IPv6'),
 ('$HA_GW', 24, 'eth-rs', 'the real servers'' gateway');
+${HA_SQL:-}
 UPDATE meta SET revision = revision + 1;
 COMMIT;" || fail "seeding dir$1's database failed"
     [[ ${HA_SEED:-0} -gt 0 ]] || return 0
@@ -135,7 +168,7 @@ ha_start() { # N [SETTING...]
         echo "ha_peer2 = 10.0.1.$other"
         echo "ha_bind2 = 10.0.1.$n"
         echo "ha_keyfile = $HA_DIR/authkeys"
-        echo "ha_tiebreaker = $HA_CLIENT"
+        echo "ha_tiebreaker = ${HA_TIEBREAKER:-$HA_CLIENT}"
         echo "ha_sync_interface = eth-rs"
         echo "reconcile_interval = 5"
         printf '%s\n' "$@"
@@ -143,7 +176,7 @@ ha_start() { # N [SETTING...]
     HA_LOG[$n]=$dir/fulcrumd.log
     printf -- '--- fulcrumd start %s\n' "$(date +%T.%3N)" >>"${HA_LOG[$n]}"
     bg_in_ns "dir$n" "${HA_LOG[$n]}" "$FULCRUM_TOP/fulcrumd" --foreground -c "$dir/fulcrumd.conf" \
-        --db "$dir/fulcrum.db" --http 127.0.0.1:8080 --agentx '' --log-level "${HA_LOG_LEVEL:-info}"
+        --db "$dir/fulcrum.db" --http 127.0.0.1:8080 --agentx "${HA_AGENTX:-}" --log-level "${HA_LOG_LEVEL:-info}"
     HA_PID[$n]=$BG_PID
     wait_for 20 grep -q 'failover engine started' "${HA_LOG[$n]}" || {
         tail -n 30 "${HA_LOG[$n]}"
@@ -173,7 +206,45 @@ ha_api() { # N PATH
     in_ns "dir$1" curl -s --max-time 5 -H "Authorization: Bearer ${HA_TOKEN[$1]}" "http://127.0.0.1:8080/api/v1$2"
 }
 
+# POST JSON to dirN's API: the body, then "HTTP nnn" on a line of its own.
+ha_post() { # N PATH JSON
+    HA_TOKEN[$1]=${HA_TOKEN[$1]:-$(cat "$HA_DIR/dir$1/token")}
+    in_ns "dir$1" curl -s --max-time 10 -H "Authorization: Bearer ${HA_TOKEN[$1]}" \
+        -H 'Content-Type: application/json' -d "$3" -w '\nHTTP %{http_code}\n' "http://127.0.0.1:8080/api/v1$2"
+}
+
+# GET /cluster of dirN and print a Python expression of it, c being the JSON (one process each side).
+ha_cluster() { # N EXPR
+    ha_api "$1" /cluster | python3 -c 'import json, sys; c = json.load(sys.stdin); print(eval(sys.argv[1]))' "$2"
+}
+
 ha_has_vip() { ip -n "dir$1" -o addr show | grep -q " ${2//./\\.}/"; } # N ADDR
+
+# Heartbeat loss on dirN's egress, both paths: a prio qdisc with a fourth band that only a u32
+# filter for UDP to port 694 reaches (the priomap never does), and netem on that band. One tc
+# process for both links (tc -batch): the first call builds it, later ones read netem's drops
+# and change the loss.
+declare -A HA_NETEM=()
+ha_hb_loss() { # N PCT
+    local n=$1 pct=$2 dev out
+    out=$(for dev in eth-cl eth-rs; do
+        if [[ -z ${HA_NETEM[$n]:-} ]]; then
+            echo "qdisc add dev $dev root handle 1: prio bands 4 priomap 1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1"
+            echo "qdisc add dev $dev parent 1:4 handle 40: netem loss $pct%"
+            echo "filter add dev $dev parent 1: protocol ip prio 1 u32 match ip protocol 17 0xff match ip dport 694 0xffff flowid 1:4"
+        else
+            echo "qdisc show dev $dev"
+            echo "qdisc change dev $dev parent 1:4 handle 40: netem loss $pct%"
+        fi
+    done | in_ns "dir$n" tc -s -batch -) || fail "tc on dir$n: heartbeat loss $pct%"
+    HA_NETEM[$n]=1
+    awk '/^qdisc netem/ { on = 1; next } /^qdisc/ { on = 0 }
+        on && /dropped/ { sub(/.*dropped /, ""); sub(/,.*/, ""); n += $0 } END { print n + 0 }' <<<"$out"
+}
+
+# The router stops answering dirN (both its addresses): its replies have no route.
+ha_tb_cut() { printf 'route add blackhole 10.0.2.%s/32\nroute add blackhole 10.0.1.%s/32\n' "$1" "$1" | ip -n router -batch -; }
+ha_tb_heal() { printf 'route del blackhole 10.0.2.%s/32\nroute del blackhole 10.0.1.%s/32\n' "$1" "$1" | ip -n router -batch -; }
 
 # Address events of dirN with the kernel's timestamps, in $HA_DIR/addr-dirN.txt (ip -ts monitor).
 ha_monitor() { # N
@@ -192,9 +263,12 @@ ha_down() {
         [[ -n ${HA_MON[$n]:-} ]] && kill "${HA_MON[$n]}" 2>/dev/null
     done
     topo_down
-    ip netns del dir1 2>/dev/null || true
-    ip netns del dir2 2>/dev/null || true
+    for n in dir1 dir2 "${HA_EXTRA[@]}"; do
+        ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null || true
+        ip netns del "$n" 2>/dev/null || true
+    done
 }
+HA_EXTRA=()
 
 # A client that connects to URL every 10 ms (100 ms timeout) and writes "ms ok|fail" per try.
 HA_POLLER_PY='
@@ -216,3 +290,49 @@ while True:
     time.sleep(max(0, 0.01 - (time.time() - t0)))
 '
 
+
+# A client that downloads PATH from HOST:80 at RATE bytes/s at most (a small receive buffer, so the
+# server cannot run ahead: the transfer lasts as long as the rate says), writing "ms bytes" to
+# PROGRESS at most every 100 ms, then one line: "size N sha256 HEX gap MS at MS status LINE",
+# gap being the longest time without a byte (and when it began).
+HA_DOWNLOAD_PY='
+import hashlib, socket, sys, time
+host, path, rate, progress = sys.argv[1], sys.argv[2], int(sys.argv[3]), open(sys.argv[4], "w", buffering=1)
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)
+s.settimeout(60)
+s.connect((host, 80))
+s.sendall(("GET %s HTTP/1.0\r\nHost: %s\r\n\r\n" % (path, host)).encode())
+head, body, h, in_body = b"", 0, hashlib.sha256(), False
+t0 = last = time.time()
+gap, gap_at, shown = 0.0, 0.0, 0.0
+while True:
+    try:
+        chunk = s.recv(16384)
+    except OSError as e:
+        print("error %r" % e)
+        break
+    now = time.time()
+    if not chunk:
+        break
+    if now - last > gap:
+        gap, gap_at = now - last, last
+    last = now
+    if not in_body:
+        head += chunk
+        if b"\r\n\r\n" not in head:
+            continue
+        head, chunk = head.split(b"\r\n\r\n", 1)
+        in_body = True
+    body += len(chunk)
+    h.update(chunk)
+    if now - shown >= 0.1:
+        progress.write("%d %d\n" % (now * 1000, body))
+        shown = now
+    ahead = body / rate - (now - t0)
+    if ahead > 0:
+        time.sleep(ahead)
+progress.write("%d %d\n" % (time.time() * 1000, body))
+print("size %d sha256 %s gap %d at %d status %s" % (body, h.hexdigest(), gap * 1000, gap_at * 1000,
+      head.split(b"\r\n", 1)[0].decode(errors="replace").replace(" ", "_")))
+'

@@ -7,6 +7,7 @@ One process per question, so a scenario under TCG (where each process start cost
   takeover LOG LABEL         the last "became active" of LOG's last run and the steps after it:
                              prints "AT" then a "measure:" line and the log lines
   at LOG REGEX               the Unix ms of the last line matching REGEX (exit 1: none)
+  count FROM TO REGEX LOG...  how many lines of the LOGs match REGEX with a time in [FROM, TO]
   event FILE FROM REGEX      the first address event at or after FROM matching REGEX
   before FILE TO REGEX       the last address event at or before TO matching REGEX
   outage FILE FROM TO        the longest time without an answer between FROM and TO:
@@ -77,6 +78,9 @@ def main():
         if not hits:
             sys.exit(1)
         print(hits[-1])
+    elif cmd == "count":
+        lo, hi, rx = int(args[0]), int(args[1]), args[2]
+        print(sum(1 for path in args[3:] for t, l in log_lines(path) if lo <= t <= hi and re.search(rx, l)))
     elif cmd == "event":
         for t, l in events(args[0]):
             if t >= int(args[1]) and re.search(args[2], l):
