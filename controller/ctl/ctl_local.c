@@ -5,6 +5,7 @@
 #include "controller/core/command.h"
 #include "controller/model/model.h"
 #include "controller/model/model_json.h"
+#include "controller/model/model_kind.h"
 #include "db/db.h"
 
 #include <errno.h>
@@ -31,11 +32,48 @@ struct ctl_local {
 /* One write: what it is given, and the object as stored once it is done. */
 struct local_write {
 	json_t *body;
-	int64_t id; /* the object's; a new real server's service */
+	int64_t id;             /* the object's; a new real server's service */
+	enum fulcrum_kind kind; /* of a PATCH or a delete: which of the three it is */
 	struct fulcrum_vs vs;
 	struct fulcrum_rs rs;
 	struct fulcrum_vip vip;
 };
+
+/* w's object of its kind. */
+static void *local_obj(struct local_write *w)
+{
+	switch (w->kind) {
+	case FULCRUM_KIND_VS:
+		return &w->vs;
+	case FULCRUM_KIND_RS:
+		return &w->rs;
+	case FULCRUM_KIND_VIP:
+		break;
+	}
+	return &w->vip;
+}
+
+/* A PATCH of any kind, as the API's: the object as it stands in the transaction, the body on it. */
+static int local_patch_run(struct command_txn *t, void *arg)
+{
+	struct local_write *w = arg;
+	const struct model_kind *k = model_kind(w->kind);
+	void *obj = local_obj(w);
+	int rc;
+
+	if ((rc = command_txn_get(t, w->kind, w->id, obj)) != 0 ||
+	    (rc = k->from_json(w->body, obj, command_txn_err(t))) != 0 ||
+	    (rc = command_txn_update(t, w->kind, obj)) != 0)
+		return rc;
+	return command_txn_get(t, w->kind, w->id, obj);
+}
+
+static int local_delete_run(struct command_txn *t, void *arg)
+{
+	struct local_write *w = arg;
+
+	return command_txn_delete(t, w->kind, w->id);
+}
 
 static struct ctl_local *local_of(struct ctl_transport *t)
 {
@@ -433,23 +471,6 @@ static int local_vs_create_run(struct command_txn *t, void *arg)
 	return command_txn_vs_get(t, w->vs.id, &w->vs);
 }
 
-static int local_vs_patch_run(struct command_txn *t, void *arg)
-{
-	struct local_write *w = arg;
-	int rc;
-
-	if ((rc = command_txn_vs_get(t, w->id, &w->vs)) != 0 ||
-	    (rc = model_vs_from_json(w->body, &w->vs, command_txn_err(t))) != 0 ||
-	    (rc = command_txn_vs_update(t, &w->vs)) != 0)
-		return rc;
-	return command_txn_vs_get(t, w->id, &w->vs);
-}
-
-static int local_vs_delete_run(struct command_txn *t, void *arg)
-{
-	return command_txn_vs_delete(t, ((struct local_write *)arg)->id);
-}
-
 /* The service's real servers come with it only over HTTP: fulcrumctl never sends them. */
 static int local_reals_refuse(const json_t *body, struct ctl_transport_err *err)
 {
@@ -482,12 +503,12 @@ static int local_service_patch(struct ctl_transport *t, int64_t id, const json_t
 			       json_t **out, int64_t *revision, struct ctl_transport_err *err)
 {
 	struct ctl_local *l = local_of(t);
-	struct local_write w = {.body = local_body(body), .id = id};
+	struct local_write w = {.body = local_body(body), .id = id, .kind = FULCRUM_KIND_VS};
 	int rc;
 
 	if (!w.body)
 		return local_nomem(err);
-	if ((rc = local_write_run(l, local_vs_patch_run, &w, revision, err)) == 0)
+	if ((rc = local_write_run(l, local_patch_run, &w, revision, err)) == 0)
 		rc = local_vs_json(l, &w.vs, out, err);
 	json_decref(w.body);
 	return rc;
@@ -496,9 +517,9 @@ static int local_service_patch(struct ctl_transport *t, int64_t id, const json_t
 static int local_service_delete(struct ctl_transport *t, int64_t id, int64_t *revision,
 				struct ctl_transport_err *err)
 {
-	struct local_write w = {.id = id};
+	struct local_write w = {.id = id, .kind = FULCRUM_KIND_VS};
 
-	return local_write_run(local_of(t), local_vs_delete_run, &w, revision, err);
+	return local_write_run(local_of(t), local_delete_run, &w, revision, err);
 }
 
 /* The service is read first so that a missing one is worded as the API's 404. */
@@ -517,28 +538,11 @@ static int local_rs_create_run(struct command_txn *t, void *arg)
 	return command_txn_rs_get(t, w->rs.id, &w->rs);
 }
 
-static int local_rs_patch_run(struct command_txn *t, void *arg)
-{
-	struct local_write *w = arg;
-	int rc;
-
-	if ((rc = command_txn_rs_get(t, w->id, &w->rs)) != 0 ||
-	    (rc = model_rs_from_json(w->body, &w->rs, command_txn_err(t))) != 0 ||
-	    (rc = command_txn_rs_update(t, &w->rs)) != 0)
-		return rc;
-	return command_txn_rs_get(t, w->id, &w->rs);
-}
-
-static int local_rs_delete_run(struct command_txn *t, void *arg)
-{
-	return command_txn_rs_delete(t, ((struct local_write *)arg)->id);
-}
-
 static int local_real_write(struct ctl_transport *t, command_txn_fn fn, int64_t id,
 			    const json_t *body, json_t **out, int64_t *revision,
 			    struct ctl_transport_err *err)
 {
-	struct local_write w = {.body = local_body(body), .id = id};
+	struct local_write w = {.body = local_body(body), .id = id, .kind = FULCRUM_KIND_RS};
 	int rc;
 
 	if (!w.body)
@@ -559,15 +563,15 @@ static int local_real_create(struct ctl_transport *t, int64_t service_id, const 
 static int local_real_patch(struct ctl_transport *t, int64_t id, const json_t *body, json_t **out,
 			    int64_t *revision, struct ctl_transport_err *err)
 {
-	return local_real_write(t, local_rs_patch_run, id, body, out, revision, err);
+	return local_real_write(t, local_patch_run, id, body, out, revision, err);
 }
 
 static int local_real_delete(struct ctl_transport *t, int64_t id, int64_t *revision,
 			     struct ctl_transport_err *err)
 {
-	struct local_write w = {.id = id};
+	struct local_write w = {.id = id, .kind = FULCRUM_KIND_RS};
 
-	return local_write_run(local_of(t), local_rs_delete_run, &w, revision, err);
+	return local_write_run(local_of(t), local_delete_run, &w, revision, err);
 }
 
 static int local_vip_create_run(struct command_txn *t, void *arg)
@@ -582,28 +586,11 @@ static int local_vip_create_run(struct command_txn *t, void *arg)
 	return command_txn_vip_get(t, w->vip.id, &w->vip);
 }
 
-static int local_vip_patch_run(struct command_txn *t, void *arg)
-{
-	struct local_write *w = arg;
-	int rc;
-
-	if ((rc = command_txn_vip_get(t, w->id, &w->vip)) != 0 ||
-	    (rc = model_vip_from_json(w->body, &w->vip, command_txn_err(t))) != 0 ||
-	    (rc = command_txn_vip_update(t, &w->vip)) != 0)
-		return rc;
-	return command_txn_vip_get(t, w->id, &w->vip);
-}
-
-static int local_vip_delete_run(struct command_txn *t, void *arg)
-{
-	return command_txn_vip_delete(t, ((struct local_write *)arg)->id);
-}
-
 static int local_vip_write(struct ctl_transport *t, command_txn_fn fn, int64_t id,
 			   const json_t *body, json_t **out, int64_t *revision,
 			   struct ctl_transport_err *err)
 {
-	struct local_write w = {.body = local_body(body), .id = id};
+	struct local_write w = {.body = local_body(body), .id = id, .kind = FULCRUM_KIND_VIP};
 	int rc;
 
 	if (!w.body)
@@ -624,15 +611,15 @@ static int local_vip_create(struct ctl_transport *t, const json_t *body, json_t 
 static int local_vip_patch(struct ctl_transport *t, int64_t id, const json_t *body, json_t **out,
 			   int64_t *revision, struct ctl_transport_err *err)
 {
-	return local_vip_write(t, local_vip_patch_run, id, body, out, revision, err);
+	return local_vip_write(t, local_patch_run, id, body, out, revision, err);
 }
 
 static int local_vip_delete(struct ctl_transport *t, int64_t id, int64_t *revision,
 			    struct ctl_transport_err *err)
 {
-	struct local_write w = {.id = id};
+	struct local_write w = {.id = id, .kind = FULCRUM_KIND_VIP};
 
-	return local_write_run(local_of(t), local_vip_delete_run, &w, revision, err);
+	return local_write_run(local_of(t), local_delete_run, &w, revision, err);
 }
 
 /* ---- tokens ------------------------------------------------------------------- */
