@@ -66,7 +66,7 @@ static int cmd_service_find(struct cmd *c, const char *ref, json_t **out)
 	size_t i;
 
 	if (cmd_is_id(ref))
-		return c->ops->service_get(c->t, strtoll(ref, NULL, 10), out, &c->err) == 0
+		return c->ops->get(c->t, FULCRUM_KIND_VS, strtoll(ref, NULL, 10), out, &c->err) == 0
 			   ? CTL_EXIT_OK
 			   : cmd_failed(c);
 	if (c->ops->services_list(c->t, &list, &c->err) != 0)
@@ -281,9 +281,9 @@ static int cmd_service_change(struct cmd *c, json_t *vs, int argc, char **argv)
 		json_object_set_new(body, "admin_state",
 				    json_string(argv[0][0] == 'e' ? "enabled" : "disabled"));
 	if (rc == CTL_EXIT_OK) {
-		op = del ? c->ops->service_delete(c->t, cmd_id_of(vs), &revision, &c->err)
-			 : c->ops->service_patch(c->t, cmd_id_of(vs), body, &out, &revision,
-						 &c->err);
+		op = del ? c->ops->del(c->t, FULCRUM_KIND_VS, cmd_id_of(vs), &revision, &c->err)
+			 : c->ops->patch(c->t, FULCRUM_KIND_VS, cmd_id_of(vs), body, &out,
+					 &revision, &c->err);
 		if (op != 0) {
 			rc = cmd_failed(c);
 		} else {
@@ -404,7 +404,7 @@ static int cmd_real_one(struct cmd *c, int argc, char **argv, const char *state)
 	}
 	id = strtoll(argv[1], NULL, 10);
 	if (strcmp(argv[0], "show") == 0) {
-		if (c->ops->real_get(c->t, id, &out, &c->err) != 0)
+		if (c->ops->get(c->t, FULCRUM_KIND_RS, id, &out, &c->err) != 0)
 			rc = cmd_failed(c);
 		else if (c->json)
 			rc = cmd_print_json(out);
@@ -419,8 +419,8 @@ static int cmd_real_one(struct cmd *c, int argc, char **argv, const char *state)
 	else if (!del)
 		rc = cmd_fields(argc - 2, argv + 2, body);
 	if (rc == CTL_EXIT_OK) {
-		op = del ? c->ops->real_delete(c->t, id, &revision, &c->err)
-			 : c->ops->real_patch(c->t, id, body, &out, &revision, &c->err);
+		op = del ? c->ops->del(c->t, FULCRUM_KIND_RS, id, &revision, &c->err)
+			 : c->ops->patch(c->t, FULCRUM_KIND_RS, id, body, &out, &revision, &c->err);
 		if (op != 0) {
 			rc = cmd_failed(c);
 		} else {
@@ -465,7 +465,8 @@ static int cmd_vip_find(struct cmd *c, const char *ref, json_t **out)
 	size_t i;
 
 	if (cmd_is_id(ref))
-		return c->ops->vip_get(c->t, strtoll(ref, NULL, 10), out, &c->err) == 0
+		return c->ops->get(c->t, FULCRUM_KIND_VIP, strtoll(ref, NULL, 10), out, &c->err) ==
+			       0
 			   ? CTL_EXIT_OK
 			   : cmd_failed(c);
 	if (model_addr_parse(ref, &want) != 0) {
@@ -557,8 +558,9 @@ static int cmd_vip_change(struct cmd *c, json_t *v, int argc, char **argv)
 	if (!del)
 		rc = cmd_fields(argc - 2, argv + 2, body);
 	if (rc == CTL_EXIT_OK) {
-		op = del ? c->ops->vip_delete(c->t, cmd_id_of(v), &revision, &c->err)
-			 : c->ops->vip_patch(c->t, cmd_id_of(v), body, &out, &revision, &c->err);
+		op = del ? c->ops->del(c->t, FULCRUM_KIND_VIP, cmd_id_of(v), &revision, &c->err)
+			 : c->ops->patch(c->t, FULCRUM_KIND_VIP, cmd_id_of(v), body, &out,
+					 &revision, &c->err);
 		if (op != 0) {
 			rc = cmd_failed(c);
 		} else {

@@ -410,18 +410,47 @@ static int http_get(struct ctl_transport *t, const char *path, json_t **out,
 	return http_object(t, "GET", path, NULL, out, NULL, err);
 }
 
-static int http_services_list(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err)
+/* An object's path: services/{id}, reals/{id} or vips/{id}. */
+static void http_obj_path(char *buf, size_t len, enum fulcrum_kind kind, int64_t id)
 {
-	return http_get(t, "/api/v1/services", out, err);
+	const char *plural = kind == FULCRUM_KIND_VS   ? "services"
+			     : kind == FULCRUM_KIND_RS ? "reals"
+						       : "vips";
+
+	snprintf(buf, len, "/api/v1/%s/%" PRId64, plural, id);
 }
 
-static int http_service_get(struct ctl_transport *t, int64_t id, json_t **out,
-			    struct ctl_transport_err *err)
+static int http_obj_get(struct ctl_transport *t, enum fulcrum_kind kind, int64_t id, json_t **out,
+			struct ctl_transport_err *err)
 {
 	char path[64];
 
-	snprintf(path, sizeof(path), "/api/v1/services/%" PRId64, id);
+	http_obj_path(path, sizeof(path), kind, id);
 	return http_get(t, path, out, err);
+}
+
+static int http_obj_patch(struct ctl_transport *t, enum fulcrum_kind kind, int64_t id,
+			  const json_t *body, json_t **out, int64_t *revision,
+			  struct ctl_transport_err *err)
+{
+	char path[64];
+
+	http_obj_path(path, sizeof(path), kind, id);
+	return http_object(t, "PATCH", path, body, out, revision, err);
+}
+
+static int http_obj_delete(struct ctl_transport *t, enum fulcrum_kind kind, int64_t id,
+			   int64_t *revision, struct ctl_transport_err *err)
+{
+	char path[64];
+
+	http_obj_path(path, sizeof(path), kind, id);
+	return http_object(t, "DELETE", path, NULL, NULL, revision, err);
+}
+
+static int http_services_list(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err)
+{
+	return http_get(t, "/api/v1/services", out, err);
 }
 
 static int http_service_create(struct ctl_transport *t, const json_t *body, json_t **out,
@@ -430,39 +459,12 @@ static int http_service_create(struct ctl_transport *t, const json_t *body, json
 	return http_object(t, "POST", "/api/v1/services", body, out, revision, err);
 }
 
-static int http_service_patch(struct ctl_transport *t, int64_t id, const json_t *body, json_t **out,
-			      int64_t *revision, struct ctl_transport_err *err)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/api/v1/services/%" PRId64, id);
-	return http_object(t, "PATCH", path, body, out, revision, err);
-}
-
-static int http_service_delete(struct ctl_transport *t, int64_t id, int64_t *revision,
-			       struct ctl_transport_err *err)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/api/v1/services/%" PRId64, id);
-	return http_object(t, "DELETE", path, NULL, NULL, revision, err);
-}
-
 static int http_reals_list(struct ctl_transport *t, int64_t service_id, json_t **out,
 			   struct ctl_transport_err *err)
 {
 	char path[80];
 
 	snprintf(path, sizeof(path), "/api/v1/services/%" PRId64 "/reals", service_id);
-	return http_get(t, path, out, err);
-}
-
-static int http_real_get(struct ctl_transport *t, int64_t id, json_t **out,
-			 struct ctl_transport_err *err)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/api/v1/reals/%" PRId64, id);
 	return http_get(t, path, out, err);
 }
 
@@ -475,60 +477,15 @@ static int http_real_create(struct ctl_transport *t, int64_t service_id, const j
 	return http_object(t, "POST", path, body, out, revision, err);
 }
 
-static int http_real_patch(struct ctl_transport *t, int64_t id, const json_t *body, json_t **out,
-			   int64_t *revision, struct ctl_transport_err *err)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/api/v1/reals/%" PRId64, id);
-	return http_object(t, "PATCH", path, body, out, revision, err);
-}
-
-static int http_real_delete(struct ctl_transport *t, int64_t id, int64_t *revision,
-			    struct ctl_transport_err *err)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/api/v1/reals/%" PRId64, id);
-	return http_object(t, "DELETE", path, NULL, NULL, revision, err);
-}
-
 static int http_vips_list(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err)
 {
 	return http_get(t, "/api/v1/vips", out, err);
-}
-
-static int http_vip_get(struct ctl_transport *t, int64_t id, json_t **out,
-			struct ctl_transport_err *err)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/api/v1/vips/%" PRId64, id);
-	return http_get(t, path, out, err);
 }
 
 static int http_vip_create(struct ctl_transport *t, const json_t *body, json_t **out,
 			   int64_t *revision, struct ctl_transport_err *err)
 {
 	return http_object(t, "POST", "/api/v1/vips", body, out, revision, err);
-}
-
-static int http_vip_patch(struct ctl_transport *t, int64_t id, const json_t *body, json_t **out,
-			  int64_t *revision, struct ctl_transport_err *err)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/api/v1/vips/%" PRId64, id);
-	return http_object(t, "PATCH", path, body, out, revision, err);
-}
-
-static int http_vip_delete(struct ctl_transport *t, int64_t id, int64_t *revision,
-			   struct ctl_transport_err *err)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/api/v1/vips/%" PRId64, id);
-	return http_object(t, "DELETE", path, NULL, NULL, revision, err);
 }
 
 static int http_changes_page(struct ctl_transport *t, int64_t since, json_t **out,
@@ -584,20 +541,14 @@ static int http_cluster_maintenance(struct ctl_transport *t, bool on, json_t **o
 
 static const struct ctl_transport_ops http_ops = {
     .services_list = http_services_list,
-    .service_get = http_service_get,
+    .get = http_obj_get,
+    .patch = http_obj_patch,
+    .del = http_obj_delete,
     .service_create = http_service_create,
-    .service_patch = http_service_patch,
-    .service_delete = http_service_delete,
     .reals_list = http_reals_list,
-    .real_get = http_real_get,
     .real_create = http_real_create,
-    .real_patch = http_real_patch,
-    .real_delete = http_real_delete,
     .vips_list = http_vips_list,
-    .vip_get = http_vip_get,
     .vip_create = http_vip_create,
-    .vip_patch = http_vip_patch,
-    .vip_delete = http_vip_delete,
     .changes_page = http_changes_page,
     .status = http_status,
     .cluster_get = http_cluster_get,

@@ -213,21 +213,6 @@ static int local_services_list(struct ctl_transport *t, json_t **out, struct ctl
 	return rc;
 }
 
-static int local_service_get(struct ctl_transport *t, int64_t id, json_t **out,
-			     struct ctl_transport_err *err)
-{
-	struct ctl_local *l = local_of(t);
-	struct fulcrum_vs vs;
-	int rc = db_vs_get(l->db, id, &vs);
-
-	if (rc == -ENOENT)
-		return ctl_transport_err_set(err, rc, CTL_EXIT_REFUSED, NULL,
-					     "service %" PRId64 " does not exist", id);
-	if (rc != 0)
-		return local_db_failed(l, rc, err);
-	return local_vs_json(l, &vs, out, err);
-}
-
 static int local_rs_append(const struct fulcrum_rs *rs, void *arg)
 {
 	return json_array_append_new(arg, local_rs_json(rs)) == 0 ? 0 : -ENOMEM;
@@ -260,21 +245,6 @@ static int local_reals_list(struct ctl_transport *t, int64_t service_id, json_t 
 	return rc;
 }
 
-static int local_real_get(struct ctl_transport *t, int64_t id, json_t **out,
-			  struct ctl_transport_err *err)
-{
-	struct ctl_local *l = local_of(t);
-	struct fulcrum_rs rs;
-	int rc = db_rs_get(l->db, id, &rs);
-
-	if (rc == -ENOENT)
-		return ctl_transport_err_set(err, rc, CTL_EXIT_REFUSED, NULL,
-					     "real server %" PRId64 " does not exist", id);
-	if (rc != 0)
-		return local_db_failed(l, rc, err);
-	return (*out = local_rs_json(&rs)) ? 0 : local_nomem(err);
-}
-
 static int local_vip_append(const struct fulcrum_vip *vip, void *arg)
 {
 	return json_array_append_new(arg, local_vip_json(vip)) == 0 ? 0 : -ENOMEM;
@@ -297,19 +267,50 @@ static int local_vips_list(struct ctl_transport *t, json_t **out, struct ctl_tra
 	return rc;
 }
 
-static int local_vip_get(struct ctl_transport *t, int64_t id, json_t **out,
-			 struct ctl_transport_err *err)
+/* obj, of kind, as the API shows it. */
+static int local_obj_json(struct ctl_local *l, enum fulcrum_kind kind, const void *obj,
+			  json_t **out, struct ctl_transport_err *err)
+{
+	switch (kind) {
+	case FULCRUM_KIND_VS:
+		return local_vs_json(l, obj, out, err);
+	case FULCRUM_KIND_RS:
+		*out = local_rs_json(obj);
+		break;
+	case FULCRUM_KIND_VIP:
+		*out = local_vip_json(obj);
+		break;
+	}
+	return *out ? 0 : local_nomem(err);
+}
+
+static int local_get(struct ctl_transport *t, enum fulcrum_kind kind, int64_t id, json_t **out,
+		     struct ctl_transport_err *err)
 {
 	struct ctl_local *l = local_of(t);
-	struct fulcrum_vip vip;
-	int rc = db_vip_get(l->db, id, &vip);
+	struct local_write w = {.id = id, .kind = kind};
+	void *obj = local_obj(&w);
+	int rc;
 
+	switch (kind) {
+	case FULCRUM_KIND_VS:
+		rc = db_vs_get(l->db, id, obj);
+		break;
+	case FULCRUM_KIND_RS:
+		rc = db_rs_get(l->db, id, obj);
+		break;
+	case FULCRUM_KIND_VIP:
+	default:
+		rc = db_vip_get(l->db, id, obj);
+		break;
+	}
 	if (rc == -ENOENT)
 		return ctl_transport_err_set(err, rc, CTL_EXIT_REFUSED, NULL,
-					     "VIP %" PRId64 " does not exist", id);
+					     "%s %" PRId64 " does not exist",
+					     model_kind(kind)->what, id);
 	if (rc != 0)
 		return local_db_failed(l, rc, err);
-	return (*out = local_vip_json(&vip)) ? 0 : local_nomem(err);
+	return local_obj_json(l, kind, obj, out, err);
 }
 
 /* A change-log row as GET changes has it: before and after as JSON, not text. */
@@ -459,6 +460,38 @@ static json_t *local_body(const json_t *body)
 	return copy;
 }
 
+/* Runs fn on a write of kind with body and id, then answers the object it leaves in w. */
+static int local_write_json(struct ctl_transport *t, enum fulcrum_kind kind, command_txn_fn fn,
+			    int64_t id, const json_t *body, json_t **out, int64_t *revision,
+			    struct ctl_transport_err *err)
+{
+	struct ctl_local *l = local_of(t);
+	struct local_write w = {.body = local_body(body), .id = id, .kind = kind};
+	int rc;
+
+	if (!w.body)
+		return local_nomem(err);
+	if ((rc = local_write_run(l, fn, &w, revision, err)) == 0)
+		rc = local_obj_json(l, kind, local_obj(&w), out, err);
+	json_decref(w.body);
+	return rc;
+}
+
+static int local_patch(struct ctl_transport *t, enum fulcrum_kind kind, int64_t id,
+		       const json_t *body, json_t **out, int64_t *revision,
+		       struct ctl_transport_err *err)
+{
+	return local_write_json(t, kind, local_patch_run, id, body, out, revision, err);
+}
+
+static int local_delete(struct ctl_transport *t, enum fulcrum_kind kind, int64_t id,
+			int64_t *revision, struct ctl_transport_err *err)
+{
+	struct local_write w = {.id = id, .kind = kind};
+
+	return local_write_run(local_of(t), local_delete_run, &w, revision, err);
+}
+
 static int local_vs_create_run(struct command_txn *t, void *arg)
 {
 	struct local_write *w = arg;
@@ -486,40 +519,11 @@ static int local_reals_refuse(const json_t *body, struct ctl_transport_err *err)
 static int local_service_create(struct ctl_transport *t, const json_t *body, json_t **out,
 				int64_t *revision, struct ctl_transport_err *err)
 {
-	struct ctl_local *l = local_of(t);
-	struct local_write w = {.body = local_body(body)};
-	int rc;
+	int rc = local_reals_refuse(body, err);
 
-	if (!w.body)
-		return local_nomem(err);
-	if ((rc = local_reals_refuse(w.body, err)) == 0 &&
-	    (rc = local_write_run(l, local_vs_create_run, &w, revision, err)) == 0)
-		rc = local_vs_json(l, &w.vs, out, err);
-	json_decref(w.body);
-	return rc;
-}
-
-static int local_service_patch(struct ctl_transport *t, int64_t id, const json_t *body,
-			       json_t **out, int64_t *revision, struct ctl_transport_err *err)
-{
-	struct ctl_local *l = local_of(t);
-	struct local_write w = {.body = local_body(body), .id = id, .kind = FULCRUM_KIND_VS};
-	int rc;
-
-	if (!w.body)
-		return local_nomem(err);
-	if ((rc = local_write_run(l, local_patch_run, &w, revision, err)) == 0)
-		rc = local_vs_json(l, &w.vs, out, err);
-	json_decref(w.body);
-	return rc;
-}
-
-static int local_service_delete(struct ctl_transport *t, int64_t id, int64_t *revision,
-				struct ctl_transport_err *err)
-{
-	struct local_write w = {.id = id, .kind = FULCRUM_KIND_VS};
-
-	return local_write_run(local_of(t), local_delete_run, &w, revision, err);
+	return rc ? rc
+		  : local_write_json(t, FULCRUM_KIND_VS, local_vs_create_run, 0, body, out,
+				     revision, err);
 }
 
 /* The service is read first so that a missing one is worded as the API's 404. */
@@ -538,40 +542,11 @@ static int local_rs_create_run(struct command_txn *t, void *arg)
 	return command_txn_rs_get(t, w->rs.id, &w->rs);
 }
 
-static int local_real_write(struct ctl_transport *t, command_txn_fn fn, int64_t id,
-			    const json_t *body, json_t **out, int64_t *revision,
-			    struct ctl_transport_err *err)
-{
-	struct local_write w = {.body = local_body(body), .id = id, .kind = FULCRUM_KIND_RS};
-	int rc;
-
-	if (!w.body)
-		return local_nomem(err);
-	if ((rc = local_write_run(local_of(t), fn, &w, revision, err)) == 0 &&
-	    !(*out = local_rs_json(&w.rs)))
-		rc = local_nomem(err);
-	json_decref(w.body);
-	return rc;
-}
-
 static int local_real_create(struct ctl_transport *t, int64_t service_id, const json_t *body,
 			     json_t **out, int64_t *revision, struct ctl_transport_err *err)
 {
-	return local_real_write(t, local_rs_create_run, service_id, body, out, revision, err);
-}
-
-static int local_real_patch(struct ctl_transport *t, int64_t id, const json_t *body, json_t **out,
-			    int64_t *revision, struct ctl_transport_err *err)
-{
-	return local_real_write(t, local_patch_run, id, body, out, revision, err);
-}
-
-static int local_real_delete(struct ctl_transport *t, int64_t id, int64_t *revision,
-			     struct ctl_transport_err *err)
-{
-	struct local_write w = {.id = id, .kind = FULCRUM_KIND_RS};
-
-	return local_write_run(local_of(t), local_delete_run, &w, revision, err);
+	return local_write_json(t, FULCRUM_KIND_RS, local_rs_create_run, service_id, body, out,
+				revision, err);
 }
 
 static int local_vip_create_run(struct command_txn *t, void *arg)
@@ -586,40 +561,11 @@ static int local_vip_create_run(struct command_txn *t, void *arg)
 	return command_txn_vip_get(t, w->vip.id, &w->vip);
 }
 
-static int local_vip_write(struct ctl_transport *t, command_txn_fn fn, int64_t id,
-			   const json_t *body, json_t **out, int64_t *revision,
-			   struct ctl_transport_err *err)
-{
-	struct local_write w = {.body = local_body(body), .id = id, .kind = FULCRUM_KIND_VIP};
-	int rc;
-
-	if (!w.body)
-		return local_nomem(err);
-	if ((rc = local_write_run(local_of(t), fn, &w, revision, err)) == 0 &&
-	    !(*out = local_vip_json(&w.vip)))
-		rc = local_nomem(err);
-	json_decref(w.body);
-	return rc;
-}
-
 static int local_vip_create(struct ctl_transport *t, const json_t *body, json_t **out,
 			    int64_t *revision, struct ctl_transport_err *err)
 {
-	return local_vip_write(t, local_vip_create_run, 0, body, out, revision, err);
-}
-
-static int local_vip_patch(struct ctl_transport *t, int64_t id, const json_t *body, json_t **out,
-			   int64_t *revision, struct ctl_transport_err *err)
-{
-	return local_vip_write(t, local_patch_run, id, body, out, revision, err);
-}
-
-static int local_vip_delete(struct ctl_transport *t, int64_t id, int64_t *revision,
-			    struct ctl_transport_err *err)
-{
-	struct local_write w = {.id = id, .kind = FULCRUM_KIND_VIP};
-
-	return local_write_run(local_of(t), local_delete_run, &w, revision, err);
+	return local_write_json(t, FULCRUM_KIND_VIP, local_vip_create_run, 0, body, out, revision,
+				err);
 }
 
 /* ---- tokens ------------------------------------------------------------------- */
@@ -697,20 +643,14 @@ static void local_free(struct ctl_transport *t)
 
 static const struct ctl_transport_ops local_ops = {
     .services_list = local_services_list,
-    .service_get = local_service_get,
+    .get = local_get,
+    .patch = local_patch,
+    .del = local_delete,
     .service_create = local_service_create,
-    .service_patch = local_service_patch,
-    .service_delete = local_service_delete,
     .reals_list = local_reals_list,
-    .real_get = local_real_get,
     .real_create = local_real_create,
-    .real_patch = local_real_patch,
-    .real_delete = local_real_delete,
     .vips_list = local_vips_list,
-    .vip_get = local_vip_get,
     .vip_create = local_vip_create,
-    .vip_patch = local_vip_patch,
-    .vip_delete = local_vip_delete,
     .changes_page = local_changes_page,
     .status = local_status,
     .token_create = local_token_create,

@@ -2,6 +2,8 @@
 #ifndef FULCRUM_CTL_TRANSPORT_H
 #define FULCRUM_CTL_TRANSPORT_H
 
+#include "controller/model/model-t.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,47 +52,31 @@ struct ctl_transport;
 struct ctl_transport_ops {
 	/* GET services: {"revision", "services": [...]}, ordered by id */
 	int (*services_list)(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err);
-	/* GET services/{id} */
-	int (*service_get)(struct ctl_transport *t, int64_t id, json_t **out,
-			   struct ctl_transport_err *err);
-	/* POST services: body is a service ("name" and its fields); out the service made */
-	int (*service_create)(struct ctl_transport *t, const json_t *body, json_t **out,
-			      int64_t *revision, struct ctl_transport_err *err);
-	/* PATCH services/{id}: the fields of body change, the rest stays; out the service */
-	int (*service_patch)(struct ctl_transport *t, int64_t id, const json_t *body, json_t **out,
-			     int64_t *revision, struct ctl_transport_err *err);
-	/* DELETE services/{id}, with its real servers */
-	int (*service_delete)(struct ctl_transport *t, int64_t id, int64_t *revision,
-			      struct ctl_transport_err *err);
 	/* GET services/{id}/reals: {"revision", "reals": [...]}, ordered by id */
 	int (*reals_list)(struct ctl_transport *t, int64_t service_id, json_t **out,
 			  struct ctl_transport_err *err);
-	/* GET reals/{id} */
-	int (*real_get)(struct ctl_transport *t, int64_t id, json_t **out,
-			struct ctl_transport_err *err);
+	/* GET vips: {"revision", "vips": [...]}, ordered by id */
+	int (*vips_list)(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err);
+	/* GET services/{id}, reals/{id} or vips/{id}: the object of kind */
+	int (*get)(struct ctl_transport *t, enum fulcrum_kind kind, int64_t id, json_t **out,
+		   struct ctl_transport_err *err);
+	/* POST services: body is a service ("name" and its fields); out the service made */
+	int (*service_create)(struct ctl_transport *t, const json_t *body, json_t **out,
+			      int64_t *revision, struct ctl_transport_err *err);
 	/* POST services/{id}/reals */
 	int (*real_create)(struct ctl_transport *t, int64_t service_id, const json_t *body,
 			   json_t **out, int64_t *revision, struct ctl_transport_err *err);
-	/* PATCH reals/{id} */
-	int (*real_patch)(struct ctl_transport *t, int64_t id, const json_t *body, json_t **out,
-			  int64_t *revision, struct ctl_transport_err *err);
-	/* DELETE reals/{id} */
-	int (*real_delete)(struct ctl_transport *t, int64_t id, int64_t *revision,
-			   struct ctl_transport_err *err);
-	/* GET vips: {"revision", "vips": [...]}, ordered by id */
-	int (*vips_list)(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err);
-	/* GET vips/{id} */
-	int (*vip_get)(struct ctl_transport *t, int64_t id, json_t **out,
-		       struct ctl_transport_err *err);
 	/* POST vips: body is a VIP ("address", "interface" and its other fields) */
 	int (*vip_create)(struct ctl_transport *t, const json_t *body, json_t **out,
 			  int64_t *revision, struct ctl_transport_err *err);
-	/* PATCH vips/{id} */
-	int (*vip_patch)(struct ctl_transport *t, int64_t id, const json_t *body, json_t **out,
-			 int64_t *revision, struct ctl_transport_err *err);
-	/* DELETE vips/{id} */
-	int (*vip_delete)(struct ctl_transport *t, int64_t id, int64_t *revision,
-			  struct ctl_transport_err *err);
+	/* PATCH services/{id}, reals/{id} or vips/{id}: the fields of body change, the rest
+	 * stays; out the object as stored */
+	int (*patch)(struct ctl_transport *t, enum fulcrum_kind kind, int64_t id,
+		     const json_t *body, json_t **out, int64_t *revision,
+		     struct ctl_transport_err *err);
+	/* DELETE services/{id} (with its real servers), reals/{id} or vips/{id} */
+	int (*del)(struct ctl_transport *t, enum fulcrum_kind kind, int64_t id, int64_t *revision,
+		   struct ctl_transport_err *err);
 	/*
 	 * GET changes?since=: a page of the change log after revision since,
 	 * {"changes": [...], "next_since", "more", "revision"}; while "more" is
