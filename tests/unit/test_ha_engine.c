@@ -91,6 +91,17 @@ static bool one_active(struct node *a, struct node *b)
 	return a->role == STATUS_ROLE_ACTIVE && b->role == STATUS_ROLE_STANDBY;
 }
 
+/* one_active, and lb-a heard lb-b's standby heartbeat (its role event may come first) */
+static bool one_active_heard(struct node *a, struct node *b)
+{
+	struct status_cluster st;
+
+	if (!one_active(a, b))
+		return false;
+	ha_engine_status(a->e, &st);
+	return st.peer.role == STATUS_ROLE_STANDBY;
+}
+
 static bool b_active(struct node *a, struct node *b)
 {
 	return b->role == STATUS_ROLE_ACTIVE && a->role == STATUS_ROLE_STANDBY;
@@ -170,7 +181,7 @@ static void test_ha_engine_pair(void)
 	start(base, &cb, "lb-b", dir, &b);
 
 	/* both start together: the higher priority takes the role, the other stands by */
-	CU_ASSERT_TRUE(run_until(base, one_active, &a, &b, 20));
+	CU_ASSERT_TRUE(run_until(base, one_active_heard, &a, &b, 20));
 	ha_engine_status(a.e, &st);
 	CU_ASSERT_TRUE(st.enabled);
 	CU_ASSERT_EQUAL(st.role, STATUS_ROLE_ACTIVE);
@@ -228,11 +239,6 @@ static bool never(struct node *a, struct node *b)
 	return false;
 }
 
-static bool b_standby(struct node *a, struct node *b)
-{
-	return a->role == STATUS_ROLE_ACTIVE && b->role == STATUS_ROLE_STANDBY;
-}
-
 /* What lb-b's counters say of stale echoes (received[] by name). */
 static uint64_t received_as(struct ha_engine *e, const char *name)
 {
@@ -245,19 +251,26 @@ static uint64_t received_as(struct ha_engine *e, const char *name)
 	return UINT64_MAX;
 }
 
+static bool b_dropped_once(struct node *a, struct node *b)
+{
+	(void)a;
+	return received_as(b->e, "stale_echo") == 1;
+}
+
 /*
  * lb-b restarts (a new epoch) while lb-a is active; a STEPDOWN of lb-a's
  * current epoch, with a seq lb-b saw before its restart and the echo of lb-b's
  * old epoch (what a recording of lb-a's switchover would hold), reaches lb-b
  * first: its replay window takes it (the first message of the restored epoch),
- * the echo does not: dropped as stale_echo, lb-b never active. Then a real
- * switchover of lb-a moves the role at once: lb-a's echo caught up.
+ * the echo does not: dropped as stale_echo, lb-b never active. Then, lb-b
+ * restarted where lb-a hears it, a real switchover of lb-a moves the role at
+ * once: lb-a's echo caught up.
  */
 static void test_ha_engine_restart_replay(void)
 {
 	struct event_base *base = event_base_new();
 	struct node a = {0}, b = {0};
-	struct conf ca, cb;
+	struct conf ca, cb, cb3;
 	struct status_cluster st;
 	struct ha_keys *keys = NULL;
 	struct ha_msg m = {.type = HA_MSG_STEPDOWN,
@@ -313,33 +326,48 @@ static void test_ha_engine_restart_replay(void)
 	CU_ASSERT_FATAL(fd >= 0);
 	inet_pton(AF_INET, "127.0.0.1", &from.sin_addr);
 	CU_ASSERT_EQUAL(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0);
-	inet_pton(AF_INET, "127.0.0.2", &to.sin_addr);
+	inet_pton(AF_INET, "127.0.0.3", &to.sin_addr);
 	to.sin_port = htons((uint16_t)port);
 
-	/* lb-b again, a new epoch: the recording is in its socket before lb-a's next heartbeat */
+	/*
+	 * lb-b again, a new epoch, on 127.0.0.3 where lb-a's heartbeats do not go:
+	 * the recording is the first message of lb-a's epoch it gets, as when it
+	 * comes before lb-a's next heartbeat (a race on the rig, none here).
+	 */
 	memset(&b, 0, sizeof(b));
-	start(base, &cb, "lb-b", dir, &b);
+	conf_for(&cb3, "127.0.0.3", "127.0.0.1", port, 100, keyfile);
+	start(base, &cb3, "lb-b", dir, &b);
 	CU_ASSERT_EQUAL(sendto(fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)len);
-	CU_ASSERT_TRUE(run_until(base, b_standby, &a, &b, 10));
+	CU_ASSERT_TRUE(run_until(base, b_dropped_once, &a, &b, 5));
 	ha_engine_status(b.e, &st);
 	CU_ASSERT(st.epoch > b_epoch);
-	CU_ASSERT_EQUAL(received_as(b.e, "stale_echo"), 1);
+	CU_ASSERT_EQUAL(st.peer.epoch, a_epoch); /* the window took it: the echo dropped it */
+	CU_ASSERT_EQUAL(st.role, STATUS_ROLE_STARTING);
+	CU_ASSERT_EQUAL(received_as(b.e, "ok"), 0);
 	CU_ASSERT_EQUAL(b.actives, 0); /* never took the role, not even for one input */
-	CU_ASSERT_EQUAL(a.role, STATUS_ROLE_ACTIVE);
 	/* sent again: the replay window refuses it now */
 	CU_ASSERT_EQUAL(sendto(fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)len);
-	run_until(base, never, &a, &b, 0.5);
+	run_until(base, never, &a, &b, 0.3);
 	CU_ASSERT_EQUAL(received_as(b.e, "stale_echo"), 1);
 	CU_ASSERT_EQUAL(received_as(b.e, "duplicate"), 1); /* the same seq, accepted once already */
+	ha_engine_status(b.e, &st);
+	CU_ASSERT_EQUAL(st.role, STATUS_ROLE_STARTING); /* initdead is 1500 ms */
 	CU_ASSERT_EQUAL(b.actives, 0);
 	close(fd);
+	ha_engine_stop(b.e, on_stopped, &b);
+	CU_ASSERT_TRUE(run_until(base, a_stopped_b, &a, &b, 5));
+	ha_engine_free(b.e);
 
-	/* lb-a's own switchover now: its STEPDOWN echoes lb-b's new epoch, taken at once */
+	/* lb-b back where lb-a hears it: standby; lb-a's switchover echoes its epoch, taken at once */
+	memset(&b, 0, sizeof(b));
+	start(base, &cb, "lb-b", dir, &b);
+	CU_ASSERT_TRUE(run_until(base, one_active_heard, &a, &b, 10));
 	CU_ASSERT_EQUAL(ha_engine_switchover(a.e, false, on_done, &a), 0);
 	CU_ASSERT_TRUE(run_until(base, a_done, &a, &b, 5));
 	CU_ASSERT_EQUAL(a.rc, 0);
 	CU_ASSERT_TRUE(run_until(base, b_active, &a, &b, 1));
-	CU_ASSERT_EQUAL(received_as(b.e, "stale_echo"), 1);
+	CU_ASSERT_EQUAL(b.actives, 1);
+	CU_ASSERT_EQUAL(received_as(b.e, "stale_echo"), 0);
 
 	ha_engine_free(a.e);
 	ha_engine_free(b.e);
