@@ -592,6 +592,7 @@ static void ha_beat_start(struct ha_engine *e, uint64_t now_us)
 	    .repair_timeout = e->conf.ha_repair_timeout,
 	    .tiebreakers = b->tb != NULL,
 	    .standalone = e->standalone,
+	    .epoch = e->epoch,
 	};
 	struct ha_fsm_result res;
 

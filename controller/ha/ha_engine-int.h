@@ -163,11 +163,12 @@ void ha_path_close(struct ha_engine *e);
 
 /*
  * Assembles and signs one message: the machine's fields (ha_fsm_msg_fill()),
- * then cluster, epoch, seq and revision. 0 with *len, or -EINVAL (a bug).
+ * then cluster, epoch, seq, revision and echo (the peer's epoch as this node
+ * last accepted it). 0 with *len, or -EINVAL (a bug).
  */
 int ha_path_msg(const struct ha_fsm *f, enum ha_msg_type type, const char *cluster, uint64_t epoch,
-		uint64_t seq, int64_t revision, const struct ha_keys *keys, uint8_t *buf,
-		size_t cap, size_t *len);
+		uint64_t seq, int64_t revision, uint64_t echo, const struct ha_keys *keys,
+		uint8_t *buf, size_t cap, size_t *len);
 
 /* Encodes and sends one message of type on every path; 0 when at least one path sent it. */
 int ha_path_send(struct ha_engine *e, enum ha_msg_type type);

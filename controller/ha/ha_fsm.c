@@ -263,6 +263,27 @@ static bool ha_fsm_peer_fit(const struct ha_fsm *f, uint64_t now, char *why, siz
 }
 
 /*
+ * Whether the peer's last word may move this node's role at once: its message
+ * echoed this node's epoch (it was sent after this start), or its echoes have
+ * been stale for ha_deadtime (a live peer that does not hear this node: then
+ * believed, as a silence would be). If not, why says why.
+ */
+static bool ha_fsm_peer_confirmed(const struct ha_fsm *f, uint64_t now, char *why, size_t len)
+{
+	char n[HA_NAME_MAX + 8];
+
+	if (!ha_fsm_peer_alive(f) || f->peer.echoed ||
+	    ha_fsm_age(now, f->peer.stale_since) >= f->conf.deadtime)
+		return true;
+	ha_fsm_print(why, len,
+		     "%s has not echoed this node's epoch %" PRIu64 " for %" PRIu64
+		     " ms (its word may predate this start)",
+		     ha_fsm_peer_name(f, n, sizeof(n)), f->conf.epoch,
+		     ha_fsm_age(now, f->peer.stale_since));
+	return false;
+}
+
+/*
  * No node is active and the peer is alive: whether this one takes the role.
  * Both sides compute it from the same facts, so exactly one does: an able
  * node over one that is not (or yields), then the higher priority, then the
@@ -352,8 +373,13 @@ static bool ha_fsm_eval_starting(struct ha_fsm *f, uint64_t now, struct ha_fsm_r
 		return true;
 	}
 	if (ha_fsm_peer_alive(f)) {
-		bool win = ha_fsm_tiebreak(f, now, why, sizeof(why));
+		bool win;
 
+		if (!ha_fsm_peer_confirmed(f, now, why, sizeof(why))) {
+			ha_fsm_blocked(f, res, "initdead over, but %s: still starting", why);
+			return false;
+		}
+		win = ha_fsm_tiebreak(f, now, why, sizeof(why));
 		ha_fsm_print(text, sizeof(text), "initdead over, no active node (%s)", why);
 		if (win)
 			ha_fsm_activate(f, now, res, text);
@@ -385,6 +411,10 @@ static bool ha_fsm_eval_standby(struct ha_fsm *f, uint64_t now, struct ha_fsm_re
 			return false;
 		ha_fsm_print(text, sizeof(text), "no active node, %s is %s", peer,
 			     ha_fsm_role_name(f->peer.role));
+		if (!ha_fsm_peer_confirmed(f, now, why, sizeof(why))) {
+			ha_fsm_blocked(f, res, "%s, but %s: staying standby", text, why);
+			return false;
+		}
 		if (ha_fsm_tiebreak(f, now, why, sizeof(why))) {
 			ha_fsm_print(text + strlen(text), sizeof(text) - strlen(text), " (%s)",
 				     why);
@@ -422,7 +452,8 @@ static bool ha_fsm_eval_active(struct ha_fsm *f, uint64_t now, struct ha_fsm_res
 {
 	char n[HA_NAME_MAX + 8], why[HA_FSM_TEXT_MAX], text[HA_FSM_TEXT_MAX];
 	const char *peer = ha_fsm_peer_name(f, n, sizeof(n));
-	bool peer_fit = ha_fsm_peer_fit(f, now, why, sizeof(why));
+	bool peer_fit = ha_fsm_peer_fit(f, now, why, sizeof(why)) &&
+			ha_fsm_peer_confirmed(f, now, why, sizeof(why));
 	bool serving = ha_fsm_can_serve(f->local) && (f->local & HA_FLAG_VIPS);
 	uint64_t failed = 0;
 
@@ -548,6 +579,10 @@ static void ha_fsm_two_actives(struct ha_fsm *f, uint64_t now, struct ha_fsm_res
 {
 	char why[HA_FSM_TEXT_MAX], text[HA_FSM_TEXT_MAX];
 
+	if (!ha_fsm_peer_confirmed(f, now, why, sizeof(why))) {
+		ha_fsm_blocked(f, res, "two actives, but %s: staying active", why);
+		return;
+	}
 	if (ha_fsm_duel(f, why, sizeof(why)) > 0) {
 		res->actions |= HA_ACT_ANNOUNCE_AGAIN;
 		ha_fsm_say(res,
@@ -582,10 +617,17 @@ static void ha_fsm_stepdown_heard(struct ha_fsm *f, const struct ha_msg *m, uint
 	ha_fsm_say(res, "%s, but %s: not taking over", text, why);
 }
 
+enum ha_packet_result ha_fsm_echo_check(const struct ha_fsm *f, const struct ha_msg *m)
+{
+	return m->type == HA_MSG_STEPDOWN && m->echo != f->conf.epoch ? HA_PACKET_STALE_ECHO
+								      : HA_PACKET_OK;
+}
+
 void ha_fsm_heard(struct ha_fsm *f, const struct ha_msg *m, uint64_t now, struct ha_fsm_result *res)
 {
 	unsigned flags_before = ha_fsm_flags(f), prev_flags = 0;
 	enum ha_role prev_role = 0;
+	bool echoed = m->echo == f->conf.epoch;
 
 	ha_fsm_begin(f, res);
 	if (f->stopped || f->role == HA_ROLE_STANDALONE)
@@ -602,6 +644,17 @@ void ha_fsm_heard(struct ha_fsm *f, const struct ha_msg *m, uint64_t now, struct
 		ha_fsm_print(f->stranger, sizeof(f->stranger), "%s", m->node);
 		goto out;
 	}
+	if (ha_fsm_echo_check(f, m) != HA_PACKET_OK) {
+		ha_fsm_say(res,
+			   "ignoring a STEPDOWN of peer %s, seq %" PRIu64
+			   ": it echoes epoch %" PRIu64 ", not this node's %" PRIu64,
+			   m->node, m->seq, m->echo, f->conf.epoch);
+		goto out;
+	}
+	/* a run of stale echoes starts here: a peer heard again starts one afresh */
+	if (!echoed && (f->peer.echoed || !ha_fsm_peer_alive(f)))
+		f->peer.stale_since = now;
+	f->peer.echoed = echoed;
 	if (ha_fsm_peer_alive(f)) {
 		prev_role = f->peer.role;
 		prev_flags = f->peer.flags;
@@ -672,7 +725,9 @@ int ha_fsm_switchover(struct ha_fsm *f, bool force, uint64_t now, struct ha_fsm_
 		ha_fsm_say(res, "switchover refused: this node is %s, ask the active node",
 			   ha_fsm_role_name(f->role));
 		rc = -EPERM;
-	} else if (!ha_fsm_peer_fit(f, now, why, sizeof(why)) && !force) {
+	} else if ((!ha_fsm_peer_fit(f, now, why, sizeof(why)) ||
+		    !ha_fsm_peer_confirmed(f, now, why, sizeof(why))) &&
+		   !force) {
 		ha_fsm_say(res, "switchover refused: %s (force it to step down anyway)", why);
 		rc = -EAGAIN;
 	} else {
@@ -708,6 +763,7 @@ void ha_fsm_msg_fill(const struct ha_fsm *f, enum ha_msg_type type, struct ha_ms
 	m->priority = f->conf.priority;
 	m->flags = ha_fsm_flags(f);
 	m->term = f->term;
+	m->echo = 0; /* the caller's: the peer's epoch is the replay window's */
 	ha_fsm_print(m->node, sizeof(m->node), "%s", f->conf.node);
 }
 
@@ -728,6 +784,8 @@ uint64_t ha_fsm_deadline(const struct ha_fsm *f)
 		ha_fsm_min(f, &d, f->started + f->conf.initdead);
 	if (ha_fsm_peer_alive(f))
 		ha_fsm_min(f, &d, f->peer.last_heard + f->conf.deadtime);
+	if (ha_fsm_peer_alive(f) && !f->peer.echoed)
+		ha_fsm_min(f, &d, f->peer.stale_since + f->conf.deadtime);
 	if (f->role == HA_ROLE_ACTIVE && f->failing)
 		ha_fsm_min(f, &d, f->failing_since + f->conf.repair_timeout);
 	if (f->role == HA_ROLE_FAULT && f->fault_until > f->since)

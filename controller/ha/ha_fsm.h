@@ -44,6 +44,7 @@ struct ha_fsm_conf {
 	uint64_t interval, deadtime, initdead, repair_timeout; /* ms, the ha_ settings */
 	bool tiebreakers; /* ha_tiebreaker lists addresses: their reachability counts */
 	bool standalone;  /* no ha_peer: the machine stays STANDALONE and does nothing */
+	uint64_t epoch;   /* this node's boot epoch: the echo that proves a message is newer */
 };
 
 struct ha_fsm_result {
@@ -64,7 +65,9 @@ struct ha_fsm_peer {
 	uint64_t term, seq;
 	unsigned flags, priority;
 	int64_t revision;
-	uint64_t last_heard; /* ms, the caller's clock */
+	uint64_t last_heard;  /* ms, the caller's clock */
+	bool echoed;          /* its last message echoed this node's epoch: sent after its start */
+	uint64_t stale_since; /* ms, the first of its messages with a stale echo in a row */
 };
 
 /* For status pages, the MIB and the API. */
@@ -110,6 +113,16 @@ void ha_fsm_init(struct ha_fsm *f, const struct ha_fsm_conf *conf, uint64_t now,
 void ha_fsm_tick(struct ha_fsm *f, uint64_t now, struct ha_fsm_result *res);
 
 /*
+ * Whether m may be given to ha_fsm_heard(): HA_PACKET_STALE_ECHO for a
+ * STEPDOWN whose echo is not this node's epoch (conf.epoch): it was sent
+ * before this node started, so it proves nothing new (a recording played
+ * again, or a peer that had not heard this start yet); HA_PACKET_OK
+ * otherwise. A HEARTBEAT with a stale echo is given: it proves the peer is
+ * alive, but no rule acts on it at once (ha_fsm_heard()).
+ */
+enum ha_packet_result ha_fsm_echo_check(const struct ha_fsm *f, const struct ha_msg *m);
+
+/*
  * An authentic, fresh message from the peer (ha_packet_decode() and
  * ha_replay_check() both said HA_PACKET_OK). A message bearing this node's own
  * name, or another node's while the peer is alive, is ignored (res->reason
@@ -118,6 +131,14 @@ void ha_fsm_tick(struct ha_fsm *f, uint64_t now, struct ha_fsm_result *res);
  * that reaches none, then the higher term, then the higher priority, then the
  * lower node name; the loser releases the VIPs at once, the winner announces
  * them again.
+ *
+ * A message whose echo is not this node's epoch may have been sent before
+ * this node started: a STEPDOWN is ignored (ha_fsm_echo_check()), and the
+ * rules that would move the role at once on the peer's word (rule 2's
+ * takeover, the duel of two actives, a step-down for a healthy peer) wait
+ * until the peer echoes this node's epoch, or has sent stale echoes for
+ * ha_deadtime (a peer that cannot hear this node). Becoming STANDBY because
+ * the peer says it is active needs no echo: it gives nothing up.
  */
 void ha_fsm_heard(struct ha_fsm *f, const struct ha_msg *m, uint64_t now,
 		  struct ha_fsm_result *res);
@@ -154,8 +175,8 @@ void ha_fsm_stop(struct ha_fsm *f, uint64_t now, struct ha_fsm_result *res);
 
 /*
  * Fills the fields of m the machine knows: type, role, reason (for a STEPDOWN,
- * the last step-down's), priority, flags, term, node. The caller sets cluster,
- * epoch, seq and revision.
+ * the last step-down's), priority, flags, term, node; echo 0. The caller sets
+ * cluster, epoch, seq, revision and echo.
  */
 void ha_fsm_msg_fill(const struct ha_fsm *f, enum ha_msg_type type, struct ha_msg *m);
 

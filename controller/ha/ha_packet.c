@@ -21,7 +21,8 @@ enum {
 	HA_OFF_SEQ = 20,
 	HA_OFF_TERM = 28,
 	HA_OFF_REVISION = 36,
-	HA_OFF_NAMES = 44,
+	HA_OFF_ECHO = 44,
+	HA_OFF_NAMES = 52,
 };
 
 static const char *const ha_packet_result_names[HA_PACKET_RESULT_COUNT] = {
@@ -37,6 +38,7 @@ static const char *const ha_packet_result_names[HA_PACKET_RESULT_COUNT] = {
     [HA_PACKET_REPLAYED] = "replayed",
     [HA_PACKET_DUPLICATE] = "duplicate",
     [HA_PACKET_LATE] = "late",
+    [HA_PACKET_STALE_ECHO] = "stale_echo",
 };
 
 static const char *const ha_packet_stepdown_names[HA_STEPDOWN_LAST + 1] = {
@@ -146,6 +148,7 @@ int ha_packet_encode(const struct ha_msg *m, const struct ha_keys *keys, uint8_t
 	ha_packet_put64(buf + HA_OFF_SEQ, m->seq);
 	ha_packet_put64(buf + HA_OFF_TERM, m->term);
 	ha_packet_put64(buf + HA_OFF_REVISION, (uint64_t)m->revision);
+	ha_packet_put64(buf + HA_OFF_ECHO, m->echo);
 	pos = HA_OFF_NAMES;
 	buf[pos++] = (uint8_t)clen;
 	memcpy(buf + pos, m->cluster, clen);
@@ -194,6 +197,7 @@ static enum ha_packet_result ha_packet_body(const uint8_t *buf, size_t end, stru
 	out->seq = ha_packet_get64(buf + HA_OFF_SEQ);
 	out->term = ha_packet_get64(buf + HA_OFF_TERM);
 	out->revision = (int64_t)ha_packet_get64(buf + HA_OFF_REVISION);
+	out->echo = ha_packet_get64(buf + HA_OFF_ECHO);
 	r = ha_packet_name(buf, &pos, end, out->cluster);
 	if (r == HA_PACKET_OK)
 		r = ha_packet_name(buf, &pos, end, out->node);

@@ -12,8 +12,8 @@
 #define HA_PACKET_VERSION 1
 #define HA_PACKET_HEADER  6   /* magic, version, key id: all that is read before the MAC */
 #define HA_PACKET_MAC     32  /* HMAC-SHA256 */
-#define HA_PACKET_MIN     80  /* one-character names */
-#define HA_PACKET_MAX     206 /* 64-character names: a buffer this large holds any message */
+#define HA_PACKET_MIN     88  /* one-character names */
+#define HA_PACKET_MAX     214 /* 64-character names: a buffer this large holds any message */
 
 /* One message, decoded or to encode. */
 struct ha_msg {
@@ -27,6 +27,7 @@ struct ha_msg {
 	uint64_t seq;            /* from 1 in each epoch, one more per message */
 	uint64_t term;           /* see ha_fsm.h */
 	int64_t revision;        /* the configuration revision the sender holds */
+	uint64_t echo; /* the receiver's boot epoch as the sender last accepted it, 0: none heard */
 	char cluster[HA_NAME_MAX + 1];
 	char node[HA_NAME_MAX + 1];
 };
@@ -45,6 +46,7 @@ enum ha_packet_result {
 	HA_PACKET_REPLAYED,      /* a sequence number already passed, not recently seen: a replay */
 	HA_PACKET_DUPLICATE,     /* the same message again, as the second path brings it */
 	HA_PACKET_LATE,          /* a recent one that a newer one overtook (paths reorder) */
+	HA_PACKET_STALE_ECHO, /* a STEPDOWN whose echo is not this node's epoch: sent before its start */
 	HA_PACKET_RESULT_COUNT,
 };
 

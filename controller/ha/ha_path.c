@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <stdio.h>
@@ -147,8 +148,8 @@ void ha_path_close(struct ha_engine *e)
 }
 
 int ha_path_msg(const struct ha_fsm *f, enum ha_msg_type type, const char *cluster, uint64_t epoch,
-		uint64_t seq, int64_t revision, const struct ha_keys *keys, uint8_t *buf,
-		size_t cap, size_t *len)
+		uint64_t seq, int64_t revision, uint64_t echo, const struct ha_keys *keys,
+		uint8_t *buf, size_t cap, size_t *len)
 {
 	struct ha_msg m;
 
@@ -158,6 +159,7 @@ int ha_path_msg(const struct ha_fsm *f, enum ha_msg_type type, const char *clust
 	m.epoch = epoch;
 	m.seq = seq;
 	m.revision = revision;
+	m.echo = echo;
 	return ha_packet_encode(&m, keys, buf, cap, len);
 }
 
@@ -168,8 +170,10 @@ int ha_path_send(struct ha_engine *e, enum ha_msg_type type)
 	size_t len;
 	int sent = 0;
 
+	/* the peer's epoch as last accepted (restored at start): proof this message is newer */
 	if (ha_path_msg(&b->fsm, type, e->conf.ha_cluster, e->epoch, ++b->seq,
-			atomic_load(&e->revision), e->keys, buf, sizeof(buf), &len) != 0) {
+			atomic_load(&e->revision), ha_replay_epoch(&b->replay), e->keys, buf,
+			sizeof(buf), &len) != 0) {
 		log_warnx("ha", "cannot encode a heartbeat (a bug): role %s, node '%s'",
 			  ha_fsm_role_name(b->fsm.role), e->node);
 		return -EINVAL;
@@ -244,17 +248,31 @@ void ha_path_read(struct ha_engine *e, int fd, uint64_t now_ms, ha_path_heard_fn
 		r = ha_packet_decode(buf, (size_t)n, e->keys, e->conf.ha_cluster, &m);
 		if (r == HA_PACKET_OK)
 			r = ha_replay_check(ha_path_window(b, m.node), m.epoch, m.seq);
+		if (r == HA_PACKET_OK && strcmp(m.node, b->replay_node) == 0 &&
+		    m.epoch > b->saved_epoch) {
+			/* the peer restarted (or this node did): its new epoch survives our restart */
+			b->saved_epoch = m.epoch;
+			ha_sync_peer_save(e->sync, m.node, m.epoch, m.seq);
+			/* a heartbeat now: the peer's echo of this node's epoch catches up at once */
+			b->next_send_us = ha_engine_now_us();
+		}
+		if (r == HA_PACKET_OK)
+			r = ha_fsm_echo_check(&b->fsm, &m);
 		ha_packet_count(&b->rx, r);
 		/* authentic copies (the other path's, a late one) show the path works */
 		if (path && (r == HA_PACKET_OK || r == HA_PACKET_DUPLICATE || r == HA_PACKET_LATE))
 			path->last_heard = now_ms;
+		if (r == HA_PACKET_STALE_ECHO)
+			log_notice("ha",
+				   "dropped a STEPDOWN (%s) of peer %s, epoch %" PRIu64
+				   " seq %" PRIu64 ": stale_echo, it echoes epoch %" PRIu64
+				   ", not this node's %" PRIu64
+				   " (sent before this start: a recording, or the peer had not "
+				   "heard this node yet)",
+				   ha_packet_stepdown_name(m.reason), m.node, m.epoch, m.seq,
+				   m.echo, e->epoch);
 		if (r != HA_PACKET_OK)
 			continue;
-		if (strcmp(m.node, b->replay_node) == 0 && m.epoch > b->saved_epoch) {
-			/* the peer restarted (or this node did): its new epoch survives our restart */
-			b->saved_epoch = m.epoch;
-			ha_sync_peer_save(e->sync, m.node, m.epoch, m.seq);
-		}
 		ha_path_format(&from, b->peer_addr, sizeof(b->peer_addr));
 		fn(e, &m, now_ms);
 	}

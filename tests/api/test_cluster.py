@@ -19,7 +19,7 @@ SECRET = 'a-test-secret-of-enough-length'
 ROLES = {'starting', 'active', 'standby', 'fault', 'standalone'}
 FLAGS = {'ipvs', 'vips', 'tiebreaker', 'loop', 'carrier', 'eligible', 'maintenance', 'yielding', 'hears_peer'}
 RESULTS = {'ok', 'truncated', 'bad_magic', 'bad_version', 'unknown_key', 'forged', 'other_cluster', 'malformed',
-           'old_epoch', 'replayed', 'duplicate', 'late'}
+           'old_epoch', 'replayed', 'duplicate', 'late', 'stale_echo'}
 CLUSTER_KEYS = {'enabled', 'node', 'cluster', 'role', 'term', 'flags', 'priority', 'maintenance', 'epoch',
                 'revision', 'since', 'reason', 'blocked', 'health', 'peer', 'paths', 'counters', 'vips',
                 'tiebreakers', 'sync', 'timing', 'history'}
@@ -47,7 +47,7 @@ def key_file(name, secret=SECRET):
 def heartbeat(secret, magic=b'FUHB', cluster='fulcrum', node='intruder', seq=1):
     """A version 1 HEARTBEAT (docs/ha.md, the wire format) from a standby, signed with key 1 = secret."""
     body = magic + bytes([1, 1, 1, 3, 0, 100]) + struct.pack('>H', 0)
-    body += struct.pack('>QQQq', int(time.time() * 1000), seq, 0, 0)
+    body += struct.pack('>QQQqQ', int(time.time() * 1000), seq, 0, 0, 0)  # ..., revision, echo
     body += bytes([len(cluster)]) + cluster.encode() + bytes([len(node)]) + node.encode()
     return body + hmac.new(secret.encode(), body, hashlib.sha256).digest()
 

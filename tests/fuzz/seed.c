@@ -58,6 +58,7 @@ static void seed_packets(void)
 	    .seq = 88120,
 	    .term = 7,
 	    .revision = 42,
+	    .echo = 1733400000, /* the receiver's epoch, as the sender last heard it */
 	};
 	uint8_t buf[HA_PACKET_MAX + 1];
 	size_t len;
@@ -74,6 +75,7 @@ static void seed_packets(void)
 			   : cut < 60 ? "cut-40"
 				      : "cut-60",
 			   buf, cut);
+	seed_write(t, "cut-in-echo", buf, 48);
 	seed_write(t, "cut-last-byte", buf, len - 1);
 	buf[len] = 0;
 	seed_write(t, "extra-byte", buf, len + 1);
@@ -106,6 +108,7 @@ static void seed_packets(void)
 	m.flags = 0xffff;
 	m.revision = -1;
 	m.seq = UINT64_MAX;
+	m.echo = 0; /* the receiver not heard yet */
 	strcpy(m.node, "n");
 	strcpy(m.cluster, "c");
 	len = seed_encode(&m, k1, buf);
@@ -114,6 +117,7 @@ static void seed_packets(void)
 	m.type = HA_MSG_HEARTBEAT;
 	m.reason = HA_STEPDOWN_NONE;
 	m.role = HA_ROLE_STARTING;
+	m.echo = UINT64_MAX;
 	memset(m.node, 'n', HA_NAME_MAX);
 	memset(m.cluster, 'c', HA_NAME_MAX);
 	len = seed_encode(&m, k1, buf);

@@ -112,7 +112,7 @@ is "the API says the same: peer, term, role" "$(jv 'd["peer"]["name"]') $(jv 'd[
 # ==== the reject table ===================================================================
 
 if ro snmpwalk -On "$R.1.8" >"$T/reject.txt" 2>&1 && check_order=$(oid_order "$R.1.8" <"$T/reject.txt"); then
-	is "fulcrumHaRejectTable: 11 reasons, name and count, in order ($check_order)" "$check_order" "22 OIDs in order"
+	is "fulcrumHaRejectTable: 12 reasons, name and count, in order ($check_order)" "$check_order" "24 OIDs in order"
 else
 	fail "fulcrumHaRejectTable walks in order" "$(head -30 "$T/reject.txt")"
 fi
@@ -121,7 +121,7 @@ is "fulcrumHaRejectName.2 is bad_magic" "$(sget "$REJECT.2.2")" bad_magic
 forged0=$(sget "$REJECT.3.5")
 "$py" -c 'import hashlib, hmac, socket, struct, sys, time
 body = b"FUHB" + bytes([1, 1, 1, 3, 0, 100]) + struct.pack(">H", 0)
-body += struct.pack(">QQQq", int(time.time() * 1000), 1, 0, 0) + bytes([9]) + b"snmp-pair" + bytes([8]) + b"intruder"
+body += struct.pack(">QQQqQ", int(time.time() * 1000), 1, 0, 0, 0) + bytes([9]) + b"snmp-pair" + bytes([8]) + b"intruder"
 mac = hmac.new(b"not-the-secret-not-the-secret", body, hashlib.sha256).digest()
 socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(body + mac, ("127.0.0.1", int(sys.argv[1])))' "$HA_PORT"
 _forged_moved() { [[ $(sget "$REJECT.3.5") == $((forged0 + 1)) ]]; }

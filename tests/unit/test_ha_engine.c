@@ -1,11 +1,15 @@
 /* Unit tests of the failover engine as a whole (ha_engine.c, ha_beat.c, ha_path.c): two engines in one process on loopback, their threads, sockets and events. */
 #include "controller/ha/ha_engine.h"
 #include "controller/ha/ha_keys.h"
+#include "controller/ha/ha_packet.h"
 #include "tests/unit/unit.h"
 
+#include <arpa/inet.h>
 #include <event2/event.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,7 +23,7 @@
 struct node {
 	struct ha_engine *e;
 	enum status_role role;
-	int changes, peer_events, done, stopped;
+	int changes, peer_events, done, stopped, actives;
 	int rc;
 	char reason[256];
 };
@@ -30,6 +34,8 @@ static void on_role(void *arg, const struct status_role_change *ev)
 
 	n->role = ev->role;
 	n->changes++;
+	if (ev->role == STATUS_ROLE_ACTIVE)
+		n->actives++;
 }
 
 static void on_peer(void *arg, const struct status_peer_change *ev)
@@ -83,6 +89,17 @@ static bool run_until(struct event_base *base, bool (*cond)(struct node *, struc
 static bool one_active(struct node *a, struct node *b)
 {
 	return a->role == STATUS_ROLE_ACTIVE && b->role == STATUS_ROLE_STANDBY;
+}
+
+/* one_active, and lb-a heard lb-b's standby heartbeat (its role event may come first) */
+static bool one_active_heard(struct node *a, struct node *b)
+{
+	struct status_cluster st;
+
+	if (!one_active(a, b))
+		return false;
+	ha_engine_status(a->e, &st);
+	return st.peer.role == STATUS_ROLE_STANDBY;
 }
 
 static bool b_active(struct node *a, struct node *b)
@@ -164,7 +181,7 @@ static void test_ha_engine_pair(void)
 	start(base, &cb, "lb-b", dir, &b);
 
 	/* both start together: the higher priority takes the role, the other stands by */
-	CU_ASSERT_TRUE(run_until(base, one_active, &a, &b, 20));
+	CU_ASSERT_TRUE(run_until(base, one_active_heard, &a, &b, 20));
 	ha_engine_status(a.e, &st);
 	CU_ASSERT_TRUE(st.enabled);
 	CU_ASSERT_EQUAL(st.role, STATUS_ROLE_ACTIVE);
@@ -207,6 +224,155 @@ static bool a_stopped(struct node *a, struct node *b)
 {
 	(void)b;
 	return a->stopped > 0;
+}
+
+static bool a_stopped_b(struct node *a, struct node *b)
+{
+	(void)a;
+	return b->stopped > 0;
+}
+
+static bool never(struct node *a, struct node *b)
+{
+	(void)a;
+	(void)b;
+	return false;
+}
+
+/* What lb-b's counters say of stale echoes (received[] by name). */
+static uint64_t received_as(struct ha_engine *e, const char *name)
+{
+	struct status_cluster st;
+
+	ha_engine_status(e, &st);
+	for (int i = 0; i < STATUS_HA_RESULTS && st.received[i].name; i++)
+		if (strcmp(st.received[i].name, name) == 0)
+			return st.received[i].n;
+	return UINT64_MAX;
+}
+
+static bool b_dropped_once(struct node *a, struct node *b)
+{
+	(void)a;
+	return received_as(b->e, "stale_echo") == 1;
+}
+
+/*
+ * lb-b restarts (a new epoch) while lb-a is active; a STEPDOWN of lb-a's
+ * current epoch, with a seq lb-b saw before its restart and the echo of lb-b's
+ * old epoch (what a recording of lb-a's switchover would hold), reaches lb-b
+ * first: its replay window takes it (the first message of the restored epoch),
+ * the echo does not: dropped as stale_echo, lb-b never active. Then, lb-b
+ * restarted where lb-a hears it, a real switchover of lb-a moves the role at
+ * once: lb-a's echo caught up.
+ */
+static void test_ha_engine_restart_replay(void)
+{
+	struct event_base *base = event_base_new();
+	struct node a = {0}, b = {0};
+	struct conf ca, cb, cb3;
+	struct status_cluster st;
+	struct ha_keys *keys = NULL;
+	struct ha_msg m = {.type = HA_MSG_STEPDOWN,
+			   .role = HA_ROLE_STANDBY,
+			   .reason = HA_STEPDOWN_SWITCHOVER,
+			   .priority = 110,
+			   .flags = HA_FLAG_IPVS | HA_FLAG_LOOP | HA_FLAG_CARRIER |
+				    HA_FLAG_ELIGIBLE | HA_FLAG_YIELDING | HA_FLAG_HEARS_PEER,
+			   .term = 1};
+	struct sockaddr_in to = {.sin_family = AF_INET}, from = {.sin_family = AF_INET};
+	char dir[256], keyfile[512], err[256];
+	unsigned port = 20000 + ((unsigned)getpid() + 7) % 20000;
+	uint64_t b_epoch, a_epoch, a_seq;
+	uint8_t buf[HA_PACKET_MAX];
+	size_t len;
+	int fd;
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(base);
+	unit_tmpdir(dir, sizeof(dir));
+	snprintf(keyfile, sizeof(keyfile), "%s/authkeys", dir);
+	f = fopen(keyfile, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("auth 1\n1 hmac-sha256 a-test-secret-of-enough-length\n", f);
+	fclose(f);
+	chmod(keyfile, 0600);
+	conf_for(&ca, "127.0.0.1", "127.0.0.2", port, 110, keyfile);
+	conf_for(&cb, "127.0.0.2", "127.0.0.1", port, 100, keyfile);
+	start(base, &ca, "lb-a", dir, &a);
+	start(base, &cb, "lb-b", dir, &b);
+	CU_ASSERT_TRUE_FATAL(run_until(base, one_active, &a, &b, 20));
+
+	/* what lb-b knew before its restart: its epoch, lb-a's epoch and a seq of it */
+	ha_engine_status(b.e, &st);
+	b_epoch = st.epoch;
+	a_epoch = st.peer.epoch;
+	a_seq = st.peer.seq;
+	CU_ASSERT_TRUE(b_epoch > 0 && a_epoch > 0 && a_seq > 1);
+	ha_engine_stop(b.e, on_stopped, &b);
+	CU_ASSERT_TRUE(run_until(base, a_stopped_b, &a, &b, 5));
+	ha_engine_free(b.e);
+
+	/* the recording, signed with lb-a's key: lb-a's epoch, an old seq, lb-b's old epoch echoed */
+	CU_ASSERT_EQUAL_FATAL(ha_keys_load(keyfile, &keys, err, sizeof(err)), 0);
+	snprintf(m.cluster, sizeof(m.cluster), "%s", ca.ha_cluster);
+	snprintf(m.node, sizeof(m.node), "lb-a");
+	m.epoch = a_epoch;
+	m.seq = a_seq;
+	m.echo = b_epoch;
+	CU_ASSERT_EQUAL_FATAL(ha_packet_encode(&m, keys, buf, sizeof(buf), &len), 0);
+	ha_keys_free(keys);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	CU_ASSERT_FATAL(fd >= 0);
+	inet_pton(AF_INET, "127.0.0.1", &from.sin_addr);
+	CU_ASSERT_EQUAL(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0);
+	inet_pton(AF_INET, "127.0.0.3", &to.sin_addr);
+	to.sin_port = htons((uint16_t)port);
+
+	/*
+	 * lb-b again, a new epoch, on 127.0.0.3 where lb-a's heartbeats do not go:
+	 * the recording is the first message of lb-a's epoch it gets, as when it
+	 * comes before lb-a's next heartbeat (a race on the rig, none here).
+	 */
+	memset(&b, 0, sizeof(b));
+	conf_for(&cb3, "127.0.0.3", "127.0.0.1", port, 100, keyfile);
+	start(base, &cb3, "lb-b", dir, &b);
+	CU_ASSERT_EQUAL(sendto(fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)len);
+	CU_ASSERT_TRUE(run_until(base, b_dropped_once, &a, &b, 5));
+	ha_engine_status(b.e, &st);
+	CU_ASSERT(st.epoch > b_epoch);
+	CU_ASSERT_EQUAL(st.peer.epoch, a_epoch); /* the window took it: the echo dropped it */
+	CU_ASSERT_EQUAL(st.role, STATUS_ROLE_STARTING);
+	CU_ASSERT_EQUAL(received_as(b.e, "ok"), 0);
+	CU_ASSERT_EQUAL(b.actives, 0); /* never took the role, not even for one input */
+	/* sent again: the replay window refuses it now */
+	CU_ASSERT_EQUAL(sendto(fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)len);
+	run_until(base, never, &a, &b, 0.3);
+	CU_ASSERT_EQUAL(received_as(b.e, "stale_echo"), 1);
+	CU_ASSERT_EQUAL(received_as(b.e, "duplicate"), 1); /* the same seq, accepted once already */
+	ha_engine_status(b.e, &st);
+	CU_ASSERT_EQUAL(st.role, STATUS_ROLE_STARTING); /* initdead is 1500 ms */
+	CU_ASSERT_EQUAL(b.actives, 0);
+	close(fd);
+	ha_engine_stop(b.e, on_stopped, &b);
+	CU_ASSERT_TRUE(run_until(base, a_stopped_b, &a, &b, 5));
+	ha_engine_free(b.e);
+
+	/* lb-b back where lb-a hears it: standby; lb-a's switchover echoes its epoch, taken at once */
+	memset(&b, 0, sizeof(b));
+	start(base, &cb, "lb-b", dir, &b);
+	CU_ASSERT_TRUE(run_until(base, one_active_heard, &a, &b, 10));
+	CU_ASSERT_EQUAL(ha_engine_switchover(a.e, false, on_done, &a), 0);
+	CU_ASSERT_TRUE(run_until(base, a_done, &a, &b, 5));
+	CU_ASSERT_EQUAL(a.rc, 0);
+	CU_ASSERT_TRUE(run_until(base, b_active, &a, &b, 1));
+	CU_ASSERT_EQUAL(b.actives, 1);
+	CU_ASSERT_EQUAL(received_as(b.e, "stale_echo"), 0);
+
+	ha_engine_free(a.e);
+	ha_engine_free(b.e);
+	event_base_free(base);
+	unit_tmpdir_cleanup(dir);
 }
 
 static void test_ha_engine_standalone(void)
@@ -274,6 +440,8 @@ UNIT_SUITE(ha_engine)
 		return CU_get_error();
 	CU_add_test(s, "standalone: no peer, commands refused, stop", test_ha_engine_standalone);
 	CU_add_test(s, "a pair on loopback: roles, switchover, graceful stop", test_ha_engine_pair);
+	CU_add_test(s, "a restart under a recorded STEPDOWN: dropped as stale_echo, no role change",
+		    test_ha_engine_restart_replay);
 	CU_add_test(s, "freed with commands waiting: each answered once",
 		    test_ha_engine_free_answers);
 	return CU_get_error();

@@ -687,6 +687,144 @@ static void test_ha_fsm_stop(void)
 	}
 }
 
+/* A message of lb-b that echoes epoch echo (this node's, conf.epoch 5, or an older one). */
+static struct ha_msg echoing(struct ha_msg m, uint64_t echo)
+{
+	m.echo = echo;
+	return m;
+}
+
+/* A STEPDOWN whose echo is not this node's epoch: refused, ignored if given; the current one is taken. */
+static void test_ha_fsm_stale_echo_stepdown(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
+	struct ha_msg sd = from_b(HA_MSG_STEPDOWN, HA_ROLE_STANDBY, 4, PEER_OK | HA_FLAG_YIELDING);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	c.epoch = 5;
+	CU_ASSERT_EQUAL(ha_fsm_echo_check(&(struct ha_fsm){.conf = c}, &(struct ha_msg){0}),
+			HA_PACKET_OK);
+	ha_fsm_init(&f, &c, 0, &res);
+	ha_fsm_health(&f, SERVES, 0, &res);
+	hear(&f, echoing(from_b(HA_MSG_HEARTBEAT, HA_ROLE_ACTIVE, 4, PEER_OK | HA_FLAG_VIPS), 5),
+	     100, &res);
+	CU_ASSERT_EQUAL_FATAL(res.role, HA_ROLE_STANDBY);
+	/* a heartbeat with a stale echo is given to the machine: it proves the peer alive */
+	CU_ASSERT_EQUAL(
+	    ha_fsm_echo_check(&f, &(struct ha_msg){.type = HA_MSG_HEARTBEAT, .echo = 4}),
+	    HA_PACKET_OK);
+	CU_ASSERT_EQUAL(ha_fsm_echo_check(&f, &(struct ha_msg){.type = HA_MSG_STEPDOWN, .echo = 4}),
+			HA_PACKET_STALE_ECHO);
+	CU_ASSERT_EQUAL(ha_fsm_echo_check(&f, &(struct ha_msg){.type = HA_MSG_STEPDOWN, .echo = 0}),
+			HA_PACKET_STALE_ECHO);
+	CU_ASSERT_EQUAL(ha_fsm_echo_check(&f, &(struct ha_msg){.type = HA_MSG_STEPDOWN, .echo = 6}),
+			HA_PACKET_STALE_ECHO);
+	CU_ASSERT_EQUAL(ha_fsm_echo_check(&f, &(struct ha_msg){.type = HA_MSG_STEPDOWN, .echo = 5}),
+			HA_PACKET_OK);
+	CU_ASSERT_STRING_EQUAL(ha_packet_result_name(HA_PACKET_STALE_ECHO), "stale_echo");
+
+	/* given anyway: ignored, no role change, the peer's state untouched */
+	hear(&f, echoing(sd, 4), 150, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT_FALSE(res.changed);
+	CU_ASSERT_EQUAL(res.actions & (HA_ACT_TAKE_VIPS | HA_ACT_SEND_STEPDOWN), 0);
+	CU_ASSERT(has(&res, "ignoring a STEPDOWN of peer lb-b"));
+	CU_ASSERT(has(&res, "it echoes epoch 4, not this node's 5"));
+	CU_ASSERT_EQUAL(f.peer.role, HA_ROLE_ACTIVE);
+
+	/* the same STEPDOWN with the current echo: taken over at once */
+	sd.seq = ++peer_seq;
+	hear(&f, echoing(sd, 5), 160, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	CU_ASSERT(res.actions & HA_ACT_TAKE_VIPS);
+	CU_ASSERT(has(&res, "peer lb-b stepped down (switchover)"));
+}
+
+/*
+ * After this node's restart (epoch 5), the peer's heartbeats still echo 4:
+ * being told it is active makes this node STANDBY at once; its word that no
+ * node is active moves nothing until it echoes 5 or ha_deadtime passed.
+ */
+static void test_ha_fsm_stale_echo_heartbeats(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 200, false);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	c.epoch = 5;
+	/* active peer, stale echo: standby at once (nothing given up) */
+	ha_fsm_init(&f, &c, 0, &res);
+	ha_fsm_health(&f, SERVES, 0, &res);
+	hear(&f, echoing(from_b(HA_MSG_HEARTBEAT, HA_ROLE_ACTIVE, 4, PEER_OK | HA_FLAG_VIPS), 4),
+	     100, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+
+	/* the peer says it stepped down (standby, yielding), echo still stale: no takeover yet */
+	hear(&f,
+	     echoing(from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 4, PEER_OK | HA_FLAG_YIELDING), 4),
+	     200, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT(has(&res, "peer lb-b has not echoed this node's epoch 5 for 100 ms"));
+	CU_ASSERT_EQUAL(ha_fsm_deadline(&f), 100 + 300); /* the stale run began at 100 */
+	hear(&f,
+	     echoing(from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 4, PEER_OK | HA_FLAG_YIELDING), 4),
+	     250, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT_STRING_EQUAL(res.reason, ""); /* said once */
+	/* the fallback: stale for ha_deadtime, believed (a peer that cannot hear this node) */
+	hear(&f,
+	     echoing(from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 4, PEER_OK | HA_FLAG_YIELDING), 4),
+	     350, &res);
+	ha_fsm_tick(&f, 400, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	CU_ASSERT(has(&res, "no active node, peer lb-b is standby"));
+
+	/* the same, but the peer hears this node's start: its first echo of 5 decides at once */
+	ha_fsm_init(&f, &c, 0, &res);
+	ha_fsm_health(&f, SERVES, 0, &res);
+	hear(&f, echoing(from_b(HA_MSG_HEARTBEAT, HA_ROLE_ACTIVE, 4, PEER_OK | HA_FLAG_VIPS), 4),
+	     100, &res);
+	hear(&f,
+	     echoing(from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 4, PEER_OK | HA_FLAG_YIELDING), 4),
+	     200, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	hear(&f,
+	     echoing(from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 4, PEER_OK | HA_FLAG_YIELDING), 5),
+	     210, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+
+	/* starting, initdead over, a peer standby whose echo is stale: still starting */
+	ha_fsm_init(&f, &c, 0, &res);
+	ha_fsm_health(&f, SERVES, 0, &res);
+	hear(&f, echoing(from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 4, PEER_OK), 4), 950, &res);
+	ha_fsm_tick(&f, 1000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STARTING);
+	CU_ASSERT(has(&res, "initdead over, but peer lb-b has not echoed this node's epoch 5"));
+	hear(&f, echoing(from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 4, PEER_OK), 5), 1010, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE); /* priority 200 > 100 */
+}
+
+/* Two actives, the peer's echo stale: no duel until it echoes this node's epoch. */
+static void test_ha_fsm_stale_echo_two_actives(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	c.epoch = 5;
+	start_active(&f, &c); /* term 1 */
+	hear(&f, echoing(from_b(HA_MSG_HEARTBEAT, HA_ROLE_ACTIVE, 9, PEER_OK | HA_FLAG_VIPS), 4),
+	     1100, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	CU_ASSERT_EQUAL(res.actions & HA_ACT_RELEASE_VIPS, 0);
+	CU_ASSERT(has(&res, "two actives, but peer lb-b has not echoed this node's epoch 5"));
+	hear(&f, echoing(from_b(HA_MSG_HEARTBEAT, HA_ROLE_ACTIVE, 9, PEER_OK | HA_FLAG_VIPS), 5),
+	     1150, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT(has(&res, "two actives: peer has term 9 > 1, stepping down"));
+}
+
 static void test_ha_fsm_status(void)
 {
 	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
@@ -756,5 +894,10 @@ UNIT_SUITE(ha_fsm)
 	CU_add_test(s, "own name and strangers ignored", test_ha_fsm_strangers_ignored);
 	CU_add_test(s, "stop: step down, the peer takes over at once", test_ha_fsm_stop);
 	CU_add_test(s, "status for the pages", test_ha_fsm_status);
+	CU_add_test(s, "a STEPDOWN with a stale echo is ignored, the current one taken",
+		    test_ha_fsm_stale_echo_stepdown);
+	CU_add_test(s, "stale echoes: standby at once, a takeover waits (ha_deadtime at most)",
+		    test_ha_fsm_stale_echo_heartbeats);
+	CU_add_test(s, "two actives: no duel on a stale echo", test_ha_fsm_stale_echo_two_actives);
 	return CU_get_error();
 }

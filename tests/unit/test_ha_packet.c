@@ -32,6 +32,7 @@ static struct ha_msg msg_sample(void)
 	    .seq = 88120,
 	    .term = 7,
 	    .revision = -2,
+	    .echo = 0x1112131415161718ull,
 	};
 
 	strcpy(m.cluster, "fulcrum");
@@ -66,7 +67,7 @@ static void test_ha_packet_round_trip(void)
 	uint8_t buf[HA_PACKET_MAX];
 	size_t len = encode(&m, buf);
 
-	CU_ASSERT_EQUAL(len, 44 + 1 + 7 + 1 + 10 + 32);
+	CU_ASSERT_EQUAL(len, 52 + 1 + 7 + 1 + 10 + 32);
 	CU_ASSERT_EQUAL(ha_packet_decode(buf, len, keys, "fulcrum", &d), HA_PACKET_OK);
 	CU_ASSERT_EQUAL(d.key_id, 1);
 	m.key_id = 1;
@@ -77,6 +78,7 @@ static void test_ha_packet_round_trip(void)
 	m.role = HA_ROLE_STANDBY;
 	m.flags = 0xffff; /* bits a later version may add travel unchanged */
 	m.revision = INT64_MAX;
+	m.echo = 0; /* the receiver's epoch not heard yet */
 	len = encode(&m, buf);
 	CU_ASSERT_EQUAL(ha_packet_decode(buf, len, keys, NULL, &d), HA_PACKET_OK);
 	CU_ASSERT_EQUAL(memcmp(&m, &d, sizeof(m)), 0);
@@ -86,9 +88,10 @@ static void test_ha_packet_round_trip(void)
 static void test_ha_packet_layout(void)
 {
 	static const uint8_t head[] = {
-	    'F', 'U', 'H', 'B', 1, 1, 1,    2,    0,    100,  0x00, 0x23, 1,    2,    3,
-	    4,   5,   6,   7,   8, 0, 0,    0,    0,    0,    1,    0x58, 0x38, 0,    0,
-	    0,   0,   0,   0,   0, 7, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 7};
+	    'F',  'U',  'H',  'B',  1,    1,    1,    2,    0,    100,  0x00, 0x23, 1,    2,
+	    3,    4,    5,    6,    7,    8,    0,    0,    0,    0,    0,    1,    0x58, 0x38,
+	    0,    0,    0,    0,    0,    0,    0,    7,    0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xfe, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 7};
 	struct ha_msg m = msg_sample();
 	uint8_t buf[HA_PACKET_MAX], mac[32];
 	size_t len = encode(&m, buf);
@@ -96,16 +99,16 @@ static void test_ha_packet_layout(void)
 	size_t keylen;
 
 	CU_ASSERT_EQUAL(memcmp(buf, head, sizeof(head)), 0);
-	CU_ASSERT_EQUAL(memcmp(buf + 45, "fulcrum", 7), 0);
-	CU_ASSERT_EQUAL(buf[52], 10);
-	CU_ASSERT_EQUAL(memcmp(buf + 53, "ldirector1", 10), 0);
+	CU_ASSERT_EQUAL(memcmp(buf + 53, "fulcrum", 7), 0);
+	CU_ASSERT_EQUAL(buf[60], 10);
+	CU_ASSERT_EQUAL(memcmp(buf + 61, "ldirector1", 10), 0);
 	CU_ASSERT_EQUAL(ha_keys_get(keys, 1, &key, &keylen), 0);
 	crypto_auth_hmacsha256_state st;
 	crypto_auth_hmacsha256_init(&st, key, keylen);
-	crypto_auth_hmacsha256_update(&st, buf, 63);
+	crypto_auth_hmacsha256_update(&st, buf, 71);
 	crypto_auth_hmacsha256_final(&st, mac);
-	CU_ASSERT_EQUAL(memcmp(buf + 63, mac, 32), 0);
-	CU_ASSERT_EQUAL(len, 95);
+	CU_ASSERT_EQUAL(memcmp(buf + 71, mac, 32), 0);
+	CU_ASSERT_EQUAL(len, 103);
 }
 
 static void test_ha_packet_longest(void)
@@ -164,13 +167,38 @@ static void test_ha_packet_truncated(void)
 		CU_ASSERT_EQUAL(r, n < HA_PACKET_MIN ? HA_PACKET_TRUNCATED : HA_PACKET_FORGED);
 	}
 	/* A signed message whose name length runs past the end. */
-	buf[52] = 11;
+	buf[60] = 11;
 	resign(buf, len);
 	CU_ASSERT_EQUAL(ha_packet_decode(buf, len, keys, "fulcrum", &d), HA_PACKET_TRUNCATED);
-	buf[52] = 10;
-	buf[44] = 60;
+	buf[60] = 10;
+	buf[52] = 60;
 	resign(buf, len);
 	CU_ASSERT_EQUAL(ha_packet_decode(buf, len, keys, "fulcrum", &d), HA_PACKET_TRUNCATED);
+}
+
+/* A message cut inside the echo, or made without one (the layout before it): never read. */
+static void test_ha_packet_echo_missing(void)
+{
+	struct ha_msg m = msg_sample(), d;
+	uint8_t buf[HA_PACKET_MAX], old[HA_PACKET_MAX];
+	size_t len = encode(&m, buf);
+
+	for (size_t n = 44; n <= 52; n++)
+		CU_ASSERT_EQUAL(ha_packet_decode(buf, n, keys, "fulcrum", &d), HA_PACKET_TRUNCATED);
+	/* the same fields without the 8 echo bytes, signed: the names are read 8 bytes off */
+	memcpy(old, buf, 44);
+	memcpy(old + 44, buf + 52, len - 52);
+	resign(old, len - 8);
+	CU_ASSERT_EQUAL(ha_packet_decode(old, len - 8, keys, "fulcrum", &d), HA_PACKET_TRUNCATED);
+	/* with longer names too: never accepted */
+	memset(m.cluster, 'c', 20);
+	m.cluster[20] = '\0';
+	len = encode(&m, buf);
+	memcpy(old, buf, 44);
+	memcpy(old + 44, buf + 52, len - 52);
+	resign(old, len - 8);
+	CU_ASSERT_NOT_EQUAL(ha_packet_decode(old, len - 8, keys, NULL, &d), HA_PACKET_OK);
+	CU_ASSERT_EQUAL(d.echo, 0);
 }
 
 static void test_ha_packet_header(void)
@@ -244,9 +272,9 @@ static void test_ha_packet_malformed(void)
 	    {6, 0},     {6, 3},                          /* type */
 	    {7, 0},     {7, 6},                          /* role */
 	    {8, 1},                                      /* a reason in a heartbeat */
-	    {44, 0},                                     /* an empty cluster name */
-	    {45, ' '},  {45, 0x7f}, {45, 0x80}, {45, 0}, /* not printable ASCII */
-	    {53, '\n'},
+	    {52, 0},                                     /* an empty cluster name */
+	    {53, ' '},  {53, 0x7f}, {53, 0x80}, {53, 0}, /* not printable ASCII */
+	    {61, '\n'},
 	};
 	struct ha_msg m = msg_sample(), d;
 	uint8_t buf[HA_PACKET_MAX + 8], orig[HA_PACKET_MAX];
@@ -280,7 +308,7 @@ static void test_ha_packet_malformed(void)
 	memset(m.node, 'n', HA_NAME_MAX); /* room for a 65-byte cluster name */
 	len = encode(&m, orig);
 	memcpy(buf, orig, len);
-	buf[44] = 65;
+	buf[52] = 65;
 	resign(buf, len);
 	CU_ASSERT_EQUAL(ha_packet_decode(buf, len, keys, "fulcrum", &d), HA_PACKET_MALFORMED);
 }
@@ -338,6 +366,8 @@ UNIT_SUITE(ha_packet)
 	CU_add_test(s, "the layout of docs/ha.md, byte for byte", test_ha_packet_layout);
 	CU_add_test(s, "64-character names fill HA_PACKET_MAX", test_ha_packet_longest);
 	CU_add_test(s, "encode refuses what decode would", test_ha_packet_encode_refuses);
+	CU_add_test(s, "a message cut in the echo or without one is dropped",
+		    test_ha_packet_echo_missing);
 	CU_add_test(s, "truncated: short, or a length past the end", test_ha_packet_truncated);
 	CU_add_test(s, "magic, version, unknown key, wrong key", test_ha_packet_header);
 	CU_add_test(s, "every bit flipped is refused", test_ha_packet_every_bit_flipped);

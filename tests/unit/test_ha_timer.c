@@ -78,10 +78,10 @@ static void test_ha_timer_msg(void)
 	CU_ASSERT_EQUAL_FATAL(ha_keys_parse(text, strlen(text), "t", &keys, err, sizeof(err)), 0);
 	ha_fsm_init(&f, &fc, 0, &res);
 	ha_fsm_health(&f, HA_FLAG_IPVS | HA_FLAG_LOOP | HA_FLAG_CARRIER, 0, &res);
-	CU_ASSERT_EQUAL(ha_path_msg(&f, HA_MSG_HEARTBEAT, "pair", 1765000000000ull, 88120, -3, keys,
-				    buf, sizeof(buf), &len),
+	CU_ASSERT_EQUAL(ha_path_msg(&f, HA_MSG_HEARTBEAT, "pair", 1765000000000ull, 88120, -3,
+				    1765000000123ull, keys, buf, sizeof(buf), &len),
 			0);
-	CU_ASSERT_EQUAL(len, 80 - 2 + 4 + 10);
+	CU_ASSERT_EQUAL(len, HA_PACKET_MIN - 2 + 4 + 10);
 	CU_ASSERT_EQUAL(ha_packet_decode(buf, len, keys, "pair", &m), HA_PACKET_OK);
 	CU_ASSERT_EQUAL(m.type, HA_MSG_HEARTBEAT);
 	CU_ASSERT_EQUAL(m.role, HA_ROLE_STARTING);
@@ -89,13 +89,14 @@ static void test_ha_timer_msg(void)
 	CU_ASSERT_EQUAL(m.epoch, 1765000000000ull);
 	CU_ASSERT_EQUAL(m.seq, 88120);
 	CU_ASSERT_EQUAL(m.revision, -3);
+	CU_ASSERT_EQUAL(m.echo, 1765000000123ull);
 	CU_ASSERT_STRING_EQUAL(m.node, "ldirector1");
 	CU_ASSERT_TRUE(m.flags & HA_FLAG_ELIGIBLE);
 	CU_ASSERT_EQUAL(ha_packet_decode(buf, len, keys, "other", &m), HA_PACKET_OTHER_CLUSTER);
 	/* after stopping: a STEPDOWN that says why */
 	ha_fsm_stop(&f, 10, &res);
 	CU_ASSERT_EQUAL(
-	    ha_path_msg(&f, HA_MSG_STEPDOWN, "pair", 1, 2, 0, keys, buf, sizeof(buf), &len), 0);
+	    ha_path_msg(&f, HA_MSG_STEPDOWN, "pair", 1, 2, 0, 0, keys, buf, sizeof(buf), &len), 0);
 	CU_ASSERT_EQUAL(ha_packet_decode(buf, len, keys, NULL, &m), HA_PACKET_OK);
 	CU_ASSERT_EQUAL(m.type, HA_MSG_STEPDOWN);
 	CU_ASSERT_EQUAL(m.reason, HA_STEPDOWN_SHUTDOWN);

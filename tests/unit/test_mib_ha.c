@@ -279,8 +279,10 @@ static void test_ha_reject_table(void)
 			HA_PACKET_FORGED * 10 + 1);
 	CU_ASSERT_EQUAL(unit_mib_get(&f, (oid[]){MIB_REJECT_TABLE, 1, REJECT_COUNT, 0}, 4, &v),
 			-ENOENT);
-	CU_ASSERT_EQUAL(unit_mib_get(&f, (oid[]){MIB_REJECT_TABLE, 1, REJECT_COUNT, 12}, 4, &v),
-			-ENOENT);
+	CU_ASSERT_EQUAL(
+	    unit_mib_get(&f, (oid[]){MIB_REJECT_TABLE, 1, REJECT_COUNT, HA_PACKET_RESULT_COUNT}, 4,
+			 &v),
+	    -ENOENT);
 	CU_ASSERT_EQUAL(unit_mib_get(&f, (oid[]){MIB_REJECT_TABLE, 1, REJECT_REASON, 1}, 4, &v),
 			-ENOKEY); /* the index is not-accessible */
 	len = unit_mib_name(name, (oid[]){MIB_REJECT_TABLE}, 1);

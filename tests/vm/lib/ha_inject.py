@@ -11,7 +11,7 @@ socket, so it runs as root, in a namespace of its own on the same bridge).
       Records every IPv4 UDP datagram to or from port 694 seen on IFACE (AF_PACKET:
       the node's own and its peer's) for SECONDS, one JSON line each: t (Unix ms),
       src, dst, sport, dport, hex (the payload) and the decoded header (type, role,
-      reason, epoch, seq, term, node). Run it in a director's namespace.
+      reason, epoch, seq, term, echo, node). Run it in a director's namespace.
 
   attack KEYFILE CAPTURE CASE...
       Sends each CASE in turn, from this namespace, and prints one line per case:
@@ -26,7 +26,7 @@ socket, so it runs as root, in a namespace of its own on the same bridge).
                                      flipped (its role, then its seq, then its MAC): forged
         bad-magic SRC DST            the same, a bit of the magic flipped: bad_magic
         truncated SRC DST            the same, cut to 60 bytes: truncated
-        cut-long SRC DST             the same, 5 bytes shorter (80 or more: the MAC does
+        cut-long SRC DST             the same, 5 bytes shorter (88 or more: the MAC does
                                      not match): forged
         replay-old SRC DST           SRC's datagrams to DST at least 100 seqs older than its
                                      newest captured, sent again: replayed (or old_epoch if
@@ -37,7 +37,9 @@ socket, so it runs as root, in a namespace of its own on the same bridge).
                                      if SRC restarted since, else replayed
         flood-stepdown SRC DST SECONDS  SRC's newest captured STEPDOWN, every 2 ms for SECONDS
                                      (while DST restarts: its restored replay window takes one
-                                     message of SRC's current epoch before SRC's next one)
+                                     message of SRC's current epoch before SRC's next one, and
+                                     drops it as stale_echo: it echoes DST's epoch before the
+                                     restart; the rest are duplicate, then replayed)
       SRC and DST are IPv4 addresses (the datagram's source and destination); NODE a
       node name. The capture gives the epochs and the real datagrams.
 
@@ -58,7 +60,7 @@ import time
 
 MAGIC = b"FUHB"
 VERSION = 1
-HEADER = 44  # the fixed part; the names and the MAC follow
+HEADER = 52  # the fixed part; the names and the MAC follow
 MAC = 32
 PORT = 694
 TYPES = {1: "heartbeat", 2: "stepdown"}
@@ -90,10 +92,10 @@ def keyfile(path):
 
 
 def encode(key_id, key, mtype, role, reason, epoch, seq, term, node, cluster="fulcrum",
-           priority=100, flags=0x3f, revision=1):
-    """A signed message, as ha_packet_encode() makes it."""
+           priority=100, flags=0x3f, revision=1, echo=0):
+    """A signed message, as ha_packet_encode() makes it (echo: the receiver's epoch as heard)."""
     body = MAGIC + struct.pack(">BBBBBBH", VERSION, key_id, mtype, role, reason, priority, flags)
-    body += struct.pack(">QQQq", epoch, seq, term, revision)
+    body += struct.pack(">QQQqQ", epoch, seq, term, revision, echo)
     body += bytes([len(cluster)]) + cluster.encode() + bytes([len(node)]) + node.encode()
     return body + hmac.new(key, body, hashlib.sha256).digest()
 
@@ -103,12 +105,13 @@ def decode(payload):
     if len(payload) < HEADER + 2 or payload[:4] != MAGIC:
         return None
     ver, kid, mtype, role, reason, prio, flags = struct.unpack(">BBBBBBH", payload[4:12])
-    epoch, seq, term, rev = struct.unpack(">QQQq", payload[12:44])
-    c = payload[44]
-    n = payload[45 + c] if 45 + c < len(payload) else 0
-    node = payload[46 + c:46 + c + n].decode(errors="replace")
+    epoch, seq, term, rev, echo = struct.unpack(">QQQqQ", payload[12:52])
+    c = payload[52]
+    n = payload[53 + c] if 53 + c < len(payload) else 0
+    node = payload[54 + c:54 + c + n].decode(errors="replace")
     return {"version": ver, "key": kid, "type": TYPES.get(mtype, mtype), "role": ROLES.get(role, role),
-            "reason": reason, "epoch": epoch, "seq": seq, "term": term, "node": node, "flags": flags}
+            "reason": reason, "epoch": epoch, "seq": seq, "term": term, "node": node, "flags": flags,
+            "echo": echo}
 
 
 def capture(iface, out, seconds):
@@ -254,7 +257,7 @@ def run_case(case, args, caps, send_id, keys, wrong):
             return [flip(p, 0)] * REPEAT, "bad_magic"
         if case == "truncated":
             return [p[:60]] * REPEAT, "truncated"
-        return [p[:max(80, len(p) - 5)]] * REPEAT, "forged"
+        return [p[:max(88, len(p) - 5)]] * REPEAT, "forged"
     if case == "replay-old":
         old = [r for r in caps if r["src"] == src and r["dst"] == dst and r.get("epoch") == epoch
                and r["seq"] <= top - 100]
@@ -271,7 +274,7 @@ def run_case(case, args, caps, send_id, keys, wrong):
                and r["epoch"] == epoch]
         if not old:
             raise LookupError("no STEPDOWN from %s to %s of its epoch %d" % (src, dst, epoch))
-        return [bytes.fromhex(old[-1]["hex"])], "replayed, but for one if DST restarted"
+        return [bytes.fromhex(old[-1]["hex"])], "duplicate or replayed, one stale_echo if DST restarted"
     if case == "replay-stepdown":
         old = [r for r in caps if r["src"] == src and r["dst"] == dst and r.get("type") == "stepdown"]
         if not old:
@@ -292,9 +295,9 @@ def main():
         sys.exit(attack(args[0], args[1], args[2:]))
     elif cmd == "show" and len(args) == 1:
         for r in records(args[0]):
-            print("%d %s>%s %s %s %s epoch %s seq %s term %s %s" % (
+            print("%d %s>%s %s %s %s epoch %s seq %s term %s %s echo %s" % (
                 r["t"], r["src"], r["dst"], r.get("node"), r.get("type"), r.get("role"),
-                r.get("epoch"), r.get("seq"), r.get("term"), len(r["hex"]) // 2))
+                r.get("epoch"), r.get("seq"), r.get("term"), len(r["hex"]) // 2, r.get("echo")))
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

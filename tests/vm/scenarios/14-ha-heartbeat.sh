@@ -14,10 +14,11 @@
 #     right key but another cluster's name, which show the injector's signatures are right. Each
 #     target's counters (GET /cluster, counters.received) move by exactly what was sent, and
 #     no role changes. Before that, dir1 restarts while mallory floods it with dir2's recorded
-#     STEPDOWN of dir2's current epoch: its restored replay window may take it (one message
-#     of that epoch before dir2's next: docs/ha.md), and with no tie-breaker answer yet it
-#     takes the role and gives it back in one input; it must end standby with no VIP and no
-#     sync master (it once kept both);
+#     STEPDOWN of dir2's current epoch: its restored replay window takes one message of that
+#     epoch before dir2's next (docs/ha.md), and the echo drops it: it echoes dir1's epoch
+#     before the restart (stale_echo, counted once, logged); dir1's role history has no active
+#     entry since its restart (no take-and-give-back), and it ends standby with no VIP and no
+#     sync master;
 #   - then every heartbeat is lost (netem 100%, both directors, both paths) while traffic flows:
 #     the standby takes over after ha_deadtime, the active stays (its peer is silent): two
 #     actives, the VIP still answers. The loss ends: exactly one active remains (rule 9: the
@@ -67,6 +68,7 @@ bg_in_ns mallory "$flood" python3 "$FULCRUM_TOP/tests/vm/lib/ha_inject.py" attac
     flood-stepdown 10.0.2.2 10.0.2.1 10
 flooder=$BG_PID
 sleep 1
+restart=$(ha_ms)
 HA_KEEP_DB=1 ha_start 1 "ha_priority = 110"
 wait_for 10 ha_is 1 standby || fail "dir1 did not come back as standby"
 wait "$flooder" || true
@@ -76,13 +78,25 @@ ha_has_vip 1 "$HA_VIP" && not_ok "the restarting dir1 holds no VIP" "$(ip -n dir
     ok "the restarting dir1 holds no VIP"
 in_ns dir1 ipvsadm -L --daemon | grep -q master && not_ok "dir1 runs no sync master" "$(in_ns dir1 ipvsadm -L --daemon)" ||
     ok "dir1 runs no sync master"
-if took=$(awk '/^--- fulcrumd start/ { l = "" } /became standby: this node reaches no tie-breaker and peer dir2 does/ { l = $0 }
-    END { if (l == "") exit 1; print substr(l, 25) }' "${HA_LOG[1]}"); then
-    measure "the restarting dir1 accepted the replayed STEPDOWN (its restored replay window takes one message" \
-        "of dir2's epoch before dir2's next): it took the role and gave it back in the same input: $took"
+# its restored window takes the first of the flood when it comes before dir2's live heartbeat
+# (one at most every 50 ms, the flood every 2 ms: nearly always): the echo, dir1's epoch before
+# the restart, drops it as stale_echo. If the live heartbeat comes first, the window drops every
+# recording as replayed. Either way each copy is dropped and counted, and none moves the role.
+flooded=$(ha_cluster 1 '" ".join("%s=%d" % (k, c["counters"]["received"][k]) for k in ("stale_echo", "duplicate", "replayed"))')
+measure "the restarting dir1 counted the flood: $flooded"
+stale=$(ha_cluster 1 'c["counters"]["received"]["stale_echo"]')
+is "dir1 dropped the flood: replayed or duplicate, and stale_echo at most once" \
+    "$(ha_cluster 1 'int(c["counters"]["received"]["stale_echo"] <= 1 and c["counters"]["received"]["replayed"] + c["counters"]["received"]["duplicate"] > 0)')" 1
+if [[ $stale == 1 ]]; then
+    dropped=$(awk '/^--- fulcrumd start/ { l = "" } /dropped a STEPDOWN .*stale_echo/ { l = $0 } END { print substr(l, 25) }' "${HA_LOG[1]}")
+    [[ -n $dropped ]] && ok "dir1 logs the stale_echo drop: $dropped" || not_ok "dir1 logs the stale_echo drop"
 else
-    measure "the restarting dir1 did not accept the replayed STEPDOWN (dir2's heartbeat came first)"
+    measure "dir2's live heartbeat reached dir1 before the flood: its window dropped every recording as replayed"
 fi
+is "dir1's role history since its restart has no active entry (no take-and-give-back)" \
+    "$(ha_cluster 1 "sum(1 for h in c['history'] if h['role'] == 'active' and (h['at'] or 0) >= $restart)")" 0
+is "dir1's log since its restart has no 'became active'" \
+    "$(awk '/^--- fulcrumd start/ { n = 0 } / ha: became active/ { n++ } END { print n + 0 }' "${HA_LOG[1]}")" 0
 sleep 6 # dir1's new epoch recorded too: over 100 heartbeats
 kill "$capture" 2>/dev/null || true
 wait "$capture" 2>/dev/null || true
