@@ -7,6 +7,7 @@
 #include "controller/ipvs/ipvs.h"
 #include "controller/lib/log.h"
 #include "controller/reconcile/reconcile.h"
+#include "controller/reconcile/reconcile_stuck.h"
 #include "db/db.h"
 
 #include <errno.h>
@@ -49,7 +50,11 @@ void daemon_ha_vips(struct daemon *d)
 	free(vips);
 }
 
-/* Whether IPVS can serve: available, and reconcile can read it; why not in words. */
+/*
+ * Whether IPVS can serve, and why not in words: available, reconcile's last
+ * full pass could read the kernel's services, and no service or real server
+ * is one the kernel keeps refusing (reconcile_usable()).
+ */
 static bool daemon_ipvs_usable(struct daemon *d, char *why, size_t len)
 {
 	const struct ipvs_info *info = ipvs_info(d->ipvs);
@@ -63,10 +68,7 @@ static bool daemon_ipvs_usable(struct daemon *d, char *why, size_t len)
 	if (!d->reconcile)
 		return true;
 	reconcile_totals_get(d->reconcile, &t);
-	if (t.dump_failing)
-		snprintf(why, len, "reconcile cannot read the kernel's services: %.100s",
-			 t.dump_error);
-	return !t.dump_failing;
+	return reconcile_usable(&t, why, len);
 }
 
 /* Every second: what the engine reads of the daemon (IPVS, the revision, the VIPs). */

@@ -240,8 +240,14 @@ static void ha_beat_health_log(struct ha_engine *e, unsigned before, unsigned no
 		log_warnx("ha", "link %s is down", b->carrier_down);
 	if (back & HA_FLAG_CARRIER)
 		log_notice("ha", "links up again");
-	if (lost & HA_FLAG_IPVS)
-		log_warnx("ha", "IPVS unusable: this node cannot serve");
+	if (lost & HA_FLAG_IPVS) {
+		char why[sizeof(e->ipvs_why)];
+
+		pthread_mutex_lock(&e->lock);
+		memcpy(why, e->ipvs_why, sizeof(why));
+		pthread_mutex_unlock(&e->lock);
+		log_warnx("ha", "IPVS unusable: this node cannot serve: %s", why);
+	}
 	if (back & HA_FLAG_IPVS)
 		log_notice("ha", "IPVS usable again");
 	if (b->tb && (lost & HA_FLAG_TIEBREAKER))
