@@ -51,9 +51,8 @@ void daemon_ha_vips(struct daemon *d)
 }
 
 /*
- * Whether IPVS can serve, and why not in words: available, reconcile's last
- * full pass could read the kernel's services, and no service or real server
- * is one the kernel keeps refusing (reconcile_usable()).
+ * Whether IPVS can serve, and why not in words: available, and reconcile's
+ * last full pass could read the kernel's services (reconcile_usable()).
  */
 static bool daemon_ipvs_usable(struct daemon *d, char *why, size_t len)
 {
@@ -71,7 +70,22 @@ static bool daemon_ipvs_usable(struct daemon *d, char *why, size_t len)
 	return reconcile_usable(&t, why, len);
 }
 
-/* Every second: what the engine reads of the daemon (IPVS, the revision, the VIPs). */
+/*
+ * Whether the kernel holds all the configuration: no service or real server
+ * it keeps refusing (reconcile_complete()); what it refuses in words.
+ */
+static bool daemon_config_complete(struct daemon *d, char *why, size_t len)
+{
+	struct reconcile_totals t;
+
+	why[0] = '\0';
+	if (!d->reconcile)
+		return true;
+	reconcile_totals_get(d->reconcile, &t);
+	return reconcile_complete(&t, why, len);
+}
+
+/* Every second: what the engine reads of the daemon (IPVS, the configuration, the revision). */
 void daemon_ha_tick(struct daemon *d)
 {
 	char why[160];
@@ -82,6 +96,8 @@ void daemon_ha_tick(struct daemon *d)
 		return;
 	ok = daemon_ipvs_usable(d, why, sizeof(why));
 	ha_engine_ipvs_set(d->ha, ok, why);
+	ok = daemon_config_complete(d, why, sizeof(why));
+	ha_engine_config_set(d->ha, ok, why);
 	rev = store_revision(d->store);
 	ha_engine_revision_set(d->ha, rev);
 }
@@ -125,7 +141,7 @@ static void daemon_on_peer(void *arg, const struct status_peer_change *ev)
 /* Starts the failover engine (standalone too: it holds the VIPs). 0 or a negative errno, logged. */
 int daemon_ha_start(struct daemon *d)
 {
-	char why[160], err[512];
+	char why[160], config_why[160], err[512];
 	struct ha_engine_params p = {
 	    .base = d->base,
 	    .conf = &d->conf,
@@ -133,6 +149,7 @@ int daemon_ha_start(struct daemon *d)
 	    .keys = d->ha_keys,
 	    .db_path = d->conf.db_path,
 	    .ipvs_why = why,
+	    .config_why = config_why,
 	    .revision = store_revision(d->store),
 	};
 	struct ha_vip *vips = NULL;
@@ -146,6 +163,7 @@ int daemon_ha_start(struct daemon *d)
 	p.vips = vips;
 	p.nvips = n;
 	p.ipvs_usable = daemon_ipvs_usable(d, why, sizeof(why));
+	p.config_partial = !daemon_config_complete(d, config_why, sizeof(config_why));
 	rc = ha_engine_new(&p, &d->ha, err, sizeof(err));
 	free(vips);
 	if (rc != 0) {

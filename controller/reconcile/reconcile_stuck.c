@@ -21,12 +21,18 @@ bool reconcile_usable(const struct reconcile_totals *t, char *why, size_t len)
 			 t->dump_error);
 		return false;
 	}
+	return true;
+}
+
+bool reconcile_complete(const struct reconcile_totals *t, char *why, size_t len)
+{
+	if (len)
+		why[0] = '\0';
 	if (!t->stuck)
 		return true;
 	if (t->stuck == 1)
-		snprintf(why, len, "reconcile: the kernel refuses %s", t->stuck_what);
+		snprintf(why, len, "%s", t->stuck_what);
 	else
-		snprintf(why, len, "reconcile: the kernel refuses %zu objects, first %s", t->stuck,
-			 t->stuck_what);
+		snprintf(why, len, "%zu objects, first %s", t->stuck, t->stuck_what);
 	return false;
 }

@@ -22,8 +22,16 @@ bool reconcile_stuck_next(bool stuck, enum status_kernel_state to, bool refused,
 /*
  * Whether reconcile's totals let this node serve, and why not in words (at
  * most len bytes, "" when it can): the last full pass read the kernel's
- * services, and no object is stuck.
+ * services. The failover engine's IPVS flag.
  */
 bool reconcile_usable(const struct reconcile_totals *t, char *why, size_t len);
+
+/*
+ * Whether the kernel holds all the configuration: no object is stuck; what
+ * it refuses in words when not ("service 'bad' (TCP 10.0.2.100:81): ...",
+ * "3 objects, first ..."). The failover engine's configuration flag: a node
+ * without it still serves the rest.
+ */
+bool reconcile_complete(const struct reconcile_totals *t, char *why, size_t len);
 
 #endif

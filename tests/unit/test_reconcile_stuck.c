@@ -49,21 +49,24 @@ static void test_usable_why(void)
 	memset(&t, 0, sizeof(t));
 	CU_ASSERT_TRUE(reconcile_usable(&t, why, sizeof(why)));
 	CU_ASSERT_STRING_EQUAL(why, "");
+	CU_ASSERT_TRUE(reconcile_complete(&t, why, sizeof(why)));
+	CU_ASSERT_STRING_EQUAL(why, "");
 
+	/* a refused object leaves IPVS usable: only the configuration flag goes down */
 	t.stuck = 1;
 	snprintf(
 	    t.stuck_what, sizeof(t.stuck_what), "%s",
 	    "service 'bad' (TCP 10.0.2.100:81): scheduler 'fo' is not available in this kernel");
-	CU_ASSERT_FALSE(reconcile_usable(&t, why, sizeof(why)));
-	CU_ASSERT_STRING_EQUAL(why,
-			       "reconcile: the kernel refuses service 'bad' (TCP "
-			       "10.0.2.100:81): scheduler 'fo' is not available in this kernel");
+	CU_ASSERT_TRUE(reconcile_usable(&t, why, sizeof(why)));
+	CU_ASSERT_FALSE(reconcile_complete(&t, why, sizeof(why)));
+	CU_ASSERT_STRING_EQUAL(
+	    why,
+	    "service 'bad' (TCP 10.0.2.100:81): scheduler 'fo' is not available in this kernel");
 	t.stuck = 3;
-	CU_ASSERT_FALSE(reconcile_usable(&t, why, sizeof(why)));
-	CU_ASSERT_STRING_EQUAL(why, "reconcile: the kernel refuses 3 objects, first service "
-				    "'bad' (TCP 10.0.2.100:81): scheduler 'fo' is not available in "
-				    "this kernel");
-	/* a dump that fails says so first: nothing else of the kernel can be told */
+	CU_ASSERT_FALSE(reconcile_complete(&t, why, sizeof(why)));
+	CU_ASSERT_STRING_EQUAL(why, "3 objects, first service 'bad' (TCP 10.0.2.100:81): scheduler "
+				    "'fo' is not available in this kernel");
+	/* a dump that fails is IPVS unusable */
 	t.dump_failing = true;
 	snprintf(t.dump_error, sizeof(t.dump_error), "permission denied: IPVS needs CAP_NET_ADMIN");
 	CU_ASSERT_FALSE(reconcile_usable(&t, why, sizeof(why)));
@@ -71,6 +74,8 @@ static void test_usable_why(void)
 				    "denied: IPVS needs CAP_NET_ADMIN");
 	/* a short buffer is cut, not overrun */
 	CU_ASSERT_FALSE(reconcile_usable(&t, tiny, sizeof(tiny)));
+	CU_ASSERT_EQUAL(strlen(tiny), sizeof(tiny) - 1);
+	CU_ASSERT_FALSE(reconcile_complete(&t, tiny, sizeof(tiny)));
 	CU_ASSERT_EQUAL(strlen(tiny), sizeof(tiny) - 1);
 }
 
@@ -81,6 +86,6 @@ UNIT_SUITE(reconcile_stuck)
 	if (!s)
 		return CU_get_error();
 	CU_add_test(s, "stuck only when a full pass could not repair it", test_stuck_rule);
-	CU_add_test(s, "why IPVS is unusable, in words", test_usable_why);
+	CU_add_test(s, "IPVS unusable, configuration refused: in words", test_usable_why);
 	return CU_get_error();
 }
