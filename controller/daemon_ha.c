@@ -72,16 +72,20 @@ static bool daemon_ipvs_usable(struct daemon *d, char *why, size_t len)
 
 /*
  * Whether the kernel holds all the configuration: no service or real server
- * it keeps refusing (reconcile_complete()); what it refuses in words.
+ * it keeps refusing (reconcile_complete()); what it refuses in words. known:
+ * false until reconcile's first full pass ends.
  */
-static bool daemon_config_complete(struct daemon *d, char *why, size_t len)
+static bool daemon_config_complete(struct daemon *d, bool *known, char *why, size_t len)
 {
 	struct reconcile_totals t;
 
 	why[0] = '\0';
-	if (!d->reconcile)
+	*known = true;
+	/* without IPVS reconcile writes nothing, so nothing is refused: the IPVS flag says it */
+	if (!d->reconcile || !ipvs_info(d->ipvs)->available)
 		return true;
 	reconcile_totals_get(d->reconcile, &t);
+	*known = t.passes > 0;
 	return reconcile_complete(&t, why, len);
 }
 
@@ -90,14 +94,14 @@ void daemon_ha_tick(struct daemon *d)
 {
 	char why[160];
 	int64_t rev;
-	bool ok;
+	bool ok, known;
 
 	if (!d->ha)
 		return;
 	ok = daemon_ipvs_usable(d, why, sizeof(why));
 	ha_engine_ipvs_set(d->ha, ok, why);
-	ok = daemon_config_complete(d, why, sizeof(why));
-	ha_engine_config_set(d->ha, ok, why);
+	ok = daemon_config_complete(d, &known, why, sizeof(why));
+	ha_engine_config_set(d->ha, ok, known, why);
 	rev = store_revision(d->store);
 	ha_engine_revision_set(d->ha, rev);
 }
@@ -142,6 +146,7 @@ static void daemon_on_peer(void *arg, const struct status_peer_change *ev)
 int daemon_ha_start(struct daemon *d)
 {
 	char why[160], config_why[160], err[512];
+	bool known;
 	struct ha_engine_params p = {
 	    .base = d->base,
 	    .conf = &d->conf,
@@ -163,7 +168,8 @@ int daemon_ha_start(struct daemon *d)
 	p.vips = vips;
 	p.nvips = n;
 	p.ipvs_usable = daemon_ipvs_usable(d, why, sizeof(why));
-	p.config_partial = !daemon_config_complete(d, config_why, sizeof(config_why));
+	p.config_partial = !daemon_config_complete(d, &known, config_why, sizeof(config_why));
+	p.config_pending = !known;
 	rc = ha_engine_new(&p, &d->ha, err, sizeof(err));
 	free(vips);
 	if (rc != 0) {

@@ -178,7 +178,7 @@ static unsigned ha_beat_health(struct ha_engine *e, uint64_t now_ms, char *text,
 	uint64_t alive = atomic_load(&e->loop_alive);
 	unsigned flags = 0;
 	const char *down;
-	bool ipvs, complete;
+	bool ipvs, complete, known;
 	char why[160], config_why[160];
 
 	text[0] = '\0';
@@ -186,6 +186,7 @@ static unsigned ha_beat_health(struct ha_engine *e, uint64_t now_ms, char *text,
 	ipvs = e->ipvs_usable;
 	memcpy(why, e->ipvs_why, sizeof(why));
 	complete = e->config_complete;
+	known = e->config_known;
 	memcpy(config_why, e->config_why, sizeof(config_why));
 	pthread_mutex_unlock(&e->lock);
 	if (ipvs)
@@ -194,6 +195,8 @@ static unsigned ha_beat_health(struct ha_engine *e, uint64_t now_ms, char *text,
 		snprintf(text, len, "IPVS unusable: %s", why);
 	if (complete)
 		flags |= HA_FLAG_CONFIG;
+	else if (!known)
+		flags |= HA_FLAG_CONFIG_PENDING;
 	ha_fsm_config_why(&b->fsm, complete ? "" : config_why);
 	/* after a freeze of this node, the loop gets one interval to turn before it counts */
 	if (ha_timer_loop_alive(now_ms, alive, e->conf.ha_loop_timeout) ||
@@ -221,7 +224,8 @@ static unsigned ha_beat_health(struct ha_engine *e, uint64_t now_ms, char *text,
 	else if (b->holding && !text[0])
 		snprintf(text, len, "VIPs held: %zu of %zu", ar.held, b->nvips);
 	if (!(flags & HA_FLAG_CONFIG) && !text[0])
-		snprintf(text, len, "configuration refused: %s", config_why);
+		snprintf(text, len, "configuration %s: %s", known ? "refused" : "not checked yet",
+			 config_why);
 	return flags;
 }
 
@@ -258,7 +262,7 @@ static void ha_beat_health_log(struct ha_engine *e, unsigned before, unsigned no
 	}
 	if (back & HA_FLAG_IPVS)
 		log_notice("ha", "IPVS usable again");
-	if (lost & HA_FLAG_CONFIG) {
+	if ((lost & HA_FLAG_CONFIG) && !(now_flags & HA_FLAG_CONFIG_PENDING)) {
 		char why[sizeof(e->config_why)];
 
 		pthread_mutex_lock(&e->lock);
@@ -266,7 +270,9 @@ static void ha_beat_health_log(struct ha_engine *e, unsigned before, unsigned no
 		pthread_mutex_unlock(&e->lock);
 		log_warnx("ha", "configuration refused: %s; this node still serves the rest", why);
 	}
-	if (back & HA_FLAG_CONFIG)
+	if ((back & HA_FLAG_CONFIG) && (before & HA_FLAG_CONFIG_PENDING))
+		log_info("ha", "configuration checked: the kernel holds all of it");
+	else if (back & HA_FLAG_CONFIG)
 		log_notice("ha", "configuration whole again: the kernel holds all of it");
 	if (b->tb && (lost & HA_FLAG_TIEBREAKER))
 		log_warnx("ha", "no tie-breaker answered in the last %d probes",

@@ -193,7 +193,7 @@ ha_fsm_become(struct ha_fsm *f, enum ha_role role, uint64_t now, struct ha_fsm_r
 static void ha_fsm_activate(struct ha_fsm *f, uint64_t now, struct ha_fsm_result *res,
 			    const char *why)
 {
-	bool partial = !(f->local & HA_FLAG_CONFIG);
+	bool partial = !(f->local & HA_FLAG_CONFIG) && !f->config_pending;
 
 	f->term = (f->term > f->peer.term ? f->term : f->peer.term) + 1;
 	f->yielding = false;
@@ -493,7 +493,7 @@ static bool ha_fsm_eval_active(struct ha_fsm *f, uint64_t now, struct ha_fsm_res
 	} else {
 		failed = ha_fsm_age(now, f->failing_since);
 	}
-	if (f->local & HA_FLAG_CONFIG) {
+	if ((f->local & HA_FLAG_CONFIG) || f->config_pending) {
 		f->config_failing = false;
 	} else if (!f->config_failing) {
 		f->config_failing = true;
@@ -714,6 +714,7 @@ void ha_fsm_health(struct ha_fsm *f, unsigned flags, uint64_t now, struct ha_fsm
 
 	ha_fsm_begin(f, res);
 	f->local = flags & HA_FLAGS_LOCAL;
+	f->config_pending = !(flags & HA_FLAG_CONFIG) && (flags & HA_FLAG_CONFIG_PENDING);
 	ha_fsm_settle(f, before, now, res);
 }
 

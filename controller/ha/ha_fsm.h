@@ -86,7 +86,8 @@ struct ha_fsm {
 	uint64_t term;
 	unsigned local; /* the caller's HA_FLAGS_LOCAL report */
 	bool maintenance, stopped, failing, yielding;
-	bool config_failing; /* active, HA_FLAG_CONFIG down since config_since */
+	bool config_failing; /* active, HA_FLAG_CONFIG down (and known) since config_since */
+	bool config_pending; /* HA_FLAG_CONFIG_PENDING reported */
 	uint64_t started, since, failing_since, fault_until, yield_until, config_since;
 	uint64_t evaluated;        /* the last input's time: its rules were applied then */
 	enum ha_stepdown stepdown; /* the last one sent */
@@ -133,6 +134,9 @@ void ha_fsm_heard(struct ha_fsm *f, const struct ha_msg *m, uint64_t now,
  * the configuration) is not needed to serve: a node without it stays
  * eligible, loses the tie-break to a node with it, and as active hands over
  * after ha_repair_timeout to a healthy peer that has it, as STANDBY.
+ * HA_FLAG_CONFIG_PENDING (never sent) says CONFIG is down because it is not
+ * known yet (a first check still running): the node claims nothing, but an
+ * active does not step down for it.
  */
 void ha_fsm_health(struct ha_fsm *f, unsigned flags, uint64_t now, struct ha_fsm_result *res);
 

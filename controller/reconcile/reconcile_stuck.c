@@ -28,6 +28,10 @@ bool reconcile_complete(const struct reconcile_totals *t, char *why, size_t len)
 {
 	if (len)
 		why[0] = '\0';
+	if (!t->passes) {
+		snprintf(why, len, "not known yet: reconcile's first full pass has not ended");
+		return false;
+	}
 	if (!t->stuck)
 		return true;
 	if (t->stuck == 1)

@@ -27,10 +27,11 @@ bool reconcile_stuck_next(bool stuck, enum status_kernel_state to, bool refused,
 bool reconcile_usable(const struct reconcile_totals *t, char *why, size_t len);
 
 /*
- * Whether the kernel holds all the configuration: no object is stuck; what
- * it refuses in words when not ("service 'bad' (TCP 10.0.2.100:81): ...",
- * "3 objects, first ..."). The failover engine's configuration flag: a node
- * without it still serves the rest.
+ * Whether the kernel holds all the configuration: a full pass has ended (not
+ * known before: a node just started claims nothing) and no object is stuck;
+ * what it refuses in words when not ("service 'bad' (TCP 10.0.2.100:81):
+ * ...", "3 objects, first ..."). The failover engine's configuration flag: a
+ * node without it still serves the rest.
  */
 bool reconcile_complete(const struct reconcile_totals *t, char *why, size_t len);
 

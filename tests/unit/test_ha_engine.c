@@ -203,7 +203,7 @@ static void test_ha_engine_pair(void)
 
 	/* the standby's kernel refuses a service: its flag goes down, it stays eligible, and
 	   the active refuses to hand over to it */
-	ha_engine_config_set(b.e, false, "service 'bad' (TCP 10.0.2.100:81): refused");
+	ha_engine_config_set(b.e, false, true, "service 'bad' (TCP 10.0.2.100:81): refused");
 	CU_ASSERT_TRUE(run_until(base, peer_partial, &a, &b, 5));
 	ha_engine_status(b.e, &st);
 	CU_ASSERT_EQUAL(st.flags & (STATUS_HA_CONFIG | STATUS_HA_ELIGIBLE), STATUS_HA_ELIGIBLE);
@@ -216,7 +216,7 @@ static void test_ha_engine_pair(void)
 	CU_ASSERT_EQUAL(a.rc, -EAGAIN);
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(a.reason, "peer lb-b's kernel refuses part of its configuration"));
-	ha_engine_config_set(b.e, true, "");
+	ha_engine_config_set(b.e, true, true, "");
 	CU_ASSERT_TRUE(run_until(base, peer_whole, &a, &b, 5));
 
 	/* on the active it hands over: STEPDOWN, the peer takes the role at once */

@@ -489,6 +489,23 @@ static void test_ha_fsm_config_refused_active(void)
 		CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
 	}
 
+	/* Not known yet (a first check running): claimed by nobody, no step-down for it. */
+	start_active(&f, &c);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 1010, &res);
+	ha_fsm_health(&f, PARTIAL | HA_FLAG_VIPS | HA_FLAG_CONFIG_PENDING, 2000, &res);
+	for (uint64_t t = 2000; t < 8000; t += 50) {
+		hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), t, &res);
+		CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	}
+	ha_fsm_status(&f, &st);
+	CU_ASSERT_EQUAL(st.flags & (HA_FLAG_CONFIG | HA_FLAG_CONFIG_PENDING), 0); /* not sent */
+	/* known refused from then: ha_repair_timeout counts from now */
+	ha_fsm_health(&f, PARTIAL | HA_FLAG_VIPS, 8000, &res);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 10950, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 11000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+
 	/* A refusal repaired within ha_repair_timeout changes nothing. */
 	start_active(&f, &c);
 	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 1010, &res);

@@ -49,6 +49,10 @@ static void test_usable_why(void)
 	memset(&t, 0, sizeof(t));
 	CU_ASSERT_TRUE(reconcile_usable(&t, why, sizeof(why)));
 	CU_ASSERT_STRING_EQUAL(why, "");
+	/* before the first full pass ends, what the kernel refuses is not known: not claimed */
+	CU_ASSERT_FALSE(reconcile_complete(&t, why, sizeof(why)));
+	CU_ASSERT_STRING_EQUAL(why, "not known yet: reconcile's first full pass has not ended");
+	t.passes = 1;
 	CU_ASSERT_TRUE(reconcile_complete(&t, why, sizeof(why)));
 	CU_ASSERT_STRING_EQUAL(why, "");
 
