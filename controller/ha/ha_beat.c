@@ -235,6 +235,7 @@ static void ha_beat_health_log(struct ha_engine *e, unsigned before, unsigned no
 {
 	struct ha_beat *b = &e->beat;
 	unsigned lost = before & ~now_flags, back = now_flags & ~before;
+	const unsigned known = HA_FLAG_CONFIG | HA_FLAG_CONFIG_PENDING; /* either: not refused */
 
 	if (e->standalone)
 		return; /* no role hangs on it: the status says it */
@@ -262,7 +263,7 @@ static void ha_beat_health_log(struct ha_engine *e, unsigned before, unsigned no
 	}
 	if (back & HA_FLAG_IPVS)
 		log_notice("ha", "IPVS usable again");
-	if ((lost & HA_FLAG_CONFIG) && !(now_flags & HA_FLAG_CONFIG_PENDING)) {
+	if (!(now_flags & known) && (before & known)) {
 		char why[sizeof(e->config_why)];
 
 		pthread_mutex_lock(&e->lock);
