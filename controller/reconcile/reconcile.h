@@ -37,8 +37,9 @@ struct reconcile_totals {
 	/*
 	 * Objects the kernel keeps refusing: enabled services and real servers
 	 * whose last write the kernel refused, retried by a full pass and
-	 * refused again (reconcile_stuck_next()). The failover engine hears it:
-	 * this node's IPVS cannot hold what its store holds.
+	 * refused again (reconcile_stuck_next()). The failover engine hears it
+	 * as its configuration flag (reconcile_complete()): this node's IPVS
+	 * cannot hold all its store holds, and serves the rest.
 	 */
 	size_t stuck;
 	char stuck_what[160]; /* one of them and the kernel's reason, in words; "" when none */
