@@ -304,7 +304,9 @@ static bool ha_fsm_tiebreak(const struct ha_fsm *f, uint64_t now, char *why, siz
 	if (!(f->local & HA_FLAG_CONFIG) != !(f->peer.flags & HA_FLAG_CONFIG)) {
 		bool mine = f->local & HA_FLAG_CONFIG;
 
-		ha_fsm_print(why, len, "%s's kernel holds all its configuration, %s's refuses part",
+		ha_fsm_print(why, len,
+			     "%s's kernel holds all its configuration, %s's does not (refused, or "
+			     "not checked yet)",
 			     mine ? "this node" : peer, mine ? peer : "this node");
 		return mine;
 	}

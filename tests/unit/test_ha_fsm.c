@@ -581,9 +581,9 @@ static void test_ha_fsm_config_tiebreak(void)
 		const char *why;
 	} cases[] = {
 	    {200, PARTIAL, PEER_OK, HA_ROLE_STANDBY,
-	     "peer lb-b's kernel holds all its configuration, this node's refuses part"},
+	     "peer lb-b's kernel holds all its configuration, this node's does not"},
 	    {50, SERVES, PEER_OK & ~(unsigned)HA_FLAG_CONFIG, HA_ROLE_ACTIVE,
-	     "this node's kernel holds all its configuration, peer lb-b's refuses part"},
+	     "this node's kernel holds all its configuration, peer lb-b's does not"},
 	    {50, PARTIAL, PEER_OK & ~(unsigned)HA_FLAG_CONFIG, HA_ROLE_STANDBY,
 	     "priority 50, peer lb-b 100"},
 	    {200, PARTIAL, PEER_OK & ~(unsigned)HA_FLAG_CONFIG, HA_ROLE_ACTIVE,
