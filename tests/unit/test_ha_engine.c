@@ -159,6 +159,26 @@ static bool peer_whole(struct node *a, struct node *b)
 	return st.peer.state == STATUS_PEER_ALIVE && (st.peer.flags & STATUS_HA_CONFIG);
 }
 
+/* a's snapshot shows b as a standby, and b's shows a active (the heartbeats crossed) */
+static bool seen_pair(struct node *a, struct node *b)
+{
+	struct status_cluster sa, sb;
+
+	ha_engine_status(a->e, &sa);
+	ha_engine_status(b->e, &sb);
+	return sa.peer.role == STATUS_ROLE_STANDBY && sb.peer.role == STATUS_ROLE_ACTIVE;
+}
+
+/* a's snapshot shows b gone */
+static bool peer_dead(struct node *a, struct node *b)
+{
+	struct status_cluster st;
+
+	(void)b;
+	ha_engine_status(a->e, &st);
+	return st.peer.state == STATUS_PEER_DEAD;
+}
+
 static void test_ha_engine_pair(void)
 {
 	struct event_base *base = event_base_new();
@@ -184,6 +204,8 @@ static void test_ha_engine_pair(void)
 
 	/* both start together: the higher priority takes the role, the other stands by */
 	CU_ASSERT_TRUE(run_until(base, one_active, &a, &b, 20));
+	/* each snapshot is the heartbeat thread's: under valgrind it may lag the role callbacks */
+	CU_ASSERT_TRUE(run_until(base, seen_pair, &a, &b, 5));
 	ha_engine_status(a.e, &st);
 	CU_ASSERT_TRUE(st.enabled);
 	CU_ASSERT_EQUAL(st.role, STATUS_ROLE_ACTIVE);
@@ -231,6 +253,7 @@ static void test_ha_engine_pair(void)
 	/* a graceful stop of the active: the standby takes over, the stop is announced */
 	ha_engine_stop(b.e, on_stopped, &b);
 	CU_ASSERT_TRUE(run_until(base, b_stopped, &a, &b, 5));
+	CU_ASSERT_TRUE(run_until(base, peer_dead, &a, &b, 5));
 	ha_engine_status(a.e, &st);
 	CU_ASSERT_EQUAL(st.peer.state, STATUS_PEER_DEAD);
 	CU_ASSERT_EQUAL(ha_engine_switchover(b.e, false, on_done, &b), -ECANCELED);
