@@ -7,6 +7,7 @@
 #include "controller/ipvs/ipvs.h"
 #include "controller/lib/log.h"
 #include "controller/reconcile/reconcile.h"
+#include "controller/reconcile/reconcile_stuck.h"
 #include "db/db.h"
 
 #include <errno.h>
@@ -49,7 +50,10 @@ void daemon_ha_vips(struct daemon *d)
 	free(vips);
 }
 
-/* Whether IPVS can serve: available, and reconcile can read it; why not in words. */
+/*
+ * Whether IPVS can serve, and why not in words: available, and reconcile's
+ * last full pass could read the kernel's services (reconcile_usable()).
+ */
 static bool daemon_ipvs_usable(struct daemon *d, char *why, size_t len)
 {
 	const struct ipvs_info *info = ipvs_info(d->ipvs);
@@ -63,23 +67,41 @@ static bool daemon_ipvs_usable(struct daemon *d, char *why, size_t len)
 	if (!d->reconcile)
 		return true;
 	reconcile_totals_get(d->reconcile, &t);
-	if (t.dump_failing)
-		snprintf(why, len, "reconcile cannot read the kernel's services: %.100s",
-			 t.dump_error);
-	return !t.dump_failing;
+	return reconcile_usable(&t, why, len);
 }
 
-/* Every second: what the engine reads of the daemon (IPVS, the revision, the VIPs). */
+/*
+ * Whether the kernel holds all the configuration: no service or real server
+ * it keeps refusing (reconcile_complete()); what it refuses in words. known:
+ * false until reconcile's first full pass ends.
+ */
+static bool daemon_config_complete(struct daemon *d, bool *known, char *why, size_t len)
+{
+	struct reconcile_totals t;
+
+	why[0] = '\0';
+	*known = true;
+	/* without IPVS reconcile writes nothing, so nothing is refused: the IPVS flag says it */
+	if (!d->reconcile || !ipvs_info(d->ipvs)->available)
+		return true;
+	reconcile_totals_get(d->reconcile, &t);
+	*known = t.passes > 0;
+	return reconcile_complete(&t, why, len);
+}
+
+/* Every second: what the engine reads of the daemon (IPVS, the configuration, the revision). */
 void daemon_ha_tick(struct daemon *d)
 {
 	char why[160];
 	int64_t rev;
-	bool ok;
+	bool ok, known;
 
 	if (!d->ha)
 		return;
 	ok = daemon_ipvs_usable(d, why, sizeof(why));
 	ha_engine_ipvs_set(d->ha, ok, why);
+	ok = daemon_config_complete(d, &known, why, sizeof(why));
+	ha_engine_config_set(d->ha, ok, known, why);
 	rev = store_revision(d->store);
 	ha_engine_revision_set(d->ha, rev);
 }
@@ -123,7 +145,8 @@ static void daemon_on_peer(void *arg, const struct status_peer_change *ev)
 /* Starts the failover engine (standalone too: it holds the VIPs). 0 or a negative errno, logged. */
 int daemon_ha_start(struct daemon *d)
 {
-	char why[160], err[512];
+	char why[160], config_why[160], err[512];
+	bool known;
 	struct ha_engine_params p = {
 	    .base = d->base,
 	    .conf = &d->conf,
@@ -131,6 +154,7 @@ int daemon_ha_start(struct daemon *d)
 	    .keys = d->ha_keys,
 	    .db_path = d->conf.db_path,
 	    .ipvs_why = why,
+	    .config_why = config_why,
 	    .revision = store_revision(d->store),
 	};
 	struct ha_vip *vips = NULL;
@@ -144,6 +168,8 @@ int daemon_ha_start(struct daemon *d)
 	p.vips = vips;
 	p.nvips = n;
 	p.ipvs_usable = daemon_ipvs_usable(d, why, sizeof(why));
+	p.config_partial = !daemon_config_complete(d, &known, config_why, sizeof(config_why));
+	p.config_pending = !known;
 	rc = ha_engine_new(&p, &d->ha, err, sizeof(err));
 	free(vips);
 	if (rc != 0) {

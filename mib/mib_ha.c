@@ -63,7 +63,7 @@ long mib_ha_peer_state(const struct status_cluster *c)
 
 /*
  * FulcrumHaFlags: BITS, bit n of STATUS_HA_* is named bit n (bit 0 is the
- * first octet's top bit). Always the two octets its nine named bits need,
+ * first octet's top bit). Always the two octets its ten named bits need,
  * so the length does not vary with the value.
  */
 static void ha_bits(struct mib_value *v, unsigned flags)

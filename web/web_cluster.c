@@ -48,7 +48,7 @@ static json_t *cluster_flags(unsigned flags)
 {
 	json_t *a = json_array();
 
-	for (unsigned bit = 1; a && bit <= STATUS_HA_HEARS_PEER; bit <<= 1)
+	for (unsigned bit = 1; a && bit <= STATUS_HA_CONFIG; bit <<= 1)
 		if ((flags & bit) &&
 		    json_array_append_new(a, json_string(status_ha_flag_name(bit))))
 			break;

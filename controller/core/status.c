@@ -77,6 +77,8 @@ const char *status_ha_flag_name(unsigned flag)
 		return "yielding";
 	case STATUS_HA_HEARS_PEER:
 		return "hears_peer";
+	case STATUS_HA_CONFIG:
+		return "config";
 	}
 	return NULL;
 }

@@ -134,6 +134,7 @@ enum status_peer_state {
 #define STATUS_HA_MAINTENANCE 0x040u /* in maintenance */
 #define STATUS_HA_YIELDING    0x080u /* stepped down, waiting for the peer */
 #define STATUS_HA_HEARS_PEER  0x100u /* hears the other node */
+#define STATUS_HA_CONFIG      0x200u /* the kernel holds all the configuration */
 
 #define STATUS_HA_TEXT    192 /* a reason's room */
 #define STATUS_HA_NAME    65  /* a node's or cluster's name and its NUL */
@@ -299,7 +300,7 @@ const char *status_peer_state_name(enum status_peer_state state);
 
 /*
  * The name of one STATUS_HA_* bit ("ipvs", "vips", "tiebreaker", "loop",
- * "carrier", "eligible", "maintenance", "yielding", "hears_peer"); NULL for
+ * "carrier", "eligible", "maintenance", "yielding", "hears_peer", "config"); NULL for
  * any other value, several bits included.
  */
 const char *status_ha_flag_name(unsigned flag);

@@ -30,11 +30,15 @@ enum ha_flag {
 	HA_FLAG_MAINTENANCE = 1u << 6, /* put in maintenance by an admin */
 	HA_FLAG_YIELDING = 1u << 7,    /* stepped down, waits for the peer to take over */
 	HA_FLAG_HEARS_PEER = 1u << 8,  /* hears the receiver's heartbeats */
+	HA_FLAG_CONFIG = 1u << 9,      /* the kernel holds all the configuration: none refused */
+	/* the caller's report only, never sent: not known yet whether the kernel holds it all */
+	HA_FLAG_CONFIG_PENDING = 1u << 15,
 };
 
 /* What the state machine reads of the caller's report; the rest it computes. */
 #define HA_FLAGS_LOCAL                                                                             \
-	(HA_FLAG_IPVS | HA_FLAG_VIPS | HA_FLAG_TIEBREAKER | HA_FLAG_LOOP | HA_FLAG_CARRIER)
+	(HA_FLAG_IPVS | HA_FLAG_VIPS | HA_FLAG_TIEBREAKER | HA_FLAG_LOOP | HA_FLAG_CARRIER |       \
+	 HA_FLAG_CONFIG)
 
 enum ha_msg_type {
 	HA_MSG_HEARTBEAT = 1,

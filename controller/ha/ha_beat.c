@@ -20,7 +20,8 @@ _Static_assert((int)HA_ROLE_STARTING == (int)STATUS_ROLE_STARTING &&
 		   (int)HA_ROLE_STANDALONE == (int)STATUS_ROLE_STANDALONE,
 	       "ha_role and status_role differ");
 _Static_assert((int)HA_PEER_DEAD == (int)STATUS_PEER_DEAD, "peer states differ");
-_Static_assert(HA_FLAG_IPVS == STATUS_HA_IPVS && HA_FLAG_HEARS_PEER == STATUS_HA_HEARS_PEER,
+_Static_assert(HA_FLAG_IPVS == STATUS_HA_IPVS && HA_FLAG_HEARS_PEER == STATUS_HA_HEARS_PEER &&
+		   HA_FLAG_CONFIG == STATUS_HA_CONFIG,
 	       "health flags differ");
 _Static_assert(HA_PACKET_RESULT_COUNT <= STATUS_HA_RESULTS, "status_cluster.received too small");
 
@@ -177,18 +178,26 @@ static unsigned ha_beat_health(struct ha_engine *e, uint64_t now_ms, char *text,
 	uint64_t alive = atomic_load(&e->loop_alive);
 	unsigned flags = 0;
 	const char *down;
-	bool ipvs;
-	char why[160];
+	bool ipvs, complete, known;
+	char why[160], config_why[160];
 
 	text[0] = '\0';
 	pthread_mutex_lock(&e->lock);
 	ipvs = e->ipvs_usable;
 	memcpy(why, e->ipvs_why, sizeof(why));
+	complete = e->config_complete;
+	known = e->config_known;
+	memcpy(config_why, e->config_why, sizeof(config_why));
 	pthread_mutex_unlock(&e->lock);
 	if (ipvs)
 		flags |= HA_FLAG_IPVS;
 	else
 		snprintf(text, len, "IPVS unusable: %s", why);
+	if (complete)
+		flags |= HA_FLAG_CONFIG;
+	else if (!known)
+		flags |= HA_FLAG_CONFIG_PENDING;
+	ha_fsm_config_why(&b->fsm, complete ? "" : config_why);
 	/* after a freeze of this node, the loop gets one interval to turn before it counts */
 	if (ha_timer_loop_alive(now_ms, alive, e->conf.ha_loop_timeout) ||
 	    (ha_engine_now_us() < b->grace_until_us && (b->health & HA_FLAG_LOOP)))
@@ -214,6 +223,9 @@ static unsigned ha_beat_health(struct ha_engine *e, uint64_t now_ms, char *text,
 		flags |= HA_FLAG_VIPS;
 	else if (b->holding && !text[0])
 		snprintf(text, len, "VIPs held: %zu of %zu", ar.held, b->nvips);
+	if (!(flags & HA_FLAG_CONFIG) && !text[0])
+		snprintf(text, len, "configuration %s: %s", known ? "refused" : "not checked yet",
+			 config_why);
 	return flags;
 }
 
@@ -223,6 +235,7 @@ static void ha_beat_health_log(struct ha_engine *e, unsigned before, unsigned no
 {
 	struct ha_beat *b = &e->beat;
 	unsigned lost = before & ~now_flags, back = now_flags & ~before;
+	const unsigned known = HA_FLAG_CONFIG | HA_FLAG_CONFIG_PENDING; /* either: not refused */
 
 	if (e->standalone)
 		return; /* no role hangs on it: the status says it */
@@ -240,10 +253,28 @@ static void ha_beat_health_log(struct ha_engine *e, unsigned before, unsigned no
 		log_warnx("ha", "link %s is down", b->carrier_down);
 	if (back & HA_FLAG_CARRIER)
 		log_notice("ha", "links up again");
-	if (lost & HA_FLAG_IPVS)
-		log_warnx("ha", "IPVS unusable: this node cannot serve");
+	if (lost & HA_FLAG_IPVS) {
+		char why[sizeof(e->ipvs_why)];
+
+		pthread_mutex_lock(&e->lock);
+		memcpy(why, e->ipvs_why, sizeof(why));
+		pthread_mutex_unlock(&e->lock);
+		log_warnx("ha", "IPVS unusable: this node cannot serve: %s", why);
+	}
 	if (back & HA_FLAG_IPVS)
 		log_notice("ha", "IPVS usable again");
+	if (!(now_flags & known) && (before & known)) {
+		char why[sizeof(e->config_why)];
+
+		pthread_mutex_lock(&e->lock);
+		memcpy(why, e->config_why, sizeof(why));
+		pthread_mutex_unlock(&e->lock);
+		log_warnx("ha", "configuration refused: %s; this node still serves the rest", why);
+	}
+	if ((back & HA_FLAG_CONFIG) && (before & HA_FLAG_CONFIG_PENDING))
+		log_info("ha", "configuration checked: the kernel holds all of it");
+	else if (back & HA_FLAG_CONFIG)
+		log_notice("ha", "configuration whole again: the kernel holds all of it");
 	if (b->tb && (lost & HA_FLAG_TIEBREAKER))
 		log_warnx("ha", "no tie-breaker answered in the last %d probes",
 			  HA_TIEBREAKER_WINDOW);

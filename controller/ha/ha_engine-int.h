@@ -137,6 +137,8 @@ struct ha_engine {
 	bool vips_changed;
 	bool ipvs_usable;
 	char ipvs_why[160];
+	bool config_complete, config_known;
+	char config_why[160];
 	struct ha_cmd cmds[16];
 	size_t ncmds;
 	struct ha_event *events;

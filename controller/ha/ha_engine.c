@@ -206,6 +206,9 @@ int ha_engine_new(const struct ha_engine_params *p, struct ha_engine **out, char
 	pthread_mutex_init(&e->lock, NULL);
 	e->ipvs_usable = p->ipvs_usable;
 	snprintf(e->ipvs_why, sizeof(e->ipvs_why), "%s", p->ipvs_why ? p->ipvs_why : "");
+	e->config_complete = !p->config_partial && !p->config_pending;
+	e->config_known = !p->config_pending;
+	snprintf(e->config_why, sizeof(e->config_why), "%s", p->config_why ? p->config_why : "");
 	atomic_store(&e->revision, p->revision);
 	atomic_store(&e->loop_alive, ha_engine_now_us() / 1000);
 	if (p->nvips) {
@@ -394,6 +397,20 @@ void ha_engine_ipvs_set(struct ha_engine *e, bool usable, const char *why)
 	changed = e->ipvs_usable != usable;
 	e->ipvs_usable = usable;
 	snprintf(e->ipvs_why, sizeof(e->ipvs_why), "%s", why ? why : "");
+	pthread_mutex_unlock(&e->lock);
+	if (changed)
+		ha_engine_kick(e);
+}
+
+void ha_engine_config_set(struct ha_engine *e, bool complete, bool known, const char *why)
+{
+	bool changed;
+
+	pthread_mutex_lock(&e->lock);
+	changed = e->config_complete != complete || e->config_known != known;
+	e->config_complete = complete;
+	e->config_known = known;
+	snprintf(e->config_why, sizeof(e->config_why), "%s", why ? why : "");
 	pthread_mutex_unlock(&e->lock);
 	if (changed)
 		ha_engine_kick(e);

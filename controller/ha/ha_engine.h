@@ -51,7 +51,10 @@ struct ha_engine_params {
 	const char *db_path;     /* the epoch files live beside it (ha_epoch.h) */
 	bool ipvs_usable;        /* as the daemon found IPVS (ha_engine_ipvs_set() later) */
 	const char *ipvs_why;    /* why not, in words */
-	int64_t revision;        /* the configuration revision at start */
+	bool config_partial;    /* the kernel refuses some configuration (ha_engine_config_set()) */
+	bool config_pending;    /* not known yet (reconcile's first full pass not ended) */
+	const char *config_why; /* what, in words */
+	int64_t revision;       /* the configuration revision at start */
 	const struct ha_vip *vips; /* the VIPs at start (copied), n of them */
 	size_t nvips;
 };
@@ -109,6 +112,14 @@ void ha_engine_revision_set(struct ha_engine *e, int64_t revision);
 
 /* Whether IPVS is usable (available, and reconcile can read it); why in words when not. */
 void ha_engine_ipvs_set(struct ha_engine *e, bool usable, const char *why);
+
+/*
+ * Whether the kernel holds all the configuration (no object reconcile's full
+ * pass could not repair: HA_FLAG_CONFIG); what it refuses in words when not.
+ * Not known (reconcile's first full pass still running): the flag is not
+ * claimed, and an active does not step down for it.
+ */
+void ha_engine_config_set(struct ha_engine *e, bool complete, bool known, const char *why);
 
 /* Subscribes to role changes / peer state changes; 0 or -ENOMEM. Main thread only. */
 int ha_engine_role_subscribe(struct ha_engine *e, ha_role_hook_fn fn, void *arg);

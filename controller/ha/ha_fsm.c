@@ -7,7 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* What a node needs to serve; an active also needs HA_FLAG_VIPS. */
+/*
+ * What a node needs to serve; an active also needs HA_FLAG_VIPS. Not
+ * HA_FLAG_CONFIG: a node whose kernel refuses one object serves the rest, so
+ * it stays eligible and only gives way to a node that has it all.
+ */
 #define HA_FSM_CAN_SERVE (HA_FLAG_IPVS | HA_FLAG_LOOP | HA_FLAG_CARRIER)
 
 /* Role changes one input may chain (FAULT, STANDBY, ACTIVE); more would be a bug's loop. */
@@ -189,12 +193,19 @@ ha_fsm_become(struct ha_fsm *f, enum ha_role role, uint64_t now, struct ha_fsm_r
 static void ha_fsm_activate(struct ha_fsm *f, uint64_t now, struct ha_fsm_result *res,
 			    const char *why)
 {
+	bool partial = !(f->local & HA_FLAG_CONFIG) && !f->config_pending;
+
 	f->term = (f->term > f->peer.term ? f->term : f->peer.term) + 1;
 	f->yielding = false;
 	f->failing = false;
+	f->config_failing = false;
 	res->actions |= HA_ACT_TAKE_VIPS;
-	ha_fsm_become(f, HA_ROLE_ACTIVE, now, res, "%s: taking the active role, term %" PRIu64, why,
-		      f->term);
+	/* better than no active: it serves all the rest */
+	ha_fsm_become(f, HA_ROLE_ACTIVE, now, res,
+		      "%s: taking the active role, term %" PRIu64 "%s%s", why, f->term,
+		      partial ? ", though this node's kernel refuses part of its configuration: "
+			      : "",
+		      partial ? f->config_why : "");
 }
 
 /* Leaves the active role; reason HA_STEPDOWN_NONE sends no STEPDOWN (the peer is active). */
@@ -213,6 +224,7 @@ static void ha_fsm_step_down(struct ha_fsm *f, enum ha_role to, enum ha_stepdown
 	f->yielding = true;
 	f->yield_until = now + f->conf.deadtime;
 	f->failing = false;
+	f->config_failing = false;
 	ha_fsm_become(f, to, now, res, "%s", why);
 }
 
@@ -286,8 +298,9 @@ static bool ha_fsm_peer_confirmed(const struct ha_fsm *f, uint64_t now, char *wh
 /*
  * No node is active and the peer is alive: whether this one takes the role.
  * Both sides compute it from the same facts, so exactly one does: an able
- * node over one that is not (or yields), then the higher priority, then the
- * lower name. why tells the outcome.
+ * node (tie-breaker reached, if any) over one that is not (or yields), then
+ * the one whose kernel holds all its configuration over one that refuses
+ * part, then the higher priority, then the lower name. why tells the outcome.
  */
 static bool ha_fsm_tiebreak(const struct ha_fsm *f, uint64_t now, char *why, size_t len)
 {
@@ -309,6 +322,15 @@ static bool ha_fsm_tiebreak(const struct ha_fsm *f, uint64_t now, char *why, siz
 	}
 	if (!ha_fsm_peer_fit(f, now, why, len))
 		return true;
+	if (!(f->local & HA_FLAG_CONFIG) != !(f->peer.flags & HA_FLAG_CONFIG)) {
+		bool mine = f->local & HA_FLAG_CONFIG;
+
+		ha_fsm_print(why, len,
+			     "%s's kernel holds all its configuration, %s's does not (refused, or "
+			     "not checked yet)",
+			     mine ? "this node" : peer, mine ? peer : "this node");
+		return mine;
+	}
 	if (f->conf.priority != f->peer.priority) {
 		ha_fsm_print(why, len, "priority %u, %s %u", f->conf.priority, peer,
 			     f->peer.priority);
@@ -448,6 +470,45 @@ static bool ha_fsm_eval_fault(struct ha_fsm *f, uint64_t now, struct ha_fsm_resu
 	return true;
 }
 
+/*
+ * A serving active whose kernel refuses part of its configuration: after
+ * ha_repair_timeout it hands over to a healthy peer that has all of its own,
+ * and becomes STANDBY, still eligible (it serves the rest, so it takes over
+ * again if that peer dies). A peer refusing part too is no better: it stays.
+ */
+static bool ha_fsm_eval_config(struct ha_fsm *f, uint64_t now, struct ha_fsm_result *res,
+			       bool peer_fit, const char *why)
+{
+	char n[HA_NAME_MAX + 8], text[HA_FSM_TEXT_MAX];
+	const char *peer = ha_fsm_peer_name(f, n, sizeof(n));
+	uint64_t failed;
+
+	if (!f->config_failing)
+		return false;
+	failed = ha_fsm_age(now, f->config_since);
+	if (failed < f->conf.repair_timeout)
+		return false;
+	if (!peer_fit) {
+		ha_fsm_blocked(f, res,
+			       "configuration refused for %" PRIu64 " ms, but %s: staying active",
+			       failed, why);
+		return false;
+	}
+	if (!(f->peer.flags & HA_FLAG_CONFIG)) {
+		ha_fsm_blocked(f, res,
+			       "configuration refused for %" PRIu64
+			       " ms, but %s's kernel refuses part of its own too: staying active",
+			       failed, peer);
+		return false;
+	}
+	ha_fsm_print(text, sizeof(text),
+		     "configuration refused for %" PRIu64
+		     " ms, not repaired, %s has all of it: stepping down; %s",
+		     failed, peer, f->config_why);
+	ha_fsm_step_down(f, HA_ROLE_STANDBY, HA_STEPDOWN_FAILURE, now, res, text);
+	return true;
+}
+
 static bool ha_fsm_eval_active(struct ha_fsm *f, uint64_t now, struct ha_fsm_result *res)
 {
 	char n[HA_NAME_MAX + 8], why[HA_FSM_TEXT_MAX], text[HA_FSM_TEXT_MAX];
@@ -464,6 +525,12 @@ static bool ha_fsm_eval_active(struct ha_fsm *f, uint64_t now, struct ha_fsm_res
 		f->failing_since = now;
 	} else {
 		failed = ha_fsm_age(now, f->failing_since);
+	}
+	if ((f->local & HA_FLAG_CONFIG) || f->config_pending) {
+		f->config_failing = false;
+	} else if (!f->config_failing) {
+		f->config_failing = true;
+		f->config_since = now;
 	}
 	if (f->maintenance) {
 		if (!peer_fit) {
@@ -488,7 +555,9 @@ static bool ha_fsm_eval_active(struct ha_fsm *f, uint64_t now, struct ha_fsm_res
 		ha_fsm_step_down(f, HA_ROLE_STANDBY, HA_STEPDOWN_TIEBREAKER, now, res, text);
 		return true;
 	}
-	if (serving || failed < f->conf.repair_timeout)
+	if (serving)
+		return ha_fsm_eval_config(f, now, res, peer_fit, why);
+	if (failed < f->conf.repair_timeout)
 		return false;
 	if (!peer_fit) {
 		ha_fsm_blocked(f, res, "%s for %" PRIu64 " ms, but %s: staying active",
@@ -700,6 +769,7 @@ void ha_fsm_health(struct ha_fsm *f, unsigned flags, uint64_t now, struct ha_fsm
 
 	ha_fsm_begin(f, res);
 	f->local = flags & HA_FLAGS_LOCAL;
+	f->config_pending = !(flags & HA_FLAG_CONFIG) && (flags & HA_FLAG_CONFIG_PENDING);
 	ha_fsm_settle(f, before, now, res);
 }
 
@@ -729,6 +799,12 @@ int ha_fsm_switchover(struct ha_fsm *f, bool force, uint64_t now, struct ha_fsm_
 		    !ha_fsm_peer_confirmed(f, now, why, sizeof(why))) &&
 		   !force) {
 		ha_fsm_say(res, "switchover refused: %s (force it to step down anyway)", why);
+		rc = -EAGAIN;
+	} else if (!(f->peer.flags & HA_FLAG_CONFIG) && !force) {
+		ha_fsm_say(res,
+			   "switchover refused: %s's kernel refuses part of its configuration "
+			   "(force it to step down anyway)",
+			   ha_fsm_peer_name(f, why, sizeof(why)));
 		rc = -EAGAIN;
 	} else {
 		ha_fsm_print(text, sizeof(text), "switchover requested by admin%s",
@@ -788,6 +864,8 @@ uint64_t ha_fsm_deadline(const struct ha_fsm *f)
 		ha_fsm_min(f, &d, f->peer.stale_since + f->conf.deadtime);
 	if (f->role == HA_ROLE_ACTIVE && f->failing)
 		ha_fsm_min(f, &d, f->failing_since + f->conf.repair_timeout);
+	if (f->role == HA_ROLE_ACTIVE && f->config_failing)
+		ha_fsm_min(f, &d, f->config_since + f->conf.repair_timeout);
 	if (f->role == HA_ROLE_FAULT && f->fault_until > f->since)
 		ha_fsm_min(f, &d, f->fault_until);
 	if (f->yielding)
@@ -806,4 +884,9 @@ void ha_fsm_status(const struct ha_fsm *f, struct ha_fsm_status *st)
 	st->since = f->since;
 	memcpy(st->reason, f->reason, sizeof(st->reason));
 	memcpy(st->blocked, f->blocked, sizeof(st->blocked));
+}
+
+void ha_fsm_config_why(struct ha_fsm *f, const char *why)
+{
+	ha_fsm_print(f->config_why, sizeof(f->config_why), "%s", why ? why : "");
 }

@@ -89,12 +89,15 @@ struct ha_fsm {
 	uint64_t term;
 	unsigned local; /* the caller's HA_FLAGS_LOCAL report */
 	bool maintenance, stopped, failing, yielding;
-	uint64_t started, since, failing_since, fault_until, yield_until;
+	bool config_failing; /* active, HA_FLAG_CONFIG down (and known) since config_since */
+	bool config_pending; /* HA_FLAG_CONFIG_PENDING reported */
+	uint64_t started, since, failing_since, fault_until, yield_until, config_since;
 	uint64_t evaluated;        /* the last input's time: its rules were applied then */
 	enum ha_stepdown stepdown; /* the last one sent */
 	struct ha_fsm_peer peer;
 	char reason[HA_FSM_TEXT_MAX], blocked[HA_FSM_TEXT_MAX], said[HA_FSM_TEXT_MAX];
-	char stranger[HA_NAME_MAX + 1]; /* the last foreign node name reported */
+	char stranger[HA_NAME_MAX + 1];   /* the last foreign node name reported */
+	char config_why[HA_FSM_TEXT_MAX]; /* what the kernel refuses, ha_fsm_config_why() */
 };
 
 /*
@@ -145,12 +148,25 @@ void ha_fsm_heard(struct ha_fsm *f, const struct ha_msg *m, uint64_t now,
 
 /*
  * The caller's health report: HA_FLAG_IPVS, HA_FLAG_VIPS (the node holds the
- * VIPs), HA_FLAG_TIEBREAKER, HA_FLAG_LOOP, HA_FLAG_CARRIER; other bits are
- * ignored. IPVS, LOOP and CARRIER make a node able to serve; an active also
- * needs VIPS, or it is failing (and steps down after ha_repair_timeout when
- * the peer is healthy).
+ * VIPs), HA_FLAG_TIEBREAKER, HA_FLAG_LOOP, HA_FLAG_CARRIER, HA_FLAG_CONFIG;
+ * other bits are ignored. IPVS, LOOP and CARRIER make a node able to serve;
+ * an active also needs VIPS, or it is failing (and steps down to FAULT after
+ * ha_repair_timeout when the peer is healthy). CONFIG (the kernel holds all
+ * the configuration) is not needed to serve: a node without it stays
+ * eligible, loses the tie-break to a node with it, and as active hands over
+ * after ha_repair_timeout to a healthy peer that has it, as STANDBY.
+ * HA_FLAG_CONFIG_PENDING (never sent) says CONFIG is down because it is not
+ * known yet (a first check still running): the node claims nothing, but an
+ * active does not step down for it.
  */
 void ha_fsm_health(struct ha_fsm *f, unsigned flags, uint64_t now, struct ha_fsm_result *res);
+
+/*
+ * What the kernel refuses of this node's configuration, in words, for the
+ * reasons said while HA_FLAG_CONFIG is down; give it before ha_fsm_health().
+ * Copied (cut at HA_FSM_TEXT_MAX); changes no role.
+ */
+void ha_fsm_config_why(struct ha_fsm *f, const char *why);
 
 /*
  * Turns maintenance on or off. In maintenance a node is not eligible: it
@@ -162,7 +178,8 @@ void ha_fsm_maintenance(struct ha_fsm *f, bool on, uint64_t now, struct ha_fsm_r
  * An admin's switchover, made on the active: it steps down (SEND_STEPDOWN,
  * RELEASE_VIPS, STANDBY) and returns 0. Returns -EPERM when this node is not
  * active, -EAGAIN when the peer is not healthy (silent, not eligible, reaching
- * no tie-breaker) and force is false; res->reason says why.
+ * no tie-breaker) or lacks HA_FLAG_CONFIG and force is false; res->reason
+ * says why.
  */
 int ha_fsm_switchover(struct ha_fsm *f, bool force, uint64_t now, struct ha_fsm_result *res);
 

@@ -19,6 +19,7 @@ struct recon_vs {
 	enum status_kernel_state state;
 	char *reason;  /* malloc'ed; NULL when none */
 	uint64_t sync; /* recon->syncs when it was last synced */
+	bool stuck;    /* the kernel keeps refusing it (reconcile_stuck_next()) */
 };
 
 /* What reconcile knows of one real server in the kernel. */
@@ -28,6 +29,7 @@ struct recon_rs {
 	struct ipvs_dest dest;
 	enum status_kernel_state state;
 	char *reason;
+	bool stuck;
 };
 
 /* Where a full pass stands. */
@@ -80,6 +82,9 @@ struct reconcile {
 	size_t notes_len;
 	unsigned pass_writes;
 	struct recon_pass pass;
+	/* the stuck object totals.stuck_what describes: a real server's id (real) or a service's */
+	bool stuck_real;
+	int64_t stuck_id;
 };
 
 /* Milliseconds on the monotonic clock. */

@@ -6,6 +6,7 @@
 #include "controller/model/model.h"
 #include "controller/reconcile/ipvs_model.h"
 #include "controller/reconcile/reconcile-int.h"
+#include "controller/reconcile/reconcile_stuck.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -40,6 +41,115 @@ static void recon_state(struct reconcile *recon, enum status_kernel_state *state
 		return;
 	free(*reason);
 	*reason = why ? strdup(why) : NULL;
+}
+
+/* totals.stuck_what: stuck object id (a real server when real) and its reason, in words. */
+static void recon_stuck_describe(struct reconcile *recon, bool real, int64_t id)
+{
+	char *out = recon->totals.stuck_what;
+	size_t len = sizeof(recon->totals.stuck_what);
+	const struct fulcrum_vs *vs;
+	const char *reason = "";
+
+	recon->stuck_real = real;
+	recon->stuck_id = id;
+	if (!real) {
+		const struct recon_vs *rec = idmap_get(&recon->vs, id);
+		struct ipvs_service svc;
+		char what[IPVS_SERVICE_STRLEN];
+
+		vs = store_vs_get(recon->st, id);
+		if (rec && rec->reason)
+			reason = rec->reason;
+		if (vs && ipvs_service_from_vs(vs, &svc) == 0)
+			snprintf(out, len, "service '%s' (%s): %s", vs->name,
+				 ipvs_service_format(&svc, what, sizeof(what)), reason);
+		else
+			snprintf(out, len, "service %lld: %s", (long long)id, reason);
+	} else {
+		const struct recon_rs *rec = idmap_get(&recon->rs, id);
+		const struct fulcrum_rs_stored *rs = store_rs_get(recon->st, id);
+		struct fulcrum_rs eff;
+		struct ipvs_dest dest;
+		char what[IPVS_DEST_STRLEN];
+
+		vs = rs ? store_vs_get(recon->st, rs->vs_id) : NULL;
+		if (rec && rec->reason)
+			reason = rec->reason;
+		if (vs)
+			model_rs_copy(&eff, rs);
+		if (vs && ipvs_dest_from_rs(&eff, vs, &dest) == 0)
+			snprintf(out, len, "service '%s': real server %s: %s", vs->name,
+				 ipvs_dest_format(&dest, what, sizeof(what)), reason);
+		else
+			snprintf(out, len, "real server %lld: %s", (long long)id, reason);
+	}
+}
+
+/* Describes the first stuck object the records hold (services first), after the described one left. */
+static void recon_stuck_find(struct reconcile *recon)
+{
+	size_t pos = 0;
+	int64_t id;
+	const struct recon_vs *v;
+	const struct recon_rs *r;
+
+	while ((v = idmap_next(&recon->vs, &pos, &id)))
+		if (v->stuck) {
+			recon_stuck_describe(recon, false, id);
+			return;
+		}
+	pos = 0;
+	while ((r = idmap_next(&recon->rs, &pos, &id)))
+		if (r->stuck) {
+			recon_stuck_describe(recon, true, id);
+			return;
+		}
+}
+
+/* Sets a record's stuck flag, keeping totals.stuck and stuck_what true. */
+static void recon_stuck_set(struct reconcile *recon, bool *stuck, bool on, bool real, int64_t id)
+{
+	bool described = recon->totals.stuck && recon->stuck_real == real && recon->stuck_id == id;
+
+	if (*stuck == on) {
+		if (on && described)
+			recon_stuck_describe(recon, real, id); /* its reason may have changed */
+		return;
+	}
+	*stuck = on;
+	if (on) {
+		if (recon->totals.stuck++ == 0)
+			recon_stuck_describe(recon, real, id);
+		return;
+	}
+	recon->totals.stuck--;
+	if (!described)
+		return;
+	recon->totals.stuck_what[0] = '\0';
+	recon->stuck_id = 0;
+	if (recon->totals.stuck)
+		recon_stuck_find(recon);
+}
+
+/* Service id's state; refused: the kernel refused a write (stuck if a full pass refused it). */
+static void recon_vs_state(struct reconcile *recon, struct recon_vs *rec, int64_t id,
+			   enum status_kernel_state to, const char *why, bool refused)
+{
+	bool stuck = reconcile_stuck_next(rec->stuck, to, refused, recon->repairing);
+
+	recon_state(recon, &rec->state, &rec->reason, to, why);
+	recon_stuck_set(recon, &rec->stuck, stuck, false, id);
+}
+
+/* Real server id's state, as recon_vs_state(). */
+static void recon_rs_state(struct reconcile *recon, struct recon_rs *rec, int64_t id,
+			   enum status_kernel_state to, const char *why, bool refused)
+{
+	bool stuck = reconcile_stuck_next(rec->stuck, to, refused, recon->repairing);
+
+	recon_state(recon, &rec->state, &rec->reason, to, why);
+	recon_stuck_set(recon, &rec->stuck, stuck, true, id);
 }
 
 /* Says what a write did: logged at once after a commit, gathered into one line in a full pass. */
@@ -107,8 +217,11 @@ static struct recon_rs *recon_rs_rec(struct reconcile *recon, int64_t id, int64_
 
 void recon_rs_drop(struct reconcile *recon, int64_t id)
 {
-	struct recon_rs *rec = idmap_del(&recon->rs, id);
+	struct recon_rs *rec = idmap_get(&recon->rs, id);
 
+	if (rec)
+		recon_stuck_set(recon, &rec->stuck, false, true, id);
+	rec = idmap_del(&recon->rs, id);
 	if (rec) {
 		free(rec->reason);
 		free(rec);
@@ -129,12 +242,12 @@ static void recon_reals_state(struct reconcile *recon, int64_t vs_id,
 			continue;
 		rec->present = false;
 		memset(&rec->dest.stats, 0, sizeof(rec->dest.stats));
-		recon_state(recon, &rec->state, &rec->reason, state, why);
+		recon_rs_state(recon, rec, rs[i]->id, state, why, false);
 	}
 }
 
 /* rec's real server was written as want; kd is what the kernel held (its counters), or NULL. */
-static void recon_rs_written(struct reconcile *recon, struct recon_rs *rec,
+static void recon_rs_written(struct reconcile *recon, struct recon_rs *rec, int64_t id,
 			     const struct ipvs_dest *kd, const struct ipvs_dest *want)
 {
 	if (kd) {
@@ -149,7 +262,7 @@ static void recon_rs_written(struct reconcile *recon, struct recon_rs *rec,
 		rec->dest = *want;
 	}
 	rec->present = true;
-	recon_state(recon, &rec->state, &rec->reason, STATUS_KERNEL_IN_SYNC, NULL);
+	recon_rs_state(recon, rec, id, STATUS_KERNEL_IN_SYNC, NULL, false);
 }
 
 /*
@@ -169,8 +282,8 @@ static int recon_sync_rs(struct reconcile *recon, const struct fulcrum_vs *vs,
 	if (!rec)
 		return 0;
 	if (ipvs_dest_from_rs(rs, vs, &want) != 0) {
-		recon_state(recon, &rec->state, &rec->reason, STATUS_KERNEL_ERROR,
-			    "the configuration cannot be expressed in IPVS");
+		recon_rs_state(recon, rec, rs->id, STATUS_KERNEL_ERROR,
+			       "the configuration cannot be expressed in IPVS", false);
 		return 0;
 	}
 	ipvs_dest_format(&want, what, sizeof(what));
@@ -198,10 +311,10 @@ static int recon_sync_rs(struct reconcile *recon, const struct fulcrum_vs *vs,
 			log_warnx("reconcile", "service '%s': real server %s: %s", vs->name, what,
 				  why);
 		rec->present = kd != NULL;
-		recon_state(recon, &rec->state, &rec->reason, STATUS_KERNEL_ERROR, why);
+		recon_rs_state(recon, rec, rs->id, STATUS_KERNEL_ERROR, why, true);
 		return 0;
 	}
-	recon_rs_written(recon, rec, kd, &want);
+	recon_rs_written(recon, rec, rs->id, kd, &want);
 	return 0;
 }
 
@@ -317,8 +430,8 @@ static int recon_sync_dests(struct reconcile *recon, const struct fulcrum_vs *vs
 
 			if (rec) {
 				rec->present = false;
-				recon_state(recon, &rec->state, &rec->reason, STATUS_KERNEL_IN_SYNC,
-					    NULL);
+				recon_rs_state(recon, rec, rs[i]->id, STATUS_KERNEL_IN_SYNC, NULL,
+					       false);
 			}
 			continue;
 		}
@@ -399,6 +512,8 @@ void recon_sync_vs(struct reconcile *recon, int64_t id, const struct ipvs_servic
 		if (rec)
 			recon_vs_remove(recon, rec, vs ? vs->name : "(deleted)");
 		if (!vs) {
+			if (rec)
+				recon_stuck_set(recon, &rec->stuck, false, false, id);
 			rec = idmap_del(&recon->vs, id);
 			if (rec)
 				free(rec->reason);
@@ -406,7 +521,7 @@ void recon_sync_vs(struct reconcile *recon, int64_t id, const struct ipvs_servic
 			recon_reals_forget(recon, id);
 		} else if (rec) {
 			rec->sync = ++recon->syncs;
-			recon_state(recon, &rec->state, &rec->reason, STATUS_KERNEL_IN_SYNC, NULL);
+			recon_vs_state(recon, rec, id, STATUS_KERNEL_IN_SYNC, NULL, false);
 			recon_reals_state(recon, id, STATUS_KERNEL_IN_SYNC, NULL);
 		}
 		return;
@@ -416,8 +531,8 @@ void recon_sync_vs(struct reconcile *recon, int64_t id, const struct ipvs_servic
 		return;
 	rec->sync = ++recon->syncs;
 	if (ipvs_service_from_vs(vs, &want) != 0) {
-		recon_state(recon, &rec->state, &rec->reason, STATUS_KERNEL_ERROR,
-			    "the configuration cannot be expressed in IPVS");
+		recon_vs_state(recon, rec, id, STATUS_KERNEL_ERROR,
+			       "the configuration cannot be expressed in IPVS", false);
 		return;
 	}
 	ipvs_service_format(&want, what, sizeof(what));
@@ -431,7 +546,7 @@ void recon_sync_vs(struct reconcile *recon, int64_t id, const struct ipvs_servic
 		present = err == 0;
 		if (err != 0 && err != -ESRCH) {
 			ipvs_strerror(IPVS_OP_SERVICE_GET, err, NULL, why, sizeof(why));
-			recon_state(recon, &rec->state, &rec->reason, STATUS_KERNEL_ERROR, why);
+			recon_vs_state(recon, rec, id, STATUS_KERNEL_ERROR, why, true);
 			return;
 		}
 	} else {
@@ -466,7 +581,7 @@ void recon_sync_vs(struct reconcile *recon, int64_t id, const struct ipvs_servic
 		if (rec->state != STATUS_KERNEL_ERROR || !rec->reason ||
 		    strcmp(rec->reason, why) != 0)
 			log_warnx("reconcile", "service '%s': %s", vs->name, why);
-		recon_state(recon, &rec->state, &rec->reason, STATUS_KERNEL_ERROR, why);
+		recon_vs_state(recon, rec, id, STATUS_KERNEL_ERROR, why, true);
 		if (!present) {
 			snprintf(why, sizeof(why), "its service is not in the kernel");
 			recon_reals_state(recon, id, STATUS_KERNEL_ERROR, why);
@@ -481,7 +596,7 @@ void recon_sync_vs(struct reconcile *recon, int64_t id, const struct ipvs_servic
 	rec->svc.netmask = want.netmask;
 	rec->installed = true;
 	if (err == 0)
-		recon_state(recon, &rec->state, &rec->reason, STATUS_KERNEL_IN_SYNC, NULL);
+		recon_vs_state(recon, rec, id, STATUS_KERNEL_IN_SYNC, NULL, false);
 	if (recon_sync_dests(recon, vs, &want, known && present) == -ESRCH) {
 		/* deleted since the dump: the kernel is asked, and it is added again */
 		rec->installed = false;
@@ -531,7 +646,7 @@ static bool recon_rs_quick(struct reconcile *recon, const struct fulcrum_vs *vs,
 	recon_note(recon, "service '%s': real server %s now weight %u", vs->name, what,
 		   want.weight);
 	have = rec->dest;
-	recon_rs_written(recon, rec, &have, &want);
+	recon_rs_written(recon, rec, rs->id, &have, &want);
 	return true;
 }
 

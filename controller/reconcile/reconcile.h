@@ -34,6 +34,15 @@ struct reconcile_totals {
 	    last_pass_ms;  /* the last full pass, first slice to last, loop work between included */
 	bool dump_failing; /* the last full pass could not read the kernel's services */
 	char dump_error[128]; /* why, in words */
+	/*
+	 * Objects the kernel keeps refusing: enabled services and real servers
+	 * whose last write the kernel refused, retried by a full pass and
+	 * refused again (reconcile_stuck_next()). The failover engine hears it
+	 * as its configuration flag (reconcile_complete()): this node's IPVS
+	 * cannot hold all its store holds, and serves the rest.
+	 */
+	size_t stuck;
+	char stuck_what[160]; /* one of them and the kernel's reason, in words; "" when none */
 };
 
 /*

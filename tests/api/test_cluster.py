@@ -17,7 +17,8 @@ from fulcrum import WORK, Fulcrumd, Stream
 
 SECRET = 'a-test-secret-of-enough-length'
 ROLES = {'starting', 'active', 'standby', 'fault', 'standalone'}
-FLAGS = {'ipvs', 'vips', 'tiebreaker', 'loop', 'carrier', 'eligible', 'maintenance', 'yielding', 'hears_peer'}
+FLAGS = {'ipvs', 'vips', 'tiebreaker', 'loop', 'carrier', 'eligible', 'maintenance', 'yielding', 'hears_peer',
+         'config'}
 RESULTS = {'ok', 'truncated', 'bad_magic', 'bad_version', 'unknown_key', 'forged', 'other_cluster', 'malformed',
            'old_epoch', 'replayed', 'duplicate', 'late', 'stale_echo'}
 CLUSTER_KEYS = {'enabled', 'node', 'cluster', 'role', 'term', 'flags', 'priority', 'maintenance', 'epoch',
@@ -136,6 +137,7 @@ class Cluster(unittest.TestCase):
             self.assertLessEqual(set(c['flags']), FLAGS)
             self.assertIn('hears_peer', c['flags'])
             self.assertNotIn('ipvs', c['flags'])
+            self.assertIn('config', c['flags'])  # IPVS is missing, not refusing a service
             self.assertIs(c['maintenance'], 'maintenance' in c['flags'])
             self.assertGreater(c['since'], 1.7e12)  # Unix milliseconds
             p = c['peer']

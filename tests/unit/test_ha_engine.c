@@ -157,6 +157,45 @@ static struct ha_engine *start(struct event_base *base, const struct conf *c, co
 	return e;
 }
 
+/* a hears b's heartbeats without the configuration flag */
+static bool peer_partial(struct node *a, struct node *b)
+{
+	struct status_cluster st;
+
+	(void)b;
+	ha_engine_status(a->e, &st);
+	return st.peer.state == STATUS_PEER_ALIVE && !(st.peer.flags & STATUS_HA_CONFIG);
+}
+
+static bool peer_whole(struct node *a, struct node *b)
+{
+	struct status_cluster st;
+
+	(void)b;
+	ha_engine_status(a->e, &st);
+	return st.peer.state == STATUS_PEER_ALIVE && (st.peer.flags & STATUS_HA_CONFIG);
+}
+
+/* a's snapshot shows b as a standby, and b's shows a active (the heartbeats crossed) */
+static bool seen_pair(struct node *a, struct node *b)
+{
+	struct status_cluster sa, sb;
+
+	ha_engine_status(a->e, &sa);
+	ha_engine_status(b->e, &sb);
+	return sa.peer.role == STATUS_ROLE_STANDBY && sb.peer.role == STATUS_ROLE_ACTIVE;
+}
+
+/* a's snapshot shows b gone */
+static bool peer_dead(struct node *a, struct node *b)
+{
+	struct status_cluster st;
+
+	(void)b;
+	ha_engine_status(a->e, &st);
+	return st.peer.state == STATUS_PEER_DEAD;
+}
+
 static void test_ha_engine_pair(void)
 {
 	struct event_base *base = event_base_new();
@@ -181,7 +220,9 @@ static void test_ha_engine_pair(void)
 	start(base, &cb, "lb-b", dir, &b);
 
 	/* both start together: the higher priority takes the role, the other stands by */
-	CU_ASSERT_TRUE(run_until(base, one_active_heard, &a, &b, 20));
+	CU_ASSERT_TRUE(run_until(base, one_active, &a, &b, 20));
+	/* each snapshot is the heartbeat thread's: under valgrind it may lag the role callbacks */
+	CU_ASSERT_TRUE(run_until(base, seen_pair, &a, &b, 5));
 	ha_engine_status(a.e, &st);
 	CU_ASSERT_TRUE(st.enabled);
 	CU_ASSERT_EQUAL(st.role, STATUS_ROLE_ACTIVE);
@@ -199,7 +240,26 @@ static void test_ha_engine_pair(void)
 	CU_ASSERT_EQUAL(b.rc, -EPERM);
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.reason, "ask the active node"));
 
+	/* the standby's kernel refuses a service: its flag goes down, it stays eligible, and
+	   the active refuses to hand over to it */
+	ha_engine_config_set(b.e, false, true, "service 'bad' (TCP 10.0.2.100:81): refused");
+	CU_ASSERT_TRUE(run_until(base, peer_partial, &a, &b, 5));
+	ha_engine_status(b.e, &st);
+	CU_ASSERT_EQUAL(st.flags & (STATUS_HA_CONFIG | STATUS_HA_ELIGIBLE), STATUS_HA_ELIGIBLE);
+	CU_ASSERT_STRING_EQUAL(st.health,
+			       "configuration refused: service 'bad' (TCP 10.0.2.100:81): refused");
+	CU_ASSERT_EQUAL(st.role, STATUS_ROLE_STANDBY);
+	a.done = 0;
+	CU_ASSERT_EQUAL(ha_engine_switchover(a.e, false, on_done, &a), 0);
+	CU_ASSERT_TRUE(run_until(base, a_done, &a, &b, 5));
+	CU_ASSERT_EQUAL(a.rc, -EAGAIN);
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(a.reason, "peer lb-b's kernel refuses part of its configuration"));
+	ha_engine_config_set(b.e, true, true, "");
+	CU_ASSERT_TRUE(run_until(base, peer_whole, &a, &b, 5));
+
 	/* on the active it hands over: STEPDOWN, the peer takes the role at once */
+	a.done = 0;
 	CU_ASSERT_EQUAL(ha_engine_switchover(a.e, false, on_done, &a), 0);
 	CU_ASSERT_TRUE(run_until(base, a_done, &a, &b, 5));
 	CU_ASSERT_EQUAL(a.rc, 0);
@@ -210,6 +270,7 @@ static void test_ha_engine_pair(void)
 	/* a graceful stop of the active: the standby takes over, the stop is announced */
 	ha_engine_stop(b.e, on_stopped, &b);
 	CU_ASSERT_TRUE(run_until(base, b_stopped, &a, &b, 5));
+	CU_ASSERT_TRUE(run_until(base, peer_dead, &a, &b, 5));
 	ha_engine_status(a.e, &st);
 	CU_ASSERT_EQUAL(st.peer.state, STATUS_PEER_DEAD);
 	CU_ASSERT_EQUAL(ha_engine_switchover(b.e, false, on_done, &b), -ECANCELED);

@@ -6,7 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SERVES    (HA_FLAG_IPVS | HA_FLAG_LOOP | HA_FLAG_CARRIER)
+#define SERVES    (HA_FLAG_IPVS | HA_FLAG_LOOP | HA_FLAG_CARRIER | HA_FLAG_CONFIG)
+#define PARTIAL   (SERVES & ~(unsigned)HA_FLAG_CONFIG) /* the kernel refuses an object */
 #define ACTIVE_OK (SERVES | HA_FLAG_VIPS)
 #define PEER_OK   (SERVES | HA_FLAG_ELIGIBLE | HA_FLAG_HEARS_PEER)
 
@@ -432,6 +433,226 @@ static void test_ha_fsm_failure_peer_unfit(void)
 	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 5100, &res);
 	CU_ASSERT_EQUAL(res.role, HA_ROLE_FAULT);
 	CU_ASSERT_EQUAL(res.stepdown, HA_STEPDOWN_FAILURE);
+}
+
+#define BAD "service 'bad' (TCP 10.0.2.100:81): scheduler 'fo' is not available in this kernel"
+
+/*
+ * Rules 1 and 5 of the configuration flag: an active whose kernel refuses an
+ * object hands over to a peer that has all of it after ha_repair_timeout, as
+ * STANDBY (it can still serve: eligible); the new active losing the flag too
+ * stays, and the old one getting it back takes nothing back.
+ */
+static void test_ha_fsm_config_refused_active(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
+	struct ha_fsm_status st;
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	start_active(&f, &c);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 1010, &res);
+	ha_fsm_config_why(&f, BAD);
+	ha_fsm_health(&f, PARTIAL | HA_FLAG_VIPS, 2000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	CU_ASSERT_EQUAL(ha_fsm_deadline(&f), 5000); /* the peer is dead by now: the repair's */
+	for (uint64_t t = 2000; t < 5000; t += 50) {
+		hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), t, &res);
+		CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	}
+	ha_fsm_tick(&f, 5000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT_EQUAL(res.actions,
+			HA_ACT_SEND_STEPDOWN | HA_ACT_RELEASE_VIPS | HA_ACT_SEND_HEARTBEAT_NOW);
+	CU_ASSERT_EQUAL(res.stepdown, HA_STEPDOWN_FAILURE);
+	CU_ASSERT(has(&res, "configuration refused for 3000 ms, not repaired, peer lb-b has all of "
+			    "it: stepping down; " BAD));
+	ha_fsm_status(&f, &st);
+	CU_ASSERT(st.flags & HA_FLAG_ELIGIBLE); /* it can serve: it may take over again */
+	CU_ASSERT_EQUAL(st.flags & HA_FLAG_CONFIG, 0);
+
+	/* The peer takes over, then its kernel refuses the same: it stays, this one too. */
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_ACTIVE, 2, PEER_OK | HA_FLAG_VIPS), 5010, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	for (uint64_t t = 5050; t < 20000; t += 50) {
+		hear(&f,
+		     from_b(HA_MSG_HEARTBEAT, HA_ROLE_ACTIVE, 2,
+			    (PEER_OK & ~(unsigned)HA_FLAG_CONFIG) | HA_FLAG_VIPS),
+		     t, &res);
+		CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	}
+	/* This node's refused object deleted: the flag back, the role stays where it is. */
+	ha_fsm_health(&f, SERVES, 20000, &res);
+	for (uint64_t t = 20000; t < 30000; t += 50) {
+		hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_ACTIVE, 2, PEER_OK | HA_FLAG_VIPS), t,
+		     &res);
+		CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	}
+
+	/* Not known yet (a first check running): claimed by nobody, no step-down for it. */
+	start_active(&f, &c);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 1010, &res);
+	ha_fsm_health(&f, PARTIAL | HA_FLAG_VIPS | HA_FLAG_CONFIG_PENDING, 2000, &res);
+	for (uint64_t t = 2000; t < 8000; t += 50) {
+		hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), t, &res);
+		CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	}
+	ha_fsm_status(&f, &st);
+	CU_ASSERT_EQUAL(st.flags & (HA_FLAG_CONFIG | HA_FLAG_CONFIG_PENDING), 0); /* not sent */
+	/* known refused from then: ha_repair_timeout counts from now */
+	ha_fsm_health(&f, PARTIAL | HA_FLAG_VIPS, 8000, &res);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 10950, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 11000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+
+	/* A refusal repaired within ha_repair_timeout changes nothing. */
+	start_active(&f, &c);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 1010, &res);
+	ha_fsm_health(&f, PARTIAL | HA_FLAG_VIPS, 2000, &res);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 4900, &res);
+	ha_fsm_health(&f, ACTIVE_OK, 4950, &res);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 5000, &res);
+	ha_fsm_tick(&f, 8000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+}
+
+/* Rule 1's other side: the same object refused by both kernels, the active stays. */
+static void test_ha_fsm_config_refused_both(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
+	struct ha_fsm_status st;
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+	const unsigned partial_peer = PEER_OK & ~(unsigned)HA_FLAG_CONFIG;
+
+	start_active(&f, &c);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, partial_peer), 1010, &res);
+	ha_fsm_config_why(&f, BAD);
+	ha_fsm_health(&f, PARTIAL | HA_FLAG_VIPS, 2000, &res);
+	for (uint64_t t = 2000; t < 5000; t += 50)
+		hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, partial_peer), t, &res);
+	ha_fsm_tick(&f, 5000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	CU_ASSERT(has(&res,
+		      "configuration refused for 3000 ms, but peer lb-b's kernel refuses part "
+		      "of its own too: staying active"));
+	ha_fsm_status(&f, &st);
+	CU_ASSERT_STRING_EQUAL(st.blocked, "configuration refused for 3000 ms, but peer lb-b's "
+					   "kernel refuses part of its own too: staying active");
+	ha_fsm_tick(&f, 5050, &res);
+	CU_ASSERT_STRING_EQUAL(res.reason, ""); /* said once */
+	/* Nor to a peer that cannot take over at all. */
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK | HA_FLAG_MAINTENANCE), 5100,
+	     &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	CU_ASSERT(has(&res, "configuration refused for 3100 ms, but peer lb-b is in maintenance"));
+	/* The peer's refused object deleted: it has all of it now, this node hands over. */
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 5150, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT_EQUAL(res.stepdown, HA_STEPDOWN_FAILURE);
+
+	/* Rule 2: the active dies; this standby without the flag takes over, saying so. */
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_ACTIVE, 2, partial_peer | HA_FLAG_VIPS), 5200,
+	     &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	ha_fsm_tick(&f, 5500, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	CU_ASSERT_EQUAL(res.term, 3);
+	CU_ASSERT(has(&res, "peer lb-b silent for 300 ms"));
+	/* (cut at the reason's room: the object's name comes first) */
+	CU_ASSERT(has(&res,
+		      "taking the active role, term 3, though this node's kernel refuses part "
+		      "of its configuration: service 'bad' (TCP 10.0.2.100:81)"));
+	/* and, alone, it keeps the role past ha_repair_timeout */
+	ha_fsm_health(&f, PARTIAL | HA_FLAG_VIPS, 5510, &res);
+	ha_fsm_tick(&f, 9000, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	CU_ASSERT(has(&res, "configuration refused for 3500 ms, but peer lb-b is silent"));
+}
+
+/* Rule 3: with no active node, a node with the flag wins over one without, before priority. */
+static void test_ha_fsm_config_tiebreak(void)
+{
+	const unsigned partial_peer = PEER_OK & ~(unsigned)HA_FLAG_CONFIG;
+	static const struct {
+		unsigned prio, mine, peer_flags;
+		enum ha_role want;
+		const char *why;
+	} cases[] = {
+	    {200, PARTIAL, PEER_OK, HA_ROLE_STANDBY,
+	     "peer lb-b's kernel holds all its configuration, this node's does not"},
+	    {50, SERVES, PEER_OK & ~(unsigned)HA_FLAG_CONFIG, HA_ROLE_ACTIVE,
+	     "this node's kernel holds all its configuration, peer lb-b's does not"},
+	    {50, PARTIAL, PEER_OK & ~(unsigned)HA_FLAG_CONFIG, HA_ROLE_STANDBY,
+	     "priority 50, peer lb-b 100"},
+	    {200, PARTIAL, PEER_OK & ~(unsigned)HA_FLAG_CONFIG, HA_ROLE_ACTIVE,
+	     "priority 200, peer lb-b 100"},
+	    {200, PARTIAL, HA_FLAG_LOOP | HA_FLAG_CARRIER | HA_FLAG_CONFIG, HA_ROLE_ACTIVE,
+	     "(IPVS unusable)"},
+	};
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ha_fsm_conf c = conf_of("lb-a", cases[i].prio, false);
+
+		ha_fsm_init(&f, &c, 0, &res);
+		ha_fsm_health(&f, cases[i].mine, 0, &res);
+		hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STARTING, 0, cases[i].peer_flags), 900,
+		     &res);
+		ha_fsm_tick(&f, 1000, &res);
+		CU_ASSERT_EQUAL(res.role, cases[i].want);
+		CU_ASSERT(has(&res, cases[i].why));
+	}
+
+	/* Two standbys: the one without the flag waits, and takes over when the other dies. */
+	{
+		struct ha_fsm_conf c = conf_of("lb-a", 200, false);
+
+		ha_fsm_init(&f, &c, 0, &res);
+		ha_fsm_health(&f, PARTIAL, 0, &res);
+		hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 3, PEER_OK), 900, &res);
+		ha_fsm_tick(&f, 1000, &res);
+		CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+		hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 3, PEER_OK), 1050, &res);
+		CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+		/* the peer loses it too: priority decides */
+		hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 3, partial_peer), 1100, &res);
+		CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+		CU_ASSERT(has(&res, "priority 200, peer lb-b 100"));
+	}
+	{
+		struct ha_fsm_conf c = conf_of("lb-a", 200, false);
+
+		ha_fsm_init(&f, &c, 0, &res);
+		ha_fsm_health(&f, PARTIAL, 0, &res);
+		hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STARTING, 0, PEER_OK), 900, &res);
+		ha_fsm_tick(&f, 1000, &res);
+		CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+		ha_fsm_tick(&f, 1200, &res);
+		CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE); /* peer silent for 300 ms */
+		CU_ASSERT(has(&res, "though this node's kernel refuses part of its configuration"));
+	}
+}
+
+/* Rule 4: no switchover to a peer whose kernel refuses part of its configuration, unless forced. */
+static void test_ha_fsm_config_switchover(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	start_active(&f, &c);
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK & ~(unsigned)HA_FLAG_CONFIG),
+	     1100, &res);
+	CU_ASSERT_EQUAL(ha_fsm_switchover(&f, false, 1150, &res), -EAGAIN);
+	CU_ASSERT(has(&res, "switchover refused: peer lb-b's kernel refuses part of its "
+			    "configuration (force it to step down anyway)"));
+	CU_ASSERT_EQUAL(f.role, HA_ROLE_ACTIVE);
+	CU_ASSERT_EQUAL(ha_fsm_switchover(&f, true, 1200, &res), 0);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_STANDBY);
+	CU_ASSERT(has(&res, "(forced)"));
 }
 
 /*
@@ -882,6 +1103,14 @@ UNIT_SUITE(ha_fsm)
 		    test_ha_fsm_service_failure);
 	CU_add_test(s, "service failure: no healthy peer, stay active",
 		    test_ha_fsm_failure_peer_unfit);
+	CU_add_test(s, "configuration refused on the active: standby, no ping-pong",
+		    test_ha_fsm_config_refused_active);
+	CU_add_test(s, "configuration refused on both: the active stays, a standby takes over",
+		    test_ha_fsm_config_refused_both);
+	CU_add_test(s, "no active: the configuration flag before priority",
+		    test_ha_fsm_config_tiebreak);
+	CU_add_test(s, "switchover: refused to a peer lacking the configuration flag",
+		    test_ha_fsm_config_switchover);
 	CU_add_test(s, "the deadline is later than the last input",
 		    test_ha_fsm_deadline_after_input);
 	CU_add_test(s, "maintenance on the active", test_ha_fsm_maintenance_active);

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SERVES (HA_FLAG_IPVS | HA_FLAG_LOOP | HA_FLAG_CARRIER)
+#define SERVES (HA_FLAG_IPVS | HA_FLAG_LOOP | HA_FLAG_CARRIER | HA_FLAG_CONFIG)
 
 /* One director: its machine, what the caller would hold around it, and what happened. */
 struct sim_node {

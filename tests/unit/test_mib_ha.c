@@ -365,7 +365,7 @@ static void test_ha_mib_text_matches(void)
 		CU_ASSERT_STRING_EQUAL(labels[i], want);
 	}
 	n = mib_labels(text, "FulcrumHaFlags", labels, 32);
-	CU_ASSERT_EQUAL(n, 9);
+	CU_ASSERT_EQUAL(n, 10);
 	for (size_t i = 0; i < n; i++) {
 		camel(status_ha_flag_name(1u << i), want);
 		CU_ASSERT_STRING_EQUAL(labels[i], want);

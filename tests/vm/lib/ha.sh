@@ -26,6 +26,7 @@
 #   ha_has_vip N ADDR      dirN's interfaces hold ADDR
 #   ha_api N PATH          GET PATH from dirN's API (127.0.0.1:8080 in its namespace), the body
 #   ha_post N PATH JSON    POST JSON to PATH of dirN's API: the body, then a line "HTTP nnn"
+#   ha_delete N PATH       DELETE PATH of dirN's API: the body, then a line "HTTP nnn"
 #   ha_cluster N EXPR      GET /cluster of dirN and print the Python expression EXPR of it (c)
 #   ha_hb_loss N PCT       heartbeats (UDP 694) leaving dirN on either path are lost at PCT% (tc netem
 #                          on a band of a prio qdisc that only they reach); other traffic passes.
@@ -211,6 +212,13 @@ ha_post() { # N PATH JSON
     HA_TOKEN[$1]=${HA_TOKEN[$1]:-$(cat "$HA_DIR/dir$1/token")}
     in_ns "dir$1" curl -s --max-time 10 -H "Authorization: Bearer ${HA_TOKEN[$1]}" \
         -H 'Content-Type: application/json' -d "$3" -w '\nHTTP %{http_code}\n' "http://127.0.0.1:8080/api/v1$2"
+}
+
+# DELETE PATH of dirN's API: the body, then "HTTP nnn" on a line of its own.
+ha_delete() { # N PATH
+    HA_TOKEN[$1]=${HA_TOKEN[$1]:-$(cat "$HA_DIR/dir$1/token")}
+    in_ns "dir$1" curl -s --max-time 10 -X DELETE -H "Authorization: Bearer ${HA_TOKEN[$1]}" \
+        -w '\nHTTP %{http_code}\n' "http://127.0.0.1:8080/api/v1$2"
 }
 
 # GET /cluster of dirN and print a Python expression of it, c being the JSON (one process each side).

@@ -22,16 +22,16 @@
 #       hears it throughout. Measured: carrier loss to the engine's notice and to the step-down,
 #       dir1's CPU in fault, the client's outage (the VIP's link is dead until dir2 takes over,
 #       by design).
-# "IPVS made unusable on the active" is not tested: no real way to make IPVS fail for one
-# director only exists in this kernel. fulcrumd calls IPVS unusable when the generic netlink
-# family is missing or reconcile's service dump fails; the family is one for the whole kernel,
-# the ip_vs modules cannot be removed while any namespace uses them, every IPVS request of
-# every namespace runs under the same two global locks (genl_mutex, __ip_vs_mutex), and this
-# kernel has no fault injection (CONFIG_FAULT_INJECTION, CONFIG_FUNCTION_ERROR_INJECTION are
-# off). The data path can be stopped for one namespace (net.ipv4.vs.backup_only = 1 with a
-# backup sync daemon started there by hand makes IPVS pass every packet to the local stack),
-# but fulcrumd's IPVS health reads the control path only and does not see that: a gap, not a
-# test. Rule 7 (repair, then step down) is exercised here by the carrier failure.
+# "IPVS made unusable on the active" is 16-ha-ipvs's (the kernel refusing a service). What no
+# scenario can do: make IPVS's control path fail for one director otherwise. The generic netlink
+# family is one for the whole kernel, the ip_vs modules cannot be removed while any namespace
+# uses them, every IPVS request of every namespace runs under the same two global locks
+# (genl_mutex, __ip_vs_mutex), and this kernel has no fault injection (CONFIG_FAULT_INJECTION,
+# CONFIG_FUNCTION_ERROR_INJECTION are off). The data path can be stopped for one namespace
+# (net.ipv4.vs.backup_only = 1 with a backup sync daemon started there by hand makes IPVS pass
+# every packet to the local stack), but fulcrumd's IPVS health reads the control path only and
+# does not see that: a gap, not a test. Rule 7 (repair, then step down) is exercised here by the
+# carrier failure.
 # shellcheck disable=SC2015 # ok and not_ok always succeed: "A && ok || not_ok" is if-then-else here
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/topology.sh
