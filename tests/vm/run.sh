@@ -3,7 +3,8 @@
 #
 # Usage: tests/vm/run.sh [--timeout SECONDS] [--keep] [SCENARIO...]
 #   SCENARIO     a name (01-rig-ipvsadm), a file name or a path; none: every tests/vm/scenarios/*.sh, in order
-#   --timeout S  kill a guest that runs longer than S seconds, boot included (default 300)
+#   --timeout S  kill a guest that runs longer than S seconds, boot included (default 300, or
+#                the scenario's own "# vm-timeout: S" line, for the long ones)
 #   --keep       also copy a passing scenario's $SCENARIO_TMP back (a failing one's always is)
 #
 # Per scenario, results go to $builddir/tests/vm/results/NAME/:
@@ -23,15 +24,16 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 usage() { sed -n '3,8s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 timeout=300
+timeout_given=0
 keep=0
 names=()
 while [[ $# -gt 0 ]]; do
     case $1 in
     --timeout)
         [[ ${2:-} =~ ^[0-9]+$ && $2 -gt 0 ]] || { usage >&2; exit 2; }
-        timeout=$2; shift 2 ;;
+        timeout=$2; timeout_given=1; shift 2 ;;
     --timeout=*)
-        timeout=${1#--timeout=}
+        timeout=${1#--timeout=}; timeout_given=1
         [[ $timeout =~ ^[0-9]+$ && $timeout -gt 0 ]] || { usage >&2; exit 2; }
         shift ;;
     --keep) keep=1; shift ;;
@@ -62,8 +64,14 @@ vm_prepare
 
 # The in-guest limit is a little shorter than ours, so a stuck scenario is
 # killed inside the guest and its log still comes back.
-margin=$((timeout / 3 < 30 ? timeout / 3 : 30))
-guest_timeout=$((timeout - margin))
+limits() { # SCRIPT: sets limit and guest_timeout for it
+    local own
+    limit=$timeout
+    own=$(sed -n 's/^# vm-timeout: \([0-9][0-9]*\).*/\1/p' "$1" | head -n 1)
+    [[ $timeout_given == 0 && -n $own ]] && limit=$own
+    local margin=$((limit / 3 < 30 ? limit / 3 : 30))
+    guest_timeout=$((limit - margin))
+}
 
 qpid=""
 on_signal() {
@@ -101,12 +109,13 @@ for script in "${scripts[@]}"; do
     res=$VM_BUILDDIR/tests/vm/results/$name
     rm -rf "$res"
     mkdir -p "$res"
+    limits "$script"
     vm_write_job "$res" "$name" "$script" "$guest_timeout" 0 "$keep"
     vm_qemu_args "$res"
 
     start=$(now_ms)
     set +e
-    timeout -k 5 "$timeout" "$VM_QEMU" "${VM_ARGS[@]}" \
+    timeout -k 5 "$limit" "$VM_QEMU" "${VM_ARGS[@]}" \
         -serial "file:$res/console.log" -monitor none </dev/null >"$res/qemu.log" 2>&1 &
     qpid=$!
     wait "$qpid"
@@ -116,7 +125,7 @@ for script in "${scripts[@]}"; do
     t=$(secs $(($(now_ms) - start)))
 
     if [[ $qrc == 124 || $qrc == 137 ]]; then
-        echo "FAIL $name: guest hung, killed after $timeout s"
+        echo "FAIL $name: guest hung, killed after $limit s"
         show_tail "$res/guest.log" 30
         [[ -s $res/guest.log ]] || show_tail "$res/console.log" 30
         failed=$((failed + 1))

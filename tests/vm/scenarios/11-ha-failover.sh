@@ -1,5 +1,6 @@
 #!/bin/bash
 # Two directors fail over: one active at start, the standby takes over a SIGKILLed or dead active, stickiness, a deleted VIP put back, SIGTERM hands over.
+# vm-timeout: 420 (the default 300 s is too close: runs took up to ~60% of this under TCG)
 #
 # What it measures (printed as "measure:" lines), from the daemons' own log timestamps, the
 # kernel's address events (ip -ts monitor) and a client's tries: not from the script's clock,

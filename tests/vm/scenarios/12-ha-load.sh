@@ -1,5 +1,6 @@
 #!/bin/bash
 # The heartbeat under load: two directors running full reconcile passes over 3,000 services back to back keep their roles, and a dead active is still replaced fast.
+# vm-timeout: 420 (the default 300 s is too close: runs took up to ~60% of this under TCG)
 #
 # What it measures (printed as "measure:" lines):
 #   - role changes while both main loops are busy with passes (every second over 3,000

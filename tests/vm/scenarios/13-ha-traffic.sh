@@ -1,5 +1,6 @@
 #!/bin/bash
 # Two directors with real traffic: the standby's IPVS table is the active's, a long download survives the active's death (connection sync, masq), switchover and maintenance move the role with few lost probes.
+# vm-timeout: 420 (the default 300 s is too close: runs took up to ~60% of this under TCG)
 #
 # What it checks and measures ("measure:" lines; times from the daemons' logs and the clients'
 # own records, not the script's clock, which TCG makes slow):

@@ -1,5 +1,6 @@
 #!/bin/bash
 # Partitions and failures with tie-breakers: a standby cut from the routers does not take over a dead active, an active cut from them hands over, an active whose link loses carrier steps down after ha_repair_timeout.
+# vm-timeout: 420 (the default 300 s is too close: runs took up to ~60% of this under TCG)
 #
 # The tie-breakers are a router's two addresses (10.0.2.254 on the client side, 10.0.1.253 on the
 # real servers' side: ha_tiebreaker as Pacemaker's ping resource pings the gateways); a director

@@ -1,5 +1,6 @@
 #!/bin/bash
 # The kernel refusing a service: the active hands over to a peer whose kernel holds all its configuration and stays an eligible standby; the same service refused on both, the active stays, and when it dies the standby takes over anyway; fixed, no failback.
+# vm-timeout: 420 (the default 300 s is too close: runs took up to ~60% of this under TCG)
 #
 # The kernel refuses a service when its scheduler's module cannot be loaded: the guest's
 # ip_vs_fo is unloaded and its file deleted from the initramfs (the root the kernel's modprobe
