@@ -305,7 +305,9 @@ static void ha_beat_announce(struct ha_engine *e, uint64_t now_us)
 		}
 		b->announce_pending = false;
 	}
-	if (!b->announce_left || now_us < b->next_announce_us || !b->nvips)
+	if (!b->nvips)
+		b->announce_left = 0; /* nothing to announce: done, or the deadline stays due */
+	if (!b->announce_left || now_us < b->next_announce_us)
 		return;
 	if (!b->ann && ha_announce_open(&b->ann) != 0) {
 		log_warn("ha", "cannot open the sockets to announce the VIPs");

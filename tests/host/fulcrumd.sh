@@ -63,6 +63,17 @@ check "daemon: start command returns 0" test $? = 0
 if wait_for 5 test -s "$work/d.pid"; then
 	dpid=$(cat "$work/d.pid")
 	check "daemon: pid file names a live process" kill -0 "$dpid"
+	# Idle, a standalone director sleeps: its CPU time (utime + stime, in clock ticks) over 2 s.
+	cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+	t0=$(cpu_ticks "$dpid")
+	sleep 2
+	idle=$(($(cpu_ticks "$dpid") - t0))
+	hz=$(getconf CLK_TCK)
+	if ((idle * 100 < hz * 2 * 10)); then
+		ok "daemon: idle and standalone, it uses under 10% of a CPU ($idle ticks of $((hz * 2)) in 2 s)"
+	else
+		bad "daemon: idle and standalone, it uses under 10% of a CPU" "$idle ticks of $((hz * 2)) in 2 s"
+	fi
 	out=$("$fulcrumd" -c "$work/d.conf" 2>&1)
 	rc=$?
 	check "daemon: a second one is refused before detaching" test "$rc" = 1 -a -n "$(grep "another fulcrumd holds $work/d.pid" <<<"$out")"
