@@ -17,6 +17,9 @@
 #   BENCH_PARTS         "fulcrum loss cpu keepalived"  what to run (the order is fixed)
 #   BENCH_KA_TIMERS     "default fastest"  keepalived's timer sets: advert_int 1 (VRRPv2, its
 #                       defaults) and advert_int 0.01 with VRRPv3 (the smallest 2.2.7 accepts)
+#   BENCH_FD_TIMERS     ""   Fulcrum's timers, settings separated by ';' (e.g. "ha_interval = 10;
+#                            ha_deadtime = 30", its fastest); empty: the defaults
+#   BENCH_FD_KINDS      "kill cut switch"  Fulcrum's kinds of failover
 #
 # What is measured, all by the guest's one clock: the kill's instant (bash's EPOCHREALTIME, no
 # process start), fulcrumd's own log lines (detection: the peer's silence when it was declared
@@ -37,6 +40,11 @@ loss_s=${BENCH_LOSS_SECONDS:-600}
 cpu_s=${BENCH_CPU_SECONDS:-60}
 parts=" ${BENCH_PARTS:-fulcrum loss cpu keepalived} "
 ka_timers=${BENCH_KA_TIMERS:-default fastest}
+fd_kinds=${BENCH_FD_KINDS:-kill cut switch}
+fd_timers=()
+IFS=';' read -r -a fd_timers <<<"${BENCH_FD_TIMERS:-}"
+fd_label=${BENCH_FD_TIMERS:+"timers: ${BENCH_FD_TIMERS}"}
+fd_label=${fd_label:-"default timers (interval 50 ms, deadtime 300 ms)"}
 out=$SCENARIO_TMP/bench
 mkdir -p "$out"
 records=$out/rounds.txt
@@ -79,8 +87,8 @@ say "keepalived: $(keepalived --version 2>&1 | head -n 1)"
 
 # ---- Fulcrum's pair ---------------------------------------------------------------------------
 if want fulcrum || want loss || want cpu; then
-    ha_start 1 "ha_priority = $(prio 1)"
-    ha_start 2 "ha_priority = $(prio 2)"
+    ha_start 1 "ha_priority = $(prio 1)" "${fd_timers[@]}"
+    ha_start 2 "ha_priority = $(prio 2)" "${fd_timers[@]}"
     wait_for 15 ha_is 1 active || fail "dir1 did not become active (role '$(ha_role 1)')"
     wait_for 10 ha_is 2 standby || fail "dir2 did not become standby (role '$(ha_role 2)')"
     wait_for 10 in_ns dir2 ipvsadm -Ln -t "$HA_VIP:80" || fail "the standby's IPVS is not programmed"
@@ -114,7 +122,7 @@ fd_round() { # KIND
     t_restart=$(now_ms)
     case $kind in
     cut) printf 'link set eth-cl up\nlink set eth-rs up\n' | ip -n "dir$a" -batch - ;&
-    kill) HA_KEEP_DB=1 ha_start "$a" "ha_priority = $(prio "$a")" ;;
+    kill) HA_KEEP_DB=1 ha_start "$a" "ha_priority = $(prio "$a")" "${fd_timers[@]}" ;;
     esac
     wait_for 15 ha_is "$a" standby || fail "$kind: dir$a did not come back as standby (role '$(ha_role "$a")')"
     sleep 1
@@ -125,8 +133,8 @@ fd_round() { # KIND
 
 if want fulcrum; then
     say ""
-    say "=== Fulcrum: $rounds failovers of each kind, default timers (interval 50 ms, deadtime 300 ms) ==="
-    for kind in kill cut switch; do
+    say "=== Fulcrum: $rounds failovers of each kind, $fd_label ==="
+    for kind in $fd_kinds; do
         for ((r = 1; r <= rounds; r++)); do fd_round "$kind"; done
     done
 fi
