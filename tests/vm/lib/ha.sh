@@ -18,6 +18,7 @@
 #                                   HA_ROUTER_RS): the tie-breakers, as Pacemaker's ping resource pings
 #                          mallory  a third node on both bridges, 10.0.2.66 and 10.0.1.66: the attacker
 #   ha_start N [CONF...]   fulcrumd in dirN (fresh database unless HA_KEEP_DB=1); extra settings;
+#                          HA_STANDALONE=1: no ha_ settings (a standalone director, as with no peer);
 #                          HA_LOG_LEVEL (info); HA_SEED=K adds K services (10.100.x.y:80, in the database and in IPVS);
 #                          HA_SQL: more SQL for the database, run in its transaction; HA_AGENTX: the
 #                          AgentX socket of an snmpd in dirN (tests/vm/lib/snmp.sh), none by default
@@ -164,13 +165,15 @@ ha_start() { # N [SETTING...]
     [[ ${HA_KEEP_DB:-0} == 1 ]] || _ha_db "$n"
     {
         echo "node_name = dir$n"
-        echo "ha_peer = 10.0.2.$other"
-        echo "ha_bind = 10.0.2.$n"
-        echo "ha_peer2 = 10.0.1.$other"
-        echo "ha_bind2 = 10.0.1.$n"
-        echo "ha_keyfile = $HA_DIR/authkeys"
-        echo "ha_tiebreaker = ${HA_TIEBREAKER:-$HA_CLIENT}"
-        echo "ha_sync_interface = eth-rs"
+        if [[ ${HA_STANDALONE:-0} != 1 ]]; then
+            echo "ha_peer = 10.0.2.$other"
+            echo "ha_bind = 10.0.2.$n"
+            echo "ha_peer2 = 10.0.1.$other"
+            echo "ha_bind2 = 10.0.1.$n"
+            echo "ha_keyfile = $HA_DIR/authkeys"
+            echo "ha_tiebreaker = ${HA_TIEBREAKER:-$HA_CLIENT}"
+            echo "ha_sync_interface = eth-rs"
+        fi
         echo "reconcile_interval = 5"
         printf '%s\n' "$@"
     } >"$dir/fulcrumd.conf"
@@ -179,7 +182,11 @@ ha_start() { # N [SETTING...]
     bg_in_ns "dir$n" "${HA_LOG[$n]}" "$FULCRUM_TOP/fulcrumd" --foreground -c "$dir/fulcrumd.conf" \
         --db "$dir/fulcrum.db" --http 127.0.0.1:8080 --agentx "${HA_AGENTX:-}" --log-level "${HA_LOG_LEVEL:-info}"
     HA_PID[$n]=$BG_PID
-    wait_for 20 grep -q 'failover engine started' "${HA_LOG[$n]}" || {
+    local started='failover engine started'
+    [[ ${HA_STANDALONE:-0} == 1 ]] && started=' ha: standalone'
+    # this run's line: the log keeps the earlier runs'
+    # shellcheck disable=SC2016 # an awk program
+    wait_for 20 awk -v rx="$started" '/^--- fulcrumd start/ { f = 0 } $0 ~ rx { f = 1 } END { exit !f }' "${HA_LOG[$n]}" || {
         tail -n 30 "${HA_LOG[$n]}"
         fail "dir$n's fulcrumd did not start its failover engine within 20 s"
     }

@@ -12,6 +12,8 @@ One process per question, so a scenario under TCG (where each process start cost
   before FILE TO REGEX       the last address event at or before TO matching REGEX
   outage FILE FROM TO        the longest time without an answer between FROM and TO:
                              from the last answer before a failed try to the next answer
+
+Imported (bench/ha_failover_report.py): steps, takeover_after, outage, events, log_lines.
 """
 import datetime
 import re
@@ -35,31 +37,50 @@ def log_lines(path):
     return [(log_ms(l), l[24:]) for l in open(path) if re.match(r"\d{4}-\d\d-\d\d ", l)]
 
 
+def steps(rows, i):
+    """The takeover whose "became active" line is rows[i]: {"at", "silent" (ms or None),
+    "VIPs added", "first announcement", "sync master" (ms after the role change, or None), "shown"}."""
+    at, text = rows[i]
+    m = re.search(r"silent for (\d+) ms", text)
+    out = {"at": at, "silent": int(m.group(1)) if m else None, "shown": [text]}
+    end = next((j for j in range(i + 1, len(rows)) if " ha: became " in rows[j][1]), len(rows))
+    for name, rx in (("VIPs added", r"ha: VIPs added"), ("first announcement", r"announced .* \(1 of"),
+                     ("sync master", r"sync daemon: master started"), ("", r"sync daemon: backup stopped")):
+        after = [r for r in rows[i:end] if re.search(rx, r[1])]
+        if after:
+            if name:
+                out[name] = after[0][0] - at
+            if "announced" not in rx:
+                out["shown"].append(after[0][1])
+        elif name:
+            out[name] = None
+    return out
+
+
+def takeover_after(path, since):
+    """The first takeover in LOG (any run) at or after the Unix ms SINCE, as steps() says; None: none."""
+    rows = log_lines(path)
+    for i, r in enumerate(rows):
+        if r[0] >= since and " ha: became active" in r[1]:
+            return steps(rows, i)
+    return None
+
+
 def takeover(path, label):
     rows = [(log_ms(l), l[24:]) for l in last_run(path) if re.match(r"\d{4}-\d\d-\d\d ", l)]
-    became = [r for r in rows if " ha: became active" in r[1]]
+    became = [i for i, r in enumerate(rows) if " ha: became active" in r[1]]
     if not became:
         print("0")
         print("measure: %s: no takeover found" % label)
         return
-    at, text = became[-1]
-    m = re.search(r"silent for (\d+) ms", text)
-    steps = {}
-    shown = [text]
-    for name, rx in (("VIPs added", r"ha: VIPs added"), ("first announcement", r"announced .* \(1 of"),
-                     ("sync master", r"sync daemon: master started"), ("", r"sync daemon: backup stopped")):
-        after = [r for r in rows if r[0] >= at and re.search(rx, r[1])]
-        if after:
-            if name:
-                steps[name] = "+%d ms" % (after[0][0] - at)
-            if "announced" not in rx:
-                shown.append(after[0][1])
-    print(at)
+    s = steps(rows, became[-1])
+    print(s["at"])
     print("measure: %s: peer silent %s ms when declared dead; then %s after the role change" % (
-        label, m.group(1) if m else "-",
-        ", ".join("%s %s" % (k, steps.get(k, "-")) for k in ("VIPs added", "first announcement", "sync master"))))
-    for s in shown:
-        print("#   " + s)
+        label, "-" if s["silent"] is None else s["silent"],
+        ", ".join("%s %s" % (k, "-" if s[k] is None else "+%d ms" % s[k])
+                  for k in ("VIPs added", "first announcement", "sync master"))))
+    for t in s["shown"]:
+        print("#   " + t)
 
 
 def events(path):
@@ -67,6 +88,22 @@ def events(path):
         m = re.match(r"\[(\S+)\]\s*(.*)", line)
         if m:
             yield int(datetime.datetime.fromisoformat(m.group(1)).timestamp() * 1000), m.group(2)
+
+
+def outage(path, lo, hi):
+    """The longest time without an answer in the poller's file between lo and hi (Unix ms): from
+    the last answer before a failed try to the next answer; (gap, first failed try, next answer)."""
+    rows = [l.split() for l in open(path)]
+    rows = [(int(r[0]), r[1]) for r in rows if len(r) == 2 and lo <= int(r[0]) <= hi]
+    last_ok, first_fail, worst = None, None, (0, 0, 0)
+    for t, s in rows:
+        if s == "ok":
+            if first_fail is not None and last_ok is not None and t - last_ok > worst[0]:
+                worst = (t - last_ok, first_fail, t)
+            last_ok, first_fail = t, None
+        elif first_fail is None:
+            first_fail = t
+    return worst
 
 
 def main():
@@ -93,20 +130,10 @@ def main():
             sys.exit(1)
         print(hits[-1])
     elif cmd == "outage":
-        lo, hi = int(args[1]), int(args[2])
-        rows = [l.split() for l in open(args[0])]
-        rows = [(int(r[0]), r[1]) for r in rows if len(r) == 2 and lo <= int(r[0]) <= hi]
-        last_ok, first_fail, worst = None, None, (0, 0, 0)
-        for t, s in rows:
-            if s == "ok":
-                if first_fail is not None and last_ok is not None and t - last_ok > worst[0]:
-                    worst = (t - last_ok, first_fail, t)
-                last_ok, first_fail = t, None
-            elif first_fail is None:
-                first_fail = t
-        print("%d %d %d" % worst)
+        print("%d %d %d" % outage(args[0], int(args[1]), int(args[2])))
     else:
         sys.exit("unknown command " + cmd)
 
 
-main()
+if __name__ == "__main__":
+    main()
