@@ -351,3 +351,14 @@ progress.write("%d %d\n" % (time.time() * 1000, body))
 print("size %d sha256 %s gap %d at %d status %s" % (body, h.hexdigest(), gap * 1000, gap_at * 1000,
       head.split(b"\r\n", 1)[0].decode(errors="replace").replace(" ", "_")))
 '
+
+# ---- what every failover scenario reads and prints -------------------------------------------
+measure() { printf 'measure: %s\n' "$*"; }
+line_of() { grep -E -- "$2" "${HA_LOG[$1]}" | tail -n 1 | cut -c25-; } # N REGEX: the line, without its time
+at_of() { ha_report at "${HA_LOG[$1]}" "$2"; }                           # N REGEX: its Unix ms
+client_url_ok() { in_ns client curl -s --max-time 2 "http://$HA_VIP/" | grep -q '^rs[12]$'; }
+# On a failing command, the tail of both directors' logs (N lines, 40); `trap - ERR` ends it.
+ha_logs_on_error() { # [N]
+    # shellcheck disable=SC2064 # the line count is fixed now, on purpose
+    trap "for n in 1 2; do echo \"--- dir\$n log (tail)\"; tail -n ${1:-40} \"\${HA_LOG[\$n]:-/dev/null}\"; done" ERR
+}

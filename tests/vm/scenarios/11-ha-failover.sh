@@ -23,14 +23,11 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$FULCRUM_TOP/tests/vm/lib/tap.sh"
 
-trap 'for n in 1 2; do echo "--- dir$n log (tail)"; tail -n 40 "${HA_LOG[$n]:-/dev/null}"; done' ERR
+ha_logs_on_error
 
 ha_topo_up
 ha_monitor 1
 ha_monitor 2
-client_url_ok() { in_ns client curl -s --max-time 2 "http://$HA_VIP/" | grep -q '^rs[12]$'; }
-measure() { printf 'measure: %s\n' "$*"; }
-line_of() { grep -E -- "$2" "${HA_LOG[$1]}" | tail -n 1 | cut -c25-; } # N REGEX: the line, without its time
 
 # The takeover on dirN: detection and each step after the role change, from its log; sets TAKEOVER_AT.
 takeover_report() { # N LABEL

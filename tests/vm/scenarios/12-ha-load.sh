@@ -23,8 +23,7 @@ load_s=20
 # tracker's sweep hold the main loop for about a second (measured: 1.0-1.2 s); the default
 # ha_loop_timeout (1 s) would call that a failure. Hardware is 10-50 times faster.
 loop="ha_loop_timeout = 3000"
-trap 'for n in 1 2; do echo "--- dir$n log (tail)"; tail -n 30 "${HA_LOG[$n]:-/dev/null}"; done' ERR
-measure() { printf 'measure: %s\n' "$*"; }
+ha_logs_on_error 30
 
 ha_topo_up
 HA_LOG_LEVEL=debug HA_SEED=$nsvc ha_start 1 "ha_priority = 110" "reconcile_interval = 1" "$loop"

@@ -33,9 +33,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/snmp.sh
 . "$FULCRUM_TOP/tests/vm/lib/snmp.sh"
 
-trap 'for n in 1 2; do echo "--- dir$n log (tail)"; tail -n 40 "${HA_LOG[$n]:-/dev/null}"; done' ERR
-measure() { printf 'measure: %s\n' "$*"; }
-line_of() { grep -E -- "$2" "${HA_LOG[$1]}" | tail -n 1 | cut -c25-; } # N REGEX: the line, without its time
+ha_logs_on_error
 
 # Five more services beside 'web', the same in both databases: IPv6 with sh and its flags, UDP
 # with weights, a firewall mark with mh, persistence, a drained real server, and a disabled
@@ -102,7 +100,6 @@ grep -q -- '-a -f 7 -r 10.0.1.12:0 -m -w 0' <<<"$t1" && ok "the drained real ser
 grep -q ':8080' <<<"$t1$t2" && not_ok "the disabled service is in neither kernel" || ok "the disabled service is in neither kernel"
 
 # --- a long download survives dir1's death
-client_url_ok() { in_ns client curl -s --max-time 2 "http://$HA_VIP/" | grep -q '^rs[12]$'; }
 wait_for 10 client_url_ok || fail "the VIP does not answer"
 progress=$HA_DIR/download.progress
 bg_in_ns client "$HA_DIR/download.txt" python3 -c "$HA_DOWNLOAD_PY" "$HA_VIP" /big 409600 "$progress"

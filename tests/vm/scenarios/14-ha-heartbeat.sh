@@ -36,9 +36,7 @@ set -euo pipefail
 . "$FULCRUM_TOP/tests/vm/lib/tap.sh"
 
 loss_s=120
-trap 'for n in 1 2; do echo "--- dir$n log (tail)"; tail -n 40 "${HA_LOG[$n]:-/dev/null}"; done' ERR
-measure() { printf 'measure: %s\n' "$*"; }
-line_of() { grep -E -- "$2" "${HA_LOG[$1]}" | tail -n 1 | cut -c25-; } # N REGEX: the line, without its time
+ha_logs_on_error
 inject() { python3 "$FULCRUM_TOP/tests/vm/lib/ha_inject.py" "$@"; }
 # dirN's received counters, "name=count ..." in the API's order
 received() { ha_cluster "$1" '" ".join("%s=%d" % kv for kv in c["counters"]["received"].items())'; }
@@ -193,7 +191,6 @@ measure "two actives for $((down - at)) ms (dir1's takeover to dir2's step-down:
     "dir2 stepped down on the first heartbeat it heard from dir1 (the machine decides on each message)"
 grep -q 'announcing them again' "${HA_LOG[1]}" && ok "dir1 announced the VIPs again: $(line_of 1 'announc.* again')" ||
     not_ok "dir1 announced the VIPs again"
-client_url_ok() { in_ns client curl -s --max-time 2 "http://$HA_VIP/" | grep -q '^rs[12]$'; }
 sleep 1
 client_url_ok && ok "the VIP answers after the heal" || not_ok "the VIP answers after the heal"
 read -r gap _ _ < <(ha_report outage "$poll" "$cut" "$(ha_ms)")

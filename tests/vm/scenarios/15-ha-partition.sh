@@ -42,10 +42,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$FULCRUM_TOP/tests/vm/lib/tap.sh"
 
-trap 'for n in 1 2; do echo "--- dir$n log (tail)"; tail -n 40 "${HA_LOG[$n]:-/dev/null}"; done' ERR
-measure() { printf 'measure: %s\n' "$*"; }
-line_of() { grep -E -- "$2" "${HA_LOG[$1]}" | tail -n 1 | cut -c25-; } # N REGEX: the line, without its time
-at_of() { ha_report at "${HA_LOG[$1]}" "$2"; }                           # N REGEX: its Unix ms
+ha_logs_on_error
 
 ha_topo_up router
 HA_TIEBREAKER="$HA_ROUTER_CL $HA_ROUTER_RS"

@@ -31,12 +31,8 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$FULCRUM_TOP/tests/vm/lib/tap.sh"
 
-trap 'for n in 1 2; do echo "--- dir$n log (tail)"; tail -n 40 "${HA_LOG[$n]:-/dev/null}"; done' ERR
-measure() { printf 'measure: %s\n' "$*"; }
-line_of() { grep -E -- "$2" "${HA_LOG[$1]}" | tail -n 1 | cut -c25-; } # N REGEX: the line, without its time
-client_url_ok() { in_ns client curl -s --max-time 2 "http://$HA_VIP/" | grep -q '^rs[12]$'; }
+ha_logs_on_error
 in_run() { awk '/^--- fulcrumd start/ { n = 0 } { l[n++] = $0 } END { for (i = 0; i < n; i++) print l[i] }' "${HA_LOG[$1]}" | grep -qE -- "$2"; } # N REGEX: in its last run
-at_of() { ha_report at "${HA_LOG[$1]}" "$2"; }                           # N REGEX: its Unix ms
 
 # --- the kernel loses the fo scheduler: unloaded, and its module file gone from the root the
 # kernel's modprobe runs in (the initramfs: /init stays PID 1, the scenario runs chrooted)
