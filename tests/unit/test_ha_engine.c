@@ -157,6 +157,29 @@ static struct ha_engine *start(struct event_base *base, const struct conf *c, co
 	return e;
 }
 
+/*
+ * A pair on loopback: a fresh dir (dir, 256 bytes) holding one key file
+ * (keyfile, 512 bytes); lb-a on 127.0.0.1 with priority 110, lb-b on
+ * 127.0.0.2 with 100, both started.
+ */
+static void pair_start(struct event_base *base, unsigned port, char dir[256], char keyfile[512],
+		       struct conf *ca, struct conf *cb, struct node *a, struct node *b)
+{
+	FILE *f;
+
+	unit_tmpdir(dir, 256);
+	snprintf(keyfile, 512, "%s/authkeys", dir);
+	f = fopen(keyfile, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("auth 1\n1 hmac-sha256 a-test-secret-of-enough-length\n", f);
+	fclose(f);
+	chmod(keyfile, 0600);
+	conf_for(ca, "127.0.0.1", "127.0.0.2", port, 110, keyfile);
+	conf_for(cb, "127.0.0.2", "127.0.0.1", port, 100, keyfile);
+	start(base, ca, "lb-a", dir, a);
+	start(base, cb, "lb-b", dir, b);
+}
+
 /* a hears b's heartbeats without the configuration flag */
 static bool peer_partial(struct node *a, struct node *b)
 {
@@ -204,20 +227,9 @@ static void test_ha_engine_pair(void)
 	struct status_cluster st;
 	char dir[256], keyfile[512];
 	unsigned port = 20000 + (unsigned)getpid() % 20000;
-	FILE *f;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(base);
-	unit_tmpdir(dir, sizeof(dir));
-	snprintf(keyfile, sizeof(keyfile), "%s/authkeys", dir);
-	f = fopen(keyfile, "w");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	fputs("auth 1\n1 hmac-sha256 a-test-secret-of-enough-length\n", f);
-	fclose(f);
-	chmod(keyfile, 0600);
-	conf_for(&ca, "127.0.0.1", "127.0.0.2", port, 110, keyfile);
-	conf_for(&cb, "127.0.0.2", "127.0.0.1", port, 100, keyfile);
-	start(base, &ca, "lb-a", dir, &a);
-	start(base, &cb, "lb-b", dir, &b);
+	pair_start(base, port, dir, keyfile, &ca, &cb, &a, &b);
 
 	/* both start together: the higher priority takes the role, the other stands by */
 	CU_ASSERT_TRUE(run_until(base, one_active, &a, &b, 20));
@@ -348,20 +360,9 @@ static void test_ha_engine_restart_replay(void)
 	uint8_t buf[HA_PACKET_MAX];
 	size_t len;
 	int fd;
-	FILE *f;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(base);
-	unit_tmpdir(dir, sizeof(dir));
-	snprintf(keyfile, sizeof(keyfile), "%s/authkeys", dir);
-	f = fopen(keyfile, "w");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	fputs("auth 1\n1 hmac-sha256 a-test-secret-of-enough-length\n", f);
-	fclose(f);
-	chmod(keyfile, 0600);
-	conf_for(&ca, "127.0.0.1", "127.0.0.2", port, 110, keyfile);
-	conf_for(&cb, "127.0.0.2", "127.0.0.1", port, 100, keyfile);
-	start(base, &ca, "lb-a", dir, &a);
-	start(base, &cb, "lb-b", dir, &b);
+	pair_start(base, port, dir, keyfile, &ca, &cb, &a, &b);
 	CU_ASSERT_TRUE_FATAL(run_until(base, one_active, &a, &b, 20));
 
 	/* what lb-b knew before its restart: its epoch, lb-a's epoch and a seq of it */
