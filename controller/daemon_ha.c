@@ -50,57 +50,65 @@ void daemon_ha_vips(struct daemon *d)
 	free(vips);
 }
 
+/* Reconcile's totals, read once into buf for the flags below; NULL without reconcile. */
+static const struct reconcile_totals *daemon_totals(struct daemon *d, struct reconcile_totals *buf)
+{
+	if (!d->reconcile)
+		return NULL;
+	reconcile_totals_get(d->reconcile, buf);
+	return buf;
+}
+
 /*
  * Whether IPVS can serve, and why not in words: available, and reconcile's
- * last full pass could read the kernel's services (reconcile_usable()).
+ * last full pass could read the kernel's services (reconcile_usable()). t:
+ * reconcile's totals, NULL without reconcile.
  */
-static bool daemon_ipvs_usable(struct daemon *d, char *why, size_t len)
+static bool daemon_ipvs_usable(struct daemon *d, const struct reconcile_totals *t, char *why,
+			       size_t len)
 {
 	const struct ipvs_info *info = ipvs_info(d->ipvs);
-	struct reconcile_totals t;
 
 	why[0] = '\0';
 	if (!info->available) {
 		snprintf(why, len, "%.150s", info->reason);
 		return false;
 	}
-	if (!d->reconcile)
-		return true;
-	reconcile_totals_get(d->reconcile, &t);
-	return reconcile_usable(&t, why, len);
+	return t ? reconcile_usable(t, why, len) : true;
 }
 
 /*
  * Whether the kernel holds all the configuration: no service or real server
  * it keeps refusing (reconcile_complete()); what it refuses in words. known:
- * false until reconcile's first full pass ends.
+ * false until reconcile's first full pass ends. t as above.
  */
-static bool daemon_config_complete(struct daemon *d, bool *known, char *why, size_t len)
+static bool daemon_config_complete(struct daemon *d, const struct reconcile_totals *t, bool *known,
+				   char *why, size_t len)
 {
-	struct reconcile_totals t;
-
 	why[0] = '\0';
 	*known = true;
 	/* without IPVS reconcile writes nothing, so nothing is refused: the IPVS flag says it */
-	if (!d->reconcile || !ipvs_info(d->ipvs)->available)
+	if (!t || !ipvs_info(d->ipvs)->available)
 		return true;
-	reconcile_totals_get(d->reconcile, &t);
-	*known = t.passes > 0;
-	return reconcile_complete(&t, why, len);
+	*known = t->passes > 0;
+	return reconcile_complete(t, why, len);
 }
 
 /* Every second: what the engine reads of the daemon (IPVS, the configuration, the revision). */
 void daemon_ha_tick(struct daemon *d)
 {
+	struct reconcile_totals t;
+	const struct reconcile_totals *tp;
 	char why[160];
 	int64_t rev;
 	bool ok, known;
 
 	if (!d->ha)
 		return;
-	ok = daemon_ipvs_usable(d, why, sizeof(why));
+	tp = daemon_totals(d, &t);
+	ok = daemon_ipvs_usable(d, tp, why, sizeof(why));
 	ha_engine_ipvs_set(d->ha, ok, why);
-	ok = daemon_config_complete(d, &known, why, sizeof(why));
+	ok = daemon_config_complete(d, tp, &known, why, sizeof(why));
 	ha_engine_config_set(d->ha, ok, known, why);
 	rev = store_revision(d->store);
 	ha_engine_revision_set(d->ha, rev);
@@ -146,6 +154,8 @@ static void daemon_on_peer(void *arg, const struct status_peer_change *ev)
 int daemon_ha_start(struct daemon *d)
 {
 	char why[160], config_why[160], err[512];
+	struct reconcile_totals t;
+	const struct reconcile_totals *tp;
 	bool known;
 	struct ha_engine_params p = {
 	    .base = d->base,
@@ -167,8 +177,9 @@ int daemon_ha_start(struct daemon *d)
 	}
 	p.vips = vips;
 	p.nvips = n;
-	p.ipvs_usable = daemon_ipvs_usable(d, why, sizeof(why));
-	p.config_partial = !daemon_config_complete(d, &known, config_why, sizeof(config_why));
+	tp = daemon_totals(d, &t);
+	p.ipvs_usable = daemon_ipvs_usable(d, tp, why, sizeof(why));
+	p.config_partial = !daemon_config_complete(d, tp, &known, config_why, sizeof(config_why));
 	p.config_pending = !known;
 	rc = ha_engine_new(&p, &d->ha, err, sizeof(err));
 	free(vips);
