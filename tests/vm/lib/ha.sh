@@ -357,6 +357,11 @@ measure() { printf 'measure: %s\n' "$*"; }
 line_of() { grep -E -- "$2" "${HA_LOG[$1]}" | tail -n 1 | cut -c25-; } # N REGEX: the line, without its time
 at_of() { ha_report at "${HA_LOG[$1]}" "$2"; }                           # N REGEX: its Unix ms
 client_url_ok() { in_ns client curl -s --max-time 2 "http://$HA_VIP/" | grep -q '^rs[12]$'; }
+# Both directors' log lines matching REGEX, in time order, as a scenario's closing story.
+ha_story() { # REGEX
+    echo "# the story, both logs:"
+    grep -hE -- "$1" "${HA_LOG[1]}" "${HA_LOG[2]}" | sort | cut -c12- | sed 's/^/#   /'
+}
 # On a failing command, the tail of both directors' logs (N lines, 40); `trap - ERR` ends it.
 ha_logs_on_error() { # [N]
     # shellcheck disable=SC2064 # the line count is fixed now, on purpose

@@ -154,9 +154,7 @@ wait "$poller" 2>/dev/null || true
 measure "$(grep -h 'heartbeat thread runs' "${HA_LOG[2]}" | tail -n 1 | cut -c25-)"
 kill -USR1 "${HA_PID[2]}" && sleep 1 && grep ' status: ha:' "${HA_LOG[2]}" | tail -n 1 | cut -c25- | sed 's/^/# dir2: /'
 grep -h 'heartbeat thread: ' "${HA_LOG[1]}" "${HA_LOG[2]}" | cut -c25- | sed 's/^/measure: /'
-echo "# the story, both logs:"
-grep -hE ' ha: (became|STEPDOWN|sync daemon|VIPs (added|removed)|VIP .* (put back|found at start))' \
-    "${HA_LOG[1]}" "${HA_LOG[2]}" | sort | cut -c12- | sed 's/^/#   /'
+ha_story ' ha: (became|STEPDOWN|sync daemon|VIPs (added|removed)|VIP .* (put back|found at start))'
 ha_down
 trap - ERR
 echo "$n_ok passed, $n_fail failed"

@@ -215,9 +215,7 @@ is "maintenance off by SNMP changes nothing: dir1 standby, dir2 active" "$(ha_ro
 
 kill "$poller" 2>/dev/null || true
 wait "$poller" 2>/dev/null || true
-echo "# the story, both logs:"
-grep -hE ' ha: (became|STEPDOWN|sync daemon|maintenance|switchover)' "${HA_LOG[1]}" "${HA_LOG[2]}" |
-    sort | cut -c12- | sed 's/^/#   /'
+ha_story ' ha: (became|STEPDOWN|sync daemon|maintenance|switchover)'
 ha_down
 for n in 1 2; do
     snmp_on "$n"

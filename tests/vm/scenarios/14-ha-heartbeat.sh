@@ -199,9 +199,7 @@ ha_has_vip 2 "$HA_VIP" && not_ok "dir2 released the VIPs" || ok "dir2 released t
 
 kill "$poller" 2>/dev/null || true
 wait "$poller" 2>/dev/null || true
-echo "# the story, both logs:"
-grep -hE ' ha: (became|STEPDOWN|peer .* (dead|heard again)|two actives)' "${HA_LOG[1]}" "${HA_LOG[2]}" |
-    sort | cut -c12- | sed 's/^/#   /'
+ha_story ' ha: (became|STEPDOWN|peer .* (dead|heard again)|two actives)'
 ha_down
 trap - ERR
 echo "$n_ok passed, $n_fail failed"

@@ -153,9 +153,7 @@ is "dir2 heard dir1 throughout its fault (no 'peer dir1 is dead')" \
 
 kill "$poller" 2>/dev/null || true
 wait "$poller" 2>/dev/null || true
-echo "# the story, both logs:"
-grep -hE ' ha: (became|STEPDOWN|no tie-breaker|a tie-breaker|link .* down|links up|peer .* is dead)' \
-    "${HA_LOG[1]}" "${HA_LOG[2]}" | sort | cut -c12- | sed 's/^/#   /'
+ha_story ' ha: (became|STEPDOWN|no tie-breaker|a tie-breaker|link .* down|links up|peer .* is dead)'
 ha_down
 trap - ERR
 echo "$n_ok passed, $n_fail failed"

@@ -193,9 +193,7 @@ measure "the client's longest time without an answer from the first POST to the 
 
 kill "$poller" 2>/dev/null || true
 wait "$poller" 2>/dev/null || true
-echo "# the story, both logs:"
-grep -hE ' (ha: (became|STEPDOWN|configuration|IPVS)|reconcile: service .bad.)' "${HA_LOG[1]}" "${HA_LOG[2]}" |
-    sort | cut -c12- | sed 's/^/#   /'
+ha_story ' (ha: (became|STEPDOWN|configuration|IPVS)|reconcile: service .bad.)'
 ha_down
 trap - ERR
 echo "$n_ok passed, $n_fail failed"
