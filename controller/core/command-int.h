@@ -12,9 +12,10 @@ struct cmd {
 	struct db *db;
 	char actor[sizeof(((struct fulcrum_change *)0)->actor)];
 	enum fulcrum_origin origin;
-	int64_t rev;  /* current revision; the new one once bumped */
-	int64_t time; /* of the change, Unix seconds; set by the bump */
-	bool bumped;  /* the revision moved: every later write shares it */
+	int64_t rev;         /* current revision; the new one once bumped */
+	int64_t time;        /* of the change, Unix seconds; set by the bump */
+	bool bumped;         /* the revision moved: every later write shares it */
+	int64_t replay_time; /* not 0: the bump takes this time (a replayed revision's) */
 	struct fulcrum_err *err;
 	struct fulcrum_err scratch; /* err when the caller gave none */
 	/* where each object it logs is recorded (NULL: nowhere), for the commit event */

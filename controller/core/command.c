@@ -75,7 +75,7 @@ int cmd_bump(struct cmd *c)
 	if (c->bumped)
 		return 0;
 	rc = db_revision_bump(c->db, &c->rev);
-	c->time = (int64_t)time(NULL);
+	c->time = c->replay_time ? c->replay_time : (int64_t)time(NULL);
 	if (rc != 0)
 		return cmd_storage(c, rc, "bump the revision");
 	c->bumped = true;

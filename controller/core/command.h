@@ -315,4 +315,37 @@ int command_txn_delete(struct command_txn *t, enum fulcrum_kind kind, int64_t id
 /* The command's error, for a body that refuses on a model rule of its own. */
 struct fulcrum_err *command_txn_err(struct command_txn *t);
 
+/*
+ * One revision of another director, as its change log has it (replication:
+ * docs/ha.md, "Replication"): its number, time, actor and origin, and every
+ * row it logged, in order (changes[i].revision is revision).
+ */
+struct command_replay {
+	int64_t revision;
+	int64_t time;
+	const char *actor;
+	enum fulcrum_origin origin;
+	const struct fulcrum_change *changes;
+	size_t n;
+};
+
+/*
+ * The body of a group command (command_txn_fn's contract) that commits r
+ * here as the other director committed it: the same objects with the same
+ * ids, the same revision, time, actor and origin in the change log. Each row
+ * is applied through the command's own writes (the model's rules, the rules
+ * across objects); a create's object comes from its JSON after, an update's
+ * from the stored object with its JSON after applied, a deletion by id. It
+ * refuses, writing nothing:
+ *   - a revision that does not follow the current one (FULCRUM_ERR_STALE,
+ *     -ESTALE);
+ *   - a row that cannot be read or applied (FULCRUM_ERR_INVALID, or the
+ *     command's own error, naming the row);
+ *   - rows that come out differently here than there (each row's JSON
+ *     before and after is compared with what this director logs):
+ *     FULCRUM_ERR_CONFLICT on "revision", -EPROTO: the two configurations
+ *     differ and only a snapshot can make them one.
+ */
+int command_txn_replay(struct command_txn *t, const struct command_replay *r);
+
 #endif

@@ -224,6 +224,22 @@ struct store_write {
 int store_group_run(struct store *st, struct store_write *w, size_t n);
 
 /*
+ * Replication's way in: the other director's revisions r[0..n), in order,
+ * as one group commit (store_group_run()), each through
+ * command_txn_replay() with actor (origin FULCRUM_ORIGIN_SYNC: the peer).
+ * The mirror follows and each revision's commit event is published with its
+ * own time, actor and origin, as on the other director. A revision that
+ * fails leaves nothing, and the ones after it fail too (each must follow the
+ * one before). *applied gets how many, from the first, committed. Returns 0
+ * when all did, else the first failure's negative errno with err (may be
+ * NULL) saying why: -ESTALE (not the next revision), -EPROTO (the
+ * configurations differ), a model error, a storage failure.
+ */
+int store_replay(struct store *st, const struct command_actor *actor,
+		 const struct command_replay *r, size_t n, size_t *applied,
+		 struct fulcrum_err *err);
+
+/*
  * Rereads everything from the database when another process (fulcrumctl in
  * local mode) committed since the mirror was loaded; a reload event is
  * published when the revision moved. When only something beside the configuration changed (a

@@ -173,3 +173,40 @@ int store_group_run(struct store *st, struct store_write *w, size_t n)
 	free(done);
 	return rc;
 }
+
+static int replay_run(struct command_txn *t, void *arg)
+{
+	return command_txn_replay(t, arg);
+}
+
+int store_replay(struct store *st, const struct command_actor *actor,
+		 const struct command_replay *r, size_t n, size_t *applied, struct fulcrum_err *err)
+{
+	struct store_write *w;
+	int rc;
+
+	*applied = 0;
+	if (err)
+		model_err_clear(err);
+	if (n == 0)
+		return 0;
+	if (!(w = calloc(n, sizeof(*w)))) {
+		if (err)
+			model_err_set(err, FULCRUM_ERR_INTERNAL, NULL, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		w[i] = (struct store_write){.actor = actor, .fn = replay_run, .arg = (void *)&r[i]};
+	rc = store_group_run(st, w, n);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (w[i].rc != 0) {
+			rc = w[i].rc;
+			break;
+		}
+		(*applied)++;
+	}
+	if (rc != 0 && err)
+		*err = w[*applied < n ? *applied : 0].err;
+	free(w);
+	return rc;
+}
