@@ -49,6 +49,8 @@ static const struct conf_setting settings[] = {
     {"ha_sync_id", CONF_ULONG, "0", ULONG(ha_sync_id, 0, 255)},
     {"ha_realtime", CONF_BOOL, "yes", offsetof(struct conf, ha_realtime), 0, 0, 0},
     {"ha_standalone_vips", CONF_BOOL, "yes", offsetof(struct conf, ha_standalone_vips), 0, 0, 0},
+    {"repl_mode", CONF_REPL_MODE, "sync", offsetof(struct conf, repl_mode), 0, 0, 0},
+    {"repl_sync_timeout", CONF_ULONG, "1000", ULONG(repl_sync_timeout, 10, 60000)},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -57,6 +59,11 @@ const struct conf_setting *conf_settings(size_t *n)
 {
 	*n = NSETTINGS;
 	return settings;
+}
+
+const char *conf_repl_mode_name(enum conf_repl_mode mode)
+{
+	return mode == CONF_REPL_ASYNC ? "async" : "sync";
 }
 
 static const struct conf_setting *conf_find(const char *name)
@@ -319,6 +326,17 @@ int conf_set(struct conf *c, const char *name, const char *value, char *err, siz
 		memcpy(field, value, strlen(value) + 1);
 		return 0;
 	}
+	case CONF_REPL_MODE:
+		if (strcmp(value, "sync") != 0 && strcmp(value, "async") != 0) {
+			snprintf(err, errlen,
+				 "%s: '%s' is not sync (answer after the standby committed) or "
+				 "async (answer after the local commit)",
+				 name, value);
+			return -EINVAL;
+		}
+		*(enum conf_repl_mode *)(void *)field =
+		    strcmp(value, "async") == 0 ? CONF_REPL_ASYNC : CONF_REPL_SYNC;
+		return 0;
 	case CONF_PEER:
 	case CONF_ADDR:
 	case CONF_ADDRS:

@@ -10,6 +10,12 @@
 
 #define CONF_DEFAULT_PATH SYSCONFDIR "/fulcrum/fulcrumd.conf"
 
+/* When an API write or SNMP SET is answered, on an active director with a standby (docs/ha.md). */
+enum conf_repl_mode {
+	CONF_REPL_SYNC = 0, /* after the standby committed it too, or the active went on alone */
+	CONF_REPL_ASYNC,    /* after the local commit; the standby follows */
+};
+
 struct conf {
 	char db_path[4096];
 	enum log_level log_level;
@@ -49,6 +55,10 @@ struct conf {
 	unsigned long ha_sync_id;           /* the sync daemon's syncid, 0..255 */
 	bool ha_realtime;                   /* the heartbeat thread asks for SCHED_FIFO */
 	bool ha_standalone_vips; /* no ha_peer: fulcrumd adds the configured VIPs itself */
+
+	/* Replication of the configuration to the standby (docs/ha.md, "Replication"). */
+	enum conf_repl_mode repl_mode;
+	unsigned long repl_sync_timeout; /* ms an answer waits for the standby, then alone */
 };
 
 enum conf_type {
@@ -61,6 +71,7 @@ enum conf_type {
 	CONF_ADDR,   /* a numeric IPv4 or IPv6 address, or empty */
 	CONF_ADDRS,  /* numeric addresses separated by spaces, or empty */
 	CONF_NAME,   /* 1..size-1 characters of printable ASCII without spaces (heartbeat names) */
+	CONF_REPL_MODE, /* sync or async */
 };
 
 /* One setting: its name in the file, its type, its default, where it goes. */
@@ -123,6 +134,9 @@ int conf_addr_parse(const char *s, struct sockaddr_storage *out, socklen_t *len)
  * loader's to say (controller/ha/ha_keys.h).
  */
 int conf_ha_check(const struct conf *c, char *err, size_t errlen);
+
+/* "sync" or "async", as the settings file spells it. */
+const char *conf_repl_mode_name(enum conf_repl_mode mode);
 
 /* The table of every setting, for documentation checks; *n gets its length. */
 const struct conf_setting *conf_settings(size_t *n);

@@ -39,6 +39,42 @@ static void test_conf_defaults(void)
 	CU_ASSERT_EQUAL(c.http_max_body, 65536);
 	CU_ASSERT_EQUAL(c.http_timeout, 10);
 	CU_ASSERT_STRING_EQUAL(c.web_root, "");
+	CU_ASSERT_EQUAL(c.repl_mode, CONF_REPL_SYNC);
+	CU_ASSERT_EQUAL(c.repl_sync_timeout, 1000);
+}
+
+/* Commit modes: sync or async from the file; anything else named with the reason, nothing changed. */
+static void test_conf_repl(void)
+{
+	struct conf c;
+	char err[512] = "";
+	const char *path = write_file("repl.conf", "repl_mode = async\nrepl_sync_timeout = 250\n");
+
+	conf_defaults(&c);
+	CU_ASSERT_EQUAL(conf_load(&c, path, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.repl_mode, CONF_REPL_ASYNC);
+	CU_ASSERT_STRING_EQUAL(conf_repl_mode_name(c.repl_mode), "async");
+	CU_ASSERT_EQUAL(c.repl_sync_timeout, 250);
+	CU_ASSERT_EQUAL(conf_set(&c, "repl_mode", "sync", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.repl_mode, CONF_REPL_SYNC);
+	CU_ASSERT_STRING_EQUAL(conf_repl_mode_name(c.repl_mode), "sync");
+
+	path = write_file("repl-bad.conf", "\nrepl_mode = semi-sync\n");
+	CU_ASSERT_EQUAL(conf_load(&c, path, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2: repl_mode: 'semi-sync' is not sync"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "or async"));
+	CU_ASSERT_EQUAL(c.repl_mode, CONF_REPL_SYNC);
+	CU_ASSERT_EQUAL(conf_set(&c, "repl_mode", "", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(conf_set(&c, "repl_mode", "SYNC", err, sizeof(err)), -EINVAL);
+
+	CU_ASSERT_EQUAL(conf_set(&c, "repl_sync_timeout", "9", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "repl_sync_timeout: '9' is not a number in 10..60000"));
+	CU_ASSERT_EQUAL(conf_set(&c, "repl_sync_timeout", "60001", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(conf_set(&c, "repl_sync_timeout", "1s", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(c.repl_sync_timeout, 250);
+	CU_ASSERT_EQUAL(conf_set(&c, "repl_sync_timeout", "60000", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(conf_set(&c, "repl_sync_timeout", "10", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.repl_sync_timeout, 10);
 }
 
 static void test_conf_http_listen(void)
@@ -232,6 +268,7 @@ UNIT_SUITE(conf)
 	CU_add_test(s, "line without '=' is refused", test_conf_missing_equals);
 	CU_add_test(s, "http: ADDR:PORT, [v6]:PORT or empty", test_conf_http_listen);
 	CU_add_test(s, "numbers: digits within bounds", test_conf_numbers);
+	CU_add_test(s, "repl_mode and repl_sync_timeout", test_conf_repl);
 	CU_add_test(s, "missing file is -ENOENT", test_conf_missing_file);
 	CU_add_test(s, "over-long value refused, nothing changed", test_conf_string_too_long);
 	CU_add_test(s, "example file documents every setting",
