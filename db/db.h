@@ -222,6 +222,12 @@ int db_change_list(struct db *db, int64_t since_rev, size_t limit, struct fulcru
  */
 int db_change_objects(struct db *db, int64_t since_rev, struct fulcrum_change **out, size_t *n);
 
+/*
+ * The change-log rows of revision rev alone, in the order logged (none when
+ * the log no longer has it, or never had): db_change_list()'s contract.
+ */
+int db_change_rev(struct db *db, int64_t rev, struct fulcrum_change **out, size_t *n);
+
 /* Frees the n changes of list, with their JSON texts; list may be NULL. */
 void fulcrum_change_list_free(struct fulcrum_change *list, size_t n);
 

@@ -169,3 +169,30 @@ void fulcrum_change_list_free(struct fulcrum_change *list, size_t n)
 		change_clear(&list[i]);
 	free(list);
 }
+
+int db_change_rev(struct db *db, int64_t rev, struct fulcrum_change **out, size_t *n)
+{
+	void *list = NULL;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = db_stmt(db, DB_STMT_CHANGE_REV,
+		     "SELECT revision, time, actor, origin, object_type, object_id, before, after "
+		     "FROM change_log WHERE revision = ?1 ORDER BY seq",
+		     &st);
+	if (rc != 0)
+		return rc;
+	rc = SQLITE_OK;
+	DB_BIND(rc, sqlite3_bind_int64(st, 1, rev));
+	if (rc != SQLITE_OK) {
+		rc = db_fail(db, rc);
+		db_stmt_done(st);
+		return rc;
+	}
+	rc = db_rows_collect(db, st, sizeof(struct fulcrum_change), change_row, change_clear,
+			     "the change log", &list, n);
+	*out = list;
+	return rc;
+}

@@ -82,3 +82,19 @@ const char *status_ha_flag_name(unsigned flag)
 	}
 	return NULL;
 }
+
+const char *status_repl_state_name(enum status_repl_state s)
+{
+	static const char *const names[] = {
+	    [STATUS_REPL_OFF] = "off",
+	    [STATUS_REPL_WAITING] = "waiting",
+	    [STATUS_REPL_CATCHING_UP] = "catching_up",
+	    [STATUS_REPL_SNAPSHOT] = "snapshot",
+	    [STATUS_REPL_IN_SYNC] = "in_sync",
+	    [STATUS_REPL_ALONE] = "alone",
+	    [STATUS_REPL_DIVERGED] = "diverged",
+	    [STATUS_REPL_REFUSED] = "refused",
+	};
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : NULL;
+}

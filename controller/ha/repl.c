@@ -1,0 +1,1237 @@
+/* Replication's engine: its thread (socket, TLS, the change log), and its half in the main loop (store_replay()). */
+#include "controller/ha/repl.h"
+
+#include "controller/core/store.h"
+#include "controller/ha/repl_msg.h"
+#include "controller/lib/log.h"
+#include "db/db.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <gnutls/gnutls.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KEY_IDS      256
+#define PSK_BYTES    32
+#define PING_MS      1000 /* a side that sent nothing this long sends a ping */
+#define SILENT_MS    5000 /* a peer heard nothing from this long is gone */
+#define RETRY_MS     1000 /* between connection attempts */
+#define HANDSHAKE_MS 3000 /* a TLS handshake and HELLO take at most this */
+#define SEND_MS      5000 /* a frame that cannot be sent this long: the peer is gone */
+#define INFLIGHT_MAX 4096 /* revisions sent and not acknowledged, at most */
+#define READ_ROWS    5000 /* change-log rows read at a time */
+#define RECENT_DENSE 16   /* HELLO: the newest revisions' hashes, then every power of two back */
+#define PRIORITY     "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:+DHE-PSK"
+
+/* One revision received, waiting for the main loop to commit it. */
+struct repl_item {
+	struct command_replay r;
+	struct fulcrum_change *rows;
+};
+
+struct repl {
+	/* set once */
+	struct event_base *base;
+	struct store *st;
+	struct ackwait *aw;
+	char db_path[4096], node[65], cluster[65];
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
+	unsigned char *psk; /* KEY_IDS * PSK_BYTES, sodium_malloc'ed; a key id's row */
+	bool have[KEY_IDS];
+	unsigned send_id;
+	gnutls_psk_server_credentials_t scred;
+	pthread_t thread;
+	bool started;
+	int efd;      /* wakes the thread */
+	int loop_efd; /* wakes the main loop */
+	struct event *loop_ev;
+
+	pthread_mutex_t lock; /* the shared part */
+	enum status_role role;
+	bool stop;
+	int64_t latest;  /* main loop: the newest committed revision here */
+	int64_t applied; /* main loop (follower): the newest revision committed from the peer */
+	int apply_rc;    /* main loop: the last replay's failure, 0 */
+	char apply_err[256];
+	struct repl_item *queue;
+	size_t nq, capq;
+	struct status_repl status;
+
+	/* the thread's own */
+	struct db *db;
+	int lfd, fd;
+	gnutls_session_t ses;
+	bool tls;
+	unsigned char *rbuf;
+	size_t rlen, rcap;
+	int64_t heard_ms, sent_ms, retry_at;
+	bool serving;     /* active: a HELLO was accepted on fd */
+	bool following;   /* follower: a welcome was taken on fd */
+	int64_t sent_rev; /* active: the newest revision sent */
+	int64_t acked;    /* active: the newest the standby acknowledged; follower: sent */
+	int64_t queued;   /* follower: the newest revision received */
+	int64_t oldest_unacked_ms;
+	char peer_name[65];
+	char why[256];               /* the server's PSK callback's refusal */
+	struct command_replay *revs; /* READ_ROWS of them: what serve_pump() sends */
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void wake(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warnx("repl", "cannot wake a thread: %s", strerror(errno));
+}
+
+/* ---- state, under the lock ------------------------------------------------ */
+
+static void state_set(struct repl *r, enum status_repl_state s, const char *error)
+{
+	pthread_mutex_lock(&r->lock);
+	if (r->status.state != s) {
+		log_info("repl", "replication: %s -> %s%s%s",
+			 status_repl_state_name(r->status.state), status_repl_state_name(s),
+			 error && *error ? ": " : "", error ? error : "");
+		r->status.state = s;
+		r->status.since = wall_ms();
+	}
+	if (error && *error)
+		snprintf(r->status.error, sizeof(r->status.error), "%s", error);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static enum status_role role_of(struct repl *r, bool *stop)
+{
+	enum status_role role;
+
+	pthread_mutex_lock(&r->lock);
+	role = r->role;
+	*stop = r->stop;
+	pthread_mutex_unlock(&r->lock);
+	return role;
+}
+
+/* ---- keys ----------------------------------------------------------------- */
+
+/* The PSK of key id: BLAKE2b keyed with the secret over the purpose and the cluster's name. */
+static int psk_derive(struct repl *r, const struct ha_keys *k)
+{
+	static const char purpose[] = "fulcrum replication psk v1";
+
+	if (!(r->psk = sodium_malloc(KEY_IDS * PSK_BYTES)))
+		return -ENOMEM;
+	for (unsigned id = 1; id < KEY_IDS; id++) {
+		const unsigned char *secret;
+		unsigned char key[crypto_generichash_KEYBYTES_MAX];
+		crypto_generichash_state h;
+		size_t len, klen;
+
+		if (ha_keys_get(k, id, &secret, &len) != 0)
+			continue;
+		klen = len;
+		if (len > sizeof(key)) { /* a long secret is hashed down to a key first */
+			crypto_generichash(key, 32, secret, len, NULL, 0);
+			klen = 32;
+		} else {
+			memcpy(key, secret, len);
+		}
+		crypto_generichash_init(&h, key, klen, PSK_BYTES);
+		crypto_generichash_update(&h, (const unsigned char *)purpose, sizeof(purpose));
+		crypto_generichash_update(&h, (const unsigned char *)r->cluster,
+					  strlen(r->cluster) + 1);
+		crypto_generichash_final(&h, r->psk + id * PSK_BYTES, PSK_BYTES);
+		sodium_memzero(key, sizeof(key));
+		r->have[id] = true;
+	}
+	r->send_id = ha_keys_send_id(k);
+	return 0;
+}
+
+/* The server's lookup: identity "fulcrum-repl/CLUSTER/ID". */
+static int psk_lookup(gnutls_session_t ses, const char *identity, gnutls_datum_t *key)
+{
+	struct repl *r = gnutls_session_get_ptr(ses);
+	char cluster[65];
+	unsigned id;
+	int n = 0;
+
+	if (sscanf(identity, "fulcrum-repl/%64[^/]/%u%n", cluster, &id, &n) != 2 ||
+	    identity[n] != '\0') {
+		snprintf(r->why, sizeof(r->why), "a TLS identity that is not Fulcrum's");
+		return -1;
+	}
+	if (strcmp(cluster, r->cluster) != 0) {
+		snprintf(r->why, sizeof(r->why), "another cluster's name '%.64s' (this is '%s')",
+			 cluster, r->cluster);
+		return -1;
+	}
+	if (id >= KEY_IDS || !r->have[id]) {
+		snprintf(r->why, sizeof(r->why), "key %u, which this node's key file lacks", id);
+		return -1;
+	}
+	if (!(key->data = gnutls_malloc(PSK_BYTES)))
+		return -1;
+	memcpy(key->data, r->psk + id * PSK_BYTES, PSK_BYTES);
+	key->size = PSK_BYTES;
+	return 0;
+}
+
+/* ---- the connection ------------------------------------------------------- */
+
+static void conn_close(struct repl *r, const char *why)
+{
+	if (r->fd < 0)
+		return;
+	if (why)
+		log_notice("repl", "replication: connection with %s closed: %s",
+			   *r->peer_name ? r->peer_name : "the peer", why);
+	if (r->tls) {
+		gnutls_deinit(r->ses);
+		r->tls = false;
+	}
+	close(r->fd);
+	r->fd = -1;
+	r->rlen = 0;
+	r->serving = r->following = false;
+	r->retry_at = now_ms() + RETRY_MS;
+	if (r->aw && ackwait_mode(r->aw) == ACKWAIT_SYNC) {
+		ackwait_mode_set(r->aw, ACKWAIT_ALONE);
+		wake(r->loop_efd);
+	}
+}
+
+/* Waits until fd is ready for events or the deadline; 1 ready, 0 timed out, negative errno. */
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd p = {.fd = fd, .events = events};
+	int64_t left = deadline - now_ms();
+	int n;
+
+	if (left <= 0)
+		return 0;
+	n = poll(&p, 1, (int)left);
+	return n < 0 ? -errno : n;
+}
+
+/* The TLS handshake on r->fd (non-blocking) within HANDSHAKE_MS; 0 or -1 with why. */
+static int tls_start(struct repl *r, bool server, char *why, size_t len)
+{
+	gnutls_psk_client_credentials_t ccred = NULL;
+	int64_t deadline = now_ms() + HANDSHAKE_MS;
+	int rc;
+
+	if (gnutls_init(&r->ses, (server ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_NONBLOCK) != 0) {
+		snprintf(why, len, "cannot start TLS");
+		return -1;
+	}
+	r->tls = true;
+	gnutls_session_set_ptr(r->ses, r);
+	if (gnutls_priority_set_direct(r->ses, PRIORITY, NULL) != 0) {
+		snprintf(why, len, "TLS priorities refused");
+		return -1;
+	}
+	if (server) {
+		gnutls_credentials_set(r->ses, GNUTLS_CRD_PSK, r->scred);
+	} else {
+		char identity[128];
+		gnutls_datum_t key = {r->psk + r->send_id * PSK_BYTES, PSK_BYTES};
+
+		snprintf(identity, sizeof(identity), "fulcrum-repl/%s/%u", r->cluster, r->send_id);
+		if (gnutls_psk_allocate_client_credentials(&ccred) != 0 ||
+		    gnutls_psk_set_client_credentials(ccred, identity, &key, GNUTLS_PSK_KEY_RAW) !=
+			0) {
+			snprintf(why, len, "cannot set the TLS key");
+			if (ccred)
+				gnutls_psk_free_client_credentials(ccred);
+			return -1;
+		}
+		gnutls_credentials_set(r->ses, GNUTLS_CRD_PSK, ccred);
+	}
+	gnutls_transport_set_int(r->ses, r->fd);
+	r->why[0] = '\0';
+	do {
+		rc = gnutls_handshake(r->ses);
+		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED)
+			if (wait_fd(r->fd, gnutls_record_get_direction(r->ses) ? POLLOUT : POLLIN,
+				    deadline) <= 0) {
+				snprintf(why, len, "TLS handshake: no answer within %d ms",
+					 HANDSHAKE_MS);
+				rc = GNUTLS_E_TIMEDOUT;
+				break;
+			}
+	} while (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED);
+	if (ccred) /* the session keeps what it needs: the key is copied at the handshake */
+		gnutls_psk_free_client_credentials(ccred);
+	if (rc == GNUTLS_E_TIMEDOUT)
+		return -1;
+	if (rc < 0) {
+		snprintf(why, len, "TLS handshake failed: %.160s%s",
+			 *r->why ? r->why : gnutls_strerror(rc),
+			 *r->why ? "" : " (not the same key as this node's?)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Sends m (taken) as one frame; 0, or -1 after closing the connection. */
+static int send_msg(struct repl *r, json_t *m)
+{
+	char *text = m ? json_dumps(m, JSON_COMPACT) : NULL;
+	unsigned char hdr[REPL_HEADER];
+	int64_t deadline = now_ms() + SEND_MS;
+	size_t len = text ? strlen(text) : 0, off = 0;
+	const char *fail = NULL;
+
+	json_decref(m);
+	if (!text || len > REPL_FRAME_MAX) {
+		free(text);
+		conn_close(r, "a message that cannot be sent (out of memory, or too large)");
+		return -1;
+	}
+	repl_frame_hdr(hdr, len);
+	gnutls_record_cork(r->ses);
+	gnutls_record_send(r->ses, hdr, sizeof(hdr));
+	while (off < len && !fail) {
+		ssize_t n = gnutls_record_send(r->ses, text + off, len - off);
+
+		if (n > 0) {
+			off += (size_t)n;
+		} else if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+			if (wait_fd(r->fd, POLLOUT, deadline) <= 0)
+				fail = "the peer takes nothing (send timed out)";
+		} else {
+			fail = gnutls_strerror((int)n);
+		}
+	}
+	while (!fail) {
+		int rc = gnutls_record_uncork(r->ses, 0);
+
+		if (rc >= 0)
+			break;
+		if (rc != GNUTLS_E_AGAIN && rc != GNUTLS_E_INTERRUPTED)
+			fail = gnutls_strerror(rc);
+		else if (wait_fd(r->fd, POLLOUT, deadline) <= 0)
+			fail = "the peer takes nothing (send timed out)";
+	}
+	free(text);
+	if (fail) {
+		conn_close(r, fail);
+		return -1;
+	}
+	r->sent_ms = now_ms();
+	return 0;
+}
+
+static int send_refuse(struct repl *r, const char *reason)
+{
+	return send_msg(r, json_pack("{s:s, s:s}", "t", "refuse", "reason", reason));
+}
+
+/*
+ * Reads what TLS has (non-blocking). Returns 1 when bytes came, 0 when none,
+ * -1 after closing the connection (end, error).
+ */
+static int recv_some(struct repl *r)
+{
+	bool got = false;
+
+	for (;;) {
+		ssize_t n;
+
+		if (r->rcap - r->rlen < 65536) {
+			size_t cap = r->rcap ? r->rcap * 2 : 131072;
+			unsigned char *b;
+
+			if (cap > REPL_FRAME_MAX + REPL_HEADER + 131072 ||
+			    !(b = realloc(r->rbuf, cap))) {
+				conn_close(r, "out of memory for a frame");
+				return -1;
+			}
+			r->rbuf = b;
+			r->rcap = cap;
+		}
+		n = gnutls_record_recv(r->ses, r->rbuf + r->rlen, r->rcap - r->rlen);
+		if (n > 0) {
+			r->rlen += (size_t)n;
+			got = true;
+			r->heard_ms = now_ms();
+			if (r->rlen > REPL_HEADER + REPL_FRAME_MAX)
+				return 1;
+			continue;
+		}
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+			return got;
+		conn_close(r, n == 0 ? "the peer closed it" : gnutls_strerror((int)n));
+		return -1;
+	}
+}
+
+/* Takes the next whole frame: 1 with *m, 0 when none yet, -1 after closing. */
+static int next_frame(struct repl *r, json_t **m)
+{
+	char err[256];
+	long len;
+
+	*m = NULL;
+	if (r->rlen < REPL_HEADER)
+		return 0;
+	if ((len = repl_frame_len(r->rbuf)) < 0) {
+		conn_close(r, "a frame of length 0 or over the limit");
+		return -1;
+	}
+	if (r->rlen < REPL_HEADER + (size_t)len)
+		return 0;
+	*m = repl_msg_parse((const char *)r->rbuf + REPL_HEADER, (size_t)len, err, sizeof(err));
+	memmove(r->rbuf, r->rbuf + REPL_HEADER + len, r->rlen - REPL_HEADER - (size_t)len);
+	r->rlen -= REPL_HEADER + (size_t)len;
+	if (!*m) {
+		conn_close(r, err);
+		return -1;
+	}
+	return 1;
+}
+
+/* Waits for one whole frame within deadline: 1 with *m, or -1 after closing. */
+static int recv_frame(struct repl *r, json_t **m, int64_t deadline)
+{
+	for (;;) {
+		int rc = next_frame(r, m);
+
+		if (rc != 0)
+			return rc;
+		if (gnutls_record_check_pending(r->ses) == 0 &&
+		    wait_fd(r->fd, POLLIN, deadline) <= 0) {
+			conn_close(r, "no answer in time");
+			return -1;
+		}
+		if (recv_some(r) < 0)
+			return -1;
+	}
+}
+
+/* ---- history: the hashes of the change log ----------------------------------- */
+
+/* The oldest revision the change log here holds; 0 when it is empty or cannot be read. */
+static int64_t log_oldest(struct repl *r)
+{
+	struct fulcrum_change *rows = NULL;
+	size_t n = 0;
+	int64_t oldest = 0;
+
+	if (db_change_list(r->db, 0, 1, &rows, &n) == 0 && n == 1)
+		oldest = rows[0].revision;
+	fulcrum_change_list_free(rows, n);
+	return oldest;
+}
+
+/*
+ * The history hash of the rows of revisions base+1 .. at[i] for each of the
+ * n ascending checkpoints at[] into out[i]. Returns how many it could make:
+ * fewer when the log here lacks a revision of the range.
+ */
+static size_t chain_walk(struct repl *r, int64_t base, const int64_t *at, size_t n, char (*out)[65])
+{
+	struct repl_chain c;
+	size_t k = 0;
+
+	repl_chain_init(&c);
+	for (int64_t rev = base + 1; k < n && rev <= at[n - 1]; rev++) {
+		struct fulcrum_change *rows = NULL;
+		size_t nrows = 0;
+
+		if (db_change_rev(r->db, rev, &rows, &nrows) != 0 || nrows == 0) {
+			fulcrum_change_list_free(rows, nrows);
+			break;
+		}
+		repl_chain_add(&c, rows, nrows);
+		fulcrum_change_list_free(rows, nrows);
+		while (k < n && at[k] == rev)
+			repl_chain_hex(&c, out[k++]);
+	}
+	return k;
+}
+
+/* ---- the active's side ------------------------------------------------------ */
+
+/*
+ * The newest revision of the follower's checkpoints (ascending pairs
+ * [revision, hash] from base) that this node's log reaches with the same
+ * history; -1 when none does (or the list is not one).
+ */
+static int64_t common_revision(struct repl *r, int64_t base, const json_t *recent, int64_t mine)
+{
+	size_t n = json_array_size(recent), k, made;
+	int64_t *at = calloc(n ? n : 1, sizeof(*at)), common = -1;
+	char(*h)[65] = calloc(n ? n : 1, sizeof(*h));
+
+	for (k = 0; at && h && k < n; k++) {
+		const json_t *pair = json_array_get(recent, k);
+		const json_t *rv = json_array_get(pair, 0), *hv = json_array_get(pair, 1);
+
+		if (!json_is_integer(rv) || !json_is_string(hv) || json_integer_value(rv) <= base ||
+		    json_integer_value(rv) > mine || (k && json_integer_value(rv) <= at[k - 1]))
+			break;
+		at[k] = json_integer_value(rv);
+	}
+	if (at && h && k > 0 && (base == 0 || log_oldest(r) <= base + 1)) {
+		made = chain_walk(r, base, at, k, h);
+		for (size_t i = 0; i < made; i++) {
+			if (strcmp(h[i],
+				   json_string_value(json_array_get(json_array_get(recent, i), 1))))
+				break;
+			common = at[i];
+		}
+	}
+	free(at);
+	free(h);
+	return common;
+}
+
+/* Checks a HELLO and answers it: 0 serving, -1 refused (closed). */
+static int serve_hello(struct repl *r, const json_t *m)
+{
+	char err[512], cluster[65], node[65];
+	int64_t proto, schema, rev, base, common, mine = db_revision(r->db);
+	const json_t *recent = json_object_get(m, "recent");
+
+	if (strcmp(repl_msg_type(m), "hello") != 0) {
+		conn_close(r, "the first message was not a HELLO");
+		return -1;
+	}
+	if (repl_msg_int(m, "proto", 0, INT32_MAX, &proto, err, sizeof(err)) != 0 ||
+	    repl_msg_int(m, "schema", 0, INT32_MAX, &schema, err, sizeof(err)) != 0 ||
+	    repl_msg_int(m, "revision", 0, INT64_MAX, &rev, err, sizeof(err)) != 0 ||
+	    repl_msg_str(m, "cluster", cluster, sizeof(cluster), err, sizeof(err)) != 0 ||
+	    repl_msg_str(m, "node", node, sizeof(node), err, sizeof(err)) != 0 ||
+	    !json_is_array(recent) || json_array_size(recent) > 256) {
+		if (!*err)
+			snprintf(err, sizeof(err), "hello recent: not a list of at most 256");
+		send_refuse(r, err);
+		conn_close(r, err);
+		return -1;
+	}
+	snprintf(r->peer_name, sizeof(r->peer_name), "%s", node);
+	if (proto != REPL_PROTO || schema != db_schema_version() ||
+	    strcmp(cluster, r->cluster) != 0) {
+		snprintf(err, sizeof(err),
+			 "refused %s: protocol %" PRId64 " schema %" PRId64
+			 " cluster '%s', this node speaks protocol %d schema %d cluster '%s'",
+			 node, proto, schema, cluster, REPL_PROTO, db_schema_version(), r->cluster);
+		log_warnx("repl", "replication: %s", err);
+		send_refuse(r, err);
+		conn_close(r, NULL);
+		pthread_mutex_lock(&r->lock);
+		r->status.refusals++;
+		pthread_mutex_unlock(&r->lock);
+		state_set(r, STATUS_REPL_REFUSED, err);
+		return -1;
+	}
+	if (mine < 0) {
+		conn_close(r, "cannot read this node's revision");
+		return -1;
+	}
+	if (repl_msg_int(m, "base", 0, rev, &base, err, sizeof(err)) != 0) {
+		send_refuse(r, err);
+		conn_close(r, err);
+		return -1;
+	}
+	common = rev == 0 ? 0 : common_revision(r, base, recent, mine);
+	if (common != rev) {
+		snprintf(err, sizeof(err),
+			 "%s holds revision %" PRId64 " with a history this node does not share "
+			 "(newest common revision: %" PRId64 "): it needs a snapshot",
+			 node, rev, common);
+		log_warnx("repl", "replication: %s", err);
+		pthread_mutex_lock(&r->lock);
+		r->status.divergences++;
+		pthread_mutex_unlock(&r->lock);
+		send_msg(r, json_pack("{s:s, s:s, s:I, s:I, s:s}", "t", "welcome", "node", r->node,
+				      "revision", (json_int_t)mine, "common",
+				      (json_int_t)(common < 0 ? 0 : common), "mode", "diverged"));
+		state_set(r, STATUS_REPL_DIVERGED, err);
+		conn_close(r, NULL);
+		return -1;
+	}
+	if (send_msg(r, json_pack("{s:s, s:s, s:I, s:I, s:s}", "t", "welcome", "node", r->node,
+				  "revision", (json_int_t)mine, "common", (json_int_t)common,
+				  "mode", "log")) != 0)
+		return -1;
+	r->serving = true;
+	r->sent_rev = r->acked = rev;
+	r->oldest_unacked_ms = 0;
+	pthread_mutex_lock(&r->lock);
+	r->status.connects++;
+	snprintf(r->status.peer, sizeof(r->status.peer), "%s", node);
+	r->status.peer_revision = rev;
+	pthread_mutex_unlock(&r->lock);
+	log_notice("repl",
+		   "replication: %s connected at revision %" PRId64 " (this node: %" PRId64 ")",
+		   node, rev, mine);
+	state_set(r, rev == mine ? STATUS_REPL_IN_SYNC : STATUS_REPL_CATCHING_UP, NULL);
+	return 0;
+}
+
+/* Accepts a connection on the listening socket and takes its HELLO. */
+static void serve_accept(struct repl *r, enum status_role role)
+{
+	char why[256];
+	json_t *m = NULL;
+	int fd = accept4(r->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (r->fd >= 0)
+		conn_close(r, "the peer connected again");
+	r->fd = fd;
+	r->peer_name[0] = '\0';
+	r->heard_ms = r->sent_ms = now_ms();
+	if (tls_start(r, true, why, sizeof(why)) != 0) {
+		log_warnx("repl", "replication: a connection refused: %s", why);
+		pthread_mutex_lock(&r->lock);
+		r->status.refusals++;
+		pthread_mutex_unlock(&r->lock);
+		state_set(r, STATUS_REPL_REFUSED, why);
+		conn_close(r, NULL);
+		return;
+	}
+	if (recv_frame(r, &m, now_ms() + HANDSHAKE_MS) != 1)
+		return;
+	if (role != STATUS_ROLE_ACTIVE) {
+		send_refuse(r, "this node is not the active one");
+		conn_close(r, NULL);
+	} else {
+		serve_hello(r, m);
+	}
+	json_decref(m);
+}
+
+/* Groups rows (one revision after another) into replays; returns how many. */
+static size_t group_revs(struct fulcrum_change *rows, size_t n, struct command_replay *out,
+			 size_t max)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (k == 0 || out[k - 1].revision != rows[i].revision) {
+			if (k == max)
+				break;
+			out[k++] = (struct command_replay){.revision = rows[i].revision,
+							   .time = rows[i].time,
+							   .actor = rows[i].actor,
+							   .origin = rows[i].origin,
+							   .changes = &rows[i]};
+		}
+		out[k - 1].n++;
+	}
+	return k;
+}
+
+/* Sends the revisions after sent_rev that this node has, up to INFLIGHT_MAX unacknowledged. */
+static void serve_pump(struct repl *r, int64_t latest)
+{
+	struct command_replay *revs = r->revs;
+
+	while (r->fd >= 0 && r->serving && r->sent_rev < latest &&
+	       r->sent_rev - r->acked < INFLIGHT_MAX) {
+		struct fulcrum_change *rows = NULL;
+		size_t n = 0, k;
+		int rc = db_change_list(r->db, r->sent_rev, READ_ROWS, &rows, &n);
+
+		if (rc != 0 || n == 0 || rows[0].revision != r->sent_rev + 1) {
+			char err[256];
+
+			snprintf(err, sizeof(err),
+				 "the change log lacks revision %" PRId64
+				 " (pruned, or unreadable): the standby needs a snapshot",
+				 r->sent_rev + 1);
+			fulcrum_change_list_free(rows, n);
+			state_set(r, STATUS_REPL_DIVERGED, err);
+			send_refuse(r, err);
+			conn_close(r, err);
+			return;
+		}
+		k = group_revs(rows, n, revs, READ_ROWS);
+		if (n == READ_ROWS && k > 1)
+			k--; /* the last revision may go on past what was read */
+		else if (n == READ_ROWS) {
+			/* one revision larger than a read: read it whole */
+			fulcrum_change_list_free(rows, n);
+			if (db_change_rev(r->db, r->sent_rev + 1, &rows, &n) != 0 || n == 0) {
+				fulcrum_change_list_free(rows, n);
+				conn_close(r, "cannot read the change log");
+				return;
+			}
+			k = group_revs(rows, n, revs, 1);
+		}
+		for (size_t i = 0; i < k && r->fd >= 0; i++) {
+			if (send_msg(r, repl_rev_encode(&revs[i])) != 0)
+				break;
+			if (r->oldest_unacked_ms == 0)
+				r->oldest_unacked_ms = now_ms();
+			r->sent_rev = revs[i].revision;
+			pthread_mutex_lock(&r->lock);
+			r->status.revisions_sent++;
+			pthread_mutex_unlock(&r->lock);
+		}
+		fulcrum_change_list_free(rows, n);
+	}
+}
+
+static void serve_ack(struct repl *r, const json_t *m, int64_t latest)
+{
+	char err[256];
+	int64_t rev;
+
+	if (repl_msg_int(m, "revision", 0, r->sent_rev, &rev, err, sizeof(err)) != 0) {
+		conn_close(r, err);
+		return;
+	}
+	if (rev <= r->acked)
+		return;
+	r->acked = rev;
+	r->oldest_unacked_ms = rev < r->sent_rev ? now_ms() : 0;
+	pthread_mutex_lock(&r->lock);
+	r->status.acks++;
+	r->status.peer_revision = rev;
+	pthread_mutex_unlock(&r->lock);
+	if (r->aw) {
+		ackwait_acked(r->aw, rev);
+		if (rev >= latest && ackwait_mode(r->aw) != ACKWAIT_SYNC) {
+			ackwait_mode_set(r->aw, ACKWAIT_SYNC);
+			log_notice("repl",
+				   "replication: %s holds revision %" PRId64
+				   ": in sync, writes wait for it again",
+				   r->peer_name, rev);
+		}
+		wake(r->loop_efd);
+	}
+	if (rev >= latest)
+		state_set(r, STATUS_REPL_IN_SYNC, NULL);
+}
+
+/* ---- the follower's side ----------------------------------------------------- */
+
+/*
+ * The HELLO: this node's revision, and the history hash of its change log
+ * from the oldest revision it holds (base + 1) to its newest revisions and to
+ * a few older ones, every power of two back (ascending).
+ */
+static json_t *hello_of(struct repl *r, int64_t rev)
+{
+	int64_t at[RECENT_DENSE + 64], base = rev > 0 ? log_oldest(r) - 1 : 0;
+	char h[RECENT_DENSE + 64][65];
+	json_t *recent = json_array();
+	size_t n = 0, made;
+
+	if (base < 0)
+		base = rev; /* an empty log: nothing to compare */
+	for (int64_t back = 0, step = 1; rev - back > base && n < RECENT_DENSE + 64; back += step) {
+		at[n++] = rev - back;
+		if (back >= RECENT_DENSE)
+			step *= 2;
+	}
+	for (size_t i = 0; i < n / 2; i++) { /* ascending */
+		int64_t t = at[i];
+
+		at[i] = at[n - 1 - i];
+		at[n - 1 - i] = t;
+	}
+	made = n ? chain_walk(r, base, at, n, h) : 0;
+	for (size_t i = 0; recent && i < made; i++)
+		json_array_append_new(recent, json_pack("[I, s]", (json_int_t)at[i], h[i]));
+	return json_pack("{s:s, s:i, s:i, s:s, s:s, s:I, s:I, s:o}", "t", "hello", "proto",
+			 REPL_PROTO, "schema", db_schema_version(), "cluster", r->cluster, "node",
+			 r->node, "revision", (json_int_t)rev, "base", (json_int_t)base, "recent",
+			 recent ? recent : json_array());
+}
+
+/* Connects to the peer, says HELLO, takes the welcome. */
+static void follow_connect(struct repl *r)
+{
+	char why[256], err[256];
+	json_t *m = NULL;
+	int64_t rev;
+	int fd, rc;
+
+	r->retry_at = now_ms() + RETRY_MS;
+	fd = socket(r->peer.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	rc = connect(fd, (struct sockaddr *)&r->peer, r->peer_len);
+	if (rc != 0 && errno == EINPROGRESS && wait_fd(fd, POLLOUT, now_ms() + RETRY_MS) > 0) {
+		socklen_t l = sizeof(rc);
+		int so = 0;
+
+		rc = getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &l) == 0 && so == 0 ? 0 : -1;
+	}
+	if (rc != 0) {
+		close(fd);
+		state_set(r, STATUS_REPL_WAITING, NULL);
+		return;
+	}
+	r->fd = fd;
+	r->heard_ms = r->sent_ms = now_ms();
+	if (tls_start(r, false, why, sizeof(why)) != 0) {
+		log_warnx("repl", "replication: the peer refused this node: %s", why);
+		state_set(r, STATUS_REPL_REFUSED, why);
+		conn_close(r, NULL);
+		r->retry_at = now_ms() + 5 * RETRY_MS;
+		return;
+	}
+	pthread_mutex_lock(&r->lock);
+	rev = r->applied;
+	pthread_mutex_unlock(&r->lock);
+	if (send_msg(r, hello_of(r, rev)) != 0 || recv_frame(r, &m, now_ms() + HANDSHAKE_MS) != 1)
+		return;
+	if (strcmp(repl_msg_type(m), "refuse") == 0) {
+		snprintf(err, sizeof(err), "the peer refused: %.200s",
+			 json_string_value(json_object_get(m, "reason"))
+			     ? json_string_value(json_object_get(m, "reason"))
+			     : "(no reason)");
+		if (!strstr(err, "not the active"))
+			log_warnx("repl", "replication: %s", err);
+		state_set(r,
+			  strstr(err, "not the active") ? STATUS_REPL_WAITING : STATUS_REPL_REFUSED,
+			  err);
+		conn_close(r, NULL);
+		r->retry_at = now_ms() + (strstr(err, "not the active") ? RETRY_MS : 5 * RETRY_MS);
+	} else if (strcmp(repl_msg_type(m), "welcome") == 0 &&
+		   repl_msg_str(m, "node", r->peer_name, sizeof(r->peer_name), err, sizeof(err)) ==
+		       0) {
+		const char *mode = json_string_value(json_object_get(m, "mode"));
+		int64_t theirs = 0;
+
+		repl_msg_int(m, "revision", 0, INT64_MAX, &theirs, err, sizeof(err));
+		pthread_mutex_lock(&r->lock);
+		snprintf(r->status.peer, sizeof(r->status.peer), "%s", r->peer_name);
+		r->status.peer_revision = theirs;
+		r->status.connects++;
+		pthread_mutex_unlock(&r->lock);
+		if (mode && strcmp(mode, "log") == 0) {
+			r->following = true;
+			r->queued = r->acked = rev;
+			log_notice("repl",
+				   "replication: following %s from revision %" PRId64
+				   " (it holds %" PRId64 ")",
+				   r->peer_name, rev, theirs);
+			state_set(r, theirs == rev ? STATUS_REPL_IN_SYNC : STATUS_REPL_CATCHING_UP,
+				  NULL);
+		} else {
+			snprintf(err, sizeof(err),
+				 "this node's history differs from %s's after revision %" PRId64
+				 ": a snapshot is needed",
+				 r->peer_name,
+				 (int64_t)json_integer_value(json_object_get(m, "common")));
+			pthread_mutex_lock(&r->lock);
+			r->status.divergences++;
+			pthread_mutex_unlock(&r->lock);
+			state_set(r, STATUS_REPL_DIVERGED, err);
+			conn_close(r, NULL);
+			r->retry_at = now_ms() + 5 * RETRY_MS;
+		}
+	} else {
+		conn_close(r, "the peer's answer was neither a welcome nor a refusal");
+	}
+	json_decref(m);
+}
+
+/* A revision received: queued for the main loop, in order. */
+static void follow_rev(struct repl *r, const json_t *m)
+{
+	struct repl_item it;
+	char err[256];
+
+	if (repl_rev_decode(m, &it.r, &it.rows, err, sizeof(err)) != 0) {
+		conn_close(r, err);
+		return;
+	}
+	if (it.r.revision != r->queued + 1) {
+		snprintf(err, sizeof(err), "revision %" PRId64 " came after %" PRId64,
+			 it.r.revision, r->queued);
+		repl_rev_free(it.rows, it.r.n);
+		conn_close(r, err);
+		return;
+	}
+	pthread_mutex_lock(&r->lock);
+	if (r->nq == r->capq) {
+		size_t cap = r->capq ? r->capq * 2 : 64;
+		struct repl_item *q = realloc(r->queue, cap * sizeof(*q));
+
+		if (!q) {
+			pthread_mutex_unlock(&r->lock);
+			repl_rev_free(it.rows, it.r.n);
+			conn_close(r, "out of memory");
+			return;
+		}
+		r->queue = q;
+		r->capq = cap;
+	}
+	r->queue[r->nq++] = it;
+	pthread_mutex_unlock(&r->lock);
+	r->queued = it.r.revision;
+	wake(r->loop_efd);
+}
+
+/* ---- the thread ------------------------------------------------------------ */
+
+static void handle(struct repl *r, const json_t *m, enum status_role role, int64_t latest)
+{
+	const char *t = repl_msg_type(m);
+
+	if (strcmp(t, "ping") == 0)
+		return;
+	if (strcmp(t, "refuse") == 0) {
+		char err[256];
+
+		snprintf(err, sizeof(err), "the peer refused: %.200s",
+			 json_string_value(json_object_get(m, "reason"))
+			     ? json_string_value(json_object_get(m, "reason"))
+			     : "(no reason)");
+		state_set(r, STATUS_REPL_DIVERGED, err);
+		conn_close(r, err);
+	} else if (role == STATUS_ROLE_ACTIVE && r->serving && strcmp(t, "ack") == 0) {
+		serve_ack(r, m, latest);
+	} else if (role != STATUS_ROLE_ACTIVE && r->following && strcmp(t, "rev") == 0) {
+		follow_rev(r, m);
+	} else {
+		char err[96];
+
+		snprintf(err, sizeof(err), "an unexpected message '%.32s'", t);
+		conn_close(r, err);
+	}
+}
+
+static void *repl_main(void *arg)
+{
+	struct repl *r = arg;
+	enum status_role was = STATUS_ROLE_STARTING;
+
+	for (;;) {
+		bool stop, follower;
+		enum status_role role = role_of(r, &stop);
+		int64_t latest, applied, now;
+		int apply_rc;
+		struct pollfd p[3];
+		int np = 0;
+		json_t *m;
+
+		if (stop)
+			break;
+		pthread_mutex_lock(&r->lock);
+		latest = r->latest;
+		applied = r->applied;
+		apply_rc = r->apply_rc;
+		r->apply_rc = 0;
+		pthread_mutex_unlock(&r->lock);
+		follower = role != STATUS_ROLE_ACTIVE && role != STATUS_ROLE_STANDALONE;
+		if (role != was) {
+			if (r->fd >= 0)
+				conn_close(r, "this node's role changed");
+			r->retry_at = 0;
+			was = role;
+			state_set(r, STATUS_REPL_WAITING, NULL);
+			if (r->aw)
+				ackwait_mode_set(r->aw, ACKWAIT_ALONE);
+		}
+		if (apply_rc && r->fd >= 0 && r->following)
+			conn_close(r, "a revision could not be committed here");
+		now = now_ms();
+		if (follower && r->fd < 0 && now >= r->retry_at)
+			follow_connect(r);
+		if (r->fd >= 0 && r->following && applied > r->acked) {
+			if (send_msg(r, json_pack("{s:s, s:I}", "t", "ack", "revision",
+						  (json_int_t)applied)) == 0) {
+				r->acked = applied;
+				if (applied >= r->queued)
+					state_set(r, STATUS_REPL_IN_SYNC, NULL);
+			}
+		}
+		if (role == STATUS_ROLE_ACTIVE && r->serving) {
+			if (r->sent_rev < latest && r->acked == r->sent_rev)
+				state_set(r, STATUS_REPL_CATCHING_UP, NULL);
+			serve_pump(r, latest);
+		}
+		if (r->fd >= 0 && now - r->sent_ms >= PING_MS && (r->serving || r->following))
+			send_msg(r, json_pack("{s:s}", "t", "ping"));
+		if (r->fd >= 0 && now - r->heard_ms >= SILENT_MS)
+			conn_close(r, "the peer is silent");
+		p[np++] = (struct pollfd){.fd = r->efd, .events = POLLIN};
+		if (r->lfd >= 0)
+			p[np++] = (struct pollfd){.fd = r->lfd, .events = POLLIN};
+		if (r->fd >= 0)
+			p[np++] = (struct pollfd){.fd = r->fd, .events = POLLIN};
+		if (!(r->fd >= 0 && r->tls && gnutls_record_check_pending(r->ses) > 0))
+			poll(p, (nfds_t)np, 200);
+		if (p[0].revents & POLLIN) {
+			uint64_t v;
+
+			if (read(r->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+				log_warnx("repl", "eventfd: %s", strerror(errno));
+		}
+		if (r->lfd >= 0 && (p[1].revents & POLLIN))
+			serve_accept(r, role);
+		if (r->fd >= 0 && recv_some(r) >= 0)
+			while (r->fd >= 0 && next_frame(r, &m) == 1) {
+				handle(r, m, role, latest);
+				json_decref(m);
+			}
+		pthread_mutex_lock(&r->lock);
+		r->status.revision = latest;
+		r->status.lag_revisions =
+		    role == STATUS_ROLE_ACTIVE && r->serving ? latest - r->acked : 0;
+		r->status.lag_ms = role == STATUS_ROLE_ACTIVE && r->oldest_unacked_ms
+				       ? (double)(now_ms() - r->oldest_unacked_ms)
+				       : 0;
+		snprintf(r->status.side, sizeof(r->status.side), "%s",
+			 role == STATUS_ROLE_ACTIVE ? "active"
+			 : follower                 ? "standby"
+						    : "");
+		bool alone = role == STATUS_ROLE_ACTIVE && !r->serving &&
+			     (r->status.state == STATUS_REPL_IN_SYNC ||
+			      r->status.state == STATUS_REPL_CATCHING_UP);
+		pthread_mutex_unlock(&r->lock);
+		if (alone)
+			state_set(r, STATUS_REPL_ALONE, "the standby is not connected");
+	}
+	conn_close(r, NULL);
+	return NULL;
+}
+
+/* ---- the main loop's half ---------------------------------------------------- */
+
+/* Commits what the thread received, then tells it what to acknowledge. */
+static void repl_on_loop(evutil_socket_t fd, short what, void *arg)
+{
+	static const struct command_actor peer = {"replication", FULCRUM_ORIGIN_SYNC};
+	struct repl *r = arg;
+	struct repl_item *q;
+	struct command_replay *revs;
+	struct fulcrum_err err;
+	size_t n, applied = 0;
+	uint64_t v;
+	int rc = 0;
+
+	(void)what;
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_warnx("repl", "eventfd: %s", strerror(errno));
+	if (r->aw)
+		ackwait_dispatch(r->aw);
+	pthread_mutex_lock(&r->lock);
+	q = r->queue;
+	n = r->nq;
+	r->queue = NULL;
+	r->nq = r->capq = 0;
+	pthread_mutex_unlock(&r->lock);
+	if (n == 0)
+		return;
+	if ((revs = malloc(n * sizeof(*revs)))) {
+		for (size_t i = 0; i < n; i++)
+			revs[i] = q[i].r;
+		rc = store_replay(r->st, &peer, revs, n, &applied, &err);
+		free(revs);
+	} else {
+		rc = -ENOMEM;
+		snprintf(err.message, sizeof(err.message), "out of memory");
+	}
+	if (rc != 0)
+		log_warnx("repl", "replication: revision %" PRId64 " not committed here: %s",
+			  q[applied].r.revision, err.message);
+	pthread_mutex_lock(&r->lock);
+	r->applied = store_revision(r->st);
+	r->latest = r->applied;
+	r->status.revisions_applied += applied;
+	if (rc != 0) {
+		r->apply_rc = rc;
+		snprintf(r->status.error, sizeof(r->status.error), "%.180s", err.message);
+		if (rc == -EPROTO)
+			r->status.state = STATUS_REPL_DIVERGED;
+	}
+	pthread_mutex_unlock(&r->lock);
+	for (size_t i = 0; i < n; i++)
+		repl_rev_free(q[i].rows, q[i].r.n);
+	free(q);
+	wake(r->efd);
+}
+
+/* The commit event: the thread learns of every new revision here. */
+static void repl_on_commit(void *arg, const struct store_commit *ev)
+{
+	struct repl *r = arg;
+
+	pthread_mutex_lock(&r->lock);
+	r->latest = ev->revision;
+	if (r->role != STATUS_ROLE_ACTIVE)
+		r->applied = ev->revision; /* also a reload (fulcrumctl --db --force) */
+	pthread_mutex_unlock(&r->lock);
+	wake(r->efd);
+}
+
+/* ---- life ----------------------------------------------------------------- */
+
+static int listen_on(const struct sockaddr *sa, socklen_t len, char *err, size_t errlen)
+{
+	char host[NI_MAXHOST] = "?", port[NI_MAXSERV] = "?";
+	int one = 1, fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	getnameinfo(sa, len, host, sizeof(host), port, sizeof(port),
+		    NI_NUMERICHOST | NI_NUMERICSERV);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, sa, len) != 0 || listen(fd, 4) != 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "replication: cannot listen on %s port %s: %s", host, port,
+			 strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+int repl_new(const struct repl_params *p, struct repl **out, char *err, size_t errlen)
+{
+	struct repl *r = calloc(1, sizeof(*r));
+	char dberr[512] = "";
+	int rc;
+
+	*out = NULL;
+	if (!r)
+		return -ENOMEM;
+	r->base = p->base;
+	r->st = p->store;
+	r->aw = p->aw;
+	r->fd = r->lfd = r->efd = r->loop_efd = -1;
+	snprintf(r->db_path, sizeof(r->db_path), "%s", p->db_path);
+	snprintf(r->node, sizeof(r->node), "%s", p->node);
+	snprintf(r->cluster, sizeof(r->cluster), "%s", p->cluster);
+	memcpy(&r->peer, p->peer, p->peer_len);
+	r->peer_len = p->peer_len;
+	r->role = STATUS_ROLE_STARTING;
+	r->latest = r->applied = store_revision(p->store);
+	r->status.revision = r->latest;
+	pthread_mutex_init(&r->lock, NULL);
+	snprintf(r->status.mode, sizeof(r->status.mode), "%s", p->aw ? "sync" : "async");
+	if (!(r->revs = calloc(READ_ROWS, sizeof(*r->revs)))) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "replication: out of memory");
+		goto fail;
+	}
+	if ((rc = psk_derive(r, p->keys)) != 0) {
+		snprintf(err, errlen, "replication: out of locked memory for the keys");
+		goto fail;
+	}
+	if (gnutls_psk_allocate_server_credentials(&r->scred) != 0) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "replication: cannot set up TLS");
+		goto fail;
+	}
+	gnutls_psk_set_server_credentials_function(r->scred, psk_lookup);
+	if ((rc = db_open(r->db_path, &r->db, dberr, sizeof(dberr))) != 0) {
+		snprintf(err, errlen, "replication: %s", dberr);
+		goto fail;
+	}
+	if ((r->lfd = listen_on(p->listen, p->listen_len, err, errlen)) < 0) {
+		rc = r->lfd;
+		goto fail;
+	}
+	r->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	r->loop_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (r->efd < 0 || r->loop_efd < 0 ||
+	    !(r->loop_ev =
+		  event_new(p->base, r->loop_efd, EV_READ | EV_PERSIST, repl_on_loop, r)) ||
+	    event_add(r->loop_ev, NULL) != 0 || store_subscribe(p->store, repl_on_commit, r) != 0) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "replication: out of memory or descriptors");
+		goto fail;
+	}
+	if ((rc = -pthread_create(&r->thread, NULL, repl_main, r)) != 0) {
+		snprintf(err, errlen, "replication: cannot start its thread: %s", strerror(-rc));
+		store_unsubscribe(p->store, repl_on_commit, r);
+		goto fail;
+	}
+	r->started = true;
+	*out = r;
+	return 0;
+fail:
+	repl_free(r);
+	return rc;
+}
+
+void repl_free(struct repl *r)
+{
+	if (!r)
+		return;
+	if (r->started) {
+		pthread_mutex_lock(&r->lock);
+		r->stop = true;
+		pthread_mutex_unlock(&r->lock);
+		wake(r->efd);
+		pthread_join(r->thread, NULL);
+		store_unsubscribe(r->st, repl_on_commit, r);
+	}
+	if (r->loop_ev)
+		event_free(r->loop_ev);
+	for (size_t i = 0; i < r->nq; i++)
+		repl_rev_free(r->queue[i].rows, r->queue[i].r.n);
+	free(r->queue);
+	free(r->rbuf);
+	free(r->revs);
+	if (r->lfd >= 0)
+		close(r->lfd);
+	if (r->efd >= 0)
+		close(r->efd);
+	if (r->loop_efd >= 0)
+		close(r->loop_efd);
+	if (r->scred)
+		gnutls_psk_free_server_credentials(r->scred);
+	db_close(r->db);
+	if (r->psk)
+		sodium_free(r->psk);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+void repl_role_set(struct repl *r, enum status_role role)
+{
+	pthread_mutex_lock(&r->lock);
+	r->role = role;
+	r->latest = r->applied = store_revision(r->st);
+	pthread_mutex_unlock(&r->lock);
+	wake(r->efd);
+}
+
+void repl_status(struct repl *r, struct status_repl *out)
+{
+	pthread_mutex_lock(&r->lock);
+	*out = r->status;
+	pthread_mutex_unlock(&r->lock);
+}

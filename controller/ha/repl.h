@@ -1,0 +1,63 @@
+/* Replication: the active streams every committed revision to the standby over TLS, the standby commits and acknowledges. */
+#ifndef FULCRUM_REPL_H
+#define FULCRUM_REPL_H
+
+#include "controller/core/ackwait.h"
+#include "controller/core/status.h"
+#include "controller/ha/ha_keys.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+/*
+ * docs/ha.md, "Replication". One thread per director owns the TCP socket,
+ * the TLS session (GnuTLS, pre-shared keys derived from the cluster's key
+ * file) and a database connection of its own (reads of the change log, the
+ * history hashes). The main loop keeps the store: the standby's revisions
+ * are committed there (store_replay()), and the commit event tells the
+ * thread when the active has a new revision to send.
+ *
+ * The active listens; every other role of a pair connects to the peer. The
+ * connecting side says which revision it holds and the hashes of its newest
+ * revisions' rows (HELLO); the active answers from the newest revision both
+ * share: the revisions after it, in order, each acknowledged once the standby
+ * committed it durably. Commit mode sync: while the standby is in sync the
+ * API's and SNMP's answers wait for its acknowledgement (ackwait.h).
+ */
+struct event_base;
+struct store;
+struct repl;
+
+struct repl_params {
+	struct event_base *base;       /* the main loop */
+	struct store *store;           /* the main loop's */
+	struct ackwait *aw;            /* commit mode sync's barrier; NULL: async */
+	const char *db_path;           /* the thread opens its own connection */
+	const char *node;              /* this node's name */
+	const char *cluster;           /* ha_cluster: in the TLS identity and the HELLO */
+	const struct ha_keys *keys;    /* the PSKs are derived at once; keys may go after */
+	const struct sockaddr *listen; /* where the active listens (port set) */
+	socklen_t listen_len;
+	const struct sockaddr *peer; /* where the peer listens (port set) */
+	socklen_t peer_len;
+};
+
+/*
+ * Derives the keys, opens the database connection and the listening socket,
+ * starts the thread (role STARTING: it neither serves nor connects until
+ * repl_role_set()). Returns 0 and *out, or a negative errno with err saying
+ * what failed (a port in use names the port).
+ */
+int repl_new(const struct repl_params *p, struct repl **out, char *err, size_t errlen);
+
+/* Stops the thread, closes, wipes the keys. Accepts NULL. */
+void repl_free(struct repl *r);
+
+/* The failover role now (main thread): ACTIVE serves, any other role of a pair follows. */
+void repl_role_set(struct repl *r, enum status_role role);
+
+/* A copy of the state (any thread). */
+void repl_status(struct repl *r, struct status_repl *out);
+
+#endif

@@ -1,0 +1,384 @@
+/*
+ * Tests of controller/ha/repl.c with its real parts: two engines in one
+ * process, real TLS over loopback TCP, real SQLite files, real stores. The
+ * failover engine is not here: the test gives each engine its role, as the
+ * daemon does from the failover engine's role changes. What the pair does
+ * with roles moving is in tests/vm/scenarios/17-repl.sh.
+ */
+#include "controller/core/ackwait.h"
+#include "controller/core/store.h"
+#include "controller/ha/repl.h"
+#include "controller/model/model.h"
+#include "tests/unit/unit.h"
+
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static char dir[512];
+static const struct command_actor alice = {"alice", FULCRUM_ORIGIN_HTTP};
+
+/* One director of the test: its database, store, keys, engine. */
+struct node {
+	struct db *db;
+	struct store *st;
+	struct ha_keys *keys;
+	struct ackwait *aw;
+	struct repl *repl;
+};
+
+static struct sockaddr_in addr_of(unsigned port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return a;
+}
+
+static unsigned free_port(void)
+{
+	struct sockaddr_in a = addr_of(0);
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	unsigned port;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	CU_ASSERT_FATAL(getsockname(fd, (struct sockaddr *)&a, &len) == 0);
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+static void node_start(struct node *n, struct event_base *base, const char *name,
+		       const char *cluster, const char *secret, unsigned port, unsigned peer_port,
+		       bool sync)
+{
+	char path[1024], err[512] = "", keys[256];
+	struct sockaddr_in l = addr_of(port), p = addr_of(peer_port);
+	struct repl_params rp = {
+	    .base = base,
+	    .db_path = path,
+	    .node = name,
+	    .cluster = cluster,
+	    .listen = (struct sockaddr *)&l,
+	    .listen_len = sizeof(l),
+	    .peer = (struct sockaddr *)&p,
+	    .peer_len = sizeof(p),
+	};
+
+	static int runs;
+
+	memset(n, 0, sizeof(*n));
+	snprintf(path, sizeof(path), "%s/%s-%d.db", dir, name, ++runs);
+	CU_ASSERT_EQUAL_FATAL(db_open(path, &n->db, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(store_open(n->db, &n->st), 0);
+	snprintf(keys, sizeof(keys), "auth 1\n1 hmac-sha256 %s\n", secret);
+	CU_ASSERT_EQUAL_FATAL(ha_keys_parse(keys, strlen(keys), "test", &n->keys, err, sizeof(err)),
+			      0);
+	if (sync)
+		CU_ASSERT_PTR_NOT_NULL_FATAL(n->aw = ackwait_new(2000, NULL, NULL));
+	rp.store = n->st;
+	rp.keys = n->keys;
+	rp.aw = n->aw;
+	if (repl_new(&rp, &n->repl, err, sizeof(err)) != 0)
+		fprintf(stderr, "\n  repl_new: %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n->repl);
+}
+
+static void node_stop(struct node *n)
+{
+	repl_free(n->repl);
+	ackwait_free(n->aw);
+	ha_keys_free(n->keys);
+	store_free(n->st);
+	db_close(n->db);
+}
+
+/* Turns the loop until done(arg) or ms pass; returns done(arg). */
+static bool turn_until(struct event_base *base, bool (*done)(void *), void *arg, int ms)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (done(arg))
+			return true;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > ms)
+			return false;
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		usleep(2000);
+	}
+}
+
+struct pair {
+	struct node *a, *b;
+};
+
+static bool same_revision(void *arg)
+{
+	struct pair *p = arg;
+
+	return store_revision(p->b->st) == store_revision(p->a->st);
+}
+
+static bool state_is(struct node *n, enum status_repl_state s)
+{
+	struct status_repl st;
+
+	repl_status(n->repl, &st);
+	return st.state == s;
+}
+
+static bool a_in_sync(void *arg)
+{
+	struct pair *p = arg;
+
+	return state_is(p->a, STATUS_REPL_IN_SYNC) && same_revision(arg);
+}
+
+static void write_services(struct store *st, int from, int n)
+{
+	for (int i = from; i < from + n; i++) {
+		char name[32], addr[32];
+		struct fulcrum_vs vs;
+		struct fulcrum_rs rs = unit_rs("10.0.0.1");
+
+		snprintf(name, sizeof(name), "svc%d", i);
+		snprintf(addr, sizeof(addr), "192.0.2.%d", i % 250 + 1);
+		vs = unit_vs(name, addr);
+		vs.port = (uint16_t)(1000 + i);
+		CU_ASSERT_EQUAL(store_vs_create(st, &alice, &vs, &rs, 1, 0, NULL, NULL), 0);
+		rs.weight = 5;
+		CU_ASSERT_EQUAL(store_rs_update(st, &alice, &rs, 0, NULL, NULL), 0);
+	}
+}
+
+/* The change logs of the two nodes, row for row. */
+static void assert_same_log(struct node *a, struct node *b)
+{
+	struct fulcrum_change *x = NULL, *y = NULL;
+	size_t nx = 0, ny = 0;
+
+	CU_ASSERT_EQUAL(db_change_list(a->db, 0, 0, &x, &nx), 0);
+	CU_ASSERT_EQUAL(db_change_list(b->db, 0, 0, &y, &ny), 0);
+	CU_ASSERT_EQUAL(nx, ny);
+	for (size_t i = 0; i < nx && i < ny; i++) {
+		CU_ASSERT_EQUAL(x[i].revision, y[i].revision);
+		CU_ASSERT_EQUAL(x[i].time, y[i].time);
+		CU_ASSERT_STRING_EQUAL(x[i].actor, y[i].actor);
+		CU_ASSERT_EQUAL(x[i].object_id, y[i].object_id);
+		CU_ASSERT((!x[i].after && !y[i].after) ||
+			  (x[i].after && y[i].after && strcmp(x[i].after, y[i].after) == 0));
+	}
+	fulcrum_change_list_free(x, nx);
+	fulcrum_change_list_free(y, ny);
+}
+
+/*
+ * A standby that starts empty catches up with what the active committed
+ * before (40 revisions), then follows each new one (40 more) with the same
+ * ids, revisions, times and actors; the active knows which revision it holds.
+ */
+static void test_repl_catch_up_and_follow(void)
+{
+	struct event_base *base = event_base_new();
+	unsigned pa = free_port(), pb = free_port();
+	struct node a, b;
+	struct pair p = {&a, &b};
+	struct status_repl s;
+
+	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
+	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	write_services(a.st, 0, 20);
+	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
+	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
+	CU_ASSERT(turn_until(base, a_in_sync, &p, 15000));
+	write_services(a.st, 20, 20);
+	CU_ASSERT(turn_until(base, a_in_sync, &p, 15000));
+	CU_ASSERT_EQUAL(store_revision(b.st), 80);
+	assert_same_log(&a, &b);
+	unit_assert_mirror_matches(b.st);
+	repl_status(a.repl, &s);
+	CU_ASSERT_EQUAL(s.peer_revision, 80);
+	CU_ASSERT_STRING_EQUAL(s.peer, "lb-b");
+	CU_ASSERT_EQUAL(s.lag_revisions, 0);
+	CU_ASSERT(s.revisions_sent >= 80);
+	repl_status(b.repl, &s);
+	CU_ASSERT_EQUAL(s.revisions_applied, 80);
+	CU_ASSERT_STRING_EQUAL(s.peer, "lb-a");
+	node_stop(&b);
+	node_stop(&a);
+	event_base_free(base);
+}
+
+struct sync_wait {
+	struct pair *p;
+	bool done;
+};
+
+static void on_acked(void *arg)
+{
+	((struct sync_wait *)arg)->done = true;
+}
+
+static bool waited(void *arg)
+{
+	return ((struct sync_wait *)arg)->done;
+}
+
+/*
+ * Commit mode sync: once the standby is in sync, a write's answer waits for
+ * its acknowledgement, and by then the standby holds the write; with the
+ * standby gone, the active's barrier goes alone and answers at once.
+ */
+static void test_repl_sync_waits_for_the_standby(void)
+{
+	struct event_base *base = event_base_new();
+	unsigned pa = free_port(), pb = free_port();
+	struct node a, b;
+	struct pair p = {&a, &b};
+	struct sync_wait w = {&p, false};
+
+	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, true);
+	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
+	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
+	write_services(a.st, 0, 1);
+	CU_ASSERT(turn_until(base, a_in_sync, &p, 15000));
+	CU_ASSERT_EQUAL(ackwait_mode(a.aw), ACKWAIT_SYNC);
+	write_services(a.st, 1, 1);
+	CU_ASSERT_EQUAL(ackwait_wait(a.aw, store_revision(a.st), on_acked, &w), 0);
+	CU_ASSERT(turn_until(base, waited, &w, 5000));
+	CU_ASSERT(store_revision(b.st) >= store_revision(a.st) - 1); /* the rs update may follow */
+	CU_ASSERT(ackwait_acked_revision(a.aw) >= store_revision(a.st));
+	/* the standby goes: the active goes on alone */
+	node_stop(&b);
+	{
+		struct timespec t0, t;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (;;) {
+			event_base_loop(base, EVLOOP_NONBLOCK);
+			if (ackwait_mode(a.aw) != ACKWAIT_SYNC)
+				break;
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			if (t.tv_sec - t0.tv_sec > 10)
+				break;
+			usleep(5000);
+		}
+	}
+	CU_ASSERT_EQUAL(ackwait_mode(a.aw), ACKWAIT_ALONE);
+	w.done = false;
+	write_services(a.st, 2, 1);
+	CU_ASSERT_EQUAL(ackwait_wait(a.aw, store_revision(a.st), on_acked, &w), 1);
+	node_stop(&a);
+	event_base_free(base);
+}
+
+static bool refused(void *arg)
+{
+	return state_is(arg, STATUS_REPL_REFUSED);
+}
+
+/*
+ * A peer with another key, or another cluster's name, is refused: nothing
+ * replicated, both sides say why.
+ */
+static void test_repl_refuses_wrong_key_and_cluster(void)
+{
+	struct event_base *base = event_base_new();
+	unsigned pa = free_port(), pb = free_port(), pc = free_port();
+	struct node a, b, c;
+	struct status_repl s;
+
+	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
+	node_start(&b, base, "lb-b", "fulcrum", "another-secret-of-enough-length", pb, pa, false);
+	write_services(a.st, 0, 2);
+	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
+	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
+	CU_ASSERT(turn_until(base, refused, &b, 15000));
+	repl_status(b.repl, &s);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.error, "TLS handshake"));
+	CU_ASSERT_EQUAL(store_revision(b.st), 0);
+	CU_ASSERT(turn_until(base, refused, &a, 5000));
+	repl_status(a.repl, &s);
+	CU_ASSERT(s.refusals >= 1);
+	node_stop(&b);
+	node_start(&c, base, "lb-c", "other", "a-test-secret-of-enough-length", pc, pa, false);
+	repl_role_set(c.repl, STATUS_ROLE_STANDBY);
+	CU_ASSERT(turn_until(base, refused, &c, 15000));
+	repl_status(a.repl, &s);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.error, "another cluster's name 'other'"));
+	CU_ASSERT_EQUAL(store_revision(c.st), 0);
+	node_stop(&c);
+	node_stop(&a);
+	event_base_free(base);
+}
+
+static bool diverged(void *arg)
+{
+	return state_is(arg, STATUS_REPL_DIVERGED);
+}
+
+/*
+ * A standby that committed on its own (a split brain) holds a history the
+ * active does not share: the active does not stream over it; both say the
+ * histories differ and nothing of the standby's is overwritten.
+ */
+static void test_repl_divergence_is_seen(void)
+{
+	struct event_base *base = event_base_new();
+	unsigned pa = free_port(), pb = free_port();
+	struct node a, b;
+	struct status_repl s;
+
+	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
+	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	write_services(a.st, 0, 3);
+	write_services(b.st, 10, 1); /* b's own revisions 1 and 2 */
+	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
+	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
+	CU_ASSERT(turn_until(base, diverged, &b, 15000));
+	CU_ASSERT(turn_until(base, diverged, &a, 5000));
+	repl_status(b.repl, &s);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.error, "history differs"));
+	CU_ASSERT_EQUAL(store_revision(b.st), 2);
+	CU_ASSERT_PTR_NOT_NULL(store_vs_find_by_name(b.st, "svc10"));
+	node_stop(&b);
+	node_stop(&a);
+	event_base_free(base);
+}
+
+static int repl_setup(void)
+{
+	unit_tmpdir(dir, sizeof(dir));
+	return 0;
+}
+
+static int repl_teardown(void)
+{
+	unit_tmpdir_cleanup(dir);
+	return 0;
+}
+
+UNIT_SUITE(repl)
+{
+	CU_pSuite s = CU_add_suite("repl", repl_setup, repl_teardown);
+
+	if (!s)
+		return CU_get_error();
+	CU_add_test(s, "a standby catches up, then follows", test_repl_catch_up_and_follow);
+	CU_add_test(s, "sync: answers wait for the standby, alone when it goes",
+		    test_repl_sync_waits_for_the_standby);
+	CU_add_test(s, "wrong key, wrong cluster: refused",
+		    test_repl_refuses_wrong_key_and_cluster);
+	CU_add_test(s, "a standby with its own revisions: diverged", test_repl_divergence_is_seen);
+	return CU_get_error();
+}
