@@ -328,7 +328,8 @@ static int daemon_ackwait_new(struct daemon *d, char *err, size_t errlen)
 		log_warnx("repl",
 			  "repl_sync_timeout (%lu ms) is not below ha_loop_timeout (%lu ms) less "
 			  "100 ms: an SNMP SET waiting that long for the standby holds the main "
-			  "loop, which the failover engine takes for a stall",
+			  "loop, which the failover engine counts as a failure (main loop stalled) "
+			  "until it turns again",
 			  c->repl_sync_timeout, c->ha_loop_timeout);
 	return 0;
 }
