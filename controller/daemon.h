@@ -110,6 +110,11 @@ int daemon_cluster_command(struct daemon *d, enum status_cluster_cmd cmd, bool f
  * and the SNMP SETs to wait on and for replication to drive: made by
  * daemon_new() in mode ACKWAIT_OFF with repl_sync_timeout, valid while d
  * lives. When a wait times out it logs that this director goes on alone.
+ * Replication sets its mode (ACKWAIT_SYNC once the standby holds the
+ * active's revision, and only with repl_mode sync), reports each
+ * acknowledgement, and calls ackwait_dispatch() on the loop after each (and
+ * after a mode change) so the API's waiting groups are answered; the API's
+ * own timer answers them at their timeout, the SET's wait times itself.
  */
 struct ackwait *daemon_ackwait(struct daemon *d);
 
