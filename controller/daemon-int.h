@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <time.h>
 
+struct ackwait;
 struct event;
 struct ha_engine;
 struct ha_keys;
@@ -46,6 +47,8 @@ struct daemon {
 	struct status_role_change roles[DAEMON_ROLE_RING];
 	size_t nroles;
 	struct hook role_hook, peer_hook; /* the engine's events, passed on (daemon.h) */
+	/* commit mode sync: answers wait for the standby (replication sets its mode) */
+	struct ackwait *ackwait;
 };
 
 /*

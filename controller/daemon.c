@@ -1,6 +1,7 @@
 /* fulcrumd's running state: the event loop and the modules plugged into it. */
 #include "controller/daemon-int.h"
 
+#include "controller/core/ackwait.h"
 #include "controller/core/auth.h"
 #include "controller/core/oper.h"
 #include "controller/core/store.h"
@@ -293,6 +294,46 @@ static void daemon_on_reload(evutil_socket_t fd, short what, void *arg)
 	daemon_ha_tick(d);
 }
 
+/*
+ * A sync answer waited repl_sync_timeout for the standby: the barrier went
+ * alone, every answer goes at once until replication sets it back to sync.
+ */
+static void daemon_on_alone(void *arg, int64_t revision, unsigned waited_ms)
+{
+	struct daemon *d = arg;
+
+	log_warnx("repl",
+		  "replication: the standby did not acknowledge revision %lld within %u ms "
+		  "(repl_sync_timeout %lu ms): this director goes on alone",
+		  (long long)revision, waited_ms, d->conf.repl_sync_timeout);
+}
+
+/*
+ * The barrier of commit mode sync. An SNMP SET waits for it inside its
+ * handler, holding the loop: a wait near ha_loop_timeout would look like a
+ * stalled loop to the failover engine (it bumps the loop's time every
+ * 100 ms), so say so at start.
+ */
+static int daemon_ackwait_new(struct daemon *d, char *err, size_t errlen)
+{
+	const struct conf *c = &d->conf;
+
+	d->ackwait = ackwait_new((unsigned)c->repl_sync_timeout, daemon_on_alone, d);
+	if (!d->ackwait) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (c->ha_peer[0] && c->agentx[0] && c->repl_mode == CONF_REPL_SYNC &&
+	    c->repl_sync_timeout + 100 >= c->ha_loop_timeout)
+		log_warnx("repl",
+			  "repl_sync_timeout (%lu ms) is not below ha_loop_timeout (%lu ms) less "
+			  "100 ms: an SNMP SET waiting that long for the standby holds the main "
+			  "loop, which the failover engine counts as a failure (main loop stalled) "
+			  "until it turns again",
+			  c->repl_sync_timeout, c->ha_loop_timeout);
+	return 0;
+}
+
 /* The core modules that run in the loop: reconcile and the store's reload. */
 static int daemon_modules_new(struct daemon *d, char *err, size_t errlen)
 {
@@ -407,6 +448,8 @@ int daemon_new(const struct conf *conf, struct daemon **out, char *err, size_t e
 		goto fail;
 	}
 	rc = daemon_modules_new(d, err, errlen);
+	if (rc == 0)
+		rc = daemon_ackwait_new(d, err, errlen);
 	if (rc != 0)
 		goto fail;
 	/* the API and the MIB show the last role change from before this start */
@@ -463,6 +506,11 @@ void daemon_status_get(struct daemon *d, struct status_daemon *st)
 		ipvs_version_format(info->version, st->ipvs.version, sizeof(st->ipvs.version));
 	st->ipvs.conn_table_size = info->conn_table_size;
 	st->ipvs.reason = info->reason;
+}
+
+struct ackwait *daemon_ackwait(struct daemon *d)
+{
+	return d->ackwait;
 }
 
 struct event_base *daemon_base(struct daemon *d)
@@ -545,6 +593,9 @@ void daemon_free(struct daemon *d)
 	health_free(d->health);
 	d->health = NULL;
 	idmap_clear(&d->health_down);
+	/* after the API and the MIB (fulcrumd frees them first): its last answers go nowhere */
+	ackwait_free(d->ackwait);
+	d->ackwait = NULL;
 	if (d->base)
 		event_base_free(d->base);
 	d->base = NULL;

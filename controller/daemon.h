@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+struct ackwait;
 struct auth;
 struct daemon;
 struct db;
@@ -103,6 +104,19 @@ void daemon_peer_unsubscribe(struct daemon *d, daemon_peer_hook_fn fn, void *arg
  */
 int daemon_cluster_command(struct daemon *d, enum status_cluster_cmd cmd, bool flag,
 			   status_cluster_done_fn done, void *arg);
+
+/*
+ * The barrier of commit mode sync (controller/core/ackwait.h), for the API
+ * and the SNMP SETs to wait on and for replication to drive: made by
+ * daemon_new() in mode ACKWAIT_OFF with repl_sync_timeout, valid while d
+ * lives. When a wait times out it logs that this director goes on alone.
+ * Replication sets its mode (ACKWAIT_SYNC once the standby holds the
+ * active's revision, and only with repl_mode sync), reports each
+ * acknowledgement, and calls ackwait_dispatch() on the loop after each (and
+ * after a mode change) so the API's waiting groups are answered; the API's
+ * own timer answers them at their timeout, the SET's wait times itself.
+ */
+struct ackwait *daemon_ackwait(struct daemon *d);
 
 /* The failover engine, for commands (switchover, maintenance); NULL before daemon_run(). */
 struct ha_engine;

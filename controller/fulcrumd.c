@@ -182,6 +182,7 @@ static struct web *http_start(struct daemon *d, const struct conf *conf)
 	    .role_history_arg = d,
 	    .cluster_cmd = cluster_cmd,
 	    .cluster_cmd_arg = d,
+	    .ackwait = daemon_ackwait(d),
 	};
 	struct web *w = NULL;
 	char err[1024];
@@ -217,6 +218,7 @@ static struct mib *snmp_start(struct daemon *d, const struct conf *conf)
 	    .cluster_cmd = cluster_cmd,
 	    .cluster_cmd_arg = d,
 	    .agentx = conf->agentx,
+	    .ackwait = daemon_ackwait(d),
 	};
 	struct mib *m = NULL;
 	char err[1024];

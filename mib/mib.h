@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+struct ackwait;
 struct mib;
 struct event_base;
 
@@ -30,6 +31,13 @@ struct mib_params {
 	status_cluster_cmd_fn cluster_cmd; /* switchover, maintenance SETs; NULL: refused */
 	void *cluster_cmd_arg;
 	const char *agentx; /* the master's AgentX socket: a path, or tcp:ADDR:PORT */
+	/*
+	 * Commit mode sync (controller/core/ackwait.h): a SET that committed is
+	 * answered once the standby holds its revision, or the barrier's timeout
+	 * passed (it waits inside the AgentX handler, holding the loop). NULL:
+	 * answered at once (no replication).
+	 */
+	struct ackwait *ackwait;
 };
 
 /*

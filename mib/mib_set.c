@@ -1,4 +1,5 @@
 /* SETs of FULCRUM-MIB: one PDU is one command, checked in full before it is committed. */
+#include "controller/core/ackwait.h"
 #include "controller/core/store.h"
 #include "controller/lib/log.h"
 #include "controller/model/model.h"
@@ -7,6 +8,7 @@
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -591,6 +593,28 @@ static void pending_apply(struct mib *m, struct mib_set *s)
 	}
 }
 
+/*
+ * Commit mode sync: the SET's answer waits until the standby holds revision,
+ * or the barrier's timeout (repl_sync_timeout) passes and the active goes on
+ * alone. The subagent must answer inside its handler, so this blocks the
+ * loop; the API's groups that were waiting are answered right after.
+ */
+static void set_replicate(struct mib *m, int64_t revision)
+{
+	struct timespec t0, t1;
+	bool held;
+
+	if (!m->p.ackwait || ackwait_mode(m->p.ackwait) != ACKWAIT_SYNC)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	held = ackwait_wait_blocking(m->p.ackwait, revision);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("snmp", "SET of revision %" PRId64 ": %s after %ld ms", revision,
+		  held ? "held by the standby" : "not held by the standby, answered alone",
+		  (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	ackwait_dispatch(m->p.ackwait);
+}
+
 int mib_set_action(struct mib *m, netsnmp_request_info **bad)
 {
 	struct mib_set *s = m->set;
@@ -603,8 +627,9 @@ int mib_set_action(struct mib *m, netsnmp_request_info **bad)
 		return SNMP_ERR_GENERR;
 	if (s->nops > 0) {
 		unsigned busy = store_busy_timeout(m->p.store, MIB_DB_BUSY_MS);
+		int64_t before = store_revision(m->p.store), revision = 0;
 
-		rc = store_batch(m->p.store, &actor, s->ops, s->nops, 0, NULL, &e, &failed);
+		rc = store_batch(m->p.store, &actor, s->ops, s->nops, 0, &revision, &e, &failed);
 		store_busy_timeout(m->p.store, busy);
 		if (rc != 0) {
 			log_warnx("snmp", "SET failed at commit: %s", e.message);
@@ -612,6 +637,8 @@ int mib_set_action(struct mib *m, netsnmp_request_info **bad)
 			return SNMP_ERR_COMMITFAILED;
 		}
 		s->committed = true;
+		if (revision > before)
+			set_replicate(m, revision);
 	}
 	pending_apply(m, s);
 	for (size_t i = 0; i < s->nrows; i++)

@@ -13,7 +13,11 @@
 
 #define WEB_API_PREFIX "/api/v1/"
 
+/* Says whether a committed write's answer waited for the standby (docs/ha.md, "Commit modes"). */
+#define WEB_REPLICATED_HEADER "Fulcrum-Replicated"
+
 struct event;
+struct web_ackgroup;
 struct web_cluster_cmd;
 struct web_conn;
 struct web_events;
@@ -31,7 +35,9 @@ struct web {
 	struct web_write *group_head, *group_tail; /* writes waiting for the next group commit */
 	struct web_cluster_cmd *cluster_cmds;      /* failover commands the engine owes an answer */
 	struct event *group_ev;                    /* runs them, as soon as the loop turns */
-	char *tls_cert, *tls_key;                  /* PEM text, kept while MHD runs */
+	struct web_ackgroup *ack_groups; /* committed groups waiting for the standby (sync) */
+	struct event *ack_timer;         /* the oldest's timeout: ackwait_dispatch() */
+	char *tls_cert, *tls_key;        /* PEM text, kept while MHD runs */
 	char web_root[4096];
 	struct {
 		int64_t revision; /* GET services' answer as built for this revision... */
@@ -91,6 +97,8 @@ struct web_write {
 	struct command_actor actor;
 	web_handler_fn answer; /* replies once done */
 	bool done;             /* the group ran (or the server stops): answer may reply */
+	/* Fulcrum-Replicated's value: standby, alone, async or none; NULL: no header */
+	const char *replicated;
 	/* what the route's write needs, and what it leaves for the answer */
 	json_t *body; /* a PATCH's fields: applied to the object as it stands in the group */
 	enum fulcrum_kind kind; /* what a PATCH changes: vs, rs or vip below */
@@ -108,7 +116,9 @@ struct web_write {
  * answer carries (ETag: "REVISION" of the store, or r->etag_rev when set: a
  * write's answer names its own revision; Cache-Control: no-store,
  * X-Content-Type-Options: nosniff) and returns MHD_queue_response's result
- * (MHD_NO closes the connection). None may be called twice for one request.
+ * (MHD_NO closes the connection), and a committed write's answer
+ * Fulcrum-Replicated (r->write->replicated). None may be called twice for one
+ * request.
  *
  * web_reply_json() steals body (NULL: out of memory, answered as 500).
  * web_reply_error() answers {"error": {"code", "message", "field"}}; field may
@@ -159,9 +169,14 @@ struct event *web_group_event_new(struct web *w);
 /* Makes the queued writes run as soon as the loop turns, when there are any. */
 void web_group_schedule(struct web *w);
 
+/* The timer of the groups waiting for the standby (freed with event_free()); NULL: no memory. */
+struct event *web_group_ack_timer_new(struct web *w);
+
 /*
- * Answers every queued write with 503 (nothing of it written) and resumes its
- * connection: before MHD stops, none may stay suspended.
+ * Answers every queued write with 503 (nothing of it written), and every
+ * committed group still waiting for the standby as it stands (without the
+ * standby's acknowledgement), and resumes their connections: before MHD
+ * stops, none may stay suspended.
  */
 void web_group_close(struct web *w);
 

@@ -447,7 +447,8 @@ static int web_start(struct web *w, int fd)
 	w->mhd_timer = evtimer_new(w->p.base, web_on_mhd, w);
 	w->sweep = event_new(w->p.base, -1, EV_PERSIST, web_on_sweep, w);
 	w->group_ev = web_group_event_new(w);
-	if (!w->mhd_ev || !w->mhd_timer || !w->sweep || !w->group_ev ||
+	w->ack_timer = web_group_ack_timer_new(w);
+	if (!w->mhd_ev || !w->mhd_timer || !w->sweep || !w->group_ev || !w->ack_timer ||
 	    event_add(w->mhd_ev, NULL) != 0)
 		return -ENOMEM;
 	{
@@ -540,7 +541,9 @@ void web_free(struct web *w)
 		event_free(w->sweep);
 	if (w->group_ev)
 		event_free(w->group_ev);
-	w->mhd_ev = w->mhd_timer = w->sweep = w->group_ev = NULL;
+	if (w->ack_timer)
+		event_free(w->ack_timer);
+	w->mhd_ev = w->mhd_timer = w->sweep = w->group_ev = w->ack_timer = NULL;
 	free(w->services_cache.text);
 	w->services_cache.text = NULL;
 	free(w->tls_cert);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct ackwait;
 struct event_base;
 struct web;
 
@@ -41,6 +42,14 @@ struct web_params {
 	void *role_history_arg;
 	status_cluster_cmd_fn cluster_cmd; /* switchover and maintenance; NULL: refused (409) */
 	void *cluster_cmd_arg;
+	/*
+	 * Commit mode sync (controller/core/ackwait.h): a group's committed writes
+	 * are answered once the standby holds the group's highest revision, or
+	 * the barrier says not to wait. NULL: answers never wait (no replication).
+	 * Called on the loop's thread; its waiters are answered by
+	 * ackwait_dispatch(), from replication's handler or the web's own timer.
+	 */
+	struct ackwait *ackwait;
 };
 
 /*

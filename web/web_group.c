@@ -1,11 +1,14 @@
 /* The group commit of the API's writes: the queue, one group as soon as the loop turns, the answers. */
 #include "web/web-int.h"
 
+#include "controller/core/ackwait.h"
 #include "controller/lib/log.h"
 
 #include <errno.h>
 #include <event2/event.h>
+#include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 /*
  * Writes in one group commit, at most: a write waits behind the others of
@@ -23,17 +26,133 @@ static void web_group_resume(struct web *w, struct web_write *wr)
 }
 
 /*
+ * The committed writes of one group, held until the standby holds the
+ * group's highest revision: one wait per group, not per write.
+ */
+struct web_ackgroup {
+	struct web_ackgroup *next, **pprev; /* in w->ack_groups */
+	struct web *w; /* NULL once the web closed: the barrier's answer only frees it */
+	int64_t revision;
+	size_t n;
+	struct web_write *writes[WEB_GROUP_MAX];
+};
+
+/*
+ * What Fulcrum-Replicated says of a write of revision, answered now: no
+ * standby to hold it (none), answered after the local commit (async), held
+ * by the standby (standby), or answered without it (alone: it did not answer
+ * in time, or is gone).
+ */
+static const char *web_group_replicated(struct web *w, int64_t revision)
+{
+	if (!w->p.ackwait || !w->p.conf->ha_peer[0])
+		return "none";
+	if (w->p.conf->repl_mode == CONF_REPL_ASYNC)
+		return "async";
+	return ackwait_acked_revision(w->p.ackwait) >= revision ? "standby" : "alone";
+}
+
+/* Answers the writes of a group that committed revision. */
+static void web_group_answer(struct web *w, struct web_write **writes, size_t n, int64_t revision)
+{
+	const char *replicated = web_group_replicated(w, revision);
+
+	for (size_t i = 0; i < n; i++) {
+		writes[i]->replicated = replicated;
+		web_group_resume(w, writes[i]);
+	}
+}
+
+/* Arms the timer at the oldest waiting group's timeout (a millisecond past it). */
+static void web_group_ack_arm(struct web *w)
+{
+	int ms = w->p.ackwait ? ackwait_next_deadline(w->p.ackwait) : -1;
+	struct timeval tv;
+
+	if (ms < 0)
+		return;
+	tv.tv_sec = (ms + 1) / 1000;
+	tv.tv_usec = ((ms + 1) % 1000) * 1000;
+	evtimer_add(w->ack_timer, &tv);
+}
+
+/* The barrier's answer: the standby holds the group's revision, or it went alone. */
+static void web_group_on_acked(void *arg)
+{
+	struct web_ackgroup *g = arg;
+
+	if (g->w) {
+		*g->pprev = g->next;
+		if (g->next)
+			g->next->pprev = g->pprev;
+		web_group_answer(g->w, g->writes, g->n, g->revision);
+	}
+	free(g);
+}
+
+/* The oldest group's timeout: the barrier answers what it may, or goes alone. */
+static void web_group_on_ack_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct web *w = arg;
+
+	(void)fd;
+	(void)what;
+	ackwait_dispatch(w->p.ackwait);
+	web_group_ack_arm(w);
+}
+
+struct event *web_group_ack_timer_new(struct web *w)
+{
+	return evtimer_new(w->p.base, web_group_on_ack_timer, w);
+}
+
+/*
+ * The n writes of a group that committed revision: answered once the standby
+ * holds it (commit mode sync), at once when the barrier says not to wait
+ * (no standby, async, alone) or memory runs out.
+ */
+static void web_group_hold(struct web *w, struct web_write **writes, size_t n, int64_t revision)
+{
+	struct web_ackgroup *g;
+
+	if (!w->p.ackwait || !(g = calloc(1, sizeof(*g)))) {
+		web_group_answer(w, writes, n, revision);
+		return;
+	}
+	g->w = w;
+	g->revision = revision;
+	g->n = n;
+	memcpy(g->writes, writes, n * sizeof(*writes));
+	if (ackwait_wait(w->p.ackwait, revision, web_group_on_acked, g) != 0) {
+		free(g);
+		web_group_answer(w, writes, n, revision);
+		return;
+	}
+	log_debug("http", "%zu write%s wait%s for the standby to hold revision %" PRId64, n,
+		  n == 1 ? "" : "s", n == 1 ? "s" : "", revision);
+	g->next = w->ack_groups;
+	g->pprev = &w->ack_groups;
+	if (g->next)
+		g->next->pprev = &g->next;
+	w->ack_groups = g;
+	web_group_ack_arm(w);
+}
+
+/*
  * Runs up to WEB_GROUP_MAX queued writes, oldest first, as one group commit
  * (store_group_run(): each in its savepoint, one COMMIT, then the mirror and
  * listeners per write), then resumes each connection: its answer is built
- * when MHD calls the handler again, after the COMMIT returned.
+ * when MHD calls the handler again, after the COMMIT returned. The writes
+ * that committed a revision resume once the standby holds the group's
+ * highest (web_group_hold()); those that failed or changed nothing at once.
  */
 static void web_group_on_run(evutil_socket_t fd, short what, void *arg)
 {
 	struct web *w = arg;
-	struct web_write *batch[WEB_GROUP_MAX];
+	struct web_write *batch[WEB_GROUP_MAX], *held[WEB_GROUP_MAX];
 	struct store_write sw[WEB_GROUP_MAX];
-	size_t n = 0;
+	int64_t before = store_revision(w->p.store), top = 0;
+	size_t n = 0, nheld = 0;
 	int rc;
 
 	(void)fd;
@@ -53,8 +172,15 @@ static void web_group_on_run(evutil_socket_t fd, short what, void *arg)
 		  rc == 0 ? "committed" : sw[0].err.message);
 	for (size_t i = 0; i < n; i++) {
 		batch[i]->sw = sw[i];
-		web_group_resume(w, batch[i]);
+		if (sw[i].rc == 0 && sw[i].revision > before) {
+			held[nheld++] = batch[i];
+			top = sw[i].revision > top ? sw[i].revision : top;
+		} else {
+			web_group_resume(w, batch[i]);
+		}
 	}
+	if (nheld)
+		web_group_hold(w, held, nheld, top);
 	web_group_schedule(w);
 }
 
@@ -97,4 +223,14 @@ void web_group_close(struct web *w)
 		web_group_resume(w, wr);
 	}
 	w->group_tail = NULL;
+	/* committed, not yet held by the standby: answered as they stand */
+	while (w->ack_groups) {
+		struct web_ackgroup *g = w->ack_groups;
+
+		w->ack_groups = g->next;
+		if (g->next)
+			g->next->pprev = &w->ack_groups;
+		g->w = NULL; /* the barrier frees it when it answers */
+		web_group_answer(w, g->writes, g->n, g->revision);
+	}
 }

@@ -80,6 +80,8 @@ enum MHD_Result web_reply_queue(struct web_req *r, unsigned status, struct MHD_R
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (r->write && r->write->replicated)
+		MHD_add_response_header(resp, WEB_REPLICATED_HEADER, r->write->replicated);
 	r->replied = true;
 	web_conn_clear(r->wc);
 	ret = MHD_queue_response(r->conn, status, resp);

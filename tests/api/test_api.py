@@ -18,6 +18,7 @@ from fulcrum import API, SERVICE, TOP, WORK, Fulcrumd, Stream  # noqa: E402
 from test_cluster import Cluster, ClusterEvents  # noqa: E402
 from test_daemon import Durability, Hostile, Settings  # noqa: E402
 from test_group import ConcurrentDurability, GroupCommit  # noqa: E402
+from test_repl import CommitModes  # noqa: E402
 from test_vip import Vips  # noqa: E402
 
 ROUTE_404 = ('no such route', 'no such page')
@@ -946,7 +947,7 @@ def run():
     suite = unittest.TestSuite()
     loader = unittest.TestLoader()
     for cls in (Api, Vips, Cluster, ClusterEvents, Hostile, Settings, Durability, GroupCommit,
-                ConcurrentDurability):
+                ConcurrentDurability, CommitModes):
         suite.addTests(loader.loadTestsFromTestCase(cls))
     t0 = time.time()
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
@@ -954,7 +955,7 @@ def run():
     passed = result.testsRun - failed - len(result.skipped)
     if failed:
         for name in ('api', 'vips', 'ha-a', 'ha-b', 'ha-solo', 'ev-a', 'ev-b', 'hostile', 'durable', 'group',
-                     'durable-group'):
+                     'durable-group', 'repl-solo', 'repl-sync', 'repl-async'):
             log = os.path.join(WORK, f'{name}.log')
             if os.path.exists(log):
                 print(f'--- {log} (last lines)')

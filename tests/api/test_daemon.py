@@ -121,7 +121,9 @@ class Settings(unittest.TestCase):
                 ({'http_tls_cert': key, 'http_tls_key': key}, (), f'http_tls_key: {key} is readable by group or others'),
                 ({'http_tls_cert': key, 'http_tls_key': key + '.absent'}, (), f'{key}.absent: No such file'),
                 ({'http_max_body': '10'}, (), 'http_max_body'),
-                ({'http_timeout': '0'}, (), 'http_timeout')):
+                ({'http_timeout': '0'}, (), 'http_timeout'),
+                ({'repl_mode': 'semi'}, (), "repl_mode: 'semi' is not sync"),
+                ({'repl_sync_timeout': '5'}, (), "repl_sync_timeout: '5' is not a number in 10..60000")):
             rc, err = self.run_fulcrumd(conf, args)
             self.assertNotEqual(rc, 0, conf)
             self.assertIn(words, err)

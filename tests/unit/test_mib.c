@@ -1,4 +1,5 @@
 /* Unit tests of mib/: the FULCRUM-MIB handlers on an in-memory model, OID/value pairs and order. */
+#include "controller/core/ackwait.h"
 #include "controller/core/store.h"
 #include "controller/model/model.h"
 #include "mib/mib-set.h"
@@ -6,9 +7,12 @@
 #include "tests/unit/unit_mib.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static const oid root[] = {FULCRUM_MIB_ROOT_OID};
 static const struct command_actor admin = {"admin", FULCRUM_ORIGIN_HTTP};
@@ -463,6 +467,117 @@ static void test_set_notify_switch(void)
 	unit_mib_teardown(&f);
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* What the barrier told the daemon: how often it went alone, for which revision. */
+struct alone_seen {
+	unsigned calls;
+	int64_t revision;
+};
+
+static void on_alone(void *arg, int64_t revision, unsigned waited_ms)
+{
+	struct alone_seen *a = arg;
+
+	(void)waited_ms;
+	a->calls++;
+	a->revision = revision;
+}
+
+/* Replication's thread: acknowledges revision after 50 ms. */
+struct acker {
+	struct ackwait *aw;
+	int64_t revision;
+};
+
+static void *acker_run(void *arg)
+{
+	struct acker *a = arg;
+
+	usleep(50 * 1000);
+	ackwait_acked(a->aw, a->revision);
+	return NULL;
+}
+
+/* A weight SET on r1, timed in ms; its status in *status. */
+static int64_t timed_weight_set(struct unit_mib *f, u_long weight, int *status)
+{
+	struct unit_mib_pdu p = {0};
+	int64_t t0 = now_ms();
+	int bad;
+
+	unit_mib_vb_uns(&p, RS(RS_WEIGHT, f->web, f->r1), weight);
+	*status = unit_mib_set(f, &p, &bad);
+	return now_ms() - t0;
+}
+
+/*
+ * Commit mode sync: a SET that committed is answered once the standby holds
+ * its revision (acknowledged from another thread), or after the timeout,
+ * alone; a refused SET and one in mode off never wait.
+ */
+static void test_set_sync_waits_for_the_standby(void)
+{
+	struct unit_mib f;
+	struct alone_seen seen = {0};
+	struct ackwait *aw;
+	struct acker a;
+	pthread_t t;
+	int64_t took, rev;
+	int status;
+
+	unit_mib_setup(&f);
+	aw = ackwait_new(200, on_alone, &seen);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(aw);
+	f.m.p.ackwait = aw;
+
+	/* off (standalone, async): at once */
+	took = timed_weight_set(&f, 11, &status);
+	CU_ASSERT_EQUAL(status, SNMP_ERR_NOERROR);
+	CU_ASSERT(took < 150);
+
+	/* sync, the standby acknowledges after 50 ms: answered then, held */
+	ackwait_mode_set(aw, ACKWAIT_SYNC);
+	rev = store_revision(f.st);
+	a.aw = aw;
+	a.revision = rev + 1;
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, acker_run, &a), 0);
+	took = timed_weight_set(&f, 12, &status);
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(status, SNMP_ERR_NOERROR);
+	CU_ASSERT_EQUAL(store_revision(f.st), rev + 1);
+	CU_ASSERT(took >= 40 && took < 200);
+	CU_ASSERT_EQUAL(seen.calls, 0);
+
+	/* a refused SET commits nothing and waits for nothing */
+	took = timed_weight_set(&f, 70000, &status);
+	CU_ASSERT_EQUAL(status, SNMP_ERR_WRONGVALUE);
+	CU_ASSERT(took < 150);
+
+	/* nobody acknowledges: the timeout answers it, alone, and says so once */
+	took = timed_weight_set(&f, 13, &status);
+	CU_ASSERT_EQUAL(status, SNMP_ERR_NOERROR);
+	CU_ASSERT_EQUAL(store_rs_get(f.st, f.r1)->weight, 13);
+	CU_ASSERT(took >= 200 && took < 2000);
+	CU_ASSERT_EQUAL(seen.calls, 1);
+	CU_ASSERT_EQUAL(seen.revision, rev + 2);
+	CU_ASSERT_EQUAL(ackwait_mode(aw), ACKWAIT_ALONE);
+	took = timed_weight_set(&f, 14, &status);
+	CU_ASSERT_EQUAL(status, SNMP_ERR_NOERROR);
+	CU_ASSERT(took < 150);
+	CU_ASSERT_EQUAL(seen.calls, 1);
+
+	f.m.p.ackwait = NULL;
+	ackwait_free(aw);
+	unit_mib_teardown(&f);
+}
+
 UNIT_SUITE(mib)
 {
 	CU_pSuite s = CU_add_suite("mib", NULL, NULL);
@@ -481,7 +596,9 @@ UNIT_SUITE(mib)
 	    !CU_add_test(s, "SET coupled fields through the model", test_set_coupled_fields) ||
 	    !CU_add_test(s, "SET RowStatus", test_set_row_status) ||
 	    !CU_add_test(s, "SET commitFailed", test_set_commit_failed) ||
-	    !CU_add_test(s, "SET a notification switch", test_set_notify_switch))
+	    !CU_add_test(s, "SET a notification switch", test_set_notify_switch) ||
+	    !CU_add_test(s, "SET in commit mode sync waits for the standby",
+			 test_set_sync_waits_for_the_standby))
 		return CU_get_error();
 	return CUE_SUCCESS;
 }
