@@ -49,6 +49,8 @@ static const struct conf_setting settings[] = {
     {"ha_sync_id", CONF_ULONG, "0", ULONG(ha_sync_id, 0, 255)},
     {"ha_realtime", CONF_BOOL, "yes", offsetof(struct conf, ha_realtime), 0, 0, 0},
     {"ha_standalone_vips", CONF_BOOL, "yes", offsetof(struct conf, ha_standalone_vips), 0, 0, 0},
+    /* replication: the change log's retention */
+    {"repl_log_retention", CONF_ULONG, "10000", ULONG(repl_log_retention, 0, 100000000)},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -49,6 +49,9 @@ struct conf {
 	unsigned long ha_sync_id;           /* the sync daemon's syncid, 0..255 */
 	bool ha_realtime;                   /* the heartbeat thread asks for SCHED_FIFO */
 	bool ha_standalone_vips; /* no ha_peer: fulcrumd adds the configured VIPs itself */
+
+	/* Replication's change log (docs/ha.md, "Snapshot and digest"). */
+	unsigned long repl_log_retention; /* revisions the change log keeps; 0: all */
 };
 
 enum conf_type {
