@@ -195,6 +195,12 @@ int db_notify_get(struct db *db, bool enabled[COMMAND_NOTIFY_COUNT]);
  */
 int db_notify_set(struct db *db, enum command_notify which, bool enabled);
 
+/* The stored name of switch which ("rs_state"), or NULL for a value outside the enum. */
+const char *db_notify_name(enum command_notify which);
+
+/* The switch called name in *out: 0, or -EINVAL for a name Fulcrum does not know. */
+int db_notify_parse(const char *name, enum command_notify *out);
+
 /*
  * Appends one row to the change log of revision rev, after the rows that
  * revision has: who (actor, at most 64 bytes; longer is -EINVAL), from where
@@ -228,6 +234,34 @@ int db_change_objects(struct db *db, int64_t since_rev, struct fulcrum_change **
  */
 int db_change_rev(struct db *db, int64_t rev, struct fulcrum_change **out, size_t *n);
 
+/*
+ * Hands every change-log row, ordered by revision then seq, to fn(c, seq,
+ * arg) one at a time: c and its JSON texts live until fn returns. A negative
+ * errno from fn stops the walk and is returned; 0 when all were read.
+ */
+typedef int (*db_change_each_fn)(const struct fulcrum_change *c, int64_t seq, void *arg);
+int db_change_each(struct db *db, db_change_each_fn fn, void *arg);
+
+/*
+ * Stores c as the row (c->revision, seq) of the change log, as given (a
+ * snapshot's copy of another node's log). -EEXIST when that row exists,
+ * -EINVAL for a value the schema refuses. Returns 0 or a negative errno.
+ */
+int db_change_insert(struct db *db, const struct fulcrum_change *c, int64_t seq);
+
+/*
+ * Deletes the change-log rows of revisions below below_revision (their count
+ * in *deleted, which may be NULL). In the caller's transaction when one is
+ * open. Returns 0 or a negative errno.
+ */
+int db_change_prune(struct db *db, int64_t below_revision, int64_t *deleted);
+
+/*
+ * The oldest revision the change log still has in *rev, 0 when it is empty.
+ * The log can bring a node at revision r up to date when r >= *rev - 1.
+ */
+int db_change_oldest(struct db *db, int64_t *rev);
+
 /* Frees the n changes of list, with their JSON texts; list may be NULL. */
 void fulcrum_change_list_free(struct fulcrum_change *list, size_t n);
 
@@ -241,11 +275,16 @@ struct db_token {
 };
 
 /*
- * Stores a token (t->id is set on return). -EEXIST when the name or the hash
- * is taken, -EINVAL when the schema refuses a value. Runs in its own
- * transaction unless one is open.
+ * Stores a token: t->id 0 takes the next id, another id is stored as given
+ * (replication); t->id is set on return. -EEXIST when the id, the name or
+ * the hash is taken, -EINVAL when the schema refuses a value. Runs in its
+ * own transaction unless one is open.
  */
 int db_token_insert(struct db *db, struct db_token *t);
+
+/* Every token, ordered by id, one at a time; as db_vs_each(). */
+typedef int (*db_token_each_fn)(const struct db_token *t, void *arg);
+int db_token_each(struct db *db, db_token_each_fn fn, void *arg);
 
 /* Every token, ordered by id, in a malloc'ed *out of *n (caller frees; NULL when none). */
 int db_token_list(struct db *db, struct db_token **out, size_t *n);
@@ -258,6 +297,41 @@ int db_token_delete(struct db *db, const char *name);
  * connection (another process) commits to the file. 0 or a negative errno.
  */
 int db_data_version(struct db *db, int64_t *out);
+
+/*
+ * Replication (db_repl.c). db_read_begin() opens a read transaction that
+ * sees one committed state of the file until db_read_end(), while other
+ * connections write (WAL): what a digest or a snapshot reads at one
+ * revision. -EBUSY when a transaction is open already. db_read_end() is a
+ * no-op when none is. Each returns 0 or a negative errno.
+ */
+int db_read_begin(struct db *db);
+int db_read_end(struct db *db);
+
+/* The ids the next insert with id 0 would get, per table: what a standby must give too. */
+struct db_next_ids {
+	int64_t vs, rs, vip, token;
+};
+
+/*
+ * db_next_ids_get() reads the four sequences (each 1 when nothing was ever
+ * stored). db_next_ids_set() sets them, in the caller's transaction: -EINVAL
+ * when a next id is not above the highest id its table holds (an id would
+ * be given twice), naming the table.
+ */
+int db_next_ids_get(struct db *db, struct db_next_ids *out);
+int db_next_ids_set(struct db *db, const struct db_next_ids *ids);
+
+/* Sets the revision to rev (>= 0), in the caller's transaction. 0 or a negative errno. */
+int db_revision_set(struct db *db, int64_t rev);
+
+/*
+ * Deletes every replicated row: services, real servers, VIPs, tokens, the
+ * change log and the notification switches (their rows: each reads as on
+ * until set). Not the role history, not the revision, not the sequences.
+ * Only inside a write transaction (-EINVAL otherwise).
+ */
+int db_replicated_clear(struct db *db);
 
 /*
  * The failover role history (schema 6): one row per role change of this

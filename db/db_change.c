@@ -196,3 +196,110 @@ int db_change_rev(struct db *db, int64_t rev, struct fulcrum_change **out, size_
 	*out = list;
 	return rc;
 }
+
+/* One row of db_change_each()'s walk: the change and its place in its revision. */
+struct change_seq {
+	struct fulcrum_change c;
+	int64_t seq;
+};
+
+static int change_seq_row(struct db *db, sqlite3_stmt *st, void *elem)
+{
+	struct change_seq *r = elem;
+	int rc = change_from_row(db, st, &r->c);
+
+	r->seq = sqlite3_column_int64(st, 8);
+	return rc;
+}
+
+struct change_each {
+	db_change_each_fn fn;
+	void *arg;
+};
+
+static int change_each_one(const void *elem, void *arg)
+{
+	struct change_seq *r = (struct change_seq *)elem;
+	const struct change_each *e = arg;
+	int rc = e->fn(&r->c, r->seq, e->arg);
+
+	change_clear(&r->c); /* read_row gave it copies; the next row reuses the element */
+	return rc;
+}
+
+int db_change_each(struct db *db, db_change_each_fn fn, void *arg)
+{
+	struct change_each e = {fn, arg};
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(
+	    db->conn,
+	    "SELECT revision, time, actor, origin, object_type, object_id, before, after, seq "
+	    "FROM change_log ORDER BY revision, seq",
+	    -1, &st, NULL);
+
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return db_fail(db, rc);
+	}
+	rc = db_rows_each(db, st, sizeof(struct change_seq), change_seq_row, change_each_one, &e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_change_insert(struct db *db, const struct fulcrum_change *c, int64_t seq)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (strlen(c->actor) > ACTOR_MAX)
+		return db_fail_msg(db, -EINVAL, "change log: actor longer than %zu bytes",
+				   ACTOR_MAX);
+	rc = sqlite3_prepare_v2(db->conn,
+				"INSERT INTO change_log (revision, seq, time, actor, origin, "
+				"object_type, object_id, before, after) "
+				"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+				-1, &st, NULL);
+	DB_BIND(rc, sqlite3_bind_int64(st, 1, c->revision));
+	DB_BIND(rc, sqlite3_bind_int64(st, 2, seq));
+	DB_BIND(rc, sqlite3_bind_int64(st, 3, c->time));
+	DB_BIND(rc, sqlite3_bind_text(st, 4, c->actor, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_text(st, 5, model_origin_name(c->origin), -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_text(st, 6, c->object_type, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_int64(st, 7, c->object_id));
+	DB_BIND(rc, sqlite3_bind_text(st, 8, c->before, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_text(st, 9, c->after, -1, SQLITE_STATIC));
+	rc = rc == SQLITE_OK ? db_step_done(db, st) : db_fail(db, rc);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_change_prune(struct db *db, int64_t below_revision, int64_t *deleted)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->conn, "DELETE FROM change_log WHERE revision < ?1", -1, &st,
+				    NULL);
+
+	DB_BIND(rc, sqlite3_bind_int64(st, 1, below_revision));
+	rc = rc == SQLITE_OK ? db_step_done(db, st) : db_fail(db, rc);
+	sqlite3_finalize(st);
+	if (rc == 0 && deleted)
+		*deleted = sqlite3_changes(db->conn);
+	return rc;
+}
+
+int db_change_oldest(struct db *db, int64_t *rev)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->conn, "SELECT COALESCE(MIN(revision), 0) FROM change_log",
+				    -1, &st, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*rev = sqlite3_column_int64(st, 0);
+		rc = SQLITE_DONE;
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_fail(db, rc);
+	sqlite3_finalize(st);
+	return rc;
+}

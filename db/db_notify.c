@@ -82,3 +82,19 @@ int db_notify_set(struct db *db, enum command_notify which, bool enabled)
 	sqlite3_finalize(st);
 	return rc;
 }
+
+const char *db_notify_name(enum command_notify which)
+{
+	return (unsigned)which < COMMAND_NOTIFY_COUNT ? notify_names[which] : NULL;
+}
+
+int db_notify_parse(const char *name, enum command_notify *out)
+{
+	for (size_t i = 0; i < COMMAND_NOTIFY_COUNT; i++) {
+		if (strcmp(name, notify_names[i]) == 0) {
+			*out = (enum command_notify)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}

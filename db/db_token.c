@@ -9,9 +9,9 @@
 int db_token_insert(struct db *db, struct db_token *t)
 {
 	sqlite3_stmt *st;
-	int rc =
-	    db_stmt(db, DB_STMT_TOKEN_INSERT,
-		    "INSERT INTO tokens (name, role, hash, created) VALUES (?1, ?2, ?3, ?4)", &st);
+	int rc = db_stmt(
+	    db, DB_STMT_TOKEN_INSERT,
+	    "INSERT INTO tokens (id, name, role, hash, created) VALUES (?5, ?1, ?2, ?3, ?4)", &st);
 
 	if (rc != 0)
 		return rc;
@@ -20,6 +20,7 @@ int db_token_insert(struct db *db, struct db_token *t)
 	DB_BIND(rc, sqlite3_bind_text(st, 2, t->role, -1, SQLITE_STATIC));
 	DB_BIND(rc, sqlite3_bind_text(st, 3, t->hash, -1, SQLITE_STATIC));
 	DB_BIND(rc, sqlite3_bind_int64(st, 4, t->created));
+	DB_BIND(rc, t->id ? sqlite3_bind_int64(st, 5, t->id) : sqlite3_bind_null(st, 5));
 	rc = rc == SQLITE_OK ? db_step_done(db, st) : db_fail(db, rc);
 	if (rc == 0)
 		t->id = sqlite3_last_insert_rowid(db->conn);
@@ -59,6 +60,29 @@ int db_token_list(struct db *db, struct db_token **out, size_t *n)
 	rc = db_rows_collect(db, st, sizeof(struct db_token), token_row, NULL, "tokens", &list, n);
 	*out = list;
 	return rc;
+}
+
+struct token_each {
+	db_token_each_fn fn;
+	void *arg;
+};
+
+static int token_each_one(const void *elem, void *arg)
+{
+	const struct token_each *e = arg;
+
+	return e->fn(elem, e->arg);
+}
+
+int db_token_each(struct db *db, db_token_each_fn fn, void *arg)
+{
+	struct token_each e = {fn, arg};
+	sqlite3_stmt *st;
+	int rc = db_stmt(db, DB_STMT_TOKEN_LIST,
+			 "SELECT id, name, role, hash, created FROM tokens ORDER BY id", &st);
+
+	return rc ? rc
+		  : db_rows_each(db, st, sizeof(struct db_token), token_row, token_each_one, &e);
 }
 
 int db_token_delete(struct db *db, const char *name)

@@ -51,6 +51,8 @@ static const struct conf_setting settings[] = {
     {"ha_standalone_vips", CONF_BOOL, "yes", offsetof(struct conf, ha_standalone_vips), 0, 0, 0},
     {"repl_mode", CONF_REPL_MODE, "sync", offsetof(struct conf, repl_mode), 0, 0, 0},
     {"repl_sync_timeout", CONF_ULONG, "1000", ULONG(repl_sync_timeout, 10, 60000)},
+    /* replication: the change log's retention */
+    {"repl_log_retention", CONF_ULONG, "10000", ULONG(repl_log_retention, 0, 100000000)},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -59,6 +59,8 @@ struct conf {
 	/* Replication of the configuration to the standby (docs/ha.md, "Replication"). */
 	enum conf_repl_mode repl_mode;
 	unsigned long repl_sync_timeout; /* ms an answer waits for the standby, then alone */
+	/* Replication's change log (docs/ha.md, "Snapshot and digest"). */
+	unsigned long repl_log_retention; /* revisions the change log keeps; 0: all */
 };
 
 enum conf_type {

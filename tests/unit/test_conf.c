@@ -132,6 +132,23 @@ static void test_conf_numbers(void)
 	CU_ASSERT_EQUAL(c.http_timeout, 10);
 }
 
+static void test_conf_repl_log_retention(void)
+{
+	struct conf c;
+	char err[256];
+
+	conf_defaults(&c);
+	CU_ASSERT_EQUAL(c.repl_log_retention, 10000);
+	CU_ASSERT_EQUAL(conf_set(&c, "repl_log_retention", "0", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.repl_log_retention, 0);
+	CU_ASSERT_EQUAL(conf_set(&c, "repl_log_retention", "100000000", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(conf_set(&c, "repl_log_retention", "100000001", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(err, "repl_log_retention: '100000001' is not a number in 0..100000000"));
+	CU_ASSERT_EQUAL(conf_set(&c, "repl_log_retention", "-1", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(c.repl_log_retention, 100000000);
+}
+
 static void test_conf_load_values(void)
 {
 	struct conf c;
@@ -269,6 +286,8 @@ UNIT_SUITE(conf)
 	CU_add_test(s, "http: ADDR:PORT, [v6]:PORT or empty", test_conf_http_listen);
 	CU_add_test(s, "numbers: digits within bounds", test_conf_numbers);
 	CU_add_test(s, "repl_mode and repl_sync_timeout", test_conf_repl);
+	CU_add_test(s, "repl_log_retention: default 10000, 0 keeps all",
+		    test_conf_repl_log_retention);
 	CU_add_test(s, "missing file is -ENOENT", test_conf_missing_file);
 	CU_add_test(s, "over-long value refused, nothing changed", test_conf_string_too_long);
 	CU_add_test(s, "example file documents every setting",
