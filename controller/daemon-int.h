@@ -13,6 +13,7 @@
 #include <time.h>
 
 struct ackwait;
+struct repl;
 struct event;
 struct ha_engine;
 struct ha_keys;
@@ -49,6 +50,7 @@ struct daemon {
 	struct hook role_hook, peer_hook; /* the engine's events, passed on (daemon.h) */
 	/* commit mode sync: answers wait for the standby (replication sets its mode) */
 	struct ackwait *ackwait;
+	struct repl *repl; /* replication (a pair only): started with the failover engine */
 };
 
 /*

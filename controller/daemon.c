@@ -7,6 +7,7 @@
 #include "controller/core/store.h"
 #include "controller/ha/ha_engine.h"
 #include "controller/ha/ha_keys.h"
+#include "controller/ha/repl.h"
 #include "controller/health/health.h"
 #include "controller/health/health_targets.h"
 #include "controller/lib/idmap.h"
@@ -574,6 +575,8 @@ void daemon_free(struct daemon *d)
 	/* first: its events live in the loop, its threads read the daemon's nothing */
 	ha_engine_free(d->ha);
 	d->ha = NULL;
+	repl_free(d->repl); /* its thread reads its own connection; its loop event goes here */
+	d->repl = NULL;
 	ha_keys_free(d->ha_keys);
 	d->ha_keys = NULL;
 	hook_clear(&d->role_hook);

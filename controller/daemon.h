@@ -118,6 +118,10 @@ int daemon_cluster_command(struct daemon *d, enum status_cluster_cmd cmd, bool f
  */
 struct ackwait *daemon_ackwait(struct daemon *d);
 
+/* Replication's state (controller/ha/repl.h); STATUS_REPL_OFF on a standalone node. */
+struct status_repl;
+void daemon_repl_get(struct daemon *d, struct status_repl *out);
+
 /* The failover engine, for commands (switchover, maintenance); NULL before daemon_run(). */
 struct ha_engine;
 struct ha_engine *daemon_ha(struct daemon *d);

@@ -4,6 +4,7 @@
 #include "controller/core/store.h"
 #include "controller/ha/ha_engine.h"
 #include "controller/ha/ha_vip.h"
+#include "controller/ha/repl.h"
 #include "controller/ipvs/ipvs.h"
 #include "controller/lib/log.h"
 #include "controller/reconcile/reconcile.h"
@@ -11,6 +12,7 @@
 #include "db/db.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +127,8 @@ static void daemon_on_role(void *arg, const struct status_role_change *ev)
 	struct db_role_change c = {.at = ev->at, .term = ev->term};
 	int rc;
 
+	if (d->repl)
+		repl_role_set(d->repl, ev->role);
 	snprintf(c.role, sizeof(c.role), "%s", status_role_name(ev->role));
 	snprintf(c.previous, sizeof(c.previous), "%s",
 		 status_role_name(ev->previous) ? status_role_name(ev->previous) : "");
@@ -150,6 +154,77 @@ static void daemon_on_peer(void *arg, const struct status_peer_change *ev)
 	daemon_peer_hook_run(&d->peer_hook, ev);
 }
 
+/*
+ * Starts replication for a pair (ha_peer set): the active listens on
+ * repl_port (on ha_bind's address, or every address of the peer's family),
+ * the others connect to the peer's address on it. Before the failover
+ * engine: the keys are still the daemon's. 0 or a negative errno, logged.
+ */
+static int daemon_repl_start(struct daemon *d)
+{
+	struct sockaddr_storage peer, listen;
+	socklen_t plen = sizeof(peer), llen = sizeof(listen);
+	char err[512];
+	struct repl_params p = {
+	    .base = d->base,
+	    .store = d->store,
+	    .aw = d->conf.repl_mode == CONF_REPL_SYNC ? d->ackwait : NULL,
+	    .db_path = d->conf.db_path,
+	    .node = d->node_name,
+	    .cluster = d->conf.ha_cluster,
+	    .keys = d->ha_keys,
+	    .retention = d->conf.repl_log_retention,
+	};
+	int rc;
+
+	if (!*d->conf.ha_peer || !d->ha_keys)
+		return 0;
+	if (conf_peer_parse(d->conf.ha_peer, (unsigned)d->conf.ha_port, &peer, &plen, err,
+			    sizeof(err)) != 0) {
+		log_errx("repl", "replication: ha_peer: %s", err);
+		return -EINVAL;
+	}
+	memset(&listen, 0, sizeof(listen));
+	listen.ss_family = peer.ss_family;
+	llen =
+	    peer.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	if (*d->conf.ha_bind && conf_addr_parse(d->conf.ha_bind, &listen, &llen) != 0) {
+		log_errx("repl", "replication: ha_bind: '%s' is not an address", d->conf.ha_bind);
+		return -EINVAL;
+	}
+	if (peer.ss_family == AF_INET6) {
+		((struct sockaddr_in6 *)&peer)->sin6_port = htons((uint16_t)d->conf.repl_port);
+		((struct sockaddr_in6 *)&listen)->sin6_port = htons((uint16_t)d->conf.repl_port);
+	} else {
+		((struct sockaddr_in *)&peer)->sin_port = htons((uint16_t)d->conf.repl_port);
+		((struct sockaddr_in *)&listen)->sin_port = htons((uint16_t)d->conf.repl_port);
+	}
+	p.peer = (struct sockaddr *)&peer;
+	p.peer_len = plen;
+	p.listen = (struct sockaddr *)&listen;
+	p.listen_len = llen;
+	rc = repl_new(&p, &d->repl, err, sizeof(err));
+	if (rc != 0) {
+		log_errx("repl", "cannot start replication: %s", err);
+		return rc;
+	}
+	log_info("repl", "replication: port %lu, commit mode %s", d->conf.repl_port,
+		 conf_repl_mode_name(d->conf.repl_mode));
+	return 0;
+}
+
+void daemon_repl_get(struct daemon *d, struct status_repl *out)
+{
+	if (d->repl) {
+		repl_status(d->repl, out);
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	out->state = STATUS_REPL_OFF;
+	out->revision = store_revision(d->store);
+	snprintf(out->mode, sizeof(out->mode), "%s", conf_repl_mode_name(d->conf.repl_mode));
+}
+
 /* Starts the failover engine (standalone too: it holds the VIPs). 0 or a negative errno, logged. */
 int daemon_ha_start(struct daemon *d)
 {
@@ -169,8 +244,11 @@ int daemon_ha_start(struct daemon *d)
 	};
 	struct ha_vip *vips = NULL;
 	size_t n = 0;
-	int rc = daemon_vips_read(d, &vips, &n);
+	int rc = daemon_repl_start(d);
 
+	if (rc != 0)
+		return rc;
+	rc = daemon_vips_read(d, &vips, &n);
 	if (rc != 0) {
 		log_errx("ha", "out of memory reading the VIPs");
 		return rc;

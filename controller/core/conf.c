@@ -53,6 +53,7 @@ static const struct conf_setting settings[] = {
     {"repl_sync_timeout", CONF_ULONG, "1000", ULONG(repl_sync_timeout, 10, 60000)},
     /* replication: the change log's retention */
     {"repl_log_retention", CONF_ULONG, "10000", ULONG(repl_log_retention, 0, 100000000)},
+    {"repl_port", CONF_ULONG, "7694", ULONG(repl_port, 1, 65535)},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

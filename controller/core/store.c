@@ -413,6 +413,14 @@ static void store_note_rs_id(struct store *st, int64_t id)
  */
 static void store_committed(struct store *st, int rc, const struct command_result *res)
 {
+	/*
+	 * A write of a group whose mirror was reloaded whole after an earlier
+	 * write of the same group (another connection had committed between: a
+	 * fulcrumctl --db, replication's tokens): the reload read the group's
+	 * every write and its event told the subscribers. Nothing more here.
+	 */
+	if (rc == 0 && res->n > 0 && res->revision <= st->revision && st->revision > 0)
+		return;
 	/* a command never moves the revision back, and names what it wrote only when it moved it */
 	assert(res->revision >= st->revision || rc != 0);
 	assert(res->n == 0 || res->revision > st->revision || rc != 0);
@@ -630,7 +638,8 @@ static void store_take(struct store *st, struct store *fresh)
 	store_take_side(st, fresh);
 }
 
-int store_reload(struct store *st)
+/* store_reload(); whole: the mirror is read again even when the revision did not move. */
+static int store_reload_as(struct store *st, bool whole)
 {
 	struct store fresh = {.db = st->db};
 	int64_t rev = db_revision(st->db), dv = 0;
@@ -638,7 +647,7 @@ int store_reload(struct store *st)
 
 	if (rev < 0)
 		return (int)rev;
-	if (rev == st->revision) {
+	if (rev == st->revision && !whole) {
 		/* no new configuration; another process may still have set a switch */
 		if ((rc = db_data_version(st->db, &dv)) != 0 || dv == st->data_version)
 			return rc;
@@ -655,6 +664,16 @@ int store_reload(struct store *st)
 	store_take(st, &fresh);
 	store_publish_reload(st);
 	return 0;
+}
+
+int store_reload(struct store *st)
+{
+	return store_reload_as(st, false);
+}
+
+int store_reload_whole(struct store *st)
+{
+	return store_reload_as(st, true);
 }
 
 /* ---- for the group commit (store_group.c, store-int.h) ---------------------- */

@@ -248,4 +248,12 @@ int store_replay(struct store *st, const struct command_actor *actor,
  */
 int store_reload(struct store *st);
 
+/*
+ * store_reload() that reads the whole mirror again and publishes a reload
+ * event even when the revision did not move: after a snapshot replaced the
+ * database's configuration (replication), which may hold the same revision
+ * with other contents.
+ */
+int store_reload_whole(struct store *st);
+
 #endif

@@ -1,9 +1,11 @@
 /* Replication's engine: its thread (socket, TLS, the change log), and its half in the main loop (store_replay()). */
 #include "controller/ha/repl.h"
 
+#include "controller/core/snapshot.h"
 #include "controller/core/store.h"
 #include "controller/ha/repl_msg.h"
 #include "controller/lib/log.h"
+#include "controller/model/model.h"
 #include "db/db.h"
 
 #include <errno.h>
@@ -19,19 +21,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #define KEY_IDS      256
 #define PSK_BYTES    32
-#define PING_MS      1000 /* a side that sent nothing this long sends a ping */
-#define SILENT_MS    5000 /* a peer heard nothing from this long is gone */
-#define RETRY_MS     1000 /* between connection attempts */
-#define HANDSHAKE_MS 3000 /* a TLS handshake and HELLO take at most this */
-#define SEND_MS      5000 /* a frame that cannot be sent this long: the peer is gone */
-#define INFLIGHT_MAX 4096 /* revisions sent and not acknowledged, at most */
-#define READ_ROWS    5000 /* change-log rows read at a time */
-#define RECENT_DENSE 16   /* HELLO: the newest revisions' hashes, then every power of two back */
+#define PING_MS      1000  /* a side that sent nothing this long sends a ping */
+#define SILENT_MS    5000  /* a peer heard nothing from this long is gone */
+#define RETRY_MS     1000  /* between connection attempts */
+#define HANDSHAKE_MS 3000  /* a TLS handshake and HELLO take at most this */
+#define SEND_MS      5000  /* a frame that cannot be sent this long: the peer is gone */
+#define INFLIGHT_MAX 4096  /* revisions sent and not acknowledged, at most */
+#define READ_ROWS    5000  /* change-log rows read at a time */
+#define DIGEST_MS    10000 /* a quiet pair compares digests this often */
+#define SIDE_MS      1000  /* the active looks for new tokens and switches this often */
+#define PRUNE_MS     60000 /* the change log is pruned this often */
+#define RECENT_DENSE 16    /* HELLO: the newest revisions' hashes, then every power of two back */
 #define PRIORITY     "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:+DHE-PSK"
 
 /* One revision received, waiting for the main loop to commit it. */
@@ -86,7 +92,16 @@ struct repl {
 	char peer_name[65];
 	char why[256];               /* the server's PSK callback's refusal */
 	struct command_replay *revs; /* READ_ROWS of them: what serve_pump() sends */
+	unsigned long retention;
+	int64_t prune_at, digest_at, side_at;
+	char side_sent[65];          /* active: the hash of the tokens and switches last sent */
+	struct snapshot_apply *snap; /* follower: a snapshot being applied */
+	size_t snap_chunks;
+	bool reload_pending; /* shared: the main loop rereads the store whole */
 };
+
+static void follow_export(struct repl *r, int64_t common);
+static void serve_snapshot(struct repl *r);
 
 static int64_t now_ms(void)
 {
@@ -221,12 +236,40 @@ static void conn_close(struct repl *r, const char *why)
 	close(r->fd);
 	r->fd = -1;
 	r->rlen = 0;
+	if (r->snap) {
+		snapshot_apply_abort(r->snap);
+		r->snap = NULL;
+	}
+	if (r->following) { /* what was received and not committed yet is asked for again */
+		pthread_mutex_lock(&r->lock);
+		for (size_t i = 0; i < r->nq; i++)
+			repl_rev_free(r->queue[i].rows, r->queue[i].r.n);
+		r->nq = 0;
+		pthread_mutex_unlock(&r->lock);
+	}
 	r->serving = r->following = false;
 	r->retry_at = now_ms() + RETRY_MS;
 	if (r->aw && ackwait_mode(r->aw) == ACKWAIT_SYNC) {
 		ackwait_mode_set(r->aw, ACKWAIT_ALONE);
 		wake(r->loop_efd);
 	}
+}
+
+/* TLS writes with MSG_NOSIGNAL: a peer gone is an error to handle, never a SIGPIPE. */
+static ssize_t tls_push(gnutls_transport_ptr_t p, const void *buf, size_t len)
+{
+	return send((int)(intptr_t)p, buf, len, MSG_NOSIGNAL);
+}
+
+static ssize_t tls_pull(gnutls_transport_ptr_t p, void *buf, size_t len)
+{
+	return recv((int)(intptr_t)p, buf, len, 0);
+}
+
+static int tls_errno(gnutls_transport_ptr_t p)
+{
+	(void)p;
+	return errno;
 }
 
 /* Waits until fd is ready for events or the deadline; 1 ready, 0 timed out, negative errno. */
@@ -276,7 +319,10 @@ static int tls_start(struct repl *r, bool server, char *why, size_t len)
 		}
 		gnutls_credentials_set(r->ses, GNUTLS_CRD_PSK, ccred);
 	}
-	gnutls_transport_set_int(r->ses, r->fd);
+	gnutls_transport_set_ptr(r->ses, (gnutls_transport_ptr_t)(intptr_t)r->fd);
+	gnutls_transport_set_push_function(r->ses, tls_push);
+	gnutls_transport_set_pull_function(r->ses, tls_pull);
+	gnutls_transport_set_errno_function(r->ses, tls_errno);
 	r->why[0] = '\0';
 	do {
 		rc = gnutls_handshake(r->ses);
@@ -520,7 +566,8 @@ static int64_t common_revision(struct repl *r, int64_t base, const json_t *recen
 static int serve_hello(struct repl *r, const json_t *m)
 {
 	char err[512], cluster[65], node[65];
-	int64_t proto, schema, rev, base, common, mine = db_revision(r->db);
+	int64_t proto, schema, rev, base, common, oldest, mine = db_revision(r->db);
+	const char *mode = "log";
 	const json_t *recent = json_object_get(m, "recent");
 
 	if (strcmp(repl_msg_type(m), "hello") != 0) {
@@ -565,37 +612,43 @@ static int serve_hello(struct repl *r, const json_t *m)
 		return -1;
 	}
 	common = rev == 0 ? 0 : common_revision(r, base, recent, mine);
+	oldest = log_oldest(r);
 	if (common != rev) {
+		mode = "diverged";
 		snprintf(err, sizeof(err),
 			 "%s holds revision %" PRId64 " with a history this node does not share "
-			 "(newest common revision: %" PRId64 "): it needs a snapshot",
+			 "(newest common revision: %" PRId64 "): it takes a snapshot",
 			 node, rev, common);
 		log_warnx("repl", "replication: %s", err);
 		pthread_mutex_lock(&r->lock);
 		r->status.divergences++;
 		pthread_mutex_unlock(&r->lock);
-		send_msg(r, json_pack("{s:s, s:s, s:I, s:I, s:s}", "t", "welcome", "node", r->node,
-				      "revision", (json_int_t)mine, "common",
-				      (json_int_t)(common < 0 ? 0 : common), "mode", "diverged"));
-		state_set(r, STATUS_REPL_DIVERGED, err);
-		conn_close(r, NULL);
-		return -1;
+	} else if (mine > rev && (oldest == 0 || oldest > rev + 1)) {
+		mode = "snapshot"; /* the log no longer reaches back to the standby's revision */
 	}
 	if (send_msg(r, json_pack("{s:s, s:s, s:I, s:I, s:s}", "t", "welcome", "node", r->node,
-				  "revision", (json_int_t)mine, "common", (json_int_t)common,
-				  "mode", "log")) != 0)
+				  "revision", (json_int_t)mine, "common",
+				  (json_int_t)(common < 0 ? 0 : common), "mode", mode)) != 0)
 		return -1;
 	r->serving = true;
-	r->sent_rev = r->acked = rev;
+	r->sent_rev = r->acked = strcmp(mode, "log") == 0 ? rev : -1;
 	r->oldest_unacked_ms = 0;
+	r->side_sent[0] = '\0';
+	r->digest_at = now_ms();
 	pthread_mutex_lock(&r->lock);
 	r->status.connects++;
 	snprintf(r->status.peer, sizeof(r->status.peer), "%s", node);
 	r->status.peer_revision = rev;
 	pthread_mutex_unlock(&r->lock);
 	log_notice("repl",
-		   "replication: %s connected at revision %" PRId64 " (this node: %" PRId64 ")",
-		   node, rev, mine);
+		   "replication: %s connected at revision %" PRId64 " (this node: %" PRId64 "): %s",
+		   node, rev, mine,
+		   strcmp(mode, "log") == 0 ? "streaming from the change log"
+					    : "sending a snapshot");
+	if (strcmp(mode, "log") != 0) {
+		serve_snapshot(r);
+		return r->fd >= 0 ? 0 : -1;
+	}
 	state_set(r, rev == mine ? STATUS_REPL_IN_SYNC : STATUS_REPL_CATCHING_UP, NULL);
 	return 0;
 }
@@ -807,9 +860,11 @@ static void follow_connect(struct repl *r)
 		r->retry_at = now_ms() + 5 * RETRY_MS;
 		return;
 	}
-	pthread_mutex_lock(&r->lock);
-	rev = r->applied;
-	pthread_mutex_unlock(&r->lock);
+	rev = db_revision(r->db); /* what is durable here, whatever the main loop still holds */
+	if (rev < 0) {
+		conn_close(r, "cannot read this node's revision");
+		return;
+	}
 	if (send_msg(r, hello_of(r, rev)) != 0 || recv_frame(r, &m, now_ms() + HANDSHAKE_MS) != 1)
 		return;
 	if (strcmp(repl_msg_type(m), "refuse") == 0) {
@@ -845,18 +900,36 @@ static void follow_connect(struct repl *r)
 				   r->peer_name, rev, theirs);
 			state_set(r, theirs == rev ? STATUS_REPL_IN_SYNC : STATUS_REPL_CATCHING_UP,
 				  NULL);
-		} else {
-			snprintf(err, sizeof(err),
-				 "this node's history differs from %s's after revision %" PRId64
-				 ": a snapshot is needed",
-				 r->peer_name,
-				 (int64_t)json_integer_value(json_object_get(m, "common")));
+		} else if (mode &&
+			   (strcmp(mode, "snapshot") == 0 || strcmp(mode, "diverged") == 0)) {
+			int64_t common = json_integer_value(json_object_get(m, "common"));
+
+			if (strcmp(mode, "diverged") == 0) {
+				snprintf(
+				    err, sizeof(err),
+				    "this node's history differs from %s's after revision %" PRId64
+				    ": taking its snapshot",
+				    r->peer_name, common);
+				log_warnx("repl", "replication: %s", err);
+				pthread_mutex_lock(&r->lock);
+				r->status.divergences++;
+				pthread_mutex_unlock(&r->lock);
+				state_set(r, STATUS_REPL_DIVERGED, err);
+				follow_export(r, common);
+			}
+			r->following = true;
+			r->queued = -1; /* a snapshot first: then its revision */
+			r->acked = -1;
 			pthread_mutex_lock(&r->lock);
-			r->status.divergences++;
+			r->applied = -1;
 			pthread_mutex_unlock(&r->lock);
-			state_set(r, STATUS_REPL_DIVERGED, err);
-			conn_close(r, NULL);
-			r->retry_at = now_ms() + 5 * RETRY_MS;
+			log_notice(
+			    "repl",
+			    "replication: following %s, which sends a snapshot of revision %" PRId64
+			    " (this node held %" PRId64 ")",
+			    r->peer_name, theirs, rev);
+		} else {
+			conn_close(r, "the peer's welcome names no mode Fulcrum knows");
 		}
 	} else {
 		conn_close(r, "the peer's answer was neither a welcome nor a refusal");
@@ -901,6 +974,372 @@ static void follow_rev(struct repl *r, const json_t *m)
 	wake(r->loop_efd);
 }
 
+/* ---- snapshots, digests, tokens and switches ---------------------------------- */
+
+static int snap_emit(const char *json, size_t len, void *arg)
+{
+	struct repl *r = arg;
+
+	return send_msg(r, json_pack("{s:s, s:s%}", "t", "snap", "chunk", json, len)) == 0 ? 0
+											   : -EPIPE;
+}
+
+/* Active: the whole configuration at one revision, then the stream goes on from it. */
+static void serve_snapshot(struct repl *r)
+{
+	char err[256] = "";
+	int64_t rev = 0, t0 = now_ms();
+
+	state_set(r, STATUS_REPL_SNAPSHOT, NULL);
+	if (snapshot_write(r->db, snap_emit, r, &rev, err, sizeof(err)) != 0) {
+		if (r->fd >= 0)
+			conn_close(r, *err ? err : "the snapshot could not be written");
+		return;
+	}
+	if (send_msg(r, json_pack("{s:s, s:I}", "t", "snap_done", "revision", (json_int_t)rev)) !=
+	    0)
+		return;
+	r->sent_rev = rev;
+	r->oldest_unacked_ms = now_ms();
+	pthread_mutex_lock(&r->lock);
+	r->status.snapshots_sent++;
+	pthread_mutex_unlock(&r->lock);
+	log_notice("repl",
+		   "replication: a snapshot of revision %" PRId64 " sent to %s in %" PRId64 " ms",
+		   rev, r->peer_name, now_ms() - t0);
+}
+
+/* The API tokens (their hashes) and notification switches here as a "side" message, and its hash. */
+static json_t *side_of(struct repl *r, char hash[65])
+{
+	unsigned char d[crypto_hash_sha256_BYTES];
+	bool on[COMMAND_NOTIFY_COUNT];
+	struct db_token *t = NULL;
+	json_t *tokens, *sw, *m;
+	size_t n = 0;
+	char *text;
+
+	if (db_token_list(r->db, &t, &n) != 0 || db_notify_get(r->db, on) != 0) {
+		free(t);
+		return NULL;
+	}
+	tokens = json_array();
+	sw = json_object();
+	for (size_t i = 0; tokens && i < n; i++)
+		json_array_append_new(tokens, json_pack("{s:I, s:s, s:s, s:s, s:I}", "id",
+							(json_int_t)t[i].id, "name", t[i].name,
+							"role", t[i].role, "hash", t[i].hash,
+							"created", (json_int_t)t[i].created));
+	for (int w = 0; sw && w < COMMAND_NOTIFY_COUNT; w++)
+		json_object_set_new(sw, db_notify_name((enum command_notify)w),
+				    json_boolean(on[w]));
+	free(t);
+	m = json_pack("{s:s, s:o, s:o}", "t", "side", "tokens", tokens, "switches", sw);
+	if (!m || !(text = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS))) {
+		json_decref(m);
+		return NULL;
+	}
+	crypto_hash_sha256(d, (const unsigned char *)text, strlen(text));
+	sodium_bin2hex(hash, 65, d, sizeof(d));
+	free(text);
+	return m;
+}
+
+/* Active: the tokens and switches, when they changed since last sent. */
+static void serve_side(struct repl *r)
+{
+	char h[65];
+	json_t *m = side_of(r, h);
+
+	r->side_at = now_ms();
+	if (!m)
+		return;
+	if (strcmp(h, r->side_sent) == 0) {
+		json_decref(m);
+		return;
+	}
+	if (send_msg(r, m) == 0)
+		memcpy(r->side_sent, h, sizeof(h));
+}
+
+/* Follower: the active's tokens and switches replace this node's, in one transaction. */
+static void follow_side(struct repl *r, const json_t *m)
+{
+	const json_t *tokens = json_object_get(m, "tokens"), *sw = json_object_get(m, "switches");
+	struct db_token *old = NULL;
+	size_t nold = 0, i;
+	const char *key;
+	json_t *v;
+	char err[256] = "";
+	int rc;
+
+	if (!json_is_array(tokens) || json_array_size(tokens) > 100000 || !json_is_object(sw)) {
+		conn_close(r, "side: tokens and switches expected");
+		return;
+	}
+	if ((rc = db_begin(r->db)) != 0 || (rc = db_token_list(r->db, &old, &nold)) != 0) {
+		snprintf(err, sizeof(err), "%s", db_errmsg(r->db));
+		goto out;
+	}
+	for (i = 0; rc == 0 && i < nold; i++)
+		rc = db_token_delete(r->db, old[i].name);
+	json_array_foreach(tokens, i, v)
+	{
+		struct db_token t = {0};
+		int64_t id = 0, created = 0;
+
+		if (rc != 0)
+			break;
+		if (repl_msg_int(v, "id", 1, INT64_MAX, &id, err, sizeof(err)) != 0 ||
+		    repl_msg_int(v, "created", 0, INT64_MAX, &created, err, sizeof(err)) != 0 ||
+		    repl_msg_str(v, "name", t.name, sizeof(t.name), err, sizeof(err)) != 0 ||
+		    repl_msg_str(v, "role", t.role, sizeof(t.role), err, sizeof(err)) != 0 ||
+		    repl_msg_str(v, "hash", t.hash, sizeof(t.hash), err, sizeof(err)) != 0) {
+			rc = -EBADMSG;
+			break;
+		}
+		t.id = id;
+		t.created = created;
+		if ((rc = db_token_insert(r->db, &t)) != 0)
+			snprintf(err, sizeof(err), "side: token '%s': %s", t.name,
+				 db_errmsg(r->db));
+	}
+	json_object_foreach((json_t *)sw, key, v)
+	{
+		enum command_notify w;
+
+		if (rc != 0)
+			break;
+		if (db_notify_parse(key, &w) != 0 || !json_is_boolean(v)) {
+			snprintf(err, sizeof(err), "side: switch '%.32s' unknown or not a boolean",
+				 key);
+			rc = -EBADMSG;
+		} else {
+			rc = db_notify_set(r->db, w, json_is_true(v));
+		}
+	}
+	if (rc == 0 && (rc = db_commit(r->db)) != 0)
+		snprintf(err, sizeof(err), "%s", db_errmsg(r->db));
+out:
+	free(old);
+	if (rc != 0) {
+		db_rollback(r->db);
+		log_warnx("repl", "replication: the active's tokens and switches not taken: %s",
+			  err);
+		conn_close(r, err);
+	}
+}
+
+/* Active: this node's digest at the revision the standby acknowledged, for it to compare. */
+static void serve_digest(struct repl *r)
+{
+	unsigned char d[SNAPSHOT_DIGEST_SIZE];
+	char hex[65], err[256];
+	int64_t rev = -1;
+
+	r->digest_at = now_ms();
+	if (snapshot_digest(r->db, &rev, d, err, sizeof(err)) != 0) {
+		log_warnx("repl", "replication: no digest: %s", err);
+		return;
+	}
+	if (rev != r->acked)
+		return; /* moved on since: next time */
+	snapshot_digest_hex(d, hex);
+	send_msg(r, json_pack("{s:s, s:I, s:s}", "t", "digest", "revision", (json_int_t)rev,
+			      "digest", hex));
+}
+
+static void digest_note(struct repl *r, int64_t rev, bool equal)
+{
+	pthread_mutex_lock(&r->lock);
+	r->status.digest_revision = rev;
+	r->status.digest_equal = equal;
+	r->status.digest_at = wall_ms();
+	if (!equal)
+		r->status.divergences++;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Follower: compares the active's digest with its own at the same revision; a mismatch asks for a snapshot. */
+static void follow_digest(struct repl *r, const json_t *m)
+{
+	unsigned char d[SNAPSHOT_DIGEST_SIZE];
+	char theirs[65], mine[65], err[256];
+	int64_t rev, myrev = -1;
+	bool equal;
+
+	if (repl_msg_int(m, "revision", 0, INT64_MAX, &rev, err, sizeof(err)) != 0 ||
+	    repl_msg_str(m, "digest", theirs, sizeof(theirs), err, sizeof(err)) != 0) {
+		conn_close(r, err);
+		return;
+	}
+	if (snapshot_digest(r->db, &myrev, d, err, sizeof(err)) != 0 || myrev != rev)
+		return;
+	snapshot_digest_hex(d, mine);
+	equal = strcmp(mine, theirs) == 0;
+	digest_note(r, rev, equal);
+	if (send_msg(r, json_pack("{s:s, s:I, s:b}", "t", "digest_result", "revision",
+				  (json_int_t)rev, "equal", equal)) != 0 ||
+	    equal)
+		return;
+	snprintf(err, sizeof(err),
+		 "the configuration here differs from %s's at revision %" PRId64
+		 " (digest %.12s against %.12s): taking its snapshot",
+		 r->peer_name, rev, mine, theirs);
+	log_warnx("repl", "replication: %s", err);
+	state_set(r, STATUS_REPL_DIVERGED, err);
+	r->acked = -1;
+	pthread_mutex_lock(&r->lock);
+	r->applied = -1;
+	pthread_mutex_unlock(&r->lock);
+	send_msg(r, json_pack("{s:s}", "t", "resync"));
+}
+
+static void serve_digest_result(struct repl *r, const json_t *m)
+{
+	int64_t rev;
+	char err[256];
+
+	if (repl_msg_int(m, "revision", 0, INT64_MAX, &rev, err, sizeof(err)) != 0 ||
+	    !json_is_boolean(json_object_get(m, "equal"))) {
+		conn_close(r, "digest_result: a revision and a boolean expected");
+		return;
+	}
+	digest_note(r, rev, json_is_true(json_object_get(m, "equal")));
+	if (!json_is_true(json_object_get(m, "equal"))) {
+		snprintf(err, sizeof(err),
+			 "%s's configuration differs from this node's at revision %" PRId64
+			 ": resyncing it with a snapshot",
+			 r->peer_name, rev);
+		log_warnx("repl", "replication: %s", err);
+		state_set(r, STATUS_REPL_DIVERGED, err);
+	}
+}
+
+/*
+ * Follower: the revisions this node committed that the active does not have
+ * (after common) go to a file beside the database, for the operator to read
+ * and apply again; nothing is dropped silently.
+ */
+static void follow_export(struct repl *r, int64_t common)
+{
+	struct fulcrum_change *rows = NULL;
+	size_t n = 0;
+	char path[4200];
+	json_t *list;
+	char *text = NULL;
+	int fd;
+
+	if (db_change_list(r->db, common, 0, &rows, &n) != 0 || n == 0) {
+		fulcrum_change_list_free(rows, n);
+		return;
+	}
+	list = json_array();
+	for (size_t i = 0; list && i < n; i++)
+		json_array_append_new(
+		    list, json_pack("{s:I, s:I, s:s, s:s, s:s, s:I, s:s?, s:s?}", "revision",
+				    (json_int_t)rows[i].revision, "time", (json_int_t)rows[i].time,
+				    "actor", rows[i].actor, "origin",
+				    model_origin_name(rows[i].origin), "object_type",
+				    rows[i].object_type, "object_id", (json_int_t)rows[i].object_id,
+				    "before", rows[i].before, "after", rows[i].after));
+	snprintf(path, sizeof(path), "%s.diverged-%" PRId64 ".json", r->db_path, wall_ms());
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || !list || !(text = json_dumps(list, JSON_INDENT(1))) ||
+	    write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		log_errx("repl",
+			 "replication: revisions %" PRId64 "..%" PRId64
+			 " of this node are not %s's and could not be written to %s: %s",
+			 rows[0].revision, rows[n - 1].revision, r->peer_name, path,
+			 strerror(errno));
+	} else {
+		log_warnx(
+		    "repl",
+		    "replication: revisions %" PRId64 "..%" PRId64
+		    " were committed on this node and not on %s: their %zu changes are in %s; "
+		    "this node takes %s's configuration",
+		    rows[0].revision, rows[n - 1].revision, r->peer_name, n, path, r->peer_name);
+		pthread_mutex_lock(&r->lock);
+		snprintf(r->status.export_file, sizeof(r->status.export_file), "%.255s", path);
+		pthread_mutex_unlock(&r->lock);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	json_decref(list);
+	fulcrum_change_list_free(rows, n);
+}
+
+/* Follower: one chunk of the active's snapshot, applied in this node's own transaction. */
+static void follow_snap(struct repl *r, const json_t *m)
+{
+	const json_t *c = json_object_get(m, "chunk");
+	char err[256];
+
+	if (!json_is_string(c)) {
+		conn_close(r, "snap: a chunk that is not a string");
+		return;
+	}
+	if (!r->snap) {
+		/* the main loop first commits what it was given before */
+		for (int i = 0; i < 300; i++) {
+			size_t nq;
+
+			pthread_mutex_lock(&r->lock);
+			nq = r->nq;
+			pthread_mutex_unlock(&r->lock);
+			if (!nq)
+				break;
+			usleep(10000);
+		}
+		if (snapshot_apply_begin(r->db, &r->snap, err, sizeof(err)) != 0) {
+			conn_close(r, err);
+			return;
+		}
+		r->snap_chunks = 0;
+		state_set(r, STATUS_REPL_SNAPSHOT, NULL);
+	}
+	if (snapshot_apply_chunk(r->snap, json_string_value(c), json_string_length(c), err,
+				 sizeof(err)) != 0) {
+		log_warnx("repl", "replication: %s's snapshot refused: %s", r->peer_name, err);
+		state_set(r, STATUS_REPL_DIVERGED, err);
+		conn_close(r, err);
+		return;
+	}
+	r->snap_chunks++;
+}
+
+static void follow_snap_done(struct repl *r)
+{
+	char err[256];
+	int64_t rev = 0;
+	int rc;
+
+	if (!r->snap) {
+		conn_close(r, "snap_done without a snapshot");
+		return;
+	}
+	rc = snapshot_apply_end(r->snap, &rev, err, sizeof(err));
+	r->snap = NULL;
+	if (rc != 0) {
+		log_warnx("repl", "replication: %s's snapshot not taken: %s", r->peer_name, err);
+		state_set(r, STATUS_REPL_DIVERGED, err);
+		conn_close(r, err);
+		return;
+	}
+	r->queued = rev;
+	r->acked = -1;
+	pthread_mutex_lock(&r->lock);
+	r->reload_pending = true;
+	r->status.snapshots_taken++;
+	pthread_mutex_unlock(&r->lock);
+	wake(r->loop_efd);
+	log_notice("repl",
+		   "replication: %s's snapshot of revision %" PRId64
+		   " committed here (%zu chunks, digest checked)",
+		   r->peer_name, rev, r->snap_chunks);
+}
+
 /* ---- the thread ------------------------------------------------------------ */
 
 static void handle(struct repl *r, const json_t *m, enum status_role role, int64_t latest)
@@ -920,8 +1359,20 @@ static void handle(struct repl *r, const json_t *m, enum status_role role, int64
 		conn_close(r, err);
 	} else if (role == STATUS_ROLE_ACTIVE && r->serving && strcmp(t, "ack") == 0) {
 		serve_ack(r, m, latest);
+	} else if (role == STATUS_ROLE_ACTIVE && r->serving && strcmp(t, "digest_result") == 0) {
+		serve_digest_result(r, m);
+	} else if (role == STATUS_ROLE_ACTIVE && r->serving && strcmp(t, "resync") == 0) {
+		serve_snapshot(r);
 	} else if (role != STATUS_ROLE_ACTIVE && r->following && strcmp(t, "rev") == 0) {
 		follow_rev(r, m);
+	} else if (role != STATUS_ROLE_ACTIVE && r->following && strcmp(t, "snap") == 0) {
+		follow_snap(r, m);
+	} else if (role != STATUS_ROLE_ACTIVE && r->following && strcmp(t, "snap_done") == 0) {
+		follow_snap_done(r);
+	} else if (role != STATUS_ROLE_ACTIVE && r->following && strcmp(t, "side") == 0) {
+		follow_side(r, m);
+	} else if (role != STATUS_ROLE_ACTIVE && r->following && strcmp(t, "digest") == 0) {
+		follow_digest(r, m);
 	} else {
 		char err[96];
 
@@ -975,10 +1426,23 @@ static void *repl_main(void *arg)
 					state_set(r, STATUS_REPL_IN_SYNC, NULL);
 			}
 		}
+		if (r->retention && now >= r->prune_at) {
+			char err[256];
+
+			r->prune_at = now + PRUNE_MS;
+			if (snapshot_prune(r->db, r->retention, NULL, err, sizeof(err)) != 0)
+				log_warnx("repl", "replication: the change log not pruned: %s",
+					  err);
+		}
 		if (role == STATUS_ROLE_ACTIVE && r->serving) {
 			if (r->sent_rev < latest && r->acked == r->sent_rev)
 				state_set(r, STATUS_REPL_CATCHING_UP, NULL);
 			serve_pump(r, latest);
+			if (r->fd >= 0 && now - r->side_at >= SIDE_MS)
+				serve_side(r);
+			if (r->fd >= 0 && r->acked == r->sent_rev && r->acked == latest &&
+			    now - r->digest_at >= DIGEST_MS)
+				serve_digest(r);
 		}
 		if (r->fd >= 0 && now - r->sent_ms >= PING_MS && (r->serving || r->following))
 			send_msg(r, json_pack("{s:s}", "t", "ping"));
@@ -1038,6 +1502,7 @@ static void repl_on_loop(evutil_socket_t fd, short what, void *arg)
 	struct fulcrum_err err;
 	size_t n, applied = 0;
 	uint64_t v;
+	bool reload;
 	int rc = 0;
 
 	(void)what;
@@ -1045,6 +1510,21 @@ static void repl_on_loop(evutil_socket_t fd, short what, void *arg)
 		log_warnx("repl", "eventfd: %s", strerror(errno));
 	if (r->aw)
 		ackwait_dispatch(r->aw);
+	pthread_mutex_lock(&r->lock);
+	reload = r->reload_pending;
+	r->reload_pending = false;
+	pthread_mutex_unlock(&r->lock);
+	if (reload) {
+		/* a snapshot replaced the configuration: the mirror and every subscriber start over */
+		if (store_reload_whole(r->st) != 0)
+			log_errx("repl",
+				 "replication: cannot reread the database after a snapshot: %s",
+				 store_errmsg(r->st));
+		pthread_mutex_lock(&r->lock);
+		r->applied = store_revision(r->st);
+		pthread_mutex_unlock(&r->lock);
+		wake(r->efd);
+	}
 	pthread_mutex_lock(&r->lock);
 	q = r->queue;
 	n = r->nq;
@@ -1136,6 +1616,7 @@ int repl_new(const struct repl_params *p, struct repl **out, char *err, size_t e
 	memcpy(&r->peer, p->peer, p->peer_len);
 	r->peer_len = p->peer_len;
 	r->role = STATUS_ROLE_STARTING;
+	r->retention = p->retention;
 	r->latest = r->applied = store_revision(p->store);
 	r->status.revision = r->latest;
 	pthread_mutex_init(&r->lock, NULL);

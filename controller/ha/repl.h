@@ -41,6 +41,7 @@ struct repl_params {
 	socklen_t listen_len;
 	const struct sockaddr *peer; /* where the peer listens (port set) */
 	socklen_t peer_len;
+	unsigned long retention; /* the change log keeps this many revisions; 0: all */
 };
 
 /*

@@ -73,7 +73,21 @@ struct fulcrum_rs unit_rs(const char *addr)
 	return rs;
 }
 
-int main(void)
+/* With names on the command line, only those suites run (fulcrum-unit repl replay). */
+static void only_suites(int argc, char **argv)
+{
+	CU_pTestRegistry reg = CU_get_registry();
+
+	for (CU_pSuite s = reg ? reg->pSuite : NULL; argc > 1 && s; s = s->pNext) {
+		bool named = false;
+
+		for (int i = 1; i < argc; i++)
+			named = named || strcmp(argv[i], s->pName) == 0;
+		CU_set_suite_active(s, named ? CU_TRUE : CU_FALSE);
+	}
+}
+
+int main(int argc, char **argv)
 {
 	unsigned failures;
 
@@ -87,6 +101,7 @@ int main(void)
 	}
 #include "tests/unit/suites.h"
 #undef USE
+	only_suites(argc, argv);
 	CU_basic_set_mode(CU_BRM_NORMAL);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -6,6 +6,8 @@
  * with roles moving is in tests/vm/scenarios/17-repl.sh.
  */
 #include "controller/core/ackwait.h"
+#include "controller/core/auth.h"
+#include "controller/core/snapshot.h"
 #include "controller/core/store.h"
 #include "controller/ha/repl.h"
 #include "controller/model/model.h"
@@ -322,22 +324,35 @@ static void test_repl_refuses_wrong_key_and_cluster(void)
 	event_base_free(base);
 }
 
-static bool diverged(void *arg)
+/* Both digests of the configuration equal (services, reals, VIPs, switches, tokens, next ids). */
+static void assert_same_digest(struct node *a, struct node *b)
 {
-	return state_is(arg, STATUS_REPL_DIVERGED);
+	unsigned char x[SNAPSHOT_DIGEST_SIZE], y[SNAPSHOT_DIGEST_SIZE];
+	int64_t rx = -1, ry = -2;
+	char err[256];
+
+	CU_ASSERT_EQUAL(snapshot_digest(a->db, &rx, x, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(snapshot_digest(b->db, &ry, y, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(rx, ry);
+	CU_ASSERT(memcmp(x, y, sizeof(x)) == 0);
 }
 
 /*
  * A standby that committed on its own (a split brain) holds a history the
- * active does not share: the active does not stream over it; both say the
- * histories differ and nothing of the standby's is overwritten.
+ * active does not share: its own revisions go to a file beside its
+ * database, and it takes the active's snapshot: same digest, same revision,
+ * its own service gone from the configuration but not from the file.
  */
-static void test_repl_divergence_is_seen(void)
+static void test_repl_divergence_exports_and_converges(void)
 {
 	struct event_base *base = event_base_new();
 	unsigned pa = free_port(), pb = free_port();
 	struct node a, b;
+	struct pair p = {&a, &b};
 	struct status_repl s;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
 
 	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
 	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
@@ -345,12 +360,81 @@ static void test_repl_divergence_is_seen(void)
 	write_services(b.st, 10, 1); /* b's own revisions 1 and 2 */
 	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
 	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
-	CU_ASSERT(turn_until(base, diverged, &b, 15000));
-	CU_ASSERT(turn_until(base, diverged, &a, 5000));
+	CU_ASSERT(turn_until(base, a_in_sync, &p, 15000));
+	assert_same_digest(&a, &b);
+	CU_ASSERT_PTR_NULL(store_vs_find_by_name(b.st, "svc10"));
+	CU_ASSERT_PTR_NOT_NULL(store_vs_find_by_name(b.st, "svc2"));
+	unit_assert_mirror_matches(b.st);
 	repl_status(b.repl, &s);
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.error, "history differs"));
-	CU_ASSERT_EQUAL(store_revision(b.st), 2);
-	CU_ASSERT_PTR_NOT_NULL(store_vs_find_by_name(b.st, "svc10"));
+	CU_ASSERT_EQUAL(s.divergences, 1);
+	CU_ASSERT_EQUAL(s.snapshots_taken, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(strstr(s.export_file, ".diverged-"));
+	f = fopen(s.export_file, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT(getdelim(&text, &len, '\0', f) > 0);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "svc10"));
+	free(text);
+	/* the stream goes on after the snapshot */
+	write_services(a.st, 3, 2);
+	CU_ASSERT(turn_until(base, a_in_sync, &p, 15000));
+	assert_same_log(&a, &b);
+	node_stop(&b);
+	node_stop(&a);
+	event_base_free(base);
+}
+
+/*
+ * A standby further behind than the active's change log reaches (the log
+ * pruned to its newest revisions) gets a snapshot, then the stream; the API
+ * tokens and notification switches follow without a revision.
+ */
+static void test_repl_pruned_log_snapshot_and_side(void)
+{
+	struct event_base *base = event_base_new();
+	unsigned pa = free_port(), pb = free_port();
+	struct node a, b;
+	struct pair p = {&a, &b};
+	struct status_repl s;
+	char token[128], msg[256], err[256];
+	struct command_op op = {.kind = COMMAND_NOTIFY_SET, .notify = COMMAND_NOTIFY_RS_STATE};
+	bool on[COMMAND_NOTIFY_COUNT];
+
+	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
+	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	write_services(a.st, 0, 10);
+	CU_ASSERT_EQUAL(snapshot_prune(a.db, 5, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(
+	    auth_token_create(a.db, "noc", FULCRUM_ROLE_VIEWER, token, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(store_batch(a.st, &alice, &op, 1, 0, NULL, NULL, NULL), 0);
+	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
+	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
+	CU_ASSERT(turn_until(base, a_in_sync, &p, 15000));
+	repl_status(b.repl, &s);
+	CU_ASSERT_EQUAL(s.snapshots_taken, 1);
+	CU_ASSERT_EQUAL(s.divergences, 0);
+	CU_ASSERT_EQUAL(store_revision(b.st), 20);
+	unit_assert_mirror_matches(b.st);
+	assert_same_digest(&a, &b);
+	/* a switch and a token changed afterwards reach the standby too */
+	op.enabled = true;
+	CU_ASSERT_EQUAL(store_batch(a.st, &alice, &op, 1, 0, NULL, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(
+	    auth_token_create(a.db, "nms", FULCRUM_ROLE_OPERATOR, token, msg, sizeof(msg)), 0);
+	{
+		struct timespec t0, t;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do {
+			event_base_loop(base, EVLOOP_NONBLOCK);
+			usleep(10000);
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			CU_ASSERT_EQUAL(db_notify_get(b.db, on), 0);
+		} while (!on[COMMAND_NOTIFY_RS_STATE] && t.tv_sec - t0.tv_sec < 10);
+	}
+	CU_ASSERT(on[COMMAND_NOTIFY_RS_STATE]);
+	usleep(100000);
+	assert_same_digest(&a, &b);
 	node_stop(&b);
 	node_stop(&a);
 	event_base_free(base);
@@ -379,6 +463,9 @@ UNIT_SUITE(repl)
 		    test_repl_sync_waits_for_the_standby);
 	CU_add_test(s, "wrong key, wrong cluster: refused",
 		    test_repl_refuses_wrong_key_and_cluster);
-	CU_add_test(s, "a standby with its own revisions: diverged", test_repl_divergence_is_seen);
+	CU_add_test(s, "a standby with its own revisions: exported, then the active's",
+		    test_repl_divergence_exports_and_converges);
+	CU_add_test(s, "a pruned log: a snapshot; tokens and switches follow",
+		    test_repl_pruned_log_snapshot_and_side);
 	return CU_get_error();
 }
