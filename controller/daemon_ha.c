@@ -192,11 +192,13 @@ static int daemon_repl_start(struct daemon *d)
 		log_errx("repl", "replication: ha_bind: '%s' is not an address", d->conf.ha_bind);
 		return -EINVAL;
 	}
+	unsigned long peer_port = d->conf.repl_peer_port ? d->conf.repl_peer_port : d->conf.repl_port;
+
 	if (peer.ss_family == AF_INET6) {
-		((struct sockaddr_in6 *)&peer)->sin6_port = htons((uint16_t)d->conf.repl_port);
+		((struct sockaddr_in6 *)&peer)->sin6_port = htons((uint16_t)peer_port);
 		((struct sockaddr_in6 *)&listen)->sin6_port = htons((uint16_t)d->conf.repl_port);
 	} else {
-		((struct sockaddr_in *)&peer)->sin_port = htons((uint16_t)d->conf.repl_port);
+		((struct sockaddr_in *)&peer)->sin_port = htons((uint16_t)peer_port);
 		((struct sockaddr_in *)&listen)->sin_port = htons((uint16_t)d->conf.repl_port);
 	}
 	p.peer = (struct sockaddr *)&peer;

@@ -54,6 +54,7 @@ static const struct conf_setting settings[] = {
     /* replication: the change log's retention */
     {"repl_log_retention", CONF_ULONG, "10000", ULONG(repl_log_retention, 0, 100000000)},
     {"repl_port", CONF_ULONG, "7694", ULONG(repl_port, 1, 65535)},
+    {"repl_peer_port", CONF_ULONG, "0", ULONG(repl_peer_port, 0, 65535)},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -58,9 +58,18 @@ def send_udp(port, data):
         s.sendto(data, ('127.0.0.1', port))
 
 
-def pair_conf(port, peer_port, keys, **more):
+def free_tcp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def pair_conf(port, peer_port, keys, repl=None, **more):
+    """Node settings of one of a pair on loopback; repl: (its replication port, the peer's)."""
+    repl = repl or (free_tcp_port(), free_tcp_port())
     conf = {'ha_peer': f'127.0.0.1:{peer_port}', 'ha_bind': '127.0.0.1', 'ha_port': str(port),
-            'ha_keyfile': keys, 'ha_realtime': 'no'}
+            'ha_keyfile': keys, 'ha_realtime': 'no', 'repl_port': str(repl[0]),
+            'repl_peer_port': str(repl[1])}
     conf.update(more)
     return conf
 
@@ -82,8 +91,9 @@ class Cluster(unittest.TestCase):
     def setUpClass(cls):
         keys = key_file('ha')
         cls.pa, cls.pb = free_udp_port(), free_udp_port()
-        cls.a = Fulcrumd(WORK, 'ha-a', pair_conf(cls.pa, cls.pb, keys, node_name='ha-a'))
-        cls.b = Fulcrumd(WORK, 'ha-b', pair_conf(cls.pb, cls.pa, keys, node_name='ha-b'))
+        ra, rb = free_tcp_port(), free_tcp_port()
+        cls.a = Fulcrumd(WORK, 'ha-a', pair_conf(cls.pa, cls.pb, keys, (ra, rb), node_name='ha-a'))
+        cls.b = Fulcrumd(WORK, 'ha-b', pair_conf(cls.pb, cls.pa, keys, (rb, ra), node_name='ha-b'))
         cls.solo = Fulcrumd(WORK, 'ha-solo', {'node_name': 'ha-solo'})
         for d in (cls.a, cls.b, cls.solo):
             for role in ('viewer', 'operator', 'admin'):
