@@ -456,8 +456,11 @@ run "$ctl" --db "$sdb" service delete sb
 expect "--db on a standby's database: service delete refused" 1 '' "$standby_re"
 run "$ctl" --db "$sdb" token create t1 --role viewer
 expect "--db on a standby's database: token create refused" 1 '' "$standby_re"
-[[ $(rev_of "$sdb") == "$rev0" ]] && ok "--db on a standby's database: the revision did not move" ||
+if [[ $(rev_of "$sdb") == "$rev0" ]]; then
+	ok "--db on a standby's database: the revision did not move"
+else
 	bad "--db on a standby's database: the revision moved" "$rev0 -> $(rev_of "$sdb")"
+fi
 run "$ctl" --db "$sdb" service show sb
 expect "--db on a standby's database: reads work" 0 '^name +sb$'
 run "$ctl" --db "$sdb" changes
