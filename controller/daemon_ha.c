@@ -96,6 +96,41 @@ static bool daemon_config_complete(struct daemon *d, const struct reconcile_tota
 	return reconcile_complete(t, why, len);
 }
 
+/*
+ * The store's write gate from the engine's status (status_writes_refused()):
+ * role is the role to judge, which a role change passes before the
+ * engine's snapshot may show it (0: the snapshot's). Logged when it moves.
+ */
+static void daemon_ha_gate(struct daemon *d, enum status_role role)
+{
+	struct status_cluster c;
+	char why[96], active[64];
+	const char *was_why = NULL, *was_active = NULL;
+	bool was, refuse;
+
+	ha_engine_status(d->ha, &c);
+	if (!c.role) { /* no snapshot yet (the heartbeat thread takes it): as configured, starting */
+		c.enabled = d->conf.ha_peer[0] != '\0';
+		c.role = c.enabled ? STATUS_ROLE_STARTING : STATUS_ROLE_STANDALONE;
+		c.npaths = 1;
+		snprintf(c.paths[0].peer, sizeof(c.paths[0].peer), "%.*s",
+			 (int)sizeof(c.paths[0].peer) - 1, d->conf.ha_peer);
+	}
+	if (role)
+		c.role = role;
+	refuse = status_writes_refused(&c, why, sizeof(why), active, sizeof(active));
+	was = store_writes_refused(d->store, &was_why, &was_active);
+	if (was == refuse && strcmp(was_why, why) == 0 && strcmp(was_active, active) == 0)
+		return;
+	store_writes_refuse(d->store, refuse, why, active);
+	if (refuse)
+		log_notice("ha", "configuration writes refused: %s: writes go to the active, %s",
+			   why, active[0] ? active : "not known");
+	else if (was)
+		log_notice("ha", "configuration writes accepted again: this director is %s",
+			   status_role_name(c.role));
+}
+
 /* Every second: what the engine reads of the daemon (IPVS, the configuration, the revision). */
 void daemon_ha_tick(struct daemon *d)
 {
@@ -114,11 +149,13 @@ void daemon_ha_tick(struct daemon *d)
 	ha_engine_config_set(d->ha, ok, known, why);
 	rev = store_revision(d->store);
 	ha_engine_revision_set(d->ha, rev);
+	daemon_ha_gate(d, 0); /* the peer's role and address move without this node's */
 }
 
 /*
- * Each role change goes to the role history (never replicated) and its copy
- * in memory, then to the daemon's subscribers (the event stream, the MIB's
+ * Each role change first sets the store's write gate (the new active takes
+ * writes before anyone hears it is active), goes to the role history (never
+ * replicated) and its copy in memory, then to the daemon's subscribers (the event stream, the MIB's
  * notification), from the main thread.
  */
 static void daemon_on_role(void *arg, const struct status_role_change *ev)
@@ -127,6 +164,7 @@ static void daemon_on_role(void *arg, const struct status_role_change *ev)
 	struct db_role_change c = {.at = ev->at, .term = ev->term};
 	int rc;
 
+	daemon_ha_gate(d, ev->role);
 	if (d->repl)
 		repl_role_set(d->repl, ev->role);
 	snprintf(c.role, sizeof(c.role), "%s", status_role_name(ev->role));
@@ -267,7 +305,8 @@ int daemon_ha_start(struct daemon *d)
 		log_errx("ha", "cannot start the failover engine: %s", err);
 		return rc;
 	}
-	d->ha_keys = NULL; /* the engine's now */
+	d->ha_keys = NULL;    /* the engine's now */
+	daemon_ha_gate(d, 0); /* starting: no writes until the role is known */
 	rc = ha_engine_role_subscribe(d->ha, daemon_on_role, d);
 	if (rc != 0)
 		log_warnx("ha", "out of memory: role changes will not reach the role history");

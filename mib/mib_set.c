@@ -477,6 +477,9 @@ static int blame(struct mib_set *s, size_t failed, const struct fulcrum_err *e, 
 	case FULCRUM_ERR_NOTFOUND:
 		status = SNMP_ERR_INCONSISTENTNAME;
 		break;
+	case FULCRUM_ERR_UNAVAILABLE: /* a standby: the whole SET, in the check phase */
+		status = commit ? SNMP_ERR_COMMITFAILED : SNMP_ERR_RESOURCEUNAVAILABLE;
+		break;
 	default:
 		status = commit ? SNMP_ERR_COMMITFAILED : SNMP_ERR_RESOURCEUNAVAILABLE;
 		break;
@@ -522,6 +525,14 @@ int mib_set_check(struct mib *m, netsnmp_request_info **bad)
 		*bad = s->vb[0].req;
 		return SNMP_ERR_RESOURCEUNAVAILABLE;
 	}
+	/* a director that takes no writes refuses the whole SET first (a failover command alone goes on) */
+	for (size_t i = 0; i < s->nvb; i++)
+		if (s->vb[i].kind != SET_ROW_HA &&
+		    store_writes_check(m->p.store, &actor, &e) != 0) {
+			*bad = s->vb[i].req;
+			log_notice("snmp", "SET refused: %s", e.message);
+			return SNMP_ERR_RESOURCEUNAVAILABLE;
+		}
 	for (size_t i = 0; i < s->nrows; i++) {
 		struct set_row *row = &s->rows[i];
 		struct set_vb *wrong;

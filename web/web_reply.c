@@ -19,7 +19,11 @@ static const struct {
     {FULCRUM_ERR_NOTFOUND, MHD_HTTP_NOT_FOUND, "not_found"},
     {FULCRUM_ERR_STALE, MHD_HTTP_PRECONDITION_FAILED, "stale"},
     {FULCRUM_ERR_INTERNAL, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal"},
+    {FULCRUM_ERR_UNAVAILABLE, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable"},
 };
+
+/* How long a client refused by a director that takes no writes waits before it tries again. */
+#define WEB_REPLY_RETRY_AFTER "1"
 
 /* What is said when even the error cannot be built. */
 static const char web_reply_nomem[] =
@@ -95,9 +99,12 @@ enum MHD_Result web_reply_queue(struct web_req *r, unsigned status, struct MHD_R
 	return ret;
 }
 
-/* Queues text (malloc'ed, taken) as the JSON body of a status answer. */
+/*
+ * Queues text (malloc'ed, taken) as the JSON body of a status answer;
+ * location and retry_after (headers) may be NULL.
+ */
 static enum MHD_Result web_reply_text(struct web_req *r, unsigned status, char *text,
-				      const char *location)
+				      const char *location, const char *retry_after)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -118,6 +125,8 @@ static enum MHD_Result web_reply_text(struct web_req *r, unsigned status, char *
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	if (location)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+	if (retry_after)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry_after);
 	ret = web_reply_queue(r, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -128,7 +137,7 @@ enum MHD_Result web_reply_json(struct web_req *r, unsigned status, json_t *body)
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 
 	json_decref(body);
-	return web_reply_text(r, status, text, NULL);
+	return web_reply_text(r, status, text, NULL, NULL);
 }
 
 /* 201 Created with Location: the path of what was made. */
@@ -137,7 +146,7 @@ enum MHD_Result web_reply_created(struct web_req *r, const char *location, json_
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 
 	json_decref(body);
-	return web_reply_text(r, MHD_HTTP_CREATED, text, location);
+	return web_reply_text(r, MHD_HTTP_CREATED, text, location, NULL);
 }
 
 static json_t *web_reply_error_json(const char *code, const char *field, const char *fmt,
@@ -191,8 +200,32 @@ struct MHD_Response *web_reply_error_response(const char *code, const char *fmt,
 	return resp;
 }
 
+/*
+ * A write refused by the store's gate (this director takes no writes): 503,
+ * Retry-After, and the active's address beside the message, null when this
+ * director does not know it.
+ */
+static enum MHD_Result web_reply_unavailable(struct web_req *r, const struct fulcrum_err *err)
+{
+	const char *active = NULL;
+	char msg[sizeof(err->message)];
+	json_t *body;
+	char *text;
+
+	store_writes_refused(r->w->p.store, NULL, &active);
+	snprintf(msg, sizeof(msg), "%s", err->message);
+	web_reply_clean(msg);
+	body = json_pack("{s:{s:s,s:s,s:n,s:s?}}", "error", "code", "unavailable", "message", msg,
+			 "field", "active", active && active[0] ? active : NULL);
+	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	return web_reply_text(r, MHD_HTTP_SERVICE_UNAVAILABLE, text, NULL, WEB_REPLY_RETRY_AFTER);
+}
+
 enum MHD_Result web_reply_err(struct web_req *r, const struct fulcrum_err *err)
 {
+	if (err->status == FULCRUM_ERR_UNAVAILABLE)
+		return web_reply_unavailable(r, err);
 	if (err->status == FULCRUM_ERR_INTERNAL || err->status == FULCRUM_ERR_NONE)
 		log_warnx("http", "%.8s %.64s failed: %s", r->method_name, r->url,
 			  err->message[0] ? err->message : "no reason given");

@@ -1,6 +1,7 @@
 /* What fulcrumd reports of itself and of each object: the names its readers print. */
 #include "controller/core/status.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char *status_kernel_state_name(enum status_kernel_state state)
@@ -97,4 +98,50 @@ const char *status_repl_state_name(enum status_repl_state s)
 	};
 
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : NULL;
+}
+
+/* addr ("192.0.2.1:694", "[2001:db8::1]:694", or a bare address) without its port, into out. */
+static void status_addr_host(const char *addr, char *out, size_t len)
+{
+	const char *end = NULL, *colon = strchr(addr, ':');
+
+	if (addr[0] == '[' && (end = strchr(addr, ']'))) {
+		snprintf(out, len, "%.*s", (int)(end - addr - 1), addr + 1);
+		return;
+	}
+	/* one colon: IPv4 with a port; more: a bare IPv6 address */
+	if (colon && !strchr(colon + 1, ':')) {
+		snprintf(out, len, "%.*s", (int)(colon - addr), addr);
+		return;
+	}
+	snprintf(out, len, "%s", addr);
+}
+
+bool status_writes_refused(const struct status_cluster *c, char *why, size_t whylen, char *active,
+			   size_t activelen)
+{
+	bool peer_active = c->peer.state == STATUS_PEER_ALIVE && c->peer.role == STATUS_ROLE_ACTIVE;
+	bool refuse;
+
+	why[0] = active[0] = '\0';
+	switch (c->enabled ? c->role : STATUS_ROLE_STANDALONE) {
+	case STATUS_ROLE_STARTING:
+	case STATUS_ROLE_STANDBY:
+		refuse = true;
+		break;
+	case STATUS_ROLE_FAULT:
+		refuse = peer_active;
+		break;
+	default:
+		refuse = false;
+		break;
+	}
+	if (!refuse)
+		return false;
+	snprintf(why, whylen, "this director is %s", status_role_name(c->role));
+	if (c->peer.addr[0])
+		status_addr_host(c->peer.addr, active, activelen);
+	else if (c->npaths > 0)
+		status_addr_host(c->paths[0].peer, active, activelen);
+	return true;
 }

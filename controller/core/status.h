@@ -341,4 +341,18 @@ const char *status_peer_state_name(enum status_peer_state state);
  */
 const char *status_ha_flag_name(unsigned flag);
 
+/*
+ * Whether a director in c's state refuses configuration writes (the store's
+ * write gate, docs/ha.md "Writes on the standby"): only the one that accepts
+ * writes takes them. Refused in starting and standby; in fault only while
+ * the peer is alive and active (someone else takes them); never on the
+ * active nor on a standalone node (no ha_peer). When it refuses, why gets
+ * "this director is <role>" and active the address the active is reached
+ * at, without the heartbeat's port: the peer's as its last message came
+ * from, else the first configured ha_peer ("" when neither is known). Both
+ * get "" when it does not refuse.
+ */
+bool status_writes_refused(const struct status_cluster *c, char *why, size_t whylen, char *active,
+			   size_t activelen);
+
 #endif

@@ -18,6 +18,11 @@ struct store {
 	struct hook commit_hook; /* the commit event's subscribers */
 	struct store_last last;  /* who made the last change, and when */
 	uint64_t loads;          /* wholesale loads of the mirror so far */
+	struct {                 /* the write gate (store_writes_refuse()) */
+		bool refuse;
+		char why[96];    /* "this director is standby" */
+		char active[64]; /* the active's address, "" when not known */
+	} gate;
 };
 
 /* Orders two ids: -1, 0 or 1. */

@@ -519,13 +519,48 @@ static int store_follow(struct store *st, const struct command_result *res)
 	return rc;
 }
 
+void store_writes_refuse(struct store *st, bool refuse, const char *why, const char *active)
+{
+	st->gate.refuse = refuse;
+	snprintf(st->gate.why, sizeof(st->gate.why), "%s", refuse && why ? why : "");
+	snprintf(st->gate.active, sizeof(st->gate.active), "%s", refuse && active ? active : "");
+}
+
+bool store_writes_refused(const struct store *st, const char **why, const char **active)
+{
+	if (why)
+		*why = st->gate.why;
+	if (active)
+		*active = st->gate.active;
+	return st->gate.refuse;
+}
+
+int store_writes_check(const struct store *st, const struct command_actor *actor,
+		       struct fulcrum_err *err)
+{
+	if (!st->gate.refuse || (actor && actor->origin == FULCRUM_ORIGIN_SYNC))
+		return 0;
+	if (st->gate.active[0])
+		return model_err_set(err, FULCRUM_ERR_UNAVAILABLE, NULL,
+				     "%s: writes go to the active, %s", st->gate.why,
+				     st->gate.active);
+	return model_err_set(err, FULCRUM_ERR_UNAVAILABLE, NULL,
+			     "%s: writes go to the active director", st->gate.why);
+}
+
 int store_batch(struct store *st, const struct command_actor *actor, struct command_op *ops,
 		size_t n, int64_t if_revision, int64_t *revision_out, struct fulcrum_err *err,
 		size_t *failed)
 {
 	struct command_result res = {0};
-	int rc = command_batch(st->db, actor, ops, n, if_revision, &res, err, failed);
+	int rc = store_writes_check(st, actor, err);
 
+	if (rc != 0) {
+		if (failed)
+			*failed = n; /* no one op is at fault */
+		return rc;
+	}
+	rc = command_batch(st->db, actor, ops, n, if_revision, &res, err, failed);
 	if (rc != 0)
 		return rc;
 	rc = store_follow(st, &res);
@@ -612,6 +647,13 @@ int store_batch_rehearse(struct store *st, const struct command_actor *actor,
 			 const struct command_op *ops, size_t n, struct fulcrum_err *err,
 			 size_t *failed)
 {
+	int rc = store_writes_check(st, actor, err);
+
+	if (rc != 0) {
+		if (failed)
+			*failed = n; /* no one op is at fault */
+		return rc;
+	}
 	return command_batch_rehearse(st->db, actor, ops, n, err, failed);
 }
 

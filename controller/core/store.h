@@ -150,9 +150,40 @@ const struct fulcrum_rs_stored *const *store_rs_all(const struct store *st, int6
 						    size_t *n);
 
 /*
+ * The write gate (docs/ha.md, "Writes on the standby"): only the director
+ * that accepts writes takes them, so that the pair never holds two
+ * histories. The daemon closes it on every role change that leaves this
+ * node unfit to take writes (refuse true) and opens it again (refuse false).
+ * While it is closed every write below (the typed calls, store_batch(),
+ * store_batch_rehearse(), each write of store_group_run()) fails before it
+ * touches anything: -EROFS, err FULCRUM_ERR_UNAVAILABLE with the message
+ * "<why>: writes go to the active, <active>" (or "... the active director"
+ * when active is "" or NULL). A write whose actor's origin is
+ * FULCRUM_ORIGIN_SYNC (replication from the active) always passes. why and
+ * active are copied, cut to fit. Open at store_open().
+ */
+void store_writes_refuse(struct store *st, bool refuse, const char *why, const char *active);
+
+/*
+ * Whether the gate is closed; when it is, *why and *active (either may be
+ * NULL) point at what store_writes_refuse() was given ("" for none), valid
+ * until the next call of it.
+ */
+bool store_writes_refused(const struct store *st, const char **why, const char **active);
+
+/*
+ * The gate's answer for a write by actor, before anything is asked of it
+ * (SNMP refuses a whole SET with it in its first check): 0 when it may go
+ * on (the gate is open, or the actor's origin is sync), else -EROFS with err
+ * filled as above. err may be NULL.
+ */
+int store_writes_check(const struct store *st, const struct command_actor *actor,
+		       struct fulcrum_err *err);
+
+/*
  * The write path: the same contracts as command.h, then the mirror follows
  * the commit and the commit event is published. On failure nothing
- * changes, here or on disk. The six typed calls read better at their
+ * changes, here or on disk; the write gate above comes first. The six typed calls read better at their
  * callers than an op would; each is store_batch() with one op.
  */
 int store_vs_create(struct store *st, const struct command_actor *actor, struct fulcrum_vs *vs,

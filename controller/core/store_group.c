@@ -120,6 +120,8 @@ static int group_add_all(struct store *st, struct store_write *w, size_t n, stru
 	for (size_t i = 0; i < n; i++) {
 		struct store_write *x = &w[i];
 
+		if ((x->rc = store_writes_check(st, x->actor, &x->err)) != 0)
+			continue; /* refused alone: the others of the group go on */
 		x->rc = command_group_add(db, x->actor, x->if_revision, x->fn, x->arg, &done[i].res,
 					  &x->err);
 		if (x->rc == 0) {

@@ -336,6 +336,8 @@ static int http_errno(long status)
 		return -EEXIST;
 	case 412:
 		return -ESTALE;
+	case 503:
+		return -EROFS; /* a standby's refusal; else the server is stopping */
 	default:
 		return status >= 400 && status < 500 ? -EINVAL : -EIO;
 	}
@@ -344,14 +346,15 @@ static int http_errno(long status)
 /*
  * Sends one request. Returns 0 with reply filled for a 2xx answer; otherwise
  * a negative errno with err holding the API's error message and field (or
- * what failed): CTL_EXIT_REFUSED for a 4xx answer, CTL_EXIT_SERVER for
- * anything else.
+ * what failed): CTL_EXIT_REFUSED for a 4xx answer and for a write a standby
+ * refused (503 naming the active), CTL_EXIT_SERVER for anything else.
  */
 static int http_call(struct ctl_http *h, const char *method, const char *path, const json_t *body,
 		     struct http_reply *reply, struct ctl_transport_err *err)
 {
 	const json_t *e;
 	const char *msg;
+	bool standby;
 	char text[512];
 	int rc;
 
@@ -365,10 +368,13 @@ static int http_call(struct ctl_http *h, const char *method, const char *path, c
 		snprintf(text, sizeof(text), "%s %s: HTTP %ld", method, path, reply->status);
 		msg = text;
 	}
+	/* a director that takes no writes names the active (null when it does not know it) */
+	standby = reply->status == 503 && json_object_get(e, "active");
 	/* copied before the reply, which holds msg, is cleared */
 	rc = ctl_transport_err_set(err, http_errno(reply->status),
-				   reply->status >= 400 && reply->status < 500 ? CTL_EXIT_REFUSED
-									       : CTL_EXIT_SERVER,
+				   (reply->status >= 400 && reply->status < 500) || standby
+				       ? CTL_EXIT_REFUSED
+				       : CTL_EXIT_SERVER,
 				   json_string_value(json_object_get(e, "field")), "%s", msg);
 	if (reply->status == 401)
 		snprintf(err->hint, sizeof(err->hint),

@@ -27,6 +27,7 @@ struct ctl_local {
 	struct db *db;
 	char actor[65];
 	char path[4096];
+	bool force; /* --force: write even on a standby's database */
 };
 
 /* One write: what it is given, and the object as stored once it is done. */
@@ -419,6 +420,34 @@ static int local_cluster_get(struct ctl_transport *t, json_t **out, struct ctl_t
 /* ---- writing ------------------------------------------------------------------ */
 
 /*
+ * Whether this database may be written: not when the newest row of its role
+ * history says the fulcrumd that used it last was standby or starting (its
+ * writes go to the active: docs/ha.md, "Writes on the standby"), unless
+ * --force was given. 0, or -EROFS with err saying why and naming the flag.
+ */
+static int local_writable(struct ctl_local *l, struct ctl_transport_err *err)
+{
+	struct db_role_change *rows = NULL;
+	size_t n = 0;
+	char role[sizeof(rows->role)];
+	int rc;
+
+	if (l->force)
+		return 0;
+	if ((rc = db_role_history_list(l->db, 1, &rows, &n)) != 0)
+		return local_db_failed(l, rc, err);
+	snprintf(role, sizeof(role), "%s", n ? rows[0].role : "");
+	free(rows);
+	if (strcmp(role, "standby") != 0 && strcmp(role, "starting") != 0)
+		return 0;
+	return ctl_transport_err_set(err, -EROFS, CTL_EXIT_REFUSED, NULL,
+				     "this database is a standby's: its fulcrumd was last %s (the "
+				     "role history's newest row), and writes go to the active "
+				     "director; --force writes here all the same",
+				     role);
+}
+
+/*
  * Runs fn as a command of its own group, as fulcrumd's API runs each write:
  * the object is read and changed in one transaction, so that a PATCH
  * applies to what is stored at that moment. *revision gets its revision.
@@ -431,6 +460,8 @@ static int local_write_run(struct ctl_local *l, command_txn_fn fn, struct local_
 	struct fulcrum_err ferr;
 	int rc;
 
+	if ((rc = local_writable(l, err)) != 0)
+		return rc;
 	model_err_clear(&ferr);
 	if ((rc = command_group_begin(l->db, &ferr)) != 0)
 		return local_failed(rc, &ferr, err);
@@ -585,6 +616,8 @@ static int local_token_create(struct ctl_transport *t, const char *name, const c
 	if (len < sizeof(token))
 		return ctl_transport_err_set(err, -ENOBUFS, CTL_EXIT_SERVER, NULL,
 					     "no room for the token");
+	if ((rc = local_writable(l, err)) != 0)
+		return rc;
 	if ((rc = auth_token_create(l->db, name, role, token, msg, sizeof(msg))) != 0)
 		return ctl_transport_err_set(
 		    err, rc, rc == -EINVAL || rc == -EEXIST ? CTL_EXIT_REFUSED : CTL_EXIT_SERVER,
@@ -621,8 +654,11 @@ static int local_token_delete(struct ctl_transport *t, const char *name,
 			      struct ctl_transport_err *err)
 {
 	struct ctl_local *l = local_of(t);
-	int rc = db_token_delete(l->db, name);
+	int rc = local_writable(l, err);
 
+	if (rc != 0)
+		return rc;
+	rc = db_token_delete(l->db, name);
 	if (rc != 0)
 		return ctl_transport_err_set(err, rc,
 					     rc == -ENOENT ? CTL_EXIT_REFUSED : CTL_EXIT_SERVER,
@@ -674,7 +710,8 @@ static void local_actor(char *buf, size_t len)
 		snprintf(buf, len, "uid%ld", (long)getuid());
 }
 
-int ctl_local_open(const char *db_path, struct ctl_transport **out, char *err, size_t errlen)
+int ctl_local_open(const char *db_path, bool force, struct ctl_transport **out, char *err,
+		   size_t errlen)
 {
 	struct ctl_local *l = calloc(1, sizeof(*l));
 	int rc;
@@ -689,6 +726,7 @@ int ctl_local_open(const char *db_path, struct ctl_transport **out, char *err, s
 		return rc;
 	}
 	l->t.ops = &local_ops;
+	l->force = force;
 	local_actor(l->actor, sizeof(l->actor));
 	snprintf(l->path, sizeof(l->path), "%s", db_path);
 	*out = &l->t;

@@ -4,6 +4,7 @@
 
 #include "controller/ctl/ctl_transport.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -17,9 +18,15 @@
  * block with every state "unknown": the database holds no kernel state.
  * Tokens can be made and deleted only here.
  *
+ * Every write (tokens too) is refused, -EROFS and CTL_EXIT_REFUSED, when
+ * the database's role history says the fulcrumd that used it last was
+ * standby or starting (writes go to the active: docs/ha.md), unless force
+ * (--force). Reads work on any database.
+ *
  * Returns 0 and *out (ctl_transport_free() it: that closes the database),
  * or a negative errno from db_open() with err (errlen bytes) saying why.
  */
-int ctl_local_open(const char *db_path, struct ctl_transport **out, char *err, size_t errlen);
+int ctl_local_open(const char *db_path, bool force, struct ctl_transport **out, char *err,
+		   size_t errlen);
 
 #endif

@@ -19,7 +19,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: fulcrumctl [--url URL] [--token TOKEN] [--json] COMMAND [ARG]...\n"
-		"       fulcrumctl --db PATH [--json] COMMAND [ARG]...\n"
+		"       fulcrumctl --db PATH [--force] [--json] COMMAND [ARG]...\n"
 		"Manage Fulcrum's virtual services, real servers and VIPs: through fulcrumd's\n"
 		"HTTP API, or with --db directly on its database (before the daemon runs, or for\n"
 		"recovery).\n"
@@ -29,6 +29,10 @@ static void usage(FILE *out)
 		"                 ~/" CTL_HTTP_TOKEN_FILE ", which must be mode 0600); prefer the\n"
 		"                 file or the variable: other users can see the command line\n"
 		"  --db PATH      work on the database at PATH instead of the API\n"
+		"  --force        with --db: write even when the database is a standby's (its\n"
+		"                 role history says its fulcrumd was last standby or starting;\n"
+		"                 writes belong on the active director, so this is refused\n"
+		"                 without it)\n"
 		"  --json         print the API's JSON (with --db too)\n"
 		"\n"
 		"Commands (SERVICE is a service's name or id; FIELD=VALUE sets a field):\n"
@@ -89,14 +93,14 @@ static void usage(FILE *out)
 }
 
 /* Opens the transport the options name: the database at db_path, else the API at url. */
-static int transport_open(const char *db_path, const char *url, const char *token_opt,
+static int transport_open(const char *db_path, bool force, const char *url, const char *token_opt,
 			  struct ctl_transport **out)
 {
 	char token[TOKEN_MAX], err[1024];
 	int rc;
 
 	if (db_path) {
-		if (ctl_local_open(db_path, out, err, sizeof(err)) == 0)
+		if (ctl_local_open(db_path, force, out, err, sizeof(err)) == 0)
 			return CTL_EXIT_OK;
 		fprintf(stderr, "fulcrumctl: %s\n", err);
 		return CTL_EXIT_SERVER;
@@ -118,20 +122,17 @@ static int transport_open(const char *db_path, const char *url, const char *toke
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 'd'},
-	    {"url", required_argument, NULL, 'u'},
-	    {"token", required_argument, NULL, 't'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
+	    {"db", required_argument, NULL, 'd'},    {"url", required_argument, NULL, 'u'},
+	    {"token", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
+	    {"force", no_argument, NULL, 'f'},       {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
 	};
 	const char *db_path = NULL, *url = NULL, *token = NULL;
 	struct ctl_transport *t = NULL;
-	bool json = false;
+	bool json = false, force = false;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "+d:u:t:jhV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+d:u:t:jfhV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			db_path = optarg;
@@ -144,6 +145,9 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 'f':
+			force = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -168,6 +172,11 @@ int main(int argc, char **argv)
 				"for the API: give one or the other\n");
 		return CTL_EXIT_USAGE;
 	}
+	if (force && !db_path) {
+		fprintf(stderr, "fulcrumctl: --force is for --db (a standby's database); over the "
+				"API, send writes to the active director\n");
+		return CTL_EXIT_USAGE;
+	}
 	if (!url)
 		url = getenv("FULCRUM_URL");
 	if (!url || !*url)
@@ -185,7 +194,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CTL_EXIT_USAGE;
 	}
-	if ((rc = transport_open(db_path, url, token, &t)) != CTL_EXIT_OK)
+	if ((rc = transport_open(db_path, force, url, token, &t)) != CTL_EXIT_OK)
 		return rc;
 	rc = ctl_cmd_run(t, json, argc, argv);
 	ctl_transport_free(t);

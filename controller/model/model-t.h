@@ -256,6 +256,7 @@ enum fulcrum_err_status {
 	FULCRUM_ERR_NOTFOUND, /* no such object (404, noCreation) */
 	FULCRUM_ERR_STALE,    /* expected revision is not the current one (412) */
 	FULCRUM_ERR_INTERNAL, /* storage failed (500, commitFailed) */
+	FULCRUM_ERR_UNAVAILABLE, /* this director takes no writes now: a standby (503, resourceUnavailable) */
 };
 
 /* The one error report: which field, why, in words a person can act on. */

@@ -309,9 +309,13 @@ void model_err_clear(struct fulcrum_err *err)
 static int status_errno(enum fulcrum_err_status status)
 {
 	static const int codes[] = {
-	    [FULCRUM_ERR_NONE] = 0,           [FULCRUM_ERR_INVALID] = -EINVAL,
-	    [FULCRUM_ERR_CONFLICT] = -EEXIST, [FULCRUM_ERR_NOTFOUND] = -ENOENT,
-	    [FULCRUM_ERR_STALE] = -ESTALE,    [FULCRUM_ERR_INTERNAL] = -EIO,
+	    [FULCRUM_ERR_NONE] = 0,
+	    [FULCRUM_ERR_INVALID] = -EINVAL,
+	    [FULCRUM_ERR_CONFLICT] = -EEXIST,
+	    [FULCRUM_ERR_NOTFOUND] = -ENOENT,
+	    [FULCRUM_ERR_STALE] = -ESTALE,
+	    [FULCRUM_ERR_INTERNAL] = -EIO,
+	    [FULCRUM_ERR_UNAVAILABLE] = -EROFS,
 	};
 
 	return (unsigned)status < COUNT(codes) ? codes[status] : -EIO;

@@ -239,7 +239,7 @@ void model_err_clear(struct fulcrum_err *err);
 /*
  * Fills err: status, field (truncated to fit, NULL for none) and the message
  * from fmt. Returns the errno that goes with status, negated (-EINVAL,
- * -EEXIST, -ENOENT, -ESTALE, -EIO), so callers can "return model_err_set(...)".
+ * -EEXIST, -ENOENT, -ESTALE, -EIO, -EROFS), so callers can "return model_err_set(...)".
  * err may be NULL.
  */
 int model_err_set(struct fulcrum_err *err, enum fulcrum_err_status status, const char *field,

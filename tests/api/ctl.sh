@@ -431,6 +431,58 @@ expect "--db: vip rows, origin cli" 0 ' cli +vip 1 +created$'
 run "$ctl" --db "$work/local.db" vip add 192.0.2.21 interface=.
 expect "--db: vip interface '.': refused" 1 '' "^fulcrumctl: VIP interface: '\.' is not an interface name$"
 
+# 10b. A standby's database: the newest row of its role history says its fulcrumd was last standby.
+role_row() { # DB ROLE: the row fulcrumd writes at a role change
+	python3 -c 'import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO role_history (at, role, previous, term, reason, peer) VALUES (?, ?, ?, 1, ?, ?)",
+           (int(time.time() * 1000), sys.argv[2], "starting", "the ctl test says so", "peer"))
+db.commit()' "$@"
+}
+sdb=$work/standby.db
+run "$ctl" --db "$sdb" service add sb address=192.0.2.30 port=80 protocol=tcp
+expect "--db: a database without role history takes writes" 0 'created'
+role_row "$sdb" standby
+rev_of() { python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT revision FROM meta").fetchone()[0])' "$1"; }
+rev0=$(rev_of "$sdb")
+standby_re="^fulcrumctl: this database is a standby's: its fulcrumd was last standby \(the role history's newest row\), and writes go to the active director; --force writes here all the same$"
+run "$ctl" --db "$sdb" service set sb description=x
+expect "--db on a standby's database: service set refused, exit 1, names the reason and --force" 1 '' "$standby_re"
+run "$ctl" --db "$sdb" service add sb2 address=192.0.2.31 port=80 protocol=tcp
+expect "--db on a standby's database: service add refused" 1 '' "$standby_re"
+run "$ctl" --db "$sdb" vip add 192.0.2.31 interface=eth0
+expect "--db on a standby's database: vip add refused" 1 '' "$standby_re"
+run "$ctl" --db "$sdb" service delete sb
+expect "--db on a standby's database: service delete refused" 1 '' "$standby_re"
+run "$ctl" --db "$sdb" token create t1 --role viewer
+expect "--db on a standby's database: token create refused" 1 '' "$standby_re"
+if [[ $(rev_of "$sdb") == "$rev0" ]]; then
+	ok "--db on a standby's database: the revision did not move"
+else
+	bad "--db on a standby's database: the revision moved" "$rev0 -> $(rev_of "$sdb")"
+fi
+run "$ctl" --db "$sdb" service show sb
+expect "--db on a standby's database: reads work" 0 '^name +sb$'
+run "$ctl" --db "$sdb" changes
+expect "--db on a standby's database: the change log reads" 0 ' cli +service'
+run "$ctl" --db "$sdb" --force service set sb description=forced
+expect "--db --force on a standby's database: written" 0 'updated'
+run "$ctl" --db "$sdb" --json service show sb
+expect_json "--db --force: the change is stored" 'j["description"] == "forced"'
+run "$ctl" --force service list
+expect "--force without --db: usage, exit 2" 2 '' '^fulcrumctl: --force is for --db'
+role_row "$sdb" starting
+run "$ctl" --db "$sdb" service set sb description=y
+expect "--db on a starting node's database: refused" 1 '' 'its fulcrumd was last starting'
+role_row "$sdb" active
+run "$ctl" --db "$sdb" service set sb description=y
+expect "--db on an active's database: written" 0 'updated'
+role_row "$sdb" fault
+run "$ctl" --db "$sdb" service set sb description=z
+expect "--db on a database last in fault: written (docs/ha.md)" 0 'updated'
+run "$ctl" --help
+expect "--help names --force" 0 '--force +with --db: write even when the database is a standby'"'"'s'
+
 # 11. Failover: the standalone fulcrumd above, then a pair on loopback (both in fault: no IPVS here).
 run "$ctl" cluster status
 expect "cluster status: standalone" 0 '^role +standalone \(no ha_peer'

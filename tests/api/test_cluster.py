@@ -10,10 +10,12 @@ import hmac
 import os
 import socket
 import struct
+import subprocess
+import threading
 import time
 import unittest
 
-from fulcrum import WORK, Fulcrumd, Stream
+from fulcrum import FULCRUMCTL, WORK, Fulcrumd, Stream
 
 SECRET = 'a-test-secret-of-enough-length'
 ROLES = {'starting', 'active', 'standby', 'fault', 'standalone'}
@@ -45,10 +47,11 @@ def key_file(name, secret=SECRET):
     return path
 
 
-def heartbeat(secret, magic=b'FUHB', cluster='fulcrum', node='intruder', seq=1):
-    """A version 1 HEARTBEAT (docs/ha.md, the wire format) from a standby, signed with key 1 = secret."""
-    body = magic + bytes([1, 1, 1, 3, 0, 100]) + struct.pack('>H', 0)
-    body += struct.pack('>QQQqQ', int(time.time() * 1000), seq, 0, 0, 0)  # ..., revision, echo
+def heartbeat(secret, magic=b'FUHB', cluster='fulcrum', node='intruder', seq=1, role=3, epoch=None):
+    """A version 1 HEARTBEAT (docs/ha.md, the wire format), from a standby unless role says, signed with key 1 =
+    secret."""
+    body = magic + bytes([1, 1, 1, role, 0, 100]) + struct.pack('>H', 0)
+    body += struct.pack('>QQQqQ', epoch or int(time.time() * 1000), seq, 0, 0, 0)  # ..., revision, echo
     body += bytes([len(cluster)]) + cluster.encode() + bytes([len(node)]) + node.encode()
     return body + hmac.new(secret.encode(), body, hashlib.sha256).digest()
 
@@ -172,6 +175,13 @@ class Cluster(unittest.TestCase):
             self.assertEqual(h[0]['reason'], c['reason'])
             self.assertEqual(d.call('GET', '/status').json['role'], 'fault')
 
+    def test_writes_taken_in_fault_beside_a_peer_in_fault(self):
+        # neither can serve, so neither is active: nobody else could take the write (docs/ha.md)
+        for d in (self.a, self.b, self.solo):
+            r = d.call('POST', '/services', {'name': 'w', 'address': '192.0.2.99', 'port': 80, 'protocol': 'tcp'})
+            self.assertEqual(r.status, 201, r)
+            self.assertEqual(d.call('DELETE', f'/services/{r.json["id"]}').status, 204)
+
     def test_counters_move(self):
         c0 = self.cluster(self.a)['counters']
         time.sleep(0.3)  # six intervals of 50 ms
@@ -254,6 +264,91 @@ class Cluster(unittest.TestCase):
         for k in RESULTS - set(want) - {'ok', 'duplicate', 'late'}:
             self.assertEqual(got[k], before[k], k)
         self.assertEqual(self.cluster(self.a)['peer']['name'], 'ha-b')  # the intruder changed nothing
+
+
+class WritesOnTheStandby(unittest.TestCase):
+    """Writes on a director that does not take them (docs/ha.md, "Writes on the standby"). This host has no
+    IPVS, so no node here is standby: one with a long ha_initdead stays starting, and hearing an active peer
+    (heartbeats this test signs) it goes to fault; both refuse writes with the same answer as a standby. Once the
+    peer is dead nobody else could take a write, and the node in fault takes them again."""
+
+    WRITES = (('POST', '/services', {'name': 'new', 'address': '192.0.2.11', 'port': 80, 'protocol': 'tcp'}),
+              ('PATCH', '/services/1', {'description': 'changed'}),
+              ('DELETE', '/services/1', None),
+              ('POST', '/services/1/reals', {'address': '10.0.0.9', 'port': 80}),
+              ('PATCH', '/reals/1', {'weight': 9}),
+              ('DELETE', '/reals/1', None),
+              ('POST', '/vips', {'address': '192.0.2.12', 'interface': 'eth0'}),
+              ('PATCH', '/vips/1', {'description': 'changed'}),
+              ('DELETE', '/vips/1', None))
+
+    def refused_everywhere(self, d, role):
+        """Every write kind answered 503 with Retry-After and the active's address; nothing changed."""
+        before = d.snapshot()
+        want = f'this director is {role}: writes go to the active, 127.0.0.1'
+        for method, path, body in self.WRITES:
+            r = d.call(method, path, body, token='admin')
+            self.assertEqual(r.status, 503, f'{method} {path}: {r}')
+            self.assertEqual(r.header('Retry-After'), '1', f'{method} {path}')
+            self.assertEqual(r.json, {'error': {'code': 'unavailable', 'message': want, 'field': None,
+                                                'active': '127.0.0.1'}}, f'{method} {path}')
+        self.assertEqual(d.snapshot(), before, 'a refused write changed something')
+        # reads work
+        self.assertEqual(d.call('GET', '/services/1').status, 200)
+        self.assertEqual(d.call('GET', '/vips').status, 200)
+        # fulcrumctl over the API: refused (exit 1), the message as the API's
+        out = subprocess.run([FULCRUMCTL, '--url', f'http://127.0.0.1:{d.port}', '--token', d.tokens['admin'],
+                              'service', 'set', '1', 'description=x'], capture_output=True, text=True)
+        self.assertEqual((out.returncode, out.stderr.strip()), (1, f'fulcrumctl: {want}'), out)
+
+    def test_refused_while_starting_and_in_fault_under_an_active(self):
+        keys = key_file('ro')
+        port, fake = free_udp_port(), free_udp_port()
+        d = Fulcrumd(WORK, 'ro', pair_conf(port, fake, keys, node_name='ro', ha_initdead='60000'))
+        for args in (['service', 'add', 'web', 'address=192.0.2.10', 'port=80', 'protocol=tcp'],
+                     ['real', 'add', 'web', 'address=10.0.0.1', 'port=80'],
+                     ['vip', 'add', '192.0.2.10', 'interface=eth0']):
+            subprocess.run([FULCRUMCTL, '--db', d.db] + args, check=True, capture_output=True)
+        d.token('admin', 'admin')
+        d.start()
+        try:
+            self.assertEqual(d.call('GET', '/cluster').json['role'], 'starting')
+            self.refused_everywhere(d, 'starting')
+            self.assertIn('configuration writes refused: this director is starting: writes go to the active, '
+                          '127.0.0.1', d.log_text())
+            # an active peer heard (from ha_peer's address): it goes to fault, and still refuses
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.bind(('127.0.0.1', fake))
+            epoch, seq, stop = int(time.time() * 1000), [0], threading.Event()
+
+            def beat():
+                while not stop.is_set():
+                    seq[0] += 1
+                    sock.sendto(heartbeat(SECRET, node='ro-peer', role=2, epoch=epoch, seq=seq[0]),
+                                ('127.0.0.1', port))
+                    stop.wait(0.05)
+            t = threading.Thread(target=beat)
+            t.start()
+            try:
+                c = wait(lambda: (lambda c: c if c['role'] == 'fault' and c['peer']['role'] == 'active' else None)(
+                    d.call('GET', '/cluster').json), 5)
+                self.assertIsNotNone(c, d.call('GET', '/cluster'))
+                time.sleep(1.2)  # the gate follows the peer's role within a second
+                self.refused_everywhere(d, 'fault')
+            finally:
+                stop.set()
+                t.join()
+                sock.close()
+            # the peer dead: nobody else takes writes, so the node in fault does
+            self.assertTrue(wait(lambda: d.call('GET', '/cluster').json['peer']['state'] == 'dead', 3))
+            r = wait(lambda: (lambda r: r if r.status == 200 else None)(
+                d.call('PATCH', '/services/1', {'description': 'taken'})), 3)
+            self.assertIsNotNone(r, d.call('PATCH', '/services/1', {'description': 'taken'}))
+            self.assertEqual(r.json['description'], 'taken')
+            self.assertEqual(d.call('GET', '/cluster').json['role'], 'fault')
+            self.assertIn('configuration writes accepted again: this director is fault', d.log_text())
+        finally:
+            self.assertEqual(d.stop(), 0)
 
 
 class ClusterEvents(unittest.TestCase):

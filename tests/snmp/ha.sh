@@ -13,6 +13,8 @@ PEER_STATE=$R.1.1.4.0 # fulcrumPeerState.0
 HA=$R.1.7             # fulcrumCluster: HA.N.0
 REJECT=$R.1.8.1       # fulcrumHaRejectEntry: REJECT.COL.REASON
 NOTIFY_CFG=$R.1.2.3.0 # fulcrumNotifyConfigChangeEnable.0
+REV=$R.1.1.5.0        # fulcrumConfigRevision.0
+VS_NEXT=$R.1.1.9.0    # fulcrumVsNextId.0
 NOTIFY_PEER=$R.1.2.5.0 # fulcrumNotifyPeerStateEnable.0
 N_ROLE=$R.0.4         # fulcrumRoleChange
 N_PEER=$R.0.5         # fulcrumPeerStateChange
@@ -57,8 +59,9 @@ HA_PORT=$(free_port udp)
 PEER_PORT=$(free_port udp)
 PEER_HTTP=$(free_port tcp)
 (umask 077 && printf 'auth 1\n1 hmac-sha256 %s\n' "$SECRET" >"$T/authkeys")
-# the subagent's node starts slowly (ha_initdead 4 s) so that its first role change is sent as a trap
-printf 'ha_peer = 127.0.0.1:%s\nha_bind = 127.0.0.1\nha_port = %s\nha_keyfile = %s\nha_realtime = no\nha_initdead = 4000\nha_cluster = snmp-pair\n' \
+# the subagent's node starts slowly (ha_initdead 8 s) so that its first role change is sent as a trap, and
+# so that it is still starting (it takes no configuration writes) when the SETs below arrive
+printf 'ha_peer = 127.0.0.1:%s\nha_bind = 127.0.0.1\nha_port = %s\nha_keyfile = %s\nha_realtime = no\nha_initdead = 8000\nha_cluster = snmp-pair\n' \
 	"$PEER_PORT" "$HA_PORT" "$T/authkeys" >>"$T/fulcrumd.conf"
 printf 'db = %s\nhttp = 127.0.0.1:%s\nnode_name = %s\nha_standalone_vips = no\nha_peer = 127.0.0.1:%s\nha_bind = 127.0.0.1\nha_port = %s\nha_keyfile = %s\nha_realtime = no\nha_cluster = snmp-pair\n' \
 	"$T/peer.db" "$PEER_HTTP" "$PEER_NODE" "$HA_PORT" "$PEER_PORT" "$T/authkeys" >"$T/peer.conf"
@@ -71,9 +74,27 @@ else
 	bail "the subagent registers with snmpd" "$(tail -n 20 "$T/fulcrumd.log")"
 fi
 
+# ==== writes while starting: refused whole, before anything is written (docs/ha.md) ======
+
+is "fulcrumRole.0 is starting(4): ha_initdead has not ended" "$(sget "$ROLE")" 4
+rev0=$(sget "$REV")
+out=$(rset "$NOTIFY_CFG" i 2)
+like "a SET of fulcrumNotifyConfigChangeEnable while starting: resourceUnavailable" "$out" \
+	'Reason: resourceUnavailable( |$)'
+is "... on that object" "$(sed -n 's/^Failed object: //p' <<<"$out")" "$NOTIFY_CFG"
+is "... nothing changed: it still reads true(1)" "$(sget "$NOTIFY_CFG")" 1
+like "... fulcrumd logs the reason" "$(tail -n 20 "$T/fulcrumd.log")" \
+	'snmp: SET refused: this director is starting: writes go to the active, 127\.0\.0\.1'
+nid=$(sget "$VS_NEXT")
+out=$(rset "$VS.36.$nid" i 4 "$VS.2.$nid" s snmp-ro "$VS.4.$nid" i 1 "$VS.5.$nid" x "$(ip_hex 192.0.2.90)" \
+	"$VS.6.$nid" u 80 "$VS.7.$nid" i 6)
+like "a createAndGo of service $nid while starting: resourceUnavailable" "$out" 'Reason: resourceUnavailable( |$)'
+like "... no service $nid" "$(ro snmpget -On -Oqv "$VS.2.$nid" 2>&1)" '^No Such (Instance|Object)'
+is "... fulcrumConfigRevision.0 did not move" "$(sget "$REV")" "$rev0"
+
 # ==== the role change at the end of ha_initdead: a notification and the scalars ==========
 
-if hit=$(wait_trap 10 "$n0" "$N_ROLE"); then
+if hit=$(wait_trap 15 "$n0" "$N_ROLE"); then
 	pass "fulcrumRoleChange when ha_initdead ends"
 	like "... fulcrumRole.0 = fault(5)" "$hit" "$(q "$ROLE") = INTEGER: 5( |\$)"
 	like "... fulcrumPeerState.0 = up(2)" "$hit" "$(q "$PEER_STATE") = INTEGER: 2( |\$)"

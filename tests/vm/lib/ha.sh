@@ -228,6 +228,37 @@ ha_delete() { # N PATH
         -w '\nHTTP %{http_code}\n' "http://127.0.0.1:8080/api/v1$2"
 }
 
+# A write to dirN's API: METHOD PATH with JSON; prints "HTTP nnn", "Retry-After: V" ("" when the answer has
+# none), then the body on one line.
+ha_write() { # N METHOD PATH JSON
+    HA_TOKEN[$1]=${HA_TOKEN[$1]:-$(cat "$HA_DIR/dir$1/token")}
+    in_ns "dir$1" curl -s --max-time 10 -X "$2" -H "Authorization: Bearer ${HA_TOKEN[$1]}" \
+        -H 'Content-Type: application/json' -d "$4" -D "$HA_DIR/write.headers" -o "$HA_DIR/write.body" \
+        -w 'HTTP %{http_code}\n' "http://127.0.0.1:8080/api/v1$3"
+    printf 'Retry-After: %s\n' "$(tr -d '\r' <"$HA_DIR/write.headers" | sed -n 's/^[Rr]etry-[Aa]fter: //p')"
+    cat "$HA_DIR/write.body"
+    echo
+}
+
+# ha_write_refused LABEL N ACTIVE_RE METHOD PATH JSON: dirN refuses the write as a director that takes none
+# (docs/ha.md): 503, Retry-After, the error naming the active, whose address matches ACTIVE_RE.
+ha_write_refused() {
+    local label=$1 n=$2 re=$3 out
+    out=$(ha_write "$n" "$4" "$5" "$6")
+    if python3 -c 'import json, re, sys
+lines = sys.argv[1].split("\n", 2)
+e = json.loads(lines[2])["error"]
+role = sys.argv[3]
+ok = (lines[0] == "HTTP 503" and lines[1] == "Retry-After: 1" and e["code"] == "unavailable"
+      and re.fullmatch(sys.argv[2], e["active"] or "")
+      and e["message"] == "this director is %s: writes go to the active, %s" % (role, e["active"]))
+sys.exit(0 if ok else 1)' "$out" "$re" "$(ha_role "$n")"; then
+        ok "$label: $(tr '\n' ' ' <<<"$out" | head -c 240)"
+    else
+        not_ok "$label" "$out"
+    fi
+}
+
 # GET /cluster of dirN and print a Python expression of it, c being the JSON (one process each side).
 ha_cluster() { # N EXPR
     ha_api "$1" /cluster | python3 -c 'import json, sys; c = json.load(sys.stdin); print(eval(sys.argv[1]))' "$2"

@@ -18,6 +18,10 @@
 #     the standby;
 #   - maintenance on the active (POST /cluster/maintenance) hands the role over; off again, the
 #     role stays where it is (stickiness);
+#   - writes on the standby (docs/ha.md): its API answers 503 with Retry-After and the active's
+#     address, its SNMP agent resourceUnavailable, fulcrumctl --db on its database refuses unless
+#     --force; nothing changes. After the takeover the new active takes a write at once (the
+#     gate opens before the role change is announced): measured from its role change;
 #   - the same by SNMP (an snmpd in each director's namespace, fulcrumd its AgentX subagent):
 #     SET fulcrumHaSwitchover.0 = switchover(2) on the active, then fulcrumHaMaintenance.0 =
 #     true(1) on the new active and false(2) again.
@@ -83,6 +87,27 @@ wait_for 15 ha_is 1 active || fail "dir1 did not become active (role '$(ha_role 
 wait_for 10 ha_is 2 standby || fail "dir2 did not become standby (role '$(ha_role 2)')"
 is "dir1 active, dir2 standby" "$(ha_role 1)/$(ha_role 2)" "active/standby"
 
+# --- writes on the standby: refused, naming the active; nothing changes
+desc() { ha_api "$1" /services/1 | python3 -c 'import json, sys; print(json.load(sys.stdin)["description"])'; }
+rev() { ha_api "$1" /status | python3 -c 'import json, sys; print(json.load(sys.stdin)["revision"])'; }
+rev2=$(rev 2)
+ha_write_refused "PATCH on the standby dir2: refused" 2 '10\.0\.[12]\.1' PATCH /services/1 '{"description": "on the standby"}'
+ha_write_refused "POST /vips on the standby dir2: refused" 2 '10\.0\.[12]\.1' POST /vips \
+    '{"address": "10.0.0.99", "interface": "eth-cl"}'
+ha_write_refused "DELETE on the standby dir2: refused" 2 '10\.0\.[12]\.1' DELETE /services/1 ''
+is "dir2's revision did not move, the service is as it was" "$(rev 2) [$(desc 2)]" "$rev2 []"
+is "dir1 (active) unchanged" "$(desc 1)" ""
+snmp_on 2
+snmp_wait_agent 20 || not_ok "dir2's fulcrumd answers through its snmpd"
+if ! sset "$R.1.2.3.0" i 2 && grep -q 'Reason: resourceUnavailable' <<<"$SNMP_OUT"; then
+    ok "SET fulcrumNotifyConfigChangeEnable.0 on the standby dir2: resourceUnavailable"
+else
+    not_ok "SET on the standby dir2: resourceUnavailable" "$SNMP_OUT"
+fi
+is "... it still reads true(1)" "$(sget "$R.1.2.3.0")" 1
+grep -q 'snmp: SET refused: this director is standby: writes go to the active, 10\.0\.[12]\.1' "${HA_LOG[2]}" &&
+    ok "dir2 logged the SET's refusal: $(line_of 2 'snmp: SET refused')" || not_ok "dir2 logged the SET's refusal"
+
 # --- the standby's IPVS table is the active's, every service and real server
 table() { in_ns "dir$1" ipvsadm -Sn | sort; }
 programmed() { [[ $(table "$1" | grep -c '^-A') == 5 ]]; }
@@ -119,6 +144,17 @@ before=$(tail -n 1 "$progress" | cut -d' ' -f2)
 printf 'link set eth-cl down\nlink set eth-rs down\n' | ip -n dir1 -batch -
 ha_kill 1 KILL
 wait_for 5 ha_is 2 active && ok "dir2 took over from the dead dir1 mid-download" || not_ok "dir2 took over" "role '$(ha_role 2)'"
+# the new active takes a write at once, from the revision it held
+sent=$(ha_ms)
+out=$(ha_write 2 PATCH /services/1 '{"description": "written on the new active"}')
+answered=$(ha_ms)
+[[ $(head -n 1 <<<"$out") == "HTTP 200" ]] && ok "the new active dir2 took a PATCH at once (HTTP 200)" ||
+    not_ok "the new active dir2 took a PATCH" "$out"
+is "... its revision is one more than it held as standby" "$(rev 2)" "$((rev2 + 1))"
+became=$(at_of 2 'ha: became active') || became=0
+opened=$(at_of 2 'configuration writes accepted again: this director is active') || opened=0
+measure "the new active's write gate opened $((opened - became)) ms after its role change; the PATCH was sent" \
+    "$((sent - became)) ms after it (the script's clock, TCG) and answered in $((answered - sent)) ms"
 out=$(ha_report takeover "${HA_LOG[2]}" "dir1 dies mid-download")
 at=$(head -n 1 <<<"$out")
 tail -n +2 <<<"$out"
@@ -140,6 +176,18 @@ grep -v '^size' "$HA_DIR/download.txt" | sed 's/^/#   /' || true
 printf 'link set eth-cl up\nlink set eth-rs up\n' | ip -n dir1 -batch -
 HA_KEEP_DB=1 HA_AGENTX=$(ha_agentx 1) ha_start 1 "ha_priority = 110"
 wait_for 10 ha_is 1 standby && ok "dir1 back as standby" || not_ok "dir1 back as standby" "role '$(ha_role 1)'"
+ha_write_refused "the returned dir1, standby: refuses a write, names dir2" 1 '10\.0\.[12]\.2' PATCH /services/1 '{"description": "x"}'
+# fulcrumctl --db on the standby's database: refused unless --force (its role history says standby)
+db1=$HA_DIR/dir1/fulcrum.db
+out=$("$FULCRUM_TOP/fulcrumctl" --db "$db1" service set web description=local 2>&1) && rc=0 || rc=$?
+[[ $rc == 1 && $out == *"this database is a standby's: its fulcrumd was last standby"*"--force"* ]] &&
+    ok "fulcrumctl --db on the standby dir1's database: refused (exit 1): $out" ||
+    not_ok "fulcrumctl --db on the standby's database refused" "exit $rc: $out"
+out=$("$FULCRUM_TOP/fulcrumctl" --db "$db1" --force service set web description=forced 2>&1) && rc=0 || rc=$?
+[[ $rc == 0 ]] && ok "fulcrumctl --db --force on it: written" || not_ok "fulcrumctl --db --force" "exit $rc: $out"
+forced() { [[ $(desc 1) == forced ]]; }
+wait_for 5 forced || true
+is "dir1's fulcrumd took the forced write (a reload)" "$(desc 1)" "forced"
 poll=$HA_DIR/poll.txt
 bg_in_ns client "$HA_DIR/poller.log" python3 -c "$HA_POLLER_PY" "$HA_VIP" 80 "$poll"
 poller=$BG_PID

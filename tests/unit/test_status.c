@@ -1,0 +1,74 @@
+/* Unit tests of controller/core/status.c: which roles refuse writes, and the active's address they name. */
+#include "controller/core/status.h"
+#include "tests/unit/unit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static struct status_cluster pair(enum status_role role, enum status_peer_state peer_state,
+				  enum status_role peer_role, const char *peer_addr)
+{
+	struct status_cluster c;
+
+	memset(&c, 0, sizeof(c));
+	c.enabled = true;
+	c.role = role;
+	c.peer.state = peer_state;
+	c.peer.role = peer_role;
+	snprintf(c.peer.addr, sizeof(c.peer.addr), "%s", peer_addr);
+	c.npaths = 1;
+	snprintf(c.paths[0].peer, sizeof(c.paths[0].peer), "%s", "192.0.2.20:694");
+	return c;
+}
+
+static void test_status_writes_by_role(void)
+{
+	char why[96], active[64];
+	struct status_cluster c;
+
+	/* the active and a standalone node take writes, whatever they hear */
+	c = pair(STATUS_ROLE_ACTIVE, STATUS_PEER_ALIVE, STATUS_ROLE_STANDBY, "192.0.2.2:694");
+	CU_ASSERT_FALSE(status_writes_refused(&c, why, sizeof(why), active, sizeof(active)));
+	CU_ASSERT_STRING_EQUAL(why, "");
+	CU_ASSERT_STRING_EQUAL(active, "");
+	memset(&c, 0, sizeof(c));
+	c.role = STATUS_ROLE_STANDALONE;
+	CU_ASSERT_FALSE(status_writes_refused(&c, why, sizeof(why), active, sizeof(active)));
+	/* the standby refuses and names the active as its heartbeats come from, without the port */
+	c = pair(STATUS_ROLE_STANDBY, STATUS_PEER_ALIVE, STATUS_ROLE_ACTIVE, "192.0.2.2:694");
+	CU_ASSERT_TRUE(status_writes_refused(&c, why, sizeof(why), active, sizeof(active)));
+	CU_ASSERT_STRING_EQUAL(why, "this director is standby");
+	CU_ASSERT_STRING_EQUAL(active, "192.0.2.2");
+	c = pair(STATUS_ROLE_STANDBY, STATUS_PEER_ALIVE, STATUS_ROLE_ACTIVE, "[2001:db8::2]:694");
+	CU_ASSERT_TRUE(status_writes_refused(&c, why, sizeof(why), active, sizeof(active)));
+	CU_ASSERT_STRING_EQUAL(active, "2001:db8::2");
+	/* starting, the peer never heard: the configured ha_peer */
+	c = pair(STATUS_ROLE_STARTING, STATUS_PEER_UNKNOWN, 0, "");
+	CU_ASSERT_TRUE(status_writes_refused(&c, why, sizeof(why), active, sizeof(active)));
+	CU_ASSERT_STRING_EQUAL(why, "this director is starting");
+	CU_ASSERT_STRING_EQUAL(active, "192.0.2.20");
+	c.npaths = 0;
+	CU_ASSERT_TRUE(status_writes_refused(&c, why, sizeof(why), active, sizeof(active)));
+	CU_ASSERT_STRING_EQUAL(active, "");
+	/* fault: refused only while an alive peer is active */
+	c = pair(STATUS_ROLE_FAULT, STATUS_PEER_ALIVE, STATUS_ROLE_ACTIVE, "192.0.2.2:694");
+	CU_ASSERT_TRUE(status_writes_refused(&c, why, sizeof(why), active, sizeof(active)));
+	CU_ASSERT_STRING_EQUAL(why, "this director is fault");
+	CU_ASSERT_STRING_EQUAL(active, "192.0.2.2");
+	c = pair(STATUS_ROLE_FAULT, STATUS_PEER_ALIVE, STATUS_ROLE_FAULT, "192.0.2.2:694");
+	CU_ASSERT_FALSE(status_writes_refused(&c, why, sizeof(why), active, sizeof(active)));
+	c = pair(STATUS_ROLE_FAULT, STATUS_PEER_ALIVE, STATUS_ROLE_STANDBY, "192.0.2.2:694");
+	CU_ASSERT_FALSE(status_writes_refused(&c, why, sizeof(why), active, sizeof(active)));
+	c = pair(STATUS_ROLE_FAULT, STATUS_PEER_DEAD, STATUS_ROLE_ACTIVE, "192.0.2.2:694");
+	CU_ASSERT_FALSE(status_writes_refused(&c, why, sizeof(why), active, sizeof(active)));
+}
+
+UNIT_SUITE(status)
+{
+	CU_pSuite s = CU_add_suite("status", NULL, NULL);
+
+	if (!s)
+		return CU_get_error();
+	CU_add_test(s, "writes refused by role, the active named", test_status_writes_by_role);
+	return CU_get_error();
+}
