@@ -303,8 +303,8 @@ static void daemon_on_alone(void *arg, int64_t revision, unsigned waited_ms)
 {
 	struct daemon *d = arg;
 
-	log_warnx("repl",
-		  "replication: the standby did not acknowledge revision %lld within %u ms "
+	log_warnx("replication",
+		  "the standby did not acknowledge revision %lld within %u ms "
 		  "(repl_sync_timeout %lu ms): this director goes on alone",
 		  (long long)revision, waited_ms, d->conf.repl_sync_timeout);
 }
@@ -326,7 +326,7 @@ static int daemon_ackwait_new(struct daemon *d, char *err, size_t errlen)
 	}
 	if (c->ha_peer[0] && c->agentx[0] && c->repl_mode == CONF_REPL_SYNC &&
 	    c->repl_sync_timeout + 100 >= c->ha_loop_timeout)
-		log_warnx("repl",
+		log_warnx("replication",
 			  "repl_sync_timeout (%lu ms) is not below ha_loop_timeout (%lu ms) less "
 			  "100 ms: an SNMP SET waiting that long for the standby holds the main "
 			  "loop, which the failover engine counts as a failure (main loop stalled) "

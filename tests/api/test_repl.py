@@ -86,6 +86,14 @@ class CommitModes(unittest.TestCase):
             self.assertIsNone(r.header(HEADER), r)
             self.timed(d, 'DELETE', f'/services/{vs}', None, 204)
 
+    def test_a_set_that_could_stall_the_loop_is_warned_of_at_start(self):
+        """An SNMP SET waits for the standby on the main loop: a repl_sync_timeout the failover engine would take
+        for a stalled loop is named at start, in sync mode only."""
+        words = 'repl_sync_timeout (5000 ms) is not below ha_loop_timeout (1000 ms) less 100 ms'
+        self.assertIn(words, self.sync.log_text())
+        self.assertNotIn('repl_sync_timeout', self.asyn.log_text())
+        self.assertNotIn('repl_sync_timeout', self.solo.log_text())
+
     def test_reads_have_no_header(self):
         for d in (self.solo, self.sync):
             r = d.call('GET', '/services')
