@@ -50,7 +50,7 @@ static const struct conf_setting settings[] = {
     {"ha_realtime", CONF_BOOL, "yes", offsetof(struct conf, ha_realtime), 0, 0, 0},
     {"ha_standalone_vips", CONF_BOOL, "yes", offsetof(struct conf, ha_standalone_vips), 0, 0, 0},
     {"repl_mode", CONF_REPL_MODE, "sync", offsetof(struct conf, repl_mode), 0, 0, 0},
-    {"repl_sync_timeout", CONF_ULONG, "1000", ULONG(repl_sync_timeout, 10, 60000)},
+    {"repl_sync_timeout", CONF_ULONG, "500", ULONG(repl_sync_timeout, 10, 60000)},
     /* replication: the change log's retention */
     {"repl_log_retention", CONF_ULONG, "10000", ULONG(repl_log_retention, 0, 100000000)},
     {"repl_port", CONF_ULONG, "7694", ULONG(repl_port, 1, 65535)},

@@ -40,7 +40,7 @@ static void test_conf_defaults(void)
 	CU_ASSERT_EQUAL(c.http_timeout, 10);
 	CU_ASSERT_STRING_EQUAL(c.web_root, "");
 	CU_ASSERT_EQUAL(c.repl_mode, CONF_REPL_SYNC);
-	CU_ASSERT_EQUAL(c.repl_sync_timeout, 1000);
+	CU_ASSERT_EQUAL(c.repl_sync_timeout, 500);
 }
 
 /* Commit modes: sync or async from the file; anything else named with the reason, nothing changed. */
