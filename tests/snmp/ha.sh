@@ -58,13 +58,15 @@ fulcrumd_setup || bail "fulcrumctl makes an admin token" "$(cat "$T/fulcrumctl.l
 HA_PORT=$(free_port udp)
 PEER_PORT=$(free_port udp)
 PEER_HTTP=$(free_port tcp)
+REPL_PORT=$(free_port tcp)
+PEER_REPL=$(free_port tcp)
 (umask 077 && printf 'auth 1\n1 hmac-sha256 %s\n' "$SECRET" >"$T/authkeys")
 # the subagent's node starts slowly (ha_initdead 8 s) so that its first role change is sent as a trap, and
 # so that it is still starting (it takes no configuration writes) when the SETs below arrive
-printf 'ha_peer = 127.0.0.1:%s\nha_bind = 127.0.0.1\nha_port = %s\nha_keyfile = %s\nha_realtime = no\nha_initdead = 8000\nha_cluster = snmp-pair\n' \
-	"$PEER_PORT" "$HA_PORT" "$T/authkeys" >>"$T/fulcrumd.conf"
-printf 'db = %s\nhttp = 127.0.0.1:%s\nnode_name = %s\nha_standalone_vips = no\nha_peer = 127.0.0.1:%s\nha_bind = 127.0.0.1\nha_port = %s\nha_keyfile = %s\nha_realtime = no\nha_cluster = snmp-pair\n' \
-	"$T/peer.db" "$PEER_HTTP" "$PEER_NODE" "$HA_PORT" "$PEER_PORT" "$T/authkeys" >"$T/peer.conf"
+printf 'ha_peer = 127.0.0.1:%s\nha_bind = 127.0.0.1\nha_port = %s\nha_keyfile = %s\nha_realtime = no\nha_initdead = 8000\nha_cluster = snmp-pair\nrepl_port = %s\nrepl_peer_port = %s\n' \
+	"$PEER_PORT" "$HA_PORT" "$T/authkeys" "$REPL_PORT" "$PEER_REPL" >>"$T/fulcrumd.conf"
+printf 'db = %s\nhttp = 127.0.0.1:%s\nnode_name = %s\nha_standalone_vips = no\nha_peer = 127.0.0.1:%s\nha_bind = 127.0.0.1\nha_port = %s\nha_keyfile = %s\nha_realtime = no\nha_cluster = snmp-pair\nrepl_port = %s\nrepl_peer_port = %s\n' \
+	"$T/peer.db" "$PEER_HTTP" "$PEER_NODE" "$HA_PORT" "$PEER_PORT" "$T/authkeys" "$PEER_REPL" "$REPL_PORT" >"$T/peer.conf"
 peer_start || bail "the peer fulcrumd starts" "$(tail -n 20 "$T/peer.log")"
 n0=$(trap_count)
 fulcrumd_start || bail "fulcrumd starts with --agentx $T/agentx.sock" "$(tail -n 20 "$T/fulcrumd.log")"
