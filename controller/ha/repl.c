@@ -272,17 +272,37 @@ static int tls_errno(gnutls_transport_ptr_t p)
 	return errno;
 }
 
-/* Waits until fd is ready for events or the deadline; 1 ready, 0 timed out, negative errno. */
-static int wait_fd(int fd, short events, int64_t deadline)
+/*
+ * Waits until fd is ready for events, the deadline passes, or fulcrumd stops
+ * (the wake eventfd with the stop flag): 1 ready, 0 timed out or stopping,
+ * or a negative errno.
+ */
+static int wait_fd(struct repl *r, int fd, short events, int64_t deadline)
 {
-	struct pollfd p = {.fd = fd, .events = events};
-	int64_t left = deadline - now_ms();
-	int n;
+	for (;;) {
+		struct pollfd p[2] = {{.fd = fd, .events = events},
+				      {.fd = r->efd, .events = POLLIN}};
+		int64_t left = deadline - now_ms();
+		bool stop;
+		int n;
 
-	if (left <= 0)
-		return 0;
-	n = poll(&p, 1, (int)left);
-	return n < 0 ? -errno : n;
+		pthread_mutex_lock(&r->lock);
+		stop = r->stop;
+		pthread_mutex_unlock(&r->lock);
+		if (left <= 0 || stop)
+			return 0;
+		n = poll(p, 2, (int)left);
+		if (n < 0)
+			return errno == EINTR ? 0 : -errno;
+		if (p[0].revents)
+			return 1;
+		if (p[1].revents) { /* a wake: read it, then look at the stop flag again */
+			uint64_t v;
+
+			if (read(r->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+				return -errno;
+		}
+	}
 }
 
 /* The TLS handshake on r->fd (non-blocking) within HANDSHAKE_MS; 0 or -1 with why. */
@@ -327,7 +347,8 @@ static int tls_start(struct repl *r, bool server, char *why, size_t len)
 	do {
 		rc = gnutls_handshake(r->ses);
 		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED)
-			if (wait_fd(r->fd, gnutls_record_get_direction(r->ses) ? POLLOUT : POLLIN,
+			if (wait_fd(r, r->fd,
+				    gnutls_record_get_direction(r->ses) ? POLLOUT : POLLIN,
 				    deadline) <= 0) {
 				snprintf(why, len, "TLS handshake: no answer within %d ms",
 					 HANDSHAKE_MS);
@@ -372,7 +393,7 @@ static int send_msg(struct repl *r, json_t *m)
 		if (n > 0) {
 			off += (size_t)n;
 		} else if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
-			if (wait_fd(r->fd, POLLOUT, deadline) <= 0)
+			if (wait_fd(r, r->fd, POLLOUT, deadline) <= 0)
 				fail = "the peer takes nothing (send timed out)";
 		} else {
 			fail = gnutls_strerror((int)n);
@@ -385,7 +406,7 @@ static int send_msg(struct repl *r, json_t *m)
 			break;
 		if (rc != GNUTLS_E_AGAIN && rc != GNUTLS_E_INTERRUPTED)
 			fail = gnutls_strerror(rc);
-		else if (wait_fd(r->fd, POLLOUT, deadline) <= 0)
+		else if (wait_fd(r, r->fd, POLLOUT, deadline) <= 0)
 			fail = "the peer takes nothing (send timed out)";
 	}
 	free(text);
@@ -475,7 +496,7 @@ static int recv_frame(struct repl *r, json_t **m, int64_t deadline)
 		if (rc != 0)
 			return rc;
 		if (gnutls_record_check_pending(r->ses) == 0 &&
-		    wait_fd(r->fd, POLLIN, deadline) <= 0) {
+		    wait_fd(r, r->fd, POLLIN, deadline) <= 0) {
 			conn_close(r, "no answer in time");
 			return -1;
 		}
@@ -840,7 +861,7 @@ static void follow_connect(struct repl *r)
 	if (fd < 0)
 		return;
 	rc = connect(fd, (struct sockaddr *)&r->peer, r->peer_len);
-	if (rc != 0 && errno == EINPROGRESS && wait_fd(fd, POLLOUT, now_ms() + RETRY_MS) > 0) {
+	if (rc != 0 && errno == EINPROGRESS && wait_fd(r, fd, POLLOUT, now_ms() + RETRY_MS) > 0) {
 		socklen_t l = sizeof(rc);
 		int so = 0;
 

@@ -515,13 +515,15 @@ expect "--db cluster maintenance: refused, exit 2" 2 '' 'running fulcrumd'
 udp_port() { python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 (umask 077 && printf 'auth 1\n1 hmac-sha256 a-test-secret-of-enough-length\n' >"$work/authkeys")
 ha_a=$(udp_port) ha_b=$(udp_port)
+tcp_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+repl_a=$(tcp_port) repl_b=$(tcp_port) # replication: one port each, both on 127.0.0.1
 declare -A http_of
 for n in a b; do
-	me=$ha_a peer=$ha_b
-	[[ $n == b ]] && me=$ha_b peer=$ha_a
-	http_of[$n]=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	printf 'node_name = ctl-%s\nha_standalone_vips = no\nha_peer = 127.0.0.1:%s\nha_bind = 127.0.0.1\nha_port = %s\nha_keyfile = %s\nha_realtime = no\n' \
-		"$n" "$peer" "$me" "$work/authkeys" >"$work/ha-$n.conf"
+	me=$ha_a peer=$ha_b repl=$repl_a repl_peer=$repl_b
+	[[ $n == b ]] && me=$ha_b peer=$ha_a repl=$repl_b repl_peer=$repl_a
+	http_of[$n]=$(tcp_port)
+	printf 'node_name = ctl-%s\nha_standalone_vips = no\nha_peer = 127.0.0.1:%s\nha_bind = 127.0.0.1\nha_port = %s\nha_keyfile = %s\nha_realtime = no\nrepl_port = %s\nrepl_peer_port = %s\n' \
+		"$n" "$peer" "$me" "$work/authkeys" "$repl" "$repl_peer" >"$work/ha-$n.conf"
 	"$ctl" --db "$work/ha-$n.db" token create admin --role admin >"$work/ha-$n.token" 2>/dev/null
 	"$fulcrumd" --foreground -c "$work/ha-$n.conf" --db "$work/ha-$n.db" --http "127.0.0.1:${http_of[$n]}" \
 		>"$work/ha-$n.log" 2>&1 &
