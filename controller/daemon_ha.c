@@ -150,6 +150,12 @@ void daemon_ha_tick(struct daemon *d)
 	rev = store_revision(d->store);
 	ha_engine_revision_set(d->ha, rev);
 	daemon_ha_gate(d, 0); /* the peer's role and address move without this node's */
+	if (d->repl) {
+		struct status_cluster c;
+
+		ha_engine_status(d->ha, &c);
+		repl_peer_set(d->repl, c.peer.state == STATUS_PEER_ALIVE, c.peer.role);
+	}
 }
 
 /*
@@ -230,7 +236,8 @@ static int daemon_repl_start(struct daemon *d)
 		log_errx("repl", "replication: ha_bind: '%s' is not an address", d->conf.ha_bind);
 		return -EINVAL;
 	}
-	unsigned long peer_port = d->conf.repl_peer_port ? d->conf.repl_peer_port : d->conf.repl_port;
+	unsigned long peer_port =
+	    d->conf.repl_peer_port ? d->conf.repl_peer_port : d->conf.repl_port;
 
 	if (peer.ss_family == AF_INET6) {
 		((struct sockaddr_in6 *)&peer)->sin6_port = htons((uint16_t)peer_port);
@@ -389,11 +396,12 @@ void daemon_cluster_get(struct daemon *d, struct status_cluster *out)
 {
 	if (d->ha) {
 		ha_engine_status(d->ha, out);
-		return;
+	} else {
+		memset(out, 0, sizeof(*out));
+		out->role = STATUS_ROLE_STANDALONE;
+		snprintf(out->node, sizeof(out->node), "%s", d->node_name);
 	}
-	memset(out, 0, sizeof(*out));
-	out->role = STATUS_ROLE_STANDALONE;
-	snprintf(out->node, sizeof(out->node), "%s", d->node_name);
+	daemon_repl_get(d, &out->repl);
 }
 
 struct ha_engine *daemon_ha(struct daemon *d)

@@ -153,6 +153,30 @@ static json_t *cluster_history_json(struct web *w)
 	return a;
 }
 
+/* Replication's state (docs/ha.md, "Replication"): the "replication" object of GET /cluster. */
+static json_t *cluster_repl_json(const struct status_repl *r)
+{
+	const char *state = status_repl_state_name(r->state);
+	json_t *digest =
+	    r->digest_at ? json_pack("{s:I,s:b,s:I}", "revision", (json_int_t)r->digest_revision,
+				     "equal", r->digest_equal, "at", (json_int_t)r->digest_at)
+			 : json_null();
+
+	return json_pack(
+	    "{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:f,s:o,s:s,s:o,s:o,"
+	    "s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+	    "state", state ? state : "off", "side", r->side, "peer", r->peer, "mode", r->mode,
+	    "revision", (json_int_t)r->revision, "peer_revision", (json_int_t)r->peer_revision,
+	    "lag_revisions", (json_int_t)r->lag_revisions, "lag_ms", r->lag_ms, "since",
+	    cluster_ms(r->since), "error", r->error, "digest", digest ? digest : json_null(),
+	    "export_file", *r->export_file ? json_string(r->export_file) : json_null(), "counters",
+	    "revisions_sent", (json_int_t)r->revisions_sent, "revisions_applied",
+	    (json_int_t)r->revisions_applied, "acks", (json_int_t)r->acks, "snapshots_sent",
+	    (json_int_t)r->snapshots_sent, "snapshots_taken", (json_int_t)r->snapshots_taken,
+	    "connects", (json_int_t)r->connects, "refusals", (json_int_t)r->refusals, "divergences",
+	    (json_int_t)r->divergences);
+}
+
 void web_cluster_get_status(struct web *w, struct status_cluster *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -191,6 +215,7 @@ json_t *web_cluster_json(struct web *w, const struct status_cluster *c)
 					  "late_over_half", (json_int_t)c->late_over_half,
 					  "freezes", (json_int_t)c->freezes, "realtime",
 					  c->realtime)) != 0 ||
+	    json_object_set_new(o, "replication", cluster_repl_json(&c->repl)) != 0 ||
 	    json_object_set_new(o, "history", cluster_history_json(w)) != 0) {
 		json_decref(o);
 		return NULL;

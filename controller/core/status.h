@@ -183,6 +183,42 @@ struct status_ha_peer {
 	int64_t state_since; /* Unix ms of the last change of state */
 };
 
+/* Replication of the configuration to the standby (docs/ha.md, "Replication"). */
+enum status_repl_state {
+	STATUS_REPL_OFF = 0,     /* standalone: nothing to replicate */
+	STATUS_REPL_WAITING,     /* no peer connected yet / connecting */
+	STATUS_REPL_CATCHING_UP, /* streaming revisions the other side lacks */
+	STATUS_REPL_SNAPSHOT,    /* sending or taking a whole snapshot */
+	STATUS_REPL_IN_SYNC,     /* the standby holds every revision */
+	STATUS_REPL_ALONE,       /* active: the standby is gone or late; writes go on without it */
+	STATUS_REPL_DIVERGED,    /* the two histories differ: a resync is under way or needed */
+	STATUS_REPL_REFUSED,     /* the peer was refused, or refused us (key, cluster, schema) */
+};
+
+/* "off", "waiting", "catching_up", "snapshot", "in_sync", "alone", "diverged", "refused"; NULL outside. */
+const char *status_repl_state_name(enum status_repl_state s);
+
+struct status_repl {
+	enum status_repl_state state;
+	char side[8];              /* "active" (serves), "standby" (follows), "" */
+	char peer[STATUS_HA_NAME]; /* the other director's node name, "" before a HELLO */
+	char mode[8];              /* commit mode: "sync" or "async" */
+	int64_t revision;          /* this node's */
+	int64_t peer_revision; /* active: what the standby acknowledged; standby: the active's */
+	int64_t lag_revisions; /* active: revision - peer_revision */
+	double lag_ms;         /* active: how long the oldest unacknowledged revision waits */
+	int64_t since;         /* Unix ms of the last state change */
+	char error[STATUS_HA_TEXT]; /* the last failure, "" when none */
+	/* the last digest comparison: revision, whether equal, when (0: never) */
+	int64_t digest_revision;
+	bool digest_equal;
+	int64_t digest_at;
+	/* counters since start */
+	uint64_t revisions_sent, revisions_applied, acks, snapshots_sent, snapshots_taken, connects,
+	    refusals, divergences;
+	char export_file[256]; /* after a divergence: where this node's own revisions went, or "" */
+};
+
 /*
  * The whole failover status (GET /api/v1/cluster, the MIB's cluster group,
  * fulcrumctl cluster): a copy, complete in itself, no pointers to follow
@@ -227,42 +263,7 @@ struct status_cluster {
 	uint64_t late_over_half; /* wake-ups later than half an ha_interval */
 	uint64_t freezes;        /* wake-ups over an interval late: this node was frozen */
 	bool realtime;           /* the heartbeat thread runs SCHED_FIFO */
-};
-
-/* Replication of the configuration to the standby (docs/ha.md, "Replication"). */
-enum status_repl_state {
-	STATUS_REPL_OFF = 0,     /* standalone: nothing to replicate */
-	STATUS_REPL_WAITING,     /* no peer connected yet / connecting */
-	STATUS_REPL_CATCHING_UP, /* streaming revisions the other side lacks */
-	STATUS_REPL_SNAPSHOT,    /* sending or taking a whole snapshot */
-	STATUS_REPL_IN_SYNC,     /* the standby holds every revision */
-	STATUS_REPL_ALONE,       /* active: the standby is gone or late; writes go on without it */
-	STATUS_REPL_DIVERGED,    /* the two histories differ: a resync is under way or needed */
-	STATUS_REPL_REFUSED,     /* the peer was refused, or refused us (key, cluster, schema) */
-};
-
-/* "off", "waiting", "catching_up", "snapshot", "in_sync", "alone", "diverged", "refused"; NULL outside. */
-const char *status_repl_state_name(enum status_repl_state s);
-
-struct status_repl {
-	enum status_repl_state state;
-	char side[8];              /* "active" (serves), "standby" (follows), "" */
-	char peer[STATUS_HA_NAME]; /* the other director's node name, "" before a HELLO */
-	char mode[8];              /* commit mode: "sync" or "async" */
-	int64_t revision;          /* this node's */
-	int64_t peer_revision; /* active: what the standby acknowledged; standby: the active's */
-	int64_t lag_revisions; /* active: revision - peer_revision */
-	double lag_ms;         /* active: how long the oldest unacknowledged revision waits */
-	int64_t since;         /* Unix ms of the last state change */
-	char error[STATUS_HA_TEXT]; /* the last failure, "" when none */
-	/* the last digest comparison: revision, whether equal, when (0: never) */
-	int64_t digest_revision;
-	bool digest_equal;
-	int64_t digest_at;
-	/* counters since start */
-	uint64_t revisions_sent, revisions_applied, acks, snapshots_sent, snapshots_taken, connects,
-	    refusals, divergences;
-	char export_file[256]; /* after a divergence: where this node's own revisions went, or "" */
+	struct status_repl repl; /* replication of the configuration (OFF when standalone) */
 };
 
 /* Fills out; the daemon's callback for the web and the MIB. */

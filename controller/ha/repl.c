@@ -67,6 +67,8 @@ struct repl {
 	pthread_mutex_t lock; /* the shared part */
 	enum status_role role;
 	bool stop;
+	bool peer_known, peer_alive; /* as the failover engine last heard the peer */
+	enum status_role peer_role;
 	int64_t latest;  /* main loop: the newest committed revision here */
 	int64_t applied; /* main loop (follower): the newest revision committed from the peer */
 	int apply_rc;    /* main loop: the last replay's failure, 0 */
@@ -1437,8 +1439,25 @@ static void *repl_main(void *arg)
 		if (apply_rc && r->fd >= 0 && r->following)
 			conn_close(r, "a revision could not be committed here");
 		now = now_ms();
-		if (follower && r->fd < 0 && now >= r->retry_at)
-			follow_connect(r);
+		if (follower && r->fd < 0 && now >= r->retry_at) {
+			char wait_why[96] = "";
+
+			pthread_mutex_lock(&r->lock);
+			if (r->peer_known && !r->peer_alive)
+				snprintf(wait_why, sizeof(wait_why), "the peer is silent");
+			else if (r->peer_known && r->peer_role != STATUS_ROLE_ACTIVE)
+				snprintf(wait_why, sizeof(wait_why), "the peer is %s, not active",
+					 status_role_name(r->peer_role)
+					     ? status_role_name(r->peer_role)
+					     : "unknown");
+			pthread_mutex_unlock(&r->lock);
+			if (*wait_why) {
+				state_set(r, STATUS_REPL_WAITING, wait_why);
+				r->retry_at = now + 200;
+			} else {
+				follow_connect(r);
+			}
+		}
 		if (r->fd >= 0 && r->following && applied > r->acked) {
 			if (send_msg(r, json_pack("{s:s, s:I}", "t", "ack", "revision",
 						  (json_int_t)applied)) == 0) {
@@ -1729,6 +1748,15 @@ void repl_role_set(struct repl *r, enum status_role role)
 	r->latest = r->applied = store_revision(r->st);
 	pthread_mutex_unlock(&r->lock);
 	wake(r->efd);
+}
+
+void repl_peer_set(struct repl *r, bool alive, enum status_role role)
+{
+	pthread_mutex_lock(&r->lock);
+	r->peer_known = true;
+	r->peer_alive = alive;
+	r->peer_role = role;
+	pthread_mutex_unlock(&r->lock);
 }
 
 void repl_status(struct repl *r, struct status_repl *out)

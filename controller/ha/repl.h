@@ -58,6 +58,13 @@ void repl_free(struct repl *r);
 /* The failover role now (main thread): ACTIVE serves, any other role of a pair follows. */
 void repl_role_set(struct repl *r, enum status_role role);
 
+/*
+ * What the failover engine last heard of the peer (main thread, every
+ * second): a follower connects only to a peer that is alive and active, so
+ * two followers never wait on each other; until told, it tries.
+ */
+void repl_peer_set(struct repl *r, bool alive, enum status_role role);
+
 /* A copy of the state (any thread). */
 void repl_status(struct repl *r, struct status_repl *out);
 

@@ -25,7 +25,7 @@ RESULTS = {'ok', 'truncated', 'bad_magic', 'bad_version', 'unknown_key', 'forged
            'old_epoch', 'replayed', 'duplicate', 'late', 'stale_echo'}
 CLUSTER_KEYS = {'enabled', 'node', 'cluster', 'role', 'term', 'flags', 'priority', 'maintenance', 'epoch',
                 'revision', 'since', 'reason', 'blocked', 'health', 'peer', 'paths', 'counters', 'vips',
-                'tiebreakers', 'sync', 'timing', 'history'}
+                'tiebreakers', 'sync', 'timing', 'replication', 'history'}
 PEER_KEYS = {'state', 'name', 'address', 'role', 'term', 'flags', 'priority', 'revision', 'epoch', 'seq',
              'last_heard', 'silent_ms', 'since'}
 CHANGE_KEYS = {'role', 'previous', 'term', 'reason', 'at', 'peer'}
@@ -201,6 +201,24 @@ class Cluster(unittest.TestCase):
         self.assertEqual(c['counters']['received']['ok'], 0)
         self.assertEqual(c['sync']['state'], 'none')
         self.assertEqual(self.solo.call('GET', '/status').json['role'], 'standalone')
+        self.assertEqual(c['replication']['state'], 'off')
+        self.assertEqual(c['replication']['mode'], 'sync')
+
+    def test_replication_shape_on_a_pair_without_an_active(self):
+        """Both nodes in fault here: each would follow, and waits, saying why: its peer is not active."""
+        for d in (self.a, self.b):
+            r = wait(lambda d=d: (lambda x: x if x['counters']['connects'] == 0 and
+                                  x['error'] == 'the peer is fault, not active' else None)(
+                self.cluster(d)['replication']), 10)
+            self.assertIsNotNone(r, self.cluster(d)['replication'])
+            self.assertEqual(set(r), {'state', 'side', 'peer', 'mode', 'revision', 'peer_revision',
+                                      'lag_revisions', 'lag_ms', 'since', 'error', 'digest', 'export_file',
+                                      'counters'})
+            self.assertEqual((r['state'], r['side'], r['mode']), ('waiting', 'standby', 'sync'))
+            self.assertEqual(r['revision'], d.call('GET', '/status').json['revision'])
+            self.assertIsNone(r['digest'])
+            self.assertIsNone(r['export_file'])
+            self.assertEqual(r['counters']['refusals'], 0)
 
     def test_viewer_reads_and_nothing_else(self):
         self.cluster(self.a, token='viewer')
