@@ -357,6 +357,27 @@ out:
 	return rc;
 }
 
+int snapshot_log_covers(struct db *db, int64_t from, bool *covers, int64_t *revision, char *err,
+			size_t errlen)
+{
+	int64_t rev, oldest = 0;
+	int rc = db_read_begin(db);
+
+	if (rc == 0) {
+		rev = db_revision(db);
+		rc = rev < 0 ? (int)rev : db_change_oldest(db, &oldest);
+		db_read_end(db);
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "change log: cannot read it: %s", db_errmsg(db));
+		return rc;
+	}
+	*covers = from == rev || (from >= 0 && from < rev && oldest > 0 && oldest <= from + 1);
+	if (revision)
+		*revision = rev;
+	return 0;
+}
+
 int snapshot_prune(struct db *db, unsigned long retention, int64_t *deleted, char *err,
 		   size_t errlen)
 {

@@ -554,6 +554,13 @@ static void test_snapshot_prune(void)
 	CU_ASSERT_EQUAL(rev, 50);
 	CU_ASSERT_EQUAL(db_change_oldest(db, &oldest), 0);
 	CU_ASSERT_EQUAL(oldest, 1);
+	{
+		bool covers = false;
+
+		/* a new node (revision 0) catches up from the log while it holds revision 1 */
+		CU_ASSERT_EQUAL(snapshot_log_covers(db, 0, &covers, NULL, err, sizeof(err)), 0);
+		CU_ASSERT(covers);
+	}
 	/* 0 keeps all */
 	CU_ASSERT_EQUAL(snapshot_prune(db, 0, &deleted, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(deleted, 0);
@@ -570,6 +577,22 @@ static void test_snapshot_prune(void)
 	CU_ASSERT_EQUAL(list[0].revision, 41);
 	CU_ASSERT_EQUAL(list[9].revision, 50);
 	fulcrum_change_list_free(list, n);
+	/* a node at 40 needs 41..50: the log has them; one at 39 needs 40, gone */
+	{
+		bool covers = false;
+
+		CU_ASSERT_EQUAL(snapshot_log_covers(db, 40, &covers, &rev, err, sizeof(err)), 0);
+		CU_ASSERT(covers);
+		CU_ASSERT_EQUAL(rev, 50);
+		CU_ASSERT_EQUAL(snapshot_log_covers(db, 39, &covers, NULL, err, sizeof(err)), 0);
+		CU_ASSERT(!covers);
+		CU_ASSERT_EQUAL(snapshot_log_covers(db, 50, &covers, NULL, err, sizeof(err)), 0);
+		CU_ASSERT(covers); /* up to date: nothing to send */
+		CU_ASSERT_EQUAL(snapshot_log_covers(db, 51, &covers, NULL, err, sizeof(err)), 0);
+		CU_ASSERT(!covers); /* ahead of the active: diverged */
+		CU_ASSERT_EQUAL(snapshot_log_covers(db, 0, &covers, NULL, err, sizeof(err)), 0);
+		CU_ASSERT(!covers); /* new */
+	}
 	/* again: nothing more */
 	CU_ASSERT_EQUAL(snapshot_prune(db, 10, &deleted, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(deleted, 0);
