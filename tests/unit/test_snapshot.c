@@ -2,6 +2,7 @@
 #include "controller/core/command.h"
 #include "controller/core/snapshot.h"
 #include "controller/model/model.h"
+#include "controller/model/model_json.h"
 #include "tests/unit/unit.h"
 
 #include <errno.h>
@@ -409,6 +410,66 @@ static void test_snapshot_round_trip(void)
 	unit_tmpdir_cleanup(dir);
 }
 
+/* Every field a service and a real server have, set away from its default, survives the trip. */
+static void test_snapshot_every_field(void)
+{
+	static const char *const svc =
+	    "{\"name\": \"rich\", \"address\": \"2001:db8::80\", \"port\": 443, "
+	    "\"protocol\": \"udp\", \"scheduler\": \"sh\", \"scheduler_flags\": [\"fallback\", "
+	    "\"port\"], \"persistence_timeout\": 600, \"persistence_netmask\": 64, "
+	    "\"one_packet\": true, \"admin_state\": \"disabled\", \"description\": \"caf\u00e9 "
+	    "\\\"quoted\\\"\", \"min_up\": 2, \"fallback\": {\"address\": \"2001:db8::99\", "
+	    "\"port\": 8080, \"forwarding\": \"masq\"}, \"check\": {\"type\": \"https\", "
+	    "\"path\": \"/ready?x=1\", \"host\": \"rich.example\", \"expect_status\": "
+	    "\"200-299,301\", \"expect\": \"ok\", \"verify_tls\": false, \"interval\": 10, "
+	    "\"timeout\": 4, \"rise\": 3, \"fall\": 5, \"check_address\": \"2001:db8::5\", "
+	    "\"check_port\": 8443, \"on_failure\": \"remove\"}}";
+	static const char *const real =
+	    "{\"address\": \"2001:db8:1::1\", \"port\": 443, \"forwarding\": \"tunnel\", "
+	    "\"tunnel_type\": \"gue\", \"tunnel_port\": 6080, \"weight\": 65535, "
+	    "\"upper_threshold\": 1000, \"lower_threshold\": 10, \"admin_state\": \"drained\", "
+	    "\"description\": \"rack 4\", \"check\": {\"type\": \"tcp\", \"interval\": 20, "
+	    "\"timeout\": 2, \"rise\": 1, \"fall\": 9, \"check_address\": \"2001:db8:1::9\", "
+	    "\"check_port\": 22, \"on_failure\": \"quiesce\", \"verify_tls\": true}}";
+	struct fulcrum_err e;
+	struct fulcrum_vs vs;
+	struct fulcrum_rs rs;
+	struct wire w = {0};
+	struct db *a, *b;
+	json_error_t jerr;
+	json_t *j;
+	char err[512] = "";
+	int64_t rev;
+
+	unit_tmpdir(dir, sizeof(dir));
+	a = open_db("a.db");
+	b = open_db("b.db");
+	model_vs_init(&vs);
+	j = json_loads(svc, 0, &jerr);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_EQUAL(model_vs_from_json(j, &vs, &e), 0);
+	json_decref(j);
+	model_rs_init(&rs);
+	j = json_loads(real, 0, &jerr);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_EQUAL(model_rs_from_json(j, &rs, &e), 0);
+	json_decref(j);
+	if (command_vs_create(a, &alice, &vs, &rs, 1, 0, &rev, &e) != 0)
+		fprintf(stderr, "create: %s\n", e.message);
+	CU_ASSERT_EQUAL_FATAL(rs.id, 1);
+	CU_ASSERT_EQUAL(snapshot_write(a, wire_emit, &w, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(wire_apply(b, &w, err, sizeof(err)), 0);
+	if (*err)
+		fprintf(stderr, "apply: %s\n", err);
+	CU_ASSERT(same_digest(a, b));
+	CU_ASSERT(state_same(state_of(a), state_of(b)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.chunks[1], "\"description\":\"caf\u00e9 \\\"quoted\\\"\""));
+	wire_clear(&w);
+	db_close(a);
+	db_close(b);
+	unit_tmpdir_cleanup(dir);
+}
+
 /* Replaces the first "from" in chunk i of w with "to". */
 static void wire_edit(struct wire *w, size_t i, const char *from, const char *to)
 {
@@ -690,6 +751,8 @@ UNIT_SUITE(snapshot)
 			 test_digest_own_connection) ||
 	    !CU_add_test(s, "snapshot round trip: rows, ids, sequences; role history kept",
 			 test_snapshot_round_trip) ||
+	    !CU_add_test(s, "every field of a service and a real server survives",
+			 test_snapshot_every_field) ||
 	    !CU_add_test(s, "bad chunks refused by name, the standby untouched",
 			 test_snapshot_bad_chunks) ||
 	    !CU_add_test(s, "prune keeps the newest revisions", test_snapshot_prune) ||
