@@ -193,6 +193,16 @@ static int switches_walk(struct walk *w)
 	return rc;
 }
 
+/* Ends the section being walked (a chunk it left goes out) and starts next. */
+static int walk_next(struct walk *w, enum snapshot_section next)
+{
+	int rc = w->writing ? chunk_flush(w) : 0;
+
+	if (rc == 0)
+		walk_section(w, next);
+	return rc;
+}
+
 /* Every section but the change log, then the change log when with_changes. */
 static int walk_rows(struct walk *w, bool with_changes)
 {
@@ -200,26 +210,16 @@ static int walk_rows(struct walk *w, bool with_changes)
 
 	walk_section(w, SNAPSHOT_SERVICES);
 	rc = db_vs_each(w->db, vs_item, w);
-	if (rc == 0 && (w->writing ? (rc = chunk_flush(w)) : 0) == 0) {
-		walk_section(w, SNAPSHOT_REALS);
+	if (rc == 0 && (rc = walk_next(w, SNAPSHOT_REALS)) == 0)
 		rc = db_rs_each(w->db, 0, rs_item, w);
-	}
-	if (rc == 0 && (w->writing ? (rc = chunk_flush(w)) : 0) == 0) {
-		walk_section(w, SNAPSHOT_VIPS);
+	if (rc == 0 && (rc = walk_next(w, SNAPSHOT_VIPS)) == 0)
 		rc = db_vip_each(w->db, vip_item, w);
-	}
-	if (rc == 0 && (w->writing ? (rc = chunk_flush(w)) : 0) == 0) {
-		walk_section(w, SNAPSHOT_SWITCHES);
+	if (rc == 0 && (rc = walk_next(w, SNAPSHOT_SWITCHES)) == 0)
 		rc = switches_walk(w);
-	}
-	if (rc == 0 && (w->writing ? (rc = chunk_flush(w)) : 0) == 0) {
-		walk_section(w, SNAPSHOT_TOKENS);
+	if (rc == 0 && (rc = walk_next(w, SNAPSHOT_TOKENS)) == 0)
 		rc = db_token_each(w->db, token_item, w);
-	}
-	if (rc == 0 && with_changes && (w->writing ? (rc = chunk_flush(w)) : 0) == 0) {
-		walk_section(w, SNAPSHOT_CHANGES);
+	if (rc == 0 && with_changes && (rc = walk_next(w, SNAPSHOT_CHANGES)) == 0)
 		rc = db_change_each(w->db, change_item, w);
-	}
 	if (rc == 0 && w->writing)
 		rc = chunk_flush(w);
 	/* an error of a callback has its message already; one of SQLite's has not */
