@@ -662,6 +662,48 @@ static void test_snapshot_prune(void)
 	unit_tmpdir_cleanup(dir);
 }
 
+/* The db/ functions a snapshot writes with: ids as given, sequences that never go back. */
+static void test_db_repl_rows(void)
+{
+	struct db_next_ids ids, got;
+	struct fulcrum_change c = {
+	    .revision = 3, .time = 1765000000, .origin = FULCRUM_ORIGIN_SYNC};
+	struct db_token t = {.id = 40, .created = 7};
+	struct db *db;
+
+	unit_tmpdir(dir, sizeof(dir));
+	db = open_db("r.db");
+	CU_ASSERT_EQUAL(db_next_ids_get(db, &got), 0);
+	CU_ASSERT(got.vs == 1 && got.rs == 1 && got.vip == 1 && got.token == 1);
+	snprintf(t.name, sizeof(t.name), "peer");
+	snprintf(t.role, sizeof(t.role), "operator");
+	memset(t.hash, 'e', 64);
+	CU_ASSERT_EQUAL(db_token_insert(db, &t), 0);
+	CU_ASSERT_EQUAL(t.id, 40);
+	CU_ASSERT_EQUAL(db_begin(db), 0);
+	ids = (struct db_next_ids){.vs = 9, .rs = 1, .vip = 3, .token = 40};
+	CU_ASSERT_EQUAL(db_next_ids_set(db, &ids), -EINVAL); /* token 40 exists */
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(db_errmsg(db), "tokens (40) is not above its highest id (40)"));
+	ids.token = 41;
+	CU_ASSERT_EQUAL(db_next_ids_set(db, &ids), 0);
+	CU_ASSERT_EQUAL(db_revision_set(db, 3), 0);
+	snprintf(c.actor, sizeof(c.actor), "lb-a");
+	snprintf(c.object_type, sizeof(c.object_type), "service");
+	c.object_id = 8;
+	c.after = "{\"id\":8}";
+	CU_ASSERT_EQUAL(db_change_insert(db, &c, 2), 0);
+	CU_ASSERT_EQUAL(db_change_insert(db, &c, 2), -EEXIST);
+	CU_ASSERT_EQUAL(db_commit(db), 0);
+	CU_ASSERT_EQUAL(db_next_ids_get(db, &got), 0);
+	CU_ASSERT_EQUAL(memcmp(&got, &ids, sizeof(got)), 0);
+	CU_ASSERT_EQUAL(db_revision(db), 3);
+	/* the wipe is for a transaction only: it could not be undone otherwise */
+	CU_ASSERT_EQUAL(db_replicated_clear(db), -EINVAL);
+	db_close(db);
+	unit_tmpdir_cleanup(dir);
+}
+
 /*
  * Streams a's chunks straight into b, as replication does: nothing held but
  * one chunk. 10,000 services x 10 real servers; FULCRUM_UNIT_SNAPSHOT_SERVICES
@@ -762,6 +804,8 @@ UNIT_SUITE(snapshot)
 			 test_snapshot_every_field) ||
 	    !CU_add_test(s, "bad chunks refused by name, the standby untouched",
 			 test_snapshot_bad_chunks) ||
+	    !CU_add_test(s, "db: ids and change-log rows as given, sequences never back",
+			 test_db_repl_rows) ||
 	    !CU_add_test(s, "prune keeps the newest revisions", test_snapshot_prune) ||
 	    !CU_add_test(s, "10,000 services x 10 reals streamed", test_snapshot_large))
 		return CU_get_error();
