@@ -193,6 +193,16 @@ static int switches_walk(struct walk *w)
 	return rc;
 }
 
+/* Ends the section being walked (a chunk it left goes out) and starts next. */
+static int walk_next(struct walk *w, enum snapshot_section next)
+{
+	int rc = w->writing ? chunk_flush(w) : 0;
+
+	if (rc == 0)
+		walk_section(w, next);
+	return rc;
+}
+
 /* Every section but the change log, then the change log when with_changes. */
 static int walk_rows(struct walk *w, bool with_changes)
 {
@@ -200,26 +210,16 @@ static int walk_rows(struct walk *w, bool with_changes)
 
 	walk_section(w, SNAPSHOT_SERVICES);
 	rc = db_vs_each(w->db, vs_item, w);
-	if (rc == 0 && (w->writing ? (rc = chunk_flush(w)) : 0) == 0) {
-		walk_section(w, SNAPSHOT_REALS);
+	if (rc == 0 && (rc = walk_next(w, SNAPSHOT_REALS)) == 0)
 		rc = db_rs_each(w->db, 0, rs_item, w);
-	}
-	if (rc == 0 && (w->writing ? (rc = chunk_flush(w)) : 0) == 0) {
-		walk_section(w, SNAPSHOT_VIPS);
+	if (rc == 0 && (rc = walk_next(w, SNAPSHOT_VIPS)) == 0)
 		rc = db_vip_each(w->db, vip_item, w);
-	}
-	if (rc == 0 && (w->writing ? (rc = chunk_flush(w)) : 0) == 0) {
-		walk_section(w, SNAPSHOT_SWITCHES);
+	if (rc == 0 && (rc = walk_next(w, SNAPSHOT_SWITCHES)) == 0)
 		rc = switches_walk(w);
-	}
-	if (rc == 0 && (w->writing ? (rc = chunk_flush(w)) : 0) == 0) {
-		walk_section(w, SNAPSHOT_TOKENS);
+	if (rc == 0 && (rc = walk_next(w, SNAPSHOT_TOKENS)) == 0)
 		rc = db_token_each(w->db, token_item, w);
-	}
-	if (rc == 0 && with_changes && (w->writing ? (rc = chunk_flush(w)) : 0) == 0) {
-		walk_section(w, SNAPSHOT_CHANGES);
+	if (rc == 0 && with_changes && (rc = walk_next(w, SNAPSHOT_CHANGES)) == 0)
 		rc = db_change_each(w->db, change_item, w);
-	}
 	if (rc == 0 && w->writing)
 		rc = chunk_flush(w);
 	/* an error of a callback has its message already; one of SQLite's has not */
@@ -355,6 +355,27 @@ out:
 	free(w.buf);
 	w.buf = NULL;
 	return rc;
+}
+
+int snapshot_log_covers(struct db *db, int64_t from, bool *covers, int64_t *revision, char *err,
+			size_t errlen)
+{
+	int64_t rev, oldest = 0;
+	int rc = db_read_begin(db);
+
+	if (rc == 0) {
+		rev = db_revision(db);
+		rc = rev < 0 ? (int)rev : db_change_oldest(db, &oldest);
+		db_read_end(db);
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "change log: cannot read it: %s", db_errmsg(db));
+		return rc;
+	}
+	*covers = from == rev || (from >= 0 && from < rev && oldest > 0 && oldest <= from + 1);
+	if (revision)
+		*revision = rev;
+	return 0;
 }
 
 int snapshot_prune(struct db *db, unsigned long retention, int64_t *deleted, char *err,

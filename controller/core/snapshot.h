@@ -4,6 +4,7 @@
 
 #include "db/db.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -101,6 +102,20 @@ int snapshot_apply_end(struct snapshot_apply *s, int64_t *revision, char *err, s
 
 /* Rolls back and frees s (NULL: nothing). */
 void snapshot_apply_abort(struct snapshot_apply *s);
+
+/*
+ * Whether the change log can bring a node at revision from up to the
+ * current revision: *covers is true when from is the current revision
+ * (nothing to send), or when from is below it and the log holds every
+ * revision after from (its oldest revision is at most from + 1). False when
+ * from is ahead of this node (the two diverged) or the log was pruned past
+ * it: then a snapshot must go. *revision (may be NULL) is the current
+ * revision. Reads in one read transaction (no transaction may be open on
+ * db), so a prune committing meanwhile cannot make the answer wrong.
+ * Returns 0 or a negative errno with err.
+ */
+int snapshot_log_covers(struct db *db, int64_t from, bool *covers, int64_t *revision, char *err,
+			size_t errlen);
 
 /*
  * Keeps the change log of the newest retention revisions (those above

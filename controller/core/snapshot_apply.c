@@ -207,7 +207,7 @@ static int real_take(struct snapshot_apply *s, const json_t *item)
 {
 	struct fulcrum_err e;
 	struct fulcrum_rs rs;
-	int64_t id, vs_id;
+	int64_t id = 0, vs_id;
 	char what[48];
 	int rc = item_id(s, item, SNAPSHOT_REALS, s->next.rs, &id);
 

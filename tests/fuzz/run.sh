@@ -11,12 +11,20 @@ seconds=${FUZZ_SECONDS:-20}
 out=${FUZZ_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/fulcrum-fuzz-XXXXXX")}
 cc=${CLANG:-clang}
 # What the targets are made of: the parsers themselves, as make builds them, minus -Werror
-# for warnings clang has and gcc has not.
+# for warnings clang has and gcc has not. fuzz_snapshot needs the model, the db layer (with the
+# generated db/schema-sql.c: run make first) and SQLite and jansson too.
 sources=(controller/ha/ha_keys.c controller/ha/ha_packet.c)
+snapshot_sources=(controller/core/snapshot.c controller/core/snapshot_apply.c
+	controller/model/model.c controller/model/model_check.c controller/model/model_json.c
+	controller/model/model_kind.c controller/model/model_vip.c
+	db/db.c db/db_vs.c db/db_rs.c db/db_vip.c db/db_change.c db/db_token.c db/db_notify.c
+	db/db_role.c db/db_repl.c db/schema-sql.c)
 flags=(-std=c11 -D_GNU_SOURCE -I. -g -O1 -Wall -Wextra
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
 read -r -a sodium_cflags <<<"$(pkg-config --cflags libsodium)"
 read -r -a sodium_libs <<<"$(pkg-config --libs libsodium)"
+read -r -a db_cflags <<<"$(pkg-config --cflags sqlite3 jansson)"
+read -r -a db_libs <<<"$(pkg-config --libs sqlite3 jansson)"
 if [[ $# -gt 0 ]]; then
 	targets=("$@")
 else
@@ -28,8 +36,14 @@ rc=0
 for t in "${targets[@]}"; do
 	echo "== fuzz $t for ${seconds} s (scratch: $out/$t)"
 	mkdir -p "$out/$t/new" "$out/$t/crash"
-	"$cc" "${flags[@]}" "${sodium_cflags[@]}" "tests/fuzz/$t.c" "${sources[@]}" \
-		"${sodium_libs[@]}" -o "$out/$t/$t"
+	if [[ $t == fuzz_snapshot ]]; then
+		[[ -f db/schema-sql.c ]] || { echo "fuzz: run make first (db/schema-sql.c)"; exit 1; }
+		"$cc" "${flags[@]}" "${sodium_cflags[@]}" "${db_cflags[@]}" "tests/fuzz/$t.c" \
+			"${snapshot_sources[@]}" "${sodium_libs[@]}" "${db_libs[@]}" -o "$out/$t/$t"
+	else
+		"$cc" "${flags[@]}" "${sodium_cflags[@]}" "tests/fuzz/$t.c" "${sources[@]}" \
+			"${sodium_libs[@]}" -o "$out/$t/$t"
+	fi
 	if ! "$out/$t/$t" -max_total_time="$seconds" -print_final_stats=1 \
 		-artifact_prefix="$out/$t/crash/" "$out/$t/new" "tests/fuzz/corpus/$t" \
 		>"$out/$t/log" 2>&1; then

@@ -1,10 +1,13 @@
 /* Writes the fuzz targets' seed corpora: valid messages, cut and damaged ones, good and bad key files. */
+#include "controller/core/snapshot.h"
 #include "controller/ha/ha_packet.h"
+#include "controller/model/model.h"
 #include "tests/fuzz/fuzz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *seed_dir;
 
@@ -157,6 +160,131 @@ static void seed_keyfiles(void)
 		seed_write("fuzz_ha_keys", files[i].name, files[i].text, strlen(files[i].text));
 }
 
+/* A snapshot's chunks, one per line: what fuzz_snapshot reads. */
+struct seed_text {
+	char *buf;
+	size_t len, cap, lines;
+	size_t line_end[16]; /* where each of the first 16 lines ends */
+};
+
+static int seed_emit(const char *json, size_t len, void *arg)
+{
+	struct seed_text *t = arg;
+
+	if (t->len + len + 1 > t->cap) {
+		t->cap = (t->len + len + 1) * 2;
+		t->buf = realloc(t->buf, t->cap);
+		if (!t->buf)
+			return -12; /* ENOMEM */
+	}
+	memcpy(t->buf + t->len, json, len);
+	t->len += len;
+	t->buf[t->len++] = '\n';
+	if (t->lines < 16)
+		t->line_end[t->lines] = t->len;
+	t->lines++;
+	return 0;
+}
+
+static void seed_check(int rc, struct db *db, const char *what)
+{
+	if (rc != 0) {
+		fprintf(stderr, "seed: %s: %s\n", what, db_errmsg(db));
+		exit(1);
+	}
+}
+
+/*
+ * A small configuration with every kind of row (a fwmark service, an IPv6
+ * one with a check, real servers with overrides and a tunnel, VIPs, a switch
+ * off, a token, the change log), written as a snapshot: whole, cut after each
+ * chunk, and with its header alone.
+ */
+static void seed_snapshot(void)
+{
+	static const char *const vs_fields[][2] = {
+	    {"name", "web"},           {"address", "192.0.2.10"}, {"port", "443"},
+	    {"protocol", "tcp"},       {"scheduler", "wlc"},      {"check.type", "http"},
+	    {"check.path", "/health"},
+	};
+	struct seed_text t = {0};
+	struct fulcrum_vs vs;
+	struct fulcrum_rs rs;
+	struct fulcrum_vip vip;
+	struct db_token tok = {0};
+	struct db *db = NULL;
+	char path[] = "/tmp/fulcrum-seed-XXXXXX", err[512];
+	int64_t rev;
+	int fd = mkstemp(path);
+
+	if (fd < 0 || close(fd) != 0 || unlink(path) != 0 ||
+	    db_open(path, &db, err, sizeof(err)) != 0) {
+		fprintf(stderr, "seed: %s: %s\n", path, err);
+		exit(1);
+	}
+	seed_check(db_begin(db), db, "begin");
+	model_vs_init(&vs);
+	for (size_t i = 0; i < sizeof(vs_fields) / sizeof(vs_fields[0]); i++)
+		if (model_vs_set_field(&vs, vs_fields[i][0], vs_fields[i][1], NULL) != 0)
+			exit(1);
+	seed_check(db_vs_insert(db, &vs), db, "service");
+	model_rs_init(&rs);
+	rs.vs_id = vs.id;
+	if (model_rs_set_field(&rs, "address", "10.0.0.1", NULL) != 0 ||
+	    model_rs_set_field(&rs, "check.interval", "10", NULL) != 0)
+		exit(1);
+	rs.port = 443;
+	seed_check(db_rs_insert(db, &rs), db, "real");
+	model_rs_init(&rs);
+	rs.vs_id = vs.id;
+	if (model_rs_set_field(&rs, "address", "10.0.0.2", NULL) != 0 ||
+	    model_rs_set_field(&rs, "forwarding", "tunnel", NULL) != 0 ||
+	    model_rs_set_field(&rs, "tunnel_type", "ipip", NULL) != 0)
+		exit(1);
+	rs.port = 443;
+	seed_check(db_rs_insert(db, &rs), db, "real");
+	model_vs_init(&vs);
+	if (model_vs_set_field(&vs, "name", "mark7", NULL) != 0 ||
+	    model_vs_set_field(&vs, "fwmark", "7", NULL) != 0 ||
+	    model_vs_set_field(&vs, "family", "ipv6", NULL) != 0)
+		exit(1);
+	seed_check(db_vs_insert(db, &vs), db, "service");
+	model_vip_init(&vip);
+	if (model_vip_set_field(&vip, "address", "192.0.2.10", NULL) != 0 ||
+	    model_vip_set_field(&vip, "prefix", "24", NULL) != 0 ||
+	    model_vip_set_field(&vip, "interface", "eth0", NULL) != 0)
+		exit(1);
+	seed_check(db_vip_insert(db, &vip), db, "vip");
+	seed_check(db_notify_set(db, COMMAND_NOTIFY_RS_STATE, false), db, "switch");
+	snprintf(tok.name, sizeof(tok.name), "ops");
+	snprintf(tok.role, sizeof(tok.role), "admin");
+	memset(tok.hash, 'a', 64);
+	tok.created = 1765000000;
+	seed_check(db_token_insert(db, &tok), db, "token");
+	seed_check(db_revision_bump(db, &rev), db, "revision");
+	seed_check(db_change_add(db, rev, 1765000000, "alice", FULCRUM_ORIGIN_HTTP, "service", 1,
+				 NULL, "{\"id\":1,\"name\":\"web\"}"),
+		   db, "change");
+	seed_check(db_change_add(db, rev, 1765000000, "alice", FULCRUM_ORIGIN_HTTP, "vip", 1,
+				 "{\"id\":1}", NULL),
+		   db, "change");
+	seed_check(db_commit(db), db, "commit");
+	if (snapshot_write(db, seed_emit, &t, NULL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "seed: %s\n", err);
+		exit(1);
+	}
+	db_close(db);
+	unlink(path);
+	seed_write("fuzz_snapshot", "whole", t.buf, t.len);
+	for (size_t i = 0; i + 1 < t.lines && i < 16; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "cut-after-%zu", i + 1);
+		seed_write("fuzz_snapshot", name, t.buf, t.line_end[i]);
+	}
+	free(t.buf);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -168,5 +296,6 @@ int main(int argc, char **argv)
 	seed_dir = argv[1];
 	seed_packets();
 	seed_keyfiles();
+	seed_snapshot();
 	return 0;
 }
