@@ -11,6 +11,7 @@
 #include "controller/core/store.h"
 #include "controller/ha/repl.h"
 #include "controller/model/model.h"
+#include "db/db-int.h" /* the connection: a change behind replication's back */
 #include "tests/unit/unit.h"
 
 #include <arpa/inet.h>
@@ -440,6 +441,51 @@ static void test_repl_pruned_log_snapshot_and_side(void)
 	event_base_free(base);
 }
 
+static bool b_resynced(void *arg)
+{
+	struct pair *p = arg;
+	struct status_repl s;
+
+	repl_status(p->b->repl, &s);
+	return s.snapshots_taken == 1 && s.digest_equal && s.state == STATUS_REPL_IN_SYNC;
+}
+
+/*
+ * A standby whose configuration changed behind replication's back without a
+ * revision (its database edited by hand) is found by the digest comparison
+ * of the quiet pair: both say so, and a snapshot makes it the active's again.
+ */
+static void test_repl_digest_mismatch_resyncs(void)
+{
+	struct event_base *base = event_base_new();
+	unsigned pa = free_port(), pb = free_port();
+	struct node a, b;
+	struct pair p = {&a, &b};
+	struct status_repl s;
+
+	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
+	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	write_services(a.st, 0, 2);
+	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
+	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
+	CU_ASSERT(turn_until(base, a_in_sync, &p, 15000));
+	CU_ASSERT_EQUAL_FATAL(
+	    sqlite3_exec(b.db->conn, "UPDATE reals SET weight = 77 WHERE id = 1", NULL, NULL, NULL),
+	    SQLITE_OK);
+	CU_ASSERT(turn_until(base, b_resynced, &p, 20000));
+	repl_status(a.repl, &s);
+	CU_ASSERT_EQUAL(s.divergences, 1);
+	CU_ASSERT_EQUAL(s.snapshots_sent, 1);
+	CU_ASSERT_FALSE(s.digest_equal); /* what the standby answered */
+	repl_status(b.repl, &s);
+	CU_ASSERT_EQUAL(s.divergences, 1);
+	assert_same_digest(&a, &b);
+	CU_ASSERT_EQUAL(store_rs_get(b.st, 1)->weight, 5);
+	node_stop(&b);
+	node_stop(&a);
+	event_base_free(base);
+}
+
 static int repl_setup(void)
 {
 	unit_tmpdir(dir, sizeof(dir));
@@ -465,6 +511,7 @@ UNIT_SUITE(repl)
 		    test_repl_refuses_wrong_key_and_cluster);
 	CU_add_test(s, "a standby with its own revisions: exported, then the active's",
 		    test_repl_divergence_exports_and_converges);
+	CU_add_test(s, "a digest mismatch resyncs", test_repl_digest_mismatch_resyncs);
 	CU_add_test(s, "a pruned log: a snapshot; tokens and switches follow",
 		    test_repl_pruned_log_snapshot_and_side);
 	return CU_get_error();
