@@ -19,6 +19,13 @@ snapshot_sources=(controller/core/snapshot.c controller/core/snapshot_apply.c
 	controller/model/model_kind.c controller/model/model_vip.c
 	db/db.c db/db_vs.c db/db_rs.c db/db_vip.c db/db_change.c db/db_token.c db/db_notify.c
 	db/db_role.c db/db_repl.c db/schema-sql.c)
+# fuzz_repl: the replication codec and the replay command on a database of its own.
+repl_sources=(controller/ha/repl_msg.c controller/core/command.c controller/core/command_batch.c
+	controller/core/command_group.c controller/core/command_vip.c controller/core/command_replay.c
+	controller/model/model.c controller/model/model_check.c controller/model/model_json.c
+	controller/model/model_kind.c controller/model/model_vip.c
+	db/db.c db/db_vs.c db/db_rs.c db/db_vip.c db/db_change.c db/db_token.c db/db_notify.c
+	db/db_role.c db/db_repl.c db/schema-sql.c)
 flags=(-std=c11 -D_GNU_SOURCE -I. -g -O1 -Wall -Wextra
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
 read -r -a sodium_cflags <<<"$(pkg-config --cflags libsodium)"
@@ -36,7 +43,11 @@ rc=0
 for t in "${targets[@]}"; do
 	echo "== fuzz $t for ${seconds} s (scratch: $out/$t)"
 	mkdir -p "$out/$t/new" "$out/$t/crash"
-	if [[ $t == fuzz_snapshot ]]; then
+	if [[ $t == fuzz_repl ]]; then
+		[[ -f db/schema-sql.c ]] || { echo "fuzz: run make first (db/schema-sql.c)"; exit 1; }
+		"$cc" "${flags[@]}" "${sodium_cflags[@]}" "${db_cflags[@]}" "tests/fuzz/$t.c" \
+			"${repl_sources[@]}" "${sodium_libs[@]}" "${db_libs[@]}" -o "$out/$t/$t"
+	elif [[ $t == fuzz_snapshot ]]; then
 		[[ -f db/schema-sql.c ]] || { echo "fuzz: run make first (db/schema-sql.c)"; exit 1; }
 		"$cc" "${flags[@]}" "${sodium_cflags[@]}" "${db_cflags[@]}" "tests/fuzz/$t.c" \
 			"${snapshot_sources[@]}" "${sodium_libs[@]}" "${db_libs[@]}" -o "$out/$t/$t"

@@ -1,6 +1,7 @@
 /* Writes the fuzz targets' seed corpora: valid messages, cut and damaged ones, good and bad key files. */
 #include "controller/core/snapshot.h"
 #include "controller/ha/ha_packet.h"
+#include "controller/ha/repl_msg.h"
 #include "controller/model/model.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -285,6 +286,104 @@ static void seed_snapshot(void)
 	free(t.buf);
 }
 
+/* One replication frame (header, then the message's compact text) as seed name of fuzz_repl. */
+static void seed_frame(const char *name, json_t *m)
+{
+	char *text = json_dumps(m, JSON_COMPACT);
+	size_t len = strlen(text);
+	unsigned char *buf = malloc(REPL_HEADER + len);
+
+	if (!buf)
+		exit(1);
+	repl_frame_hdr(buf, len);
+	memcpy(buf + REPL_HEADER, text, len);
+	seed_write("fuzz_repl", name, buf, REPL_HEADER + len);
+	free(buf);
+	free(text);
+	json_decref(m);
+}
+
+/*
+ * fuzz_repl's seeds: the revisions of a few writes of every kind, as the
+ * active sends them (the first two are the database fuzz_repl starts from,
+ * service 1 "web" and its real server 1, so revision 3 applies there), and
+ * one of each other message.
+ */
+static void seed_repl(void)
+{
+	static const struct command_actor a = {"seed", FULCRUM_ORIGIN_HTTP};
+	struct fulcrum_change *rows = NULL;
+	struct fulcrum_vs vs, mail;
+	struct fulcrum_rs rs, rs2;
+	struct fulcrum_vip vip;
+	struct db *db = NULL;
+	char err[256], name[32];
+	size_t n = 0;
+
+	if (db_open(":memory:", &db, err, sizeof(err)) != 0)
+		exit(1);
+	model_vs_init(&vs);
+	model_vs_set_field(&vs, "name", "web", NULL);
+	model_vs_set_field(&vs, "address", "192.0.2.1", NULL);
+	model_vs_set_field(&vs, "port", "80", NULL);
+	model_vs_set_field(&vs, "protocol", "tcp", NULL);
+	seed_check(command_vs_create(db, &a, &vs, NULL, 0, 0, NULL, NULL), db, "service");
+	model_rs_init(&rs);
+	rs.vs_id = vs.id;
+	model_rs_set_field(&rs, "address", "10.0.0.1", NULL);
+	model_rs_set_field(&rs, "port", "80", NULL);
+	seed_check(command_rs_create(db, &a, &rs, 0, NULL, NULL), db, "real");
+	rs.weight = 7;
+	seed_check(command_rs_update(db, &a, &rs, 0, NULL, NULL), db, "weight");
+	rs2 = rs;
+	model_rs_set_field(&rs2, "address", "10.0.0.2", NULL);
+	seed_check(command_rs_create(db, &a, &rs2, 0, NULL, NULL), db, "real 2");
+	model_vip_init(&vip);
+	model_vip_set_field(&vip, "address", "192.0.2.100", NULL);
+	model_vip_set_field(&vip, "interface", "eth0", NULL);
+	seed_check(command_vip_create(db, &a, &vip, 0, NULL, NULL), db, "vip");
+	model_vs_init(&mail);
+	model_vs_set_field(&mail, "name", "mail", NULL);
+	model_vs_set_field(&mail, "address", "192.0.2.25", NULL);
+	model_vs_set_field(&mail, "port", "25", NULL);
+	model_vs_set_field(&mail, "protocol", "tcp", NULL);
+	seed_check(command_vs_create(db, &a, &mail, &rs2, 1, 0, NULL, NULL), db, "mail");
+	seed_check(command_rs_delete(db, &a, rs.id, 0, NULL, NULL), db, "delete");
+	seed_check(command_vs_delete(db, &a, mail.id, 0, NULL, NULL), db, "delete mail");
+	seed_check(db_change_list(db, 0, 0, &rows, &n), db, "the change log");
+	for (size_t i = 0; i < n;) {
+		struct command_replay r = {.revision = rows[i].revision,
+					   .time = rows[i].time,
+					   .actor = rows[i].actor,
+					   .origin = rows[i].origin,
+					   .changes = &rows[i]};
+
+		while (i + r.n < n && rows[i + r.n].revision == r.revision)
+			r.n++;
+		snprintf(name, sizeof(name), "rev-%lld", (long long)r.revision);
+		seed_frame(name, repl_rev_encode(&r));
+		i += r.n;
+	}
+	fulcrum_change_list_free(rows, n);
+	db_close(db);
+	seed_frame("hello",
+		   json_pack("{s:s,s:i,s:i,s:s,s:s,s:i,s:i,s:[[i,s]]}", "t", "hello", "proto", 1,
+			     "schema", db_schema_version(), "cluster", "fulcrum", "node", "lb-b",
+			     "revision", 2, "base", 0, "recent", 2, "00ff"));
+	seed_frame("welcome", json_pack("{s:s,s:s,s:i,s:i,s:s}", "t", "welcome", "node", "lb-a",
+					"revision", 9, "common", 2, "mode", "log"));
+	seed_frame("ack", json_pack("{s:s,s:i}", "t", "ack", "revision", 3));
+	seed_frame("digest",
+		   json_pack("{s:s,s:i,s:s}", "t", "digest", "revision", 3, "digest",
+			     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
+	seed_frame("side",
+		   json_pack("{s:s,s:[{s:i,s:s,s:s,s:s,s:i}],s:{s:b}}", "t", "side", "tokens", "id",
+			     1, "name", "noc", "role", "viewer", "hash",
+			     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+			     "created", 1700000000, "switches", "rs_state", 0));
+	seed_frame("refuse", json_pack("{s:s,s:s}", "t", "refuse", "reason", "not the active one"));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -297,5 +396,6 @@ int main(int argc, char **argv)
 	seed_packets();
 	seed_keyfiles();
 	seed_snapshot();
+	seed_repl();
 	return 0;
 }
