@@ -1489,6 +1489,17 @@ static void *repl_main(void *arg)
 			serve_pump(r, latest);
 			if (r->fd >= 0 && now - r->side_at >= SIDE_MS)
 				serve_side(r);
+			if (r->aw && ackwait_mode(r->aw) == ACKWAIT_ALONE && r->acked < latest) {
+				bool was_in_sync;
+
+				pthread_mutex_lock(&r->lock);
+				was_in_sync = r->status.state == STATUS_REPL_IN_SYNC;
+				pthread_mutex_unlock(&r->lock);
+				if (was_in_sync) /* a write's wait timed out (ackwait's on_alone logged it) */
+					state_set(r, STATUS_REPL_ALONE,
+						  "the standby did not acknowledge within "
+						  "repl_sync_timeout");
+			}
 			if (r->fd >= 0 && r->acked == r->sent_rev && r->acked == latest &&
 			    now - r->digest_at >= DIGEST_MS &&
 			    (latest != r->digest_rev || now - r->digest_at >= DIGEST_AGAIN_MS))
