@@ -14,6 +14,7 @@
 
 struct ackwait;
 struct repl;
+struct daemon_refusal;
 struct event;
 struct ha_engine;
 struct ha_keys;
@@ -51,6 +52,7 @@ struct daemon {
 	/* commit mode sync: answers wait for the standby (replication sets its mode) */
 	struct ackwait *ackwait;
 	struct repl *repl; /* replication (a pair only): started with the failover engine */
+	struct daemon_refusal *refusals; /* switchovers refused here, answered on the next turn */
 };
 
 /*
@@ -65,5 +67,8 @@ int daemon_ha_start(struct daemon *d);
 void daemon_ha_vips(struct daemon *d);
 void daemon_ha_tick(struct daemon *d);
 void daemon_ha_roles_load(struct daemon *d);
+
+/* Answers the refusals still waiting with -ECANCELED and frees them (daemon_free()). */
+void daemon_refusals_cancel(struct daemon *d);
 
 #endif

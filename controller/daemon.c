@@ -575,6 +575,7 @@ void daemon_free(struct daemon *d)
 	/* first: its events live in the loop, its threads read the daemon's nothing */
 	ha_engine_free(d->ha);
 	d->ha = NULL;
+	daemon_refusals_cancel(d);
 	repl_free(d->repl); /* its thread reads its own connection; its loop event goes here */
 	d->repl = NULL;
 	ha_keys_free(d->ha_keys);

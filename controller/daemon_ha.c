@@ -12,6 +12,7 @@
 #include "db/db.h"
 
 #include <errno.h>
+#include <event2/event.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -376,15 +377,101 @@ void daemon_peer_unsubscribe(struct daemon *d, daemon_peer_hook_fn fn, void *arg
 	daemon_peer_hook_remove(&d->peer_hook, fn, arg);
 }
 
+/* A command refused by the daemon itself: answered on the loop's next turn, as the engine's are. */
+struct daemon_refusal {
+	struct daemon *d;
+	struct event *ev;
+	status_cluster_done_fn done;
+	void *arg;
+	char reason[320];
+	struct daemon_refusal *next;
+};
+
+static void refusal_unlink(struct daemon_refusal *f)
+{
+	for (struct daemon_refusal **p = &f->d->refusals; *p; p = &(*p)->next)
+		if (*p == f) {
+			*p = f->next;
+			break;
+		}
+}
+
+static void refusal_on_turn(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon_refusal *f = arg;
+
+	(void)fd;
+	(void)what;
+	refusal_unlink(f);
+	event_free(f->ev);
+	if (f->done)
+		f->done(f->arg, -EAGAIN, f->reason);
+	free(f);
+}
+
+void daemon_refusals_cancel(struct daemon *d)
+{
+	while (d->refusals) {
+		struct daemon_refusal *f = d->refusals;
+
+		d->refusals = f->next;
+		event_free(f->ev);
+		if (f->done)
+			f->done(f->arg, -ECANCELED, "fulcrumd stopped");
+		free(f);
+	}
+}
+
+/*
+ * A switchover that is not forced, asked of an active whose standby does not
+ * hold every revision: refused here (status_repl_may_hand_over()), with
+ * -EAGAIN as the engine refuses an unhealthy peer. Returns 1 when refused
+ * (done will be called), 0 to go on, a negative errno.
+ */
+static int daemon_switchover_guard(struct daemon *d, status_cluster_done_fn done, void *arg)
+{
+	struct daemon_refusal *f;
+	struct status_cluster c;
+	char why[300];
+
+	if (!d->repl)
+		return 0;
+	ha_engine_status(d->ha, &c);
+	if (c.role != STATUS_ROLE_ACTIVE)
+		return 0; /* the engine refuses it with its own reason */
+	repl_status(d->repl, &c.repl);
+	if (status_repl_may_hand_over(&c.repl, why, sizeof(why)))
+		return 0;
+	if (!(f = calloc(1, sizeof(*f))))
+		return -ENOMEM;
+	f->d = d;
+	f->done = done;
+	f->arg = arg;
+	snprintf(f->reason, sizeof(f->reason), "switchover refused: %s", why);
+	if (!(f->ev = event_new(d->base, -1, 0, refusal_on_turn, f))) {
+		free(f);
+		return -ENOMEM;
+	}
+	f->next = d->refusals;
+	d->refusals = f;
+	event_active(f->ev, EV_TIMEOUT, 1);
+	log_notice("ha", "%s", f->reason);
+	return 1;
+}
+
 int daemon_cluster_command(struct daemon *d, enum status_cluster_cmd cmd, bool flag,
 			   status_cluster_done_fn done, void *arg)
 {
+	int rc;
+
 	if (!d->ha)
 		return -ENOTCONN;
 	if (d->stopping)
 		return -ECANCELED;
 	switch (cmd) {
 	case STATUS_CLUSTER_SWITCHOVER:
+		if (!flag && (rc = daemon_switchover_guard(d, done, arg)) != 0)
+			return rc < 0 ? rc : 0;
 		return ha_engine_switchover(d->ha, flag, done, arg);
 	case STATUS_CLUSTER_MAINTENANCE:
 		return ha_engine_maintenance(d->ha, flag, done, arg);

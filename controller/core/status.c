@@ -145,3 +145,29 @@ bool status_writes_refused(const struct status_cluster *c, char *why, size_t why
 		status_addr_host(c->paths[0].peer, active, activelen);
 	return true;
 }
+
+bool status_repl_may_hand_over(const struct status_repl *r, char *why, size_t whylen)
+{
+	const char *who = *r->peer ? r->peer : "the standby";
+
+	why[0] = '\0';
+	if (r->state == STATUS_REPL_OFF ||
+	    (r->state == STATUS_REPL_IN_SYNC && r->lag_revisions == 0))
+		return true;
+	if (r->state == STATUS_REPL_IN_SYNC || r->state == STATUS_REPL_CATCHING_UP ||
+	    r->state == STATUS_REPL_ALONE)
+		snprintf(
+		    why, whylen,
+		    "%s is not in sync (%s, %lld revision%s behind): handing over now would lose "
+		    "configuration; wait, or force it",
+		    who, status_repl_state_name(r->state), (long long)r->lag_revisions,
+		    r->lag_revisions == 1 ? "" : "s");
+	else
+		snprintf(why, whylen,
+			 "%s does not hold this node's configuration (replication %s%s%.120s): "
+			 "handing over now would lose it; wait, or force it",
+			 who,
+			 status_repl_state_name(r->state) ? status_repl_state_name(r->state) : "?",
+			 *r->error ? ": " : "", r->error);
+	return false;
+}

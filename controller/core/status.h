@@ -198,6 +198,18 @@ enum status_repl_state {
 /* "off", "waiting", "catching_up", "snapshot", "in_sync", "alone", "diverged", "refused"; NULL outside. */
 const char *status_repl_state_name(enum status_repl_state s);
 
+struct status_repl;
+
+/*
+ * Whether an active with replication r may hand over by a switchover that
+ * was not forced: only to a standby that holds every revision (state
+ * in_sync, nothing unacknowledged); otherwise the switchover would lose
+ * configuration the operators committed, and why says so in words (the
+ * state, how far behind). A standalone node (state off) is not for this
+ * rule to refuse. Returns true when it may.
+ */
+bool status_repl_may_hand_over(const struct status_repl *r, char *why, size_t whylen);
+
 struct status_repl {
 	enum status_repl_state state;
 	char side[8];              /* "active" (serves), "standby" (follows), "" */

@@ -63,6 +63,33 @@ static void test_status_writes_by_role(void)
 	CU_ASSERT_FALSE(status_writes_refused(&c, why, sizeof(why), active, sizeof(active)));
 }
 
+/*
+ * A switchover that is not forced hands over only to a standby holding every
+ * revision; the refusal says how far behind it is, or what replication says.
+ */
+static void test_status_repl_hand_over(void)
+{
+	struct status_repl r = {.state = STATUS_REPL_IN_SYNC};
+	char why[256];
+
+	snprintf(r.peer, sizeof(r.peer), "lb-b");
+	CU_ASSERT_TRUE(status_repl_may_hand_over(&r, why, sizeof(why)));
+	CU_ASSERT_STRING_EQUAL(why, "");
+	r.lag_revisions = 3; /* in sync a moment ago, three revisions unacknowledged now */
+	CU_ASSERT_FALSE(status_repl_may_hand_over(&r, why, sizeof(why)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "lb-b is not in sync (in_sync, 3 revisions behind)"));
+	r.state = STATUS_REPL_CATCHING_UP;
+	r.lag_revisions = 1;
+	CU_ASSERT_FALSE(status_repl_may_hand_over(&r, why, sizeof(why)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "(catching_up, 1 revision behind)"));
+	r.state = STATUS_REPL_WAITING;
+	snprintf(r.error, sizeof(r.error), "the peer is silent");
+	CU_ASSERT_FALSE(status_repl_may_hand_over(&r, why, sizeof(why)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "(replication waiting: the peer is silent)"));
+	r.state = STATUS_REPL_OFF; /* standalone: not this rule's to refuse */
+	CU_ASSERT_TRUE(status_repl_may_hand_over(&r, why, sizeof(why)));
+}
+
 UNIT_SUITE(status)
 {
 	CU_pSuite s = CU_add_suite("status", NULL, NULL);
@@ -70,5 +97,7 @@ UNIT_SUITE(status)
 	if (!s)
 		return CU_get_error();
 	CU_add_test(s, "writes refused by role, the active named", test_status_writes_by_role);
+	CU_add_test(s, "a switchover hands over only to a standby in sync",
+		    test_status_repl_hand_over);
 	return CU_get_error();
 }
