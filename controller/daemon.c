@@ -307,6 +307,8 @@ static void daemon_on_alone(void *arg, int64_t revision, unsigned waited_ms)
 		  "the standby did not acknowledge revision %lld within %u ms "
 		  "(repl_sync_timeout %lu ms): this director goes on alone",
 		  (long long)revision, waited_ms, d->conf.repl_sync_timeout);
+	if (d->repl)
+		repl_sync_timed_out(d->repl, revision);
 }
 
 /*

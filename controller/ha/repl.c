@@ -87,11 +87,12 @@ struct repl {
 	unsigned char *rbuf;
 	size_t rlen, rcap;
 	int64_t heard_ms, sent_ms, retry_at;
-	bool serving;     /* active: a HELLO was accepted on fd */
-	bool following;   /* follower: a welcome was taken on fd */
-	int64_t sent_rev; /* active: the newest revision sent */
-	int64_t acked;    /* active: the newest the standby acknowledged; follower: sent */
-	int64_t queued;   /* follower: the newest revision received */
+	bool serving;      /* active: a HELLO was accepted on fd */
+	bool following;    /* follower: a welcome was taken on fd */
+	int64_t sent_rev;  /* active: the newest revision sent */
+	int64_t acked;     /* active: the newest the standby acknowledged; follower: sent */
+	int64_t queued;    /* follower: the newest revision received */
+	int64_t hello_rev; /* follower: the revision its last HELLO said it holds */
 	int64_t oldest_unacked_ms;
 	char peer_name[65];
 	char why[256];               /* the server's PSK callback's refusal */
@@ -103,6 +104,11 @@ struct repl {
 	struct snapshot_apply *snap; /* follower: a snapshot being applied */
 	size_t snap_chunks;
 	bool reload_pending; /* shared: the main loop rereads the store whole */
+	bool reloading;      /* main loop: its own reread after a snapshot is under way */
+	bool replaying;      /* main loop: the peer's revisions are being committed */
+	int64_t known_rev;   /* main loop (follower): the newest revision replication put here */
+	int64_t outside_rev; /* shared (follower): a revision committed here, not from the peer */
+	int64_t timed_out;   /* shared (active): a write's wait for revision timed_out ended */
 };
 
 static void follow_export(struct repl *r, int64_t common);
@@ -893,6 +899,7 @@ static void follow_connect(struct repl *r)
 		conn_close(r, "cannot read this node's revision");
 		return;
 	}
+	r->hello_rev = rev;
 	if (send_msg(r, hello_of(r, rev)) != 0 || recv_frame(r, &m, now_ms() + HANDSHAKE_MS) != 1)
 		return;
 	if (strcmp(repl_msg_type(m), "refuse") == 0) {
@@ -1421,7 +1428,8 @@ static void *repl_main(void *arg)
 	for (;;) {
 		bool stop, follower;
 		enum status_role role = role_of(r, &stop);
-		int64_t latest, applied, now;
+		int64_t latest, applied, now, outside, timed_out;
+		enum status_repl_state state;
 		int apply_rc;
 		struct pollfd p[3];
 		int np = 0;
@@ -1434,6 +1442,11 @@ static void *repl_main(void *arg)
 		applied = r->applied;
 		apply_rc = r->apply_rc;
 		r->apply_rc = 0;
+		outside = r->outside_rev;
+		r->outside_rev = 0;
+		timed_out = r->timed_out;
+		r->timed_out = 0;
+		state = r->status.state;
 		pthread_mutex_unlock(&r->lock);
 		follower = role != STATUS_ROLE_ACTIVE && role != STATUS_ROLE_STANDALONE;
 		if (role != was) {
@@ -1447,6 +1460,17 @@ static void *repl_main(void *arg)
 		}
 		if (apply_rc && r->fd >= 0 && r->following)
 			conn_close(r, "a revision could not be committed here");
+		if (outside > r->hello_rev && r->fd >= 0 && r->following) {
+			char why[160];
+
+			snprintf(
+			    why, sizeof(why),
+			    "revision %" PRId64
+			    " was committed here, not by replication: comparing histories again",
+			    outside);
+			conn_close(r, why);
+			r->retry_at = 0;
+		}
 		now = now_ms();
 		if (follower && r->fd < 0 && now >= r->retry_at) {
 			char wait_why[96] = "";
@@ -1489,16 +1513,16 @@ static void *repl_main(void *arg)
 			serve_pump(r, latest);
 			if (r->fd >= 0 && now - r->side_at >= SIDE_MS)
 				serve_side(r);
-			if (r->aw && ackwait_mode(r->aw) == ACKWAIT_ALONE && r->acked < latest) {
-				bool was_in_sync;
+			if (timed_out > r->acked &&
+			    (state == STATUS_REPL_IN_SYNC || state == STATUS_REPL_CATCHING_UP)) {
+				char why
+				    [128]; /* a write's wait timed out (ackwait's on_alone logged it) */
 
-				pthread_mutex_lock(&r->lock);
-				was_in_sync = r->status.state == STATUS_REPL_IN_SYNC;
-				pthread_mutex_unlock(&r->lock);
-				if (was_in_sync) /* a write's wait timed out (ackwait's on_alone logged it) */
-					state_set(r, STATUS_REPL_ALONE,
-						  "the standby did not acknowledge within "
-						  "repl_sync_timeout");
+				snprintf(why, sizeof(why),
+					 "the standby did not acknowledge revision %" PRId64
+					 " within repl_sync_timeout",
+					 timed_out);
+				state_set(r, STATUS_REPL_ALONE, why);
 			}
 			if (r->fd >= 0 && r->acked == r->sent_rev && r->acked == latest &&
 			    now - r->digest_at >= DIGEST_MS &&
@@ -1577,10 +1601,12 @@ static void repl_on_loop(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&r->lock);
 	if (reload) {
 		/* a snapshot replaced the configuration: the mirror and every subscriber start over */
+		r->reloading = true;
 		if (store_reload_whole(r->st) != 0)
 			log_errx("repl",
 				 "replication: cannot reread the database after a snapshot: %s",
 				 store_errmsg(r->st));
+		r->reloading = false;
 		pthread_mutex_lock(&r->lock);
 		r->applied = store_revision(r->st);
 		pthread_mutex_unlock(&r->lock);
@@ -1597,7 +1623,9 @@ static void repl_on_loop(evutil_socket_t fd, short what, void *arg)
 	if ((revs = malloc(n * sizeof(*revs)))) {
 		for (size_t i = 0; i < n; i++)
 			revs[i] = q[i].r;
+		r->replaying = true;
 		rc = store_replay(r->st, &peer, revs, n, &applied, &err);
+		r->replaying = false;
 		free(revs);
 	} else {
 		rc = -ENOMEM;
@@ -1630,8 +1658,27 @@ static void repl_on_commit(void *arg, const struct store_commit *ev)
 
 	pthread_mutex_lock(&r->lock);
 	r->latest = ev->revision;
-	if (r->role != STATUS_ROLE_ACTIVE)
-		r->applied = ev->revision; /* also a reload (fulcrumctl --db --force) */
+	if (r->role != STATUS_ROLE_ACTIVE) {
+		/*
+		 * What replication committed is acknowledged; anything else (a write
+		 * taken in fault, fulcrumctl --db --force and its reload) is not the
+		 * peer's: the thread compares histories again rather than acknowledge it.
+		 */
+		if (r->reloading || r->replaying || ev->revision <= r->known_rev) {
+			r->applied = ev->revision;
+			r->known_rev = ev->revision;
+		} else {
+			r->outside_rev = ev->revision;
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	wake(r->efd);
+}
+
+void repl_sync_timed_out(struct repl *r, int64_t revision)
+{
+	pthread_mutex_lock(&r->lock);
+	r->timed_out = revision;
 	pthread_mutex_unlock(&r->lock);
 	wake(r->efd);
 }
@@ -1678,7 +1725,7 @@ int repl_new(const struct repl_params *p, struct repl **out, char *err, size_t e
 	r->peer_len = p->peer_len;
 	r->role = STATUS_ROLE_STARTING;
 	r->retention = p->retention;
-	r->latest = r->applied = store_revision(p->store);
+	r->latest = r->applied = r->known_rev = store_revision(p->store);
 	r->status.revision = r->latest;
 	pthread_mutex_init(&r->lock, NULL);
 	snprintf(r->status.mode, sizeof(r->status.mode), "%s", p->aw ? "sync" : "async");
@@ -1766,7 +1813,7 @@ void repl_role_set(struct repl *r, enum status_role role)
 {
 	pthread_mutex_lock(&r->lock);
 	r->role = role;
-	r->latest = r->applied = store_revision(r->st);
+	r->latest = r->applied = r->known_rev = store_revision(r->st);
 	pthread_mutex_unlock(&r->lock);
 	wake(r->efd);
 }

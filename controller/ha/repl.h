@@ -68,4 +68,11 @@ void repl_peer_set(struct repl *r, bool alive, enum status_role role);
 /* A copy of the state (any thread). */
 void repl_status(struct repl *r, struct status_repl *out);
 
+/*
+ * A write's wait for the standby to acknowledge revision ended with
+ * repl_sync_timeout (ackwait's on_alone, on the loop's thread): the active's
+ * state says alone, with that revision, until the standby acknowledges again.
+ */
+void repl_sync_timed_out(struct repl *r, int64_t revision);
+
 #endif

@@ -285,6 +285,108 @@ static void test_repl_sync_waits_for_the_standby(void)
 	event_base_free(base);
 }
 
+static void assert_same_digest(struct node *a, struct node *b);
+
+/* Polls a's state for up to ms without turning the loop (so b commits nothing). */
+static bool a_state_soon(struct node *a, enum status_repl_state want, int ms)
+{
+	for (int i = 0; i < ms / 5; i++) {
+		if (state_is(a, want))
+			return true;
+		usleep(5000);
+	}
+	return state_is(a, want);
+}
+
+/*
+ * A write's wait for the standby ended with repl_sync_timeout while the
+ * connection stays up: the active says alone, naming the revision, until the
+ * standby acknowledges it; then in sync again.
+ */
+static void test_repl_sync_timeout_says_alone(void)
+{
+	struct event_base *base = event_base_new();
+	unsigned pa = free_port(), pb = free_port();
+	struct node a, b;
+	struct pair p = {&a, &b};
+	struct status_repl s;
+	char want[96];
+
+	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, true);
+	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
+	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
+	write_services(a.st, 0, 1);
+	CU_ASSERT(turn_until(base, a_in_sync, &p, 15000));
+	write_services(a.st, 1, 1); /* b commits nothing while the loop does not turn */
+	repl_sync_timed_out(a.repl, store_revision(a.st));
+	CU_ASSERT(a_state_soon(&a, STATUS_REPL_ALONE, 3000));
+	repl_status(a.repl, &s);
+	snprintf(want, sizeof(want), "did not acknowledge revision %lld",
+		 (long long)store_revision(a.st));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.error, want));
+	CU_ASSERT(s.lag_revisions > 0);
+	CU_ASSERT(turn_until(base, a_in_sync, &p, 15000));
+	node_stop(&b);
+	node_stop(&a);
+	event_base_free(base);
+}
+
+static bool b_exported_and_synced(void *arg)
+{
+	struct pair *p = arg;
+	struct status_repl s;
+
+	repl_status(p->b->repl, &s);
+	return s.divergences >= 1 && s.snapshots_taken >= 1 && a_in_sync(arg);
+}
+
+/*
+ * A revision committed on a following standby behind replication's back (as
+ * fulcrumctl --db --force does) is not acknowledged as the active's: the
+ * standby compares histories again, exports it once, and takes the active's
+ * configuration.
+ */
+static void test_repl_outside_write_on_the_standby(void)
+{
+	struct event_base *base = event_base_new();
+	unsigned pa = free_port(), pb = free_port();
+	struct node a, b;
+	struct pair p = {&a, &b};
+	struct status_repl s;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
+	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
+	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
+	write_services(a.st, 0, 2);
+	CU_ASSERT(turn_until(base, a_in_sync, &p, 15000));
+	{ /* one revision, as one fulcrumctl command makes */
+		struct fulcrum_vs vs = unit_vs("svc20", "192.0.2.200");
+		struct fulcrum_rs rs = unit_rs("10.0.0.1");
+
+		CU_ASSERT_EQUAL(store_vs_create(b.st, &alice, &vs, &rs, 1, 0, NULL, NULL), 0);
+	}
+	CU_ASSERT(turn_until(base, b_exported_and_synced, &p, 15000));
+	repl_status(b.repl, &s);
+	CU_ASSERT_EQUAL(s.divergences, 1);
+	CU_ASSERT_PTR_NULL(store_vs_find_by_name(b.st, "svc20"));
+	assert_same_digest(&a, &b);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(strstr(s.export_file, ".diverged-"));
+	f = fopen(s.export_file, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT(getdelim(&text, &len, '\0', f) > 0);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "svc20"));
+	free(text);
+	node_stop(&b);
+	node_stop(&a);
+	event_base_free(base);
+}
+
 static bool refused(void *arg)
 {
 	return state_is(arg, STATUS_REPL_REFUSED);
@@ -512,6 +614,10 @@ UNIT_SUITE(repl)
 	CU_add_test(s, "a standby with its own revisions: exported, then the active's",
 		    test_repl_divergence_exports_and_converges);
 	CU_add_test(s, "a digest mismatch resyncs", test_repl_digest_mismatch_resyncs);
+	CU_add_test(s, "sync: a timed-out wait says alone until acknowledged",
+		    test_repl_sync_timeout_says_alone);
+	CU_add_test(s, "a write on the standby outside replication: exported, resynced",
+		    test_repl_outside_write_on_the_standby);
 	CU_add_test(s, "a pruned log: a snapshot; tokens and switches follow",
 		    test_repl_pruned_log_snapshot_and_side);
 	return CU_get_error();
