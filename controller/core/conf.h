@@ -61,7 +61,7 @@ struct conf {
 	unsigned long repl_sync_timeout; /* ms an answer waits for the standby, then alone */
 	/* Replication's change log (docs/ha.md, "Snapshot and digest"). */
 	unsigned long repl_log_retention; /* revisions the change log keeps; 0: all */
-	unsigned long repl_port; /* TCP: the active listens here, the standby connects to it */
+	unsigned long repl_port;      /* TCP: the active listens here, the standby connects to it */
 	unsigned long repl_peer_port; /* the peer's repl_port when it differs (0: the same) */
 };
 

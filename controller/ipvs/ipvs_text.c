@@ -84,9 +84,10 @@ static const char *ipvs_strerror_dest(enum ipvs_op op, int err)
 		return "lower threshold is above the upper threshold (set an upper threshold, or "
 		       "lower threshold 0)";
 	case EINVAL:
-		return "the kernel refused the real server: its address must be unicast (not "
-		       "0.0.0.0, multicast, broadcast or IPv6 link-local), and a service cannot "
-		       "mix IPv4 and IPv6 while a sync daemon runs";
+		return "the kernel refused the real server: its address must be unicast as this "
+		       "director's routing sees it (not 0.0.0.0, multicast, a broadcast or IPv6 "
+		       "link-local), and a service cannot mix IPv4 and IPv6 while a sync daemon "
+		       "runs";
 	default:
 		return NULL;
 	}
