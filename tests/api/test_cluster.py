@@ -219,6 +219,12 @@ class Cluster(unittest.TestCase):
             self.assertIsNone(r['digest'])
             self.assertIsNone(r['export_file'])
             self.assertEqual(r['counters']['refusals'], 0)
+        # the OpenAPI document describes exactly what is there
+        doc = self.a.call('GET', '/openapi.json', token=None).json['components']['schemas']['Cluster']['properties']
+        self.assertEqual(set(doc), CLUSTER_KEYS)
+        self.assertEqual(set(doc['replication']['properties']), set(r))
+        self.assertEqual(set(doc['replication']['properties']['counters']['properties']), set(r['counters']))
+        self.assertIn(r['state'], doc['replication']['properties']['state']['enum'])
 
     def test_viewer_reads_and_nothing_else(self):
         self.cluster(self.a, token='viewer')
