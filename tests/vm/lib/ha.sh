@@ -17,7 +17,7 @@
 #                          router   a router on both bridges, 10.0.2.254 and 10.0.1.253 (HA_ROUTER_CL,
 #                                   HA_ROUTER_RS): the tie-breakers, as Pacemaker's ping resource pings
 #                          mallory  a third node on both bridges, 10.0.2.66 and 10.0.1.66: the attacker
-#   ha_start N [CONF...]   fulcrumd in dirN (fresh database unless HA_KEEP_DB=1); extra settings;
+#   ha_start N [CONF...]   fulcrumd in dirN (a fresh copy of the pair's seed database unless HA_KEEP_DB=1); extra settings;
 #                          HA_STANDALONE=1: no ha_ settings (a standalone director, as with no peer);
 #                          HA_LOG_LEVEL (info); HA_SEED=K adds K services (10.100.x.y:80, in the database and in IPVS);
 #                          HA_SQL: more SQL for the database, run in its transaction; HA_AGENTX: the
@@ -33,6 +33,7 @@
 #                          on a band of a prio qdisc that only they reach); other traffic passes.
 #                          Prints how many heartbeats dirN's netem dropped before this change.
 #   ha_tb_cut N / ha_tb_heal N   the router stops / starts answering dirN (both its addresses)
+#   ha_repl_cut N / ha_repl_heal N   replication's segments from dirN (TCP to 7694) lost / passing
 #   ha_monitor N           dirN's address events, timestamped by the kernel, in $HA_DIR/addr-dirN.txt
 #   ha_report CMD ARGS...  questions to the logs, the address events and the poller's file
 #                          (tests/vm/lib/ha_report.py: takeover, at, event, before, outage)
@@ -122,12 +123,33 @@ ha_topo_up() { # [EXTRA...] one ip -batch per namespace: under TCG each process 
 }
 
 # _ha_db N: dirN's database with the service and the VIPs, written with sqlite3 (no API needed).
+# The pair holds one configuration (replication keeps it so): the first database of a kind
+# (HA_SQL, HA_SEED) is the seed, every later one a copy of it, with the same token.
 _ha_db() {
-    local db=$HA_DIR/dir$1/fulcrum.db
+    local db=$HA_DIR/dir$1/fulcrum.db key seed
     rm -f "$db" "$db"-wal "$db"-shm "$db".ha-epoch "$db".ha-peer
-    HA_TOKEN[$1]=$("$FULCRUM_TOP/fulcrumctl" --db "$db" token create scenario --role admin 2>/dev/null) ||
-        fail "fulcrumctl could not create dir$1's database"
+    key=$(printf '%s\n%s\n' "${HA_SQL:-}" "${HA_SEED:-0}" | md5sum | cut -c1-12)
+    seed=$HA_DIR/seed-$key.db
+    [[ -f $seed ]] || _ha_seed "$seed"
+    cp "$seed" "$db" || fail "copying the seed database to dir$1"
+    HA_TOKEN[$1]=$(cat "$seed.token")
     printf '%s\n' "${HA_TOKEN[$1]}" >"$HA_DIR/dir$1/token"
+    [[ ${HA_SEED:-0} -gt 0 ]] || return 0
+    # the seeded services are already in dirN's IPVS (ipvsadm -R), so the first pass adopts them
+    awk -v n="$HA_SEED" -v rs="$(rs_ip 1)" 'BEGIN {
+        for (i = 0; i < n; i++) {
+            v = sprintf("10.100.%d.%d:80", int(i / 250), i % 250 + 1)
+            printf "-A -t %s -s wrr\n-a -t %s -r %s:80 -m -w 1\n", v, v, rs
+        }
+    }' | in_ns "dir$1" ipvsadm -R || fail "ipvsadm -R of dir$1's seeded table failed"
+}
+
+_ha_seed() { # FILE: a database with a token (FILE.token), the service, the VIPs, HA_SQL, HA_SEED
+    local db=$1 token
+    mkdir -p "$(dirname "$db")"
+    token=$("$FULCRUM_TOP/fulcrumctl" --db "$db" token create scenario --role admin 2>/dev/null) ||
+        fail "fulcrumctl could not create the seed database"
+    printf '%s\n' "$token" >"$db.token"
     sqlite3 "$db" "BEGIN;
 INSERT INTO services (name, family, address, port, protocol, scheduler, persistence_netmask, admin_state)
 VALUES ('web', 'ipv4', '$HA_VIP', 80, 'tcp', 'rr', 32, 'enabled');
@@ -138,10 +160,9 @@ INSERT INTO vips (address, prefix, interface, description) VALUES
 ('$HA_GW', 24, 'eth-rs', 'the real servers'' gateway');
 ${HA_SQL:-}
 UPDATE meta SET revision = revision + 1;
-COMMIT;" || fail "seeding dir$1's database failed"
+COMMIT;" || fail "seeding the database failed"
     [[ ${HA_SEED:-0} -gt 0 ]] || return 0
-    # HA_SEED more services b0.. at 10.100.x.y:80, one masq real server each (rs1), in the
-    # database and already in dirN's IPVS (ipvsadm -R), so the first pass adopts them
+    # HA_SEED more services b0.. at 10.100.x.y:80, one masq real server each (rs1)
     sqlite3 "$db" "BEGIN;
 WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < $HA_SEED - 1)
 INSERT INTO services (name, family, address, port, protocol, scheduler, persistence_netmask, admin_state)
@@ -149,13 +170,7 @@ SELECT 'b' || i, 'ipv4', '10.100.' || (i / 250) || '.' || (i % 250 + 1), 80, 'tc
 INSERT INTO reals (service_id, address, port, forwarding, weight, admin_state)
 SELECT id, '$(rs_ip 1)', 80, 'masq', 1, 'enabled' FROM services WHERE name GLOB 'b*';
 UPDATE meta SET revision = revision + 1;
-COMMIT;" || fail "seeding dir$1's $HA_SEED services failed"
-    awk -v n="$HA_SEED" -v rs="$(rs_ip 1)" 'BEGIN {
-        for (i = 0; i < n; i++) {
-            v = sprintf("10.100.%d.%d:80", int(i / 250), i % 250 + 1)
-            printf "-A -t %s -s wrr\n-a -t %s -r %s:80 -m -w 1\n", v, v, rs
-        }
-    }' | in_ns "dir$1" ipvsadm -R || fail "ipvsadm -R of dir$1's seeded table failed"
+COMMIT;" || fail "seeding $HA_SEED services failed"
 }
 
 ha_start() { # N [SETTING...]
@@ -287,6 +302,17 @@ ha_hb_loss() { # N PCT
     awk '/^qdisc netem/ { on = 1; next } /^qdisc/ { on = 0 }
         on && /dropped/ { sub(/.*dropped /, ""); sub(/,.*/, ""); n += $0 } END { print n + 0 }' <<<"$out"
 }
+
+# Replication's segments leaving dirN (TCP to port 7694, the active's repl_port) lost on the client
+# side's link, where ha_peer is: heartbeats and everything else pass. A prio qdisc of its own, so not
+# with ha_hb_loss on the same node.
+ha_repl_cut() { # N
+    printf '%s\n' "qdisc add dev eth-cl root handle 2: prio bands 4 priomap 1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1" \
+        "qdisc add dev eth-cl parent 2:4 handle 42: netem loss 100%" \
+        "filter add dev eth-cl parent 2: protocol ip prio 1 u32 match ip protocol 6 0xff match ip dport 7694 0xffff flowid 2:4" |
+        in_ns "dir$1" tc -batch - || fail "tc on dir$1: cutting replication"
+}
+ha_repl_heal() { in_ns "dir$1" tc qdisc del dev eth-cl root || fail "tc on dir$1: healing replication"; } # N
 
 # The router stops answering dirN (both its addresses): its replies have no route.
 ha_tb_cut() { printf 'route add blackhole 10.0.2.%s/32\nroute add blackhole 10.0.1.%s/32\n' "$1" "$1" | ip -n router -batch -; }

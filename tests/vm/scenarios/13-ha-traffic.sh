@@ -21,7 +21,13 @@
 #   - writes on the standby (docs/ha.md): its API answers 503 with Retry-After and the active's
 #     address, its SNMP agent resourceUnavailable, fulcrumctl --db on its database refuses unless
 #     --force; nothing changes. After the takeover the new active takes a write at once (the
-#     gate opens before the role change is announced): measured from its role change;
+#     gate opens before the role change is announced): measured from its role change. A write
+#     forced on the standby's database is not the active's: replication exports it (once) and
+#     the standby takes the active's configuration back;
+#   - replication cut (dir1's segments to dir2:7694 lost, heartbeats passing): a write on the
+#     active waits repl_sync_timeout (500 ms), is answered with Fulcrum-Replicated: alone, the
+#     active logs and shows "alone"; a switchover is refused while the standby lacks that
+#     revision; healed, the standby catches up and replication is in_sync again;
 #   - the same by SNMP (an snmpd in each director's namespace, fulcrumd its AgentX subagent):
 #     SET fulcrumHaSwitchover.0 = switchover(2) on the active, then fulcrumHaMaintenance.0 =
 #     true(1) on the new active and false(2) again.
@@ -185,9 +191,20 @@ out=$("$FULCRUM_TOP/fulcrumctl" --db "$db1" service set web description=local 2>
     not_ok "fulcrumctl --db on the standby's database refused" "exit $rc: $out"
 out=$("$FULCRUM_TOP/fulcrumctl" --db "$db1" --force service set web description=forced 2>&1) && rc=0 || rc=$?
 [[ $rc == 0 ]] && ok "fulcrumctl --db --force on it: written" || not_ok "fulcrumctl --db --force" "exit $rc: $out"
-forced() { [[ $(desc 1) == forced ]]; }
-wait_for 5 forced || true
-is "dir1's fulcrumd took the forced write (a reload)" "$(desc 1)" "forced"
+# dir1's fulcrumd takes it (a reload), but that revision is not the active's: replication
+# compares histories again, dir1 exports it (once) and takes dir2's configuration back
+export_re='replication: revisions [0-9]+\.\.[0-9]+ were committed on this node and not on dir2'
+exports() { awk '/^--- fulcrumd start/ { n = 0 } $0 ~ rx { n++ } END { print n + 0 }' rx="$export_re" "${HA_LOG[1]}"; }
+exported_some() { (($(exports) >= 1)); }
+wait_for 15 exported_some &&
+    ok "dir1 exports the forced revision: $(line_of 1 "$export_re")" || not_ok "dir1 exports the forced revision"
+unforced() { [[ $(desc 1) == "$(desc 2)" ]]; }
+wait_for 10 unforced && ok "dir1 holds the active's configuration again (description '$(desc 1)')" ||
+    not_ok "dir1 back to the active's configuration" "dir1 '$(desc 1)', dir2 '$(desc 2)'"
+is "the forced revision exported once" "$(exports)" 1
+file=$(ha_cluster 1 'c["replication"]["export_file"]')
+grep -q '"description":"forced"\|forced' "$file" 2>/dev/null && ok "the file dir1's /cluster names holds the forced write: $file" ||
+    not_ok "the export file holds the forced write" "'$file'"
 poll=$HA_DIR/poll.txt
 bg_in_ns client "$HA_DIR/poller.log" python3 -c "$HA_POLLER_PY" "$HA_VIP" 80 "$poll"
 poller=$BG_PID
@@ -201,6 +218,38 @@ lost() { # LABEL AT
     measure "$1: $fails client tries failed, longest without an answer $worst ms (role change -1 s .. +3 s)"
     ((fails <= 5)) && ok "$1: at most a few lost tries ($fails)" || not_ok "$1: at most 5 lost tries" "$fails"
 }
+# --- replication cut (dir1's segments to dir2:7694 lost, heartbeats pass): a write on the active
+# waits repl_sync_timeout (500 ms) for the standby, then is answered, the active going on alone and
+# saying so; a switchover is refused while the standby lacks that revision; healed, it catches up
+repl2() { ha_cluster 2 'c["replication"]["state"]'; }
+in_sync2() { [[ $(repl2) == in_sync ]]; }
+caught_up() { [[ $(desc 1) == "while cut" ]]; }
+wait_for 30 in_sync2 && ok "dir2's replication in_sync with the returned dir1" || not_ok "dir2's replication in_sync" "$(repl2)"
+ha_repl_cut 1
+t0=$(ha_ms)
+out=$(ha_write 2 PATCH /services/1 '{"description": "while cut"}')
+t1=$(ha_ms)
+[[ $out == "HTTP 200"* ]] && ok "the active dir2 answers a write while its standby is cut off ($((t1 - t0)) ms)" ||
+    not_ok "the active answers a write while cut off" "$out"
+measure "a write on the active with its standby cut off: answered in $((t1 - t0)) ms (repl_sync_timeout 500 ms)"
+is "its answer says the standby does not hold it" "$(tr -d '\r' <"$HA_DIR/write.headers" | sed -n 's/^[Ff]ulcrum-[Rr]eplicated: //p')" alone
+((t1 - t0 >= 500)) && ok "it waited repl_sync_timeout for the standby first" || not_ok "the write waited 500 ms" "$((t1 - t0)) ms"
+alone_re='replication: the standby did not acknowledge revision [0-9]+ within [0-9]+ ms \(repl_sync_timeout 500 ms\): this director goes on alone'
+wait_for 3 grep -qE "$alone_re" "${HA_LOG[2]}" && ok "dir2 says it goes on alone: $(line_of 2 "$alone_re")" ||
+    not_ok "dir2 logs that it goes on alone"
+is "dir2's /cluster: replication alone" "$(repl2)" alone
+resp=$(ha_post 2 /cluster/switchover '{"force": false}')
+[[ $resp == *"HTTP 409"* && $resp == *"dir1 is not in sync"* ]] &&
+    ok "a switchover on dir2 refused while dir1 lacks a revision: $(head -n 1 <<<"$resp")" ||
+    not_ok "switchover refused while the standby is not in sync" "$resp"
+is "no role moved" "$(ha_role 1)/$(ha_role 2)" "standby/active"
+ha_repl_heal 1
+healed=$(ha_ms)
+wait_for 20 caught_up && ok "healed: the standby dir1 caught up (the write made while it was cut off)" ||
+    not_ok "dir1 caught up after the cut" "$(desc 1)"
+measure "the standby caught up $(($(ha_ms) - healed)) ms after the cut healed (at most that: polled)"
+wait_for 10 in_sync2 && ok "dir2's replication in_sync again" || not_ok "dir2's replication in_sync again" "$(repl2)"
+
 resp=$(ha_post 1 /cluster/switchover '{"force": false}')
 grep -q 'HTTP 409' <<<"$resp" && ok "switchover refused on the standby (409): $(head -c 160 <<<"$resp" | tr '\n' ' ')" ||
     not_ok "switchover refused on the standby" "$resp"
