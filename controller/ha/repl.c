@@ -25,16 +25,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#define KEY_IDS      256
-#define PSK_BYTES    32
-#define PING_MS      1000  /* a side that sent nothing this long sends a ping */
-#define SILENT_MS    5000  /* a peer heard nothing from this long is gone */
-#define RETRY_MS     1000  /* between connection attempts */
-#define HANDSHAKE_MS 3000  /* a TLS handshake and HELLO take at most this */
-#define SEND_MS      5000  /* a frame that cannot be sent this long: the peer is gone */
-#define INFLIGHT_MAX 4096  /* revisions sent and not acknowledged, at most */
-#define READ_ROWS    5000  /* change-log rows read at a time */
-#define DIGEST_MS    10000 /* a quiet pair compares digests at a new revision after this */
+#define KEY_IDS        256
+#define PSK_BYTES      32
+#define PING_MS        1000  /* a side that sent nothing this long sends a ping */
+#define SILENT_MS      5000  /* a peer heard nothing from this long is gone */
+#define RETRY_MS       1000  /* between connection attempts */
+#define REFUSED_MS     10000 /* between attempts after a refusal (a wrong key, cluster, schema) */
+#define REFUSAL_LOG_MS 60000 /* the same refusal logged again at most this often */
+#define HANDSHAKE_MS   3000  /* a TLS handshake and HELLO take at most this */
+#define SEND_MS        5000  /* a frame that cannot be sent this long: the peer is gone */
+#define INFLIGHT_MAX   4096  /* revisions sent and not acknowledged, at most */
+#define READ_ROWS      5000  /* change-log rows read at a time */
+#define DIGEST_MS      10000 /* a quiet pair compares digests at a new revision after this */
 #define DIGEST_AGAIN_MS                                                                            \
 	600000             /* the same revision again after this: 1-2 s of CPU at 100,000 objects */
 #define SIDE_MS      1000  /* the active looks for new tokens and switches this often */
@@ -95,9 +97,12 @@ struct repl {
 	int64_t hello_rev; /* follower: the revision its last HELLO said it holds */
 	int64_t oldest_unacked_ms;
 	char peer_name[65];
-	char why[256];               /* the server's PSK callback's refusal */
+	char why[256];            /* the server's PSK callback's refusal */
+	char refusal_logged[256]; /* refusal_log()'s last words, and when */
+	int64_t refusal_logged_ms;
 	struct command_replay *revs; /* READ_ROWS of them: what serve_pump() sends */
 	unsigned long retention;
+	int schema; /* the database schema spoken in the HELLO */
 	int64_t prune_at, digest_at, side_at;
 	int64_t digest_rev;          /* active: the revision last compared */
 	char side_sent[65];          /* active: the hash of the tokens and switches last sent */
@@ -153,6 +158,22 @@ static void state_set(struct repl *r, enum status_repl_state s, const char *erro
 	if (error && *error)
 		snprintf(r->status.error, sizeof(r->status.error), "%s", error);
 	pthread_mutex_unlock(&r->lock);
+}
+
+/*
+ * A refusal, either side's, at warning: when its words change, or once in
+ * REFUSAL_LOG_MS while they do not (a misconfigured peer keeps retrying;
+ * the status counts each refusal).
+ */
+static void refusal_log(struct repl *r, const char *what, const char *why)
+{
+	int64_t now = now_ms();
+
+	if (strcmp(r->refusal_logged, why) == 0 && now - r->refusal_logged_ms < REFUSAL_LOG_MS)
+		return;
+	snprintf(r->refusal_logged, sizeof(r->refusal_logged), "%s", why);
+	r->refusal_logged_ms = now;
+	log_warnx("repl", "replication: %s%s", what, why);
 }
 
 static enum status_role role_of(struct repl *r, bool *stop)
@@ -619,13 +640,12 @@ static int serve_hello(struct repl *r, const json_t *m)
 		return -1;
 	}
 	snprintf(r->peer_name, sizeof(r->peer_name), "%s", node);
-	if (proto != REPL_PROTO || schema != db_schema_version() ||
-	    strcmp(cluster, r->cluster) != 0) {
+	if (proto != REPL_PROTO || schema != r->schema || strcmp(cluster, r->cluster) != 0) {
 		snprintf(err, sizeof(err),
 			 "refused %s: protocol %" PRId64 " schema %" PRId64
 			 " cluster '%s', this node speaks protocol %d schema %d cluster '%s'",
-			 node, proto, schema, cluster, REPL_PROTO, db_schema_version(), r->cluster);
-		log_warnx("repl", "replication: %s", err);
+			 node, proto, schema, cluster, REPL_PROTO, r->schema, r->cluster);
+		refusal_log(r, "", err);
 		send_refuse(r, err);
 		conn_close(r, NULL);
 		pthread_mutex_lock(&r->lock);
@@ -702,7 +722,7 @@ static void serve_accept(struct repl *r, enum status_role role)
 	r->peer_name[0] = '\0';
 	r->heard_ms = r->sent_ms = now_ms();
 	if (tls_start(r, true, why, sizeof(why)) != 0) {
-		log_warnx("repl", "replication: a connection refused: %s", why);
+		refusal_log(r, "a connection refused: ", why);
 		pthread_mutex_lock(&r->lock);
 		r->status.refusals++;
 		pthread_mutex_unlock(&r->lock);
@@ -856,8 +876,8 @@ static json_t *hello_of(struct repl *r, int64_t rev)
 	for (size_t i = 0; recent && i < made; i++)
 		json_array_append_new(recent, json_pack("[I, s]", (json_int_t)at[i], h[i]));
 	return json_pack("{s:s, s:i, s:i, s:s, s:s, s:I, s:I, s:o}", "t", "hello", "proto",
-			 REPL_PROTO, "schema", db_schema_version(), "cluster", r->cluster, "node",
-			 r->node, "revision", (json_int_t)rev, "base", (json_int_t)base, "recent",
+			 REPL_PROTO, "schema", r->schema, "cluster", r->cluster, "node", r->node,
+			 "revision", (json_int_t)rev, "base", (json_int_t)base, "recent",
 			 recent ? recent : json_array());
 }
 
@@ -888,10 +908,10 @@ static void follow_connect(struct repl *r)
 	r->fd = fd;
 	r->heard_ms = r->sent_ms = now_ms();
 	if (tls_start(r, false, why, sizeof(why)) != 0) {
-		log_warnx("repl", "replication: the peer refused this node: %s", why);
+		refusal_log(r, "the peer refused this node: ", why);
 		state_set(r, STATUS_REPL_REFUSED, why);
 		conn_close(r, NULL);
-		r->retry_at = now_ms() + 5 * RETRY_MS;
+		r->retry_at = now_ms() + REFUSED_MS;
 		return;
 	}
 	rev = db_revision(r->db); /* what is durable here, whatever the main loop still holds */
@@ -908,12 +928,12 @@ static void follow_connect(struct repl *r)
 			     ? json_string_value(json_object_get(m, "reason"))
 			     : "(no reason)");
 		if (!strstr(err, "not the active"))
-			log_warnx("repl", "replication: %s", err);
+			refusal_log(r, "", err);
 		state_set(r,
 			  strstr(err, "not the active") ? STATUS_REPL_WAITING : STATUS_REPL_REFUSED,
 			  err);
 		conn_close(r, NULL);
-		r->retry_at = now_ms() + (strstr(err, "not the active") ? RETRY_MS : 5 * RETRY_MS);
+		r->retry_at = now_ms() + (strstr(err, "not the active") ? RETRY_MS : REFUSED_MS);
 	} else if (strcmp(repl_msg_type(m), "welcome") == 0 &&
 		   repl_msg_str(m, "node", r->peer_name, sizeof(r->peer_name), err, sizeof(err)) ==
 		       0) {
@@ -1725,6 +1745,7 @@ int repl_new(const struct repl_params *p, struct repl **out, char *err, size_t e
 	r->peer_len = p->peer_len;
 	r->role = STATUS_ROLE_STARTING;
 	r->retention = p->retention;
+	r->schema = p->schema ? p->schema : db_schema_version();
 	r->latest = r->applied = r->known_rev = store_revision(p->store);
 	r->status.revision = r->latest;
 	pthread_mutex_init(&r->lock, NULL);

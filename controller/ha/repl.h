@@ -42,6 +42,7 @@ struct repl_params {
 	const struct sockaddr *peer; /* where the peer listens (port set) */
 	socklen_t peer_len;
 	unsigned long retention; /* the change log keeps this many revisions; 0: all */
+	int schema; /* the database schema this node speaks; 0: db_schema_version() (tests: another) */
 };
 
 /*

@@ -26,6 +26,8 @@
 static char dir[512];
 static const struct command_actor alice = {"alice", FULCRUM_ORIGIN_HTTP};
 
+static int node_schema; /* the schema node_start()'s node speaks; 0: this build's */
+
 /* One director of the test: its database, store, keys, engine. */
 struct node {
 	struct db *db;
@@ -85,9 +87,10 @@ static void node_start(struct node *n, struct event_base *base, const char *name
 	CU_ASSERT_EQUAL_FATAL(ha_keys_parse(keys, strlen(keys), "test", &n->keys, err, sizeof(err)),
 			      0);
 	if (sync)
-		CU_ASSERT_PTR_NOT_NULL_FATAL(n->aw = ackwait_new(2000, NULL, NULL));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(n->aw = ackwait_new(10000, NULL, NULL));
 	rp.store = n->st;
 	rp.keys = n->keys;
+	rp.schema = node_schema;
 	rp.aw = n->aw;
 	if (repl_new(&rp, &n->repl, err, sizeof(err)) != 0)
 		fprintf(stderr, "\n  repl_new: %s\n", err);
@@ -402,6 +405,7 @@ static void test_repl_refuses_wrong_key_and_cluster(void)
 	unsigned pa = free_port(), pb = free_port(), pc = free_port();
 	struct node a, b, c;
 	struct status_repl s;
+	char want[96];
 
 	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
 	node_start(&b, base, "lb-b", "fulcrum", "another-secret-of-enough-length", pb, pa, false);
@@ -421,6 +425,21 @@ static void test_repl_refuses_wrong_key_and_cluster(void)
 	CU_ASSERT(turn_until(base, refused, &c, 15000));
 	repl_status(a.repl, &s);
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.error, "another cluster's name 'other'"));
+	CU_ASSERT_EQUAL(store_revision(c.st), 0);
+	node_stop(&c);
+	/* a node of a newer schema: refused by the active, both saying which schemas */
+	node_schema = db_schema_version() + 1;
+	node_start(&c, base, "lb-d", "fulcrum", "a-test-secret-of-enough-length", pc, pa, false);
+	node_schema = 0;
+	repl_role_set(c.repl, STATUS_ROLE_STANDBY);
+	CU_ASSERT(turn_until(base, refused, &c, 15000));
+	repl_status(c.repl, &s);
+	snprintf(want, sizeof(want), "schema %d", db_schema_version() + 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.error, want));
+	repl_status(a.repl, &s);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.error, want));
+	snprintf(want, sizeof(want), "this node speaks protocol 1 schema %d", db_schema_version());
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.error, want));
 	CU_ASSERT_EQUAL(store_revision(c.st), 0);
 	node_stop(&c);
 	node_stop(&a);
@@ -609,7 +628,7 @@ UNIT_SUITE(repl)
 	CU_add_test(s, "a standby catches up, then follows", test_repl_catch_up_and_follow);
 	CU_add_test(s, "sync: answers wait for the standby, alone when it goes",
 		    test_repl_sync_waits_for_the_standby);
-	CU_add_test(s, "wrong key, wrong cluster: refused",
+	CU_add_test(s, "wrong key, wrong cluster, newer schema: refused",
 		    test_repl_refuses_wrong_key_and_cluster);
 	CU_add_test(s, "a standby with its own revisions: exported, then the active's",
 		    test_repl_divergence_exports_and_converges);
