@@ -302,6 +302,14 @@ await step('a node of a pair: the badge says starting, then fault from the role 
 		await p2.screenshot({path: `${artifacts}/page-ha.png`, clip: {x: 0, y: 0, width: 1280, height: 120}});
 		const c = await fetch(`${haBase}/api/v1/cluster`, {headers: {Authorization: `Bearer ${haToken}`}}).then((r) => r.json());
 		assert(c.role === 'fault', `the API says ${c.role}`);
+		// replication: the badge carries the API's state, its title the words (here: waiting, following nobody)
+		await p2.evaluate(() => loadCluster());
+		await p2.locator(`#role[data-repl="${c.replication.state}"]`).waitFor();
+		const title = await p2.locator('#role').getAttribute('title');
+		assert(title.includes(`Replication: ${c.replication.state}, revision ${c.replication.revision}`),
+			`the title says "${title}"`);
+		assert(c.replication.state === 'waiting' && c.replication.side === 'standby',
+			`the API says ${JSON.stringify(c.replication)}`);
 	} finally {
 		await p2.close();
 		const gone = new Promise((ok) => child.on('exit', ok));

@@ -229,7 +229,33 @@ function roleText(c) {
 		text = `fault: ${c.health || c.reason || 'this node cannot serve'}`;
 	else
 		text = peer ? `${c.role} · ${peer}` : c.role;
+	const repl = replText(c);
+	if (repl)
+		text = `${text} · ${repl}`;
 	return c.maintenance ? `${text} · maintenance` : text;
+}
+
+// Replication at a glance (docs/ha.md, "Replication"): whether the standby holds what the active
+// committed. "" when there is nothing to say (standalone, or a standby following nobody yet: the
+// peer's part says why).
+function replText(c) {
+	const r = c.replication;
+	if (!r || !c.enabled || r.state === 'off')
+		return '';
+	const who = r.peer || 'the standby';
+	if (r.side === 'active') {
+		switch (r.state) {
+		case 'in_sync': return `${who} in sync`;
+		case 'catching_up': return `${who} catching up, ${r.lag_revisions} behind`;
+		case 'snapshot': return `sending ${who} a snapshot`;
+		case 'alone': return 'alone: the standby does not hold every change';
+		case 'waiting': return 'no standby connected';
+		default: return `replication ${r.state.replace('_', ' ')}`;
+		}
+	}
+	if (r.state === 'waiting')
+		return '';
+	return r.state === 'in_sync' ? 'in sync' : `replication ${r.state.replace('_', ' ')}`;
 }
 
 function showRole(c) {
@@ -238,9 +264,13 @@ function showRole(c) {
 	el.hidden = false;
 	el.dataset.role = c.role || 'standalone';
 	el.dataset.peer = c.peer ? c.peer.state : 'none';
+	el.dataset.repl = c.replication ? c.replication.state : 'off';
 	$('#role-text').textContent = roleText(c);
+	const r = c.replication;
 	el.title = [c.reason && `Last change: ${c.reason}`, c.blocked && `Blocked: ${c.blocked}`,
-		c.health && `Health: ${c.health}`].filter(Boolean).join('\n');
+		c.health && `Health: ${c.health}`,
+		r && r.state !== 'off' && `Replication: ${r.state}, revision ${r.revision}${r.error ? ` (${r.error})` : ''}`,
+		r && r.export_file && `Exported after a divergence: ${r.export_file}`].filter(Boolean).join('\n');
 }
 
 // GET /cluster for the badge; a failure leaves the badge as it is (a 401 signs out in api()).
