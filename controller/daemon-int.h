@@ -49,6 +49,7 @@ struct daemon {
 	struct status_role_change roles[DAEMON_ROLE_RING];
 	size_t nroles;
 	struct hook role_hook, peer_hook; /* the engine's events, passed on (daemon.h) */
+	struct hook repl_hook;            /* replication's notable changes, passed on */
 	/* commit mode sync: answers wait for the standby (replication sets its mode) */
 	struct ackwait *ackwait;
 	struct repl *repl; /* replication (a pair only): started with the failover engine */

@@ -584,6 +584,7 @@ void daemon_free(struct daemon *d)
 	d->ha_keys = NULL;
 	hook_clear(&d->role_hook);
 	hook_clear(&d->peer_hook);
+	hook_clear(&d->repl_hook);
 
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		if (*sigs[i])

@@ -98,6 +98,16 @@ int daemon_peer_subscribe(struct daemon *d, daemon_peer_hook_fn fn, void *arg);
 void daemon_peer_unsubscribe(struct daemon *d, daemon_peer_hook_fn fn, void *arg);
 
 /*
+ * Replication's changes of state that operators hear of (to alone, diverged,
+ * refused, and back to in_sync: status_repl_notable()), passed on in the
+ * main loop like the engine's events; never on a standalone node. Same
+ * contract as the two above.
+ */
+HOOK_DECLARE(daemon_repl_hook, struct status_repl_change)
+int daemon_repl_subscribe(struct daemon *d, daemon_repl_hook_fn fn, void *arg);
+void daemon_repl_unsubscribe(struct daemon *d, daemon_repl_hook_fn fn, void *arg);
+
+/*
  * A switchover or maintenance command for the engine: status_cluster_cmd_fn's
  * contract (-ENOTCONN before daemon_run() started the engine, -ECANCELED once
  * fulcrumd is stopping).

@@ -199,6 +199,14 @@ static void daemon_on_peer(void *arg, const struct status_peer_change *ev)
 	daemon_peer_hook_run(&d->peer_hook, ev);
 }
 
+/* A notable change of replication's state: to the daemon's subscribers. */
+static void daemon_on_repl(void *arg, const struct status_repl_change *ev)
+{
+	struct daemon *d = arg;
+
+	daemon_repl_hook_run(&d->repl_hook, ev);
+}
+
 /*
  * Starts replication for a pair (ha_peer set): the active listens on
  * repl_port (on ha_bind's address, or every address of the peer's family),
@@ -256,6 +264,9 @@ static int daemon_repl_start(struct daemon *d)
 		log_errx("repl", "cannot start replication: %s", err);
 		return rc;
 	}
+	if (repl_state_subscribe(d->repl, daemon_on_repl, d) != 0)
+		log_warnx("repl", "out of memory: replication's state changes will not reach the "
+				  "API and MIB");
 	log_info("repl", "replication: port %lu, commit mode %s", d->conf.repl_port,
 		 conf_repl_mode_name(d->conf.repl_mode));
 	return 0;
@@ -375,6 +386,16 @@ int daemon_peer_subscribe(struct daemon *d, daemon_peer_hook_fn fn, void *arg)
 void daemon_peer_unsubscribe(struct daemon *d, daemon_peer_hook_fn fn, void *arg)
 {
 	daemon_peer_hook_remove(&d->peer_hook, fn, arg);
+}
+
+int daemon_repl_subscribe(struct daemon *d, daemon_repl_hook_fn fn, void *arg)
+{
+	return daemon_repl_hook_add(&d->repl_hook, fn, arg);
+}
+
+void daemon_repl_unsubscribe(struct daemon *d, daemon_repl_hook_fn fn, void *arg)
+{
+	daemon_repl_hook_remove(&d->repl_hook, fn, arg);
 }
 
 /* A command refused by the daemon itself: answered on the loop's next turn, as the engine's are. */

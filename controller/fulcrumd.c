@@ -189,10 +189,11 @@ static struct web *http_start(struct daemon *d, const struct conf *conf)
 
 	if (web_open(&p, &w, err, sizeof(err)) != 0)
 		fatalx("main", "%s", err);
-	/* role and peer changes reach the event streams (the page's badge) */
+	/* role, peer and replication changes reach the event streams (the page's badge) */
 	if (w && (oper_subscribe(daemon_oper(d), state_to_events, w) != 0 ||
 		  daemon_role_subscribe(d, web_role_event, w) != 0 ||
-		  daemon_peer_subscribe(d, web_peer_event, w) != 0))
+		  daemon_peer_subscribe(d, web_peer_event, w) != 0 ||
+		  daemon_repl_subscribe(d, web_repl_event, w) != 0))
 		fatalx("main", "out of memory");
 	return w;
 }
@@ -227,9 +228,10 @@ static struct mib *snmp_start(struct daemon *d, const struct conf *conf)
 		return NULL;
 	if (mib_open(&p, &m, err, sizeof(err)) != 0)
 		fatalx("main", "%s", err);
-	/* role and peer changes become fulcrumRoleChange and fulcrumPeerStateChange */
+	/* role, peer and replication changes: fulcrumRoleChange, ...PeerStateChange, ...ReplStateChange */
 	if (daemon_role_subscribe(d, mib_role_event, m) != 0 ||
-	    daemon_peer_subscribe(d, mib_peer_event, m) != 0)
+	    daemon_peer_subscribe(d, mib_peer_event, m) != 0 ||
+	    daemon_repl_subscribe(d, mib_repl_event, m) != 0)
 		fatalx("main", "out of memory");
 	return m;
 }
@@ -379,10 +381,12 @@ int main(int argc, char **argv)
 	if (web) {
 		daemon_role_unsubscribe(d, web_role_event, web);
 		daemon_peer_unsubscribe(d, web_peer_event, web);
+		daemon_repl_unsubscribe(d, web_repl_event, web);
 	}
 	if (mib) {
 		daemon_role_unsubscribe(d, mib_role_event, mib);
 		daemon_peer_unsubscribe(d, mib_peer_event, mib);
+		daemon_repl_unsubscribe(d, mib_repl_event, mib);
 	}
 	mib_free(mib); /* before the store it listens to */
 	web_free(web);

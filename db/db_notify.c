@@ -11,6 +11,7 @@ static const char *const notify_names[COMMAND_NOTIFY_COUNT] = {
     [COMMAND_NOTIFY_CONFIG_CHANGE] = "config_change",
     [COMMAND_NOTIFY_ROLE_CHANGE] = "role_change",
     [COMMAND_NOTIFY_PEER_STATE] = "peer_state",
+    [COMMAND_NOTIFY_REPL_STATE] = "repl_state",
 };
 
 /*

@@ -75,7 +75,24 @@ enum {
 	HA_VIPS_CONFIGURED,
 	HA_VIPS_HELD,
 	HA_COUNTERS_SINCE,
-	MIB_CLUSTER_LAST = HA_COUNTERS_SINCE,
+	REPL_STATE, /* replication (fulcrumRepl*) */
+	REPL_MODE,
+	REPL_PEER_NAME,
+	REPL_PEER_REVISION,
+	REPL_LAG_REVISIONS,
+	REPL_LAG_TIME,
+	REPL_LAST_CHANGE,
+	REPL_REASON,
+	REPL_DIGEST,
+	REPL_DIGEST_TIME,
+	REPL_REVISIONS_SENT,
+	REPL_REVISIONS_APPLIED,
+	REPL_SNAPSHOTS_SENT,
+	REPL_SNAPSHOTS_TAKEN,
+	REPL_CONNECTS,
+	REPL_REFUSALS,
+	REPL_DIVERGENCES,
+	MIB_CLUSTER_LAST = REPL_DIVERGENCES,
 };
 
 /* fulcrumHaSwitchover's values. */
@@ -292,6 +309,8 @@ const struct status_cluster *mib_ha_status(struct mib *m);
 void mib_ha_forget(struct mib *m);
 long mib_ha_role(enum status_role role);
 long mib_ha_peer_state(const struct status_cluster *c);
+/* FulcrumReplicationState's number of a replication state (off(1) .. refused(8)); off(1) outside. */
+long mib_repl_state(enum status_repl_state s);
 int mib_ha_value(struct mib *m, unsigned sub, struct mib_value *v);
 size_t mib_ha_reject_rows(struct mib *m);
 int mib_ha_reject_value(struct mib *m, size_t row, unsigned col, struct mib_value *v);

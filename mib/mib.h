@@ -61,4 +61,13 @@ void mib_free(struct mib *m);
 void mib_role_event(void *mib, const struct status_role_change *ev);
 void mib_peer_event(void *mib, const struct status_peer_change *ev);
 
+/*
+ * A notable change of replication's state (status_repl_notable()):
+ * fulcrumReplStateChange, with the state, the reason, the partner's name,
+ * the revisions not acknowledged and this node's role, each as of the
+ * change; sent while its switch is on, never by a standalone node. The
+ * signature is the daemon's hook's (daemon_repl_subscribe()).
+ */
+void mib_repl_event(void *mib, const struct status_repl_change *ev);
+
 #endif

@@ -61,6 +61,29 @@ long mib_ha_peer_state(const struct status_cluster *c)
 	return 4;
 }
 
+long mib_repl_state(enum status_repl_state s)
+{
+	switch (s) {
+	case STATUS_REPL_OFF:
+		return 1;
+	case STATUS_REPL_WAITING:
+		return 2;
+	case STATUS_REPL_CATCHING_UP:
+		return 3;
+	case STATUS_REPL_SNAPSHOT:
+		return 4;
+	case STATUS_REPL_IN_SYNC:
+		return 5;
+	case STATUS_REPL_ALONE:
+		return 6;
+	case STATUS_REPL_DIVERGED:
+		return 7;
+	case STATUS_REPL_REFUSED:
+		return 8;
+	}
+	return 1;
+}
+
 /*
  * FulcrumHaFlags: BITS, bit n of STATUS_HA_* is named bit n (bit 0 is the
  * first octet's top bit). Always the two octets its ten named bits need,
@@ -175,6 +198,72 @@ static int ha_peer_value(const struct status_cluster *c, unsigned sub, struct mi
 	return -ENOKEY;
 }
 
+/* Gauge32 of a count that may be negative or beyond 32 bits: clamped to 0 .. 4294967295. */
+static uint64_t repl_gauge(double x)
+{
+	return x <= 0 ? 0 : x >= 4294967295.0 ? 4294967295u : (uint64_t)x;
+}
+
+/* The replication part of the group (fulcrumRepl*): status_repl as the API shows it. */
+static int repl_value(const struct status_repl *r, unsigned sub, struct mib_value *v)
+{
+	switch (sub) {
+	case REPL_STATE:
+		mib_val_int(v, mib_repl_state(r->state));
+		return 0;
+	case REPL_MODE:
+		mib_val_int(v, strcmp(r->mode, "async") == 0 ? 2 : 1);
+		return 0;
+	case REPL_PEER_NAME:
+		mib_val_str(v, r->peer);
+		return 0;
+	case REPL_PEER_REVISION:
+		mib_val_c64(v, ASN_COUNTER64,
+			    r->peer_revision > 0 ? (uint64_t)r->peer_revision : 0);
+		return 0;
+	case REPL_LAG_REVISIONS:
+		mib_val_uns(v, ASN_GAUGE, repl_gauge((double)r->lag_revisions));
+		return 0;
+	case REPL_LAG_TIME:
+		mib_val_uns(v, ASN_GAUGE, repl_gauge(r->lag_ms));
+		return 0;
+	case REPL_LAST_CHANGE:
+		ha_time(v, r->since);
+		return 0;
+	case REPL_REASON:
+		mib_val_str(v, r->error);
+		return 0;
+	case REPL_DIGEST:
+		mib_val_int(v, !r->digest_at ? 1 : r->digest_equal ? 2 : 3);
+		return 0;
+	case REPL_DIGEST_TIME:
+		ha_time(v, r->digest_at);
+		return 0;
+	case REPL_REVISIONS_SENT:
+		mib_val_c64(v, ASN_COUNTER64, r->revisions_sent);
+		return 0;
+	case REPL_REVISIONS_APPLIED:
+		mib_val_c64(v, ASN_COUNTER64, r->revisions_applied);
+		return 0;
+	case REPL_SNAPSHOTS_SENT:
+		mib_val_c64(v, ASN_COUNTER64, r->snapshots_sent);
+		return 0;
+	case REPL_SNAPSHOTS_TAKEN:
+		mib_val_c64(v, ASN_COUNTER64, r->snapshots_taken);
+		return 0;
+	case REPL_CONNECTS:
+		mib_val_c64(v, ASN_COUNTER64, r->connects);
+		return 0;
+	case REPL_REFUSALS:
+		mib_val_c64(v, ASN_COUNTER64, r->refusals);
+		return 0;
+	case REPL_DIVERGENCES:
+		mib_val_c64(v, ASN_COUNTER64, r->divergences);
+		return 0;
+	}
+	return -ENOKEY;
+}
+
 int mib_ha_value(struct mib *m, unsigned sub, struct mib_value *v)
 {
 	const struct status_cluster *c = mib_ha_status(m);
@@ -241,6 +330,8 @@ int mib_ha_value(struct mib *m, unsigned sub, struct mib_value *v)
 		mib_value_time(v, st.started);
 		return 0;
 	}
+	if (sub >= REPL_STATE && sub <= REPL_DIVERGENCES)
+		return repl_value(&c->repl, sub, v);
 	return ha_peer_value(c, sub, v);
 }
 

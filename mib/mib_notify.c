@@ -12,6 +12,7 @@ enum {
 	NOTIFY_CONFIG_CHANGE,
 	NOTIFY_ROLE_CHANGE,
 	NOTIFY_PEER_STATE,
+	NOTIFY_REPL_STATE,
 };
 
 static const oid root[] = {FULCRUM_MIB_ROOT_OID};
@@ -213,6 +214,37 @@ void mib_peer_event(void *arg, const struct status_peer_change *ev)
 	add_scalar(&vars, MIB_CLUSTER, HA_PEER_NAME, &v);
 	mib_val_uns(&v, ASN_UNSIGNED, ev->silent_ms);
 	add_scalar(&vars, MIB_CLUSTER, HA_PEER_SILENCE, &v);
+	mib_val_int(&v, mib_ha_role(c->role));
+	add_scalar(&vars, MIB_DIRECTOR, MIB_ROLE, &v);
+	notify_send(vars);
+}
+
+/*
+ * fulcrumReplStateChange: the state, why, the partner, the revisions not
+ * acknowledged, all as the change had them, and this node's role now.
+ */
+void mib_repl_event(void *arg, const struct status_repl_change *ev)
+{
+	struct mib *m = arg;
+	const struct status_cluster *c;
+	netsnmp_variable_list *vars;
+	struct mib_value v;
+
+	if (!m->agent_started || !store_notify_enabled(m->p.store, COMMAND_NOTIFY_REPL_STATE))
+		return;
+	mib_ha_forget(m);
+	c = mib_ha_status(m);
+	if (!c->enabled)
+		return;
+	vars = start(NOTIFY_REPL_STATE);
+	mib_val_int(&v, mib_repl_state(ev->state));
+	add_scalar(&vars, MIB_CLUSTER, REPL_STATE, &v);
+	mib_val_str(&v, ev->reason);
+	add_scalar(&vars, MIB_CLUSTER, REPL_REASON, &v);
+	mib_val_str(&v, ev->peer);
+	add_scalar(&vars, MIB_CLUSTER, REPL_PEER_NAME, &v);
+	mib_val_uns(&v, ASN_GAUGE, ev->lag_revisions > 0 ? (uint64_t)ev->lag_revisions : 0);
+	add_scalar(&vars, MIB_CLUSTER, REPL_LAG_REVISIONS, &v);
 	mib_val_int(&v, mib_ha_role(c->role));
 	add_scalar(&vars, MIB_DIRECTOR, MIB_ROLE, &v);
 	notify_send(vars);

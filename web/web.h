@@ -85,14 +85,17 @@ bool web_state_events_wanted(const struct web *w);
 
 /*
  * Tell every open event stream of a role change ("event: role": role,
- * previous, term, reason, at, peer) or a change of the peer's state ("event:
- * peer": state, previous, peer, at, silent_ms), one JSON object on one line,
+ * previous, term, reason, at, peer), a change of the peer's state ("event:
+ * peer": state, previous, peer, at, silent_ms) or a notable change of
+ * replication's state ("event: replication": state, previous, peer, reason,
+ * at, revision, peer_revision, lag_revisions), one JSON object on one line,
  * no id (not replayed), as state events. web is a struct web: the signatures
  * are the daemon's hooks' (controller/daemon.h), so fulcrumd subscribes them
  * as they are.
  */
 void web_role_event(void *web, const struct status_role_change *ev);
 void web_peer_event(void *web, const struct status_peer_change *ev);
+void web_repl_event(void *web, const struct status_repl_change *ev);
 
 /* Closes every connection (event streams end) and frees the web; accepts NULL. */
 void web_free(struct web *w);

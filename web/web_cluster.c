@@ -471,3 +471,20 @@ void web_peer_event(void *arg, const struct status_peer_change *ev)
 	if (w->events && web_events_listening(w->events))
 		cluster_event(w, "peer", web_cluster_peer_change_json(ev));
 }
+
+void web_repl_event(void *arg, const struct status_repl_change *ev)
+{
+	struct web *w = arg;
+	const char *state = status_repl_state_name(ev->state);
+	const char *previous = status_repl_state_name(ev->previous);
+
+	if (!w->events || !web_events_listening(w->events))
+		return;
+	cluster_event(w, "replication",
+		      json_pack("{s:s,s:s,s:s,s:s,s:o,s:I,s:I,s:I}", "state", state ? state : "off",
+				"previous", previous ? previous : "off", "peer", ev->peer, "reason",
+				ev->reason, "at", cluster_ms(ev->at), "revision",
+				(json_int_t)ev->revision, "peer_revision",
+				(json_int_t)ev->peer_revision, "lag_revisions",
+				(json_int_t)ev->lag_revisions));
+}

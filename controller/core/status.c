@@ -146,6 +146,18 @@ bool status_writes_refused(const struct status_cluster *c, char *why, size_t why
 	return true;
 }
 
+static bool repl_bad(enum status_repl_state s)
+{
+	return s == STATUS_REPL_ALONE || s == STATUS_REPL_DIVERGED || s == STATUS_REPL_REFUSED;
+}
+
+bool status_repl_notable(enum status_repl_state last, enum status_repl_state s)
+{
+	if (repl_bad(s))
+		return s != last;
+	return s == STATUS_REPL_IN_SYNC && repl_bad(last);
+}
+
 bool status_repl_may_hand_over(const struct status_repl *r, char *why, size_t whylen)
 {
 	const char *who = *r->peer ? r->peer : "the standby";

@@ -232,6 +232,29 @@ struct status_repl {
 };
 
 /*
+ * A change of replication's state that an operator hears of (the
+ * fulcrumReplStateChange notification, the event stream's "replication"),
+ * as status_repl_notable() picks them. Published on the main loop.
+ */
+struct status_repl_change {
+	enum status_repl_state state, previous; /* previous: the state right before this one */
+	char peer[STATUS_HA_NAME];              /* the other director's name, "" before a HELLO */
+	char reason[STATUS_HA_TEXT];            /* why, in words; "" for the return to in_sync */
+	int64_t at;                             /* Unix ms */
+	int64_t revision, peer_revision, lag_revisions; /* as status_repl has them then */
+};
+
+/*
+ * Whether a change to state s is told to operators, when the last state told
+ * was last (STATUS_REPL_OFF before any): entering alone, diverged or refused
+ * (each once, until another of them or in_sync is told), and in_sync after
+ * one of those (the all-clear). The steps between (waiting, catching_up,
+ * snapshot, and in_sync after them alone: an active goes catching_up and back
+ * at each write) are not: the log and the API's state show them.
+ */
+bool status_repl_notable(enum status_repl_state last, enum status_repl_state s);
+
+/*
  * The whole failover status (GET /api/v1/cluster, the MIB's cluster group,
  * fulcrumctl cluster): a copy, complete in itself, no pointers to follow
  * but the counters' static names. Times are Unix milliseconds (0: never).

@@ -110,6 +110,55 @@ static void cluster_peer(const json_t *p)
 	       cluster_words(json_object_get(p, "flags"), words, sizeof(words)));
 }
 
+/* The last digest comparison: "equal at revision 12, 2026-12-07 01:58:52 UTC", or "never compared". */
+static const char *cluster_digest(const json_t *d, char *buf, size_t len)
+{
+	char when[40];
+
+	if (!json_is_object(d))
+		return "not compared since fulcrumd started";
+	snprintf(buf, len, "%s at revision %" JSON_INTEGER_FORMAT ", %s",
+		 json_is_true(json_object_get(d, "equal")) ? "equal" : "MISMATCH",
+		 cluster_int(d, "revision"),
+		 cluster_time(json_object_get(d, "at"), when, sizeof(when)));
+	return buf;
+}
+
+/* Replication's lines (the API's "replication"); one line when it is off. */
+static void cluster_repl(const json_t *r)
+{
+	const json_t *n = json_object_get(r, "counters");
+	char when[40], buf[160];
+
+	if (!json_is_object(r))
+		return;
+	if (strcmp(cluster_str(r, "state"), "off") == 0) {
+		printf("%-13s off (standalone: nothing to replicate)\n", "replication");
+		return;
+	}
+	printf("%-13s %s since %s, %s side, commit mode %s, peer %s\n", "replication",
+	       cluster_str(r, "state"),
+	       cluster_time(json_object_get(r, "since"), when, sizeof(when)),
+	       cluster_str(r, "side"), cluster_str(r, "mode"), cluster_str(r, "peer"));
+	printf("%-13s this node %" JSON_INTEGER_FORMAT ", peer %" JSON_INTEGER_FORMAT
+	       ", lag %" JSON_INTEGER_FORMAT " revisions (%.0f ms)\n",
+	       "revisions", cluster_int(r, "revision"), cluster_int(r, "peer_revision"),
+	       cluster_int(r, "lag_revisions"), json_number_value(json_object_get(r, "lag_ms")));
+	printf("%-13s %s\n", "repl reason", cluster_str(r, "error"));
+	printf("%-13s %s\n", "digest",
+	       cluster_digest(json_object_get(r, "digest"), buf, sizeof(buf)));
+	if (json_is_string(json_object_get(r, "export_file")))
+		printf("%-13s %s\n", "diverged file", cluster_str(r, "export_file"));
+	printf("%-13s %" JSON_INTEGER_FORMAT " sent, %" JSON_INTEGER_FORMAT
+	       " applied, snapshots %" JSON_INTEGER_FORMAT " sent %" JSON_INTEGER_FORMAT
+	       " taken, %" JSON_INTEGER_FORMAT " connects, %" JSON_INTEGER_FORMAT
+	       " refusals, %" JSON_INTEGER_FORMAT " divergences\n",
+	       "repl counts", cluster_int(n, "revisions_sent"), cluster_int(n, "revisions_applied"),
+	       cluster_int(n, "snapshots_sent"), cluster_int(n, "snapshots_taken"),
+	       cluster_int(n, "connects"), cluster_int(n, "refusals"),
+	       cluster_int(n, "divergences"));
+}
+
 /* GET cluster as a person reads it. */
 static void cluster_print(const json_t *c)
 {
@@ -167,6 +216,7 @@ static void cluster_print(const json_t *c)
 	       " held, %" JSON_INTEGER_FORMAT " put back, %" JSON_INTEGER_FORMAT " announcements\n",
 	       "VIPs", cluster_int(vips, "held"), cluster_int(vips, "configured"),
 	       cluster_int(vips, "put_back"), cluster_int(vips, "announcements"));
+	cluster_repl(json_object_get(c, "replication"));
 	cluster_history(json_object_get(c, "history"));
 }
 

@@ -42,6 +42,7 @@
 #define SIDE_MS      1000  /* the active looks for new tokens and switches this often */
 #define PRUNE_MS     60000 /* the change log is pruned this often */
 #define RECENT_DENSE 16    /* HELLO: the newest revisions' hashes, then every power of two back */
+#define TOLD_MAX     16    /* notable state changes waiting for the main loop, at most */
 #define PRIORITY     "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:+DHE-PSK"
 
 /* One revision received, waiting for the main loop to commit it. */
@@ -80,6 +81,11 @@ struct repl {
 	struct repl_item *queue;
 	size_t nq, capq;
 	struct status_repl status;
+	enum status_repl_state
+	    told; /* the last state published as notable (status_repl_notable()) */
+	struct status_repl_change told_q[TOLD_MAX]; /* published by the main loop, oldest first */
+	size_t ntold;
+	struct hook state_hook; /* main thread only */
 
 	/* the thread's own */
 	struct db *db;
@@ -145,19 +151,57 @@ static void wake(int fd)
 
 /* ---- state, under the lock ------------------------------------------------ */
 
-static void state_set(struct repl *r, enum status_repl_state s, const char *error)
+/*
+ * A change of state, under the lock: logged (at notice when operators hear
+ * of it), and a notable one queued for the main loop, which publishes it
+ * (repl_on_loop()); true when the loop must be woken.
+ */
+static bool state_change_locked(struct repl *r, enum status_repl_state s, const char *error)
 {
-	pthread_mutex_lock(&r->lock);
-	if (r->status.state != s) {
-		log_info("repl", "replication: %s -> %s%s%s",
-			 status_repl_state_name(r->status.state), status_repl_state_name(s),
-			 error && *error ? ": " : "", error ? error : "");
-		r->status.state = s;
-		r->status.since = wall_ms();
-	}
+	bool notable;
+	struct status_repl_change *c;
+
 	if (error && *error)
 		snprintf(r->status.error, sizeof(r->status.error), "%s", error);
+	if (r->status.state == s)
+		return false;
+	notable = status_repl_notable(r->told, s);
+	(notable ? log_notice : log_info)(
+	    "repl", "replication: %s -> %s%s%s", status_repl_state_name(r->status.state),
+	    status_repl_state_name(s), error && *error ? ": " : "", error ? error : "");
+	r->status.since = wall_ms();
+	if (notable) {
+		if (r->ntold == TOLD_MAX) { /* the loop is late: the oldest goes */
+			memmove(&r->told_q[0], &r->told_q[1],
+				(TOLD_MAX - 1) * sizeof(r->told_q[0]));
+			r->ntold--;
+		}
+		c = &r->told_q[r->ntold++];
+		memset(c, 0, sizeof(*c));
+		c->state = s;
+		c->previous = r->status.state;
+		c->at = r->status.since;
+		snprintf(c->peer, sizeof(c->peer), "%s", r->status.peer);
+		if (s != STATUS_REPL_IN_SYNC)
+			snprintf(c->reason, sizeof(c->reason), "%s", error ? error : "");
+		c->revision = r->status.revision;
+		c->peer_revision = r->status.peer_revision;
+		c->lag_revisions = r->status.lag_revisions;
+		r->told = s;
+	}
+	r->status.state = s;
+	return notable;
+}
+
+static void state_set(struct repl *r, enum status_repl_state s, const char *error)
+{
+	bool notable;
+
+	pthread_mutex_lock(&r->lock);
+	notable = state_change_locked(r, s, error);
 	pthread_mutex_unlock(&r->lock);
+	if (notable)
+		wake(r->loop_efd);
 }
 
 /*
@@ -1597,6 +1641,21 @@ static void *repl_main(void *arg)
 
 /* ---- the main loop's half ---------------------------------------------------- */
 
+/* The notable state changes the thread queued, to the subscribers, outside the lock. */
+static void repl_publish(struct repl *r)
+{
+	struct status_repl_change q[TOLD_MAX];
+	size_t n;
+
+	pthread_mutex_lock(&r->lock);
+	n = r->ntold;
+	memcpy(q, r->told_q, n * sizeof(q[0]));
+	r->ntold = 0;
+	pthread_mutex_unlock(&r->lock);
+	for (size_t i = 0; i < n; i++)
+		repl_state_hook_run(&r->state_hook, &q[i]);
+}
+
 /* Commits what the thread received, then tells it what to acknowledge. */
 static void repl_on_loop(evutil_socket_t fd, short what, void *arg)
 {
@@ -1615,6 +1674,7 @@ static void repl_on_loop(evutil_socket_t fd, short what, void *arg)
 		log_warnx("repl", "eventfd: %s", strerror(errno));
 	if (r->aw)
 		ackwait_dispatch(r->aw);
+	repl_publish(r);
 	pthread_mutex_lock(&r->lock);
 	reload = r->reload_pending;
 	r->reload_pending = false;
@@ -1659,12 +1719,16 @@ static void repl_on_loop(evutil_socket_t fd, short what, void *arg)
 	r->latest = r->applied;
 	r->status.revisions_applied += applied;
 	if (rc != 0) {
+		char why[STATUS_HA_TEXT];
+
 		r->apply_rc = rc;
-		snprintf(r->status.error, sizeof(r->status.error), "%.180s", err.message);
+		snprintf(why, sizeof(why), "%.180s", err.message);
+		snprintf(r->status.error, sizeof(r->status.error), "%s", why);
 		if (rc == -EPROTO)
-			r->status.state = STATUS_REPL_DIVERGED;
+			state_change_locked(r, STATUS_REPL_DIVERGED, why);
 	}
 	pthread_mutex_unlock(&r->lock);
+	repl_publish(r);
 	for (size_t i = 0; i < n; i++)
 		repl_rev_free(q[i].rows, q[i].r.n);
 	free(q);
@@ -1810,6 +1874,7 @@ void repl_free(struct repl *r)
 	}
 	if (r->loop_ev)
 		event_free(r->loop_ev);
+	hook_clear(&r->state_hook);
 	for (size_t i = 0; i < r->nq; i++)
 		repl_rev_free(r->queue[i].rows, r->queue[i].r.n);
 	free(r->queue);
@@ -1846,6 +1911,11 @@ void repl_peer_set(struct repl *r, bool alive, enum status_role role)
 	r->peer_alive = alive;
 	r->peer_role = role;
 	pthread_mutex_unlock(&r->lock);
+}
+
+int repl_state_subscribe(struct repl *r, repl_state_hook_fn fn, void *arg)
+{
+	return repl_state_hook_add(&r->state_hook, fn, arg);
 }
 
 void repl_status(struct repl *r, struct status_repl *out)

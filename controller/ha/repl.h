@@ -5,6 +5,7 @@
 #include "controller/core/ackwait.h"
 #include "controller/core/status.h"
 #include "controller/ha/ha_keys.h"
+#include "controller/lib/hook.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,6 +29,13 @@
 struct event_base;
 struct store;
 struct repl;
+
+/*
+ * The changes of state an operator hears of (status_repl_notable(): to
+ * alone, diverged, refused, and back to in_sync), made on the thread and
+ * published on the main loop, in order.
+ */
+HOOK_DECLARE(repl_state_hook, struct status_repl_change)
 
 struct repl_params {
 	struct event_base *base;       /* the main loop */
@@ -65,6 +73,9 @@ void repl_role_set(struct repl *r, enum status_role role);
  * two followers never wait on each other; until told, it tries.
  */
 void repl_peer_set(struct repl *r, bool alive, enum status_role role);
+
+/* Subscribes to the notable state changes (main thread); 0 or -ENOMEM. */
+int repl_state_subscribe(struct repl *r, repl_state_hook_fn fn, void *arg);
 
 /* A copy of the state (any thread). */
 void repl_status(struct repl *r, struct status_repl *out);

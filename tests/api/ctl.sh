@@ -486,6 +486,11 @@ expect "--help names --force" 0 '--force +with --db: write even when the databas
 # 11. Failover: the standalone fulcrumd above, then a pair on loopback (both in fault: no IPVS here).
 run "$ctl" cluster status
 expect "cluster status: standalone" 0 '^role +standalone \(no ha_peer'
+if grep -Eq '^replication +off \(standalone: nothing to replicate\)$' <<<"$out"; then
+	ok "cluster status: standalone: replication off"
+else
+	bad "cluster status: standalone: replication off" "$out"
+fi
 run "$ctl" --json cluster status
 expect_json "cluster status --json: the API's" 'j["enabled"] is False and j["role"] == "standalone" and j["peer"] is None'
 run "$ctl" cluster switchover
@@ -531,10 +536,10 @@ for n in a b; do
 done
 ha_url=http://127.0.0.1:${http_of[a]}
 ha_token=$(cat "$work/ha-a.token")
-# both nodes out of starting, each heard by the other
+# both nodes out of starting, each heard by the other, replication told so (the daemon tells it each second)
 in_fault() {
 	FULCRUM_URL=$ha_url FULCRUM_TOKEN=$ha_token "$ctl" --json cluster status 2>/dev/null |
-		python3 -c 'import json, sys; j = json.load(sys.stdin); sys.exit(0 if j["role"] == "fault" and j["peer"]["state"] == "alive" and j["peer"]["role"] == "fault" else 1)'
+		python3 -c 'import json, sys; j = json.load(sys.stdin); sys.exit(0 if j["role"] == "fault" and j["peer"]["state"] == "alive" and j["peer"]["role"] == "fault" and j["replication"]["error"] == "the peer is fault, not active" else 1)'
 }
 for _ in $(seq 100); do in_fault && break; sleep 0.1; done
 export FULCRUM_URL=$ha_url FULCRUM_TOKEN=$ha_token
@@ -542,7 +547,11 @@ run "$ctl" cluster status
 expect "pair: cluster status says the role, why, and the peer" 0 '^role +fault since .* UTC, term 0$'
 for re in '^why +initdead over, this node cannot serve' '^health +IPVS unusable' '^peer +ctl-b alive: fault, term 0, at 127\.0\.0\.1:[0-9]+$' \
 	'^heartbeats +sent [0-9]+ \(0 step-downs, 0 send errors\), accepted [1-9][0-9]*$' '^dropped +none$' \
-	'^[0-9-]+ [0-9:]+ UTC +fault +starting +0 +initdead over'; do
+	'^[0-9-]+ [0-9:]+ UTC +fault +starting +0 +initdead over' \
+	'^replication +waiting since [0-9-]+ [0-9:]+ UTC, standby side, commit mode sync, peer -$' \
+	'^revisions +this node [0-9]+, peer 0, lag 0 revisions \(0 ms\)$' \
+	'^repl reason +the peer is fault, not active$' '^digest +not compared since fulcrumd started$' \
+	'^repl counts +0 sent, 0 applied, snapshots 0 sent 0 taken, 0 connects, 0 refusals, 0 divergences$'; do
 	if grep -Eq -- "$re" <<<"$out"; then
 		ok "pair: cluster status shows /$re/"
 	else

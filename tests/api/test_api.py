@@ -15,7 +15,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fulcrum import API, SERVICE, TOP, WORK, Fulcrumd, Stream  # noqa: E402
-from test_cluster import Cluster, ClusterEvents, WritesOnTheStandby  # noqa: E402
+from test_cluster import Cluster, ClusterEvents, ReplicationEvents, WritesOnTheStandby  # noqa: E402
 from test_daemon import Durability, Hostile, Settings  # noqa: E402
 from test_group import ConcurrentDurability, GroupCommit  # noqa: E402
 from test_repl import CommitModes  # noqa: E402
@@ -946,7 +946,7 @@ def main():
 def run():
     suite = unittest.TestSuite()
     loader = unittest.TestLoader()
-    for cls in (Api, Vips, Cluster, ClusterEvents, WritesOnTheStandby, Hostile, Settings, Durability,
+    for cls in (Api, Vips, Cluster, ClusterEvents, ReplicationEvents, WritesOnTheStandby, Hostile, Settings, Durability,
                 GroupCommit, ConcurrentDurability, CommitModes):
         suite.addTests(loader.loadTestsFromTestCase(cls))
     t0 = time.time()

@@ -425,3 +425,80 @@ class ClusterEvents(unittest.TestCase):
         self.assertEqual((h[-1]['role'], h[-1]['previous']), ('fault', 'starting'))
         self.assertLess(h[-1]['at'], restarted)
         self.assertEqual(a.stop(), 0)
+
+
+class ReplicationEvents(unittest.TestCase):
+    """Replication's notable changes on the stream: a node whose stand-in peer says it is active (heartbeats with
+    the pair's key) and closes every replication connection before TLS: refused, told once."""
+
+    REPL_KEYS = {'state', 'previous', 'peer', 'reason', 'at', 'revision', 'peer_revision', 'lag_revisions'}
+
+    def test_refused_is_told_once(self):
+        keys = key_file('rv')
+        pa, pb = free_udp_port(), free_udp_port()
+        ra, rb = free_tcp_port(), free_tcp_port()
+        a = Fulcrumd(WORK, 'rv-a', pair_conf(pa, pb, keys, (ra, rb), node_name='rv-a'))
+        a.token('viewer', 'viewer')
+        stop = threading.Event()
+        srv = socket.socket()
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.settimeout(0.1)
+
+        def stand_in():
+            srv.bind(('127.0.0.1', rb))  # listening only now: before, a connection is refused (waiting)
+            srv.listen(4)
+            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            udp.bind(('127.0.0.1', pb))
+            epoch, seq = int(time.time() * 1000), 0
+            flags = 0x1 | 0x2 | 0x8 | 0x10 | 0x20 | 0x100 | 0x200  # an active that can serve
+            while not stop.is_set():
+                seq += 1
+                body = b'FUHB' + bytes([1, 1, 1, 2, 0, 100]) + struct.pack('>H', flags)
+                body += struct.pack('>QQQqQ', epoch, seq, 1, 0, 0) + bytes([7]) + b'fulcrum' + bytes([8]) + b'stand-in'
+                udp.sendto(body + hmac.new(SECRET.encode(), body, hashlib.sha256).digest(), ('127.0.0.1', pa))
+                try:
+                    c, _ = srv.accept()
+                    c.close()  # no TLS
+                except socket.timeout:
+                    pass
+                time.sleep(0.03)
+            udp.close()
+
+        a.start()
+        s = Stream(a, 'viewer', timeout=10)
+        t = threading.Thread(target=stand_in, daemon=True)
+        try:
+            self.assertEqual(s.status, 200)
+            # out of starting first (ha_initdead, 1 s): a role change sets replication back to waiting
+            self.assertTrue(wait(lambda: a.call('GET', '/cluster', token='viewer').json['role'] == 'fault', 10))
+            t.start()
+            ev = s.event(10)
+            while ev['event'] != 'replication':  # the role and peer events come first
+                ev = s.event(10)
+            self.assertNotIn('id', ev)  # not replayed
+            d = ev['data']
+            self.assertEqual(set(d), self.REPL_KEYS)
+            self.assertEqual((d['state'], d['previous'], d['peer'], d['lag_revisions']),
+                             ('refused', 'waiting', '', 0))
+            self.assertTrue(d['reason'].startswith('TLS handshake failed: '), d)
+            r = a.call('GET', '/cluster', token='viewer').json['replication']
+            self.assertEqual((r['state'], r['error']), ('refused', d['reason']))
+            self.assertLessEqual(d['at'], time.time() * 1000)
+            self.assertIn('[notice] repl: replication: waiting -> refused: TLS handshake failed', a.log_text())
+            # it tries again 10 s after a refusal, the stand-in goes meanwhile: no second event
+            time.sleep(1)
+            stop.set()
+            t.join()
+            end = time.time() + 12
+            while time.time() < end:
+                try:
+                    ev = s.event(end - time.time())
+                except TimeoutError:
+                    break
+                self.assertNotEqual(ev['event'], 'replication', ev)
+            self.assertEqual(a.call('GET', '/cluster', token='viewer').json['replication']['state'], 'waiting')
+        finally:
+            stop.set()
+            s.close()
+            srv.close()
+        self.assertEqual(a.stop(), 0)

@@ -141,6 +141,10 @@ spot fulcrumHaTerm 1.7.1
 spot fulcrumHaMaintenance 1.7.9
 spot fulcrumHaSwitchover 1.7.10
 spot fulcrumHaRejectCount 1.8.1.3
+spot fulcrumReplStateChange 0.6
+spot fulcrumNotifyReplStateEnable 1.2.6
+spot fulcrumReplState 1.7.27
+spot fulcrumReplDivergences 1.7.43
 
 # The whole layout the subagent implements: every name at its OID under the
 # root, and nothing else there.
@@ -157,6 +161,7 @@ fulcrumVsAvailabilityChange 0.2
 fulcrumConfigChange 0.3
 fulcrumRoleChange 0.4
 fulcrumPeerStateChange 0.5
+fulcrumReplStateChange 0.6
 fulcrumObjects 1
 fulcrumDirector 1.1
 fulcrumNodeName 1.1.1
@@ -176,6 +181,7 @@ fulcrumNotifyVsAvailabilityEnable 1.2.2
 fulcrumNotifyConfigChangeEnable 1.2.3
 fulcrumNotifyRoleChangeEnable 1.2.4
 fulcrumNotifyPeerStateEnable 1.2.5
+fulcrumNotifyReplStateEnable 1.2.6
 fulcrumVsTable 1.3
 fulcrumVsEntry 1.3.1
 fulcrumVsId 1.3.1.1
@@ -287,6 +293,23 @@ fulcrumHaRoleChanges 1.7.23
 fulcrumHaVipsConfigured 1.7.24
 fulcrumHaVipsHeld 1.7.25
 fulcrumHaCountersSince 1.7.26
+fulcrumReplState 1.7.27
+fulcrumReplMode 1.7.28
+fulcrumReplPeerName 1.7.29
+fulcrumReplPeerRevision 1.7.30
+fulcrumReplLagRevisions 1.7.31
+fulcrumReplLagTime 1.7.32
+fulcrumReplLastChange 1.7.33
+fulcrumReplReason 1.7.34
+fulcrumReplDigest 1.7.35
+fulcrumReplDigestTime 1.7.36
+fulcrumReplRevisionsSent 1.7.37
+fulcrumReplRevisionsApplied 1.7.38
+fulcrumReplSnapshotsSent 1.7.39
+fulcrumReplSnapshotsTaken 1.7.40
+fulcrumReplConnects 1.7.41
+fulcrumReplRefusals 1.7.42
+fulcrumReplDivergences 1.7.43
 fulcrumHaRejectTable 1.8
 fulcrumHaRejectEntry 1.8.1
 fulcrumHaRejectReason 1.8.1.1
@@ -297,6 +320,7 @@ fulcrumCompliances 2.1
 fulcrumCompliance 2.1.1
 fulcrumCompliance2 2.1.2
 fulcrumCompliance3 2.1.3
+fulcrumCompliance4 2.1.4
 fulcrumGroups 2.2
 fulcrumDirectorGroup 2.2.1
 fulcrumNotifyControlGroup 2.2.2
@@ -307,6 +331,8 @@ fulcrumNotificationsGroup 2.2.6
 fulcrumVipGroup 2.2.7
 fulcrumClusterGroup 2.2.8
 fulcrumClusterNotificationsGroup 2.2.9
+fulcrumReplGroup 2.2.10
+fulcrumReplNotificationsGroup 2.2.11
 EOF
 # -Tz lists every name and OID Net-SNMP loaded; keep those at or under the root.
 translate -Tz 2>/dev/null | tr -d '"' |
@@ -338,6 +364,10 @@ syntax_is fulcrumVipHeld MAX-ACCESS read-only
 syntax_is fulcrumVipPrefixLength SYNTAX "Unsigned32 (0..2040)"
 syntax_is fulcrumHaTerm SYNTAX Unsigned32
 syntax_is fulcrumHaHeartbeatsSent SYNTAX Counter64
+syntax_is fulcrumReplPeerRevision SYNTAX Counter64
+syntax_is fulcrumReplLagRevisions SYNTAX Gauge32
+syntax_is fulcrumNotifyReplStateEnable MAX-ACCESS read-write
+syntax_is fulcrumReplState MAX-ACCESS read-only
 syntax_is fulcrumHaRejectCount SYNTAX Counter64
 syntax_is fulcrumHaPeerAddress SYNTAX "OCTET STRING (0..255)"
 syntax_is fulcrumHaMaintenance MAX-ACCESS read-write

@@ -88,11 +88,13 @@ is "fulcrumRole.0 is standalone(1)" "$(sget "$R.1.1.3.0")" 1
 is "fulcrumPeerState.0 is none(1)" "$(sget "$R.1.1.4.0")" 1
 is "fulcrumHaPeerRole.0 is unknown(6) on a standalone director" "$(sget "$R.1.7.15.0")" 6
 set_err "fulcrumHaSwitchover on a standalone director" inconsistentValue "$(q "$R.1.7.10.0")" "$R.1.7.10.0" i 2
+is "fulcrumReplState.0 is off(1) on a standalone director" "$(sget "$R.1.7.27.0")" 1
+is "fulcrumReplMode.0 is sync(1), the default repl_mode" "$(sget "$R.1.7.28.0")" 1
 set_err "fulcrumHaMaintenance on a standalone director" inconsistentValue "$(q "$R.1.7.9.0")" "$R.1.7.9.0" i 1
 like "... fulcrumd says why" "$(tail -n 5 "$T/fulcrumd.log")" 'SET refused: fulcrumHaMaintenance = true\(1\): this node is standalone'
 is "fulcrumConfigRevision.0 is the API's revision" "$(sget "$REV")" "$(jv 'd["revision"]')"
 is "fulcrumConfigLastOrigin.0 is none(1) before any change" "$(sget "$ORIGIN")" 1
-for i in 1 2 3 4 5; do
+for i in 1 2 3 4 5 6; do
 	is "fulcrumNotifyControl .$i.0 defaults to true(1)" "$(sget "$R.1.2.$i.0")" 1
 done
 
@@ -189,7 +191,7 @@ like "snmpwalk: starts at fulcrumNodeName.0" "$(head -1 "$T/walk.txt")" "^$(q "$
 check "snmpwalk shows web's name" grep -qFx "$VS.2.$W = STRING: \"web\"" "$T/walk.txt"
 check "snmpwalk shows web/$w1's weight" grep -qFx "$RS.8.$W.$w1 = Gauge32: 3" "$T/walk.txt"
 is "snmpwalk: 11 director scalars" "$(grep -cE "^$(q "$R.1.1")\.[0-9]+\.0 = " "$T/walk.txt")" 11
-is "snmpwalk: 5 notification switches" "$(grep -cE "^$(q "$R.1.2")\.[0-9]+\.0 = " "$T/walk.txt")" 5
+is "snmpwalk: 6 notification switches" "$(grep -cE "^$(q "$R.1.2")\.[0-9]+\.0 = " "$T/walk.txt")" 6
 is "snmpwalk: one fulcrumVsName per service" "$(grep -c "^$(q "$VS.2.")" "$T/walk.txt")" 3
 is "snmpwalk: one fulcrumRsWeight per real server" "$(grep -c "^$(q "$RS.8.")" "$T/walk.txt")" 4
 is "snmpwalk: one name-table entry per service" "$(grep -c "^$(q "$NAMES.2.")" "$T/walk.txt")" 3
@@ -197,9 +199,9 @@ is "snmpwalk: one fulcrumVipInterface per VIP" "$(grep -c "^$(q "$VIPS.5.")" "$T
 is "snmpwalk: VIP $V has columns 2..8, no index column" \
 	"$(grep -oE "^$(q "$VIPS")\.[0-9]+\.$V = " "$T/walk.txt" | cut -d. -f13 | tr '\n' ' ')" \
 	"$(seq -s ' ' 2 8) "
-is "snmpwalk: 26 cluster scalars, standalone too" "$(grep -cE "^$(q "$R.1.7")\.[0-9]+\.0 = " "$T/walk.txt")" 26
+is "snmpwalk: 43 cluster scalars (failover, replication), standalone too" "$(grep -cE "^$(q "$R.1.7")\.[0-9]+\.0 = " "$T/walk.txt")" 43
 like "snmpwalk: the cluster group comes last (no reject table when standalone)" \
-	"$(grep '^\.1\.' "$T/walk.txt" | tail -1)" "^$(q "$R.1.7.26.0") = "
+	"$(grep '^\.1\.' "$T/walk.txt" | tail -1)" "^$(q "$R.1.7.43.0") = "
 is "snmpwalk: web has columns 2..36, no index column" \
 	"$(grep -oE "^$(q "$VS")\.[0-9]+\.$W = " "$T/walk.txt" | cut -d. -f13 | tr '\n' ' ')" \
 	"$(seq -s ' ' 2 36) "

@@ -18,6 +18,8 @@ VS_NEXT=$R.1.1.9.0    # fulcrumVsNextId.0
 NOTIFY_PEER=$R.1.2.5.0 # fulcrumNotifyPeerStateEnable.0
 N_ROLE=$R.0.4         # fulcrumRoleChange
 N_PEER=$R.0.5         # fulcrumPeerStateChange
+N_REPL=$R.0.6         # fulcrumReplStateChange
+NOTIFY_REPL=$R.1.2.6.0 # fulcrumNotifyReplStateEnable.0
 PEER_NODE=snmp-test-peer
 SECRET='a-test-secret-of-enough-length'
 
@@ -36,10 +38,19 @@ set_refused() {
 	cmp_num "... answered within 1 s (the engine, not a timeout)" $(((t1 - t0) / 1000000)) -lt 1000
 }
 
-# peer_start / peer_stop: the second fulcrumd of the pair, no subagent.
+# repl_num NAME: FulcrumReplicationState's number of the API's replication.state.
+repl_num() {
+	local i names=(off waiting catching_up snapshot in_sync alone diverged refused)
+	for i in "${!names[@]}"; do
+		[[ ${names[$i]} == "$1" ]] && { echo $((i + 1)); return; }
+	done
+	echo "(not a state: $1)"
+}
+
+# peer_start [AGENTX] / peer_stop: the second fulcrumd of the pair, no subagent unless AGENTX is given.
 PEER_PID=
 peer_start() {
-	"$top/fulcrumd" --foreground -c "$T/peer.conf" --log-level info --agentx '' >>"$T/peer.log" 2>&1 &
+	"$top/fulcrumd" --foreground -c "$T/peer.conf" --log-level info --agentx "${1:-}" >>"$T/peer.log" 2>&1 &
 	PEER_PID=$!
 	track "$PEER_PID"
 	wait_for 10 curl -s -f -m 2 -o /dev/null "http://127.0.0.1:$PEER_HTTP/api/v1/openapi.json"
@@ -132,6 +143,33 @@ api GET /cluster
 is "the API says the same: peer, term, role" "$(jv 'd["peer"]["name"]') $(jv 'd["term"]') $(jv 'd["role"]')" \
 	"$PEER_NODE 0 fault"
 
+# ==== replication: this node follows, and no node is active ==============================
+
+_repl_settled() { [[ $(sget "$HA.34.0") == "the peer is fault, not active" ]]; }
+check "fulcrumReplReason.0: the peer is fault, not active" wait_for 5 _repl_settled
+api GET /cluster
+is "fulcrumReplState.0 is the API's replication.state, waiting(2)" \
+	"$(sget "$HA.27.0") $(repl_num "$(jv 'd["replication"]["state"]')")" "2 2"
+is "fulcrumReplReason.0 is the API's replication.error" "$(sget "$HA.34.0")" "$(jv 'd["replication"]["error"]')"
+is "fulcrumReplMode.0 is sync(1), as the API's mode" "$(sget "$HA.28.0") $(jv 'd["replication"]["mode"]')" "1 sync"
+is "fulcrumReplPeerName.0 is the API's replication.peer (empty: no active ever welcomed it)" \
+	"[$(sget "$HA.29.0")]" "[$(jv 'd["replication"]["peer"]')]"
+is "fulcrumReplPeerRevision.0 and fulcrumReplLagRevisions.0 are 0 on a follower never welcomed" \
+	"$(sget "$HA.30.0") $(sget "$HA.31.0")" "0 0"
+is "fulcrumReplDigest.0 is unknown(1): never compared" "$(sget "$HA.35.0")" 1
+like "fulcrumReplLastChange.0 is a DateAndTime" "$(sget_hex "$HA.33.0")" '^07[0-9A-F]{20}$'
+is "fulcrumReplConnects.0, ...Refusals.0, ...Divergences.0 are the API's counters" \
+	"$(sget "$HA.41.0") $(sget "$HA.42.0") $(sget "$HA.43.0")" \
+	"$(jv 'd["replication"]["counters"]["connects"]') $(jv 'd["replication"]["counters"]["refusals"]') $(jv 'd["replication"]["counters"]["divergences"]')"
+if ro snmpwalk -On "$HA" >"$T/cluster.txt" 2>&1 && check_order=$(oid_order "$HA" <"$T/cluster.txt"); then
+	is "fulcrumCluster walks in order, the replication objects after the failover ones" "$check_order" "43 OIDs in order"
+	like "... its last is fulcrumReplDivergences.0" "$(tail -1 "$T/cluster.txt")" "^$(q "$HA.43.0") = Counter64: "
+else
+	fail "fulcrumCluster walks in order" "$(head -60 "$T/cluster.txt")"
+fi
+out=$(rset "$HA.27.0" i 5)
+like "fulcrumReplState: notWritable" "$out" 'Reason: notWritable '
+
 # ==== the reject table ===================================================================
 
 if ro snmpwalk -On "$R.1.8" >"$T/reject.txt" 2>&1 && check_order=$(oid_order "$R.1.8" <"$T/reject.txt"); then
@@ -214,10 +252,90 @@ else
 fi
 is "no fulcrumRoleChange meanwhile: the role stayed fault" "$(traps_since "$n" "$N_ROLE")" ""
 
+# ==== fulcrumReplStateChange ==============================================================
+# A stand-in for the peer: heartbeats (the real key) that say it is active, and a replication port that
+# closes every connection without TLS. This node follows it, its TLS handshake fails: refused(8). The
+# return to inSync needs a real active, which this host cannot have (no IPVS): the rig's scenarios.
+
+is "fulcrumNotifyReplStateEnable.0 defaults to true(1)" "$(sget "$NOTIFY_REPL")" 1
+set_ok "fulcrumNotifyReplStateEnable = false(2)" "$NOTIFY_REPL" i 2
+is "... reads false(2)" "$(sget "$NOTIFY_REPL")" 2
+set_ok "fulcrumNotifyReplStateEnable = true(1)" "$NOTIFY_REPL" i 1
+is "... reads true(1)" "$(sget "$NOTIFY_REPL")" 1
+n=$(trap_count)
+"$py" -c 'import hashlib, hmac, socket, struct, sys, threading, time
+ha_port, my_port, repl_port, secret = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].encode()
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", repl_port))
+srv.listen(4)
+def refuse():
+    while True:
+        c, _ = srv.accept()
+        c.close()
+threading.Thread(target=refuse, daemon=True).start()
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+udp.bind(("127.0.0.1", my_port))
+epoch, seq = int(time.time() * 1000), 0
+flags = 0x1 | 0x2 | 0x8 | 0x10 | 0x20 | 0x100 | 0x200
+while True:
+    seq += 1
+    body = b"FUHB" + bytes([1, 1, 1, 2, 0, 100]) + struct.pack(">H", flags)
+    body += struct.pack(">QQQqQ", epoch, seq, 1, 0, 0) + bytes([9]) + b"snmp-pair" + bytes([14]) + b"snmp-test-peer"
+    udp.sendto(body + hmac.new(secret, body, hashlib.sha256).digest(), ("127.0.0.1", ha_port))
+    time.sleep(0.04)' "$HA_PORT" "$PEER_PORT" "$PEER_REPL" "$SECRET" >>"$T/fake-peer.log" 2>&1 &
+FAKE_PID=$!
+track "$FAKE_PID"
+if hit=$(wait_trap 10 "$n" "$N_REPL"); then
+	pass "fulcrumReplStateChange when the peer (active, heartbeats say) refuses the TLS handshake"
+	like "... fulcrumReplState.0 = refused(8)" "$hit" "$(q "$HA.27.0") = INTEGER: 8( |\$)"
+	like "... fulcrumReplReason.0 says why" "$hit" "$(q "$HA.34.0") = STRING: \"TLS handshake failed: "
+	like "... fulcrumReplPeerName.0: empty, no HELLO was answered" "$hit" "$(q "$HA.29.0") = \"\"( |\$)"
+	like "... fulcrumReplLagRevisions.0 = 0 (a follower)" "$hit" "$(q "$HA.31.0") = Gauge32: 0( |\$)"
+	like "... fulcrumRole.0 = fault(5)" "$hit" "$(q "$ROLE") = INTEGER: 5( |\$)"
+else
+	fail "fulcrumReplStateChange when the peer refuses the TLS handshake" "$(traps_since "$n")" \
+		"$(tail -n 20 "$T/fulcrumd.log")"
+fi
+is "fulcrumReplState.0 reads refused(8)" "$(sget "$HA.27.0")" 8
+api GET /cluster
+is "... the API says refused too" "$(jv 'd["replication"]["state"]')" refused
+like "fulcrumd logs the change at notice" "$(grep 'replication: .* -> refused' "$T/fulcrumd.log" | tail -1)" \
+	'\[notice\] repl: replication: waiting -> refused: TLS handshake failed: '
+sleep 11 # this node tries again meanwhile (10 s after a refusal), refused again
+is "one notification for the refusal, not one per attempt" "$(traps_since "$n" "$N_REPL" | wc -l)" 1
+stop_pid "$FAKE_PID" 5
+_repl_waits() { [[ $(sget "$HA.27.0") == 2 ]]; }
+check "the stand-in gone: fulcrumReplState.0 goes back to waiting(2)" wait_for 12 _repl_waits
+like "... fulcrumReplReason.0: the peer is silent" "$(sget "$HA.34.0")" '^the peer is silent$'
+is "... no notification for that step" "$(traps_since "$n" "$N_REPL" | wc -l)" 1
+
 # ==== the end ============================================================================
 
 check "fulcrumd is still running" test -z "$(_proc_gone "$FULCRUMD_PID" && echo gone)"
 fulcrumd_stop
 is "fulcrumd stops on SIGTERM with status 0" "$?" 0
+
+# ==== the other node of the pair, through the same snmpd =================================
+
+peer_start "$T/agentx.sock" || fail "the peer starts with a subagent" "$(tail -n 20 "$T/peer.log")"
+_peer_agent() { [[ $(sget "$R.1.1.1.0") == "$PEER_NODE" ]]; }
+if wait_for 15 _peer_agent; then
+	pass "the peer's subagent registers with snmpd"
+	_peer_repl_settled() { [[ $(sget "$HA.34.0") == "the peer is silent" ]]; }
+	check "its fulcrumReplReason.0: the peer is silent (this node's partner stopped)" wait_for 10 _peer_repl_settled
+	curl -s -H "Authorization: Bearer $PEER_TOKEN" "http://127.0.0.1:$PEER_HTTP/api/v1/cluster" >"$T/peer-cluster.json"
+	API_OUT=$T/peer-cluster.json
+	is "its fulcrumReplState.0 is its API's replication.state, waiting(2)" \
+		"$(sget "$HA.27.0") $(repl_num "$(jv 'd["replication"]["state"]')")" "2 2"
+	is "its fulcrumReplMode.0 is sync(1)" "$(sget "$HA.28.0")" 1
+	is "its fulcrumReplPeerName.0 is its API's replication.peer" "[$(sget "$HA.29.0")]" "[$(jv 'd["replication"]["peer"]')]"
+	is "its fulcrumNotifyReplStateEnable.0 is true(1)" "$(sget "$NOTIFY_REPL")" 1
+	unset API_OUT
+else
+	fail "the peer's subagent registers with snmpd" "$(tail -n 20 "$T/peer.log")"
+fi
+peer_stop
+is "the peer stops on SIGTERM with status 0" "$?" 0
 
 snmp_summary snmp-ha

@@ -736,7 +736,7 @@ static void test_db_upgrade_from_schema_2(void)
 		CU_ASSERT_TRUE(on[i]);
 	db_close(db);
 	CU_ASSERT_EQUAL(side_query(path, "PRAGMA user_version"), db_schema_version());
-	CU_ASSERT_EQUAL(side_query(path, "SELECT count(*) FROM notify_switches"), 5);
+	CU_ASSERT_EQUAL(side_query(path, "SELECT count(*) FROM notify_switches"), 6);
 }
 
 /*

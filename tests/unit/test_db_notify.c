@@ -65,11 +65,11 @@ static void test_db_notify_switches(void)
 	CU_ASSERT_EQUAL(db_notify_get(db, on), 0);
 	CU_ASSERT_TRUE(on[COMMAND_NOTIFY_VS_AVAILABILITY]);
 	db_close(db);
-	/* the schema keeps the five switches and refuses any other */
+	/* the schema keeps the six switches and refuses any other */
 	side_query(db_path("notify.db"), "INSERT INTO notify_switches VALUES ('bogus', 1)");
 	CU_ASSERT_EQUAL(side_query(db_path("notify.db"),
 				   "SELECT count(*) FROM notify_switches WHERE enabled = 1"),
-			5);
+			6);
 }
 
 /*
@@ -104,7 +104,43 @@ static void test_db_upgrade_from_schema_6(void)
 	CU_ASSERT_FALSE(on[COMMAND_NOTIFY_PEER_STATE]);
 	db_close(db);
 	CU_ASSERT_EQUAL(side_query(path, "PRAGMA user_version"), db_schema_version());
-	CU_ASSERT_EQUAL(side_query(path, "SELECT count(*) FROM notify_switches"), 5);
+	CU_ASSERT_EQUAL(side_query(path, "SELECT count(*) FROM notify_switches"), 6);
+}
+
+/*
+ * A file of schema 7 whose peer_state switch is off, upgraded by db_open():
+ * the switch stays off, and repl_state (schema 8) comes in on.
+ */
+static void test_db_upgrade_from_schema_7(void)
+{
+	const char *path = db_path("v7.db");
+	bool on[COMMAND_NOTIFY_COUNT];
+	struct db *db;
+	sqlite3 *conn;
+
+	CU_ASSERT_FATAL(db_schema_count >= 8);
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &conn), SQLITE_OK);
+	for (size_t i = 0; i < 7; i++)
+		CU_ASSERT_EQUAL(sqlite3_exec(conn, db_schema_migrations[i].sql, NULL, NULL, NULL),
+				SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_exec(conn,
+				     "UPDATE notify_switches SET enabled = 0 WHERE name = "
+				     "'peer_state'; PRAGMA user_version = 7",
+				     NULL, NULL, NULL),
+			SQLITE_OK);
+	sqlite3_close(conn);
+	db = open_ok("v7.db");
+	CU_ASSERT_EQUAL(db_notify_get(db, on), 0);
+	CU_ASSERT_FALSE(on[COMMAND_NOTIFY_PEER_STATE]);
+	CU_ASSERT_TRUE(on[COMMAND_NOTIFY_REPL_STATE]);
+	CU_ASSERT_TRUE(on[COMMAND_NOTIFY_ROLE_CHANGE]);
+	CU_ASSERT_EQUAL(db_notify_set(db, COMMAND_NOTIFY_REPL_STATE, false), 0);
+	CU_ASSERT_EQUAL(db_notify_get(db, on), 0);
+	CU_ASSERT_FALSE(on[COMMAND_NOTIFY_REPL_STATE]);
+	CU_ASSERT_STRING_EQUAL(db_notify_name(COMMAND_NOTIFY_REPL_STATE), "repl_state");
+	db_close(db);
+	CU_ASSERT_EQUAL(side_query(path, "PRAGMA user_version"), db_schema_version());
+	CU_ASSERT_EQUAL(side_query(path, "SELECT count(*) FROM notify_switches"), 6);
 }
 
 static int setup(void)
@@ -128,5 +164,7 @@ UNIT_SUITE(db_notify)
 	CU_add_test(s, "notification switches", test_db_notify_switches);
 	CU_add_test(s, "a schema 6 file is upgraded (the peer state switch)",
 		    test_db_upgrade_from_schema_6);
+	CU_add_test(s, "a schema 7 file is upgraded (the replication state switch)",
+		    test_db_upgrade_from_schema_7);
 	return CU_get_error();
 }

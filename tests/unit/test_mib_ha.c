@@ -364,6 +364,14 @@ static void test_ha_mib_text_matches(void)
 		camel(ha_packet_result_name((enum ha_packet_result)(i + 1)), want);
 		CU_ASSERT_STRING_EQUAL(labels[i], want);
 	}
+	n = mib_labels(text, "FulcrumReplicationState", labels, 32);
+	CU_ASSERT_EQUAL(n, STATUS_REPL_REFUSED + 1);
+	for (size_t i = 0; i < n; i++) {
+		camel(status_repl_state_name((enum status_repl_state)i), want);
+		CU_ASSERT_STRING_EQUAL(labels[i], want);
+		CU_ASSERT_EQUAL(mib_repl_state((enum status_repl_state)i), (long)i + 1);
+	}
+	CU_ASSERT_EQUAL(mib_repl_state((enum status_repl_state)99), 1); /* off */
 	n = mib_labels(text, "FulcrumHaFlags", labels, 32);
 	CU_ASSERT_EQUAL(n, 10);
 	for (size_t i = 0; i < n; i++) {
@@ -371,6 +379,82 @@ static void test_ha_mib_text_matches(void)
 		CU_ASSERT_STRING_EQUAL(labels[i], want);
 	}
 	free(text);
+}
+
+/* The replication objects: an active whose standby lb-b is 3 revisions behind, after a mismatch. */
+static void test_repl_reads(void)
+{
+	struct unit_mib f;
+	struct fake k;
+	struct mib_value v;
+	struct status_repl *r = &k.c.repl;
+	char buf[300];
+
+	setup(&f, &k);
+	r->state = STATUS_REPL_ALONE;
+	snprintf(r->mode, sizeof(r->mode), "sync");
+	snprintf(r->peer, sizeof(r->peer), "lb-b");
+	r->revision = 12;
+	r->peer_revision = 9;
+	r->lag_revisions = 3;
+	r->lag_ms = 1234.6;
+	r->since = 1765000000123;
+	snprintf(r->error, sizeof(r->error),
+		 "the standby did not acknowledge within "
+		 "repl_sync_timeout");
+	r->digest_revision = 9;
+	r->digest_equal = false;
+	r->digest_at = 1765000009950;
+	r->revisions_sent = 5000000000ull;
+	r->revisions_applied = 4;
+	r->snapshots_sent = 5;
+	r->snapshots_taken = 6;
+	r->connects = 7;
+	r->refusals = 8;
+	r->divergences = 9;
+	CU_ASSERT_EQUAL(get_int(&f, MIB_CLUSTER, REPL_STATE), 6); /* alone */
+	CU_ASSERT_EQUAL(get_int(&f, MIB_CLUSTER, REPL_MODE), 1);  /* sync */
+	CU_ASSERT_STRING_EQUAL(get_str(&f, HA(REPL_PEER_NAME), buf), "lb-b");
+	CU_ASSERT_EQUAL(get_c64(&f, HA(REPL_PEER_REVISION)), 9);
+	CU_ASSERT_EQUAL(unit_mib_get(&f, HA(REPL_LAG_REVISIONS), &v), 0);
+	CU_ASSERT_EQUAL(v.type, ASN_GAUGE);
+	CU_ASSERT_EQUAL(v.i, 3);
+	CU_ASSERT_EQUAL(get_int(&f, MIB_CLUSTER, REPL_LAG_TIME), 1234);
+	CU_ASSERT_EQUAL(unit_mib_get(&f, HA(REPL_LAST_CHANGE), &v), 0);
+	CU_ASSERT_EQUAL(v.len, 11);
+	CU_ASSERT_EQUAL(memcmp(v.s, "\x07\xe9\x0c\x06\x05\x2e\x28\x01+", 9), 0);
+	CU_ASSERT_STRING_EQUAL(get_str(&f, HA(REPL_REASON), buf), r->error);
+	CU_ASSERT_EQUAL(get_int(&f, MIB_CLUSTER, REPL_DIGEST), 3); /* mismatch */
+	CU_ASSERT_EQUAL(unit_mib_get(&f, HA(REPL_DIGEST_TIME), &v), 0);
+	CU_ASSERT_EQUAL(v.len, 11);
+	CU_ASSERT_EQUAL(get_c64(&f, HA(REPL_REVISIONS_SENT)), 5000000000ull);
+	CU_ASSERT_EQUAL(get_c64(&f, HA(REPL_REVISIONS_APPLIED)), 4);
+	CU_ASSERT_EQUAL(get_c64(&f, HA(REPL_SNAPSHOTS_SENT)), 5);
+	CU_ASSERT_EQUAL(get_c64(&f, HA(REPL_SNAPSHOTS_TAKEN)), 6);
+	CU_ASSERT_EQUAL(get_c64(&f, HA(REPL_CONNECTS)), 7);
+	CU_ASSERT_EQUAL(get_c64(&f, HA(REPL_REFUSALS)), 8);
+	CU_ASSERT_EQUAL(get_c64(&f, HA(REPL_DIVERGENCES)), 9);
+	/* equal digests, async, a lag that went negative (a reconnect) reads 0 */
+	r->digest_equal = true;
+	snprintf(r->mode, sizeof(r->mode), "async");
+	r->lag_revisions = -2;
+	CU_ASSERT_EQUAL(get_int(&f, MIB_CLUSTER, REPL_DIGEST), 2);
+	CU_ASSERT_EQUAL(get_int(&f, MIB_CLUSTER, REPL_MODE), 2);
+	CU_ASSERT_EQUAL(get_int(&f, MIB_CLUSTER, REPL_LAG_REVISIONS), 0);
+	/* never compared, never changed */
+	r->digest_at = 0;
+	r->since = 0;
+	CU_ASSERT_EQUAL(get_int(&f, MIB_CLUSTER, REPL_DIGEST), 1); /* unknown */
+	CU_ASSERT_EQUAL(unit_mib_get(&f, HA(REPL_LAST_CHANGE), &v), 0);
+	CU_ASSERT_EQUAL(v.len, 8);
+	unit_mib_teardown(&f);
+
+	/* standalone: off, the last object of the group there, nothing after it in the group */
+	unit_mib_setup(&f);
+	CU_ASSERT_EQUAL(get_int(&f, MIB_CLUSTER, REPL_STATE), 1);
+	CU_ASSERT_EQUAL(get_c64(&f, HA(REPL_DIVERGENCES)), 0);
+	CU_ASSERT_EQUAL(unit_mib_get(&f, HA(REPL_DIVERGENCES + 1), &v), -ENOKEY);
+	unit_mib_teardown(&f);
 }
 
 /* Runs the SET phases as the agent does, the engine asked in ACTION; 0 or the status. */
@@ -411,6 +495,8 @@ static void test_ha_set_refusals(void)
 	unit_mib_vb_int(&p, HA(HA_MAINTENANCE), 3);
 	CU_ASSERT_EQUAL(set_ha(&f, &p, &bad), SNMP_ERR_WRONGVALUE);
 	unit_mib_vb_int(&p, HA(HA_TERM), 8);
+	CU_ASSERT_EQUAL(set_ha(&f, &p, &bad), SNMP_ERR_NOTWRITABLE);
+	unit_mib_vb_int(&p, HA(REPL_STATE), 5);
 	CU_ASSERT_EQUAL(set_ha(&f, &p, &bad), SNMP_ERR_NOTWRITABLE);
 	unit_mib_vb_int(&p, HA(MIB_CLUSTER_LAST + 1), 1);
 	CU_ASSERT_EQUAL(set_ha(&f, &p, &bad), SNMP_ERR_NOCREATION);
@@ -476,6 +562,14 @@ static void test_ha_set_asks_the_engine(void)
 	answer(&k, 0, "maintenance on");
 	CU_ASSERT_EQUAL(f.m.ha_answer.status, SNMP_ERR_NOERROR);
 	CU_ASSERT_EQUAL(k.asked, 4);
+	/* fulcrumNotifyReplStateEnable (.6) is set as the others, alone in its PDU */
+	CU_ASSERT_EQUAL(get_int(&f, MIB_NOTIFYCTL, COMMAND_NOTIFY_REPL_STATE + 1), 1);
+	unit_mib_vb_int(&p, (oid[]){MIB_NOTIFYCTL, COMMAND_NOTIFY_REPL_STATE + 1, 0}, 3, 2);
+	CU_ASSERT_EQUAL(set_ha(&f, &p, &bad), SNMP_ERR_NOERROR);
+	CU_ASSERT_FALSE(store_notify_enabled(f.st, COMMAND_NOTIFY_REPL_STATE));
+	CU_ASSERT_TRUE(store_notify_enabled(f.st, COMMAND_NOTIFY_RS_STATE));
+	CU_ASSERT_EQUAL(get_int(&f, MIB_NOTIFYCTL, COMMAND_NOTIFY_REPL_STATE + 1), 2);
+	CU_ASSERT_EQUAL(k.asked, 4); /* no failover command */
 	unit_mib_teardown(&f);
 }
 
@@ -540,6 +634,7 @@ UNIT_SUITE(mib_ha)
 		return CU_get_error();
 	CU_add_test(s, "the cluster group's values", test_ha_reads);
 	CU_add_test(s, "a peer never heard, on IPv6", test_ha_reads_unheard_v6);
+	CU_add_test(s, "the replication objects", test_repl_reads);
 	CU_add_test(s, "standalone: values, commands refused", test_ha_standalone);
 	CU_add_test(s, "the reject table", test_ha_reject_table);
 	CU_add_test(s, "the MIB text's enumerations are the engine's", test_ha_mib_text_matches);

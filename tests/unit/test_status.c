@@ -90,6 +90,30 @@ static void test_status_repl_hand_over(void)
 	CU_ASSERT_TRUE(status_repl_may_hand_over(&r, why, sizeof(why)));
 }
 
+/* Which replication changes operators hear of: into alone, diverged, refused once each, and back to in_sync. */
+static void test_status_repl_notable(void)
+{
+	/* an active's write: in_sync -> catching_up -> in_sync, none told */
+	CU_ASSERT_FALSE(status_repl_notable(STATUS_REPL_OFF, STATUS_REPL_WAITING));
+	CU_ASSERT_FALSE(status_repl_notable(STATUS_REPL_OFF, STATUS_REPL_CATCHING_UP));
+	CU_ASSERT_FALSE(status_repl_notable(STATUS_REPL_OFF, STATUS_REPL_IN_SYNC));
+	CU_ASSERT_FALSE(status_repl_notable(STATUS_REPL_IN_SYNC, STATUS_REPL_SNAPSHOT));
+	CU_ASSERT_FALSE(status_repl_notable(STATUS_REPL_IN_SYNC, STATUS_REPL_IN_SYNC));
+	/* trouble, told once */
+	CU_ASSERT_TRUE(status_repl_notable(STATUS_REPL_OFF, STATUS_REPL_ALONE));
+	CU_ASSERT_TRUE(status_repl_notable(STATUS_REPL_IN_SYNC, STATUS_REPL_DIVERGED));
+	CU_ASSERT_TRUE(status_repl_notable(STATUS_REPL_IN_SYNC, STATUS_REPL_REFUSED));
+	CU_ASSERT_FALSE(status_repl_notable(STATUS_REPL_REFUSED, STATUS_REPL_REFUSED));
+	CU_ASSERT_TRUE(status_repl_notable(STATUS_REPL_ALONE, STATUS_REPL_DIVERGED));
+	/* the steps after it are not, the all-clear is, whatever came between */
+	CU_ASSERT_FALSE(status_repl_notable(STATUS_REPL_ALONE, STATUS_REPL_WAITING));
+	CU_ASSERT_FALSE(status_repl_notable(STATUS_REPL_DIVERGED, STATUS_REPL_SNAPSHOT));
+	CU_ASSERT_TRUE(status_repl_notable(STATUS_REPL_ALONE, STATUS_REPL_IN_SYNC));
+	CU_ASSERT_TRUE(status_repl_notable(STATUS_REPL_DIVERGED, STATUS_REPL_IN_SYNC));
+	CU_ASSERT_TRUE(status_repl_notable(STATUS_REPL_REFUSED, STATUS_REPL_IN_SYNC));
+	CU_ASSERT_FALSE(status_repl_notable(STATUS_REPL_ALONE, STATUS_REPL_OFF));
+}
+
 UNIT_SUITE(status)
 {
 	CU_pSuite s = CU_add_suite("status", NULL, NULL);
@@ -99,5 +123,6 @@ UNIT_SUITE(status)
 	CU_add_test(s, "writes refused by role, the active named", test_status_writes_by_role);
 	CU_add_test(s, "a switchover hands over only to a standby in sync",
 		    test_status_repl_hand_over);
+	CU_add_test(s, "replication changes told to operators", test_status_repl_notable);
 	return CU_get_error();
 }
