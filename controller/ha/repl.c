@@ -166,9 +166,14 @@ static bool state_change_locked(struct repl *r, enum status_repl_state s, const 
 	if (r->status.state == s)
 		return false;
 	notable = status_repl_notable(r->told, s);
-	(notable ? log_notice : log_info)(
-	    "repl", "replication: %s -> %s%s%s", status_repl_state_name(r->status.state),
-	    status_repl_state_name(s), error && *error ? ": " : "", error ? error : "");
+	if (notable)
+		log_notice("repl", "replication: %s -> %s%s%s",
+			   status_repl_state_name(r->status.state), status_repl_state_name(s),
+			   error && *error ? ": " : "", error ? error : "");
+	else
+		log_info("repl", "replication: %s -> %s%s%s",
+			 status_repl_state_name(r->status.state), status_repl_state_name(s),
+			 error && *error ? ": " : "", error ? error : "");
 	r->status.since = wall_ms();
 	if (notable) {
 		if (r->ntold == TOLD_MAX) { /* the loop is late: the oldest goes */

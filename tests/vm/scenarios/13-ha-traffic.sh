@@ -26,8 +26,9 @@
 #     the standby takes the active's configuration back;
 #   - replication cut (dir1's segments to dir2:7694 lost, heartbeats passing): a write on the
 #     active waits repl_sync_timeout (500 ms), is answered with Fulcrum-Replicated: alone, the
-#     active logs and shows "alone"; a switchover is refused while the standby lacks that
-#     revision; healed, the standby catches up and replication is in_sync again;
+#     active logs and shows "alone" (API, fulcrumReplState, the notification fulcrumReplStateChange
+#     alone(6) to an snmptrapd); a switchover is refused while the standby lacks that revision;
+#     healed, the standby catches up, replication is in_sync again and inSync(5) is told;
 #   - the same by SNMP (an snmpd in each director's namespace, fulcrumd its AgentX subagent):
 #     SET fulcrumHaSwitchover.0 = switchover(2) on the active, then fulcrumHaMaintenance.0 =
 #     true(1) on the new active and false(2) again.
@@ -75,13 +76,16 @@ want_sha=$(sha256sum "$TOPO_DIR/www/rs1/big" | cut -d' ' -f1)
 
 # an snmpd in each director's namespace; snmp_on N points tests/vm/lib/snmp.sh's helpers at dirN's
 HA=$R.1.7 # fulcrumCluster: HA.9.0 fulcrumHaMaintenance, HA.10.0 fulcrumHaSwitchover
-declare -A SNMPD=()
+declare -A SNMPD=() SNMPTRAPD=()
 snmp_on() { # N
     SNMP_NS=dir$1 SNMP_DIR=$HA_DIR/snmp-dir$1
     SNMP_LOG=$SNMP_DIR/snmpd.log SNMP_AGENTX=$SNMP_DIR/agentx.sock SNMP_PID=${SNMPD[$1]:-}
+    SNMP_TRAP_LOG=$SNMP_DIR/traps.log SNMP_TRAPD_PID=${SNMPTRAPD[$1]:-}
 }
-for n in 1 2; do
+for n in 1 2; do # each with an snmptrapd in its namespace, where its snmpd sends notifications
     snmp_on "$n"
+    snmp_traps_start || fail "snmptrapd did not start in dir$n"
+    SNMPTRAPD[$n]=$SNMP_TRAPD_PID
     snmp_start || fail "snmpd did not start in dir$n"
     SNMPD[$n]=$SNMP_PID
 done
@@ -225,6 +229,10 @@ repl2() { ha_cluster 2 'c["replication"]["state"]'; }
 in_sync2() { [[ $(repl2) == in_sync ]]; }
 caught_up() { [[ $(desc 1) == "while cut" ]]; }
 wait_for 30 in_sync2 && ok "dir2's replication in_sync with the returned dir1" || not_ok "dir2's replication in_sync" "$(repl2)"
+snmp_on 2
+N_REPL=$R.0.6 # fulcrumReplStateChange; HA.27.0 fulcrumReplState, HA.34.0 fulcrumReplReason
+repl_before=$(traps "$N_REPL" | wc -l) # what was told before the cut (dir1's death and return)
+repl_trap() { traps "$N_REPL" | tail -n +$((repl_before + 1)) | grep -E "${HA//./\\.}\\.27\\.0 = INTEGER: $1( |\$)" | tail -n 1; }
 ha_repl_cut 1
 t0=$(ha_ms)
 out=$(ha_write 2 PATCH /services/1 '{"description": "while cut"}')
@@ -238,6 +246,10 @@ alone_re='replication: the standby did not acknowledge revision [0-9]+ within [0
 wait_for 3 grep -qE "$alone_re" "${HA_LOG[2]}" && ok "dir2 says it goes on alone: $(line_of 2 "$alone_re")" ||
     not_ok "dir2 logs that it goes on alone"
 is "dir2's /cluster: replication alone" "$(repl2)" alone
+alone_trap() { [[ -n $(repl_trap 6) ]]; }
+wait_for 10 alone_trap && ok "dir2's snmpd sent fulcrumReplStateChange alone(6): $(repl_trap 6 | grep -o "$HA.34.0 = [^|]*" | head -n 1)" ||
+    not_ok "fulcrumReplStateChange alone(6) from dir2" "$(traps "$N_REPL")"
+is "fulcrumReplState.0 on dir2 reads alone(6)" "$(sget "$HA.27.0")" 6
 resp=$(ha_post 2 /cluster/switchover '{"force": false}')
 [[ $resp == *"HTTP 409"* && $resp == *"dir1 is not in sync"* ]] &&
     ok "a switchover on dir2 refused while dir1 lacks a revision: $(head -n 1 <<<"$resp")" ||
@@ -249,6 +261,10 @@ wait_for 20 caught_up && ok "healed: the standby dir1 caught up (the write made 
     not_ok "dir1 caught up after the cut" "$(desc 1)"
 measure "the standby caught up $(($(ha_ms) - healed)) ms after the cut healed (at most that: polled)"
 wait_for 10 in_sync2 && ok "dir2's replication in_sync again" || not_ok "dir2's replication in_sync again" "$(repl2)"
+snmp_on 2
+in_sync_trap() { [[ -n $(repl_trap 5) ]]; }
+wait_for 10 in_sync_trap && ok "dir2's snmpd sent fulcrumReplStateChange inSync(5), the all-clear" ||
+    not_ok "fulcrumReplStateChange inSync(5) from dir2" "$(traps "$N_REPL")"
 
 resp=$(ha_post 1 /cluster/switchover '{"force": false}')
 grep -q 'HTTP 409' <<<"$resp" && ok "switchover refused on the standby (409): $(head -c 160 <<<"$resp" | tr '\n' ' ')" ||
