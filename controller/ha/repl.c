@@ -94,6 +94,7 @@ struct repl {
 	bool tls;
 	unsigned char *rbuf;
 	size_t rlen, rcap;
+	int ended; /* the connection ended behind the bytes rbuf holds: 1 closed, or GnuTLS's error */
 	int64_t heard_ms, sent_ms, retry_at;
 	bool serving;      /* active: a HELLO was accepted on fd */
 	bool following;    /* follower: a welcome was taken on fd */
@@ -115,8 +116,9 @@ struct repl {
 	struct snapshot_apply *snap; /* follower: a snapshot being applied */
 	size_t snap_chunks;
 	bool reload_pending; /* shared: the main loop rereads the store whole */
-	bool reloading;      /* main loop: its own reread after a snapshot is under way */
-	bool replaying;      /* main loop: the peer's revisions are being committed */
+	bool replay_busy; /* shared: the main loop is committing revisions it took from the queue */
+	bool reloading;   /* main loop: its own reread after a snapshot is under way */
+	bool replaying;   /* main loop: the peer's revisions are being committed */
 	int64_t known_rev;   /* main loop (follower): the newest revision replication put here */
 	int64_t outside_rev; /* shared (follower): a revision committed here, not from the peer */
 	int64_t timed_out;   /* shared (active): a write's wait for revision timed_out ended */
@@ -329,6 +331,7 @@ static void conn_close(struct repl *r, const char *why)
 		pthread_mutex_unlock(&r->lock);
 	}
 	r->serving = r->following = false;
+	r->ended = 0;
 	r->retry_at = now_ms() + RETRY_MS;
 	if (r->aw && ackwait_mode(r->aw) == ACKWAIT_SYNC) {
 		ackwait_mode_set(r->aw, ACKWAIT_ALONE);
@@ -499,9 +502,25 @@ static int send_msg(struct repl *r, json_t *m)
 	return 0;
 }
 
+/*
+ * Says why, then half-closes and waits (500 ms at most) for the peer to
+ * close: closed at once with the peer's bytes unread, the kernel would reset
+ * the connection, and the peer would lose the reason with them. The caller
+ * closes it.
+ */
 static int send_refuse(struct repl *r, const char *reason)
 {
-	return send_msg(r, json_pack("{s:s, s:s}", "t", "refuse", "reason", reason));
+	int rc = send_msg(r, json_pack("{s:s, s:s}", "t", "refuse", "reason", reason));
+	int64_t deadline = now_ms() + 500;
+	char buf[4096];
+
+	if (rc != 0 || r->fd < 0)
+		return rc;
+	gnutls_bye(r->ses, GNUTLS_SHUT_WR);
+	shutdown(r->fd, SHUT_WR);
+	while (wait_fd(r, r->fd, POLLIN, deadline) > 0 && recv(r->fd, buf, sizeof(buf), 0) > 0)
+		;
+	return 0;
 }
 
 /*
@@ -512,6 +531,10 @@ static int recv_some(struct repl *r)
 {
 	bool got = false;
 
+	if (r->ended) { /* the end came behind bytes, which were taken first */
+		conn_close(r, r->ended == 1 ? "the peer closed it" : gnutls_strerror(r->ended));
+		return -1;
+	}
 	for (;;) {
 		ssize_t n;
 
@@ -538,6 +561,10 @@ static int recv_some(struct repl *r)
 		}
 		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
 			return got;
+		if (got) { /* a last frame (a refusal's reason) before the end: read it first */
+			r->ended = n == 0 ? 1 : (int)n;
+			return 1;
+		}
 		conn_close(r, n == 0 ? "the peer closed it" : gnutls_strerror((int)n));
 		return -1;
 	}
@@ -695,12 +722,12 @@ static int serve_hello(struct repl *r, const json_t *m)
 			 " cluster '%s', this node speaks protocol %d schema %d cluster '%s'",
 			 node, proto, schema, cluster, REPL_PROTO, r->schema, r->cluster);
 		refusal_log(r, "", err);
-		send_refuse(r, err);
-		conn_close(r, NULL);
 		pthread_mutex_lock(&r->lock);
 		r->status.refusals++;
 		pthread_mutex_unlock(&r->lock);
 		state_set(r, STATUS_REPL_REFUSED, err);
+		send_refuse(r, err);
+		conn_close(r, NULL);
 		return -1;
 	}
 	if (mine < 0) {
@@ -751,6 +778,18 @@ static int serve_hello(struct repl *r, const json_t *m)
 	if (strcmp(mode, "log") != 0) {
 		serve_snapshot(r);
 		return r->fd >= 0 ? 0 : -1;
+	}
+	if (rev == mine && r->aw) {
+		/* it holds every revision already: writes wait for it from now on, as after an ack */
+		ackwait_acked(r->aw, rev);
+		if (ackwait_mode(r->aw) != ACKWAIT_SYNC) {
+			ackwait_mode_set(r->aw, ACKWAIT_SYNC);
+			log_notice("repl",
+				   "replication: %s holds revision %" PRId64
+				   ": in sync, writes wait for it again",
+				   node, rev);
+		}
+		wake(r->loop_efd);
 	}
 	state_set(r, rev == mine ? STATUS_REPL_IN_SYNC : STATUS_REPL_CATCHING_UP, NULL);
 	return 0;
@@ -962,6 +1001,21 @@ static void follow_connect(struct repl *r)
 		conn_close(r, NULL);
 		r->retry_at = now_ms() + REFUSED_MS;
 		return;
+	}
+	/*
+	 * The main loop may be committing what an earlier connection brought: the
+	 * HELLO says the revision after that, or the stream would start below it.
+	 */
+	for (int i = 0; i < 500; i++) {
+		bool busy, stop;
+
+		pthread_mutex_lock(&r->lock);
+		busy = r->replay_busy;
+		stop = r->stop;
+		pthread_mutex_unlock(&r->lock);
+		if (!busy || stop)
+			break;
+		usleep(10000);
 	}
 	rev = db_revision(r->db); /* what is durable here, whatever the main loop still holds */
 	if (rev < 0) {
@@ -1702,6 +1756,7 @@ static void repl_on_loop(evutil_socket_t fd, short what, void *arg)
 	n = r->nq;
 	r->queue = NULL;
 	r->nq = r->capq = 0;
+	r->replay_busy = n > 0;
 	pthread_mutex_unlock(&r->lock);
 	if (n == 0)
 		return;
@@ -1720,6 +1775,7 @@ static void repl_on_loop(evutil_socket_t fd, short what, void *arg)
 		log_warnx("repl", "replication: revision %" PRId64 " not committed here: %s",
 			  q[applied].r.revision, err.message);
 	pthread_mutex_lock(&r->lock);
+	r->replay_busy = false;
 	r->applied = store_revision(r->st);
 	r->latest = r->applied;
 	r->status.revisions_applied += applied;
@@ -1753,7 +1809,9 @@ static void repl_on_commit(void *arg, const struct store_commit *ev)
 		 * taken in fault, fulcrumctl --db --force and its reload) is not the
 		 * peer's: the thread compares histories again rather than acknowledge it.
 		 */
-		if (r->reloading || r->replaying || ev->revision <= r->known_rev) {
+		if (r->replaying) {
+			r->known_rev = ev->revision; /* acknowledged once the whole batch is in */
+		} else if (r->reloading || ev->revision <= r->known_rev) {
 			r->applied = ev->revision;
 			r->known_rev = ev->revision;
 		} else {
