@@ -193,6 +193,9 @@ out=$("$FULCRUM_TOP/fulcrumctl" --db "$db1" service set web description=local 2>
 [[ $rc == 1 && $out == *"this database is a standby's: its fulcrumd was last standby"*"--force"* ]] &&
     ok "fulcrumctl --db on the standby dir1's database: refused (exit 1): $out" ||
     not_ok "fulcrumctl --db on the standby's database refused" "exit $rc: $out"
+snmp_on 1 # what dir1's snmpd told of replication so far (its restart's own catch-up included)
+div_re="${HA//./\\.}\\.27\\.0 = INTEGER: 7( |\$)" # fulcrumReplState = diverged(7)
+div_before=$(traps "$R.0.6" | grep -cE "$div_re" || true)
 out=$("$FULCRUM_TOP/fulcrumctl" --db "$db1" --force service set web description=forced 2>&1) && rc=0 || rc=$?
 [[ $rc == 0 ]] && ok "fulcrumctl --db --force on it: written" || not_ok "fulcrumctl --db --force" "exit $rc: $out"
 # dir1's fulcrumd takes it (a reload), but that revision is not the active's: replication
@@ -209,6 +212,10 @@ is "the forced revision exported once" "$(exports)" 1
 file=$(ha_cluster 1 'c["replication"]["export_file"]')
 grep -q '"description":"forced"\|forced' "$file" 2>/dev/null && ok "the file dir1's /cluster names holds the forced write: $file" ||
     not_ok "the export file holds the forced write" "'$file'"
+snmp_on 1
+diverged_told() { (($(traps "$R.0.6" | grep -cE "$div_re" || true) > div_before)); }
+wait_for 10 diverged_told && ok "dir1's snmpd sent fulcrumReplStateChange diverged(7): $(traps "$R.0.6" | grep -E "$div_re" | tail -n 1 | grep -o "$HA.34.0 = [^|]*")" ||
+    not_ok "fulcrumReplStateChange diverged(7) from dir1" "$(traps "$R.0.6")"
 poll=$HA_DIR/poll.txt
 bg_in_ns client "$HA_DIR/poller.log" python3 -c "$HA_POLLER_PY" "$HA_VIP" 80 "$poll"
 poller=$BG_PID
