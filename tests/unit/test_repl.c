@@ -301,6 +301,22 @@ static void test_repl_sync_waits_for_the_standby(void)
 
 static void assert_same_digest(struct node *a, struct node *b);
 
+/* The file a standby's own revisions went to (s's export_file) holds what: a service's name. */
+static void assert_exported(const struct status_repl *s, const char *what)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(strstr(s->export_file, ".diverged-"));
+	f = fopen(s->export_file, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT(getdelim(&text, &len, '\0', f) > 0);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(text && strstr(text, what));
+	free(text);
+}
+
 /* Polls a's state for up to ms without turning the loop (so b commits nothing). */
 static bool a_state_soon(struct node *a, enum status_repl_state want, int ms)
 {
@@ -429,9 +445,6 @@ static void test_repl_outside_write_on_the_standby(void)
 	struct node a, b;
 	struct pair p = {&a, &b};
 	struct status_repl s;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
 
 	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
 	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
@@ -450,13 +463,7 @@ static void test_repl_outside_write_on_the_standby(void)
 	CU_ASSERT_EQUAL(s.divergences, 1);
 	CU_ASSERT_PTR_NULL(store_vs_find_by_name(b.st, "svc20"));
 	assert_same_digest(&a, &b);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(strstr(s.export_file, ".diverged-"));
-	f = fopen(s.export_file, "r");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	CU_ASSERT(getdelim(&text, &len, '\0', f) > 0);
-	fclose(f);
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "svc20"));
-	free(text);
+	assert_exported(&s, "svc20");
 	node_stop(&b);
 	node_stop(&a);
 	event_base_free(base);
@@ -544,9 +551,6 @@ static void test_repl_divergence_exports_and_converges(void)
 	struct node a, b;
 	struct pair p = {&a, &b};
 	struct status_repl s;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
 
 	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
 	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
@@ -562,13 +566,7 @@ static void test_repl_divergence_exports_and_converges(void)
 	repl_status(b.repl, &s);
 	CU_ASSERT_EQUAL(s.divergences, 1);
 	CU_ASSERT_EQUAL(s.snapshots_taken, 1);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(strstr(s.export_file, ".diverged-"));
-	f = fopen(s.export_file, "r");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	CU_ASSERT(getdelim(&text, &len, '\0', f) > 0);
-	fclose(f);
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "svc10"));
-	free(text);
+	assert_exported(&s, "svc10");
 	/* the stream goes on after the snapshot */
 	write_services(a.st, 3, 2);
 	CU_ASSERT(turn_until(base, a_in_sync, &p, 15000));
