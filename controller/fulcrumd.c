@@ -140,6 +140,11 @@ static int counters_reset(void *arg, int64_t id)
 	return reconcile_vs_zero(arg, id);
 }
 
+static bool counters_resettable(void *arg, int64_t id)
+{
+	return reconcile_vs_held(arg, id);
+}
+
 /* A change of operational state goes to the API's event streams. */
 static void state_to_events(void *arg, const struct oper_change *ch)
 {
@@ -207,6 +212,7 @@ static struct mib *snmp_start(struct daemon *d, const struct conf *conf)
 	    .oper = daemon_oper(d),
 	    .kernel = *daemon_oper_kernel(d),
 	    .reset = counters_reset,
+	    .resettable = counters_resettable,
 	    .reset_arg = daemon_reconcile(d),
 	    .status = status_get,
 	    .status_arg = d,

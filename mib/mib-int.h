@@ -231,6 +231,16 @@ struct mib_pending {
 struct mib_set;       /* one SET in progress: mib_set.c */
 struct mib_ha_ticket; /* a failover command the engine owes an answer: mib_ha_set.c */
 
+/* A refusal logged lately (mib_refuse.c): one line per object and status a second. */
+#define MIB_REFUSE_SLOTS 16
+struct mib_refuse_seen {
+	bool used;
+	const char *object; /* its name in mib_names, NULL for none */
+	int status;
+	int64_t last_ms;     /* when its last line was logged (monotonic) */
+	unsigned suppressed; /* refused since, not logged */
+};
+
 struct mib {
 	struct mib_params p;
 	/* services ordered by the name table's index (length, then bytes) */
@@ -252,7 +262,38 @@ struct mib {
 	/* the loop's view of Net-SNMP: mib_agent.c */
 	struct mib_loop *loop;
 	bool agent_started;
+	/* the refusal of the SET in progress: its rule in words (mib_refuse_why()), "" for none */
+	char refuse_why[512];
+	struct mib_refuse_seen refuse_seen[MIB_REFUSE_SLOTS];
 };
+
+/* mib_refuse.c */
+
+/*
+ * The name of the FULCRUM-MIB object an OID is under ("fulcrumRsWeight"), or
+ * NULL; *arcs (may be NULL) is how many sub-ids the object's OID has.
+ */
+const char *mib_object_name(const oid *name, size_t len, size_t *arcs);
+
+/* An ASN.1 type by its SMI name ("Unsigned32", "OCTET STRING"). */
+const char *mib_type_name(u_char type);
+
+/* An SNMP error status by RFC 3416's name ("wrongType"). */
+const char *mib_status_name(int status);
+
+/* A varbind's value as text for a log: strings quoted, their bytes beyond ASCII escaped. */
+void mib_value_format(const netsnmp_variable_list *var, char *buf, size_t len);
+
+/* Says why the SET in progress is refused (the first reason given stays), for mib_refuse_log(). */
+void mib_refuse_why(struct mib *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Logs one line (notice) for a refused SET: the reason given by
+ * mib_refuse_why() or the status's, the status, the object and index of var
+ * and its value as received. The same object and status at most once a
+ * second; the refusals not logged are counted in its next line.
+ */
+void mib_refuse_log(struct mib *m, const netsnmp_variable_list *var, int status);
 
 /* mib_read.c */
 

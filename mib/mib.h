@@ -19,6 +19,11 @@ struct mib_params {
 	struct oper_kernel kernel; /* kernel states and counters */
 	/* zeroes service id's counters: 0, -ESRCH (not in the kernel) or a negative errno */
 	int (*reset)(void *arg, int64_t id); /* NULL: none to reset */
+	/*
+	 * whether reset can zero service id's counters now (the kernel holds it),
+	 * asked in a SET's check phase; NULL: whenever reset is set
+	 */
+	bool (*resettable)(void *arg, int64_t id);
 	void *reset_arg;
 	status_daemon_fn status;
 	void *status_arg;

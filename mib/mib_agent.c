@@ -260,8 +260,12 @@ static int mib_handler(netsnmp_mib_handler *handler, netsnmp_handler_registratio
 	default:
 		break;
 	}
-	if (rc != SNMP_ERR_NOERROR)
-		netsnmp_set_request_error(reqinfo, bad ? bad : requests, rc);
+	if (rc != SNMP_ERR_NOERROR) {
+		netsnmp_request_info *at = bad ? bad : requests;
+
+		mib_refuse_log(m, at ? at->requestvb : NULL, rc);
+		netsnmp_set_request_error(reqinfo, at, rc);
+	}
 	return SNMP_ERR_NOERROR;
 }
 

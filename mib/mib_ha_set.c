@@ -63,8 +63,8 @@ int mib_ha_set_check(struct mib *m, struct mib_set *s, netsnmp_request_info **ba
 			continue;
 		if (s->ha) {
 			*bad = s->vb[i].req;
-			log_notice("snmp", "SET refused: %s: one failover command per SET",
-				   ha_what(s->vb[i].col, s->vb[i].v.i));
+			mib_refuse_why(m, "%s: one failover command per SET",
+				       ha_what(s->vb[i].col, s->vb[i].v.i));
 			return SNMP_ERR_INCONSISTENTVALUE;
 		}
 		s->ha = &s->vb[i];
@@ -75,8 +75,8 @@ int mib_ha_set_check(struct mib *m, struct mib_set *s, netsnmp_request_info **ba
 	c = mib_ha_status(m);
 	if (!c->enabled || !m->p.cluster_cmd) {
 		*bad = s->ha->req;
-		log_notice("snmp", "SET refused: %s: this node is standalone (no ha_peer)",
-			   ha_what(s->ha->col, s->ha->v.i));
+		mib_refuse_why(m, "%s: this node is standalone (no ha_peer)",
+			       ha_what(s->ha->col, s->ha->v.i));
 		return SNMP_ERR_INCONSISTENTVALUE;
 	}
 	s->ha_was = c->maintenance;
@@ -171,12 +171,12 @@ int mib_ha_ask(struct mib *m, netsnmp_delegated_cache *cache)
 	t->value = s->ha->v.i;
 	rc = ha_send(m, t);
 	if (rc != 0) {
-		log_notice("snmp", "SET refused: %s: the failover engine cannot take it now: %s",
-			   ha_what(t->col, t->value),
-			   rc == -ECANCELED  ? "fulcrumd is stopping"
-			   : rc == -ENOTCONN ? "it is not running yet"
-			   : rc == -ENOMEM   ? "too many commands are waiting"
-					     : strerror(-rc));
+		mib_refuse_why(m, "%s: the failover engine cannot take it now: %s",
+			       ha_what(t->col, t->value),
+			       rc == -ECANCELED  ? "fulcrumd is stopping"
+			       : rc == -ENOTCONN ? "it is not running yet"
+			       : rc == -ENOMEM   ? "too many commands are waiting"
+						 : strerror(-rc));
 		free(t);
 		return SNMP_ERR_RESOURCEUNAVAILABLE;
 	}

@@ -43,6 +43,7 @@ int mib_set_reserve(struct mib *m, netsnmp_request_info *requests, netsnmp_reque
 	size_t n = 0;
 
 	mib_set_free(m);
+	m->refuse_why[0] = '\0';
 	for (netsnmp_request_info *r = requests; r; r = r->next)
 		n++;
 	s = calloc(1, sizeof(*s));
@@ -325,22 +326,55 @@ static void row_load(struct mib *m, struct set_row *row)
 	row->rs_old = row->rs;
 }
 
+/* The row's kind and index in words, for a refusal's reason ("service 3", "real server 3/5"). */
+static const char *row_what(const struct set_row *row, char *buf, size_t len)
+{
+	if (row->kind == SET_ROW_RS)
+		snprintf(buf, len, "real server %" PRId64 "/%" PRId64, row->vs_id, row->rs_id);
+	else
+		snprintf(buf, len, "%s %" PRId64, row->kind == SET_ROW_VS ? "service" : "VIP",
+			 row->vs_id);
+	return buf;
+}
+
+static const char *rowstatus_name(long st)
+{
+	static const char *const n[] = {"none",        "active(1)",      "notInService(2)",
+					"notReady(3)", "createAndGo(4)", "createAndWait(5)",
+					"destroy(6)"};
+	return st >= 0 && st <= 6 ? n[st] : "?";
+}
+
 /* What RowStatus asks of the row, by RFC 2579's rules; an SNMP error status. */
 static int row_decide(struct mib *m, struct set_row *row)
 {
 	long st = row->status ? row->status->v.i : 0;
+	char w[64];
 
 	switch (row->was) {
 	case WAS_STORED:
-		if (st == ROWSTATUS_CREATE_AND_GO || st == ROWSTATUS_CREATE_AND_WAIT)
+		if (st == ROWSTATUS_CREATE_AND_GO || st == ROWSTATUS_CREATE_AND_WAIT) {
+			mib_refuse_why(m,
+				       "%s of %s, which exists (RFC 2579: creation only of a "
+				       "row that does not)",
+				       rowstatus_name(st), row_what(row, w, sizeof(w)));
 			return SNMP_ERR_INCONSISTENTVALUE; /* the row exists */
-		if (st == ROWSTATUS_NOT_IN_SERVICE && row->kind == SET_ROW_VIP)
+		}
+		if (st == ROWSTATUS_NOT_IN_SERVICE && row->kind == SET_ROW_VIP) {
+			mib_refuse_why(m,
+				       "notInService(2) of %s: a VIP cannot be taken out of "
+				       "service, only destroyed",
+				       row_what(row, w, sizeof(w)));
 			return SNMP_ERR_WRONGVALUE; /* RFC 2579: a row that cannot be taken out */
+		}
 		row->does = st == ROWSTATUS_DESTROY ? DOES_DELETE : DOES_UPDATE;
 		return SNMP_ERR_NOERROR;
 	case WAS_PENDING:
-		if (st == ROWSTATUS_CREATE_AND_GO || st == ROWSTATUS_CREATE_AND_WAIT)
+		if (st == ROWSTATUS_CREATE_AND_GO || st == ROWSTATUS_CREATE_AND_WAIT) {
+			mib_refuse_why(m, "%s of %s, which waits already (createAndWait)",
+				       rowstatus_name(st), row_what(row, w, sizeof(w)));
 			return SNMP_ERR_INCONSISTENTVALUE;
+		}
 		row->does = st == ROWSTATUS_ACTIVE    ? DOES_CREATE
 			    : st == ROWSTATUS_DESTROY ? DOES_FORGET
 						      : DOES_WAIT;
@@ -357,15 +391,26 @@ static int row_decide(struct mib *m, struct set_row *row)
 		/* the command checks the index of a creation; a held row is checked here */
 		if (row->kind == SET_ROW_VS    ? row->vs_id < store_vs_next_id(m->p.store)
 		    : row->kind == SET_ROW_VIP ? row->vs_id < store_vip_next_id(m->p.store)
-					       : row->rs_id < store_rs_next_id(m->p.store))
+					       : row->rs_id < store_rs_next_id(m->p.store)) {
+			mib_refuse_why(m,
+				       "createAndWait(5) of %s: the index was used before "
+				       "(ids are never reused; see the NextId scalars)",
+				       row_what(row, w, sizeof(w)));
 			return SNMP_ERR_INCONSISTENTNAME;
+		}
 		return SNMP_ERR_NOERROR;
 	case ROWSTATUS_DESTROY:
 		row->does = DOES_NOTHING; /* destroying what is not there: done */
 		return SNMP_ERR_NOERROR;
 	case 0:
+		mib_refuse_why(m,
+			       "%s does not exist: a column of no row needs createAndGo(4) "
+			       "or createAndWait(5) in its RowStatus",
+			       row_what(row, w, sizeof(w)));
 		return SNMP_ERR_INCONSISTENTNAME; /* a column of no row, without createAnd* */
 	}
+	mib_refuse_why(m, "%s of %s, which does not exist", rowstatus_name(st),
+		       row_what(row, w, sizeof(w)));
 	return SNMP_ERR_INCONSISTENTVALUE; /* active / notInService of no row */
 }
 
@@ -510,6 +555,28 @@ static int blame(struct mib_set *s, size_t failed, const struct fulcrum_err *e, 
 	return status;
 }
 
+/*
+ * fulcrumVsStatsReset = reset(2) of a service the kernel does not hold:
+ * inconsistentValue, as the API's reset answers 409 (the same check).
+ */
+static int row_reset_check(struct mib *m, struct mib_set *s, const struct set_row *row,
+			   netsnmp_request_info **bad)
+{
+	bool can;
+
+	if (!row->reset)
+		return SNMP_ERR_NOERROR;
+	can = m->p.resettable ? m->p.resettable(m->p.reset_arg, row->vs_id) : m->p.reset != NULL;
+	if (can && row->was == WAS_STORED)
+		return SNMP_ERR_NOERROR;
+	*bad = row_vb(s, row, VS_STATS_RESET)->req;
+	mib_refuse_why(m,
+		       "service %" PRId64 " is not in the kernel: no counters to reset "
+		       "(see fulcrumVsKernelState)",
+		       row->vs_id);
+	return SNMP_ERR_INCONSISTENTVALUE;
+}
+
 int mib_set_check(struct mib *m, netsnmp_request_info **bad)
 {
 	struct mib_set *s = m->set;
@@ -530,7 +597,7 @@ int mib_set_check(struct mib *m, netsnmp_request_info **bad)
 		if (s->vb[i].kind != SET_ROW_HA &&
 		    store_writes_check(m->p.store, &actor, &e) != 0) {
 			*bad = s->vb[i].req;
-			log_notice("snmp", "SET refused: %s", e.message);
+			mib_refuse_why(m, "%s", e.message);
 			return SNMP_ERR_RESOURCEUNAVAILABLE;
 		}
 	for (size_t i = 0; i < s->nrows; i++) {
@@ -549,9 +616,12 @@ int mib_set_check(struct mib *m, netsnmp_request_info **bad)
 		wrong = row_apply(s, row, &rc, &e);
 		if (wrong) {
 			*bad = wrong->req;
-			log_notice("snmp", "SET refused: %s", e.message);
+			mib_refuse_why(m, "%s", e.message);
 			return rc;
 		}
+		rc = row_reset_check(m, s, row, bad);
+		if (rc != SNMP_ERR_NOERROR)
+			return rc;
 	}
 	if (ops_build(s) != 0) {
 		*bad = s->vb[0].req;
@@ -566,7 +636,7 @@ int mib_set_check(struct mib *m, netsnmp_request_info **bad)
 	if (rc == 0)
 		return SNMP_ERR_NOERROR;
 	rc = blame(s, failed, &e, false, bad);
-	log_notice("snmp", "SET refused: %s", e.message);
+	mib_refuse_why(m, "%s", e.message);
 	return rc;
 }
 
@@ -643,7 +713,7 @@ int mib_set_action(struct mib *m, netsnmp_request_info **bad)
 		rc = store_batch(m->p.store, &actor, s->ops, s->nops, 0, &revision, &e, &failed);
 		store_busy_timeout(m->p.store, busy);
 		if (rc != 0) {
-			log_warnx("snmp", "SET failed at commit: %s", e.message);
+			mib_refuse_why(m, "failed at commit: %s", e.message);
 			blame(s, failed, &e, true, bad);
 			return SNMP_ERR_COMMITFAILED;
 		}
@@ -652,9 +722,19 @@ int mib_set_action(struct mib *m, netsnmp_request_info **bad)
 			set_replicate(m, revision);
 	}
 	pending_apply(m, s);
-	for (size_t i = 0; i < s->nrows; i++)
-		if (s->rows[i].reset && m->p.reset)
-			m->p.reset(m->p.reset_arg, s->rows[i].vs_id);
+	for (size_t i = 0; i < s->nrows; i++) {
+		int err = s->rows[i].reset && m->p.reset
+			      ? m->p.reset(m->p.reset_arg, s->rows[i].vs_id)
+			      : 0;
+
+		/* checked before: only a kernel that changed since says no here */
+		if (err != 0)
+			log_warnx("snmp",
+				  "fulcrumVsStatsReset.%" PRId64 ": the counters were not "
+				  "reset: %s",
+				  s->rows[i].vs_id,
+				  err == -ESRCH ? "the service left the kernel" : strerror(-err));
+	}
 	return SNMP_ERR_NOERROR;
 }
 

@@ -153,28 +153,81 @@ static struct coltype vip_type(unsigned col)
 	return (struct coltype){V_UNS, 0, 2040}; /* prefix: InetAddressPrefixLength */
 }
 
-/* Checks a varbind's type, length and range: wrongType, wrongLength or wrongValue. */
-static int vb_verify(const netsnmp_variable_list *var, struct coltype ct, struct mib_value *out)
+static const char *vtype_name(enum vtype t)
 {
+	return t == V_STR ? "OCTET STRING" : t == V_INT ? "INTEGER" : "Unsigned32";
+}
+
+/* The object's MIB name of a varbind, for a refusal's reason. */
+static const char *vb_object(const netsnmp_variable_list *var)
+{
+	const char *obj = mib_object_name(var->name, var->name_length, NULL);
+
+	return obj ? obj : "the object";
+}
+
+/* Checks a varbind's type, length and range: wrongType, wrongLength or wrongValue, said why. */
+static int vb_verify(struct mib *m, const netsnmp_variable_list *var, struct coltype ct,
+		     struct mib_value *out)
+{
+	const char *obj = vb_object(var);
+
 	memset(out, 0, offsetof(struct mib_value, s));
 	out->type = var->type;
 	if (ct.t == V_STR) {
-		if (var->type != ASN_OCTET_STR)
+		if (var->type != ASN_OCTET_STR) {
+			mib_refuse_why(m, "%s is OCTET STRING, got %s", obj,
+				       mib_type_name(var->type));
 			return SNMP_ERR_WRONGTYPE;
-		if ((long)var->val_len < ct.lo || (long)var->val_len > ct.hi)
+		}
+		if ((long)var->val_len < ct.lo || (long)var->val_len > ct.hi) {
+			mib_refuse_why(m, "%s takes %ld..%ld octets, got %zu", obj, ct.lo, ct.hi,
+				       var->val_len);
 			return SNMP_ERR_WRONGLENGTH;
+		}
 		out->len = var->val_len;
 		memcpy(out->s, var->val.string, var->val_len);
 		return SNMP_ERR_NOERROR;
 	}
-	if (var->type != (ct.t == V_INT ? ASN_INTEGER : ASN_UNSIGNED) || !var->val.integer)
+	if (var->type != (ct.t == V_INT ? ASN_INTEGER : ASN_UNSIGNED) || !var->val.integer) {
+		mib_refuse_why(m, "%s is %s, got %s", obj, vtype_name(ct.t),
+			       mib_type_name(var->type));
 		return SNMP_ERR_WRONGTYPE;
+	}
 	out->i = *var->val.integer;
 	if (ct.t == V_UNS)
 		out->i = (long)(unsigned long)(uint32_t)*var->val.integer;
-	if (out->i < ct.lo || out->i > ct.hi)
+	if (out->i < ct.lo || out->i > ct.hi) {
+		mib_refuse_why(m, "%s takes %ld..%ld, got %ld", obj, ct.lo, ct.hi, out->i);
 		return SNMP_ERR_WRONGVALUE;
+	}
 	return SNMP_ERR_NOERROR;
+}
+
+/* A refusal of the varbind's name: status, and why in words. */
+static int vb_refuse(struct mib *m, const netsnmp_variable_list *var, int status, const char *why)
+{
+	const char *obj = mib_object_name(var->name, var->name_length, NULL);
+
+	if (status == SNMP_ERR_NOTWRITABLE)
+		mib_refuse_why(m, "%s is read-only%s", obj ? obj : "the object", why);
+	else if (obj)
+		mib_refuse_why(m, "%s: %s", obj, why);
+	else
+		mib_refuse_why(m, "%s", why);
+	return status;
+}
+
+/* A writable address column's length: none (0, services only), IPv4 (4) or IPv6 (16). */
+static int vb_addr_len(struct mib *m, const struct set_vb *vb, bool none)
+{
+	size_t len = vb->v.len;
+
+	if ((none && len == 0) || len == 4 || len == 16)
+		return SNMP_ERR_NOERROR;
+	mib_refuse_why(m, "%s takes %s4 or 16 octets (an IPv4 or IPv6 address), got %zu",
+		       vb_object(vb->req->requestvb), none ? "0 (none), " : "", len);
+	return SNMP_ERR_WRONGLENGTH;
 }
 
 unsigned mib_setvb_status_col(enum set_row_kind kind)
@@ -216,6 +269,11 @@ bool mib_setvb_rs_stored(const struct mib *m, int64_t vs_id, int64_t rs_id)
 	return rs && rs->vs_id == vs_id;
 }
 
+/* Reasons of noCreation. */
+#define SCALAR_ONLY      "a scalar has one instance, .0, and nothing else can be created"
+#define NO_COLUMN        "no column of the table with an index of 1..4294967295 (each part)"
+#define READ_ONLY_NO_ROW "a read-only column, of a row that does not exist"
+
 /* Reads one varbind's name: which row and column. Returns an SNMP error status. */
 static int vb_read(struct mib *m, netsnmp_request_info *req, struct set_vb *out)
 {
@@ -229,103 +287,115 @@ static int vb_read(struct mib *m, netsnmp_request_info *req, struct set_vb *out)
 	memset(out, 0, sizeof(*out));
 	out->req = req;
 	if (len < r + 4 || snmp_oid_compare(n, r, root, r) != 0 || n[r] != MIB_OBJECTS_ARC)
-		return SNMP_ERR_NOCREATION;
+		return vb_refuse(m, var, SNMP_ERR_NOCREATION, "no object of FULCRUM-MIB");
 	switch (n[r + 1]) {
 	case MIB_DIRECTOR: /* read-only scalars */
 		return len == r + 4 && n[r + 3] == 0 && n[r + 2] >= 1 &&
 			       n[r + 2] <= MIB_DIRECTOR_LAST
-			   ? SNMP_ERR_NOTWRITABLE
-			   : SNMP_ERR_NOCREATION;
+			   ? vb_refuse(m, var, SNMP_ERR_NOTWRITABLE, "")
+			   : vb_refuse(m, var, SNMP_ERR_NOCREATION, SCALAR_ONLY);
 	case MIB_NOTIFYCTL:
 		if (len != r + 4 || n[r + 3] != 0 || n[r + 2] < 1 ||
 		    n[r + 2] > COMMAND_NOTIFY_COUNT)
-			return SNMP_ERR_NOCREATION;
+			return vb_refuse(m, var, SNMP_ERR_NOCREATION, SCALAR_ONLY);
 		out->kind = SET_ROW_NOTIFY;
 		out->rs_id = (int64_t)n[r + 2];
-		return vb_verify(var, (struct coltype){V_INT, 1, 2}, &out->v);
+		return vb_verify(m, var, (struct coltype){V_INT, 1, 2}, &out->v);
 	case MIB_VS_TABLE:
 		if (len != r + 5 || n[r + 2] != 1 || n[r + 4] == 0 || n[r + 4] > 0xffffffffu)
-			return SNMP_ERR_NOCREATION;
+			return vb_refuse(m, var, SNMP_ERR_NOCREATION, NO_COLUMN);
 		out->kind = SET_ROW_VS;
 		out->col = (unsigned)n[r + 3];
 		out->vs_id = (int64_t)n[r + 4];
 		exists = store_vs_get(m->p.store, out->vs_id) != NULL;
 		if (out->col < 2 || out->col > VS_LAST)
-			return SNMP_ERR_NOCREATION;
+			return vb_refuse(m, var, SNMP_ERR_NOCREATION, NO_COLUMN);
 		if (!writable_vs(out->col))
-			return exists ? SNMP_ERR_NOTWRITABLE : SNMP_ERR_NOCREATION;
-		rc = vb_verify(var, vs_type(out->col), &out->v);
-		if (rc == SNMP_ERR_NOERROR && out->col == VS_ADDRESS && out->v.len != 0 &&
-		    out->v.len != 4 && out->v.len != 16)
-			rc = SNMP_ERR_WRONGLENGTH;
+			return vb_refuse(m, var,
+					 exists ? SNMP_ERR_NOTWRITABLE : SNMP_ERR_NOCREATION,
+					 exists ? "" : READ_ONLY_NO_ROW);
+		rc = vb_verify(m, var, vs_type(out->col), &out->v);
+		if (rc == SNMP_ERR_NOERROR && out->col == VS_ADDRESS)
+			rc = vb_addr_len(m, out, true);
 		return rc;
 	case MIB_RS_TABLE:
 		if (len != r + 6 || n[r + 2] != 1 || n[r + 4] == 0 || n[r + 5] == 0 ||
 		    n[r + 4] > 0xffffffffu || n[r + 5] > 0xffffffffu)
-			return SNMP_ERR_NOCREATION;
+			return vb_refuse(m, var, SNMP_ERR_NOCREATION, NO_COLUMN);
 		out->kind = SET_ROW_RS;
 		out->col = (unsigned)n[r + 3];
 		out->vs_id = (int64_t)n[r + 4];
 		out->rs_id = (int64_t)n[r + 5];
 		exists = mib_setvb_rs_stored(m, out->vs_id, out->rs_id);
 		if (out->col < 2 || out->col > RS_LAST)
-			return SNMP_ERR_NOCREATION;
+			return vb_refuse(m, var, SNMP_ERR_NOCREATION, NO_COLUMN);
 		if (!writable_rs(out->col))
-			return exists ? SNMP_ERR_NOTWRITABLE : SNMP_ERR_NOCREATION;
-		rc = vb_verify(var, rs_type(out->col), &out->v);
-		if (rc == SNMP_ERR_NOERROR && out->col == RS_ADDRESS && out->v.len != 4 &&
-		    out->v.len != 16)
-			rc = SNMP_ERR_WRONGLENGTH;
+			return vb_refuse(m, var,
+					 exists ? SNMP_ERR_NOTWRITABLE : SNMP_ERR_NOCREATION,
+					 exists ? "" : READ_ONLY_NO_ROW);
+		rc = vb_verify(m, var, rs_type(out->col), &out->v);
+		if (rc == SNMP_ERR_NOERROR && out->col == RS_ADDRESS)
+			rc = vb_addr_len(m, out, false);
 		return rc;
 	case MIB_NAME_TABLE:
 	case MIB_REJECT_TABLE:
-		return SNMP_ERR_NOTWRITABLE;
+		return vb_refuse(m, var, SNMP_ERR_NOTWRITABLE, " (a table of read-only columns)");
 	case MIB_CLUSTER: /* two commands among read-only scalars */
 		if (len != r + 4 || n[r + 3] != 0 || n[r + 2] < 1 || n[r + 2] > MIB_CLUSTER_LAST)
-			return SNMP_ERR_NOCREATION;
+			return vb_refuse(m, var, SNMP_ERR_NOCREATION, SCALAR_ONLY);
 		if (n[r + 2] != HA_MAINTENANCE && n[r + 2] != HA_SWITCHOVER)
-			return SNMP_ERR_NOTWRITABLE;
+			return vb_refuse(m, var, SNMP_ERR_NOTWRITABLE, "");
 		out->kind = SET_ROW_HA;
 		out->col = (unsigned)n[r + 2];
 		rc = vb_verify(
-		    var,
+		    m, var,
 		    (struct coltype){V_INT, out->col == HA_SWITCHOVER ? HA_SWITCHOVER_ASK : 1,
 				     out->col == HA_SWITCHOVER ? HA_SWITCHOVER_FORCE : 2},
 		    &out->v);
 		return rc;
 	case MIB_VIP_TABLE:
 		if (len != r + 5 || n[r + 2] != 1 || n[r + 4] == 0 || n[r + 4] > 0xffffffffu)
-			return SNMP_ERR_NOCREATION;
+			return vb_refuse(m, var, SNMP_ERR_NOCREATION, NO_COLUMN);
 		out->kind = SET_ROW_VIP;
 		out->col = (unsigned)n[r + 3];
 		out->vs_id = (int64_t)n[r + 4]; /* the VIP's id */
 		exists = store_vip_get(m->p.store, out->vs_id) != NULL;
 		if (out->col < 2 || out->col > VIP_LAST)
-			return SNMP_ERR_NOCREATION;
+			return vb_refuse(m, var, SNMP_ERR_NOCREATION, NO_COLUMN);
 		if (!writable_vip(out->col))
-			return exists ? SNMP_ERR_NOTWRITABLE : SNMP_ERR_NOCREATION;
-		rc = vb_verify(var, vip_type(out->col), &out->v);
-		if (rc == SNMP_ERR_NOERROR && out->col == VIP_ADDRESS && out->v.len != 4 &&
-		    out->v.len != 16)
-			rc = SNMP_ERR_WRONGLENGTH;
+			return vb_refuse(m, var,
+					 exists ? SNMP_ERR_NOTWRITABLE : SNMP_ERR_NOCREATION,
+					 exists ? "" : READ_ONLY_NO_ROW);
+		rc = vb_verify(m, var, vip_type(out->col), &out->v);
+		if (rc == SNMP_ERR_NOERROR && out->col == VIP_ADDRESS)
+			rc = vb_addr_len(m, out, false);
 		return rc;
 	}
-	return SNMP_ERR_NOCREATION;
+	return vb_refuse(m, var, SNMP_ERR_NOCREATION, "no object of FULCRUM-MIB that can be set");
 }
 
 /* Enumerations the ranges above let through but that name nothing. */
-static int vb_enum_verify(const struct set_vb *vb)
+static int vb_enum_verify(struct mib *m, const struct set_vb *vb)
 {
+	const char *obj = vb_object(vb->req->requestvb);
 	enum fulcrum_protocol p;
 
-	if (vb->kind == SET_ROW_VS && vb->col == VS_PROTOCOL && mib_protocol_from(vb->v.i, &p) != 0)
+	if (vb->kind == SET_ROW_VS && vb->col == VS_PROTOCOL &&
+	    mib_protocol_from(vb->v.i, &p) != 0) {
+		mib_refuse_why(m, "%s takes none(1), tcp(6), udp(17) or sctp(132), got %ld", obj,
+			       vb->v.i);
 		return SNMP_ERR_WRONGVALUE;
+	}
 	if (vb->kind == SET_ROW_VS && vb->col == VS_SCHEDULER_FLAGS && vb->v.len == 1 &&
-	    (vb->v.s[0] & 0x3f))
+	    (vb->v.s[0] & 0x3f)) {
+		mib_refuse_why(m, "%s has the bits fallback(0) and port(1) only", obj);
 		return SNMP_ERR_WRONGVALUE; /* bits beyond fallback(0) and port(1) */
+	}
 	if (vb->kind != SET_ROW_NOTIFY && vb->kind != SET_ROW_HA &&
-	    vb->col == mib_setvb_status_col(vb->kind))
-		return vb->v.i == ROWSTATUS_NOT_READY ? SNMP_ERR_WRONGVALUE : SNMP_ERR_NOERROR;
+	    vb->col == mib_setvb_status_col(vb->kind) && vb->v.i == ROWSTATUS_NOT_READY) {
+		mib_refuse_why(m, "%s cannot be set to notReady(3) (RFC 2579)", obj);
+		return SNMP_ERR_WRONGVALUE;
+	}
 	return SNMP_ERR_NOERROR;
 }
 
@@ -333,7 +403,7 @@ int mib_setvb_parse(struct mib *m, netsnmp_request_info *req, struct set_vb *out
 {
 	int rc = vb_read(m, req, out);
 
-	return rc == SNMP_ERR_NOERROR ? vb_enum_verify(out) : rc;
+	return rc == SNMP_ERR_NOERROR ? vb_enum_verify(m, out) : rc;
 }
 
 /* A string value as text: refused when it holds a NUL, which no text of the model can. */

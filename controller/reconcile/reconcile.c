@@ -858,6 +858,13 @@ void reconcile_totals_get(const struct reconcile *recon, struct reconcile_totals
 	*out = recon->totals;
 }
 
+bool reconcile_vs_held(const struct reconcile *recon, int64_t id)
+{
+	const struct recon_vs *rec = idmap_get(&recon->vs, id);
+
+	return ipvs_info(recon->ipvs)->available && rec && rec->installed;
+}
+
 int reconcile_vs_zero(struct reconcile *recon, int64_t id)
 {
 	struct recon_vs *rec = idmap_get(&recon->vs, id);
@@ -866,7 +873,7 @@ int reconcile_vs_zero(struct reconcile *recon, int64_t id)
 	int64_t rid;
 	int err;
 
-	if (!ipvs_info(recon->ipvs)->available || !rec || !rec->installed)
+	if (!reconcile_vs_held(recon, id))
 		return -ESRCH;
 	err = ipvs_zero(recon->ipvs, &rec->svc);
 	if (err != 0)

@@ -81,6 +81,13 @@ void reconcile_rs_kernel(struct reconcile *recon, int64_t id, struct status_kern
  */
 int reconcile_vs_zero(struct reconcile *recon, int64_t id);
 
+/*
+ * Whether the kernel holds service id, so that reconcile_vs_zero() can zero
+ * its counters: its one check, for the SNMP SET that asks first (the API's
+ * reset answers 409 where this is false).
+ */
+bool reconcile_vs_held(const struct reconcile *recon, int64_t id);
+
 void reconcile_totals_get(const struct reconcile *recon, struct reconcile_totals *out);
 
 #endif

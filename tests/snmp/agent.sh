@@ -34,6 +34,30 @@ set_err() {
 	fi
 }
 
+# log_mark: how many lines fulcrumd's log has, for log_since.
+log_mark() { wc -l <"$T/fulcrumd.log"; }
+
+# log_since N [ERE]: fulcrumd's log lines after the first N that match ERE.
+log_since() { tail -n +$(($1 + 1)) "$T/fulcrumd.log" | grep -E -- "${2:-.}" || true; }
+
+# set_err_logged WHAT ERROR FAILED-OID-REGEX LINE-ERE VARBINDS...: set_err, and fulcrumd logs one
+# "SET refused:" line for it, which matches LINE-ERE (the rule in words, the status, the object with its
+# index, the value as received). The same object and status are logged once a second: call it at most once
+# a second for one object and status.
+set_err_logged() {
+	local what=$1 err=$2 failed=$3 re=$4 n lines
+	shift 4
+	n=$(log_mark)
+	set_err "$what" "$err" "$failed" "$@"
+	lines=$(log_since "$n" 'SET refused:')
+	if [[ $(grep -c . <<<"$lines") == 1 ]] && grep -qE -- "$re" <<<"$lines"; then
+		pass "... fulcrumd logs one line naming the object, the value and the rule"
+	else
+		fail "... fulcrumd logs one line naming the object, the value and the rule" "want one line matching: $re" \
+			"got: ${lines:-(none)}"
+	fi
+}
+
 # walk FILE [snmpbulkwalk OPTIONS...]: the whole MIB into FILE (snmpwalk when no options); -Cc so that
 # oid_order, not the tool, judges the order. Fails on a tool error.
 walk() {
@@ -144,6 +168,20 @@ is "web: fulcrumVsOperState unknown(4) without IPVS" "$(sget "$VS.16.$W")" 4
 is "web: fulcrumVsRealsTotal" "$(sget "$VS.20.$W")" 2
 is "web: fulcrumVsKernelState unavailable(4) without IPVS" "$(sget "$VS.21.$W")" 4
 is "web: fulcrumVsStatsReset reads idle(1)" "$(sget "$VS.35.$W")" 1
+# The kernel holds no service without IPVS: the API's reset answers 409, and the SET is refused too.
+api POST "/services/$W/reset-counters"
+if [[ $API_STATUS == 409 ]]; then
+	pass "the API refuses to reset web's counters, not in the kernel: 409"
+	set_err_logged "fulcrumVsStatsReset = reset(2) of a service the kernel does not hold" inconsistentValue \
+		"$(q "$VS.35.$W")" \
+		"SET refused: service $W is not in the kernel: no counters to reset .*\[inconsistentValue, fulcrumVsStatsReset\.$W = 2\]" \
+		"$VS.35.$W" i 2
+	is "... fulcrumVsStatsReset still reads idle(1)" "$(sget "$VS.35.$W")" 1
+else
+	skip "fulcrumVsStatsReset = reset(2) of a service the kernel does not hold" \
+		"the API reset web's counters ($API_STATUS): the kernel holds it here"
+fi
+set_ok "fulcrumVsStatsReset = idle(1) does nothing, and is taken" "$VS.35.$W" i 1
 is "web: fulcrumVsRowStatus active(1)" "$(sget "$VS.36.$W")" 1
 is "dns6: fulcrumVsFamily ipv6(2)" "$(sget "$VS.3.$D")" 2
 is "dns6: fulcrumVsAddressType ipv6(2)" "$(sget "$VS.4.$D")" 2
@@ -409,21 +447,35 @@ is "... no revision for either" "$(sget "$REV")" "$rev3"
 
 # ==== every error status, from a real snmpset ============================================
 
-set_err "OCTET STRING for fulcrumRsWeight" wrongType "$(q "$RS.8.$W.$w1")" "$RS.8.$W.$w1" s heavy
+sleep 1.1 # the refusals above are logged again (once a second for one object and status)
+set_err_logged "OCTET STRING for fulcrumRsWeight" wrongType "$(q "$RS.8.$W.$w1")" \
+	"SET refused: fulcrumRsWeight is Unsigned32, got OCTET STRING \[wrongType, fulcrumRsWeight\.$W\.$w1 = \"heavy\"\]\$" \
+	"$RS.8.$W.$w1" s heavy
+set_err_logged "OCTET STRING with a newline, a quote and a byte beyond ASCII for fulcrumVsPort" wrongType \
+	"$(q "$VS.6.$W")" \
+	'SET refused: fulcrumVsPort is Unsigned32, got OCTET STRING \[wrongType, fulcrumVsPort\.[0-9]+ = "A\\x0aB\\"\\xff"\]$' \
+	"$VS.6.$W" x 410A4222FF
 set_err "INTEGER for fulcrumVsName" wrongType "$(q "$VS.2.$W")" "$VS.2.$W" i 5
-set_err "a 5-octet InetAddress" wrongLength "$(q "$VS.5.$W")" "$VS.5.$W" x 0102030405
+set_err_logged "a 5-octet InetAddress" wrongLength "$(q "$VS.5.$W")" \
+	"SET refused: fulcrumVsAddress takes 0 \(none\), 4 or 16 octets .*, got 5 \[wrongLength, fulcrumVsAddress\.$W = \"(\\\\x0[1-5]){5}\"\]\$" \
+	"$VS.5.$W" x 0102030405
 set_err "a 65-character name" wrongLength "$(q "$VS.2.$W")" "$VS.2.$W" s "$(printf 'n%.0s' $(seq 65))"
 set_err "an empty name" wrongLength "$(q "$VS.2.$W")" "$VS.2.$W" s ''
-set_err "fulcrumRsWeight 70000" wrongValue "$(q "$RS.8.$W.$w1")" "$RS.8.$W.$w1" u 70000
+set_err_logged "fulcrumRsWeight 70000" wrongValue "$(q "$RS.8.$W.$w1")" \
+	"SET refused: .*weight.*65535.* \[wrongValue, fulcrumRsWeight\.$W\.$w1 = Unsigned32: 70000\]\$" \
+	"$RS.8.$W.$w1" u 70000
 set_err "fulcrumVsProtocol 99" wrongValue "$(q "$VS.7.$W")" "$VS.7.$W" i 99
 set_err "a duplicate service name" inconsistentValue "$(q "$VS.2.$D")" "$VS.2.$D" s web
-set_err "createAndGo of a row that exists" inconsistentValue "$(q "$VS.36.$W")" "$VS.36.$W" i 4
+set_err_logged "createAndGo of a row that exists" inconsistentValue "$(q "$VS.36.$W")" \
+	"SET refused: createAndGo\(4\) of service $W, which exists .*\[inconsistentValue, fulcrumVsRowStatus\.$W = 4\]\$" \
+	"$VS.36.$W" i 4
 set_err "fulcrumNodeName.1 (no such instance of a scalar)" noCreation "$(q "$R.1.1.1.1")" "$R.1.1.1.1" s x
 set_err "fulcrumNotifyConfigChangeEnable.1" noCreation "$(q "$R.1.2.3.1")" "$R.1.2.3.1" i 2
 set_err "a notification switch that does not exist" noCreation "$(q "$R.1.2.9.0")" "$R.1.2.9.0" i 2
 big=$(($(sget "$VS_NEXT") + 1000))
 set_err "a read-only column of a row that does not exist" noCreation "$(q "$VS.16.$big")" "$VS.16.$big" i 1
-set_err "createAndGo with an index used before ($X, deleted)" inconsistentName "$(q "$VS")\.[0-9]+\.$X" \
+set_err_logged "createAndGo with an index used before ($X, deleted)" inconsistentName "$(q "$VS")\.[0-9]+\.$X" \
+	"SET refused: .*$X.* \[inconsistentName, fulcrumVs[A-Za-z]+\.$X = [^]]+\]\$" \
 	"$VS.36.$X" i 4 "$VS.2.$X" s reborn "$VS.4.$X" i 1 "$VS.5.$X" x "$(ip_hex 192.0.2.41)" \
 	"$VS.6.$X" u 80 "$VS.7.$X" i 6
 api GET "/services/$X"
@@ -431,9 +483,30 @@ is "... and it is not created" "$API_STATUS" 404
 set_err "createAndGo of a real server with an index used before ($rid)" inconsistentName \
 	"$(q "$RS")\.[0-9]+\.$nid\.$rid" "$RS.30.$nid.$rid" i 4 "$RS.2.$nid.$rid" i 1 "$RS.3.$nid.$rid" x "$(ip_hex 10.0.1.6)" \
 	"$RS.4.$nid.$rid" u 8443
-set_err "fulcrumVsOperState of an existing row" notWritable "$(q "$VS.16.$W")" "$VS.16.$W" i 1
-set_err "fulcrumRsOperState of an existing row" notWritable "$(q "$RS.13.$W.$w1")" "$RS.13.$W.$w1" i 1
-set_err "fulcrumNodeName.0" notWritable "$(q "$R.1.1.1.0")" "$R.1.1.1.0" s other
+set_err_logged "fulcrumVsOperState of an existing row" notWritable "$(q "$VS.16.$W")" \
+	"SET refused: fulcrumVsOperState is read-only \[notWritable, fulcrumVsOperState\.$W = 1\]\$" "$VS.16.$W" i 1
+set_err_logged "fulcrumRsOperState of an existing row" notWritable "$(q "$RS.13.$W.$w1")" \
+	"SET refused: fulcrumRsOperState is read-only \[notWritable, fulcrumRsOperState\.$W\.$w1 = 1\]\$" \
+	"$RS.13.$W.$w1" i 1
+set_err_logged "fulcrumNodeName.0" notWritable "$(q "$R.1.1.1.0")" \
+	"SET refused: fulcrumNodeName is read-only \[notWritable, fulcrumNodeName\.0 = \"other\"\]\$" \
+	"$R.1.1.1.0" s other
+
+# A storm of one refused SET: a line a second at most, and the next line counts the others.
+sleep 1.1
+n=$(log_mark)
+t0=$(date +%s%N)
+for i in $(seq 50); do
+	rset "$RS.8.$W.$w1" u 70000 >/dev/null
+done
+secs=$((($(date +%s%N) - t0) / 1000000000 + 1))
+sleep 1.1
+rset "$RS.8.$W.$w1" u 70000 >/dev/null
+lines=$(log_since "$n" 'SET refused: .*\[wrongValue, fulcrumRsWeight\.')
+logged=$(grep -c . <<<"$lines")
+cmp_num "50 refused SETs of fulcrumRsWeight in ${secs} s, and one more: a line a second at most" "$logged" -le $((secs + 1))
+counted=$(grep -oE '; [0-9]+ more refusals like it not logged' <<<"$lines" | grep -oE '[0-9]+' | awk '{s += $1} END {print s + 0}')
+is "... the lines and the refusals they count are the 51" "$((logged + ${counted:-0}))" 51
 
 # resourceUnavailable: another process holds SQLite's write lock. The subagent waits 300 ms
 # for it (snmpd gives a subagent 1 s), then refuses the SET in its test phase.

@@ -376,6 +376,57 @@ static void test_set_errors(void)
 	unit_mib_teardown(&f);
 }
 
+/* A refusal says its rule in words; its value is logged escaped; a storm of one is counted, not logged. */
+static void test_set_refusal_words(void)
+{
+	struct unit_mib f;
+	struct unit_mib_pdu p = {0};
+	netsnmp_variable_list *v = NULL;
+	oid name[MIB_OID_MAX];
+	char buf[128];
+	unsigned suppressed = 0;
+	int64_t rev;
+	int bad;
+
+	unit_mib_setup(&f);
+	rev = store_revision(f.st);
+	unit_mib_vb_str(&p, RS(RS_WEIGHT, f.web, f.r1), "heavy", 5);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_WRONGTYPE);
+	CU_ASSERT_STRING_EQUAL(f.m.refuse_why, "fulcrumRsWeight is Unsigned32, got OCTET STRING");
+	unit_mib_vb_int(&p, VS(VS_OPER_STATE, f.web), 1);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_NOTWRITABLE);
+	CU_ASSERT_STRING_EQUAL(f.m.refuse_why, "fulcrumVsOperState is read-only");
+	/* no kernel here holds the service: reset(2) is refused, as the API's 409 */
+	unit_mib_vb_int(&p, VS(VS_STATS_RESET, f.web), 2);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_INCONSISTENTVALUE);
+	CU_ASSERT_EQUAL(bad, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f.m.refuse_why, "is not in the kernel"));
+	unit_mib_vb_int(&p, VS(VS_STATS_RESET, f.web), 1);
+	CU_ASSERT_EQUAL(unit_mib_set(&f, &p, &bad), SNMP_ERR_NOERROR);
+	CU_ASSERT_EQUAL(store_revision(f.st), rev);
+
+	/* the value as received, no raw byte: a newline, a quote and a byte beyond ASCII escaped */
+	v = snmp_varlist_add_variable(&v, name, unit_mib_name(name, VS(VS_DESCRIPTION, f.web)),
+				      ASN_OCTET_STR, "A\nB\"\xff", 5);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	mib_value_format(v, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "\"A\\x0aB\\\"\\xff\"");
+	CU_ASSERT_STRING_EQUAL(mib_object_name(v->name, v->name_length, NULL),
+			       "fulcrumVsDescription");
+	/* the same object and status again at once: counted, not logged */
+	for (int i = 0; i < 3; i++)
+		mib_refuse_log(&f.m, v, SNMP_ERR_WRONGLENGTH);
+	mib_refuse_log(&f.m, v, SNMP_ERR_WRONGVALUE); /* another status: its own line */
+	for (size_t i = 0; i < MIB_REFUSE_SLOTS; i++)
+		if (f.m.refuse_seen[i].used && f.m.refuse_seen[i].status == SNMP_ERR_WRONGLENGTH)
+			suppressed = f.m.refuse_seen[i].suppressed;
+		else if (f.m.refuse_seen[i].used)
+			CU_ASSERT_EQUAL(f.m.refuse_seen[i].suppressed, 0);
+	CU_ASSERT_EQUAL(suppressed, 2);
+	snmp_free_varbind(v);
+	unit_mib_teardown(&f);
+}
+
 /* RowStatus on stored rows is the admin state; destroy deletes; createAndWait waits for active. */
 static void test_set_row_status(void)
 {
@@ -593,6 +644,8 @@ UNIT_SUITE(mib)
 	    !CU_add_test(s, "SET createAndGo of a service and a real server", test_set_create) ||
 	    !CU_add_test(s, "a SET commits whole or not at all", test_set_all_or_nothing) ||
 	    !CU_add_test(s, "SET error statuses", test_set_errors) ||
+	    !CU_add_test(s, "a refused SET says why, escaped, once a second",
+			 test_set_refusal_words) ||
 	    !CU_add_test(s, "SET coupled fields through the model", test_set_coupled_fields) ||
 	    !CU_add_test(s, "SET RowStatus", test_set_row_status) ||
 	    !CU_add_test(s, "SET commitFailed", test_set_commit_failed) ||
