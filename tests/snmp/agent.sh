@@ -34,6 +34,17 @@ set_err() {
 	fi
 }
 
+# dat_age HEX: how many seconds from a DateAndTime in UTC (sget_hex's form) to now, or what is wrong with it.
+dat_age() {
+	"$py" -c 'import calendar, sys, time
+h = sys.argv[1]
+if len(h) != 22 or not h.endswith("2B0000"):
+    sys.exit("not a DateAndTime in UTC: %s" % (h or "(empty)"))
+b = bytes.fromhex(h)
+t = calendar.timegm(((b[0] << 8) | b[1], b[2], b[3], b[4], b[5], b[6]))
+print(abs(int(time.time()) - t))' "$1" 2>&1
+}
+
 # walk FILE [snmpbulkwalk OPTIONS...]: the whole MIB into FILE (snmpwalk when no options); -Cc so that
 # oid_order, not the tool, judges the order. Fails on a tool error.
 walk() {
@@ -347,6 +358,10 @@ is "its name is gone from the name table" "$(sget "$NAMES.2$(str_index waited)")
 api POST /services '{"name":"doomed","address":"192.0.2.40","port":80,"protocol":"tcp",
  "reals":[{"address":"10.0.4.1","port":80},{"address":"10.0.4.2","port":80}]}'
 X=$(jv 'd["id"]') x1=$(jv 'd["reals"][0]["id"]') x2=$(jv 'd["reals"][1]["id"]')
+# at once, before fulcrumd's next look at the states: a new row's last change is its creation
+cmp_num "a new service's fulcrumVsOperLastChange is its creation time at once" \
+	"$(dat_age "$(sget_hex "$VS.18.$X")")" -le 5
+cmp_num "... and its real server's fulcrumRsOperLastChange" "$(dat_age "$(sget_hex "$RS.15.$X.$x1")")" -le 5
 set_ok "destroy a service that has real servers" "$VS.36.$X" i 6
 api GET "/services/$X"
 s1=$API_STATUS
