@@ -45,6 +45,8 @@ enum {
 	MIB_RS_NEXT_ID,
 	MIB_VIP_NEXT_ID,
 	MIB_DIRECTOR_LAST = MIB_VIP_NEXT_ID,
+	/* accessible-for-notify: in fulcrumConfigChange only, never read (above MIB_DIRECTOR_LAST) */
+	MIB_CONFIG_CHANGE_REVISION,
 };
 
 /* Cluster scalars (fulcrumCluster). */

@@ -172,7 +172,8 @@ static int on_log(int major, int minor, void *server, void *client)
 	if (n == 0 || log_recent(line))
 		return 0;
 	priority = msg->priority;
-	/* FULCRUM-MIB's notifications are SNMPv2 (they carry Counter64): no v1 form is expected */
+	/* no error of fulcrumd's: net-snmp tries a v1 form of every notification (none of
+	 * FULCRUM-MIB's carries a Counter64, so none should fail; a debug line if one does) */
 	if (strncmp(line, "send_trap: ", 11) == 0 && strstr(line, "v1"))
 		priority = LOG_DEBUG;
 	if (priority <= LOG_ERR)

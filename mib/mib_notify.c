@@ -86,7 +86,22 @@ void mib_notify_config_change(struct mib *m)
 	if (!store_notify_enabled(m->p.store, COMMAND_NOTIFY_CONFIG_CHANGE))
 		return;
 	vars = start(NOTIFY_CONFIG_CHANGE);
-	for (unsigned s = MIB_CONFIG_REVISION; s <= MIB_CONFIG_LAST_ORIGIN && ok; s++) {
+	/*
+	 * The revision as fulcrumConfigChangeRevision (Unsigned32), not the
+	 * Counter64 fulcrumConfigRevision: net-snmp's snmpd makes an SNMPv1 form
+	 * of every notification, whatever its sinks, and a Counter64 varbind
+	 * makes it log two warnings per change (RFC 3584 drops such a
+	 * notification for a v1 sink).
+	 */
+	{
+		const oid tail[] = {MIB_DIRECTOR, MIB_CONFIG_CHANGE_REVISION, 0};
+		const struct mib_value rev = {
+		    .type = ASN_UNSIGNED,
+		    .i = (long)((uint64_t)store_revision(m->p.store) & 0xffffffffu)};
+
+		add(&vars, tail, 3, &rev);
+	}
+	for (unsigned s = MIB_CONFIG_LAST_CHANGE; s <= MIB_CONFIG_LAST_ORIGIN && ok; s++) {
 		const oid tail[] = {MIB_DIRECTOR, s, 0};
 
 		ok = add_read(m, &vars, tail, 3);

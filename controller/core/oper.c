@@ -139,6 +139,7 @@ struct seen {
 	time_t since;
 	uint64_t mark; /* the full refresh that last saw the object */
 	int64_t vs_id; /* real servers: their service, to redo it when they are gone */
+	bool fresh;    /* created by a commit, not evaluated yet: since is the commit's time */
 };
 
 /* Ids to evaluate again at the next refresh; repeats are dropped then. */
@@ -161,6 +162,29 @@ struct oper {
 	struct idlist rs_dirty; /* real servers to evaluate, with their service */
 };
 
+/*
+ * An object a commit created: its last change is that commit's time from now
+ * on, not 0 until the next refresh evaluates it (which keeps that time). Out
+ * of memory, it is tracked from the refresh, as before.
+ */
+static void oper_born(struct oper *o, bool real, int64_t id, time_t when)
+{
+	struct idmap *m = real ? &o->rs : &o->vs;
+	struct seen *s;
+
+	if (id <= 0 || idmap_get(m, id))
+		return;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return;
+	s->state = OPER_UNKNOWN;
+	s->since = when;
+	s->mark = o->mark;
+	s->fresh = true;
+	if (idmap_put(m, id, s) != 0)
+		free(s);
+}
+
 /* The commit event: what the revision changed is evaluated at the next refresh. */
 static void oper_on_commit(void *arg, const struct store_commit *ev)
 {
@@ -172,8 +196,12 @@ static void oper_on_commit(void *arg, const struct store_commit *ev)
 		enum fulcrum_kind kind = ev->changes[i].kind;
 
 		/* a VIP has no operational state of its own (failover reports whether it is held) */
-		if (kind == FULCRUM_KIND_VS || kind == FULCRUM_KIND_RS)
+		if (kind == FULCRUM_KIND_VS || kind == FULCRUM_KIND_RS) {
 			oper_dirty(o, kind == FULCRUM_KIND_RS, ev->changes[i].id);
+			if (ev->changes[i].op == COMMAND_CHANGE_CREATE)
+				oper_born(o, kind == FULCRUM_KIND_RS, ev->changes[i].id,
+					  ev->time > 0 ? (time_t)ev->time : time(NULL));
+		}
 	}
 	o->revision = ev->revision;
 }
@@ -281,17 +309,20 @@ static bool oper_note(struct oper *o, bool real, int64_t id, int64_t vs_id, stru
 
 	if (s)
 		s->vs_id = vs_id;
-	if (!s) {
-		s = calloc(1, sizeof(*s));
-		if (!s || idmap_put(m, id, s) != 0) {
-			free(s);
-			return false; /* out of memory: tracked next time */
+	if (!s || s->fresh) {
+		if (!s) {
+			s = calloc(1, sizeof(*s));
+			if (!s || idmap_put(m, id, s) != 0) {
+				free(s);
+				return false; /* out of memory: tracked next time */
+			}
+			s->since = now;
 		}
+		s->fresh = false; /* one its commit created keeps the commit's time */
 		s->state = view->state;
-		s->since = now;
 		s->mark = o->mark;
 		s->vs_id = vs_id;
-		view->since = now;
+		view->since = s->since;
 		/* a new object is news only once the tracker has started */
 		*old = OPER_UNKNOWN;
 		return o->started && view->state != OPER_UNKNOWN;

@@ -175,6 +175,7 @@ fulcrumConfigLastOrigin 1.1.8
 fulcrumVsNextId 1.1.9
 fulcrumRsNextId 1.1.10
 fulcrumVipNextId 1.1.11
+fulcrumConfigChangeRevision 1.1.12
 fulcrumNotifyControl 1.2
 fulcrumNotifyRsStateEnable 1.2.1
 fulcrumNotifyVsAvailabilityEnable 1.2.2
@@ -321,6 +322,7 @@ fulcrumCompliance 2.1.1
 fulcrumCompliance2 2.1.2
 fulcrumCompliance3 2.1.3
 fulcrumCompliance4 2.1.4
+fulcrumCompliance5 2.1.5
 fulcrumGroups 2.2
 fulcrumDirectorGroup 2.2.1
 fulcrumNotifyControlGroup 2.2.2
@@ -333,6 +335,7 @@ fulcrumClusterGroup 2.2.8
 fulcrumClusterNotificationsGroup 2.2.9
 fulcrumReplGroup 2.2.10
 fulcrumReplNotificationsGroup 2.2.11
+fulcrumConfigChangeGroup 2.2.12
 EOF
 # -Tz lists every name and OID Net-SNMP loaded; keep those at or under the root.
 translate -Tz 2>/dev/null | tr -d '"' |

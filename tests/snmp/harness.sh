@@ -46,7 +46,12 @@ if command -v ss >/dev/null; then
 		"$(awk '$5 !~ /^127\.0\.0\.1:/' <<<"$socks")" ""
 fi
 check "AgentX socket $T/agentx.sock exists" test -S "$T/agentx.sock"
-is "AgentX socket mode" "$(stat -c %a "$T/agentx.sock")" 600
+like "snmpd.conf has README.md's agentXPerms line" "$(grep '^agentXPerms ' "$T/snmpd.conf")" '^agentXPerms [0-7]+'
+perms=$(awk '$1 == "agentXPerms" { print $2 }' "$T/snmpd.conf")
+is "AgentX socket mode is the README's" "$(stat -c %a "$T/agentx.sock")" "${perms#0}"
+# net-snmp takes a user or group that resolves to 0 (root) for one it cannot find, and says so
+is "snmpd logs no \"Can't identify\" for README.md's agentXPerms line" \
+	"$(grep -E "Can't identify (user|group)" "$T/snmpd.log")" ""
 
 # 4. Notifications: snmptrapd logs those sent with the trap community, and what snmpd forwards.
 n=$(trap_count)

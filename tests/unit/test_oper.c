@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static const struct command_actor ann = {"ann", FULCRUM_ORIGIN_HTTP};
 
@@ -121,11 +122,56 @@ static void test_oper_dirty_only(void)
 	unit_tmpdir_cleanup(dir);
 }
 
+/* A service and real server created after the tracker started: their last change is their commit's time
+ * at once, not 0 until the next refresh;
+ * the first refresh keeps it. */
+static void test_oper_since_creation(void)
+{
+	char dir[512], path[1024], err[512] = "";
+	struct db *db = NULL;
+	struct store *st = NULL;
+	struct oper *o = NULL;
+	struct oper_kernel k = {.fn = fake_kernel, .health = fake_health};
+	struct fulcrum_err ferr;
+	struct fulcrum_vs a = unit_vs("a", "192.0.2.1");
+	struct fulcrum_rs ra = unit_rs("10.0.0.1");
+	time_t before, at;
+
+	unit_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/fulcrum.db", dir);
+	CU_ASSERT_EQUAL_FATAL(db_open(path, &db, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(store_open(db, &st), 0);
+	CU_ASSERT_EQUAL_FATAL(oper_new(st, &k, &o), 0);
+	CU_ASSERT_EQUAL(oper_refresh(o, 0), 0);
+	before = time(NULL);
+	CU_ASSERT_EQUAL_FATAL(store_vs_create(st, &ann, &a, &ra, 1, 0, NULL, &ferr), 0);
+	CU_ASSERT_FATAL(ra.id > 0 && ra.id < 16);
+	at = (time_t)store_last_change(st)->time;
+	CU_ASSERT_TRUE(at >= before && at <= time(NULL));
+	CU_ASSERT_EQUAL(oper_since(o, false, a.id), at);
+	CU_ASSERT_EQUAL(oper_since(o, true, ra.id), at);
+	health_of[ra.id] = OPER_UP;
+	oper_refresh(o, 0);
+	CU_ASSERT_EQUAL(oper_since(o, false, a.id), at);
+	CU_ASSERT_EQUAL(oper_since(o, true, ra.id), at);
+	/* deleted before any refresh: forgotten */
+	CU_ASSERT_EQUAL_FATAL(store_vs_delete(st, &ann, a.id, 0, NULL, &ferr), 0);
+	oper_refresh(o, 0);
+	CU_ASSERT_EQUAL(oper_since(o, false, a.id), 0);
+	CU_ASSERT_EQUAL(oper_since(o, true, ra.id), 0);
+
+	oper_free(o);
+	store_free(st);
+	db_close(db);
+	unit_tmpdir_cleanup(dir);
+}
+
 UNIT_SUITE(oper)
 {
 	CU_pSuite s = CU_add_suite("oper", NULL, NULL);
 
-	if (!s || !CU_add_test(s, "only what may have changed", test_oper_dirty_only))
+	if (!s || !CU_add_test(s, "only what may have changed", test_oper_dirty_only) ||
+	    !CU_add_test(s, "a new object's last change is its creation", test_oper_since_creation))
 		return CU_get_error();
 	return CUE_SUCCESS;
 }
