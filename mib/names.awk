@@ -1,28 +1,11 @@
 # Writes mib/mib-names.h: each OBJECT-TYPE of FULCRUM-MIB with its arcs under the root, so
 # the subagent can name an OID in its log (fulcrumRsWeight.3.5) without loading the MIB.
 #
-# usage: awk -f mib/names.awk mib/FULCRUM-MIB.txt > mib/mib-names.h
+# usage: awk -f mib/code.awk -f mib/names.awk mib/FULCRUM-MIB.txt > mib/mib-names.h
 
 BEGIN {
 	in_string = 0
 	current = ""
-}
-
-# The line without its quoted text and comments (as in mib/root.awk).
-function code(line,    out, n, parts, i, rest) {
-	out = ""
-	n = split(line, parts, "\"")
-	for (i = 1; i <= n; i++) {
-		if (i > 1)
-			in_string = !in_string
-		if (in_string)
-			continue
-		rest = parts[i]
-		if (index(rest, "--"))
-			return out " " substr(rest, 1, index(rest, "--") - 1)
-		out = out " " rest
-	}
-	return out
 }
 
 # The arcs of name below the module's identity, comma-separated; "" for the identity; "?" if not under it.

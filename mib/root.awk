@@ -6,32 +6,13 @@
 # the line. An OBJECT IDENTIFIER naming another enterprise arc than the
 # root's is refused, so a half-done move of the arc fails the build.
 #
-# usage: awk -f mib/root.awk mib/FULCRUM-MIB.txt > mib/mib-root.h
+# usage: awk -f mib/code.awk -f mib/root.awk mib/FULCRUM-MIB.txt > mib/mib-root.h
 
 BEGIN {
 	enterprises = "1, 3, 6, 1, 4, 1"
 	enterprises_len = 6
 	in_string = 0
 	state = "before" # before, in, done: where we are relative to MODULE-IDENTITY
-}
-
-# The line without its quoted text and comments, tracking strings across lines.
-function code(line,    out, n, parts, i, rest) {
-	out = ""
-	n = split(line, parts, "\"")
-	for (i = 1; i <= n; i++) {
-		if (i > 1)
-			in_string = !in_string
-		if (in_string)
-			continue
-		rest = parts[i]
-		if (index(rest, "--")) {
-			# A comment runs to the end of the line, quotes included.
-			return out " " substr(rest, 1, index(rest, "--") - 1)
-		}
-		out = out " " rest
-	}
-	return out
 }
 
 function fail(msg) {

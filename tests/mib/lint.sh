@@ -88,7 +88,7 @@ header_oid() {
 }
 header=$(mktemp)
 trap 'rm -f "$header"' EXIT
-if awk -f "$top/mib/root.awk" "$mib" >"$header" 2>&1; then
+if awk -f "$top/mib/code.awk" -f "$top/mib/root.awk" "$mib" >"$header" 2>&1; then
 	root=$(header_oid "$header")
 	got=$(oid_of fulcrumMIB)
 	if [[ $got == "$root" ]]; then
