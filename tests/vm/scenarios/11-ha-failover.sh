@@ -125,8 +125,9 @@ sleep 1
 outage "(b)"
 
 # dir2 comes back and stays standby. A restart under TCG takes longer than the VIPs' lifetime, so
-# a leftover is made by hand (as a fulcrumd killed and restarted at once, or an older one, leaves it).
-printf 'link set eth-cl up\nlink set eth-rs up\naddr add %s/24 dev eth-cl\n' "$HA_VIP" | ip -n dir2 -batch -
+# a leftover is made by hand (as a fulcrumd killed and restarted at once, or an older one, leaves it);
+# replace, not add: the killed node's own VIP may not have expired yet ("File exists" failed the batch).
+printf 'link set eth-cl up\nlink set eth-rs up\naddr replace %s/24 dev eth-cl\n' "$HA_VIP" | ip -n dir2 -batch -
 HA_KEEP_DB=1 ha_start 2 "ha_priority = 100"
 wait_for 10 ha_is 2 standby && ok "dir2 back as standby" || not_ok "dir2 back as standby" "role '$(ha_role 2)'"
 grep -q "VIP $HA_VIP/24 on eth-cl found at start while this node is not active" "${HA_LOG[2]}" &&
