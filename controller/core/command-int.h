@@ -146,6 +146,9 @@ int cmd_rs_delete(struct cmd *c, int64_t id);
  * into *old, a missing one NOTFOUND on "id".
  */
 int cmd_vip_create(struct cmd *c, struct fulcrum_vip *vip);
+
+/* Stores op's notification switch (NOTIFY_SET), in c's transaction; no revision, no log row. */
+int cmd_notify_set(struct cmd *c, const struct command_op *op);
 int cmd_vip_update(struct cmd *c, const struct fulcrum_vip *vip);
 int cmd_vip_delete(struct cmd *c, int64_t id);
 int cmd_vip_get(struct cmd *c, int64_t id, struct fulcrum_vip *old);

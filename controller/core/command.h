@@ -312,6 +312,30 @@ int command_txn_get(struct command_txn *t, enum fulcrum_kind kind, int64_t id, v
 int command_txn_update(struct command_txn *t, enum fulcrum_kind kind, const void *obj);
 int command_txn_delete(struct command_txn *t, enum fulcrum_kind kind, int64_t id);
 
+/*
+ * Creates obj, of kind's struct, with the id it names, as a batch's create
+ * does (command_batch()): an id not 0 asks for that id, which must be free
+ * and not below the next id of its kind; 0 takes the next. A service is
+ * created without real servers. On success obj holds its stored id (and a
+ * real server its vs_id). The configuration file's apply keeps the file's
+ * ids this way (controller/config/config_apply.c).
+ */
+int command_txn_create(struct command_txn *t, enum fulcrum_kind kind, void *obj);
+
+/*
+ * Stores notification switch which as enabled inside the command, as a
+ * batch's NOTIFY_SET: no revision, no change-log row. The store rereads the
+ * switches after each group commit.
+ */
+int command_txn_notify_set(struct command_txn *t, enum command_notify which, bool enabled);
+
+/*
+ * The database the command runs on, to read what stands inside its
+ * transaction (db_vs_find_by_name(), db_rs_list() ...). Never to write:
+ * writes go through the command_txn_*() calls, which check and log them.
+ */
+struct db *command_txn_db(struct command_txn *t);
+
 /* The command's error, for a body that refuses on a model rule of its own. */
 struct fulcrum_err *command_txn_err(struct command_txn *t);
 

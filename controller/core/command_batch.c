@@ -12,7 +12,7 @@ struct batch_ids {
 	int64_t *reals; /* a VS_CREATE's real servers' ids, nreals of them; malloc'ed */
 };
 
-static int batch_notify(struct cmd *c, const struct command_op *op)
+int cmd_notify_set(struct cmd *c, const struct command_op *op)
 {
 	int rc;
 
@@ -60,7 +60,7 @@ static int batch_op(struct cmd *c, const struct command_op *op, struct batch_ids
 	case COMMAND_RS_DELETE:
 		return cmd_rs_delete(c, rs.id);
 	case COMMAND_NOTIFY_SET:
-		return batch_notify(c, op);
+		return cmd_notify_set(c, op);
 	case COMMAND_VIP_CREATE:
 		if ((rc = cmd_vip_create(c, &vip)) == 0)
 			out->id = vip.id;

@@ -185,3 +185,34 @@ struct fulcrum_err *command_txn_err(struct command_txn *t)
 {
 	return t->c.err;
 }
+
+int command_txn_create(struct command_txn *t, enum fulcrum_kind kind, void *obj)
+{
+	struct cmd *c = &t->c;
+	int rc;
+
+	switch (kind) {
+	case FULCRUM_KIND_VS:
+		if ((rc = cmd_vs_create_verify(c, obj, NULL, 0)) != 0)
+			return rc;
+		return cmd_vs_create(c, obj, NULL, 0, NULL);
+	case FULCRUM_KIND_RS:
+		return cmd_rs_create(c, obj);
+	case FULCRUM_KIND_VIP:
+		return cmd_vip_create(c, obj);
+	}
+	return model_err_set(c->err, FULCRUM_ERR_INVALID, "kind", "create: %d is not a kind",
+			     (int)kind);
+}
+
+int command_txn_notify_set(struct command_txn *t, enum command_notify which, bool enabled)
+{
+	struct command_op op = {.kind = COMMAND_NOTIFY_SET, .notify = which, .enabled = enabled};
+
+	return cmd_notify_set(&t->c, &op);
+}
+
+struct db *command_txn_db(struct command_txn *t)
+{
+	return t->c.db;
+}

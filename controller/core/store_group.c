@@ -141,6 +141,7 @@ static int group_add_all(struct store *st, struct store_write *w, size_t n, stru
 int store_group_run(struct store *st, struct store_write *w, size_t n)
 {
 	struct db *db = store_db(st);
+	bool switches[COMMAND_NOTIFY_COUNT];
 	struct group_done *done;
 	struct fulcrum_err gerr;
 	int rc;
@@ -166,6 +167,8 @@ int store_group_run(struct store *st, struct store_write *w, size_t n)
 		rc = command_group_commit(db, &gerr);
 	if (rc != 0)
 		group_fail(w, n, rc, &gerr);
+	else if (db_notify_get(db, switches) == 0) /* a write may have set one (a file's apply) */
+		memcpy(st->notify, switches, sizeof(switches));
 	/* committed: the mirror follows each write in its turn, and its commit event is published */
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		if (w[i].rc == 0 && done[i].res.n > 0)
