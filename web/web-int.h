@@ -56,6 +56,7 @@ enum web_method {
 	WEB_POST,
 	WEB_PATCH,
 	WEB_DELETE,
+	WEB_PUT,
 };
 
 struct web_req;
@@ -109,7 +110,15 @@ struct web_write {
 	size_t nreals;
 	const char *const *operator_fields; /* what an operator may change (PATCH) */
 	char forbidden[48];                 /* the field an operator may not change: 403 */
+	void *extra;                        /* a route's own state (web_config.c's apply) ... */
+	void (*extra_free)(void *);         /* ... freed with the write */
 };
+
+/*
+ * Gives r a write that runs fn in its group and is answered by answer
+ * (web_write.c). NULL when memory runs out (then it has replied 500).
+ */
+struct web_write *web_write_new(struct web_req *r, command_txn_fn fn, web_handler_fn answer);
 
 /*
  * Replies. Each queues a response on r's connection with the headers every
@@ -248,6 +257,10 @@ enum MHD_Result web_write_real_delete(struct web_req *r);
 enum MHD_Result web_write_vips_create(struct web_req *r);
 enum MHD_Result web_write_vip_patch(struct web_req *r);
 enum MHD_Result web_write_vip_delete(struct web_req *r);
+
+/* GET and PUT /api/v1/config: the configuration as one document (web_config.c). */
+enum MHD_Result web_config_get(struct web_req *r);
+enum MHD_Result web_config_put(struct web_req *r);
 
 /*
  * The change log and the event stream (web_events.c). web_events_new()

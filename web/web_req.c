@@ -1,6 +1,8 @@
 /* One HTTP request: its route, token and role, If-Match, and its body's headers and JSON. */
 #include "web/web-int.h"
 
+#include "controller/config/config_io.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +15,7 @@
 struct web_req_op {
 	enum web_method method;
 	enum fulcrum_role role;
-	bool body;
+	int body; /* 0: none, true: JSON, BODY_CONFIG: a configuration file (XML or JSON) */
 	web_handler_fn fn; /* NULL ends the list */
 };
 
@@ -24,9 +26,10 @@ struct web_req_route {
 	struct web_req_op ops[4];
 };
 
-#define VIEWER   FULCRUM_ROLE_VIEWER
-#define OPERATOR FULCRUM_ROLE_OPERATOR
-#define ADMIN    FULCRUM_ROLE_ADMIN
+#define VIEWER      FULCRUM_ROLE_VIEWER
+#define OPERATOR    FULCRUM_ROLE_OPERATOR
+#define ADMIN       FULCRUM_ROLE_ADMIN
+#define BODY_CONFIG 2
 
 static const struct web_req_route web_req_routes[] = {
     {"services",
@@ -61,11 +64,14 @@ static const struct web_req_route web_req_routes[] = {
     {"cluster/switchover", false, {{WEB_POST, OPERATOR, true, web_cluster_switchover}}},
     {"cluster/maintenance", false, {{WEB_POST, OPERATOR, true, web_cluster_maintenance}}},
     {"changes", false, {{WEB_GET, VIEWER, false, web_events_changes}}},
+    {"config",
+     false,
+     {{WEB_GET, VIEWER, false, web_config_get}, {WEB_PUT, ADMIN, BODY_CONFIG, web_config_put}}},
     {"events", false, {{WEB_GET, VIEWER, false, web_events_stream}}},
     {"openapi.json", true, {{WEB_GET, VIEWER, false, web_static_openapi}}},
 };
 
-static const char *const web_req_methods[] = {"GET", "POST", "PATCH", "DELETE"};
+static const char *const web_req_methods[] = {"GET", "POST", "PATCH", "DELETE", "PUT"};
 
 int web_req_id_parse(const char *s, int64_t *out)
 {
@@ -348,19 +354,25 @@ bool web_req_json(struct web_req *r, json_t **out)
 	return true;
 }
 
-static bool web_req_is_json(const char *ct)
+/* Whether Content-Type ct is type (parameters after ';' aside). */
+static bool web_req_is_type(const char *ct, const char *type)
 {
-	size_t n = strlen("application/json");
+	size_t n = strlen(type);
 
-	if (!ct || strncasecmp(ct, "application/json", n) != 0)
+	if (!ct || strncasecmp(ct, type, n) != 0)
 		return false;
 	ct += n;
 	ct += strspn(ct, " \t");
 	return *ct == '\0' || *ct == ';';
 }
 
+static bool web_req_is_json(const char *ct)
+{
+	return web_req_is_type(ct, "application/json");
+}
+
 /* Checks the headers about the body before reading any of it; replies 411, 413 or 415. */
-static bool web_req_body_headers(struct web_req *r, bool wants_body)
+static bool web_req_body_headers(struct web_req *r, int wants_body)
 {
 	const char *te = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_TRANSFER_ENCODING);
@@ -369,6 +381,8 @@ static bool web_req_body_headers(struct web_req *r, bool wants_body)
 	const char *ct =
 	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	unsigned long long len = 0;
+	/* a configuration file is larger than any object: its own bound */
+	size_t max = wants_body == BODY_CONFIG ? CONFIG_FILE_MAX : r->w->max_body;
 
 	if (te) {
 		web_reply_error(r, MHD_HTTP_LENGTH_REQUIRED, "length_required", NULL,
@@ -377,16 +391,26 @@ static bool web_req_body_headers(struct web_req *r, bool wants_body)
 	}
 	if (cl) {
 		/* MHD has checked the syntax; more than 20 digits cannot fit anyway */
-		if (strlen(cl) > 20 || (len = strtoull(cl, NULL, 10)) > r->w->max_body) {
+		if (strlen(cl) > 20 || (len = strtoull(cl, NULL, 10)) > max) {
 			web_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large", NULL,
-					"the body is larger than http_max_body (%zu bytes)",
-					r->w->max_body);
+					"the body is larger than %s (%zu bytes)",
+					wants_body == BODY_CONFIG ? "a configuration file may be"
+								  : "http_max_body",
+					max);
 			return false;
 		}
 	}
 	if (len == 0)
 		return true;
-	if (wants_body && !web_req_is_json(ct)) {
+	if (wants_body == BODY_CONFIG && !web_req_is_json(ct) &&
+	    !web_req_is_type(ct, "application/xml") && !web_req_is_type(ct, "text/xml")) {
+		web_reply_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", NULL,
+				"Content-Type: expected application/xml or application/json, got "
+				"%.64s",
+				ct ? ct : "none");
+		return false;
+	}
+	if (wants_body == true && !web_req_is_json(ct)) {
 		web_reply_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", NULL,
 				"Content-Type: expected application/json, got %.64s",
 				ct ? ct : "none");

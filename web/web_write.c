@@ -30,14 +30,12 @@ void web_write_free(struct web_write *wr)
 	wr->body = NULL;
 	free(wr->reals);
 	wr->reals = NULL;
+	if (wr->extra_free)
+		wr->extra_free(wr->extra);
 	free(wr);
 }
 
-/*
- * Gives r a write that runs fn in its group and is answered by answer. NULL
- * when memory runs out (then it has replied 500).
- */
-static struct web_write *write_new(struct web_req *r, command_txn_fn fn, web_handler_fn answer)
+struct web_write *web_write_new(struct web_req *r, command_txn_fn fn, web_handler_fn answer)
 {
 	struct web_write *wr = calloc(1, sizeof(*wr));
 
@@ -227,7 +225,7 @@ enum MHD_Result web_write_services_create(struct web_req *r)
 	enum MHD_Result ret = MHD_YES;
 
 	if (!web_req_precondition(r) || !web_req_json(r, &body) ||
-	    !(wr = write_new(r, services_create_run, services_create_answer)))
+	    !(wr = web_write_new(r, services_create_run, services_create_answer)))
 		goto out;
 	list = json_incref(json_object_get(body, "reals"));
 	json_object_del(body, "reals");
@@ -340,7 +338,7 @@ static enum MHD_Result write_patch(struct web_req *r, enum fulcrum_kind kind,
 		json_decref(body);
 		return web_reply_err(r, &err);
 	}
-	if (!(wr = write_new(r, patch_run, patch_answer))) {
+	if (!(wr = web_write_new(r, patch_run, patch_answer))) {
 		json_decref(body);
 		return MHD_YES;
 	}
@@ -403,7 +401,7 @@ enum MHD_Result web_write_reals_create(struct web_req *r)
 		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
 				       "service %" PRId64 " does not exist", r->id);
 	if (!web_req_precondition(r) || !web_req_json(r, &body) ||
-	    !(wr = write_new(r, reals_create_run, reals_create_answer)))
+	    !(wr = web_write_new(r, reals_create_run, reals_create_answer)))
 		goto out;
 	write_strip_computed(body);
 	model_err_clear(&err);
@@ -451,7 +449,7 @@ enum MHD_Result web_write_vips_create(struct web_req *r)
 	enum MHD_Result ret = MHD_YES;
 
 	if (!web_req_precondition(r) || !web_req_json(r, &body) ||
-	    !(wr = write_new(r, vips_create_run, vips_create_answer)))
+	    !(wr = web_write_new(r, vips_create_run, vips_create_answer)))
 		goto out;
 	write_strip_computed(body);
 	model_err_clear(&err);
@@ -498,7 +496,7 @@ static enum MHD_Result write_delete(struct web_req *r, enum fulcrum_kind kind)
 		return web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
 				       "%s %" PRId64 " does not exist", model_kind(kind)->what,
 				       r->id);
-	if (!web_req_precondition(r) || !(wr = write_new(r, delete_run, delete_answer)))
+	if (!web_req_precondition(r) || !(wr = web_write_new(r, delete_run, delete_answer)))
 		return MHD_YES;
 	wr->kind = kind;
 	return web_group_add(r);

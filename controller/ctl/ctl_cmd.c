@@ -1,6 +1,7 @@
 /* fulcrumctl's commands: arguments to the API's JSON, one transport's answer to the same output. */
 #include "controller/ctl/ctl_cmd.h"
 #include "controller/ctl/ctl_cluster.h"
+#include "controller/ctl/ctl_config.h"
 #include "controller/ctl/ctl_print.h"
 #include "controller/model/model.h"
 
@@ -31,7 +32,7 @@ bool ctl_cmd_exists(const char *name)
 	static const char *const commands[] = {"service", "real",  "vip",     "changes",
 					       "status",  "token", "cluster", NULL};
 
-	return cmd_in(name, commands);
+	return cmd_in(name, commands) || ctl_config_is(name);
 }
 
 /* Says why the last operation failed; returns its exit status. */
@@ -710,5 +711,7 @@ int ctl_cmd_run(struct ctl_transport *t, bool json, int argc, char **argv)
 		return cmd_token(&c, argc - 1, argv + 1);
 	if (strcmp(argv[0], "cluster") == 0 && argc >= 2)
 		return ctl_cluster_run(t, json, argc - 1, argv + 1);
+	if (ctl_config_is(argv[0]))
+		return ctl_config_run(t, json, argc, argv);
 	return CTL_EXIT_USAGE;
 }

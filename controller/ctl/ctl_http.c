@@ -37,6 +37,7 @@ struct http_reply {
 struct body {
 	char *data;
 	size_t len, cap;
+	size_t max; /* the largest answer taken */
 	bool too_big;
 };
 
@@ -130,7 +131,7 @@ static size_t on_body(char *ptr, size_t size, size_t n, void *userdata)
 	struct body *b = userdata;
 	size_t len = size * n;
 
-	if (len > BODY_MAX - b->len) {
+	if (len > b->max - b->len) {
 		b->too_big = true;
 		return 0; /* libcurl stops with CURLE_WRITE_ERROR */
 	}
@@ -205,7 +206,8 @@ static void http_reply_clear(struct http_reply *reply)
 
 /* Sets the options of one request on the (reset) handle; returns CURLE_OK or the first failure. */
 static CURLcode setup(struct ctl_http *h, const char *method, const char *url, const char *text,
-		      struct curl_slist *headers, struct body *in, int64_t *revision, char *errbuf)
+		      size_t text_len, struct curl_slist *headers, struct body *in,
+		      int64_t *revision, char *errbuf)
 {
 	CURL *c = h->curl;
 	CURLcode rc = CURLE_OK;
@@ -231,46 +233,57 @@ static CURLcode setup(struct ctl_http *h, const char *method, const char *url, c
 		SET(CURLOPT_CUSTOMREQUEST, method);
 	if (text) {
 		SET(CURLOPT_POSTFIELDS, text);
-		SET(CURLOPT_POSTFIELDSIZE, (long)strlen(text));
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)text_len);
 	}
 #undef SET
 	return rc;
 }
 
+/* One request's text both ways, for http_send(). */
+struct http_raw {
+	const char *text; /* the body sent, or NULL */
+	size_t text_len;
+	const char *content_type; /* its type */
+	const char *accept;       /* the Accept header */
+	size_t max;               /* the largest answer taken */
+	char *answer;             /* out: the answer's body, malloc'ed (NULL when empty) */
+	size_t answer_len;
+};
+
 /*
- * Sends method (GET, POST, PATCH, DELETE) to path ("/api/v1/services"; it
- * must start with '/' and be URL-safe already) with body as JSON (NULL: no
- * body) and waits for the answer.
- *
- * Returns 0 when the server answered, whatever the status, with reply filled
- * (release it with http_reply_clear()); -EIO when it could not be reached
- * or the transfer failed, -EPROTO when the body is not JSON, -E2BIG when it
- * is larger than 16 MiB; err says why in words, reply is cleared.
+ * Sends method to path ("/api/v1/services"; it must start with '/' and be
+ * URL-safe already) with raw's body and waits for the answer: *status its
+ * HTTP status, *revision its ETag's (-1: none), raw->answer its body.
+ * Returns 0 when the server answered, whatever the status; -EIO when it
+ * could not be reached or the transfer failed, -E2BIG when the answer is
+ * larger than raw->max; err says why in words.
  */
-static int http_request(struct ctl_http *h, const char *method, const char *path,
-			const json_t *body, struct http_reply *reply, char *err, size_t errlen)
+static int http_send(struct ctl_http *h, const char *method, const char *path, struct http_raw *raw,
+		     long *status, int64_t *revision, char *err, size_t errlen)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *headers = NULL, *l;
-	struct body in = {0};
-	char *url = NULL, *text = NULL;
+	struct body in = {.max = raw->max};
+	char *url = NULL, *ctype = NULL, *accept = NULL;
 	const char *lines[4];
-	json_error_t jerr;
 	CURLcode crc;
 	int rc = -ENOMEM;
 
-	reply->json = NULL;
-	reply->status = 0;
-	reply->revision = -1;
-	if (body && !(text = json_dumps(body, JSON_COMPACT)))
-		goto nomem;
-	if (asprintf(&url, "%s%s", h->base, path) < 0) {
+	*status = 0;
+	*revision = -1;
+	raw->answer = NULL;
+	raw->answer_len = 0;
+	if (asprintf(&url, "%s%s", h->base, path) < 0)
 		url = NULL;
+	if (asprintf(&accept, "Accept: %s", raw->accept) < 0)
+		accept = NULL;
+	if (raw->text && asprintf(&ctype, "Content-Type: %s", raw->content_type) < 0)
+		ctype = NULL;
+	if (!url || !accept || (raw->text && !ctype))
 		goto nomem;
-	}
 	lines[0] = h->auth;
-	lines[1] = "Accept: application/json";
-	lines[2] = text ? "Content-Type: application/json" : NULL;
+	lines[1] = accept;
+	lines[2] = ctype;
 	lines[3] = "Expect:"; /* no waiting for a 100 Continue on larger bodies */
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		if (!lines[i])
@@ -280,13 +293,13 @@ static int http_request(struct ctl_http *h, const char *method, const char *path
 		headers = l;
 	}
 	curl_easy_reset(h->curl);
-	crc = setup(h, method, url, text, headers, &in, &reply->revision, errbuf);
+	crc = setup(h, method, url, raw->text, raw->text_len, headers, &in, revision, errbuf);
 	if (crc == CURLE_OK)
 		crc = curl_easy_perform(h->curl);
 	if (crc != CURLE_OK) {
 		if (in.too_big) {
-			set_err(err, errlen, "%s %s: the answer is larger than %u MiB", method, url,
-				BODY_MAX >> 20);
+			set_err(err, errlen, "%s %s: the answer is larger than %zu MiB", method,
+				url, raw->max >> 20);
 			rc = -E2BIG;
 		} else {
 			set_err(err, errlen, "%s: %s", h->base,
@@ -295,24 +308,55 @@ static int http_request(struct ctl_http *h, const char *method, const char *path
 		}
 		goto out;
 	}
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &reply->status);
-	if (in.len > 0 && !(reply->json = json_loadb(in.data, in.len, 0, &jerr))) {
-		set_err(err, errlen, "%s %s: the answer (HTTP %ld) is not JSON: %s", method, url,
-			reply->status, jerr.text);
-		rc = -EPROTO;
-		goto out;
-	}
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, status);
+	raw->answer = in.data;
+	raw->answer_len = in.len;
+	in.data = NULL;
 	rc = 0;
 	goto out;
 nomem:
 	set_err(err, errlen, "out of memory");
 out:
-	if (rc != 0)
-		http_reply_clear(reply);
 	curl_slist_free_all(headers);
 	free(in.data);
-	free(text);
 	free(url);
+	free(accept);
+	free(ctype);
+	return rc;
+}
+
+/*
+ * http_send() with body as JSON (NULL: no body) and a JSON answer: reply
+ * filled (release it with http_reply_clear()); -EPROTO when the body is not
+ * JSON, -E2BIG when it is larger than 16 MiB.
+ */
+static int http_request(struct ctl_http *h, const char *method, const char *path,
+			const json_t *body, struct http_reply *reply, char *err, size_t errlen)
+{
+	struct http_raw raw = {
+	    .content_type = "application/json", .accept = "application/json", .max = BODY_MAX};
+	char *text = NULL;
+	json_error_t jerr;
+	int rc;
+
+	reply->json = NULL;
+	if (body && !(text = json_dumps(body, JSON_COMPACT))) {
+		set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	raw.text = text;
+	raw.text_len = text ? strlen(text) : 0;
+	rc = http_send(h, method, path, &raw, &reply->status, &reply->revision, err, errlen);
+	if (rc == 0 && raw.answer_len > 0 &&
+	    !(reply->json = json_loadb(raw.answer, raw.answer_len, 0, &jerr))) {
+		set_err(err, errlen, "%s %s%s: the answer (HTTP %ld) is not JSON: %s", method,
+			h->base, path, reply->status, jerr.text);
+		rc = -EPROTO;
+	}
+	if (rc != 0)
+		http_reply_clear(reply);
+	free(raw.answer);
+	free(text);
 	return rc;
 }
 
@@ -545,7 +589,89 @@ static int http_cluster_maintenance(struct ctl_transport *t, bool on, json_t **o
 	return http_cluster_command(t, "/api/v1/cluster/maintenance", "on", on, out, err);
 }
 
+/* The error of a config request's answer that is not 2xx; *out the apply's result when it has one. */
+static int http_config_failed(const char *method, long status, const char *answer, size_t len,
+			      json_t **out, struct ctl_transport_err *err)
+{
+	json_t *j = answer ? json_loadb(answer, len, 0, NULL) : NULL;
+	const json_t *e = json_object_get(j, "error");
+	const char *msg = json_string_value(json_object_get(e, "message"));
+	const json_t *errors = json_object_get(j, "errors");
+	int rc;
+
+	if (!msg && json_array_size(errors))
+		msg = json_string_value(json_array_get(errors, 0));
+	rc = ctl_transport_err_set(err, http_errno(status),
+				   status >= 400 && status < 500 ? CTL_EXIT_REFUSED
+								 : CTL_EXIT_SERVER,
+				   json_string_value(json_object_get(e, "field")), "%s config: %s",
+				   method, msg ? msg : "refused");
+	if (out && json_is_object(j) && json_object_get(j, "created")) {
+		*out = j;
+		j = NULL;
+	}
+	json_decref(j);
+	return rc;
+}
+
+static int http_config_get(struct ctl_transport *t, enum config_format fmt, char **text,
+			   size_t *len, int64_t *revision, struct ctl_transport_err *err)
+{
+	struct http_raw raw = {.accept = fmt == CONFIG_XML ? "application/xml" : "application/json",
+			       .max = 4 * (size_t)CONFIG_FILE_MAX};
+	char msg[512];
+	long status;
+	int rc = http_send(http_of(t), "GET", "/api/v1/config", &raw, &status, revision, msg,
+			   sizeof(msg));
+
+	if (rc != 0)
+		return ctl_transport_err_set(err, rc, CTL_EXIT_SERVER, NULL, "%s", msg);
+	if (status != 200) {
+		rc = http_config_failed("GET", status, raw.answer, raw.answer_len, NULL, err);
+		free(raw.answer);
+		return rc;
+	}
+	*text = raw.answer ? raw.answer : strdup("");
+	*len = raw.answer_len;
+	return *text ? 0
+		     : ctl_transport_err_set(err, -ENOMEM, CTL_EXIT_SERVER, NULL, "out of memory");
+}
+
+static int http_config_put(struct ctl_transport *t, const char *text, size_t len, bool dry_run,
+			   bool prune, json_t **out, struct ctl_transport_err *err)
+{
+	struct http_raw raw = {.text = text,
+			       .text_len = len,
+			       .content_type = config_format_sniff(text, len) == CONFIG_XML
+						   ? "application/xml"
+						   : "application/json",
+			       .accept = "application/json",
+			       .max = BODY_MAX};
+	char path[64], msg[512];
+	int64_t revision;
+	long status;
+	int rc;
+
+	snprintf(path, sizeof(path), "/api/v1/config?dry_run=%s&prune=%s",
+		 dry_run ? "true" : "false", prune ? "true" : "false");
+	rc = http_send(http_of(t), "PUT", path, &raw, &status, &revision, msg, sizeof(msg));
+	if (rc != 0)
+		return ctl_transport_err_set(err, rc, CTL_EXIT_SERVER, NULL, "%s", msg);
+	if (status != 200) {
+		rc = http_config_failed("PUT", status, raw.answer, raw.answer_len, out, err);
+		free(raw.answer);
+		return rc;
+	}
+	*out = raw.answer ? json_loadb(raw.answer, raw.answer_len, 0, NULL) : NULL;
+	free(raw.answer);
+	return *out ? 0
+		    : ctl_transport_err_set(err, -EPROTO, CTL_EXIT_SERVER, NULL,
+					    "PUT config: the answer is not JSON");
+}
+
 static const struct ctl_transport_ops http_ops = {
+    .config_get = http_config_get,
+    .config_put = http_config_put,
     .services_list = http_services_list,
     .get = http_obj_get,
     .patch = http_obj_patch,

@@ -1,6 +1,8 @@
 /* fulcrumctl's local transport: each operation of the API run on the database, as fulcrumd runs it. */
 #include "controller/ctl/ctl_local.h"
 #include "config.h"
+#include "controller/config/config_apply.h"
+#include "controller/config/config_export.h"
 #include "controller/core/auth.h"
 #include "controller/core/command.h"
 #include "controller/model/model.h"
@@ -677,7 +679,63 @@ static void local_free(struct ctl_transport *t)
 	free(l);
 }
 
+/* ---- the configuration as a file ------------------------------------------------ */
+
+static int local_config_get(struct ctl_transport *t, enum config_format fmt, char **text,
+			    size_t *len, int64_t *revision, struct ctl_transport_err *err)
+{
+	struct ctl_local *l = local_of(t);
+	int rc = config_export_db(l->db, fmt, text, len, revision);
+
+	return rc ? local_db_failed(l, rc, err) : 0;
+}
+
+/* Applies text as one command of its own group (origin import), as fulcrumd's PUT does. */
+static int local_config_put(struct ctl_transport *t, const char *text, size_t len, bool dry_run,
+			    bool prune, json_t **out, struct ctl_transport_err *err)
+{
+	struct ctl_local *l = local_of(t);
+	const struct command_actor actor = {l->actor, FULCRUM_ORIGIN_IMPORT};
+	struct config_apply a = {.fmt = config_format_sniff(text, len),
+				 .text = text,
+				 .len = len,
+				 .prune = prune,
+				 .dry_run = dry_run};
+	struct command_result res = {0};
+	struct fulcrum_err ferr;
+	int64_t revision;
+	int rc;
+
+	if (!dry_run && (rc = local_writable(l, err)) != 0)
+		return rc;
+	model_err_clear(&ferr);
+	if ((rc = command_group_begin(l->db, &ferr)) != 0)
+		return local_failed(rc, &ferr, err);
+	revision = db_revision(l->db);
+	rc = command_group_add(l->db, &actor, 0, config_apply_txn, &a, &res, &ferr);
+	if (rc == 0) {
+		rc = command_group_commit(l->db, &ferr);
+		revision = res.revision;
+		if (rc != 0)
+			config_msgs_add(&a.errors, "%s", ferr.message);
+	} else {
+		command_group_rollback(l->db);
+		if (rc == -ECANCELED)
+			rc = 0; /* a dry run: undone on purpose */
+	}
+	command_result_clear(&res);
+	*out = config_apply_json(&a, revision);
+	if (rc != 0)
+		ctl_transport_err_set(
+		    err, rc, rc == -ENOMEM || rc == -EIO ? CTL_EXIT_SERVER : CTL_EXIT_REFUSED, NULL,
+		    "%s", a.errors.n ? a.errors.text[0] : ferr.message);
+	config_apply_clear(&a);
+	return rc;
+}
+
 static const struct ctl_transport_ops local_ops = {
+    .config_get = local_config_get,
+    .config_put = local_config_put,
     .services_list = local_services_list,
     .get = local_get,
     .patch = local_patch,

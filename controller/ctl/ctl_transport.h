@@ -2,6 +2,7 @@
 #ifndef FULCRUM_CTL_TRANSPORT_H
 #define FULCRUM_CTL_TRANSPORT_H
 
+#include "controller/config/config_io.h"
 #include "controller/model/model-t.h"
 
 #include <jansson.h>
@@ -115,6 +116,21 @@ struct ctl_transport_ops {
 	int (*token_list)(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err);
 	int (*token_delete)(struct ctl_transport *t, const char *name,
 			    struct ctl_transport_err *err);
+	/*
+	 * GET config: the whole configuration as one document of fmt (XML or
+	 * JSON, config_io.h), *text malloc'ed (the caller frees it), *revision
+	 * the revision it is of.
+	 */
+	int (*config_get)(struct ctl_transport *t, enum config_format fmt, char **text, size_t *len,
+			  int64_t *revision, struct ctl_transport_err *err);
+	/*
+	 * PUT config?dry_run=&prune=: applies text (XML or JSON, by its first
+	 * byte) as the desired state, one command (config_apply.h). *out gets
+	 * the result (config_apply_json()'s form) when the apply ran, also when
+	 * it was refused for the file's errors (then -EINVAL, err the first).
+	 */
+	int (*config_put)(struct ctl_transport *t, const char *text, size_t len, bool dry_run,
+			  bool prune, json_t **out, struct ctl_transport_err *err);
 	/* Closes the transport and frees it. */
 	void (*free)(struct ctl_transport *t);
 };
