@@ -101,8 +101,8 @@ static enum MHD_Result config_put_answer(struct web_req *r)
 		/* refused before the file was read: the store's own words (503 on a standby, 412) */
 		return web_reply_err(r, &wr->sw.err);
 	} else {
-		status = wr->sw.err.status == FULCRUM_ERR_CONFLICT ? MHD_HTTP_CONFLICT
-			 : rc == -ENOMEM || wr->sw.err.status == FULCRUM_ERR_INTERNAL
+		status = a->status == FULCRUM_ERR_CONFLICT ? MHD_HTTP_CONFLICT
+			 : rc == -ENOMEM || a->status == FULCRUM_ERR_INTERNAL
 			     ? MHD_HTTP_INTERNAL_SERVER_ERROR
 			     : MHD_HTTP_UNPROCESSABLE_CONTENT;
 		log_info("http", "%s's configuration file was refused: %zu error(s), the first: %s",

@@ -122,6 +122,8 @@ static int refused(struct run *r, const char *where, int rc)
 	struct fulcrum_err *err = command_txn_err(r->t);
 
 	r->failed = true;
+	if (r->a->status == FULCRUM_ERR_NONE)
+		r->a->status = err->status != FULCRUM_ERR_NONE ? err->status : FULCRUM_ERR_INTERNAL;
 	config_msgs_add(&r->a->errors, "%s: %s", where,
 			err->message[0] ? err->message : strerror(-rc));
 	model_err_clear(err);
@@ -476,6 +478,7 @@ int config_apply_txn(struct command_txn *t, void *arg)
 	config_doc_init(&small);
 	config_msgs_init(&scratch);
 	a->created = a->updated = a->deleted = a->unchanged = a->changes_dropped = 0;
+	a->status = FULCRUM_ERR_NONE;
 	if (a->prune) {
 		/* first pass: what the file keeps, so that deletes come before creates */
 		rc = each_service(&r, collect_service, &small, &scratch);
@@ -502,8 +505,11 @@ int config_apply_txn(struct command_txn *t, void *arg)
 	config_msgs_clear(&scratch);
 	idmap_clear(&r.keep_vs);
 	idmap_clear(&r.names);
-	if (rc == 0 && r.failed)
+	if (rc == 0 && r.failed) {
+		if (a->status == FULCRUM_ERR_NONE)
+			a->status = FULCRUM_ERR_INVALID; /* the file's own errors */
 		rc = -EINVAL;
+	}
 	if (rc == 0 && a->dry_run)
 		rc = -ECANCELED;
 	if (rc == -ENOMEM)

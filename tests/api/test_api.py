@@ -15,6 +15,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fulcrum import API, SERVICE, TOP, WORK, Fulcrumd, Stream  # noqa: E402
+from test_config import ConfigFile  # noqa: E402
 from test_cluster import Cluster, ClusterEvents, ReplicationEvents, WritesOnTheStandby  # noqa: E402
 from test_daemon import Durability, Hostile, Settings  # noqa: E402
 from test_group import ConcurrentDurability, GroupCommit  # noqa: E402
@@ -946,7 +947,7 @@ def main():
 def run():
     suite = unittest.TestSuite()
     loader = unittest.TestLoader()
-    for cls in (Api, Vips, Cluster, ClusterEvents, ReplicationEvents, WritesOnTheStandby, Hostile, Settings, Durability,
+    for cls in (Api, Vips, ConfigFile, Cluster, ClusterEvents, ReplicationEvents, WritesOnTheStandby, Hostile, Settings, Durability,
                 GroupCommit, ConcurrentDurability, CommitModes):
         suite.addTests(loader.loadTestsFromTestCase(cls))
     t0 = time.time()
@@ -954,7 +955,7 @@ def run():
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     passed = result.testsRun - failed - len(result.skipped)
     if failed:
-        for name in ('api', 'vips', 'ha-a', 'ha-b', 'ha-solo', 'ev-a', 'ev-b', 'hostile', 'durable', 'group',
+        for name in ('api', 'vips', 'config', 'config-copy', 'ha-a', 'ha-b', 'ha-solo', 'ev-a', 'ev-b', 'hostile', 'durable', 'group',
                      'durable-group', 'repl-solo', 'repl-sync', 'repl-async'):
             log = os.path.join(WORK, f'{name}.log')
             if os.path.exists(log):
