@@ -299,7 +299,7 @@ static bool ld_timing(struct ld_ctx *c, struct ld_opt *check, struct ld_opt *neg
 		return true;
 	case K_CONNECTTIMEOUT:
 		ld_note(c, line, name, value,
-			"deprecated, and refused by ldirectord 3.9 and later: read as "
+			"deprecated, and refused by current ldirectord: read as "
 			"negotiatetimeout, which replaced it");
 		/* fall through */
 	case K_NEGOTIATETIMEOUT:

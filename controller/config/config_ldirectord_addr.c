@@ -182,6 +182,8 @@ struct ld_virt *ld_virtual(struct ld_ctx *c, const char *name, char *value, unsi
 	v->line = line;
 	v->af = strcmp(name, "virtual6") == 0 ? AF_INET6 : AF_INET;
 	model_vs_init(&v->vs);
+	/* ldirectord's default scheduler is wrr (the model's is wlc) */
+	ld_vset(c, v, "scheduler", "wrr", line);
 	v->checktimeout = v->negotiatetimeout = v->checkinterval = v->failurecount = v->quiescent =
 	    v->checkport = v->persistent = (struct ld_opt){-1, 0};
 	if (ld_number(value) >= 0) {
