@@ -79,6 +79,8 @@ struct ld_ctx {
 	size_t nvirts, cap;
 	size_t nreals;
 	bool oom;
+	unsigned timeout_said[8][2]; /* the timeout and interval lines whose clash was said */
+	size_t ntimeout_said;
 };
 
 /* An error "FILE:LINE: ..." on c->errors. */

@@ -88,7 +88,11 @@ unsigned ld_server_port(struct ld_ctx *c, const struct ld_virt *v, const char *f
 
 	if (strcmp(fwd, "masq") == 0)
 		return port > 0 || v->vs.fwmark ? (unsigned)(port < 0 ? 0 : port) : want;
-	if (port > 0 && (unsigned)port != want)
+	if (port > 0 && (unsigned)port != want && v->vs.fwmark)
+		ld_note(c, line, name, value,
+			"a firewall-mark service has no port and gate and ipip forwarding cannot "
+			"change it: port 0");
+	else if (port > 0 && (unsigned)port != want)
 		ld_note(c, line, name, value,
 			"gate and ipip forwarding cannot change the port: port %u, the "
 			"service's, as ipvsadm sets it",

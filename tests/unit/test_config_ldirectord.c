@@ -634,6 +634,83 @@ static void test_debian_example(void)
 	}
 }
 
+/*
+ * Every sample block of Debian's example, uncommented ("#virtual", "#\t"),
+ * with checkinterval=3 added: what Fulcrum makes of each, and exactly the
+ * errors ldirectord would have had too (a duplicate service, host names
+ * sql01->sql03 that Fulcrum does not resolve, and the SIP sample's
+ * "192.168.6.2::5060").
+ */
+static void test_debian_example_blocks(void)
+{
+	static const struct {
+		const char *name;
+		size_t nreals;
+	} want[] = {
+	    {"tcp-192.168.6.240-80", 3},   {"fwmark-1", 3},
+	    {"tcp-192.168.6.240-443", 2},  {"tcp-192.168.6.240-21", 2},
+	    {"tcp-192.168.6.240-25", 2},   {"tcp-192.168.6.240-587", 2},
+	    {"tcp-192.168.6.240-110", 2},  {"tcp-192.168.6.240-143", 3},
+	    {"tcp-192.168.84.5-389", 2},   {"tcp-192.168.84.5-119", 2},
+	    {"udp-192.168.84.5-53", 2},    {"tcp-192.168.10.74-3306", 0},
+	    {"tcp-192.168.10.74-5432", 0}, {"tcp-192.168.10.74-1521", 0},
+	    {"tcp-192.168.6.240-23", 2},   {"udp-192.168.6.240-53", 3},
+	    {"udp-192.168.6.240-1812", 3}, {"udp-192.168.6.240-5060", 0},
+	    {"tcp-2001.db8..5-119", 2},
+	};
+	static const unsigned error_lines[] = {63, 225, 240, 255, 319, 320, 321};
+	size_t len, n = 0;
+	char *text = example(&len), *out;
+
+	if (!text)
+		return;
+	out = malloc(len + 64);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	for (size_t i = 0; i < len; i++) {
+		bool line_start = i == 0 || text[i - 1] == '\n';
+
+		if (line_start && text[i] == '#' &&
+		    (strncmp(text + i + 1, "virtual", 7) == 0 || text[i + 1] == '\t'))
+			continue;
+		out[n++] = text[i];
+	}
+	strcpy(out + n, "checkinterval=3\n");
+	free(text);
+	config_doc_clear(&doc);
+	config_msgs_clear(&notes);
+	config_msgs_clear(&errors);
+	CU_ASSERT_EQUAL(
+	    config_ldirectord_read(out, strlen(out), "t.cf", false, &doc, &notes, &errors),
+	    -EINVAL);
+	free(out);
+	config_msgs_print(&errors, stdout);
+	CU_ASSERT_EQUAL(errors.n, sizeof(error_lines) / sizeof(error_lines[0]));
+	for (size_t i = 0; i < sizeof(error_lines) / sizeof(error_lines[0]); i++)
+		CU_ASSERT_TRUE(has(&errors, error_lines[i], ""));
+	CU_ASSERT_TRUE(has(&errors, 63, "service 'tcp-192.168.6.240-80' again: line 25"));
+	CU_ASSERT_TRUE(has(&errors, 225, "'sql01' is a host name"));
+	for (size_t i = 0; i < notes.n; i++)
+		CU_ASSERT_TRUE(strtoul(notes.text[i] + 5, NULL, 10) > 0);
+	CU_ASSERT_TRUE(has(&notes, 101, "'service=ftp': Fulcrum has no ftp check"));
+	CU_ASSERT_TRUE(has(&notes, 110, "'passwd=...'"));
+	CU_ASSERT_EQUAL_FATAL(doc.nservices, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < doc.nservices; i++) {
+		CU_ASSERT_STRING_EQUAL(doc.services[i].vs.name, want[i].name);
+		CU_ASSERT_EQUAL(doc.services[i].nreals, want[i].nreals);
+	}
+	/* a few of them field by field */
+	CU_ASSERT_EQUAL(doc.services[1].vs.check.type, FULCRUM_CHECK_HTTP);
+	CU_ASSERT_EQUAL(doc.services[1].vs.check.check_port, 80);
+	CU_ASSERT_EQUAL(doc.services[1].reals[0].port, 0);
+	CU_ASSERT_EQUAL(doc.services[2].vs.check.type, FULCRUM_CHECK_HTTPS);
+	CU_ASSERT_EQUAL(doc.services[2].reals[0].forwarding, FULCRUM_FWD_MASQ);
+	CU_ASSERT_EQUAL(doc.services[3].vs.check.type, FULCRUM_CHECK_TCP);
+	CU_ASSERT_EQUAL(doc.services[4].vs.persistence_timeout, 600);
+	CU_ASSERT_EQUAL(doc.services[14].vs.check.type, FULCRUM_CHECK_NONE); /* checktype=on */
+	CU_ASSERT_EQUAL(doc.services[18].vs.family, AF_INET6);
+	CU_ASSERT_STRING_EQUAL(addr(&doc.services[18].vs.fallback.addr), "::1");
+}
+
 static int suite_clean(void)
 {
 	config_doc_clear(&doc);
@@ -662,5 +739,6 @@ UNIT_SUITE(config_ldirectord)
 	CU_add_test(s, "the same service twice", test_duplicate_service);
 	CU_add_test(s, "hostile input refused cleanly", test_hostile);
 	CU_add_test(s, "Debian's example file", test_debian_example);
+	CU_add_test(s, "every sample block of Debian's example", test_debian_example_blocks);
 	return CU_get_error();
 }
