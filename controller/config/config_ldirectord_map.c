@@ -430,19 +430,76 @@ static void ld_duplicates(struct ld_ctx *c)
 	free(by);
 }
 
+static int ld_by_endpoint(const void *a, const void *b)
+{
+	const struct ld_real *x = *(const struct ld_real *const *)a;
+	const struct ld_real *y = *(const struct ld_real *const *)b;
+	int d = memcmp(&x->rs.addr.u, &y->rs.addr.u, sizeof(x->rs.addr.u));
+
+	if (x->rs.addr.family != y->rs.addr.family)
+		return x->rs.addr.family < y->rs.addr.family ? -1 : 1;
+	if (d)
+		return d;
+	if (x->rs.port != y->rs.port)
+		return x->rs.port < y->rs.port ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+/*
+ * The line of an earlier real server of v at the same address and port, for
+ * each one (0: none): a second one is refused (ipvsadm refused it too).
+ * NULL when memory runs out.
+ */
+static unsigned *ld_real_twins(struct ld_virt *v)
+{
+	struct ld_real **by = malloc((v->nreals ? v->nreals : 1) * sizeof(*by));
+	unsigned *twin = calloc(v->nreals ? v->nreals : 1, sizeof(*twin));
+
+	if (!by || !twin) {
+		free(by);
+		free(twin);
+		return NULL;
+	}
+	for (size_t i = 0; i < v->nreals; i++)
+		by[i] = &v->reals[i];
+	qsort(by, v->nreals, sizeof(*by), ld_by_endpoint);
+	for (size_t i = 1, keep = 0; i < v->nreals; i++) {
+		if (by[keep]->rs.addr.family != by[i]->rs.addr.family ||
+		    memcmp(&by[keep]->rs.addr.u, &by[i]->rs.addr.u, sizeof(by[i]->rs.addr.u)) !=
+			0 ||
+		    by[keep]->rs.port != by[i]->rs.port) {
+			keep = i;
+			continue;
+		}
+		twin[by[i] - v->reals] = by[keep]->line;
+	}
+	free(by);
+	return twin;
+}
+
 /* Adds v's service and each of its real servers the model takes to doc. */
 static void ld_add(struct ld_ctx *c, struct config_doc *doc, struct ld_virt *v)
 {
 	struct config_service *s = config_doc_add_service(doc, &v->vs, v->line);
+	unsigned *twin = ld_real_twins(v);
 	struct fulcrum_err err;
 
-	if (!s) {
+	if (!s || !twin) {
+		free(twin);
 		c->oom = true;
 		return;
 	}
-	for (size_t i = 0; i < v->nreals; i++) {
+	for (size_t i = 0; i < v->nreals && !c->oom; i++) {
 		struct fulcrum_rs *rs = &v->reals[i].rs;
-		char port[12];
+		char port[12], ep[MODEL_ENDPOINT_STRLEN];
+
+		if (twin[i]) {
+			ld_error(c, v->reals[i].line,
+				 "real server %s again in service '%s': line %u has it already",
+				 model_endpoint_format(&rs->addr, rs->port, ep, sizeof(ep)),
+				 s->vs.name, twin[i]);
+			continue;
+		}
 
 		if (v->disable)
 			rs->admin_state = FULCRUM_RS_DISABLED;
@@ -455,9 +512,8 @@ static void ld_add(struct ld_ctx *c, struct config_doc *doc, struct ld_virt *v)
 			ld_error(c, v->reals[i].line, "%s", err.message);
 		else if (config_service_add_real(s, rs, v->reals[i].line) != 0)
 			c->oom = true;
-		if (c->oom)
-			return;
 	}
+	free(twin);
 }
 
 void ld_finish(struct ld_ctx *c, struct config_doc *doc)

@@ -485,6 +485,45 @@ static void test_duplicate_service(void)
 	CU_ASSERT_EQUAL(doc.nservices, 1);
 	CU_ASSERT_EQUAL(doc.services[0].nreals, 1);
 	CU_ASSERT_STRING_EQUAL(addr(&doc.services[0].reals[0].addr), "10.0.0.1");
+	/* a real server twice in a service, by a range too: the later refused */
+	CU_ASSERT_EQUAL(import("virtual=192.0.2.1:80\n"
+			       "\treal=10.0.0.2:80 masq\n"
+			       "\treal=10.0.0.1->10.0.0.3:80 masq\n"
+			       "\treal=10.0.0.2:81 masq\n"
+			       "\tchecktype=on\n",
+			       false),
+			-EINVAL);
+	CU_ASSERT_TRUE(
+	    has(&errors, 3,
+		"real server 10.0.0.2:80 again in service 'tcp-192.0.2.1-80': line 2 has "
+		"it already"));
+	CU_ASSERT_EQUAL(errors.n, 1);
+	CU_ASSERT_EQUAL(doc.services[0].nreals, 4);
+}
+
+/* With fork=yes, ldirectord takes a block's own checkinterval. */
+static void test_fork_interval(void)
+{
+	CU_ASSERT_EQUAL(import("fork=yes\n"
+			       "checkinterval=30\n"
+			       "virtual=192.0.2.1:80\n"
+			       "\treal=10.0.0.1:80 masq\n"
+			       "\tcheckinterval=8\n"
+			       "\tchecktimeout=2\n"
+			       "\tchecktype=connect\n"
+			       "virtual=192.0.2.2:80\n"
+			       "\treal=10.0.0.1:80 masq\n"
+			       "\tchecktype=connect\n",
+			       false),
+			0);
+	CU_ASSERT_EQUAL_FATAL(doc.nservices, 2);
+	CU_ASSERT_EQUAL(doc.services[0].vs.check.interval, 8);
+	CU_ASSERT_EQUAL(doc.services[0].vs.check.timeout, 2);
+	CU_ASSERT_EQUAL(doc.services[1].vs.check.interval, 30);
+	CU_ASSERT_EQUAL(doc.services[1].vs.check.timeout,
+			5); /* ldirectord's default checktimeout */
+	CU_ASSERT_TRUE(has(&notes, 1, "'fork=yes': no equivalent"));
+	CU_ASSERT_EQUAL(notes.n, 1);
 }
 
 static int suite_clean(void);
@@ -736,7 +775,8 @@ UNIT_SUITE(config_ldirectord)
 	CU_add_test(s, "every error of a file in one pass", test_all_errors);
 	CU_add_test(s, "a timeout above the interval names both lines",
 		    test_timeout_above_interval);
-	CU_add_test(s, "the same service twice", test_duplicate_service);
+	CU_add_test(s, "the same service or real server twice", test_duplicate_service);
+	CU_add_test(s, "fork=yes lets a block's checkinterval count", test_fork_interval);
 	CU_add_test(s, "hostile input refused cleanly", test_hostile);
 	CU_add_test(s, "Debian's example file", test_debian_example);
 	CU_add_test(s, "every sample block of Debian's example", test_debian_example_blocks);
