@@ -204,8 +204,7 @@ static void ld_check_timing(struct ld_ctx *c, struct ld_virt *v, const struct ld
 	struct ld_opt interval =
 	    c->checkinterval.val >= 0 ? c->checkinterval : (struct ld_opt){LD_DEFAULT_INTERVAL, 0};
 	struct ld_opt timeout, fall;
-	bool was_bad = v->bad;
-	char a[96], b[96];
+	char b[96];
 
 	if (v->checkinterval.val >= 0 && c->fork.val == 1) {
 		interval = v->checkinterval;
@@ -238,34 +237,45 @@ static void ld_check_timing(struct ld_ctx *c, struct ld_virt *v, const struct ld
 			interval.val, interval.val);
 		timeout.val = interval.val;
 	}
+	if (timeout.val > interval.val) {
+		char shown[24];
+
+		/*
+		 * The file chose a timeout longer than the interval. ldirectord
+		 * ran it (a check could then take longer than the interval, so
+		 * one started at most every timeout); Fulcrum's timeout stays
+		 * within its interval: the interval grows to the timeout, said
+		 * once per pair of lines.
+		 */
+		bool said = false;
+
+		for (size_t i = 0; i < c->ntimeout_said; i++)
+			said |= c->timeout_said[i][0] == timeout.line &&
+				c->timeout_said[i][1] == interval.line;
+		if (!said &&
+		    c->ntimeout_said < sizeof(c->timeout_said) / sizeof(c->timeout_said[0])) {
+			c->timeout_said[c->ntimeout_said][0] = timeout.line;
+			c->timeout_said[c->ntimeout_said++][1] = interval.line;
+		}
+		snprintf(shown, sizeof(shown), "%ld", timeout.val);
+		if (!said)
+			ld_note(
+			    c, timeout.line,
+			    timeout.line == v->negotiatetimeout.line ||
+				    timeout.line == c->negotiatetimeout.line
+				? "negotiatetimeout"
+				: "checktimeout",
+			    shown,
+			    "longer than the check interval (%s): ldirectord let a check run past "
+			    "it, Fulcrum's timeout stays within its interval: the interval is %ld "
+			    "s",
+			    ld_source("checkinterval", interval, b, sizeof(b)), timeout.val);
+		interval.val = timeout.val;
+	}
 	ld_vset_num(c, v, "check.interval", interval.val, interval.line);
 	ld_vset_num(c, v, "check.timeout", timeout.val, timeout.line);
 	ld_vset_num(c, v, "check.fall", fall.val, fall.line);
 	ld_vset(c, v, "check.rise", "1", v->line);
-	if (v->bad != was_bad || timeout.val <= interval.val)
-		return;
-	v->bad = true;
-	/* the model refuses it; said once per pair of lines, with where both come from */
-	for (size_t i = 0; i < c->ntimeout_said; i++)
-		if (c->timeout_said[i][0] == timeout.line && c->timeout_said[i][1] == interval.line)
-			return;
-	if (c->ntimeout_said < sizeof(c->timeout_said) / sizeof(c->timeout_said[0])) {
-		c->timeout_said[c->ntimeout_said][0] = timeout.line;
-		c->timeout_said[c->ntimeout_said++][1] = interval.line;
-	}
-	ld_error(c,
-		 timeout.line    ? timeout.line
-		 : interval.line ? interval.line
-				 : v->line,
-		 "service check.timeout: %ld s is longer than check.interval (%ld s) (%s; %s): "
-		 "ldirectord allowed it, Fulcrum does not: each service it applies to is refused",
-		 timeout.val, interval.val,
-		 ld_source(timeout.line && (timeout.line == v->negotiatetimeout.line ||
-					    timeout.line == c->negotiatetimeout.line)
-			       ? "negotiatetimeout"
-			       : "checktimeout",
-			   timeout, a, sizeof(a)),
-		 ld_source("checkinterval", interval, b, sizeof(b)));
 }
 
 /* A dotted IPv4 netmask's prefix length, or -1 when its ones are not contiguous. */
