@@ -39,12 +39,12 @@ struct config_apply {
 
 	/* result */
 	size_t created, updated, deleted, unchanged;
-	json_t *changes;           /* array of {"op","kind","key","id","fields"}; see below */
-	size_t changes_dropped;    /* changes beyond changes_max: counted, not kept */
-	struct config_msgs errors; /* the file's errors and the command's refusal */
+	json_t *changes;                /* array of {"op","kind","key","id","fields"}; see below */
+	size_t changes_dropped;         /* changes beyond changes_max: counted, not kept */
+	struct config_msgs errors;      /* the file's errors and the command's refusal */
 	enum fulcrum_err_status status; /* the refusal's kind (FULCRUM_ERR_CONFLICT ...) */
-	struct config_msgs notes;  /* what the apply did differently from the file (an id) */
-	int64_t revision;          /* the revision the file was exported at (0: none) */
+	struct config_msgs notes;       /* what the apply did differently from the file (an id) */
+	int64_t revision;               /* the revision the file was exported at (0: none) */
 };
 
 /*

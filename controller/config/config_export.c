@@ -35,7 +35,7 @@ int config_export_store(const struct store *st, enum config_format fmt, char **o
 	for (unsigned i = 0; i < COMMAND_NOTIFY_COUNT; i++)
 		on[i] = store_notify_enabled(st, (enum command_notify)i);
 	if (w)
-		config_writer_switches(w, on);
+		config_writer_switches(w, NULL, on);
 	free(rs);
 	return config_writer_finish(w, out, len);
 }
@@ -87,7 +87,7 @@ int config_export_db(struct db *db, enum config_format fmt, char **out, size_t *
 	if (rc == 0)
 		rc = db_notify_get(db, on);
 	if (rc == 0)
-		rc = config_writer_switches(e.w, on);
+		rc = config_writer_switches(e.w, NULL, on);
 	db_read_end(db);
 	if (rc != 0) {
 		config_writer_free(e.w);

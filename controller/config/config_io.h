@@ -52,8 +52,12 @@ int config_writer_service(struct config_writer *w, const struct fulcrum_vs *vs);
 int config_writer_real(struct config_writer *w, const struct fulcrum_rs *rs);
 int config_writer_service_end(struct config_writer *w);
 int config_writer_vip(struct config_writer *w, const struct fulcrum_vip *vip);
-/* The switches, every one: on[i] for enum command_notify i. */
-int config_writer_switches(struct config_writer *w, const bool on[COMMAND_NOTIFY_COUNT]);
+/*
+ * The switches: on[i] for enum command_notify i; those whose set[i] is
+ * true, or every one when set is NULL (an export names them all).
+ */
+int config_writer_switches(struct config_writer *w, const bool *set,
+			   const bool on[COMMAND_NOTIFY_COUNT]);
 
 /*
  * Ends the document: *out gets its text (malloc'ed, NUL-terminated, the
@@ -66,7 +70,7 @@ int config_writer_finish(struct config_writer *w, char **out, size_t *len);
 /* Frees w without a document (NULL: nothing). */
 void config_writer_free(struct config_writer *w);
 
-/* Writes doc whole (services, VIPs, every switch: those doc does not name as off). */
+/* Writes doc whole: services, VIPs, the switches it names; ids and the revision when not 0. */
 int config_doc_write(const struct config_doc *doc, enum config_format fmt, char **out, size_t *len);
 
 /*

@@ -206,6 +206,14 @@ static int xml_close(struct config_writer *w)
 
 /* ---- the writer ---------------------------------------------------------------------- */
 
+/* j (an object's JSON) without an id of 0: not stored yet, an import's; the apply gives one. */
+static json_t *no_zero_id(json_t *j)
+{
+	if (j && json_integer_value(json_object_get(j, "id")) == 0)
+		json_object_del(j, "id");
+	return j;
+}
+
 struct config_writer *config_writer_new(enum config_format fmt, int64_t revision)
 {
 	struct config_writer *w = calloc(1, sizeof(*w));
@@ -229,7 +237,8 @@ struct config_writer *config_writer_new(enum config_format fmt, int64_t revision
 	    xmlTextWriterStartDocument(w->x, "1.0", "UTF-8", NULL) < 0 ||
 	    xmlTextWriterStartElement(w->x, BAD_CAST "fulcrum") < 0 ||
 	    xmlTextWriterWriteAttribute(w->x, BAD_CAST "xmlns", BAD_CAST CONFIG_XML_NS) < 0 ||
-	    xmlTextWriterWriteAttribute(w->x, BAD_CAST "revision", BAD_CAST rev) < 0) {
+	    (revision &&
+	     xmlTextWriterWriteAttribute(w->x, BAD_CAST "revision", BAD_CAST rev) < 0)) {
 		config_writer_free(w);
 		return NULL;
 	}
@@ -263,7 +272,7 @@ int config_writer_service(struct config_writer *w, const struct fulcrum_vs *vs)
 
 	if (w->rc)
 		return w->rc;
-	if (!(j = model_vs_to_json(vs)))
+	if (!(j = no_zero_id(model_vs_to_json(vs))))
 		return keep(w, -ENOMEM);
 	if (w->fmt == CONFIG_XML) {
 		int rc = xml_open(w, "service", j, NULL);
@@ -285,7 +294,7 @@ int config_writer_real(struct config_writer *w, const struct fulcrum_rs *rs)
 
 	if (w->rc)
 		return w->rc;
-	if (!(j = model_rs_to_json(rs)))
+	if (!(j = no_zero_id(model_rs_to_json(rs))))
 		return keep(w, -ENOMEM);
 	if (w->fmt == CONFIG_XML) {
 		if ((rc = xml_open(w, "real", j, "service_id")) == 0)
@@ -323,7 +332,7 @@ int config_writer_vip(struct config_writer *w, const struct fulcrum_vip *vip)
 
 	if (w->rc)
 		return w->rc;
-	if (!(j = model_vip_to_json(vip)))
+	if (!(j = no_zero_id(model_vip_to_json(vip))))
 		return keep(w, -ENOMEM);
 	if (w->fmt == CONFIG_XML) {
 		if ((rc = xml_open(w, "vip", j, NULL)) == 0)
@@ -337,8 +346,10 @@ int config_writer_vip(struct config_writer *w, const struct fulcrum_vip *vip)
 	return keep(w, rc);
 }
 
-int config_writer_switches(struct config_writer *w, const bool on[COMMAND_NOTIFY_COUNT])
+int config_writer_switches(struct config_writer *w, const bool *set,
+			   const bool on[COMMAND_NOTIFY_COUNT])
 {
+	bool first = true;
 	int rc = 0;
 
 	if (w->rc)
@@ -350,13 +361,18 @@ int config_writer_switches(struct config_writer *w, const bool on[COMMAND_NOTIFY
 		for (unsigned i = 0; rc == 0 && i < COMMAND_NOTIFY_COUNT; i++) {
 			char line[80];
 
-			snprintf(line, sizeof(line), "%s\n    \"%s\": %s", i ? "," : "",
+			if (set && !set[i])
+				continue;
+			snprintf(line, sizeof(line), "%s\n    \"%s\": %s", first ? "" : ",",
 				 switch_names[i], on[i] ? "true" : "false");
+			first = false;
 			rc = text_str(w, line);
 		}
-		return keep(w, rc == 0 ? text_str(w, "\n  }") : rc);
+		return keep(w, rc == 0 ? text_str(w, first ? "}" : "\n  }") : rc);
 	}
 	for (unsigned i = 0; rc == 0 && i < COMMAND_NOTIFY_COUNT; i++) {
+		if (set && !set[i])
+			continue;
 		if (xmlTextWriterStartElement(w->x, BAD_CAST "notification") < 0 ||
 		    xmlTextWriterWriteAttribute(w->x, BAD_CAST "name", BAD_CAST switch_names[i]) <
 			0 ||
@@ -380,7 +396,7 @@ int config_writer_finish(struct config_writer *w, char **out, size_t *len)
 		if (w->nvips != SIZE_MAX) {
 			static const bool none[COMMAND_NOTIFY_COUNT];
 
-			rc = config_writer_switches(w, none);
+			rc = config_writer_switches(w, none, none);
 		}
 		if (rc == 0 && (rc = text_str(w, "\n}\n")) == 0) {
 			*out = w->text;
@@ -419,6 +435,6 @@ int config_doc_write(const struct config_doc *doc, enum config_format fmt, char 
 	for (unsigned i = 0; i < COMMAND_NOTIFY_COUNT; i++)
 		on[i] = doc->switch_set[i] && doc->switch_on[i];
 	if (w)
-		config_writer_switches(w, on);
+		config_writer_switches(w, doc->switch_set, on);
 	return config_writer_finish(w, out, len);
 }

@@ -2,6 +2,7 @@
 #include "controller/ctl/ctl_config.h"
 #include "controller/config/config_apply.h"
 #include "controller/config/config_io.h"
+#include "controller/config/config_ldirectord.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -147,11 +148,115 @@ static int config_apply(struct ctl_transport *t, bool json, int argc, char **arg
 	return rc;
 }
 
+/* The formats users run today, each translated into a document by its importer. */
+typedef int (*import_fn)(const char *text, size_t len, const char *file, bool lenient,
+			 struct config_doc *doc, struct config_msgs *notes,
+			 struct config_msgs *errors);
+static const struct {
+	const char *name;
+	import_fn fn;
+} importers[] = {
+    {"ldirectord", config_ldirectord_read},
+};
+
+/*
+ * import --from FORMAT FILE: the file translated into Fulcrum's document,
+ * every note and error on stderr; printed (XML, or JSON with --format json)
+ * for review, or with --apply sent as the desired state (config_put()).
+ */
+static int config_import(struct ctl_transport *t, bool json, int argc, char **argv)
+{
+	bool lenient = false, do_apply = false, dry_run = false, prune = false;
+	enum config_format fmt = CONFIG_XML;
+	const char *from = NULL, *path = NULL;
+	struct config_msgs notes, errors;
+	struct config_doc doc;
+	import_fn fn = NULL;
+	char *text, *out;
+	size_t len, olen;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
+			from = argv[++i];
+		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+			if (config_format_parse(argv[++i], &fmt) != 0) {
+				fprintf(stderr, "fulcrumctl: --format: '%s' is not xml or json\n",
+					argv[i]);
+				return CTL_EXIT_USAGE;
+			}
+		} else if (strcmp(argv[i], "--lenient") == 0)
+			lenient = true;
+		else if (strcmp(argv[i], "--apply") == 0)
+			do_apply = true;
+		else if (strcmp(argv[i], "--dry-run") == 0)
+			dry_run = true;
+		else if (strcmp(argv[i], "--prune") == 0)
+			prune = true;
+		else if (!path && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0))
+			path = argv[i];
+		else
+			return CTL_EXIT_USAGE;
+	}
+	for (size_t i = 0; from && i < sizeof(importers) / sizeof(importers[0]); i++)
+		if (strcmp(from, importers[i].name) == 0)
+			fn = importers[i].fn;
+	if (!from || !path || ((dry_run || prune) && !do_apply))
+		return CTL_EXIT_USAGE;
+	if (!fn) {
+		fprintf(stderr, "fulcrumctl: --from: '%s' is not a format Fulcrum imports (", from);
+		for (size_t i = 0; i < sizeof(importers) / sizeof(importers[0]); i++)
+			fprintf(stderr, "%s%s", i ? " " : "", importers[i].name);
+		fprintf(stderr, ")\n");
+		return CTL_EXIT_USAGE;
+	}
+	if ((rc = config_slurp(path, &text, &len)) != CTL_EXIT_OK)
+		return rc;
+	config_doc_init(&doc);
+	config_msgs_init(&notes);
+	config_msgs_init(&errors);
+	rc = fn(text, len, strcmp(path, "-") == 0 ? "stdin" : path, lenient, &doc, &notes, &errors);
+	free(text);
+	for (size_t i = 0; i < notes.n; i++)
+		fprintf(stderr, "fulcrumctl: note: %s\n", notes.text[i]);
+	if (notes.dropped)
+		fprintf(stderr, "fulcrumctl: note: ... and %zu more\n", notes.dropped);
+	for (size_t i = 0; i < errors.n; i++)
+		fprintf(stderr, "fulcrumctl: %s\n", errors.text[i]);
+	if (errors.dropped)
+		fprintf(stderr, "fulcrumctl: ... and %zu more errors\n", errors.dropped);
+	if (rc != 0) {
+		fprintf(stderr, "fulcrumctl: %s: not imported (%zu errors)%s\n", path,
+			errors.n + errors.dropped,
+			lenient ? "" : "; --lenient takes directives it does not know as notes");
+		rc = rc == -ENOMEM ? CTL_EXIT_SERVER : CTL_EXIT_REFUSED;
+	} else if (config_doc_write(&doc, do_apply ? CONFIG_XML : fmt, &out, &olen) != 0) {
+		fprintf(stderr, "fulcrumctl: out of memory\n");
+		rc = CTL_EXIT_SERVER;
+	} else {
+		fprintf(stderr, "fulcrumctl: %s: %zu services, %zu notes\n", path, doc.nservices,
+			notes.n + notes.dropped);
+		if (do_apply)
+			rc = config_put(t, json, out, olen, dry_run, prune);
+		else
+			rc = fwrite(out, 1, olen, stdout) == olen && fflush(stdout) == 0
+				 ? CTL_EXIT_OK
+				 : CTL_EXIT_SERVER;
+		free(out);
+	}
+	config_doc_clear(&doc);
+	config_msgs_clear(&notes);
+	config_msgs_clear(&errors);
+	return rc;
+}
+
 int ctl_config_run(struct ctl_transport *t, bool json, int argc, char **argv)
 {
 	if (strcmp(argv[0], "export") == 0)
 		return config_export(t, argc, argv);
 	if (strcmp(argv[0], "apply") == 0)
 		return config_apply(t, json, argc, argv);
+	if (strcmp(argv[0], "import") == 0)
+		return config_import(t, json, argc, argv);
 	return CTL_EXIT_USAGE;
 }

@@ -225,3 +225,37 @@ class ConfigFile(unittest.TestCase):
         self.assertIn('nothing was changed', bad.stderr)
         j = subprocess.run([FULCRUMCTL] + url + ['export', '--format', 'json'], capture_output=True, check=True)
         self.assertEqual(j.stdout, self.export('application/json').body)
+
+    def test_import_from_ldirectord(self):
+        """Debian's example imports, says what it changed, and applies as one revision."""
+        example = '/usr/share/doc/ldirectord/examples/ldirectord.cf'
+        self.assertTrue(os.path.exists(example), 'scripts/install-deps installs ldirectord for its example')
+        url = ['--url', f'http://127.0.0.1:{self.d.port}', '--token', self.d.tokens['admin']]
+        review = subprocess.run([FULCRUMCTL] + url + ['import', '--from', 'ldirectord', example],
+                                capture_output=True, text=True)
+        self.assertEqual(review.returncode, 0, review.stderr)
+        self.assertIn('<service name="tcp-192.168.6.240-80"', review.stdout)
+        self.assertIn(f'{example}:12: \'checktimeout=3\'', review.stderr)
+        before = self.export().revision
+        done = subprocess.run([FULCRUMCTL] + url + ['import', '--from', 'ldirectord', example, '--apply'],
+                              capture_output=True, text=True)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn('4 created, 0 changed, 0 deleted', done.stdout)
+        after = self.export('application/json')
+        self.assertEqual(after.revision, before + 1)
+        web = [s for s in after.json['services'] if s['name'] == 'tcp-192.168.6.240-80'][0]
+        self.assertEqual([r['address'] for r in web['reals']], ['192.168.6.2', '192.168.6.3', '192.168.6.6'])
+        self.assertEqual(web['check']['expect'], 'Test Page')
+        # a directive ldirectord does not know: refused with its line, unless --lenient
+        path = os.path.join(WORK, 'typo.cf')
+        with open(path, 'w') as f:
+            f.write('virtual=192.0.2.99:80\n\treal=10.9.0.1:80 gate\n\tschedular=rr\n')
+        bad = subprocess.run([FULCRUMCTL] + url + ['import', '--from', 'ldirectord', path],
+                             capture_output=True, text=True)
+        self.assertEqual(bad.returncode, 1, bad)
+        self.assertIn(f'{path}:3:', bad.stderr)
+        self.assertIn('schedular', bad.stderr)
+        ok = subprocess.run([FULCRUMCTL] + url + ['import', '--from', 'ldirectord', '--lenient', path],
+                            capture_output=True, text=True)
+        self.assertEqual(ok.returncode, 0, ok.stderr)
+        self.assertIn('note: ' + path + ':3:', ok.stderr)
