@@ -31,6 +31,12 @@ import_sources=(controller/config/config_doc.c controller/config/config_ldirecto
 	controller/config/config_ldirectord_addr.c controller/config/config_ldirectord_map.c
 	controller/model/model.c controller/model/model_check.c controller/model/model_json.c
 	controller/model/model_kind.c controller/model/model_vip.c)
+# fuzz_config: the configuration file's readers and writer, libxml2 and jansson.
+config_sources=(controller/config/config_doc.c controller/config/config_write.c
+	controller/config/config_read.c controller/config/config_read_xml.c
+	controller/config/config_read_json.c controller/lib/idmap.c
+	controller/model/model.c controller/model/model_check.c controller/model/model_json.c
+	controller/model/model_kind.c controller/model/model_vip.c)
 flags=(-std=c11 -D_GNU_SOURCE -I. -g -O1 -Wall -Wextra
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
 read -r -a sodium_cflags <<<"$(pkg-config --cflags libsodium)"
@@ -52,6 +58,11 @@ for t in "${targets[@]}"; do
 		[[ -f db/schema-sql.c ]] || { echo "fuzz: run make first (db/schema-sql.c)"; exit 1; }
 		"$cc" "${flags[@]}" "${sodium_cflags[@]}" "${db_cflags[@]}" "tests/fuzz/$t.c" \
 			"${repl_sources[@]}" "${sodium_libs[@]}" "${db_libs[@]}" -o "$out/$t/$t"
+	elif [[ $t == fuzz_config ]]; then
+		read -r -a xml_cflags <<<"$(pkg-config --cflags libxml-2.0 jansson)"
+		read -r -a xml_libs <<<"$(pkg-config --libs libxml-2.0 jansson)"
+		"$cc" "${flags[@]}" "${xml_cflags[@]}" "tests/fuzz/$t.c" "${config_sources[@]}" \
+			"${xml_libs[@]}" -o "$out/$t/$t"
 	elif [[ $t == fuzz_import_* ]]; then
 		"$cc" "${flags[@]}" "${db_cflags[@]}" "tests/fuzz/$t.c" "${import_sources[@]}" \
 			"${db_libs[@]}" -o "$out/$t/$t"
