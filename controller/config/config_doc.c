@@ -1,5 +1,6 @@
 /* The configuration document's containers: services with their real servers, VIPs, messages. */
 #include "controller/config/config_doc.h"
+#include "controller/model/model.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -135,4 +136,20 @@ void config_msgs_print(const struct config_msgs *m, FILE *out)
 		fprintf(out, "%s\n", m->text[i]);
 	if (m->dropped)
 		fprintf(out, "... and %zu more\n", m->dropped);
+}
+
+const char *config_key_name(const struct fulcrum_vs *vs, char *buf, size_t len)
+{
+	char addr[MODEL_ADDR_STRLEN];
+
+	if (vs->fwmark) {
+		snprintf(buf, len, "fwmark-%u%s", (unsigned)vs->fwmark,
+			 vs->family == AF_INET6 ? "-v6" : "");
+		return buf;
+	}
+	model_addr_format(&vs->addr, addr, sizeof(addr));
+	for (char *s = addr; *s; s++)
+		*s = *s == ':' ? '.' : *s;
+	snprintf(buf, len, "%s-%s-%u", model_protocol_name(vs->protocol), addr, (unsigned)vs->port);
+	return buf;
 }

@@ -68,6 +68,14 @@ int config_doc_add_vip(struct config_doc *doc, const struct fulcrum_vip *vip, un
 void config_doc_set_switch(struct config_doc *doc, enum command_notify which, bool on);
 
 /*
+ * The name an imported service gets from its key, the source having none:
+ * "tcp-192.0.2.10-80", "tcp-2001.db8..10-80" (':' as '.': a name holds only
+ * letters, digits, '.', '_' and '-'), "fwmark-7", "fwmark-7-v6". vs's
+ * family, address, port, protocol and fwmark must be set. Returns buf.
+ */
+const char *config_key_name(const struct fulcrum_vs *vs, char *buf, size_t len);
+
+/*
  * Messages about one document: each an error or a remark ("line 12: ..."),
  * in the order found. At most CONFIG_MSGS_MAX are kept; dropped counts the
  * rest, so that a file with 100,000 bad lines does not make 100,000 strings.

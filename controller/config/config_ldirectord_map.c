@@ -350,21 +350,11 @@ static void ld_fallback_set(struct ld_ctx *c, struct ld_virt *v, const struct ld
 static void ld_complete(struct ld_ctx *c, struct ld_virt *v)
 {
 	const char *svc = v->service[0] ? v->service : ld_port_service(v->vs.port);
-	char name[FULCRUM_NAME_MAX + 1], addr[MODEL_ADDR_STRLEN], desc[2 * LD_TEXT_MAX + 3];
+	char name[FULCRUM_NAME_MAX + 1], desc[2 * LD_TEXT_MAX + 3];
 	struct fulcrum_err err;
 	struct ld_plan p;
 
-	if (v->vs.fwmark) {
-		snprintf(name, sizeof(name), "fwmark-%u%s", (unsigned)v->vs.fwmark,
-			 v->af == AF_INET6 ? "-v6" : "");
-	} else {
-		model_addr_format(&v->vs.addr, addr, sizeof(addr));
-		for (char *s = addr; *s; s++)
-			*s = *s == ':' ? '.' : *s;
-		snprintf(name, sizeof(name), "%s-%s-%u", model_protocol_name(v->vs.protocol), addr,
-			 (unsigned)v->vs.port);
-	}
-	ld_vset(c, v, "name", name, v->line);
+	ld_vset(c, v, "name", config_key_name(&v->vs, name, sizeof(name)), v->line);
 	if (v->servicename.line || v->comment.line) {
 		snprintf(desc, sizeof(desc), "%s%s%s", v->servicename.s,
 			 v->servicename.line && v->comment.line ? ": " : "", v->comment.s);
