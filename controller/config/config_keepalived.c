@@ -538,14 +538,17 @@ static void reader_flush(struct kad *k, struct kad_reader *r, bool open, unsigne
 {
 	reader_end_word(k, r);
 	r->s.open = open;
-	if (r->s.n > 0 && !r->too_many && k->rc == 0)
+	if (r->s.n > 0 && !r->too_many && k->rc == 0) {
 		kad_stmt(k, &r->s);
-	else if (open && r->s.n == 0)
-		kad_error(k, line, "'{' without a directive");
-	if (open && (r->s.n == 0 || r->too_many) && !k->skip) {
-		r->s.line = line; /* skip the block it opens: nothing reported at its end */
-		k->skip = 1;
+	} else if (open && k->skip) { /* inside a skipped block: one level deeper */
+		if (++k->skip == KAD_DEPTH_MAX + 1)
+			kad_error(k, line, "blocks nested deeper than %d", KAD_DEPTH_MAX);
+	} else if (open) {
+		if (r->s.n == 0)
+			kad_error(k, line, "'{' without a directive");
+		k->skip = 1; /* skip the block it opens: nothing reported at its end */
 		k->skip_line = line;
+		snprintf(k->skip_what, sizeof(k->skip_what), "{");
 		k->skip_why[0] = '\0';
 	}
 	for (size_t i = 0; i < r->s.n; i++)

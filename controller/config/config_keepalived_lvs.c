@@ -117,32 +117,35 @@ static void parse_fwd(struct kad *k, const struct kad_stmt *s, struct kad_fwd *f
 static void parse_opt(struct kad *k, const struct kad_stmt *s, struct kad_opt *o, uint64_t max,
 		      bool *bad)
 {
-	char whole[24];
-	const char *dot;
-	uint64_t v;
-	size_t n;
+	const char *t = s->n == 2 ? s->w[1] : "", *p = t;
+	bool frac = false, up = false;
+	uint64_t v = 0;
 
-	if (s->n != 2 || !(dot = strchr(s->w[1], '.')))
-		dot = s->n == 2 ? s->w[1] + strlen(s->w[1]) : NULL;
-	n = dot ? (size_t)(dot - s->w[1]) : 0;
-	if (!dot || n == 0 || n >= sizeof(whole) || (*dot && !kad_uint(dot + 1, UINT64_MAX, &v))) {
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p == '.' && p > t) {
+		frac = true;
+		up = p[1] >= '5' && p[1] <= '9';
+		for (p++; *p >= '0' && *p <= '9';)
+			p++;
+	}
+	if (s->n != 2 || p == t || *p) {
 		kad_error(k, s->line, "%s: takes a number of seconds", s->w[0]);
 		*bad = true;
 		return;
 	}
-	memcpy(whole, s->w[1], n);
-	whole[n] = '\0';
-	if (!kad_uint(whole, max, &v) || (*dot && dot[1] >= '5' && v == max)) {
-		kad_error(k, s->line, "'%s %.24s': Fulcrum takes 0..%llu", s->w[0], s->w[1],
+	for (p = t; *p >= '0' && *p <= '9' && v <= max; p++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	v += up;
+	if (v > max) {
+		kad_error(k, s->line, "'%s %.24s': Fulcrum takes 0..%llu", s->w[0], t,
 			  (unsigned long long)max);
 		*bad = true;
 		return;
 	}
-	if (*dot && dot[1] >= '5')
-		v++;
-	if (*dot)
+	if (frac)
 		kad_note(k, s->line, "'%s %.24s': rounded to %llu: Fulcrum counts whole seconds",
-			 s->w[0], s->w[1], (unsigned long long)v);
+			 s->w[0], t, (unsigned long long)v);
 	o->val = (int64_t)v;
 	o->line = s->line;
 }

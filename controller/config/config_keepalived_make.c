@@ -175,10 +175,11 @@ static bool set_override(struct kad *k, struct fulcrum_rs *rs, const struct kad_
 		     rs_set(k, rs, "check.timeout", NULL, e->timeout, e->tline);
 	if (e->fall != svc->fall)
 		ok = ok && rs_set(k, rs, "check.fall", NULL, e->fall > 100 ? 100 : e->fall, l);
-	if (e->port != svc->port && e->port >= 0)
-		ok = ok && rs_set(k, rs, "check.check_port", NULL, e->port, l);
-	if (!same(e->ip, svc->ip) && e->ip)
-		ok = ok && rs_set(k, rs, "check.check_address", e->ip, 0, l);
+	/* where it checks: its own port / address (0, none) when the service's names another */
+	if (e->port != svc->port)
+		ok = ok && rs_set(k, rs, "check.check_port", NULL, e->port < 0 ? 0 : e->port, l);
+	if (!same(e->ip, svc->ip))
+		ok = ok && rs_set(k, rs, "check.check_address", e->ip ? e->ip : "none", 0, l);
 	if (e->remove != svc->remove)
 		ok =
 		    ok && rs_set(k, rs, "check.on_failure", e->remove ? "remove" : "quiesce", 0, l);
