@@ -54,7 +54,7 @@ struct kad_check {
 struct kad_rs {
 	struct fulcrum_rs rs;
 	unsigned line;
-	bool bad;
+	bool bad, port_given;
 	struct kad_fwd fwd;
 	struct kad_timing t;
 	struct kad_check chk;

@@ -290,6 +290,9 @@ static void top_stmt(struct kad *k, const struct kad_stmt *s)
 		kad_ignored(k, s, "a keepalived daemon setting; Fulcrum's are in fulcrumd.conf");
 	else if (w[0] == '@' || w[0] == '$')
 		kad_ignored(k, s, "conditional configuration and parameters are not evaluated");
+	else if (!strcmp(w, "virtual_server") || !strcmp(w, "virtual_server_group") ||
+		 !strcmp(w, "vrrp_instance") || top_block_why(w))
+		kad_error(k, s->line, "'%s': needs its block ({ ... })", w);
 	else
 		kad_unknown(k, s, "at the top level");
 }

@@ -192,6 +192,31 @@ static bool timing_stmt(struct kad *k, const struct kad_stmt *s, struct kad_timi
 	return true;
 }
 
+/* A directive s names right but with arguments it does not take, or unknown in where. */
+static void bad_args(struct kad *k, const struct kad_stmt *s, const char *const *known,
+		     const char *where, bool *bad)
+{
+	char t[96];
+
+	if (!kad_in_list(s->w[0], known)) {
+		kad_unknown(k, s, where);
+		return;
+	}
+	kad_error(k, s->line, "'%s': not the arguments it takes (see keepalived.conf(5))",
+		  kad_text(s, t, sizeof(t)));
+	*bad = true;
+}
+
+static const char *const vs_words[] = {"protocol",    "persistence_granularity",
+				       "ip_family",   "sorry_server",
+				       "virtualhost", "real_server",
+				       NULL};
+static const char *const rs_words[] = {"virtualhost", "HTTP_GET",   "SSL_GET",
+				       "TCP_CHECK",   "MISC_CHECK", NULL};
+static const char *const check_words[] = {"connect_port", "connect_ip",  "misc_path",
+					  "url",          "virtualhost", NULL};
+static const char *const url_words[] = {"path", "status_code", "virtualhost", "regex", NULL};
+
 static void vs_stmt(struct kad *k, struct kad_vs *v, const struct kad_stmt *s)
 {
 	const char *w = s->w[0], *field = NULL, *value = s->n == 2 ? s->w[1] : NULL;
@@ -280,7 +305,7 @@ static void vs_stmt(struct kad *k, struct kad_vs *v, const struct kad_stmt *s)
 			    "Fulcrum's fallback server is in the kernel only while no real "
 			    "server is up");
 	} else {
-		kad_unknown(k, s, "in virtual_server");
+		bad_args(k, s, vs_words, "in virtual_server", &v->bad);
 	}
 	if (field && (!value || model_vs_set_field(&v->vs, field, value, &err) != 0)) {
 		if (!value)
@@ -322,7 +347,7 @@ static void rs_stmt(struct kad *k, struct kad_rs *r, const struct kad_stmt *s)
 			refused(k, s->line, &err, &r->bad);
 		return;
 	}
-	kad_unknown(k, s, "in real_server");
+	bad_args(k, s, rs_words, "in real_server", &r->bad);
 }
 
 static void check_stmt(struct kad *k, struct kad_rs *r, const struct kad_stmt *s)
@@ -347,7 +372,18 @@ static void check_stmt(struct kad *k, struct kad_rs *r, const struct kad_stmt *s
 	} else if (!strcmp(w, "connect_ip") && s->n == 2) {
 		set_str(k, &c->connect_ip, s->w[1]);
 	} else if (c->type == FULCRUM_CHECK_EXTERNAL && !strcmp(w, "misc_path") && s->n >= 2) {
-		set_str(k, &c->command, s->w[1]);
+		size_t len = 0;
+
+		for (size_t i = 1; i < s->n; i++)
+			len += strlen(s->w[i]) + 1;
+		free(c->command);
+		if (!(c->command = malloc(len))) {
+			k->rc = -ENOMEM;
+			return;
+		}
+		c->command[0] = '\0';
+		for (size_t i = 1; i < s->n; i++) /* unquoted spaces separate its arguments */
+			strcat(strcat(c->command, i > 1 ? " " : ""), s->w[i]);
 		kad_note(k, s->line,
 			 "'misc_path': Fulcrum runs it without a shell and adds the real "
 			 "server's address and port as arguments");
@@ -356,7 +392,7 @@ static void check_stmt(struct kad *k, struct kad_rs *r, const struct kad_stmt *s
 	} else if (kad_in_list(w, unused) && (http || strcmp(w, "http_protocol") != 0)) {
 		kad_ignored(k, s, "Fulcrum's check has no such setting");
 	} else {
-		kad_unknown(k, s, "in a checker");
+		bad_args(k, s, check_words, "in a checker", &r->bad);
 	}
 }
 
@@ -397,7 +433,7 @@ static void url_stmt(struct kad *k, struct kad_rs *r, const struct kad_stmt *s)
 		   !strcmp(w, "regex_min_offset") || !strcmp(w, "regex_max_offset")) {
 		kad_ignored(k, s, "PCRE setting; Fulcrum's regex is POSIX extended");
 	} else {
-		kad_unknown(k, s, "in url");
+		bad_args(k, s, url_words, "in url", &r->bad);
 	}
 }
 
@@ -437,6 +473,7 @@ bool kad_lvs_open(struct kad *k, enum kad_frame f, const struct kad_stmt *s, enu
 		opt_unset(&r->chk.t);
 		r->chk.connect_port.val = -1;
 		r->line = s->line;
+		r->port_given = s->n == 3;
 		if (model_rs_set_field(&r->rs, "address", s->w[1], &err) != 0 ||
 		    (s->n == 3 && model_rs_set_field(&r->rs, "port", s->w[2], &err) != 0))
 			refused(k, s->line, &err, &r->bad);

@@ -175,11 +175,15 @@ static bool set_override(struct kad *k, struct fulcrum_rs *rs, const struct kad_
 		     rs_set(k, rs, "check.timeout", NULL, e->timeout, e->tline);
 	if (e->fall != svc->fall)
 		ok = ok && rs_set(k, rs, "check.fall", NULL, e->fall > 100 ? 100 : e->fall, l);
-	/* where it checks: its own port / address (0, none) when the service's names another */
+	/* where it checks: its own port (0) when the service's names another */
 	if (e->port != svc->port)
 		ok = ok && rs_set(k, rs, "check.check_port", NULL, e->port < 0 ? 0 : e->port, l);
-	if (!same(e->ip, svc->ip))
-		ok = ok && rs_set(k, rs, "check.check_address", e->ip ? e->ip : "none", 0, l);
+	if (!same(e->ip, svc->ip)) { /* its own address, named: the model has no "unset" here */
+		char a[MODEL_ADDR_STRLEN];
+
+		ok = ok && rs_set(k, rs, "check.check_address",
+				  e->ip ? e->ip : model_addr_format(&rs->addr, a, sizeof(a)), 0, l);
+	}
 	if (e->remove != svc->remove)
 		ok =
 		    ok && rs_set(k, rs, "check.on_failure", e->remove ? "remove" : "quiesce", 0, l);
@@ -224,6 +228,15 @@ static void add_reals(struct kad *k, const struct kad_vs *v, struct config_servi
 				ok = rs_set(k, &rs, "tunnel_type", f->tun, 0, r->line);
 			if (ok && f->port[0])
 				ok = rs_set(k, &rs, "tunnel_port", f->port, 0, r->line);
+		}
+		if (ok && !r->port_given && !svc->vs.fwmark && rs.forwarding == FULCRUM_FWD_MASQ &&
+		    svc->vs.port) {
+			ok = rs_set(k, &rs, "port", NULL, svc->vs.port, r->line);
+			if (talk)
+				kad_note(k, r->line,
+					 "real server without a port: the service's (%u), "
+					 "as masq forwarding needs one",
+					 (unsigned)svc->vs.port);
 		}
 		ok = ok && (!talk || timing_ok(k, &e)) &&
 		     set_override(k, &rs, se, &e, r->line, talk);

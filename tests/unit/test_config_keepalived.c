@@ -236,6 +236,58 @@ static void test_misc_fwmark_v6(void)
 	CU_ASSERT_TRUE(has(&notes, "k.conf:10: 'SSL_GET'", "verify_tls"));
 }
 
+/* Defaults keepalived fills in, and a known directive given wrong arguments. */
+static void test_defaults_and_arguments(void)
+{
+	const char *text = "virtual_server 192.0.2.10 80 {\n"
+			   "  real_server 192.0.2.21 { MISC_CHECK { misc_path /bin/chk -v 2 } }\n"
+			   "  real_server 192.0.2.22 80 { MISC_CHECK { misc_path /bin/chk -v 2\n"
+			   "    connect_ip 192.0.2.99 } }\n"
+			   "}\n"
+			   "virtual_server 192.0.2.11 80 {\n"
+			   "  protocol TCP UDP\n"
+			   "  real_server 192.0.2.21 80 { HTTP_GET { url { path } } }\n"
+			   "}\n"
+			   "vrrp_instance VI_2\n";
+	const struct config_service *s;
+
+	CU_ASSERT_EQUAL(import_str(text), -EINVAL);
+	config_msgs_print(&errors, stdout);
+	s = svc("tcp-192.0.2.10-80");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_STRING_EQUAL(s->vs.check.command, "/bin/chk -v 2");
+	CU_ASSERT_EQUAL(s->vs.check.check_address.family, AF_UNSPEC);
+	CU_ASSERT_EQUAL_FATAL(s->nreals, 2);
+	CU_ASSERT_EQUAL(s->reals[0].port, 80); /* masq needs a port: the service's */
+	CU_ASSERT_TRUE(
+	    has(&notes, "k.conf:2: real server without a port: the service's (80)", NULL));
+	CU_ASSERT_EQUAL(s->reals[1].check.set, FULCRUM_CHECK_F_CHECK_ADDRESS);
+	CU_ASSERT_STRING_EQUAL(addr(&s->reals[1].check.check_address), "192.0.2.99");
+	CU_ASSERT_TRUE(
+	    has(&errors, "k.conf:7: 'protocol TCP UDP': not the arguments it takes", NULL));
+	CU_ASSERT_TRUE(has(&errors, "k.conf:8: 'path': not the arguments it takes", NULL));
+	CU_ASSERT_TRUE(has(&errors, "k.conf:10: 'vrrp_instance': needs its block", NULL));
+	CU_ASSERT_EQUAL(errors.n, 3);
+	CU_ASSERT_EQUAL(doc.nservices, 1);
+	/* the service checks another address and port: the second server checks its own */
+	CU_ASSERT_EQUAL(
+	    import_str("virtual_server 192.0.2.10 80 {\n"
+		       " real_server 192.0.2.21 80 { TCP_CHECK { connect_ip 192.0.2.99\n"
+		       "   connect_port 81 } }\n"
+		       " real_server 192.0.2.22 80 { TCP_CHECK { } }\n"
+		       "}\n"),
+	    0);
+	s = svc("tcp-192.0.2.10-80");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_STRING_EQUAL(addr(&s->vs.check.check_address), "192.0.2.99");
+	CU_ASSERT_EQUAL(s->vs.check.check_port, 81);
+	CU_ASSERT_EQUAL_FATAL(s->nreals, 2);
+	CU_ASSERT_EQUAL(s->reals[1].check.set,
+			FULCRUM_CHECK_F_CHECK_ADDRESS | FULCRUM_CHECK_F_CHECK_PORT);
+	CU_ASSERT_STRING_EQUAL(addr(&s->reals[1].check.check_address), "192.0.2.22");
+	CU_ASSERT_EQUAL(s->reals[1].check.check_port, 0);
+}
+
 static void test_group_and_vips(void)
 {
 	const char *text = "virtual_server_group web {\n"
@@ -506,6 +558,7 @@ UNIT_SUITE(config_keepalived)
 	CU_add_test(s, "directives that map, on the fields they set", test_maps);
 	CU_add_test(s, "a real server's own check: override or note", test_per_server_check);
 	CU_add_test(s, "MISC_CHECK, SSL_GET, fwmark and IPv6 names", test_misc_fwmark_v6);
+	CU_add_test(s, "keepalived's defaults; wrong arguments", test_defaults_and_arguments);
 	CU_add_test(s, "virtual_server_group members and vrrp addresses", test_group_and_vips);
 	CU_add_test(s, "unknown directives: errors, or notes when lenient",
 		    test_unknown_and_lenient);
