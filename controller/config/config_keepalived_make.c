@@ -340,8 +340,15 @@ static void make_member(struct kad *k, const struct kad_vs *v, const struct kad_
 		return;
 	}
 	*dash++ = '\0';
-	if (model_addr_parse(a, &lo) != 0 || strchr(dash, '.') || strchr(dash, ':')) {
+	if (model_addr_parse(a, &lo) != 0) {
 		kad_error(k, m->line, "'%.64s': not an address range A-N", m->addr);
+		return;
+	}
+	if (strchr(dash, '.') || strchr(dash, ':')) {
+		kad_note(k, m->line,
+			 "'%.64s': not imported: only ranges of the last byte or group (A-N) "
+			 "are expanded; list the addresses",
+			 m->addr);
 		return;
 	}
 	if (lo.family == AF_INET) {
@@ -365,9 +372,15 @@ static void make_member(struct kad *k, const struct kad_vs *v, const struct kad_
 	{
 		unsigned first = (unsigned)lo.u.v6.s6_addr[14] << 8 | lo.u.v6.s6_addr[15];
 
-		if (*dash || end > 0xffff || end < first || end - first >= 256) {
-			kad_error(k, m->line, "'%.64s': not a range of at most 256 addresses",
-				  m->addr);
+		if (*dash || end > 0xffff || end < first) {
+			kad_error(k, m->line, "'%.64s': not an address range A-N", m->addr);
+			return;
+		}
+		if (end - first >= 256) {
+			kad_note(k, m->line,
+				 "'%.64s': not imported: more than 256 services; list "
+				 "the addresses in use",
+				 m->addr);
 			return;
 		}
 		for (unsigned g = first; g <= end && k->rc == 0; g++) {

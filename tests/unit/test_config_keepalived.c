@@ -294,6 +294,8 @@ static void test_group_and_vips(void)
 			   "  192.0.2.1-3 80\n"
 			   "  fwmark 5\n"
 			   "  192.0.2.0/24 80\n"
+			   "  192.0.2.250-192.0.3.1 80\n"
+			   "  2001:db8::1-ffff 80\n"
 			   "}\n"
 			   "virtual_server group web { real_server 192.0.2.50 80 { } }\n"
 			   "vrrp_instance VI_1 {\n"
@@ -318,6 +320,8 @@ static void test_group_and_vips(void)
 	CU_ASSERT_EQUAL(svc("tcp-192.0.2.2-80")->line, 2);
 	CU_ASSERT_EQUAL(svc("fwmark-5")->nreals, 1);
 	CU_ASSERT_TRUE(has(&notes, "k.conf:4: '192.0.2.0/24'", "not imported"));
+	CU_ASSERT_TRUE(has(&notes, "k.conf:5: '192.0.2.250-192.0.3.1'", "not imported"));
+	CU_ASSERT_TRUE(has(&notes, "k.conf:6: '2001:db8::1-ffff'", "not imported"));
 	CU_ASSERT_EQUAL_FATAL(doc.nvips, 3);
 	CU_ASSERT_STRING_EQUAL(addr(&doc.vips[0].vip.addr), "192.0.2.1");
 	CU_ASSERT_EQUAL(doc.vips[0].vip.prefix, 24);
@@ -325,12 +329,12 @@ static void test_group_and_vips(void)
 	CU_ASSERT_STRING_EQUAL(doc.vips[1].vip.interface, "eth1");
 	CU_ASSERT_EQUAL(doc.vips[1].vip.prefix, 32);
 	CU_ASSERT_EQUAL(doc.vips[2].vip.prefix, 64);
-	CU_ASSERT_EQUAL(doc.vips[2].line, 11);
-	CU_ASSERT_TRUE(has(&notes, "k.conf:11: '2001:db8::1/64 label x'", "ignored"));
-	CU_ASSERT_TRUE(has(&notes, "k.conf:12: address already a VIP (line 9)", NULL));
-	CU_ASSERT_TRUE(has(&notes, "k.conf:15: 'priority 100'", "fulcrumd.conf"));
+	CU_ASSERT_EQUAL(doc.vips[2].line, 13);
+	CU_ASSERT_TRUE(has(&notes, "k.conf:13: '2001:db8::1/64 label x'", "ignored"));
+	CU_ASSERT_TRUE(has(&notes, "k.conf:14: address already a VIP (line 11)", NULL));
+	CU_ASSERT_TRUE(has(&notes, "k.conf:17: 'priority 100'", "fulcrumd.conf"));
 	CU_ASSERT_TRUE(
-	    has(&notes, "k.conf:16: 'authentication { ... }' (to line 17)", "fulcrumd.conf"));
+	    has(&notes, "k.conf:18: 'authentication { ... }' (to line 19)", "fulcrumd.conf"));
 	CU_ASSERT_FALSE(has(&notes, "secret", NULL));
 }
 
