@@ -19,6 +19,9 @@ static void kad_vmsg(struct kad *k, struct config_msgs *m, unsigned line, const 
 		k->rc = -ENOMEM;
 		return;
 	}
+	for (char *p = text; *p; p++) /* what a file says, quoted: printable ASCII only */
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
 	if (config_msgs_add(m, "%s:%u: %s", k->file, line, text) != 0)
 		k->rc = -ENOMEM;
 	free(text);

@@ -419,6 +419,8 @@ static void test_hostile(void)
 	CU_ASSERT_EQUAL(import_str(utf), -EINVAL);
 	CU_ASSERT_TRUE(has(&errors, "k.conf:1: service description:", "UTF-8"));
 	CU_ASSERT_TRUE(has(&errors, "k.conf:3: real server weight:", NULL));
+	CU_ASSERT_EQUAL(import_str("virtual_server group \x01\xff { }\n"), -EINVAL);
+	CU_ASSERT_TRUE(has(&errors, "k.conf:1: virtual_server group '?\?': no such", NULL));
 	for (size_t i = 0; i < errors.n; i++) /* messages quote printable ASCII only */
 		for (const char *p = errors.text[i]; *p; p++)
 			CU_ASSERT_TRUE(*p >= 0x20 && *p < 0x7f);
