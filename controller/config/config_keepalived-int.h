@@ -9,9 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KAD_WORDS_MAX 64 /* words of one statement; more is an error */
-#define KAD_FRAMES    8  /* blocks that translate nest at most 4 deep */
-#define KAD_DEPTH_MAX 64 /* ignored blocks nested deeper are an error */
+#define KAD_WORDS_MAX 64    /* words of one statement; more is an error */
+#define KAD_FRAMES    8     /* blocks that translate nest at most 4 deep */
+#define KAD_DEPTH_MAX 64    /* ignored blocks nested deeper are an error */
+#define KAD_NAMES     32768 /* slots of the service name table: a power of 2, > 2 x 10,000 */
 
 /* One statement: the words of a line up to its end, a '{' or a '}'. */
 struct kad_stmt {
@@ -94,6 +95,18 @@ struct kad_group {
 	size_t n, cap;
 };
 
+/* What a hostile file could make too many of; past the limit, an error and the rest is skipped. */
+enum kad_limit {
+	KAD_L_VS = 0,   /* virtual_server blocks */
+	KAD_L_GROUPS,   /* virtual_server_group blocks */
+	KAD_L_MEMBERS,  /* their lines, all groups */
+	KAD_L_RS_READ,  /* real_server blocks */
+	KAD_L_VIPS,     /* virtual_ipaddress lines */
+	KAD_L_SERVICES, /* services made (a group makes many) */
+	KAD_L_REALS,    /* real servers made, all services */
+	KAD_L_COUNT,
+};
+
 enum kad_frame { KAD_F_VS, KAD_F_RS, KAD_F_CHECK, KAD_F_URL, KAD_F_GROUP, KAD_F_VRRP, KAD_F_VIPS };
 
 struct kad_pending_vip {
@@ -122,7 +135,10 @@ struct kad {
 	char *vrrp_if; /* the open vrrp_instance's interface, owned */
 	struct kad_pending_vip *pv;
 	size_t npv, cappv;
-	bool url_done; /* the open checker already took its url */
+	bool url_done;   /* the open checker already took its url */
+	uint32_t *names; /* the name table of the services made (config_keepalived_make.c) */
+	size_t count[KAD_L_COUNT];
+	bool limit_said[KAD_L_COUNT];
 };
 
 /* Messages: "FILE:LINE: " then the rest, printf-style. Failing to allocate sets k->rc. */
@@ -132,6 +148,8 @@ void kad_error(struct kad *k, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* "'word word ...'": the statement, printable ASCII only, cut at 80 bytes, into buf (96 bytes). */
 const char *kad_text(const struct kad_stmt *s, char *buf, size_t size);
+/* Counts one more of l; true (an error at line, said once) when past its limit: skip it. */
+bool kad_full(struct kad *k, enum kad_limit l, unsigned line);
 /* An unknown directive: an error, or a note when lenient. */
 void kad_unknown(struct kad *k, const struct kad_stmt *s, const char *where);
 /* A known directive Fulcrum does without: the note "'...': ignored: why". */

@@ -61,6 +61,32 @@ const char *kad_text(const struct kad_stmt *s, char *buf, size_t size)
 	return buf;
 }
 
+bool kad_full(struct kad *k, enum kad_limit l, unsigned line)
+{
+	static const struct {
+		const char *what;
+		size_t max;
+	} limit[KAD_L_COUNT] = {
+	    [KAD_L_VS] = {"virtual_server blocks", 10000},
+	    [KAD_L_GROUPS] = {"virtual_server_group blocks", 1000},
+	    [KAD_L_MEMBERS] = {"virtual_server_group members", 100000},
+	    [KAD_L_RS_READ] = {"real_server blocks", 100000},
+	    [KAD_L_VIPS] = {"virtual addresses", 10000},
+	    [KAD_L_SERVICES] = {"services", 10000},
+	    [KAD_L_REALS] = {"real servers of all services", 200000},
+	};
+
+	if (k->count[l] < limit[l].max) {
+		k->count[l]++;
+		return false;
+	}
+	if (!k->limit_said[l])
+		kad_error(k, line, "more than %zu %s: the rest is not imported", limit[l].max,
+			  limit[l].what);
+	k->limit_said[l] = true;
+	return true;
+}
+
 void kad_unknown(struct kad *k, const struct kad_stmt *s, const char *where)
 {
 	char t[96];
@@ -259,6 +285,10 @@ static void top_open(struct kad *k, const struct kad_stmt *s)
 			kad_skip(k, s, NULL);
 			return;
 		}
+		if (kad_full(k, KAD_L_GROUPS, s->line)) {
+			kad_skip(k, s, NULL);
+			return;
+		}
 		g = kad_push(k, (void **)&k->groups, &k->ngroups, &k->capgroups, sizeof(*g));
 		if (!g || !(g->name = kad_strdup(k, s->w[1])))
 			return;
@@ -308,6 +338,8 @@ static void vip_stmt(struct kad *k, const struct kad_stmt *s)
 	char *addr, *slash;
 	bool others = false;
 
+	if (kad_full(k, KAD_L_VIPS, s->line))
+		return;
 	p = kad_push(k, (void **)&k->pv, &k->npv, &k->cappv, sizeof(*p));
 	if (!p || !(addr = kad_strdup(k, s->w[0])))
 		return;
@@ -404,6 +436,8 @@ static void group_stmt(struct kad *k, const struct kad_stmt *s)
 		kad_error(k, s->line, "virtual_server_group: a member is 'ADDRESS [PORT]'");
 		return;
 	}
+	if (kad_full(k, KAD_L_MEMBERS, s->line))
+		return;
 	m = kad_push(k, (void **)&g->m, &g->n, &g->cap, sizeof(*m));
 	if (!m)
 		return;

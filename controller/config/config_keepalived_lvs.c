@@ -57,6 +57,10 @@ void kad_lvs_open_vs(struct kad *k, const struct kad_stmt *s)
 		kad_skip(k, s, NULL);
 		return;
 	}
+	if (kad_full(k, KAD_L_VS, s->line)) {
+		kad_skip(k, s, NULL);
+		return;
+	}
 	if (!(v = kad_push(k, (void **)&k->vs, &k->nvs, &k->capvs, sizeof(*v))))
 		return;
 	model_vs_init(&v->vs);
@@ -464,9 +468,13 @@ bool kad_lvs_open(struct kad *k, enum kad_frame f, const struct kad_stmt *s, enu
 
 	if (f == KAD_F_VS && !strcmp(s->w[0], "real_server") && (s->n == 2 || s->n == 3)) {
 		struct kad_vs *v = cur_vs(k);
-		struct kad_rs *r = kad_push(k, (void **)&v->rs, &v->nrs, &v->caprs, sizeof(*r));
+		struct kad_rs *r;
 
-		if (!r)
+		if (kad_full(k, KAD_L_RS_READ, s->line)) {
+			kad_skip(k, s, NULL);
+			return false;
+		}
+		if (!(r = kad_push(k, (void **)&v->rs, &v->nrs, &v->caprs, sizeof(*r))))
 			return false;
 		model_rs_init(&r->rs);
 		opt_unset(&r->t);

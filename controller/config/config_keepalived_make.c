@@ -207,6 +207,25 @@ static void make_name(struct fulcrum_vs *vs)
 		 (unsigned)vs->port);
 }
 
+/*
+ * The slot of the name table (service index + 1, 0: free) that holds name or
+ * would: open addressing over KAD_NAMES slots, more than twice the services
+ * made, so that a file of 10,000 services is not 50 million comparisons.
+ */
+static uint32_t *name_slot(struct kad *k, const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = name; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	for (uint32_t i = 0;; i++) {
+		uint32_t *slot = &k->names[(h + i) & (KAD_NAMES - 1)];
+
+		if (!*slot || strcmp(k->doc->services[*slot - 1].vs.name, name) == 0)
+			return slot;
+	}
+}
+
 static void add_reals(struct kad *k, const struct kad_vs *v, struct config_service *svc,
 		      const struct kad_eff *se, bool talk)
 {
@@ -245,6 +264,8 @@ static void add_reals(struct kad *k, const struct kad_vs *v, struct config_servi
 				kad_error(k, r->line, "%s", err.message);
 			ok = false;
 		}
+		if (ok && kad_full(k, KAD_L_REALS, r->line))
+			return;
 		if (ok && config_service_add_real(svc, &rs, r->line) != 0)
 			k->rc = -ENOMEM;
 	}
@@ -259,7 +280,11 @@ static void make_one(struct kad *k, const struct kad_vs *v, const char *addr, co
 	struct fulcrum_err err;
 	struct kad_eff se = {.type = FULCRUM_CHECK_NONE, .port = -1};
 	const struct kad_rs *first = NULL;
+	uint32_t *slot;
 	bool ok;
+
+	if (k->limit_said[KAD_L_SERVICES])
+		return; /* a group of a million addresses: past the limit, fast */
 
 	if (addr) {
 		ok = vs_set(k, &vs, "address", addr, 0, line) &&
@@ -300,17 +325,18 @@ static void make_one(struct kad *k, const struct kad_vs *v, const char *addr, co
 		kad_error(k, line, "%s", err.message);
 		return;
 	}
-	for (size_t i = 0; i < k->doc->nservices; i++) {
-		if (strcmp(k->doc->services[i].vs.name, vs.name) == 0) {
-			kad_error(k, line, "service '%s' again: also at line %u", vs.name,
-				  k->doc->services[i].line);
-			return;
-		}
+	if ((slot = name_slot(k, vs.name)) && *slot) {
+		kad_error(k, line, "service '%s' again: also at line %u", vs.name,
+			  k->doc->services[*slot - 1].line);
+		return;
 	}
+	if (kad_full(k, KAD_L_SERVICES, line))
+		return;
 	if (!(svc = config_doc_add_service(k->doc, &vs, line))) {
 		k->rc = -ENOMEM;
 		return;
 	}
+	*slot = (uint32_t)k->doc->nservices;
 	add_reals(k, v, svc, &se, talk);
 }
 
@@ -395,6 +421,16 @@ static void make_member(struct kad *k, const struct kad_vs *v, const struct kad_
 
 void kad_lvs_finish(struct kad *k)
 {
+	if (k->doc->nservices >= KAD_NAMES / 2) {
+		kad_error(k, 0, "the document already holds %zu services", k->doc->nservices);
+		return;
+	}
+	if (!(k->names = calloc(KAD_NAMES, sizeof(*k->names)))) {
+		k->rc = -ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < k->doc->nservices; i++) /* what doc held before: names taken */
+		*name_slot(k, k->doc->services[i].vs.name) = (uint32_t)i + 1;
 	for (size_t i = 0; i < k->nvs && k->rc == 0; i++) {
 		const struct kad_vs *v = &k->vs[i];
 		struct kad_group *g = NULL;
@@ -456,5 +492,7 @@ void kad_lvs_free(struct kad *k)
 	}
 	free(k->vs);
 	k->vs = NULL;
+	free(k->names);
+	k->names = NULL;
 	k->nvs = 0;
 }

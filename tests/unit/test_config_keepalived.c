@@ -442,6 +442,15 @@ static void test_hostile(void)
 			-EINVAL);
 	CU_ASSERT_TRUE(has(&errors, "k.conf:1: delay_loop: takes a number", NULL));
 	CU_ASSERT_TRUE(has(&errors, "k.conf:2: service persistence_timeout", NULL));
+	/* a group of 41 x 256 addresses: 10,000 services, then one error, quickly */
+	strcpy(line, "virtual_server_group g {\n");
+	for (int i = 0; i < 41; i++)
+		sprintf(line + strlen(line), "10.0.%d.0-255 80\n", i);
+	strcat(line, "}\nvirtual_server group g { real_server 192.0.2.1 80 { } }\n");
+	CU_ASSERT_EQUAL(import_str(line), -EINVAL);
+	CU_ASSERT_EQUAL(doc.nservices, 10000);
+	CU_ASSERT_EQUAL(errors.n, 1);
+	CU_ASSERT_TRUE(has(&errors, "k.conf:41: more than 10000 services", "not imported"));
 	free(line);
 	free(deep);
 }
