@@ -226,11 +226,43 @@ static uint32_t *name_slot(struct kad *k, const char *name)
 	}
 }
 
+/*
+ * The slot of table (size: a power of 2, more than the real servers of svc)
+ * that holds the index + 1 of svc's real server at rs's address and port, or
+ * would (0): a service of 100,000 real servers is not 5 billion comparisons.
+ */
+static size_t *real_slot(size_t *table, size_t size, const struct config_service *svc,
+			 const struct fulcrum_rs *rs)
+{
+	const uint8_t *b = (const uint8_t *)&rs->addr.u;
+	size_t n = rs->addr.family == AF_INET6 ? 16 : 4;
+	uint32_t h = 2166136261u ^ rs->port;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u;
+	for (size_t i = 0;; i++) {
+		size_t *slot = &table[(h + i) & (size - 1)];
+		const struct fulcrum_rs *o = *slot ? &svc->reals[*slot - 1] : NULL;
+
+		if (!o || (o->port == rs->port && model_addr_equal(&o->addr, &rs->addr)))
+			return slot;
+	}
+}
+
 static void add_reals(struct kad *k, const struct kad_vs *v, struct config_service *svc,
 		      const struct kad_eff *se, bool talk)
 {
 	struct fulcrum_err err;
+	size_t size = 8, *table, *slot;
 
+	if (k->limit_said[KAD_L_REALS])
+		return;
+	while (size <= 2 * v->nrs)
+		size *= 2;
+	if (!(table = calloc(size, sizeof(*table)))) {
+		k->rc = -ENOMEM;
+		return;
+	}
 	for (size_t i = 0; i < v->nrs && k->rc == 0; i++) {
 		const struct kad_rs *r = &v->rs[i];
 		const struct kad_fwd *f = r->fwd.set ? &r->fwd : &v->fwd;
@@ -238,6 +270,9 @@ static void add_reals(struct kad *k, const struct kad_vs *v, struct config_servi
 		struct kad_eff e;
 		bool ok = !r->bad;
 
+		if (kad_full(k, KAD_L_REALS,
+			     r->line)) /* each one tried counts: work stays bounded */
+			break;
 		if (!ok)
 			continue;
 		eff_of(v, r, &e);
@@ -264,11 +299,18 @@ static void add_reals(struct kad *k, const struct kad_vs *v, struct config_servi
 				kad_error(k, r->line, "%s", err.message);
 			ok = false;
 		}
-		if (ok && kad_full(k, KAD_L_REALS, r->line))
-			return;
+		if (ok && *(slot = real_slot(table, size, svc, &rs))) {
+			if (talk) /* ipvsadm refuses the second: so does the store */
+				kad_error(k, r->line, "real server again: also at line %u",
+					  svc->real_lines[*slot - 1]);
+			ok = false;
+		}
 		if (ok && config_service_add_real(svc, &rs, r->line) != 0)
 			k->rc = -ENOMEM;
+		else if (ok)
+			*slot = svc->nreals;
 	}
+	free(table);
 }
 
 /* One service of v: at addr/port (text), or of fwmark when addr is NULL; line: where its key is. */
@@ -283,8 +325,8 @@ static void make_one(struct kad *k, const struct kad_vs *v, const char *addr, co
 	uint32_t *slot;
 	bool ok;
 
-	if (k->limit_said[KAD_L_SERVICES])
-		return; /* a group of a million addresses: past the limit, fast */
+	if (kad_full(k, KAD_L_SERVICES, line))
+		return; /* each one tried counts: a group of a million addresses stays fast */
 
 	if (addr) {
 		ok = vs_set(k, &vs, "address", addr, 0, line) &&
@@ -330,8 +372,6 @@ static void make_one(struct kad *k, const struct kad_vs *v, const char *addr, co
 			  k->doc->services[*slot - 1].line);
 		return;
 	}
-	if (kad_full(k, KAD_L_SERVICES, line))
-		return;
 	if (!(svc = config_doc_add_service(k->doc, &vs, line))) {
 		k->rc = -ENOMEM;
 		return;

@@ -1,4 +1,5 @@
 /* Unit tests of controller/config/config_keepalived*.c: keepalived.conf made into a document. */
+#include "controller/config/config_io.h"
 #include "controller/config/config_keepalived.h"
 #include "controller/model/model.h"
 #include "tests/unit/unit.h"
@@ -50,6 +51,32 @@ static const char *addr(const struct fulcrum_addr *a)
 	static char buf[MODEL_ADDR_STRLEN];
 
 	return model_addr_format(a, buf, sizeof(buf));
+}
+
+/* What was imported, written as Fulcrum's XML and read back: the same services, reals, VIPs. */
+static void round_trip(void)
+{
+	struct config_doc back;
+	struct config_msgs errs;
+	char *xml = NULL;
+	size_t len = 0;
+
+	config_doc_init(&back);
+	config_msgs_init(&errs);
+	CU_ASSERT_EQUAL_FATAL(config_doc_write(&doc, CONFIG_XML, &xml, &len), 0);
+	CU_ASSERT_EQUAL(config_read(CONFIG_XML, xml, len, &back, NULL, NULL, &errs), 0);
+	config_msgs_print(&errs, stdout);
+	CU_ASSERT_EQUAL(back.nservices, doc.nservices);
+	CU_ASSERT_EQUAL(back.nvips, doc.nvips);
+	for (size_t i = 0; i < back.nservices && i < doc.nservices; i++) {
+		CU_ASSERT_STRING_EQUAL(back.services[i].vs.name, doc.services[i].vs.name);
+		CU_ASSERT_EQUAL(back.services[i].nreals, doc.services[i].nreals);
+		CU_ASSERT_TRUE(
+		    unit_check_same(&back.services[i].vs.check, &doc.services[i].vs.check));
+	}
+	free(xml);
+	config_doc_clear(&back);
+	config_msgs_clear(&errs);
 }
 
 static const char rich[] = "virtual_server 192.0.2.10 53 {\n"           /* 1 */
@@ -150,6 +177,7 @@ static void test_maps(void)
 	/* no checker: always up, as in keepalived */
 	CU_ASSERT_EQUAL(r->check.set, FULCRUM_CHECK_F_TYPE);
 	CU_ASSERT_EQUAL(r->check.type, FULCRUM_CHECK_NONE);
+	round_trip();
 }
 
 /* A real server whose check differs: where and how often become its override; what it asks, a note. */
@@ -195,6 +223,7 @@ static void test_per_server_check(void)
 	CU_ASSERT_EQUAL(r->check.fall, 6);
 	CU_ASSERT_EQUAL(r->check.check_port, 81);
 	CU_ASSERT_EQUAL(r->check.on_failure, FULCRUM_ON_FAILURE_QUIESCE);
+	round_trip();
 	CU_ASSERT_TRUE(has(&notes, "k.conf:7: checker differs from the service's (line 3)", NULL));
 }
 
@@ -286,6 +315,7 @@ static void test_defaults_and_arguments(void)
 			FULCRUM_CHECK_F_CHECK_ADDRESS | FULCRUM_CHECK_F_CHECK_PORT);
 	CU_ASSERT_STRING_EQUAL(addr(&s->reals[1].check.check_address), "192.0.2.22");
 	CU_ASSERT_EQUAL(s->reals[1].check.check_port, 0);
+	round_trip();
 }
 
 static void test_group_and_vips(void)
@@ -336,6 +366,7 @@ static void test_group_and_vips(void)
 	CU_ASSERT_TRUE(
 	    has(&notes, "k.conf:18: 'authentication { ... }' (to line 19)", "fulcrumd.conf"));
 	CU_ASSERT_FALSE(has(&notes, "secret", NULL));
+	round_trip();
 }
 
 /* A typo is an error, or a note when lenient; a known directive without equivalent is a note. */
@@ -378,7 +409,8 @@ static void test_all_errors(void)
 			   "  real_server 192.0.2.21 80 { TCP_CHECK { connect_timeout 7 } }\n"
 			   "  delay_loop 6\n"
 			   "}\n"
-			   "virtual_server 192.0.2.12 80 { real_server 192.0.2.21 80 { } }\n"
+			   "virtual_server 192.0.2.12 80 { real_server 192.0.2.21 80 { } \n"
+			   " real_server 192.0.2.21 80 { } }\n"
 			   "virtual_server 192.0.2.12 80 { }\n"
 			   "virtual_server 300.0.0.1 80 { }\n"
 			   "}\n"
@@ -391,13 +423,14 @@ static void test_all_errors(void)
 	CU_ASSERT_TRUE(
 	    has(&errors, "k.conf:8: check timeout 7 s is not below its interval 6 s", "line 9"));
 	CU_ASSERT_TRUE(
-	    has(&errors, "k.conf:12: service 'tcp-192.0.2.12-80' again: also at line 11", NULL));
-	CU_ASSERT_TRUE(has(&errors, "k.conf:13: virtual_server: takes", NULL));
-	CU_ASSERT_TRUE(has(&errors, "k.conf:14: '}' closes no block", NULL));
-	CU_ASSERT_TRUE(has(&errors, "k.conf:15: lb_kind: takes NAT, DR or TUN", NULL));
-	CU_ASSERT_TRUE(has(&errors, "k.conf:15: block not closed", NULL));
+	    has(&errors, "k.conf:13: service 'tcp-192.0.2.12-80' again: also at line 11", NULL));
+	CU_ASSERT_TRUE(has(&errors, "k.conf:14: virtual_server: takes", NULL));
+	CU_ASSERT_TRUE(has(&errors, "k.conf:15: '}' closes no block", NULL));
+	CU_ASSERT_TRUE(has(&errors, "k.conf:16: lb_kind: takes NAT, DR or TUN", NULL));
+	CU_ASSERT_TRUE(has(&errors, "k.conf:16: block not closed", NULL));
 	/* the first service has errors: it is not made, so its line 5 is not checked further */
-	CU_ASSERT_EQUAL(errors.n, 8);
+	CU_ASSERT_TRUE(has(&errors, "k.conf:12: real server again: also at line 11", NULL));
+	CU_ASSERT_EQUAL(errors.n, 9);
 	CU_ASSERT_EQUAL(doc.nservices, 1);
 	CU_ASSERT_PTR_NOT_NULL(svc("tcp-192.0.2.12-80"));
 }
@@ -484,6 +517,7 @@ static void sample(const char *name, size_t nservices, size_t nvips)
 	CU_ASSERT_EQUAL(doc.nvips, nvips);
 	printf("\n  %s: %zu services, %zu VIPs, %zu notes\n", name, doc.nservices, doc.nvips,
 	       notes.n);
+	round_trip();
 	for (size_t i = 0; i < notes.n; i++) {
 		unsigned line = 0;
 		int off = 0;
