@@ -66,8 +66,15 @@ static bool same(const char *a, const char *b)
 /* Timeout below interval, as Fulcrum needs: false (an error naming the line) otherwise. */
 static bool timing_ok(struct kad *k, const struct kad_eff *e)
 {
-	if (e->type == FULCRUM_CHECK_NONE || e->timeout < e->interval)
+	if (e->type == FULCRUM_CHECK_NONE || (e->timeout < e->interval && e->timeout > 0))
 		return true;
+	if (e->timeout == 0) {
+		kad_error(k, e->tline,
+			  "check timeout 0 s: Fulcrum's is 1 s or more, below the interval "
+			  "(delay_loop %lld s, line %u)",
+			  (long long)e->interval, e->iline);
+		return false;
+	}
 	kad_error(k, e->tline,
 		  "check timeout %lld s is not below its interval %lld s (delay_loop, line %u): "
 		  "Fulcrum's check timeout must be below its interval",

@@ -277,7 +277,9 @@ static void test_defaults_and_arguments(void)
 			   "  protocol TCP UDP\n"
 			   "  real_server 192.0.2.21 80 { HTTP_GET { url { path } } }\n"
 			   "}\n"
-			   "vrrp_instance VI_2\n";
+			   "vrrp_instance VI_2\n"
+			   "virtual_server 192.0.2.12 80 { delay_loop 1\n"
+			   "  real_server 192.0.2.21 80 { TCP_CHECK { } } }\n";
 	const struct config_service *s;
 
 	CU_ASSERT_EQUAL(import_str(text), -EINVAL);
@@ -296,7 +298,10 @@ static void test_defaults_and_arguments(void)
 	    has(&errors, "k.conf:7: 'protocol TCP UDP': not the arguments it takes", NULL));
 	CU_ASSERT_TRUE(has(&errors, "k.conf:8: 'path': not the arguments it takes", NULL));
 	CU_ASSERT_TRUE(has(&errors, "k.conf:10: 'vrrp_instance': needs its block", NULL));
-	CU_ASSERT_EQUAL(errors.n, 3);
+	/* no connect_timeout: Fulcrum's 3 s does not fit below 1 s */
+	CU_ASSERT_TRUE(
+	    has(&errors, "k.conf:11: check timeout 0 s: Fulcrum's is 1 s or more", NULL));
+	CU_ASSERT_EQUAL(errors.n, 4);
 	CU_ASSERT_EQUAL(doc.nservices, 1);
 	/* the service checks another address and port: the second server checks its own */
 	CU_ASSERT_EQUAL(
