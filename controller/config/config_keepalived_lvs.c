@@ -345,10 +345,12 @@ static void rs_stmt(struct kad *k, struct kad_rs *r, const struct kad_stmt *s)
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		if (strcmp(s->w[0], map[i].word) != 0)
 			continue;
-		if (s->n != 2)
-			kad_error(k, s->line, "%s: takes one value", s->w[0]), r->bad = true;
-		else if (model_rs_set_field(&r->rs, map[i].field, s->w[1], &err) != 0)
+		if (s->n != 2) {
+			kad_error(k, s->line, "%s: takes one value", s->w[0]);
+			r->bad = true;
+		} else if (model_rs_set_field(&r->rs, map[i].field, s->w[1], &err) != 0) {
 			refused(k, s->line, &err, &r->bad);
+		}
 		return;
 	}
 	bad_args(k, s, rs_words, "in real_server", &r->bad);
@@ -368,9 +370,11 @@ static void check_stmt(struct kad *k, struct kad_rs *r, const struct kad_stmt *s
 		if (!strcmp(w, "virtualhost"))
 			set_str(k, &c->host, s->w[1]);
 	} else if (!strcmp(w, "connect_port") && s->n == 2) {
-		if (!kad_uint(s->w[1], 65535, &v) || v == 0)
-			kad_error(k, s->line, "connect_port: takes a port (1..65535)"),
-			    r->bad = true;
+		if (!kad_uint(s->w[1], 65535, &v) || v == 0) {
+			kad_error(k, s->line, "connect_port: takes a port (1..65535)");
+			r->bad = true;
+			return;
+		}
 		c->connect_port.val = (int64_t)v;
 		c->connect_port.line = s->line;
 	} else if (!strcmp(w, "connect_ip") && s->n == 2) {
