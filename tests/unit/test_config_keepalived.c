@@ -584,12 +584,36 @@ static void test_samples(void)
 	assert_service("tcp-ae00..1-80", "[ae00::10]:25", FULCRUM_CHECK_NONE);
 	/* the group's 4 addresses, the range 192.168.200.3-10 (8) and 2 marks */
 	sample("keepalived.conf.virtual_server_group", 13, 0);
-	assert_service("tcp-192.168.200.7-80", "192.168.200.1:1358 192.168.200.2:1358",
-		       FULCRUM_CHECK_HTTP);
+	for (int i = 0; i < 13; i++) {
+		static const char *const keys[] = {"tcp-10.0.0.1-8080", "tcp-10.0.0.2-80",
+						   "tcp-192.168.200.1-1358", "fwmark-1"};
+		char name[64];
+
+		if (i < 3 || i == 11)
+			snprintf(name, sizeof(name), "%s", keys[i < 3 ? i : 3]);
+		else if (i == 12)
+			snprintf(name, sizeof(name), "fwmark-2");
+		else
+			snprintf(name, sizeof(name), "tcp-192.168.200.%d-80", i);
+		CU_ASSERT_STRING_EQUAL(doc.services[i].vs.name, name);
+		assert_service(name, "192.168.200.1:1358 192.168.200.2:1358", FULCRUM_CHECK_HTTP);
+	}
 	assert_service("fwmark-2", "192.168.200.1:1358 192.168.200.2:1358", FULCRUM_CHECK_HTTP);
 	/* 192.168.200.18 is listed twice: one VIP, and a note */
 	sample("keepalived.conf.vrrp", 0, 12);
-	CU_ASSERT_STRING_EQUAL(doc.vips[11].vip.interface, "eth1");
+	{
+		char got[512] = "";
+
+		for (size_t i = 0; i < doc.nvips; i++)
+			snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s/%u@%s",
+				 i ? " " : "", addr(&doc.vips[i].vip.addr),
+				 (unsigned)doc.vips[i].vip.prefix, doc.vips[i].vip.interface);
+		CU_ASSERT_STRING_EQUAL(
+		    got, "192.168.200.16/32@eth0 192.168.200.17/32@eth0 192.168.200.18/32@eth0 "
+			 "192.168.200.13/32@eth0 192.168.200.14/32@eth0 192.168.200.15/32@eth0 "
+			 "192.168.201.13/32@eth1 192.168.201.14/32@eth1 192.168.201.15/32@eth1 "
+			 "192.168.201.16/32@eth1 192.168.201.17/32@eth1 192.168.201.18/32@eth1");
+	}
 	sample("keepalived.conf.status_code", 1, 0);
 	CU_ASSERT_STRING_EQUAL(svc("tcp-192.168.200.100-443")->vs.check.expect_status,
 			       "200-299,400-499,503,505");
