@@ -26,9 +26,11 @@ repl_sources=(controller/ha/repl_msg.c controller/core/command.c controller/core
 	controller/model/model_kind.c controller/model/model_vip.c
 	db/db.c db/db_vs.c db/db_rs.c db/db_vip.c db/db_change.c db/db_token.c db/db_notify.c
 	db/db_role.c db/db_repl.c db/schema-sql.c)
-# fuzz_import_ldirectord: the importer, the document's containers and the model it validates with.
+# fuzz_import_*: the importers, the document's containers and the model it validates with.
 import_sources=(controller/config/config_doc.c controller/config/config_ldirectord.c
 	controller/config/config_ldirectord_addr.c controller/config/config_ldirectord_map.c
+	controller/config/config_keepalived.c controller/config/config_keepalived_lvs.c
+	controller/config/config_keepalived_make.c
 	controller/model/model.c controller/model/model_check.c controller/model/model_json.c
 	controller/model/model_kind.c controller/model/model_vip.c)
 # fuzz_config: the configuration file's readers and writer, libxml2 and jansson.
