@@ -13,6 +13,7 @@ struct kad_eff {
 	unsigned line; /* the checker's; 0: none */
 	int64_t interval, timeout, fall, port;
 	unsigned iline, tline; /* where interval and timeout were set (the checker's line if not) */
+	bool tdefault;         /* the timeout is keepalived's default: the file sets none */
 	bool remove;
 	const char *ip, *path, *status, *regex, *host, *command;
 };
@@ -38,7 +39,8 @@ static void eff_of(const struct kad_vs *v, const struct kad_rs *r, struct kad_ef
 	o = pick(&c->t.misc_timeout, &r->t.misc_timeout, &v->t.misc_timeout);
 	if (o->val < 0 || c->type != FULCRUM_CHECK_EXTERNAL)
 		o = pick(&c->t.connect_timeout, &r->t.connect_timeout, &v->t.connect_timeout);
-	e->timeout = o->val >= 0 ? o->val : (e->interval > 3 ? 3 : e->interval - 1);
+	e->timeout = o->val >= 0 ? o->val : 5; /* keepalived's connect_timeout default */
+	e->tdefault = o->val < 0;
 	e->tline = o->val >= 0 ? o->line : e->iline;
 	o = pick(&c->t.retry, &r->t.retry, &v->t.retry);
 	/* keepalived tries retry more times after a failure: retry + 1 failures take it down */
@@ -63,23 +65,44 @@ static bool same(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-/* Timeout below interval, as Fulcrum needs: false (an error naming the line) otherwise. */
-static bool timing_ok(struct kad *k, const struct kad_eff *e)
+/*
+ * Fulcrum's check timeout stays within its interval; keepalived's did not
+ * have to (it scheduled the next check delay_loop after one ended). A
+ * timeout the file sets above the interval grows the interval to it; the
+ * default timeout (5 s) above a shorter delay_loop is cut to it. Either is
+ * said when talk. A timeout of 0 is an error (false).
+ */
+static bool timing_ok(struct kad *k, struct kad_eff *e, bool talk)
 {
-	if (e->type == FULCRUM_CHECK_NONE || (e->timeout < e->interval && e->timeout > 0))
+	if (e->type == FULCRUM_CHECK_NONE || (e->timeout <= e->interval && e->timeout > 0))
 		return true;
 	if (e->timeout == 0) {
 		kad_error(k, e->tline,
-			  "check timeout 0 s: Fulcrum's is 1 s or more, below the interval "
+			  "check timeout 0 s: Fulcrum's is 1 s or more, at most the interval "
 			  "(delay_loop %lld s, line %u)",
 			  (long long)e->interval, e->iline);
 		return false;
 	}
-	kad_error(k, e->tline,
-		  "check timeout %lld s is not below its interval %lld s (delay_loop, line %u): "
-		  "Fulcrum's check timeout must be below its interval",
-		  (long long)e->timeout, (long long)e->interval, e->iline);
-	return false;
+	if (e->tdefault) {
+		if (talk)
+			kad_note(k, e->iline,
+				 "keepalived's default connect_timeout (5 s) is longer than "
+				 "delay_loop %lld s: Fulcrum's timeout stays within its interval: "
+				 "the timeout is %lld s",
+				 (long long)e->interval, (long long)e->interval);
+		e->timeout = e->interval;
+		return true;
+	}
+	if (talk)
+		kad_note(k, e->tline,
+			 "check timeout %lld s is longer than its interval %lld s (delay_loop, "
+			 "line %u): keepalived started the next check delay_loop after one "
+			 "ended; Fulcrum's timeout stays within its interval: the interval is "
+			 "%lld s",
+			 (long long)e->timeout, (long long)e->interval, e->iline,
+			 (long long)e->timeout);
+	e->interval = e->timeout;
+	return true;
 }
 
 /* Sets field to value (or the number n when value is NULL); an error at line when refused. */
@@ -199,19 +222,9 @@ static bool set_override(struct kad *k, struct fulcrum_rs *rs, const struct kad_
 
 static void make_name(struct fulcrum_vs *vs)
 {
-	char a[MODEL_ADDR_STRLEN];
+	char name[FULCRUM_NAME_MAX + 1];
 
-	if (vs->fwmark) {
-		snprintf(vs->name, sizeof(vs->name), "fwmark-%u%s", (unsigned)vs->fwmark,
-			 vs->family == AF_INET6 ? "-v6" : "");
-		return;
-	}
-	model_addr_format(&vs->addr, a, sizeof(a));
-	for (char *p = a; *p; p++)
-		if (*p == ':')
-			*p = '.';
-	snprintf(vs->name, sizeof(vs->name), "%s-%s-%u", model_protocol_name(vs->protocol), a,
-		 (unsigned)vs->port);
+	snprintf(vs->name, sizeof(vs->name), "%s", config_key_name(vs, name, sizeof(name)));
 }
 
 /*
@@ -299,8 +312,7 @@ static void add_reals(struct kad *k, const struct kad_vs *v, struct config_servi
 					 "as masq forwarding needs one",
 					 (unsigned)svc->vs.port);
 		}
-		ok = ok && (!talk || timing_ok(k, &e)) &&
-		     set_override(k, &rs, se, &e, r->line, talk);
+		ok = ok && timing_ok(k, &e, talk) && set_override(k, &rs, se, &e, r->line, talk);
 		if (ok && model_rs_validate(&rs, &svc->vs, &err) != 0) {
 			if (talk)
 				kad_error(k, r->line, "%s", err.message);
@@ -359,7 +371,7 @@ static void make_one(struct kad *k, const struct kad_vs *v, const char *addr, co
 		eff_of(v, first, &se);
 	else
 		se.remove = v->t.inhibit.val != 1;
-	if (!timing_ok(k, &se) || !set_check(k, &vs, &se, talk))
+	if (!timing_ok(k, &se, talk) || !set_check(k, &vs, &se, talk))
 		return;
 	if (v->sorry_addr) {
 		const struct kad_fwd *f = v->sorry_fwd.set ? &v->sorry_fwd : &v->fwd;

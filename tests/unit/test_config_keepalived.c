@@ -298,11 +298,17 @@ static void test_defaults_and_arguments(void)
 	    has(&errors, "k.conf:7: 'protocol TCP UDP': not the arguments it takes", NULL));
 	CU_ASSERT_TRUE(has(&errors, "k.conf:8: 'path': not the arguments it takes", NULL));
 	CU_ASSERT_TRUE(has(&errors, "k.conf:10: 'vrrp_instance': needs its block", NULL));
-	/* no connect_timeout: Fulcrum's 3 s does not fit below 1 s */
-	CU_ASSERT_TRUE(
-	    has(&errors, "k.conf:11: check timeout 0 s: Fulcrum's is 1 s or more", NULL));
-	CU_ASSERT_EQUAL(errors.n, 4);
-	CU_ASSERT_EQUAL(doc.nservices, 1);
+	/* no connect_timeout: keepalived's 5 s is cut to the delay_loop of 1 s, said */
+	CU_ASSERT_TRUE(has(&notes,
+			   "k.conf:11: keepalived's default connect_timeout (5 s) is longer than "
+			   "delay_loop 1 s",
+			   NULL));
+	CU_ASSERT_EQUAL(errors.n, 3);
+	CU_ASSERT_EQUAL_FATAL(doc.nservices, 2);
+	s = svc("tcp-192.0.2.12-80");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(s->vs.check.interval, 1);
+	CU_ASSERT_EQUAL(s->vs.check.timeout, 1);
 	/* the service checks another address and port: the second server checks its own */
 	CU_ASSERT_EQUAL(
 	    import_str("virtual_server 192.0.2.10 80 {\n"
@@ -425,8 +431,10 @@ static void test_all_errors(void)
 	config_msgs_print(&errors, stdout);
 	CU_ASSERT_TRUE(has(&errors, "k.conf:2: service scheduler:", NULL));
 	CU_ASSERT_TRUE(has(&errors, "k.conf:4: real server weight:", NULL));
+	/* a timeout above the interval: the interval grows to it, said with both lines */
 	CU_ASSERT_TRUE(
-	    has(&errors, "k.conf:8: check timeout 7 s is not below its interval 6 s", "line 9"));
+	    has(&notes, "k.conf:8: check timeout 7 s is longer than its interval 6 s", "line 9"));
+	CU_ASSERT_EQUAL(svc("tcp-192.0.2.11-80")->vs.check.interval, 7);
 	CU_ASSERT_TRUE(
 	    has(&errors, "k.conf:13: service 'tcp-192.0.2.12-80' again: also at line 11", NULL));
 	CU_ASSERT_TRUE(has(&errors, "k.conf:14: virtual_server: takes", NULL));
@@ -435,8 +443,8 @@ static void test_all_errors(void)
 	CU_ASSERT_TRUE(has(&errors, "k.conf:16: block not closed", NULL));
 	/* the first service has errors: it is not made, so its line 5 is not checked further */
 	CU_ASSERT_TRUE(has(&errors, "k.conf:12: real server again: also at line 11", NULL));
-	CU_ASSERT_EQUAL(errors.n, 9);
-	CU_ASSERT_EQUAL(doc.nservices, 1);
+	CU_ASSERT_EQUAL(errors.n, 8);
+	CU_ASSERT_EQUAL(doc.nservices, 2);
 	CU_ASSERT_PTR_NOT_NULL(svc("tcp-192.0.2.12-80"));
 }
 
