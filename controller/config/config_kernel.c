@@ -272,3 +272,23 @@ int config_kernel_read(struct ipvs *ipvs, const struct config_doc *managed, stru
 		rc = -EINVAL;
 	return rc;
 }
+
+int config_kernel_import(const struct config_doc *managed, struct config_doc *doc,
+			 struct config_msgs *notes, struct config_msgs *errors)
+{
+	struct ipvs *ipvs = NULL;
+	int rc = ipvs_open(&ipvs);
+
+	if (rc != 0) {
+		config_msgs_add(errors, "kernel: cannot open IPVS: %s", strerror(-rc));
+		return rc;
+	}
+	if (!ipvs_info(ipvs)->available) {
+		config_msgs_add(errors, "kernel: no IPVS here: %s", ipvs_info(ipvs)->reason);
+		ipvs_close(ipvs);
+		return -EOPNOTSUPP;
+	}
+	rc = config_kernel_read(ipvs, managed, doc, notes, errors);
+	ipvs_close(ipvs);
+	return rc;
+}

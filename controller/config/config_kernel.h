@@ -43,4 +43,12 @@ int config_kernel_read(struct ipvs *ipvs, const struct config_doc *managed,
 		       struct config_doc *doc, struct config_msgs *notes,
 		       struct config_msgs *errors);
 
+/*
+ * config_kernel_read() on this network namespace's IPVS, opened and closed
+ * here (the caller needs CAP_NET_ADMIN, as ipvsadm does). -EOPNOTSUPP with
+ * an error saying why when the kernel has no IPVS.
+ */
+int config_kernel_import(const struct config_doc *managed, struct config_doc *doc,
+			 struct config_msgs *notes, struct config_msgs *errors);
+
 #endif

@@ -2,6 +2,8 @@
 #include "controller/ctl/ctl_config.h"
 #include "controller/config/config_apply.h"
 #include "controller/config/config_io.h"
+#include "controller/config/config_keepalived.h"
+#include "controller/config/config_kernel.h"
 #include "controller/config/config_ldirectord.h"
 
 #include <errno.h>
@@ -157,7 +159,40 @@ static const struct {
 	import_fn fn;
 } importers[] = {
     {"ldirectord", config_ldirectord_read},
+    {"keepalived", config_keepalived_read},
 };
+
+/*
+ * --from kernel: what this namespace's IPVS holds and Fulcrum (the
+ * director's, over the transport) does not manage yet.
+ */
+static int import_kernel(struct ctl_transport *t, struct config_doc *doc, struct config_msgs *notes,
+			 struct config_msgs *errors)
+{
+	struct ctl_transport_err err = {0};
+	struct config_msgs scratch;
+	struct config_doc managed;
+	int64_t revision;
+	char *text;
+	size_t len;
+	int rc;
+
+	if (t->ops->config_get(t, CONFIG_JSON, &text, &len, &revision, &err) != 0) {
+		config_msgs_add(errors, "what Fulcrum manages: %s", err.message);
+		return -EIO;
+	}
+	config_doc_init(&managed);
+	config_msgs_init(&scratch);
+	rc = config_read(CONFIG_JSON, text, len, &managed, NULL, NULL, &scratch);
+	free(text);
+	if (rc == 0)
+		rc = config_kernel_import(&managed, doc, notes, errors);
+	else
+		config_msgs_add(errors, "what Fulcrum manages could not be read back");
+	config_doc_clear(&managed);
+	config_msgs_clear(&scratch);
+	return rc;
+}
 
 /*
  * import --from FORMAT FILE: the file translated into Fulcrum's document,
@@ -201,22 +236,38 @@ static int config_import(struct ctl_transport *t, bool json, int argc, char **ar
 	for (size_t i = 0; from && i < sizeof(importers) / sizeof(importers[0]); i++)
 		if (strcmp(from, importers[i].name) == 0)
 			fn = importers[i].fn;
+	if (from && strcmp(from, "kernel") == 0) {
+		if (path)
+			return CTL_EXIT_USAGE;
+		if (prune) {
+			fprintf(stderr,
+				"fulcrumctl: --prune with --from kernel would delete what Fulcrum "
+				"manages and the kernel lacks: not with this import\n");
+			return CTL_EXIT_USAGE;
+		}
+		path = "kernel";
+	}
 	if (!from || !path || ((dry_run || prune) && !do_apply))
 		return CTL_EXIT_USAGE;
-	if (!fn) {
+	if (!fn && strcmp(from, "kernel") != 0) {
 		fprintf(stderr, "fulcrumctl: --from: '%s' is not a format Fulcrum imports (", from);
 		for (size_t i = 0; i < sizeof(importers) / sizeof(importers[0]); i++)
-			fprintf(stderr, "%s%s", i ? " " : "", importers[i].name);
-		fprintf(stderr, ")\n");
+			fprintf(stderr, "%s ", importers[i].name);
+		fprintf(stderr, "kernel)\n");
 		return CTL_EXIT_USAGE;
 	}
-	if ((rc = config_slurp(path, &text, &len)) != CTL_EXIT_OK)
-		return rc;
 	config_doc_init(&doc);
 	config_msgs_init(&notes);
 	config_msgs_init(&errors);
-	rc = fn(text, len, strcmp(path, "-") == 0 ? "stdin" : path, lenient, &doc, &notes, &errors);
-	free(text);
+	if (!fn) {
+		rc = import_kernel(t, &doc, &notes, &errors);
+	} else {
+		if ((rc = config_slurp(path, &text, &len)) != CTL_EXIT_OK)
+			return rc;
+		rc = fn(text, len, strcmp(path, "-") == 0 ? "stdin" : path, lenient, &doc, &notes,
+			&errors);
+		free(text);
+	}
 	for (size_t i = 0; i < notes.n; i++)
 		fprintf(stderr, "fulcrumctl: note: %s\n", notes.text[i]);
 	if (notes.dropped)
@@ -228,8 +279,8 @@ static int config_import(struct ctl_transport *t, bool json, int argc, char **ar
 	if (rc != 0) {
 		fprintf(stderr, "fulcrumctl: %s: not imported (%zu errors)%s\n", path,
 			errors.n + errors.dropped,
-			lenient ? "" : "; --lenient takes directives it does not know as notes");
-		rc = rc == -ENOMEM ? CTL_EXIT_SERVER : CTL_EXIT_REFUSED;
+			lenient || !fn ? "" : "; --lenient takes directives it does not know as notes");
+		rc = rc == -EINVAL ? CTL_EXIT_REFUSED : CTL_EXIT_SERVER;
 	} else if (config_doc_write(&doc, do_apply ? CONFIG_XML : fmt, &out, &olen) != 0) {
 		fprintf(stderr, "fulcrumctl: out of memory\n");
 		rc = CTL_EXIT_SERVER;

@@ -15,6 +15,9 @@ bool ctl_config_is(const char *name);
  *   apply FILE [--dry-run] [--prune]           FILE ("-": stdin) as the desired state
  *   import --from ldirectord|keepalived FILE [--lenient] [--format xml|json]
  *          [--apply [--dry-run] [--prune]]     translated to stdout, or applied
+ *   import --from kernel [--format] [--apply [--dry-run]]
+ *                                              what this namespace's IPVS holds and
+ *                                              Fulcrum does not manage yet
  * apply prints the difference ("+ service web", "~ real web/10.0.0.1:80:
  * weight 1 -> 5") and the counts, or with json the API's result; a refused
  * file prints every error on stderr. Returns a ctl_exit status

@@ -259,3 +259,16 @@ class ConfigFile(unittest.TestCase):
                             capture_output=True, text=True)
         self.assertEqual(ok.returncode, 0, ok.stderr)
         self.assertIn('note: ' + path + ':3:', ok.stderr)
+
+    def test_import_from_kernel_without_ipvs_says_why(self):
+        """This host's kernel has no IPVS (the rig's scenario 18 takes a real table over): said, exit 3."""
+        url = ['--url', f'http://127.0.0.1:{self.d.port}', '--token', self.d.tokens['admin']]
+        if os.path.exists('/proc/net/ip_vs'):
+            self.skipTest('this kernel has IPVS: tests/vm/scenarios/18-config-import.sh covers it')
+        r = subprocess.run([FULCRUMCTL] + url + ['import', '--from', 'kernel'], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 3, r)
+        self.assertIn('kernel: no IPVS here', r.stderr)
+        p = subprocess.run([FULCRUMCTL] + url + ['import', '--from', 'kernel', '--apply', '--prune'],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2, p)
+        self.assertIn('--prune with --from kernel would delete', p.stderr)
