@@ -3,6 +3,7 @@
 #include "controller/config/config-int.h"
 #include "controller/model/model.h"
 #include "controller/model/model_json.h"
+#include "controller/model/model_kind.h"
 #include "db/db.h"
 
 #include <errno.h>
@@ -95,6 +96,14 @@ static json_t *differs(enum fulcrum_kind kind, const void *have, const void *wan
 {
 	json_t *h, *w, *d = NULL;
 
+	/*
+	 * The same bytes are the same object (both come from the model's init and
+	 * setters): no JSON needed for what did not change, which is most of a
+	 * file. Bytes that differ may still be the same object (a string's tail
+	 * past its NUL): the JSON forms decide.
+	 */
+	if (memcmp(have, want, model_kind(kind)->size) == 0)
+		return NULL;
 	if (kind == FULCRUM_KIND_VS) {
 		h = model_vs_to_json(have);
 		w = model_vs_to_json(want);
