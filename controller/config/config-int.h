@@ -4,13 +4,12 @@
 
 #include "controller/config/config_io.h"
 #include "controller/lib/idmap.h"
+#include "db/db.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The switches' names in a document ("rs_state" ...), by enum command_notify; NULL outside it. */
-const char *config_switch_name(enum command_notify which);
-int config_switch_parse(const char *name, enum command_notify *out);
+/* The switches are named in a document as they are stored: db_notify_name(), db_notify_parse(). */
 
 /* What a field list belongs to; each list is in the order the model applies fields. */
 enum config_fields {

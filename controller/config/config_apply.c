@@ -451,10 +451,9 @@ static int apply_switches(struct run *r, const struct config_doc *doc)
 			continue;
 		if ((rc = command_txn_notify_set(r->t, (enum command_notify)i,
 						 doc->switch_on[i])) != 0)
-			return refused(r, config_switch_name((enum command_notify)i), rc);
+			return refused(r, db_notify_name((enum command_notify)i), rc);
 		d = json_pack("{s:[b,b]}", "enabled", on[i], doc->switch_on[i]);
-		change(r, "update", "notification", config_switch_name((enum command_notify)i), 0,
-		       d);
+		change(r, "update", "notification", db_notify_name((enum command_notify)i), 0, d);
 	}
 	return 0;
 }

@@ -39,9 +39,8 @@ int config_kernel_dest(const struct ipvs_service *svc, const struct fulcrum_vs *
  * translated (errors says which; doc holds the rest), or the kernel's
  * negative errno (-EOPNOTSUPP: no IPVS here).
  */
-int config_kernel_read(struct ipvs *ipvs, const struct config_doc *managed,
-		       struct config_doc *doc, struct config_msgs *notes,
-		       struct config_msgs *errors);
+int config_kernel_read(struct ipvs *ipvs, const struct config_doc *managed, struct config_doc *doc,
+		       struct config_msgs *notes, struct config_msgs *errors);
 
 /*
  * config_kernel_read() on this network namespace's IPVS, opened and closed

@@ -130,7 +130,7 @@ static void cfg_json_switches(struct config_read *r, const json_t *sw)
 	{
 		enum command_notify which;
 
-		if (config_switch_parse(key, &which) != 0)
+		if (db_notify_parse(key, &which) != 0)
 			config_read_error(r, "notifications",
 					  "'%.40s' is not a switch (rs_state vs_availability "
 					  "config_change role_change peer_state repl_state)",

@@ -170,7 +170,7 @@ static int xml_switch(struct xml_read *xr, const char *where, struct config_attr
 			enabled = attrs[i].value, attrs[i].used = true;
 	}
 	xml_unused(xr, where, "notification", attrs, n, NULL);
-	if (!name || config_switch_parse(name, &which) != 0) {
+	if (!name || db_notify_parse(name, &which) != 0) {
 		config_read_error(
 		    xr->r, where,
 		    "notification name: '%.40s' is not a switch (rs_state "

@@ -2,6 +2,7 @@
 #include "controller/config/config-int.h"
 #include "controller/model/model.h"
 #include "controller/model/model_json.h"
+#include "db/db.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -10,31 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The switches' names in the document, by enum command_notify (db/db_notify.c's stored names). */
-static const char *const switch_names[COMMAND_NOTIFY_COUNT] = {
-    [COMMAND_NOTIFY_RS_STATE] = "rs_state",
-    [COMMAND_NOTIFY_VS_AVAILABILITY] = "vs_availability",
-    [COMMAND_NOTIFY_CONFIG_CHANGE] = "config_change",
-    [COMMAND_NOTIFY_ROLE_CHANGE] = "role_change",
-    [COMMAND_NOTIFY_PEER_STATE] = "peer_state",
-    [COMMAND_NOTIFY_REPL_STATE] = "repl_state",
-};
-
-const char *config_switch_name(enum command_notify which)
-{
-	return (unsigned)which < COMMAND_NOTIFY_COUNT ? switch_names[which] : NULL;
-}
-
-int config_switch_parse(const char *name, enum command_notify *out)
-{
-	for (unsigned i = 0; i < COMMAND_NOTIFY_COUNT; i++)
-		if (strcmp(name, switch_names[i]) == 0) {
-			*out = (enum command_notify)i;
-			return 0;
-		}
-	return -EINVAL;
-}
 
 int config_format_parse(const char *s, enum config_format *out)
 {
@@ -364,7 +340,7 @@ int config_writer_switches(struct config_writer *w, const bool *set,
 			if (set && !set[i])
 				continue;
 			snprintf(line, sizeof(line), "%s\n    \"%s\": %s", first ? "" : ",",
-				 switch_names[i], on[i] ? "true" : "false");
+				 db_notify_name((enum command_notify)i), on[i] ? "true" : "false");
 			first = false;
 			rc = text_str(w, line);
 		}
@@ -374,7 +350,8 @@ int config_writer_switches(struct config_writer *w, const bool *set,
 		if (set && !set[i])
 			continue;
 		if (xmlTextWriterStartElement(w->x, BAD_CAST "notification") < 0 ||
-		    xmlTextWriterWriteAttribute(w->x, BAD_CAST "name", BAD_CAST switch_names[i]) <
+		    xmlTextWriterWriteAttribute(w->x, BAD_CAST "name",
+						BAD_CAST db_notify_name((enum command_notify)i)) <
 			0 ||
 		    xmlTextWriterWriteAttribute(w->x, BAD_CAST "enabled",
 						BAD_CAST(on[i] ? "true" : "false")) < 0 ||

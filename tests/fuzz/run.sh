@@ -33,12 +33,15 @@ import_sources=(controller/config/config_doc.c controller/config/config_ldirecto
 	controller/config/config_keepalived_make.c
 	controller/model/model.c controller/model/model_check.c controller/model/model_json.c
 	controller/model/model_kind.c controller/model/model_vip.c)
-# fuzz_config: the configuration file's readers and writer, libxml2 and jansson.
+# fuzz_config: the configuration file's readers and writer, libxml2 and jansson (and the db
+# layer, which names the notification switches).
 config_sources=(controller/config/config_doc.c controller/config/config_write.c
 	controller/config/config_read.c controller/config/config_read_xml.c
 	controller/config/config_read_json.c controller/lib/idmap.c
 	controller/model/model.c controller/model/model_check.c controller/model/model_json.c
-	controller/model/model_kind.c controller/model/model_vip.c)
+	controller/model/model_kind.c controller/model/model_vip.c
+	db/db.c db/db_vs.c db/db_rs.c db/db_vip.c db/db_change.c db/db_token.c db/db_notify.c
+	db/db_role.c db/db_repl.c db/schema-sql.c)
 flags=(-std=c11 -D_GNU_SOURCE -I. -g -O1 -Wall -Wextra
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
 read -r -a sodium_cflags <<<"$(pkg-config --cflags libsodium)"
@@ -61,8 +64,9 @@ for t in "${targets[@]}"; do
 		"$cc" "${flags[@]}" "${sodium_cflags[@]}" "${db_cflags[@]}" "tests/fuzz/$t.c" \
 			"${repl_sources[@]}" "${sodium_libs[@]}" "${db_libs[@]}" -o "$out/$t/$t"
 	elif [[ $t == fuzz_config ]]; then
-		read -r -a xml_cflags <<<"$(pkg-config --cflags libxml-2.0 jansson)"
-		read -r -a xml_libs <<<"$(pkg-config --libs libxml-2.0 jansson)"
+		[[ -f db/schema-sql.c ]] || { echo "fuzz: run make first (db/schema-sql.c)"; exit 1; }
+		read -r -a xml_cflags <<<"$(pkg-config --cflags libxml-2.0 jansson sqlite3)"
+		read -r -a xml_libs <<<"$(pkg-config --libs libxml-2.0 jansson sqlite3)"
 		"$cc" "${flags[@]}" "${xml_cflags[@]}" "tests/fuzz/$t.c" "${config_sources[@]}" \
 			"${xml_libs[@]}" -o "$out/$t/$t"
 	elif [[ $t == fuzz_import_* ]]; then
