@@ -2,9 +2,12 @@
 #include "controller/config/config_apply.h"
 #include "controller/config/config_export.h"
 #include "controller/config/config_io.h"
+#include "controller/config/config_keepalived.h"
+#include "controller/config/config_ldirectord.h"
 #include "controller/model/model.h"
 #include "tests/unit/unit.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <libxml/parser.h>
@@ -532,6 +535,83 @@ static void test_apply_keeps_ids(void)
 	db_close(to);
 }
 
+/* Reads path whole into a malloc'ed text; NULL when it cannot. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *text = NULL;
+	long size;
+
+	if (f && fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (text = malloc((size_t)size + 1)) &&
+	    fread(text, 1, (size_t)size, f) == (size_t)size) {
+		text[size] = '\0';
+		*len = (size_t)size;
+	} else {
+		free(text);
+		text = NULL;
+	}
+	if (f)
+		fclose(f);
+	return text;
+}
+
+/* path imported (keepalived's format or ldirectord's) is a document the schema takes, and reads back. */
+static bool import_valid(const char *path, bool keepalived)
+{
+	struct config_msgs notes, errors;
+	struct config_doc doc, back;
+	char *text, *xml = NULL;
+	size_t len, xl;
+	bool ok;
+
+	if (!(text = slurp(path, &len)))
+		return false;
+	config_doc_init(&doc);
+	config_doc_init(&back);
+	config_msgs_init(&notes);
+	config_msgs_init(&errors);
+	if (keepalived)
+		config_keepalived_read(text, len, path, true, &doc, &notes, &errors);
+	else
+		config_ldirectord_read(text, len, path, true, &doc, &notes, &errors);
+	ok = config_doc_write(&doc, CONFIG_XML, &xml, &xl) == 0 && validates(xml, xl) &&
+	     config_read(CONFIG_XML, xml, xl, &back, NULL, NULL, &errors) == 0 &&
+	     back.nservices == doc.nservices && back.nvips == doc.nvips;
+	if (!ok)
+		printf("\n%s: its import does not validate or read back:\n%s\n", path,
+		       xml ? xml : "");
+	free(xml);
+	free(text);
+	config_doc_clear(&doc);
+	config_doc_clear(&back);
+	config_msgs_clear(&notes);
+	config_msgs_clear(&errors);
+	return ok;
+}
+
+/* What the importers make of Debian's files nobody here wrote. */
+static void test_imports_are_schema_valid(void)
+{
+	static const char samples[] = "/usr/share/doc/keepalived/samples";
+	struct dirent *e;
+	size_t checked = 0;
+	DIR *d = opendir(samples);
+	char path[512];
+
+	CU_ASSERT_TRUE(import_valid("/usr/share/doc/ldirectord/examples/ldirectord.cf", false));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d); /* scripts/install-deps installs keepalived for them */
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "keepalived.conf", 15) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", samples, e->d_name);
+		CU_ASSERT_TRUE(import_valid(path, true));
+		checked++;
+	}
+	closedir(d);
+	CU_ASSERT_TRUE(checked >= 20); /* Debian ships 25 keepalived samples */
+}
+
 static int config_setup(void)
 {
 	char path[1024];
@@ -571,5 +651,8 @@ UNIT_SUITE(config)
 	CU_add_test(s, "apply: a refused file changes nothing", test_apply_refused_changes_nothing);
 	CU_add_test(s, "apply: an export applied on an empty director keeps every id",
 		    test_apply_keeps_ids);
+	CU_add_test(
+	    s, "the imports of Debian's keepalived samples and ldirectord example: schema-valid",
+	    test_imports_are_schema_valid);
 	return CU_get_error();
 }
