@@ -109,7 +109,8 @@ struct repl {
 	int64_t refusal_logged_ms;
 	struct command_replay *revs; /* READ_ROWS of them: what serve_pump() sends */
 	unsigned long retention;
-	int schema; /* the database schema spoken in the HELLO */
+	int schema;     /* the database schema spoken in the HELLO */
+	size_t rev_max; /* active: a revision whose message is larger goes as a snapshot */
 	int64_t prune_at, digest_at, side_at;
 	int64_t digest_rev;          /* active: the revision last compared */
 	char side_sent[65];          /* active: the hash of the tokens and switches last sent */
@@ -888,7 +889,28 @@ static void serve_pump(struct repl *r, int64_t latest)
 			k = group_revs(rows, n, revs, 1);
 		}
 		for (size_t i = 0; i < k && r->fd >= 0; i++) {
-			if (send_msg(r, repl_rev_encode(&revs[i])) != 0)
+			json_t *m = repl_rev_encode(&revs[i]);
+			size_t size = m ? json_dumpb(m, NULL, 0, JSON_COMPACT) : 0;
+
+			if (size > r->rev_max) {
+				/*
+				 * One revision larger than a message may be (an apply of a
+				 * large configuration file is one revision): the standby
+				 * takes a snapshot of this node instead (it takes one at any
+				 * time, as after a digest mismatch), and the stream goes on
+				 * from the snapshot's revision.
+				 */
+				json_decref(m);
+				log_notice("repl",
+					   "replication: revision %" PRId64
+					   " is %zu bytes, more than a "
+					   "message may hold (%zu): %s takes a snapshot instead",
+					   revs[i].revision, size, r->rev_max, r->peer_name);
+				fulcrum_change_list_free(rows, n);
+				serve_snapshot(r);
+				return;
+			}
+			if (send_msg(r, m) != 0)
 				break;
 			if (r->oldest_unacked_ms == 0)
 				r->oldest_unacked_ms = now_ms();
@@ -1873,6 +1895,7 @@ int repl_new(const struct repl_params *p, struct repl **out, char *err, size_t e
 	r->role = STATUS_ROLE_STARTING;
 	r->retention = p->retention;
 	r->schema = p->schema ? p->schema : db_schema_version();
+	r->rev_max = p->rev_max && p->rev_max < REPL_FRAME_MAX ? p->rev_max : REPL_FRAME_MAX;
 	r->latest = r->applied = r->known_rev = store_revision(p->store);
 	r->status.revision = r->latest;
 	pthread_mutex_init(&r->lock, NULL);

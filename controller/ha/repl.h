@@ -51,6 +51,11 @@ struct repl_params {
 	socklen_t peer_len;
 	unsigned long retention; /* the change log keeps this many revisions; 0: all */
 	int schema; /* the database schema this node speaks; 0: db_schema_version() (tests: another) */
+	/*
+	 * A revision whose message would be larger goes to the standby as a
+	 * snapshot instead; 0: REPL_FRAME_MAX, the largest message (tests: less).
+	 */
+	size_t rev_max;
 };
 
 /*

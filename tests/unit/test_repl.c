@@ -27,6 +27,8 @@ static char dir[512];
 static const struct command_actor alice = {"alice", FULCRUM_ORIGIN_HTTP};
 
 static int node_schema; /* the schema node_start()'s node speaks; 0: this build's */
+static size_t
+    node_rev_max; /* the largest revision's message node_start()'s node sends; 0: the default */
 
 /* One director of the test: its database, store, keys, engine. */
 struct node {
@@ -91,6 +93,7 @@ static void node_start(struct node *n, struct event_base *base, const char *name
 	rp.store = n->st;
 	rp.keys = n->keys;
 	rp.schema = node_schema;
+	rp.rev_max = node_rev_max;
 	rp.aw = n->aw;
 	if (repl_new(&rp, &n->repl, err, sizeof(err)) != 0)
 		fprintf(stderr, "\n  repl_new: %s\n", err);
@@ -632,6 +635,53 @@ static void test_repl_pruned_log_snapshot_and_side(void)
 	event_base_free(base);
 }
 
+/*
+ * A revision too large for one message (an apply of a large configuration
+ * file is one revision of its every object): the active sends a snapshot
+ * instead, the standby takes it and then follows the log again.
+ */
+static void test_repl_revision_too_large_goes_as_snapshot(void)
+{
+	struct event_base *base = event_base_new();
+	unsigned pa = free_port(), pb = free_port();
+	struct command_op ops[40];
+	struct node a, b;
+	struct pair p = {&a, &b};
+	struct status_repl s;
+
+	node_rev_max = 8192; /* 40 services in one revision are about 40 KB of change log */
+	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
+	node_rev_max = 0;
+	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
+	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
+	write_services(a.st, 0, 2); /* small revisions: streamed */
+	CU_ASSERT(turn_until(base, a_in_sync, &p, 15000));
+	for (int i = 0; i < 40; i++) {
+		char name[32], addr[32];
+
+		snprintf(name, sizeof(name), "big%d", i);
+		snprintf(addr, sizeof(addr), "198.51.100.%d", i + 1);
+		ops[i] = (struct command_op){.kind = COMMAND_VS_CREATE, .vs = unit_vs(name, addr)};
+	}
+	CU_ASSERT_EQUAL(store_batch(a.st, &alice, ops, 40, 0, NULL, NULL, NULL), 0);
+	CU_ASSERT(turn_until(base, a_in_sync, &p, 20000));
+	repl_status(b.repl, &s);
+	CU_ASSERT_EQUAL(s.snapshots_taken, 1);
+	CU_ASSERT_EQUAL(store_revision(b.st), store_revision(a.st));
+	unit_assert_mirror_matches(b.st);
+	assert_same_digest(&a, &b);
+	/* and the small ones after it are streamed again */
+	write_services(a.st, 100, 1);
+	CU_ASSERT(turn_until(base, a_in_sync, &p, 15000));
+	repl_status(b.repl, &s);
+	CU_ASSERT_EQUAL(s.snapshots_taken, 1);
+	CU_ASSERT_EQUAL(store_revision(b.st), store_revision(a.st));
+	node_stop(&b);
+	node_stop(&a);
+	event_base_free(base);
+}
+
 static bool b_resynced(void *arg)
 {
 	struct pair *p = arg;
@@ -703,6 +753,8 @@ UNIT_SUITE(repl)
 	CU_add_test(s, "a standby with its own revisions: exported, then the active's",
 		    test_repl_divergence_exports_and_converges);
 	CU_add_test(s, "a digest mismatch resyncs", test_repl_digest_mismatch_resyncs);
+	CU_add_test(s, "a revision too large for a message goes as a snapshot",
+		    test_repl_revision_too_large_goes_as_snapshot);
 	CU_add_test(s, "group commit: one acknowledgement for the group",
 		    test_repl_group_is_one_round_trip);
 	CU_add_test(s, "sync: a timed-out wait says alone until acknowledged",
