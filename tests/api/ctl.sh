@@ -517,16 +517,17 @@ expect "--db cluster switchover: refused, exit 2" 2 '' 'running fulcrumd'
 run "$ctl" --db "$db" cluster maintenance on
 expect "--db cluster maintenance: refused, exit 2" 2 '' 'running fulcrumd'
 
-udp_port() { python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+udp_ports() { python3 -c 'import socket; s = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2)]; [x.bind(("127.0.0.1", 0)) for x in s]; print(" ".join(str(x.getsockname()[1]) for x in s))'; }
 (umask 077 && printf 'auth 1\n1 hmac-sha256 a-test-secret-of-enough-length\n' >"$work/authkeys")
-ha_a=$(udp_port) ha_b=$(udp_port)
-tcp_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-repl_a=$(tcp_port) repl_b=$(tcp_port) # replication: one port each, both on 127.0.0.1
-declare -A http_of
+read -r ha_a ha_b <<<"$(udp_ports)" # the heartbeats: distinct, as the TCP ports below
+# N distinct free TCP ports: each held until all are picked (one at a time, the kernel may give
+# the same port twice: a replication port once equalled the other node's HTTP port)
+tcp_ports() { python3 -c 'import socket, sys; s = [socket.socket() for _ in range(int(sys.argv[1]))]; [x.bind(("127.0.0.1", 0)) for x in s]; print(" ".join(str(x.getsockname()[1]) for x in s))' "$1"; }
+read -r repl_a repl_b http_a http_b <<<"$(tcp_ports 4)" # replication and HTTP: one port each
+declare -A http_of=([a]=$http_a [b]=$http_b)
 for n in a b; do
 	me=$ha_a peer=$ha_b repl=$repl_a repl_peer=$repl_b
 	[[ $n == b ]] && me=$ha_b peer=$ha_a repl=$repl_b repl_peer=$repl_a
-	http_of[$n]=$(tcp_port)
 	printf 'node_name = ctl-%s\nha_standalone_vips = no\nha_peer = 127.0.0.1:%s\nha_bind = 127.0.0.1\nha_port = %s\nha_keyfile = %s\nha_realtime = no\nrepl_port = %s\nrepl_peer_port = %s\n' \
 		"$n" "$peer" "$me" "$work/authkeys" "$repl" "$repl_peer" >"$work/ha-$n.conf"
 	"$ctl" --db "$work/ha-$n.db" token create admin --role admin >"$work/ha-$n.token" 2>/dev/null
