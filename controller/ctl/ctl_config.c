@@ -279,7 +279,8 @@ static int config_import(struct ctl_transport *t, bool json, int argc, char **ar
 	if (rc != 0) {
 		fprintf(stderr, "fulcrumctl: %s: not imported (%zu errors)%s\n", path,
 			errors.n + errors.dropped,
-			lenient || !fn ? "" : "; --lenient takes directives it does not know as notes");
+			lenient || !fn ? ""
+				       : "; --lenient takes directives it does not know as notes");
 		rc = rc == -EINVAL ? CTL_EXIT_REFUSED : CTL_EXIT_SERVER;
 	} else if (config_doc_write(&doc, do_apply ? CONFIG_XML : fmt, &out, &olen) != 0) {
 		fprintf(stderr, "fulcrumctl: out of memory\n");

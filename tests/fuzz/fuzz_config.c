@@ -72,7 +72,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc != -ENOMEM && (rc == 0) != (errors.n == 0))
 			abort();
 		fuzz_msgs(&errors);
-		rc2 = config_read(fmt, (const char *)data, size, &doc2, fuzz_count, &streamed, &errors2);
+		rc2 = config_read(fmt, (const char *)data, size, &doc2, fuzz_count, &streamed,
+				  &errors2);
 		if (rc2 != rc || (rc == 0 && (streamed != doc.nservices || doc2.nservices != 0)))
 			abort();
 		if (rc == 0) {
