@@ -110,6 +110,7 @@ struct web_write {
 	size_t nreals;
 	const char *const *operator_fields; /* what an operator may change (PATCH) */
 	char forbidden[48];                 /* the field an operator may not change: 403 */
+	bool unchanged;                     /* a PATCH that left the object as it was */
 	void *extra;                        /* a route's own state (web_config.c's apply) ... */
 	void (*extra_free)(void *);         /* ... freed with the write */
 };

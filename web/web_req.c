@@ -427,6 +427,81 @@ static bool web_req_body_headers(struct web_req *r, int wants_body)
 	return true;
 }
 
+/* What web_req_headers_ok() found wrong, the first thing. */
+struct web_req_hdrs {
+	char why[160];
+	const char *content_length; /* the first one, to compare the others with */
+};
+
+/* RFC 9110's tchar: what a header's name is made of. */
+static bool web_req_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static enum MHD_Result web_req_header_check(void *cls, enum MHD_ValueKind kind, const char *key,
+					    size_t key_size, const char *value, size_t value_size)
+{
+	struct web_req_hdrs *h = cls;
+	char shown[40];
+
+	(void)kind;
+	if (key_size == 0) {
+		snprintf(h->why, sizeof(h->why), "a header line without a name");
+		return MHD_NO;
+	}
+	for (size_t i = 0; i < key_size; i++)
+		if (!web_req_tchar((unsigned char)key[i])) {
+			snprintf(shown, sizeof(shown), "%.*s", (int)(key_size < 32 ? key_size : 32),
+				 key);
+			for (char *c = shown; *c; c++)
+				*c = *c >= 0x20 && *c < 0x7f ? *c : '?';
+			snprintf(
+			    h->why, sizeof(h->why),
+			    "header name '%s' holds a character a name may not hold (RFC 9110)",
+			    shown);
+			return MHD_NO;
+		}
+	for (size_t i = 0; value && i < value_size; i++) {
+		unsigned char c = (unsigned char)value[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			snprintf(h->why, sizeof(h->why),
+				 "header %.*s: a control character (0x%02x) in its value",
+				 (int)(key_size < 32 ? key_size : 32), key, c);
+			return MHD_NO;
+		}
+	}
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (h->content_length && strcmp(h->content_length, value ? value : "") != 0) {
+			snprintf(h->why, sizeof(h->why),
+				 "two Content-Length headers that differ (RFC 9112: the message's "
+				 "length is unknown)");
+			return MHD_NO;
+		}
+		h->content_length = value ? value : "";
+	}
+	return MHD_YES;
+}
+
+/*
+ * Every header line is a header: a name of token characters, a value
+ * without control characters, one Content-Length (RFC 9110, 9112). A
+ * request that breaks this is answered 400 before anything reads it, so
+ * that no proxy in front and this server disagree on where it ends.
+ */
+static bool web_req_headers_ok(struct web_req *r)
+{
+	struct web_req_hdrs h = {.why = ""};
+
+	MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, web_req_header_check, &h);
+	if (!h.why[0])
+		return true;
+	web_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request", NULL, "%s", h.why);
+	return false;
+}
+
 /* The first call for a request: route, token, role, body headers. Early replies end it here. */
 enum MHD_Result web_req_begin(struct web_req *r)
 {
@@ -436,6 +511,8 @@ enum MHD_Result web_req_begin(struct web_req *r)
 	if (strlen(r->url) > WEB_URL_MAX)
 		return web_reply_error(r, MHD_HTTP_URI_TOO_LONG, "uri_too_long", NULL,
 				       "the path is longer than %d bytes", WEB_URL_MAX);
+	if (!web_req_headers_ok(r))
+		return MHD_YES;
 	if (strncmp(r->url, WEB_API_PREFIX, strlen(WEB_API_PREFIX)) != 0) {
 		bool index = strcmp(r->url, "/") == 0;
 

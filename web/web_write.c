@@ -65,7 +65,7 @@ static void write_strip_computed(json_t *body)
 /*
  * An operator's PATCH may change only wr->operator_fields. Compares the
  * object as the group has it (before) with the PATCH applied (after), and
- * takes both. Returns 0, or -EPERM with wr->forbidden naming a field the
+ * takes both; wr->unchanged says whether they are the same. Returns 0, or -EPERM with wr->forbidden naming a field the
  * operator may not change (the answer is 403), or -ENOMEM with err filled.
  */
 static int write_operator_may(struct web_write *wr, json_t *before, json_t *after,
@@ -75,6 +75,7 @@ static int write_operator_may(struct web_write *wr, json_t *before, json_t *afte
 	json_t *v;
 	int rc = 0;
 
+	wr->unchanged = before && after && json_equal(before, after);
 	if (wr->r->who.role >= FULCRUM_ROLE_ADMIN) {
 		rc = 0;
 	} else if (!before || !after) {
@@ -308,8 +309,9 @@ static enum MHD_Result patch_answer(struct web_req *r)
 
 	if (wr->sw.rc != 0)
 		return write_failed(r);
-	log_info("http", "%s changed %s %" PRId64 " (revision %" PRId64 ")", r->who.name,
-		 model_kind(wr->kind)->what, r->id, wr->sw.revision);
+	log_info("http", "%s %s %s %" PRId64 "%s (revision %" PRId64 ")", r->who.name,
+		 wr->unchanged ? "left" : "changed", model_kind(wr->kind)->what, r->id,
+		 wr->unchanged ? " unchanged" : "", wr->sw.revision);
 	r->etag_rev = wr->sw.revision;
 	web_api_status_get(r, &st);
 	out = write_obj_json(r, wr, &st);

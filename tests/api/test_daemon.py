@@ -46,6 +46,56 @@ class Hostile(unittest.TestCase):
         self.assertEqual(self.d.snapshot(), before)
         self.assertEqual(self.d.call('PATCH', '/reals/1', {'weight': 500}).status, 200)
 
+    def raw_status(self, request):
+        """Sends request bytes as they are; returns the status line's code (None: closed unanswered)."""
+        s = socket.create_connection(('127.0.0.1', self.d.port), timeout=5)
+        try:
+            s.sendall(request)
+            line = s.recv(4096).split(b'\r\n')[0]
+        except socket.timeout:
+            line = b''
+        finally:
+            s.close()
+        parts = line.split(b' ')
+        return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+
+    def test_malformed_headers_are_400(self):
+        """RFC 9112: a message with two different Content-Lengths, or a header line that is no header, is 400
+        and changes nothing (issue 18: they were answered normally, the first Content-Length winning)."""
+        before = self.d.snapshot()
+        auth = b'Authorization: Bearer ' + self.d.tokens['admin'].encode() + b'\r\n'
+        body = b'{"name":"smuggled","address":"192.0.2.77","port":80,"protocol":"tcp"}'
+        post = b'POST /api/v1/services HTTP/1.1\r\nHost: x\r\n' + auth + b'Content-Type: application/json\r\n'
+        get = b'GET /api/v1/status HTTP/1.1\r\nHost: x\r\n' + auth
+        cases = {
+            'two Content-Lengths': post + b'Content-Length: %d\r\nContent-Length: 5\r\n\r\n' % len(body) + body,
+            'a space in a name': get + b'X Space: y\r\n\r\n',
+            'a control character in a value': get + b'X-A: a\x01b\r\n\r\n',
+        }
+        for what, request in cases.items():
+            self.assertEqual(self.raw_status(request), 400, what)
+        self.assertEqual(self.d.snapshot(), before)
+        # A NUL in a value and a line with an empty name cannot be seen here: libmicrohttpd 0.9.75
+        # ends the value at the NUL and drops the nameless line before fulcrumd reads the headers
+        # (what they hold is never read as anything); newer releases answer 400 themselves.
+        # the same Content-Length twice is one length (RFC 9112 lets a server take it), and a tab in a
+        # value is allowed
+        ok = post + b'Content-Length: %d\r\nContent-Length: %d\r\nX-T: a\tb\r\n\r\n' % (len(body), len(body)) + body
+        self.assertEqual(self.raw_status(ok), 201)
+        self.assertEqual(self.raw_status(get + b'\r\n'), 200)
+
+    def test_a_patch_that_changes_nothing_says_so(self):
+        """PATCH {} commits nothing and the log says so, not "changed" (issue 18)."""
+        before = self.d.snapshot()
+        start = len(self.d.log_text())
+        r = self.d.call('PATCH', '/reals/1', {})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.revision, before.revision)
+        self.assertEqual(self.d.snapshot(), before)
+        log = self.d.log_text()[start:]
+        self.assertNotIn('changed real server 1', log)
+        self.assertIn('admin left real server 1 unchanged (revision %d)' % before.revision, log)
+
     def test_random_requests_never_crash_it(self):
         rnd = random.Random(20261126)
         methods = ['GET', 'POST', 'PATCH', 'DELETE', 'PUT', 'HEAD', 'OPTIONS', 'TRACE', 'CONNECT', 'G3T', 'patch']
