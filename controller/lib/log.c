@@ -108,17 +108,64 @@ const char *log_level_name(enum log_level level)
 	return level_names[level];
 }
 
+/* The length of the valid UTF-8 sequence at s (1..4), or 0 when there is none. */
+static size_t log_utf8_len(const unsigned char *s)
+{
+	unsigned c = s[0];
+	size_t n = c >= 0xc2 && c <= 0xdf   ? 2
+		   : c >= 0xe0 && c <= 0xef ? 3
+		   : c >= 0xf0 && c <= 0xf4 ? 4
+					    : 0;
+
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
+	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
+		return 0; /* overlong, a surrogate, beyond U+10FFFF */
+	return n;
+}
+
+/*
+ * Copies in to out (len bytes) with what a client may have put in it made
+ * harmless for a log: control characters (a newline would forge a line)
+ * and bytes that are no valid UTF-8 become \xHH (a backslash stays as it
+ * is: a regex in a check's message reads as written). Cut to fit.
+ */
+static void log_escape(const char *in, char *out, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t o = 0;
+
+	while (*s && o + 5 < len) {
+		size_t n = *s >= 0x80 ? log_utf8_len(s) : 1;
+
+		if (n == 0 || *s < 0x20 || *s == 0x7f) {
+			o += (size_t)snprintf(out + o, len - o, "\\x%02x", *s);
+			s++;
+		} else {
+			if (o + n >= len)
+				break;
+			memcpy(out + o, s, n);
+			o += n;
+			s += n;
+		}
+	}
+	out[o] = '\0';
+}
+
 static void log_vemit(enum log_level level, const char *token, int errnum, const char *fmt,
 		      va_list ap)
 {
-	char msg[2048];
+	char raw[2048], msg[4096];
 	int n;
 
 	if (level > lg.level)
 		return;
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (n >= 0 && errnum && (size_t)n < sizeof(msg))
-		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", strerror(errnum));
+	n = vsnprintf(raw, sizeof(raw), fmt, ap);
+	if (n >= 0 && errnum && (size_t)n < sizeof(raw))
+		snprintf(raw + n, sizeof(raw) - (size_t)n, ": %s", strerror(errnum));
+	log_escape(raw, msg, sizeof(msg));
 	if (lg.target == LOG_TARGET_SYSLOG) {
 		syslog(level_syslog[level], "[%s] %s", token, msg);
 		return;

@@ -1,4 +1,5 @@
 /* The one list of unit suites; run.c expands USE() twice. */
+USE(log)
 USE(conf)
 USE(ha_conf)
 USE(ha_keys)
