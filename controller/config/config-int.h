@@ -11,6 +11,18 @@
 
 /* The switches are named in a document as they are stored: db_notify_name(), db_notify_parse(). */
 
+/*
+ * Sets of keys (service names, addresses) a document holds, each with the
+ * line it was first seen at: an idmap of FNV-1a hashes to entries.
+ * config_seen_add() records key at line (taken as 1 when 0) and fills
+ * *line_out with the line it was first seen at, 0 when it is new: 0 or
+ * -ENOMEM. config_seen_line() is that line, 0 for a key not there.
+ * config_seen_clear() frees every entry.
+ */
+int config_seen_add(struct idmap *m, const char *key, unsigned line, unsigned *line_out);
+unsigned config_seen_line(const struct idmap *m, const char *key);
+void config_seen_clear(struct idmap *m);
+
 /* What a field list belongs to; each list is in the order the model applies fields. */
 enum config_fields {
 	CONFIG_F_SERVICE = 0, /* a service's own fields, not id */

@@ -2,7 +2,6 @@
 #include "controller/config/config_apply.h"
 #include "controller/config/config-int.h"
 #include "controller/model/model.h"
-#include "controller/model/model_json.h"
 #include "controller/model/model_kind.h"
 #include "db/db.h"
 
@@ -18,7 +17,7 @@ struct run {
 	struct command_txn *t;
 	struct db *db;
 	struct idmap keep_vs; /* prune: ids of the stored services the file matches */
-	struct idmap names;   /* prune's first pass: the file's service names (hash -> 1) */
+	struct idmap names;   /* prune's first pass: the file's service names (config_seen_*) */
 	bool failed;          /* a refusal: the rest is read for errors only */
 };
 
@@ -104,16 +103,8 @@ static json_t *differs(enum fulcrum_kind kind, const void *have, const void *wan
 	 */
 	if (memcmp(have, want, model_kind(kind)->size) == 0)
 		return NULL;
-	if (kind == FULCRUM_KIND_VS) {
-		h = model_vs_to_json(have);
-		w = model_vs_to_json(want);
-	} else if (kind == FULCRUM_KIND_RS) {
-		h = model_rs_to_json(have);
-		w = model_rs_to_json(want);
-	} else {
-		h = model_vip_to_json(have);
-		w = model_vip_to_json(want);
-	}
+	h = model_kind(kind)->to_json(have);
+	w = model_kind(kind)->to_json(want);
 	if (h && w && !json_equal(h, w) && (d = json_object()))
 		fields_diff(d, "", h, w);
 	if (d && json_object_size(d) == 0) {
@@ -140,8 +131,7 @@ static int refused(struct run *r, const char *where, int rc)
 }
 
 /* Whether id can be asked for on a create: free and not below next (a note when not). */
-static bool id_usable(struct run *r, enum fulcrum_kind kind, int64_t id, const char *what,
-		      const char *key)
+static bool id_usable(struct run *r, enum fulcrum_kind kind, int64_t id, const char *key)
 {
 	int64_t next = 0;
 	int rc;
@@ -161,8 +151,43 @@ static bool id_usable(struct run *r, enum fulcrum_kind kind, int64_t id, const c
 	config_msgs_add(&r->a->notes,
 			"%s %s: id %" PRId64 " was given out before on this director (ids are "
 			"never reused): created with a new id",
-			what, key, id);
+			model_kind(kind)->what, key, id);
 	return false;
+}
+
+/*
+ * Writes want (kind's struct) for the file: with have NULL, creates it, with
+ * *id (want's own id field) when id_usable(), else a new one; otherwise
+ * where have stands (*id becomes have's id), updating only what differs.
+ * Records the change under key. Returns 0: a refusal fails the run
+ * (refused()).
+ */
+static int put(struct run *r, enum fulcrum_kind kind, const void *have, void *want, int64_t *id,
+	       const char *key)
+{
+	const struct model_kind *k = model_kind(kind);
+	json_t *d;
+	int rc;
+
+	if (!have) {
+		if (!id_usable(r, kind, *id, key))
+			*id = 0;
+		if ((rc = command_txn_create(r->t, kind, want)) != 0)
+			return refused(r, key, rc);
+		change(r, "create", k->name, key, *id, NULL);
+		return 0;
+	}
+	*id = k->id_of(have);
+	if (!(d = differs(kind, have, want))) {
+		r->a->unchanged++;
+		return 0;
+	}
+	if ((rc = command_txn_update(r->t, kind, want)) != 0) {
+		json_decref(d);
+		return refused(r, key, rc);
+	}
+	change(r, "update", k->name, key, *id, d);
+	return 0;
 }
 
 static void real_key(const char *service, const struct fulcrum_rs *rs, char *buf, size_t len)
@@ -217,31 +242,11 @@ static int apply_reals(struct run *r, const struct config_service *s, int64_t vs
 	}
 	for (size_t i = 0; i < s->nreals && !r->failed; i++) {
 		struct fulcrum_rs w = s->reals[i];
-		json_t *d;
 
 		real_key(s->vs.name, &w, key, sizeof(key));
 		w.vs_id = vs_id;
-		if (match_of[i] == SIZE_MAX) {
-			if (!id_usable(r, FULCRUM_KIND_RS, w.id, "real server", key))
-				w.id = 0;
-			if ((rc = command_txn_create(r->t, FULCRUM_KIND_RS, &w)) != 0) {
-				rc = refused(r, key, rc);
-				goto out;
-			}
-			change(r, "create", "real", key, w.id, NULL);
-			continue;
-		}
-		w.id = have[match_of[i]].id;
-		if (!(d = differs(FULCRUM_KIND_RS, &have[match_of[i]], &w))) {
-			r->a->unchanged++;
-			continue;
-		}
-		if ((rc = command_txn_rs_update(r->t, &w)) != 0) {
-			json_decref(d);
-			rc = refused(r, key, rc);
-			goto out;
-		}
-		change(r, "update", "real", key, w.id, d);
+		put(r, FULCRUM_KIND_RS, match_of[i] == SIZE_MAX ? NULL : &have[match_of[i]], &w,
+		    &w.id, key);
 	}
 	/* not pruned: the stored real servers the file leaves out stay */
 	for (size_t h = 0; !r->a->prune && h < nhave; h++)
@@ -260,7 +265,6 @@ static int apply_service(const struct config_service *s, void *arg)
 	struct run *r = arg;
 	struct fulcrum_vs have, w = s->vs;
 	bool found = false;
-	json_t *d;
 	int rc;
 
 	if (r->failed)
@@ -276,46 +280,23 @@ static int apply_service(const struct config_service *s, void *arg)
 					" here: matched by name, the id stays %" PRId64,
 					w.name, w.id, have.id, have.id);
 	}
-	if (!found) {
-		if (!id_usable(r, FULCRUM_KIND_VS, w.id, "service", w.name))
-			w.id = 0;
-		if ((rc = command_txn_create(r->t, FULCRUM_KIND_VS, &w)) != 0)
-			return refused(r, s->vs.name, rc);
-		change(r, "create", "service", w.name, w.id, NULL);
-		return apply_reals(r, s, w.id, true);
-	}
-	w.id = have.id;
-	if ((d = differs(FULCRUM_KIND_VS, &have, &w))) {
-		if ((rc = command_txn_vs_update(r->t, &w)) != 0) {
-			json_decref(d);
-			return refused(r, w.name, rc);
-		}
-		change(r, "update", "service", w.name, w.id, d);
-	} else {
-		r->a->unchanged++;
-	}
-	return apply_reals(r, s, w.id, false);
+	if ((rc = put(r, FULCRUM_KIND_VS, found ? &have : NULL, &w, &w.id, w.name)) != 0 ||
+	    r->failed)
+		return rc;
+	return apply_reals(r, s, w.id, !found);
 }
 
 /* ---- prune ------------------------------------------------------------------------ */
 
-static int64_t name_hash(const char *name)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (const char *p = name; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	return (int64_t)(h & INT64_MAX) | 1;
-}
-
-/* First pass: the ids and names the file has (a hash of each name: a collision keeps one more). */
+/* First pass: the ids and names the file has. */
 static int collect_service(const struct config_service *s, void *arg)
 {
 	struct run *r = arg;
+	unsigned first;
 
 	if (s->vs.id && idmap_put(&r->keep_vs, s->vs.id, (void *)1) != 0)
 		return -ENOMEM;
-	return idmap_put(&r->names, name_hash(s->vs.name), (void *)1);
+	return config_seen_add(&r->names, s->vs.name, s->line, &first);
 }
 
 struct prune_walk {
@@ -329,7 +310,7 @@ static int prune_pick(const struct fulcrum_vs *vs, void *arg)
 {
 	struct prune_walk *p = arg;
 
-	if (idmap_get(&p->r->keep_vs, vs->id) || idmap_get(&p->r->names, name_hash(vs->name)))
+	if (idmap_get(&p->r->keep_vs, vs->id) || config_seen_line(&p->r->names, vs->name))
 		return 0;
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 16;
@@ -373,68 +354,54 @@ static int prune_services(struct run *r)
 static int apply_vips(struct run *r, const struct config_doc *doc)
 {
 	struct fulcrum_vip *have = NULL;
-	size_t nhave = 0;
+	size_t nhave = 0, *match_of = NULL;
 	bool *matched = NULL;
 	char key[MODEL_ADDR_STRLEN];
 	int rc;
 
 	if ((rc = db_vip_list(r->db, &have, &nhave)) != 0)
 		return refused(r, "vips", rc);
-	if (nhave && !(matched = calloc(nhave, sizeof(*matched)))) {
-		free(have);
-		return -ENOMEM;
+	if ((nhave && !(matched = calloc(nhave, sizeof(*matched)))) ||
+	    (doc->nvips && !(match_of = calloc(doc->nvips, sizeof(*match_of))))) {
+		rc = -ENOMEM;
+		goto out;
 	}
-	for (size_t pass = 0; pass < 2 && !r->failed; pass++) {
-		for (size_t i = 0; i < doc->nvips && !r->failed; i++) {
-			struct fulcrum_vip w = doc->vips[i].vip;
-			size_t m = SIZE_MAX;
-			json_t *d;
+	for (size_t i = 0; i < doc->nvips; i++) {
+		const struct fulcrum_vip *w = &doc->vips[i].vip;
 
-			for (size_t h = 0; w.id && h < nhave && m == SIZE_MAX; h++)
-				if (have[h].id == w.id)
-					m = h;
-			for (size_t h = 0; h < nhave && m == SIZE_MAX; h++)
-				if (model_addr_equal(&have[h].addr, &w.addr))
-					m = h;
-			model_addr_format(&w.addr, key, sizeof(key));
-			if (pass == 0) { /* the first pass only marks what stays */
-				if (m != SIZE_MAX)
-					matched[m] = true;
-				continue;
-			}
-			if (m == SIZE_MAX) {
-				if (!id_usable(r, FULCRUM_KIND_VIP, w.id, "VIP", key))
-					w.id = 0;
-				if ((rc = command_txn_create(r->t, FULCRUM_KIND_VIP, &w)) != 0)
-					rc = refused(r, key, rc);
-				else
-					change(r, "create", "vip", key, w.id, NULL);
-				continue;
-			}
-			w.id = have[m].id;
-			if (!(d = differs(FULCRUM_KIND_VIP, &have[m], &w))) {
-				r->a->unchanged++;
-			} else if ((rc = command_txn_vip_update(r->t, &w)) != 0) {
-				json_decref(d);
-				rc = refused(r, key, rc);
-			} else {
-				change(r, "update", "vip", key, w.id, d);
-			}
-		}
-		/* between the passes: deletes first, so that an address can move to a new VIP */
-		for (size_t h = 0; pass == 0 && r->a->prune && h < nhave && !r->failed; h++) {
-			if (matched[h])
-				continue;
-			model_addr_format(&have[h].addr, key, sizeof(key));
-			if ((rc = command_txn_vip_delete(r->t, have[h].id)) != 0)
-				rc = refused(r, key, rc);
-			else
-				change(r, "delete", "vip", key, have[h].id, NULL);
-		}
+		match_of[i] = SIZE_MAX;
+		for (size_t h = 0; w->id && h < nhave && match_of[i] == SIZE_MAX; h++)
+			if (have[h].id == w->id)
+				match_of[i] = h;
+		for (size_t h = 0; h < nhave && match_of[i] == SIZE_MAX; h++)
+			if (model_addr_equal(&have[h].addr, &w->addr))
+				match_of[i] = h;
+		if (match_of[i] != SIZE_MAX)
+			matched[match_of[i]] = true;
 	}
+	/* deletes first, so that an address can move to a new VIP */
+	for (size_t h = 0; r->a->prune && h < nhave && !r->failed; h++) {
+		if (matched[h])
+			continue;
+		model_addr_format(&have[h].addr, key, sizeof(key));
+		if ((rc = command_txn_vip_delete(r->t, have[h].id)) != 0)
+			rc = refused(r, key, rc);
+		else
+			change(r, "delete", "vip", key, have[h].id, NULL);
+	}
+	for (size_t i = 0; i < doc->nvips && !r->failed; i++) {
+		struct fulcrum_vip w = doc->vips[i].vip;
+
+		model_addr_format(&w.addr, key, sizeof(key));
+		put(r, FULCRUM_KIND_VIP, match_of[i] == SIZE_MAX ? NULL : &have[match_of[i]], &w,
+		    &w.id, key);
+	}
+	rc = 0;
+out:
 	free(have);
 	free(matched);
-	return 0;
+	free(match_of);
+	return rc;
 }
 
 static int apply_switches(struct run *r, const struct config_doc *doc)
@@ -512,7 +479,7 @@ int config_apply_txn(struct command_txn *t, void *arg)
 	config_doc_clear(&small);
 	config_msgs_clear(&scratch);
 	idmap_clear(&r.keep_vs);
-	idmap_clear(&r.names);
+	config_seen_clear(&r.names);
 	if (rc == 0 && r.failed) {
 		if (a->status == FULCRUM_ERR_NONE)
 			a->status = FULCRUM_ERR_INVALID; /* the file's own errors */

@@ -73,7 +73,7 @@ void config_read_init(struct config_read *r, struct config_doc *doc, config_serv
 	r->errors = errors;
 }
 
-static void seen_free(struct idmap *m)
+void config_seen_clear(struct idmap *m)
 {
 	size_t pos = 0;
 	int64_t id;
@@ -86,8 +86,8 @@ static void seen_free(struct idmap *m)
 
 void config_read_clear(struct config_read *r)
 {
-	seen_free(&r->names);
-	seen_free(&r->vip_addrs);
+	config_seen_clear(&r->names);
+	config_seen_clear(&r->vip_addrs);
 	idmap_clear(&r->vs_ids);
 	idmap_clear(&r->rs_ids);
 	idmap_clear(&r->vip_ids);
@@ -108,27 +108,38 @@ void config_read_error(struct config_read *r, const char *where, const char *fmt
 	config_msgs_add(r->errors, "%s: %s", where, text);
 }
 
-/* Records key in m; *line_out gets the line it was first seen at (0: new). 0 or -ENOMEM. */
-static int seen_add(struct idmap *m, const char *key, unsigned line, unsigned *line_out)
+/* Where key's entry of m is, or would be: its id, and the entry (NULL: none). */
+static int64_t seen_slot(const struct idmap *m, const char *key, struct config_seen **found)
 {
 	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	struct config_seen *s;
 	int64_t id;
 
 	for (const char *p = key; *p; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	*line_out = 0;
-	for (id = (int64_t)(h & INT64_MAX) | 1;; id = id == INT64_MAX ? 1 : id + 1) {
-		if (!(s = idmap_get(m, id)))
-			break;
-		if (strcmp(s->key, key) == 0) {
-			*line_out = s->line;
-			return 0;
-		}
-	}
+	for (id = (int64_t)(h & INT64_MAX) | 1;; id = id == INT64_MAX ? 1 : id + 1)
+		if (!(*found = idmap_get(m, id)) || strcmp((*found)->key, key) == 0)
+			return id;
+}
+
+unsigned config_seen_line(const struct idmap *m, const char *key)
+{
+	struct config_seen *s;
+
+	seen_slot(m, key, &s);
+	return s ? s->line : 0;
+}
+
+int config_seen_add(struct idmap *m, const char *key, unsigned line, unsigned *line_out)
+{
+	struct config_seen *s;
+	int64_t id = seen_slot(m, key, &s);
+
+	*line_out = s ? s->line : 0;
+	if (s)
+		return 0;
 	if (!(s = malloc(sizeof(*s) + strlen(key) + 1)))
 		return -ENOMEM;
-	s->line = line;
+	s->line = line ? line : 1;
 	strcpy(s->key, key);
 	if (idmap_put(m, id, s) != 0) {
 		free(s);
@@ -218,7 +229,7 @@ static int service_keys(struct config_read *r, char *where, size_t wlen)
 
 	config_read_where(r, where, wlen, s->line, 0);
 	if (s->vs.name[0]) {
-		if ((rc = seen_add(&r->names, s->vs.name, s->line, &first)) != 0)
+		if ((rc = config_seen_add(&r->names, s->vs.name, s->line, &first)) != 0)
 			return rc;
 		if (first) {
 			config_read_error(
@@ -335,7 +346,7 @@ int config_read_vip(struct config_read *r, struct fulcrum_vip *vip, unsigned lin
 		}
 	}
 	model_addr_format(&vip->addr, addr, sizeof(addr));
-	if ((rc = seen_add(&r->vip_addrs, addr, line, &first)) != 0)
+	if ((rc = config_seen_add(&r->vip_addrs, addr, line, &first)) != 0)
 		return rc;
 	if (first) {
 		config_read_error(r, where, "VIP address: %s is also the VIP at line %u", addr,

@@ -37,6 +37,7 @@ struct config_writer {
 	enum config_format fmt;
 	int rc; /* the first failure; every later call returns it */
 	size_t nservices, nvips;
+	bool switched; /* JSON: config_writer_switches() closed the lists */
 	/* XML */
 	xmlBufferPtr buf;
 	xmlTextWriterPtr x;
@@ -333,7 +334,7 @@ int config_writer_switches(struct config_writer *w, const bool *set,
 	if (w->fmt == CONFIG_JSON) {
 		rc = text_str(w, w->nvips ? "\n  ],\n  \"notifications\": {"
 					  : "\n  ],\n  \"vips\": [],\n  \"notifications\": {");
-		w->nvips = SIZE_MAX; /* the VIPs' list is closed */
+		w->switched = true;
 		for (unsigned i = 0; rc == 0 && i < COMMAND_NOTIFY_COUNT; i++) {
 			char line[80];
 
@@ -370,7 +371,7 @@ int config_writer_finish(struct config_writer *w, char **out, size_t *len)
 	if (!w)
 		return -ENOMEM;
 	if ((rc = w->rc) == 0 && w->fmt == CONFIG_JSON) {
-		if (w->nvips != SIZE_MAX) {
+		if (!w->switched) {
 			static const bool none[COMMAND_NOTIFY_COUNT];
 
 			rc = config_writer_switches(w, none, none);
