@@ -2,6 +2,7 @@
 #include "web/web-int.h"
 
 #include "controller/lib/log.h"
+#include "controller/lib/utf8.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -39,29 +40,14 @@ static void web_reply_clean(char *s)
 	unsigned char *p = (unsigned char *)s;
 
 	while (*p) {
-		unsigned c = *p;
-		size_t n, i;
-		bool ok;
+		uint32_t cp;
+		size_t n = utf8_decode(p, strnlen((const char *)p, 4), &cp);
 
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
-				*p = '?';
-			p++;
-			continue;
-		}
-		n = c >= 0xc2 && c <= 0xdf   ? 1
-		    : c >= 0xe0 && c <= 0xef ? 2
-		    : c >= 0xf0 && c <= 0xf4 ? 3
-					     : 0;
-		for (i = 1; i <= n && (p[i] & 0xc0) == 0x80; i++)
-			;
-		ok = n > 0 && i > n && !(c == 0xe0 && p[1] < 0xa0) && !(c == 0xed && p[1] > 0x9f) &&
-		     !(c == 0xf0 && p[1] < 0x90) && !(c == 0xf4 && p[1] > 0x8f);
-		if (!ok) {
+		if (n == 0 || cp < 0x20 || cp == 0x7f) {
 			*p++ = '?';
 			continue;
 		}
-		p += n + 1;
+		p += n;
 	}
 }
 

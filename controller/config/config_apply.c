@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,7 +206,8 @@ static int apply_reals(struct run *r, const struct config_service *s, int64_t vs
 	size_t nhave = 0;
 	bool *matched = NULL;
 	size_t *match_of = NULL;
-	char key[FULCRUM_NAME_MAX + MODEL_ENDPOINT_STRLEN + 2];
+	struct idmap by_id = {0}, by_ep = {0};
+	char key[FULCRUM_NAME_MAX + MODEL_ENDPOINT_STRLEN + 2], ep[MODEL_ENDPOINT_STRLEN];
 	int rc = 0;
 
 	if (!created && (rc = db_rs_list(r->db, vs_id, &have, &nhave)) != 0)
@@ -215,20 +217,29 @@ static int apply_reals(struct run *r, const struct config_service *s, int64_t vs
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < s->nreals; i++) {
-		const struct fulcrum_rs *w = &s->reals[i];
+	/* the stored ones by id and by address:port: a service of 100,000 is not 10^10 comparisons */
+	for (size_t h = 0; h < nhave && rc == 0; h++) {
+		unsigned dup;
 
-		match_of[i] = SIZE_MAX;
-		for (size_t h = 0; w->id && h < nhave && match_of[i] == SIZE_MAX; h++)
-			if (!matched[h] && have[h].id == w->id)
-				match_of[i] = h;
-		for (size_t h = 0; h < nhave && match_of[i] == SIZE_MAX; h++)
-			if (!matched[h] && model_addr_equal(&have[h].addr, &w->addr) &&
-			    have[h].port == w->port)
-				match_of[i] = h;
+		model_endpoint_format(&have[h].addr, have[h].port, ep, sizeof(ep));
+		if (idmap_put(&by_id, have[h].id, (void *)(uintptr_t)(h + 1)) != 0 ||
+		    config_seen_add(&by_ep, ep, (unsigned)h + 1, &dup) != 0)
+			rc = -ENOMEM;
+	}
+	for (size_t i = 0; i < s->nreals && rc == 0; i++) {
+		const struct fulcrum_rs *w = &s->reals[i];
+		size_t h = w->id ? (size_t)(uintptr_t)idmap_get(&by_id, w->id) : 0;
+
+		if (!h || matched[h - 1]) {
+			model_endpoint_format(&w->addr, w->port, ep, sizeof(ep));
+			h = config_seen_line(&by_ep, ep);
+		}
+		match_of[i] = h && !matched[h - 1] ? h - 1 : SIZE_MAX;
 		if (match_of[i] != SIZE_MAX)
 			matched[match_of[i]] = true;
 	}
+	if (rc != 0)
+		goto out;
 	/* deletes first: a file may give a deleted real server's address to another */
 	for (size_t h = 0; r->a->prune && h < nhave && !r->failed; h++) {
 		if (matched[h])
@@ -253,6 +264,8 @@ static int apply_reals(struct run *r, const struct config_service *s, int64_t vs
 		if (!matched[h])
 			r->a->unchanged++;
 out:
+	idmap_clear(&by_id);
+	config_seen_clear(&by_ep);
 	free(have);
 	free(matched);
 	free(match_of);

@@ -224,8 +224,9 @@ void config_read_service_begin(struct config_read *r, unsigned line)
 static int service_keys(struct config_read *r, char *where, size_t wlen)
 {
 	const struct config_service *s = &r->s;
+	struct idmap endpoints = {0}; /* this service's real servers by address:port */
 	unsigned first;
-	int rc;
+	int rc = 0;
 
 	config_read_where(r, where, wlen, s->line, 0);
 	if (s->vs.name[0]) {
@@ -250,13 +251,14 @@ static int service_keys(struct config_read *r, char *where, size_t wlen)
 			r->s_bad = true;
 		}
 	}
-	for (size_t i = 0; i < s->nreals; i++) {
+	for (size_t i = 0; i < s->nreals && rc == 0; i++) {
 		const struct fulcrum_rs *rs = &s->reals[i];
+		char ep[MODEL_ENDPOINT_STRLEN];
 
 		config_read_where(r, where, wlen, s->line, s->real_lines[i]);
 		if (rs->id) {
 			if ((rc = id_add(&r->rs_ids, rs->id, s->real_lines[i], &first)) != 0)
-				return rc;
+				break;
 			if (first) {
 				config_read_error(r, where,
 						  "real server id: %" PRId64
@@ -265,23 +267,20 @@ static int service_keys(struct config_read *r, char *where, size_t wlen)
 				r->s_bad = true;
 			}
 		}
-		for (size_t j = 0; j < i; j++) {
-			char ep[MODEL_ENDPOINT_STRLEN];
-
-			if (model_addr_equal(&s->reals[j].addr, &rs->addr) &&
-			    s->reals[j].port == rs->port) {
-				config_read_error(
-				    r, where,
-				    "real server address: %s is also the real server at line %u of "
-				    "this service",
-				    model_endpoint_format(&rs->addr, rs->port, ep, sizeof(ep)),
-				    s->real_lines[j]);
-				r->s_bad = true;
-				break;
-			}
+		model_endpoint_format(&rs->addr, rs->port, ep, sizeof(ep));
+		if ((rc = config_seen_add(&endpoints, ep, s->real_lines[i], &first)) != 0)
+			break;
+		if (first) {
+			config_read_error(
+			    r, where,
+			    "real server address: %s is also the real server at line %u "
+			    "of this service",
+			    ep, first);
+			r->s_bad = true;
 		}
 	}
-	return 0;
+	config_seen_clear(&endpoints);
+	return rc;
 }
 
 int config_read_service_end(struct config_read *r)

@@ -1,5 +1,6 @@
 /* Logging: stderr in the foreground, syslog as a daemon, or a file that SIGHUP reopens. */
 #include "controller/lib/log.h"
+#include "controller/lib/utf8.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -108,24 +109,6 @@ const char *log_level_name(enum log_level level)
 	return level_names[level];
 }
 
-/* The length of the valid UTF-8 sequence at s (1..4), or 0 when there is none. */
-static size_t log_utf8_len(const unsigned char *s)
-{
-	unsigned c = s[0];
-	size_t n = c >= 0xc2 && c <= 0xdf   ? 2
-		   : c >= 0xe0 && c <= 0xef ? 3
-		   : c >= 0xf0 && c <= 0xf4 ? 4
-					    : 0;
-
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
-	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-		return 0; /* overlong, a surrogate, beyond U+10FFFF */
-	return n;
-}
-
 /*
  * Copies in to out (len bytes) with what a client may have put in it made
  * harmless for a log: control characters (a newline would forge a line)
@@ -138,9 +121,10 @@ static void log_escape(const char *in, char *out, size_t len)
 	size_t o = 0;
 
 	while (*s && o + 5 < len) {
-		size_t n = *s >= 0x80 ? log_utf8_len(s) : 1;
+		uint32_t cp;
+		size_t n = utf8_decode(s, strnlen((const char *)s, 4), &cp);
 
-		if (n == 0 || *s < 0x20 || *s == 0x7f) {
+		if (n == 0 || cp < 0x20 || cp == 0x7f) {
 			o += (size_t)snprintf(out + o, len - o, "\\x%02x", *s);
 			s++;
 		} else {
