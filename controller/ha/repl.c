@@ -40,7 +40,8 @@
 #define DIGEST_AGAIN_MS                                                                            \
 	600000             /* the same revision again after this: 1-2 s of CPU at 100,000 objects */
 #define SIDE_MS      1000  /* the active looks for new tokens and switches this often */
-#define PRUNE_MS     60000 /* the change log is pruned this often */
+#define PRUNE_MS     60000 /* the change log is pruned this often, and as it grows: */
+#define PRUNE_GROWTH 8     /* when retention / 8 revisions (at least 1) came since the last */
 #define RECENT_DENSE 16    /* HELLO: the newest revisions' hashes, then every power of two back */
 #define TOLD_MAX     16    /* notable state changes waiting for the main loop, at most */
 #define PRIORITY     "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:+DHE-PSK"
@@ -112,6 +113,7 @@ struct repl {
 	int schema;     /* the database schema spoken in the HELLO */
 	size_t rev_max; /* active: a revision whose message is larger goes as a snapshot */
 	int64_t prune_at, digest_at, side_at;
+	int64_t pruned_rev;          /* the newest revision when the change log was last pruned */
 	int64_t digest_rev;          /* active: the revision last compared */
 	char side_sent[65];          /* active: the hash of the tokens and switches last sent */
 	struct snapshot_apply *snap; /* follower: a snapshot being applied */
@@ -1644,10 +1646,13 @@ static void *repl_main(void *arg)
 					state_set(r, STATUS_REPL_IN_SYNC, NULL);
 			}
 		}
-		if (r->retention && now >= r->prune_at) {
+		if (r->retention &&
+		    (now >= r->prune_at ||
+		     latest - r->pruned_rev >= (int64_t)(r->retention / PRUNE_GROWTH) + 1)) {
 			char err[256];
 
 			r->prune_at = now + PRUNE_MS;
+			r->pruned_rev = latest;
 			if (snapshot_prune(r->db, r->retention, NULL, err, sizeof(err)) != 0)
 				log_warnx("repl", "replication: the change log not pruned: %s",
 					  err);

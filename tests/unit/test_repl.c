@@ -29,6 +29,7 @@ static const struct command_actor alice = {"alice", FULCRUM_ORIGIN_HTTP};
 static int node_schema; /* the schema node_start()'s node speaks; 0: this build's */
 static size_t
     node_rev_max; /* the largest revision's message node_start()'s node sends; 0: the default */
+static unsigned long node_retention; /* node_start()'s node's repl_log_retention; 0: all */
 
 /* One director of the test: its database, store, keys, engine. */
 struct node {
@@ -94,6 +95,7 @@ static void node_start(struct node *n, struct event_base *base, const char *name
 	rp.keys = n->keys;
 	rp.schema = node_schema;
 	rp.rev_max = node_rev_max;
+	rp.retention = node_retention;
 	rp.aw = n->aw;
 	if (repl_new(&rp, &n->repl, err, sizeof(err)) != 0)
 		fprintf(stderr, "\n  repl_new: %s\n", err);
@@ -635,6 +637,55 @@ static void test_repl_pruned_log_snapshot_and_side(void)
 	event_base_free(base);
 }
 
+/* The oldest revision n's change log still holds (0: none). */
+static int64_t oldest_logged(struct node *n)
+{
+	struct fulcrum_change *x = NULL;
+	size_t nx = 0;
+	int64_t oldest = 0;
+
+	CU_ASSERT_EQUAL(db_change_list(n->db, 0, 0, &x, &nx), 0);
+	for (size_t i = 0; i < nx; i++)
+		if (!oldest || x[i].revision < oldest)
+			oldest = x[i].revision;
+	fulcrum_change_list_free(x, nx);
+	return oldest;
+}
+
+static bool log_within_retention(void *arg)
+{
+	struct node *n = arg;
+
+	/* retention 10: pruned again once 10 / 8 + 1 = 2 revisions came */
+	return oldest_logged(n) >= store_revision(n->st) - 10 - 2 + 1;
+}
+
+/*
+ * The change log is pruned as it grows, not only once a minute: an active
+ * that takes writes faster than that keeps about repl_log_retention
+ * revisions, not whatever a minute brought.
+ */
+static void test_repl_log_pruned_as_it_grows(void)
+{
+	struct event_base *base = event_base_new();
+	struct node a;
+
+	node_retention = 10;
+	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", free_port(),
+		   free_port(), false);
+	node_retention = 0;
+	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
+	write_services(a.st, 0, 4);
+	CU_ASSERT(turn_until(base, log_within_retention, &a, 5000));
+	write_services(a.st, 4, 30); /* 60 revisions more, within a second */
+	CU_ASSERT_EQUAL(store_revision(a.st), 68);
+	CU_ASSERT(turn_until(base, log_within_retention, &a, 5000));
+	CU_ASSERT(oldest_logged(&a) >= 68 - 12 + 1);
+	CU_ASSERT(oldest_logged(&a) <= 68 - 10 + 1); /* the newest 10 are kept */
+	node_stop(&a);
+	event_base_free(base);
+}
+
 /*
  * A revision too large for one message (an apply of a large configuration
  * file is one revision of its every object): the active sends a snapshot
@@ -761,6 +812,7 @@ UNIT_SUITE(repl)
 		    test_repl_sync_timeout_says_alone);
 	CU_add_test(s, "a write on the standby outside replication: exported, resynced",
 		    test_repl_outside_write_on_the_standby);
+	CU_add_test(s, "the change log is pruned as it grows", test_repl_log_pruned_as_it_grows);
 	CU_add_test(s, "a pruned log: a snapshot; tokens and switches follow",
 		    test_repl_pruned_log_snapshot_and_side);
 	return CU_get_error();
