@@ -658,17 +658,77 @@ static size_t chain_walk(struct repl *r, int64_t base, const int64_t *at, size_t
 	return k;
 }
 
+/* Which side of replication a role is on: 1 serves (active), 2 follows, 0 neither (standalone). */
+static int role_side(enum status_role role)
+{
+	return role == STATUS_ROLE_ACTIVE ? 1 : role == STATUS_ROLE_STANDALONE ? 0 : 2;
+}
+
+/* The hash of revision rev's rows alone into out; false when the log here lacks it. */
+static bool rev_hash(struct repl *r, int64_t rev, char out[65])
+{
+	struct fulcrum_change *rows = NULL;
+	size_t nrows = 0;
+	struct repl_chain c;
+	bool held = db_change_rev(r->db, rev, &rows, &nrows) == 0 && nrows > 0;
+
+	if (held) {
+		repl_chain_init(&c);
+		repl_chain_add(&c, rows, nrows);
+		repl_chain_hex(&c, out);
+	}
+	fulcrum_change_list_free(rows, nrows);
+	return held;
+}
+
 /* ---- the active's side ------------------------------------------------------ */
+
+/*
+ * When this node's log does not reach back to the follower's oldest revision
+ * (this node pruned more, or later), the chain from the follower's base cannot
+ * be walked here: the follower's checkpoints are compared one revision at a
+ * time instead (each's rows alone, pairs [revision, hash] ascending), from the
+ * oldest this node holds. A revision's rows (times, actors, before and after)
+ * equal on both means the follower took it from this history: the newest one
+ * equal is the common revision; -1 when none this node holds is.
+ */
+static int64_t common_by_revision(struct repl *r, const json_t *each, int64_t base, int64_t mine,
+				  int64_t oldest)
+{
+	int64_t common = -1, prev = base;
+	char h[65];
+
+	for (size_t i = 0; i < json_array_size(each) && i < 256; i++) {
+		const json_t *pair = json_array_get(each, i);
+		const json_t *rv = json_array_get(pair, 0), *hv = json_array_get(pair, 1);
+		int64_t rev;
+
+		if (!json_is_integer(rv) || !json_is_string(hv))
+			break;
+		rev = json_integer_value(rv);
+		if (rev <= prev || rev > mine)
+			break;
+		prev = rev;
+		if (rev < oldest)
+			continue;
+		if (!rev_hash(r, rev, h) || strcmp(h, json_string_value(hv)) != 0)
+			break;
+		common = rev;
+	}
+	return common;
+}
 
 /*
  * The newest revision of the follower's checkpoints (ascending pairs
  * [revision, hash] from base) that this node's log reaches with the same
- * history; -1 when none does (or the list is not one).
+ * history; -1 when none does (or the list is not one). When this node's log
+ * begins after base, by the checkpoints' own revisions (common_by_revision()).
  */
-static int64_t common_revision(struct repl *r, int64_t base, const json_t *recent, int64_t mine)
+static int64_t common_revision(struct repl *r, int64_t base, const json_t *recent,
+			       const json_t *each, int64_t mine)
 {
 	size_t n = json_array_size(recent), k, made;
-	int64_t *at = calloc(n ? n : 1, sizeof(*at)), common = -1;
+	int64_t *at = calloc(n ? n : 1, sizeof(*at)), common = -1, oldest = log_oldest(r);
 	char(*h)[65] = calloc(n ? n : 1, sizeof(*h));
 
 	for (k = 0; at && h && k < n; k++) {
@@ -680,7 +740,7 @@ static int64_t common_revision(struct repl *r, int64_t base, const json_t *recen
 			break;
 		at[k] = json_integer_value(rv);
 	}
-	if (at && h && k > 0 && (base == 0 || log_oldest(r) <= base + 1)) {
+	if (at && h && k > 0 && (base == 0 || oldest <= base + 1)) {
 		made = chain_walk(r, base, at, k, h);
 		for (size_t i = 0; i < made; i++) {
 			if (strcmp(h[i],
@@ -689,6 +749,8 @@ static int64_t common_revision(struct repl *r, int64_t base, const json_t *recen
 			common = at[i];
 		}
 	}
+	if (common < 0 && k > 0 && oldest > base + 1 && json_is_array(each))
+		common = common_by_revision(r, each, base, mine, oldest);
 	free(at);
 	free(h);
 	return common;
@@ -742,7 +804,7 @@ static int serve_hello(struct repl *r, const json_t *m)
 		conn_close(r, err);
 		return -1;
 	}
-	common = rev == 0 ? 0 : common_revision(r, base, recent, mine);
+	common = rev == 0 ? 0 : common_revision(r, base, recent, json_object_get(m, "each"), mine);
 	oldest = log_oldest(r);
 	if (common != rev) {
 		mode = "diverged";
@@ -968,7 +1030,7 @@ static json_t *hello_of(struct repl *r, int64_t rev)
 {
 	int64_t at[RECENT_DENSE + 64], base = rev > 0 ? log_oldest(r) - 1 : 0;
 	char h[RECENT_DENSE + 64][65];
-	json_t *recent = json_array();
+	json_t *recent = json_array(), *each = json_array();
 	size_t n = 0, made;
 
 	if (base < 0)
@@ -987,10 +1049,14 @@ static json_t *hello_of(struct repl *r, int64_t rev)
 	made = n ? chain_walk(r, base, at, n, h) : 0;
 	for (size_t i = 0; recent && i < made; i++)
 		json_array_append_new(recent, json_pack("[I, s]", (json_int_t)at[i], h[i]));
-	return json_pack("{s:s, s:i, s:i, s:s, s:s, s:I, s:I, s:o}", "t", "hello", "proto",
+	/* the same checkpoints one revision at a time, for an active whose log is shorter */
+	for (size_t i = 0; each && i < made; i++)
+		if (rev_hash(r, at[i], h[i]))
+			json_array_append_new(each, json_pack("[I, s]", (json_int_t)at[i], h[i]));
+	return json_pack("{s:s, s:i, s:i, s:s, s:s, s:I, s:I, s:o, s:o}", "t", "hello", "proto",
 			 REPL_PROTO, "schema", r->schema, "cluster", r->cluster, "node", r->node,
 			 "revision", (json_int_t)rev, "base", (json_int_t)base, "recent",
-			 recent ? recent : json_array());
+			 recent ? recent : json_array(), "each", each ? each : json_array());
 }
 
 /* Connects to the peer, says HELLO, takes the welcome. */
@@ -1597,13 +1663,23 @@ static void *repl_main(void *arg)
 		pthread_mutex_unlock(&r->lock);
 		follower = role != STATUS_ROLE_ACTIVE && role != STATUS_ROLE_STANDALONE;
 		if (role != was) {
-			if (r->fd >= 0)
+			/*
+			 * Serving and following are two sides; starting, standby
+			 * and fault all follow: a change among them keeps the
+			 * connection (closing it between a divergence's export and
+			 * the snapshot that follows made the follower export again).
+			 */
+			bool same_side = role_side(role) == role_side(was);
+
+			if (r->fd >= 0 && !same_side)
 				conn_close(r, "this node's role changed");
-			r->retry_at = 0;
+			if (r->fd < 0) {
+				r->retry_at = 0;
+				state_set(r, STATUS_REPL_WAITING, NULL);
+				if (r->aw)
+					ackwait_mode_set(r->aw, ACKWAIT_ALONE);
+			}
 			was = role;
-			state_set(r, STATUS_REPL_WAITING, NULL);
-			if (r->aw)
-				ackwait_mode_set(r->aw, ACKWAIT_ALONE);
 		}
 		if (apply_rc && r->fd >= 0 && r->following)
 			conn_close(r, "a revision could not be committed here");

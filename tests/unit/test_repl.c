@@ -30,6 +30,7 @@ static int node_schema; /* the schema node_start()'s node speaks; 0: this build'
 static size_t
     node_rev_max; /* the largest revision's message node_start()'s node sends; 0: the default */
 static unsigned long node_retention; /* node_start()'s node's repl_log_retention; 0: all */
+static const char *node_db; /* node_start()'s node's database, kept from before; NULL: a new one */
 
 /* One director of the test: its database, store, keys, engine. */
 struct node {
@@ -38,6 +39,7 @@ struct node {
 	struct ha_keys *keys;
 	struct ackwait *aw;
 	struct repl *repl;
+	char path[1024]; /* its database */
 };
 
 static struct sockaddr_in addr_of(unsigned port)
@@ -83,7 +85,11 @@ static void node_start(struct node *n, struct event_base *base, const char *name
 	static int runs;
 
 	memset(n, 0, sizeof(*n));
-	snprintf(path, sizeof(path), "%s/%s-%d.db", dir, name, ++runs);
+	if (node_db)
+		snprintf(path, sizeof(path), "%s", node_db);
+	else
+		snprintf(path, sizeof(path), "%s/%s-%d.db", dir, name, ++runs);
+	snprintf(n->path, sizeof(n->path), "%s", path);
 	CU_ASSERT_EQUAL_FATAL(db_open(path, &n->db, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL_FATAL(store_open(n->db, &n->st), 0);
 	snprintf(keys, sizeof(keys), "auth 1\n1 hmac-sha256 %s\n", secret);
@@ -109,6 +115,20 @@ static void node_stop(struct node *n)
 	ha_keys_free(n->keys);
 	store_free(n->st);
 	db_close(n->db);
+}
+
+/* Starts n again, stopped before, with its database, as a standby (lb-b's key and cluster). */
+static void node_restart(struct node *n, struct event_base *base, const char *name, unsigned port,
+			 unsigned peer_port)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s", n->path);
+	node_db = path;
+	node_start(n, base, name, "fulcrum", "a-test-secret-of-enough-length", port, peer_port,
+		   false);
+	node_db = NULL;
+	repl_role_set(n->repl, STATUS_ROLE_STANDBY);
 }
 
 /* Turns the loop until done(arg) or ms pass; returns done(arg). */
@@ -319,6 +339,20 @@ static void assert_exported(const struct status_repl *s, const char *what)
 	CU_ASSERT(getdelim(&text, &len, '\0', f) > 0);
 	fclose(f);
 	CU_ASSERT_PTR_NOT_NULL(text && strstr(text, what));
+	free(text);
+}
+
+/* The export file of s does not hold what (a name both nodes held). */
+static void assert_not_exported(const struct status_repl *s, const char *what)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = fopen(s->export_file, "r");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT(getdelim(&text, &len, '\0', f) > 0);
+	fclose(f);
+	CU_ASSERT_PTR_NULL(text ? strstr(text, what) : NULL);
 	free(text);
 }
 
@@ -687,6 +721,119 @@ static void test_repl_log_pruned_as_it_grows(void)
 }
 
 /*
+ * A standby whose change log reaches further back than the active's (the
+ * active pruned more: another retention, or it pruned later) reconnects: the
+ * histories are the same, so it catches up from the log; no divergence, no
+ * export of revisions that both hold, no snapshot. (The rig found the active
+ * calling it diverged: its log could not reach the standby's oldest revision
+ * to walk the history from there.)
+ */
+static void test_repl_longer_log_on_the_standby_is_no_divergence(void)
+{
+	struct event_base *base = event_base_new();
+	unsigned pa = free_port(), pb = free_port();
+	struct node a, b;
+	struct pair p = {&a, &b};
+	struct status_repl s;
+
+	node_retention = 10;
+	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
+	node_retention = 0;
+	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
+	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
+	/* one service at a time, each held by the standby before the next: the stream never
+	 * needs what the active pruned (retention 10 is tiny), only a reconnection would */
+	for (int i = 0; i < 20; i++) {
+		write_services(a.st, i, 1);
+		CU_ASSERT(turn_until(base, a_acked, &p, 15000));
+	}
+	CU_ASSERT(turn_until(base, log_within_retention, &a, 5000));
+	CU_ASSERT(oldest_logged(&a) > 1);
+	CU_ASSERT_EQUAL(oldest_logged(&b), 1);
+	/* the standby stops, the active goes on, the standby starts again with its database */
+	node_stop(&b);
+	write_services(a.st, 20, 2);
+	node_restart(&b, base, "lb-b", pb, pa);
+	CU_ASSERT(turn_until(base, a_acked, &p, 15000));
+	repl_status(b.repl, &s);
+	CU_ASSERT_EQUAL(s.divergences, 0);
+	CU_ASSERT_EQUAL(s.snapshots_taken, 0);
+	CU_ASSERT_STRING_EQUAL(s.export_file, "");
+	repl_status(a.repl, &s);
+	CU_ASSERT_EQUAL(s.divergences, 0);
+	CU_ASSERT_EQUAL(s.snapshots_sent, 0);
+	assert_same_digest(&a, &b);
+	/* a real divergence is still one: stopped again, a write on each side (fulcrumctl --db
+	 * --force on the standby's file); back, the standby's write alone is exported (not what
+	 * both held), then it takes the active's configuration */
+	node_stop(&b);
+	{
+		struct fulcrum_vs vs = unit_vs("only-on-b", "192.0.2.201");
+		struct fulcrum_rs rs = unit_rs("10.0.0.1");
+		struct db *db;
+		struct store *st;
+		char err[256];
+
+		CU_ASSERT_EQUAL_FATAL(db_open(b.path, &db, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL_FATAL(store_open(db, &st), 0);
+		CU_ASSERT_EQUAL(store_vs_create(st, &alice, &vs, &rs, 1, 0, NULL, NULL), 0);
+		store_free(st);
+		db_close(db);
+	}
+	write_services(a.st, 22, 1);
+	node_restart(&b, base, "lb-b", pb, pa);
+	CU_ASSERT(turn_until(base, b_exported_and_synced, &p, 15000));
+	CU_ASSERT(turn_until(base, a_acked, &p, 15000));
+	repl_status(b.repl, &s);
+	CU_ASSERT_EQUAL(s.divergences, 1);
+	assert_exported(&s, "only-on-b");
+	assert_not_exported(&s, "svc21");
+	CU_ASSERT_PTR_NULL(store_vs_find_by_name(b.st, "only-on-b"));
+	assert_same_digest(&a, &b);
+	node_stop(&b);
+	node_stop(&a);
+	event_base_free(base);
+}
+
+/*
+ * Starting, standby and fault all follow the active: a change among them
+ * keeps the connection (closing it between a divergence's export and the
+ * snapshot after it made the follower export the same revisions twice: the
+ * rig's standby did, becoming standby from starting while connected).
+ */
+static void test_repl_follower_role_changes_keep_the_connection(void)
+{
+	struct event_base *base = event_base_new();
+	unsigned pa = free_port(), pb = free_port();
+	struct node a, b;
+	struct pair p = {&a, &b};
+	struct status_repl s;
+
+	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
+	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
+	write_services(a.st, 0, 2);
+	CU_ASSERT(turn_until(base, a_acked, &p, 15000)); /* b follows while starting */
+	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
+	write_services(a.st, 2, 2);
+	CU_ASSERT(turn_until(base, a_acked, &p, 15000));
+	repl_role_set(b.repl, STATUS_ROLE_FAULT);
+	write_services(a.st, 4, 2);
+	CU_ASSERT(turn_until(base, a_acked, &p, 15000));
+	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
+	write_services(a.st, 6, 2);
+	CU_ASSERT(turn_until(base, a_acked, &p, 15000));
+	repl_status(b.repl, &s);
+	CU_ASSERT_EQUAL(s.connects, 1);
+	repl_status(a.repl, &s);
+	CU_ASSERT_EQUAL(s.connects, 1);
+	node_stop(&b);
+	node_stop(&a);
+	event_base_free(base);
+}
+
+/*
  * A revision too large for one message (an apply of a large configuration
  * file is one revision of its every object): the active sends a snapshot
  * instead, the standby takes it and then follows the log again.
@@ -813,6 +960,10 @@ UNIT_SUITE(repl)
 	CU_add_test(s, "a write on the standby outside replication: exported, resynced",
 		    test_repl_outside_write_on_the_standby);
 	CU_add_test(s, "the change log is pruned as it grows", test_repl_log_pruned_as_it_grows);
+	CU_add_test(s, "starting, standby, fault: one connection",
+		    test_repl_follower_role_changes_keep_the_connection);
+	CU_add_test(s, "a standby's longer change log is no divergence",
+		    test_repl_longer_log_on_the_standby_is_no_divergence);
 	CU_add_test(s, "a pruned log: a snapshot; tokens and switches follow",
 		    test_repl_pruned_log_snapshot_and_side);
 	return CU_get_error();
