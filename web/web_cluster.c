@@ -162,14 +162,21 @@ static json_t *cluster_repl_json(const struct status_repl *r)
 				     "equal", r->digest_equal, "at", (json_int_t)r->digest_at)
 			 : json_null();
 
+	json_t *ack_lag =
+	    r->lag_samples
+		? json_pack("{s:I,s:f,s:f,s:f}", "revisions", (json_int_t)r->lag_samples, "p50",
+			    r->lag_p50_ms, "p99", r->lag_p99_ms, "max", r->lag_max_ms)
+		: json_null();
+
 	return json_pack(
-	    "{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:f,s:o,s:s,s:o,s:o,"
+	    "{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:f,s:o,s:o,s:s,s:o,s:o,"
 	    "s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 	    "state", state ? state : "off", "side", r->side, "peer", r->peer, "mode", r->mode,
 	    "revision", (json_int_t)r->revision, "peer_revision", (json_int_t)r->peer_revision,
-	    "lag_revisions", (json_int_t)r->lag_revisions, "lag_ms", r->lag_ms, "since",
-	    cluster_ms(r->since), "error", r->error, "digest", digest ? digest : json_null(),
-	    "export_file", *r->export_file ? json_string(r->export_file) : json_null(), "counters",
+	    "lag_revisions", (json_int_t)r->lag_revisions, "lag_ms", r->lag_ms, "ack_lag_ms",
+	    ack_lag ? ack_lag : json_null(), "since", cluster_ms(r->since), "error", r->error,
+	    "digest", digest ? digest : json_null(), "export_file",
+	    *r->export_file ? json_string(r->export_file) : json_null(), "counters",
 	    "revisions_sent", (json_int_t)r->revisions_sent, "revisions_applied",
 	    (json_int_t)r->revisions_applied, "acks", (json_int_t)r->acks, "snapshots_sent",
 	    (json_int_t)r->snapshots_sent, "snapshots_taken", (json_int_t)r->snapshots_taken,

@@ -219,7 +219,14 @@ struct status_repl {
 	int64_t peer_revision; /* active: what the standby acknowledged; standby: the active's */
 	int64_t lag_revisions; /* active: revision - peer_revision */
 	double lag_ms;         /* active: how long the oldest unacknowledged revision waits */
-	int64_t since;         /* Unix ms of the last state change */
+	/*
+	 * active: of the last lag_samples (at most 1024) revisions the standby
+	 * acknowledged, the time from each one's commit here to its
+	 * acknowledgement: median, 99th percentile, largest (ms; 0 without samples)
+	 */
+	size_t lag_samples;
+	double lag_p50_ms, lag_p99_ms, lag_max_ms;
+	int64_t since;              /* Unix ms of the last state change */
 	char error[STATUS_HA_TEXT]; /* the last failure, "" when none */
 	/* the last digest comparison: revision, whether equal, when (0: never) */
 	int64_t digest_revision;
@@ -228,7 +235,12 @@ struct status_repl {
 	/* counters since start */
 	uint64_t revisions_sent, revisions_applied, acks, snapshots_sent, snapshots_taken, connects,
 	    refusals, divergences;
-	char export_file[256]; /* after a divergence: where this node's own revisions went, or "" */
+	/*
+	 * where this node's own revisions went after a divergence (FILE.diverged-*),
+	 * or its change log after a snapshot its history could not be compared
+	 * with (FILE.unverified-*); "" when neither happened
+	 */
+	char export_file[256];
 };
 
 /*

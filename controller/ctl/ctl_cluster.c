@@ -144,6 +144,16 @@ static void cluster_repl(const json_t *r)
 	       ", lag %" JSON_INTEGER_FORMAT " revisions (%.0f ms)\n",
 	       "revisions", cluster_int(r, "revision"), cluster_int(r, "peer_revision"),
 	       cluster_int(r, "lag_revisions"), json_number_value(json_object_get(r, "lag_ms")));
+	if (json_is_object(json_object_get(r, "ack_lag_ms"))) {
+		const json_t *l = json_object_get(r, "ack_lag_ms");
+
+		printf("%-13s commit to the standby's acknowledgement: median %.1f ms, 99th "
+		       "percentile %.1f ms, largest %.1f ms (last %" JSON_INTEGER_FORMAT
+		       " revisions)\n",
+		       "repl lag", json_number_value(json_object_get(l, "p50")),
+		       json_number_value(json_object_get(l, "p99")),
+		       json_number_value(json_object_get(l, "max")), cluster_int(l, "revisions"));
+	}
 	printf("%-13s %s\n", "repl reason", cluster_str(r, "error"));
 	printf("%-13s %s\n", "digest",
 	       cluster_digest(json_object_get(r, "digest"), buf, sizeof(buf)));

@@ -43,6 +43,8 @@
 #define PRUNE_MS     60000 /* the change log is pruned this often, and as it grows: */
 #define PRUNE_GROWTH 8     /* when retention / 8 revisions (at least 1) came since the last */
 #define RECENT_DENSE 16    /* HELLO: the newest revisions' hashes, then every power of two back */
+#define PENDING_MAX  4096  /* commit times kept of revisions the standby has not acknowledged */
+#define LAG_SAMPLES  1024  /* acknowledged revisions whose lag the status sums up */
 #define TOLD_MAX     16    /* notable state changes waiting for the main loop, at most */
 #define PRIORITY     "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:+DHE-PSK"
 
@@ -104,6 +106,18 @@ struct repl {
 	int64_t queued;    /* follower: the newest revision received */
 	int64_t hello_rev; /* follower: the revision its last HELLO said it holds */
 	int64_t oldest_unacked_ms;
+	/*
+	 * active, shared: when each revision not yet acknowledged was committed
+	 * (monotonic µs), oldest first, a ring of at most PENDING_MAX; and how
+	 * long each of the last LAG_SAMPLES acknowledged revisions took from its
+	 * commit to the standby's acknowledgement (µs, a ring)
+	 */
+	struct repl_pending {
+		int64_t rev, us;
+	} pending[PENDING_MAX];
+	size_t pending_head, pending_n;
+	int64_t lag_us[LAG_SAMPLES];
+	size_t lag_next, lag_n;
 	char peer_name[65];
 	char why[256];            /* the server's PSK callback's refusal */
 	char refusal_logged[256]; /* refusal_log()'s last words, and when */
@@ -127,7 +141,7 @@ struct repl {
 	int64_t timed_out;   /* shared (active): a write's wait for revision timed_out ended */
 };
 
-static void follow_export(struct repl *r, int64_t common);
+static void follow_export(struct repl *r, int64_t common, bool compared);
 static void serve_snapshot(struct repl *r);
 
 static int64_t now_ms(void)
@@ -136,6 +150,14 @@ static int64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static int64_t wall_ms(void)
@@ -762,6 +784,7 @@ static int serve_hello(struct repl *r, const json_t *m)
 	char err[512], cluster[65], node[65];
 	int64_t proto, schema, rev, base, common, oldest, mine = db_revision(r->db);
 	const char *mode = "log";
+	bool compared;
 	const json_t *recent = json_object_get(m, "recent");
 
 	if (strcmp(repl_msg_type(m), "hello") != 0) {
@@ -806,7 +829,14 @@ static int serve_hello(struct repl *r, const json_t *m)
 	}
 	common = rev == 0 ? 0 : common_revision(r, base, recent, json_object_get(m, "each"), mine);
 	oldest = log_oldest(r);
-	if (common != rev) {
+	/*
+	 * This node's log begins after the follower's newest revision (or holds
+	 * nothing): no revision of the follower's can be compared here. That is a
+	 * log pruned while the follower was away, not a divergence: a snapshot,
+	 * and the follower keeps its own changes aside in case some were its own.
+	 */
+	compared = !(rev > 0 && common < 0 && (oldest == 0 || oldest > rev));
+	if (common != rev && compared) {
 		mode = "diverged";
 		snprintf(err, sizeof(err),
 			 "%s holds revision %" PRId64 " with a history this node does not share "
@@ -816,12 +846,13 @@ static int serve_hello(struct repl *r, const json_t *m)
 		pthread_mutex_lock(&r->lock);
 		r->status.divergences++;
 		pthread_mutex_unlock(&r->lock);
-	} else if (mine > rev && (oldest == 0 || oldest > rev + 1)) {
+	} else if (!compared || (mine > rev && (oldest == 0 || oldest > rev + 1))) {
 		mode = "snapshot"; /* the log no longer reaches back to the standby's revision */
 	}
-	if (send_msg(r, json_pack("{s:s, s:s, s:I, s:I, s:s}", "t", "welcome", "node", r->node,
+	if (send_msg(r, json_pack("{s:s, s:s, s:I, s:I, s:s, s:b}", "t", "welcome", "node", r->node,
 				  "revision", (json_int_t)mine, "common",
-				  (json_int_t)(common < 0 ? 0 : common), "mode", mode)) != 0)
+				  (json_int_t)(common < 0 ? 0 : common), "mode", mode, "compared",
+				  compared)) != 0)
 		return -1;
 	r->serving = true;
 	r->sent_rev = r->acked = strcmp(mode, "log") == 0 ? rev : -1;
@@ -835,11 +866,20 @@ static int serve_hello(struct repl *r, const json_t *m)
 	snprintf(r->status.peer, sizeof(r->status.peer), "%s", node);
 	r->status.peer_revision = rev;
 	pthread_mutex_unlock(&r->lock);
-	log_notice("repl",
-		   "replication: %s connected at revision %" PRId64 " (this node: %" PRId64 "): %s",
-		   node, rev, mine,
-		   strcmp(mode, "log") == 0 ? "streaming from the change log"
-					    : "sending a snapshot");
+	if (compared)
+		log_notice("repl",
+			   "replication: %s connected at revision %" PRId64 " (this node: %" PRId64
+			   "): %s",
+			   node, rev, mine,
+			   strcmp(mode, "log") == 0 ? "streaming from the change log"
+						    : "sending a snapshot");
+	else
+		log_notice(
+		    "repl",
+		    "replication: %s connected at revision %" PRId64 " (this node: %" PRId64
+		    "): sending a snapshot (this node's change log begins at revision %" PRId64
+		    ", after %s's: the histories cannot be compared)",
+		    node, rev, mine, oldest, node);
 	if (strcmp(mode, "log") != 0) {
 		serve_snapshot(r);
 		return r->fd >= 0 ? 0 : -1;
@@ -987,6 +1027,19 @@ static void serve_pump(struct repl *r, int64_t latest)
 	}
 }
 
+/* Each pending revision up to rev is acknowledged at us: its lag into the ring (lock held). */
+static void lag_record(struct repl *r, int64_t rev, int64_t us)
+{
+	while (r->pending_n && r->pending[r->pending_head].rev <= rev) {
+		r->lag_us[r->lag_next] = us - r->pending[r->pending_head].us;
+		r->lag_next = (r->lag_next + 1) % LAG_SAMPLES;
+		if (r->lag_n < LAG_SAMPLES)
+			r->lag_n++;
+		r->pending_head = (r->pending_head + 1) % PENDING_MAX;
+		r->pending_n--;
+	}
+}
+
 static void serve_ack(struct repl *r, const json_t *m, int64_t latest)
 {
 	char err[256];
@@ -1001,6 +1054,7 @@ static void serve_ack(struct repl *r, const json_t *m, int64_t latest)
 	r->acked = rev;
 	r->oldest_unacked_ms = rev < r->sent_rev ? now_ms() : 0;
 	pthread_mutex_lock(&r->lock);
+	lag_record(r, rev, now_us());
 	r->status.acks++;
 	r->status.peer_revision = rev;
 	pthread_mutex_unlock(&r->lock);
@@ -1163,7 +1217,9 @@ static void follow_connect(struct repl *r)
 				r->status.divergences++;
 				pthread_mutex_unlock(&r->lock);
 				state_set(r, STATUS_REPL_DIVERGED, err);
-				follow_export(r, common);
+				follow_export(r, common, true);
+			} else if (json_is_false(json_object_get(m, "compared"))) {
+				follow_export(r, -1, false);
 			}
 			r->following = true;
 			r->queued = -1; /* a snapshot first: then its revision */
@@ -1472,7 +1528,7 @@ static void serve_digest_result(struct repl *r, const json_t *m)
  * (after common) go to a file beside the database, for the operator to read
  * and apply again; nothing is dropped silently.
  */
-static void follow_export(struct repl *r, int64_t common)
+static void follow_export(struct repl *r, int64_t common, bool compared)
 {
 	struct fulcrum_change *rows = NULL;
 	size_t n = 0;
@@ -1494,7 +1550,8 @@ static void follow_export(struct repl *r, int64_t common)
 				    model_origin_name(rows[i].origin), "object_type",
 				    rows[i].object_type, "object_id", (json_int_t)rows[i].object_id,
 				    "before", rows[i].before, "after", rows[i].after));
-	snprintf(path, sizeof(path), "%s.diverged-%" PRId64 ".json", r->db_path, wall_ms());
+	snprintf(path, sizeof(path), "%s.%s-%" PRId64 ".json", r->db_path,
+		 compared ? "diverged" : "unverified", wall_ms());
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0 || !list || !(text = json_dumps(list, JSON_INDENT(1))) ||
 	    write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
@@ -1503,6 +1560,19 @@ static void follow_export(struct repl *r, int64_t common)
 			 " of this node are not %s's and could not be written to %s: %s",
 			 rows[0].revision, rows[n - 1].revision, r->peer_name, path,
 			 strerror(errno));
+	} else if (!compared) {
+		log_notice(
+		    "repl",
+		    "replication: %s's change log begins after this node's revision %" PRId64
+		    " (pruned while this node was away): the histories cannot be compared; "
+		    "this node's revisions %" PRId64 "..%" PRId64
+		    " (%zu changes) are kept in %s in case some were only its own; this node "
+		    "takes %s's configuration",
+		    r->peer_name, rows[n - 1].revision, rows[0].revision, rows[n - 1].revision, n,
+		    path, r->peer_name);
+		pthread_mutex_lock(&r->lock);
+		snprintf(r->status.export_file, sizeof(r->status.export_file), "%.255s", path);
+		pthread_mutex_unlock(&r->lock);
 	} else {
 		log_warnx(
 		    "repl",
@@ -1906,7 +1976,15 @@ static void repl_on_commit(void *arg, const struct store_commit *ev)
 
 	pthread_mutex_lock(&r->lock);
 	r->latest = ev->revision;
-	if (r->role != STATUS_ROLE_ACTIVE) {
+	if (r->role == STATUS_ROLE_ACTIVE) {       /* its lag is measured from now */
+		if (r->pending_n == PENDING_MAX) { /* the standby is far behind: the oldest goes */
+			r->pending_head = (r->pending_head + 1) % PENDING_MAX;
+			r->pending_n--;
+		}
+		r->pending[(r->pending_head + r->pending_n++) % PENDING_MAX] =
+		    (struct repl_pending){ev->revision, now_us()};
+	} else {
+		r->pending_n = 0;
 		/*
 		 * What replication committed is acknowledged; anything else (a write
 		 * taken in fault, fulcrumctl --db --force and its reload) is not the
@@ -2085,9 +2163,28 @@ int repl_state_subscribe(struct repl *r, repl_state_hook_fn fn, void *arg)
 	return repl_state_hook_add(&r->state_hook, fn, arg);
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 void repl_status(struct repl *r, struct status_repl *out)
 {
+	int64_t lag[LAG_SAMPLES];
+	size_t n;
+
 	pthread_mutex_lock(&r->lock);
 	*out = r->status;
+	n = r->lag_n;
+	memcpy(lag, r->lag_us, n * sizeof(lag[0]));
 	pthread_mutex_unlock(&r->lock);
+	out->lag_samples = n;
+	if (n) { /* nearest rank */
+		qsort(lag, n, sizeof(lag[0]), cmp_i64);
+		out->lag_p50_ms = (double)lag[(n * 50 + 99) / 100 - 1] / 1000;
+		out->lag_p99_ms = (double)lag[(n * 99 + 99) / 100 - 1] / 1000;
+		out->lag_max_ms = (double)lag[n - 1] / 1000;
+	}
 }

@@ -212,11 +212,12 @@ class Cluster(unittest.TestCase):
                 self.cluster(d)['replication']), 10)
             self.assertIsNotNone(r, self.cluster(d)['replication'])
             self.assertEqual(set(r), {'state', 'side', 'peer', 'mode', 'revision', 'peer_revision',
-                                      'lag_revisions', 'lag_ms', 'since', 'error', 'digest', 'export_file',
-                                      'counters'})
+                                      'lag_revisions', 'lag_ms', 'ack_lag_ms', 'since', 'error', 'digest',
+                                      'export_file', 'counters'})
             self.assertEqual((r['state'], r['side'], r['mode']), ('waiting', 'standby', 'sync'))
             self.assertEqual(r['revision'], d.call('GET', '/status').json['revision'])
             self.assertIsNone(r['digest'])
+            self.assertIsNone(r['ack_lag_ms'])  # nothing acknowledged: no figures
             self.assertIsNone(r['export_file'])
             self.assertEqual(r['counters']['refusals'], 0)
         # the OpenAPI document describes exactly what is there

@@ -252,8 +252,13 @@ static void test_repl_catch_up_and_follow(void)
 	CU_ASSERT_STRING_EQUAL(s.peer, "lb-b");
 	CU_ASSERT_EQUAL(s.lag_revisions, 0);
 	CU_ASSERT(s.revisions_sent >= 80);
+	/* the 40 revisions committed as the active: each one's commit-to-acknowledgement time */
+	CU_ASSERT_EQUAL(s.lag_samples, 40);
+	CU_ASSERT(s.lag_p50_ms > 0 && s.lag_p50_ms <= s.lag_p99_ms && s.lag_p99_ms <= s.lag_max_ms);
+	CU_ASSERT(s.lag_max_ms < 15000);
 	repl_status(b.repl, &s);
 	CU_ASSERT_EQUAL(s.revisions_applied, 80);
+	CU_ASSERT_EQUAL(s.lag_samples, 0); /* a standby measures none */
 	CU_ASSERT_STRING_EQUAL(s.peer, "lb-a");
 	node_stop(&b);
 	node_stop(&a);
@@ -834,6 +839,49 @@ static void test_repl_follower_role_changes_keep_the_connection(void)
 }
 
 /*
+ * A standby away while the active's log was pruned past its newest revision:
+ * no revision of it can be compared there. A snapshot, not a divergence (no
+ * alarm, no count); its own change log is kept aside (FILE.unverified-*) in
+ * case some revision was only its own.
+ */
+static void test_repl_pruned_past_the_standby_is_no_divergence(void)
+{
+	struct event_base *base = event_base_new();
+	unsigned pa = free_port(), pb = free_port();
+	struct node a, b;
+	struct pair p = {&a, &b};
+	struct status_repl s;
+
+	node_retention = 10;
+	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
+	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	node_retention = 0;
+	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
+	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
+	for (int i = 0; i < 3; i++) {
+		write_services(a.st, i, 1);
+		CU_ASSERT(turn_until(base, a_acked, &p, 15000));
+	}
+	node_stop(&b);
+	write_services(a.st, 3, 15); /* 30 revisions: the log keeps the newest 10 or so */
+	CU_ASSERT(turn_until(base, log_within_retention, &a, 5000));
+	CU_ASSERT(oldest_logged(&a) > 7);
+	node_restart(&b, base, "lb-b", pb, pa);
+	CU_ASSERT(turn_until(base, a_acked, &p, 15000));
+	repl_status(b.repl, &s);
+	CU_ASSERT_EQUAL(s.divergences, 0);
+	CU_ASSERT_EQUAL(s.snapshots_taken, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.export_file, ".unverified-"));
+	repl_status(a.repl, &s);
+	CU_ASSERT_EQUAL(s.divergences, 0);
+	CU_ASSERT_EQUAL(s.snapshots_sent, 1);
+	assert_same_digest(&a, &b);
+	node_stop(&b);
+	node_stop(&a);
+	event_base_free(base);
+}
+
+/*
  * A revision too large for one message (an apply of a large configuration
  * file is one revision of its every object): the active sends a snapshot
  * instead, the standby takes it and then follows the log again.
@@ -962,6 +1010,8 @@ UNIT_SUITE(repl)
 	CU_add_test(s, "the change log is pruned as it grows", test_repl_log_pruned_as_it_grows);
 	CU_add_test(s, "starting, standby, fault: one connection",
 		    test_repl_follower_role_changes_keep_the_connection);
+	CU_add_test(s, "a log pruned past the standby: a snapshot, no divergence",
+		    test_repl_pruned_past_the_standby_is_no_divergence);
 	CU_add_test(s, "a standby's longer change log is no divergence",
 		    test_repl_longer_log_on_the_standby_is_no_divergence);
 	CU_add_test(s, "a pruned log: a snapshot; tokens and switches follow",
