@@ -19,7 +19,9 @@
 # arriving together share one commit and, in sync mode, one round trip to the standby). Each
 # client is a thread of one Python process in dir1's namespace; a write is timed from its
 # request to its answer. Reported: writes per second and the median and 95th-percentile
-# latency, in sync mode the standby's acknowledgements per write (under 1: grouped), and the CPU
+# latency, in sync mode the standby's acknowledgements per write (under 1: grouped), replication's
+# lag by fulcrumd's own clock (GET /cluster's ack_lag_ms: each revision's commit on the active to
+# the standby's acknowledgement, median and 99th percentile), and the CPU
 # each fulcrumd used per write (/proc/PID/stat), the active's and the standby's: both run in the
 # one guest and share its two CPUs, so the standby's work slows the active here as it would not
 # on two machines.
@@ -99,12 +101,17 @@ for round in $(seq 1 "$rounds"); do
             # CPU ms per write of the active and of the standby (the two share the guest's CPUs)
             cpu1=$(python3 -c "print(round(1000 * ($(cpu_of 1) - $c1) / ($c * $writes), 2))")
             cpu2=$(python3 -c "print(round(1000 * ($(cpu_of 2) - $c2) / ($c * $writes), 2))")
-            per=-
+            per=- lag50=- lag99=-
             if [[ $mode == sync ]]; then
                 per=$(python3 -c "print(round(($(acks) - $a0) / ($c * $writes), 2))")
             fi
-            printf '%s %s %s %s %s %s %s %s %s\n' "$round" "$mode" "$c" "$rate" "$p50" "$p95" "$per" "$cpu1" "$cpu2" |
-                tee -a "$records"
+            if [[ $mode != standalone ]]; then
+                # fulcrumd's own figures: each revision's commit to the standby's acknowledgement,
+                # the last 1,024 revisions (this run's: 150, then the last 1,024 of 1,200)
+                read -r lag50 lag99 < <(ha_cluster 1 '"%.1f %.1f" % (c["replication"]["ack_lag_ms"]["p50"], c["replication"]["ack_lag_ms"]["p99"])')
+            fi
+            printf '%s %s %s %s %s %s %s %s %s %s %s\n' "$round" "$mode" "$c" "$rate" "$p50" "$p95" "$per" "$cpu1" "$cpu2" \
+                "$lag50" "$lag99" | tee -a "$records"
         done
         ha_kill 1 TERM
         ha_kill 2 TERM
@@ -117,17 +124,19 @@ rows = [l.split() for l in open(sys.argv[1])]
 def med(mode, conns, col):
     return statistics.median(float(r[col]) for r in rows if r[1] == mode and r[2] == conns)
 print("\nreplication's cost per write (medians of %d rounds; TCG: compare the ratios)" % len({r[0] for r in rows}))
-print("%-11s %5s %10s %9s %9s %11s %11s %11s %11s" % ("mode", "conns", "writes/s", "p50 ms", "p95 ms", "rate/alone",
-      "acks/write", "active CPU", "standby CPU"))
-print("%-11s %5s %10s %9s %9s %11s %11s %11s %11s" % ("", "", "", "", "", "", "", "ms/write", "ms/write"))
+print("%-11s %5s %10s %9s %9s %11s %11s %11s %11s %9s %9s" % ("mode", "conns", "writes/s", "p50 ms", "p95 ms",
+      "rate/alone", "acks/write", "active CPU", "standby CPU", "lag p50", "lag p99"))
+print("%-11s %5s %10s %9s %9s %11s %11s %11s %11s %9s %9s" % ("", "", "", "", "", "", "", "ms/write", "ms/write",
+      "ms", "ms"))
 for conns in sorted({r[2] for r in rows}, key=int):
     base = med("standalone", conns, 3)
     for mode in ("standalone", "async", "sync"):
         acks = [float(r[6]) for r in rows if r[1] == mode and r[2] == conns and r[6] != "-"]
-        print("%-11s %5s %10.1f %9.1f %9.1f %11.2f %11s %11.2f %11.2f" % (
+        lag = lambda col: "-" if mode == "standalone" else "%.1f" % med(mode, conns, col)
+        print("%-11s %5s %10.1f %9.1f %9.1f %11.2f %11s %11.2f %11.2f %9s %9s" % (
             mode, conns, med(mode, conns, 3), med(mode, conns, 4), med(mode, conns, 5),
             med(mode, conns, 3) / base, "%.2f" % statistics.median(acks) if acks else "-",
-            med(mode, conns, 7), med(mode, conns, 8)))
+            med(mode, conns, 7), med(mode, conns, 8), lag(9), lag(10)))
 PY
 ha_down
 trap - ERR
