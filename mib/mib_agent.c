@@ -1,6 +1,7 @@
 /* The AgentX subagent: Net-SNMP's agent library driven by fulcrumd's libevent loop. */
 #include "controller/core/store.h"
 #include "controller/lib/log.h"
+#include "controller/lib/looplag.h"
 #include "mib/mib-set.h"
 
 #include <net-snmp/agent/net-snmp-agent-includes.h>
@@ -67,6 +68,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	netsnmp_large_fd_set set;
 
+	looplag_mark();
 	(void)what;
 	netsnmp_large_fd_set_init(&set, fd + 1);
 	NETSNMP_LARGE_FD_SET(fd, &set);
@@ -77,6 +79,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 
 static void on_timeout(evutil_socket_t fd, short what, void *arg)
 {
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	snmp_timeout();
@@ -272,6 +275,7 @@ static int mib_handler(netsnmp_mib_handler *handler, netsnmp_handler_registratio
 
 static void on_expire(evutil_socket_t fd, short what, void *arg)
 {
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	mib_pending_expire(arg, time(NULL));

@@ -2,6 +2,7 @@
 #include "web/web-int.h"
 
 #include "controller/lib/log.h"
+#include "controller/lib/looplag.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -98,6 +99,7 @@ static void web_on_sweep(evutil_socket_t fd, short what, void *arg)
 	time_t now = web_now();
 	unsigned cut = 0;
 
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	for (struct web_conn *wc = w->conns; wc; wc = wc->next) {
@@ -149,6 +151,7 @@ void web_wake(struct web *w)
 
 static void web_on_mhd(evutil_socket_t fd, short what, void *arg)
 {
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	web_run(arg);
