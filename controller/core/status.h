@@ -115,6 +115,21 @@ struct status_daemon {
 typedef void (*status_daemon_fn)(void *arg, struct status_daemon *out);
 
 /*
+ * The SNMP subagent's requests since it started, counted where it handles
+ * them (mib/): each request once, whatever its varbinds, phases or
+ * repetitions.
+ */
+struct status_snmp {
+	bool running; /* a subagent runs (agentx is set) */
+	/* a GETBULK counts as a getnext: snmpd hands it to the subagent as GETNEXTs */
+	uint64_t get, getnext, set;
+	uint64_t set_refused; /* SETs answered with an error (refused, or failed) */
+};
+
+/* Fills out (running false, zeros: no subagent). */
+typedef void (*status_snmp_fn)(void *arg, struct status_snmp *out);
+
+/*
  * Failover (docs/ha.md): what the failover engine (controller/ha/) reports,
  * in types of their own so that the web, the MIB and fulcrumctl show it
  * without including ha/ headers. The daemon copies the engine's snapshot into
