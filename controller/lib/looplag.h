@@ -11,8 +11,9 @@
  * else is answered: a turn's length is the delay it adds to every event
  * that came in meanwhile (an API request, an SNMP GET, a health result).
  * libevent 2.1 tells nobody when it wakes, so each of the loop's callbacks
- * begins with looplag_mark(); the loop's driver (controller/daemon.c) calls
- * looplag_turn_begin() before each turn and looplag_turn_end() after.
+ * begins with looplag_mark() (scripts/check-looplag checks it); the loop's
+ * driver (controller/daemon.c) calls looplag_turn_begin() before each turn
+ * and looplag_turn_end() after.
  */
 
 #define LOOPLAG_BOUNDS 10 /* the buckets' upper bounds below; one more bucket holds the rest */
