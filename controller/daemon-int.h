@@ -57,9 +57,7 @@ struct daemon {
 	struct daemon_refusal *refusals; /* switchovers refused here, answered on the next turn */
 	/* the loop's turns (daemon_run()); turns over a second logged at most once a minute */
 	struct looplag loop;
-	time_t slow_logged;       /* monotonic seconds of the last such line; 0: none yet */
-	uint64_t slow_unlogged;   /* turns over a second since, not logged */
-	double slow_unlogged_max; /* the longest of them, ms */
+	struct looplag_slow slow;
 };
 
 /*

@@ -108,7 +108,10 @@ static void daemon_loop_log(const struct looplag *h)
 		   (unsigned long long)h->turns, h->sum_ms, h->max_ms, buckets);
 }
 
-/* Logs what fulcrumd holds; with_ipvs adds IPVS's state (the start says that once already). */
+/*
+ * Logs what fulcrumd holds; with_ipvs adds IPVS's state (the start says that
+ * once already) and the loop's histogram (empty at the start).
+ */
 static void daemon_status_log(struct daemon *d, bool with_ipvs)
 {
 	struct status_daemon st;
@@ -140,9 +143,9 @@ static void daemon_status_log(struct daemon *d, bool with_ipvs)
 			log_notice("status", "ha: standalone; VIPs %zu of %zu held", c.vips_held,
 				   c.vips);
 	}
-	daemon_loop_log(&st.loop);
 	if (!with_ipvs)
 		return;
+	daemon_loop_log(&st.loop);
 	if (st.ipvs.available)
 		log_notice("status", "IPVS available: version %s, connection table %u entries",
 			   st.ipvs.version, st.ipvs.conn_table_size);
@@ -496,36 +499,28 @@ fail:
 	return rc;
 }
 
-/* Seconds between two lines about turns over a second (the others are counted in the next). */
-#define DAEMON_SLOW_LOG_S 60
-
-/* A turn held the loop for ms: over a second is logged, at most once a minute. */
+/* A turn held the loop for ms: over a second is logged, one line a minute at most. */
 static void daemon_turn_slow(struct daemon *d, double ms)
 {
 	struct timespec now;
+	uint64_t more;
+	double more_max;
 
-	if (ms <= 1000)
+	if (ms <= LOOPLAG_SLOW_MS)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (d->slow_logged && now.tv_sec - d->slow_logged < DAEMON_SLOW_LOG_S) {
-		d->slow_unlogged++;
-		if (ms > d->slow_unlogged_max)
-			d->slow_unlogged_max = ms;
+	if (!looplag_slow_tell(&d->slow, ms, (int64_t)now.tv_sec, &more, &more_max))
 		return;
-	}
-	if (d->slow_unlogged)
-		log_warnx("daemon",
-			  "one turn of the main loop took %.0f ms: nothing was answered meanwhile "
-			  "(and %llu more over 1 s in the last %d s, the longest %.0f ms)",
-			  ms, (unsigned long long)d->slow_unlogged, DAEMON_SLOW_LOG_S,
-			  d->slow_unlogged_max);
+	if (more)
+		log_warnx(
+		    "daemon",
+		    "one turn of the main loop took %.0f ms: nothing was answered meanwhile "
+		    "(and %llu more over %d ms since the last such line, the longest %.0f ms)",
+		    ms, (unsigned long long)more, LOOPLAG_SLOW_MS, more_max);
 	else
 		log_warnx("daemon",
 			  "one turn of the main loop took %.0f ms: nothing was answered meanwhile",
 			  ms);
-	d->slow_logged = now.tv_sec ? now.tv_sec : 1;
-	d->slow_unlogged = 0;
-	d->slow_unlogged_max = 0;
 }
 
 /*

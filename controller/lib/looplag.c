@@ -52,6 +52,25 @@ double looplag_turn_end(struct looplag *h)
 	return ms;
 }
 
+bool looplag_slow_tell(struct looplag_slow *s, double ms, int64_t now, uint64_t *more,
+		       double *more_max)
+{
+	if (ms <= LOOPLAG_SLOW_MS)
+		return false;
+	if (s->told && now - s->told < LOOPLAG_SLOW_QUIET_S) {
+		s->quiet++;
+		if (ms > s->quiet_max)
+			s->quiet_max = ms;
+		return false;
+	}
+	*more = s->quiet;
+	*more_max = s->quiet_max;
+	s->told = now ? now : 1;
+	s->quiet = 0;
+	s->quiet_max = 0;
+	return true;
+}
+
 uint64_t looplag_cumulative(const struct looplag *h, unsigned i)
 {
 	uint64_t n = 0;

@@ -47,6 +47,26 @@ void looplag_turn_begin(void);
  */
 double looplag_turn_end(struct looplag *h);
 
+#define LOOPLAG_SLOW_MS      1000 /* a turn longer than this is logged ... */
+#define LOOPLAG_SLOW_QUIET_S 60   /* ... one line in this many seconds at most */
+
+/* The turns over LOOPLAG_SLOW_MS, and when the last line about one was logged. */
+struct looplag_slow {
+	int64_t told;     /* monotonic seconds of that line; 0: none yet */
+	uint64_t quiet;   /* slow turns since, not logged */
+	double quiet_max; /* the longest of them, in milliseconds */
+};
+
+/*
+ * Whether a turn of ms milliseconds that ended at now (monotonic seconds) is
+ * to be logged: one over LOOPLAG_SLOW_MS is, unless a line was logged less
+ * than LOOPLAG_SLOW_QUIET_S ago; then it is counted. When it is, *more and
+ * *more_max say how many were counted since the last line and the longest
+ * of them, and the count starts again.
+ */
+bool looplag_slow_tell(struct looplag_slow *s, double ms, int64_t now, uint64_t *more,
+		       double *more_max);
+
 /* Adds one turn of ms milliseconds to h (looplag_turn_end()'s second half, for tests). */
 void looplag_add(struct looplag *h, double ms);
 

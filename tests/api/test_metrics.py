@@ -4,6 +4,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -212,6 +213,16 @@ class Metrics(unittest.TestCase):
         self.assertLessEqual(c2, b['turns'])
         self.assertEqual(value(m2, 'fulcrum_loop_turn_seconds_bucket', le='+Inf'), c2)
         self.assertGreaterEqual(value(m2, 'fulcrum_loop_turn_seconds_sum'), value(m1, 'fulcrum_loop_turn_seconds_sum'))
+        # SIGUSR1 logs it: turns, their time, the longest, and how many took up to each bound
+        self.d.proc.send_signal(signal.SIGUSR1)
+        want = re.compile(r'status: loop: (\d+) turns, busy \d+ ms, the longest [\d.]+ ms; by length: <=1ms \d+, '
+                          r'<=2ms \d+, .*<=1000ms \d+, more \d+$', re.M)
+        deadline = time.time() + 5
+        while time.time() < deadline and not want.search(self.d.log_text()):
+            time.sleep(0.1)
+        lines = want.findall(self.d.log_text())
+        self.assertEqual(len(lines), 1, 'one line for one SIGUSR1 (none at the start)')
+        self.assertGreaterEqual(int(lines[0]), b['turns'])
 
     def test_request_counters(self):
         def count(m, method, code):
@@ -244,7 +255,7 @@ class Metrics(unittest.TestCase):
 
     def test_scrapes_at_once_are_bounded(self):
         # each answer being written holds a snapshot: a fifth at once is refused, not held in memory too
-        d = Fulcrumd(WORK, 'metrics-big')
+        d = Fulcrumd(WORK, 'metrics-big', {'http_timeout': '60'})  # stalled answers stay open
         d.token('viewer', 'viewer')
         doc = os.path.join(WORK, 'metrics-big.json')
         with open(doc, 'w') as f:
@@ -263,7 +274,9 @@ class Metrics(unittest.TestCase):
                 c.sendall(f'GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {d.tokens["viewer"]}'
                           '\r\n\r\n'.encode())
                 stalled.append(c)
-            time.sleep(0.5)
+            for c in stalled:  # each answer has begun: its snapshot is held
+                c.settimeout(60)
+                self.assertTrue(c.recv(1, socket.MSG_PEEK))
             r = d.call('GET', '/metrics', token='viewer', prefix='')
             self.assertEqual(r.status, 503, r)
             self.assertEqual(r.json['error']['code'], 'unavailable')

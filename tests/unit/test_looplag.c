@@ -69,6 +69,35 @@ static void test_looplag_turns(void)
 	CU_ASSERT_EQUAL(h.turns, 1);
 }
 
+/*
+ * A turn over a second is logged, one line a minute at most: the others
+ * in between are counted, and the next line says how many and the longest.
+ */
+static void test_looplag_slow(void)
+{
+	struct looplag_slow s = {0};
+	uint64_t more = 99;
+	double max = 99;
+
+	CU_ASSERT_FALSE(looplag_slow_tell(&s, 1000, 100, &more, &max)); /* a second is not over */
+	CU_ASSERT_TRUE(looplag_slow_tell(&s, 1500, 100, &more, &max));
+	CU_ASSERT_EQUAL(more, 0);
+	CU_ASSERT_FALSE(looplag_slow_tell(&s, 2000, 110, &more, &max));
+	CU_ASSERT_FALSE(looplag_slow_tell(&s, 5000, 159, &more, &max));
+	CU_ASSERT_FALSE(looplag_slow_tell(&s, 999, 170, &more, &max)); /* not slow: not counted */
+	CU_ASSERT_TRUE(looplag_slow_tell(&s, 1200, 160, &more, &max));
+	CU_ASSERT_EQUAL(more, 2);
+	CU_ASSERT_DOUBLE_EQUAL(max, 5000, 1e-9);
+	CU_ASSERT_FALSE(looplag_slow_tell(&s, 1100, 161, &more, &max));
+	CU_ASSERT_TRUE(looplag_slow_tell(&s, 1100, 300, &more, &max));
+	CU_ASSERT_EQUAL(more, 1);
+	CU_ASSERT_DOUBLE_EQUAL(max, 1100, 1e-9);
+	/* a clock at 0 (a fresh boot's monotonic time) still starts the quiet minute */
+	s = (struct looplag_slow){0};
+	CU_ASSERT_TRUE(looplag_slow_tell(&s, 1500, 0, &more, &max));
+	CU_ASSERT_FALSE(looplag_slow_tell(&s, 1500, 30, &more, &max));
+}
+
 UNIT_SUITE(looplag)
 {
 	CU_pSuite s = CU_add_suite("looplag", NULL, NULL);
@@ -77,5 +106,6 @@ UNIT_SUITE(looplag)
 		return CU_get_error();
 	CU_add_test(s, "bounds are their buckets' own; past 1 s the last", test_looplag_buckets);
 	CU_add_test(s, "a turn runs from its first mark to its end", test_looplag_turns);
+	CU_add_test(s, "a turn over 1 s is logged, one line a minute at most", test_looplag_slow);
 	return CU_get_error();
 }
