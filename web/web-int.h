@@ -72,6 +72,9 @@ enum web_method {
 	WEB_PUT,
 };
 
+/* The methods' names, in enum web_method's order, then "other" (the request counters' last row). */
+extern const char *const web_method_names[WEB_METHODS_COUNTED];
+
 struct web_req;
 
 /* Answers a request whose body, if any, has arrived whole; returns what MHD_queue_response did. */

@@ -341,7 +341,6 @@ static void metrics_checks(FILE *f, const struct status_checks *c)
 
 static void metrics_requests(struct web *w, FILE *f)
 {
-	static const char *const methods[] = {"GET", "POST", "PATCH", "DELETE", "PUT", "other"};
 	struct status_snmp snmp = {.running = false};
 
 	metrics_head(f, "", "fulcrum_http_requests_total", "counter",
@@ -351,7 +350,7 @@ static void metrics_requests(struct web *w, FILE *f)
 			fprintf(f,
 				"fulcrum_http_requests_total{method=\"%s\",code=\"%uxx\"} %" PRIu64
 				"\n",
-				methods[m], c + 2, w->requests[m][c]);
+				web_method_names[m], c + 2, w->requests[m][c]);
 	if (w->p.snmp)
 		w->p.snmp(w->p.snmp_arg, &snmp);
 	if (!snmp.running)

@@ -63,10 +63,10 @@ static void web_reply_printable(char *dst, size_t len, const char *src)
 /* Counts an answer by its method and status class (GET /metrics shows them). */
 static void web_reply_count(struct web_req *r, unsigned status)
 {
-	static const char *const methods[] = {"GET", "POST", "PATCH", "DELETE", "PUT"};
 	size_t m = 0;
 
-	while (m < WEB_METHODS_COUNTED - 1 && strcmp(r->method_name, methods[m]) != 0)
+	/* by name: a request refused before its route was found has no r->method */
+	while (m < WEB_METHODS_COUNTED - 1 && strcmp(r->method_name, web_method_names[m]) != 0)
 		m++;
 	if (status >= 200 && status < 600)
 		r->w->requests[m][status / 100 - 2]++;

@@ -72,7 +72,8 @@ static const struct web_req_route web_req_routes[] = {
     {"openapi.json", true, {{WEB_GET, VIEWER, false, web_static_openapi}}},
 };
 
-static const char *const web_req_methods[] = {"GET", "POST", "PATCH", "DELETE", "PUT"};
+const char *const web_method_names[WEB_METHODS_COUNTED] = {"GET",    "POST", "PATCH",
+							   "DELETE", "PUT",  "other"};
 
 int web_req_id_parse(const char *s, int64_t *out)
 {
@@ -157,12 +158,12 @@ static const struct web_req_op *web_req_route(struct web_req *r, bool *public, b
 			continue;
 		*public = rt->public;
 		for (const struct web_req_op *op = rt->ops; op->fn; op++) {
-			if (strcmp(r->method_name, web_req_methods[op->method]) == 0) {
+			if (strcmp(r->method_name, web_method_names[op->method]) == 0) {
 				r->method = op->method;
 				return op;
 			}
 			snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s",
-				 allow[0] ? ", " : "", web_req_methods[op->method]);
+				 allow[0] ? ", " : "", web_method_names[op->method]);
 		}
 		*replied = true;
 		web_req_not_allowed(r, allow);
