@@ -6,6 +6,7 @@
 #include "controller/daemon.h"
 #include "controller/lib/hook.h"
 #include "controller/lib/idmap.h"
+#include "controller/lib/looplag.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -54,6 +55,9 @@ struct daemon {
 	struct ackwait *ackwait;
 	struct repl *repl; /* replication (a pair only): started with the failover engine */
 	struct daemon_refusal *refusals; /* switchovers refused here, answered on the next turn */
+	/* the loop's turns (daemon_run()); turns over a second logged at most once a minute */
+	struct looplag loop;
+	struct looplag_slow slow;
 };
 
 /*

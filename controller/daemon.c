@@ -12,12 +12,14 @@
 #include "controller/health/health_targets.h"
 #include "controller/lib/idmap.h"
 #include "controller/lib/log.h"
+#include "controller/lib/looplag.h"
 #include "controller/model/model.h"
 #include "controller/reconcile/reconcile.h"
 #include "db/db.h"
 
 #include "config.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <signal.h>
@@ -40,6 +42,7 @@ static void daemon_on_ha_stopped(void *arg)
 
 static void daemon_on_ha_stop_timeout(evutil_socket_t fd, short what, void *arg)
 {
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	log_warnx("ha", "the failover engine did not finish its stop within %d ms; stopping anyway",
@@ -57,6 +60,7 @@ static void daemon_on_stop(evutil_socket_t sig, short what, void *arg)
 	struct daemon *d = arg;
 	struct timeval wait = {DAEMON_HA_STOP_MS / 1000, (DAEMON_HA_STOP_MS % 1000) * 1000};
 
+	looplag_mark();
 	(void)what;
 	log_notice("daemon", "%s received, stopping", strsignal((int)sig));
 	if (!d->ha || d->stopping) {
@@ -72,6 +76,7 @@ static void daemon_on_stop(evutil_socket_t sig, short what, void *arg)
 
 static void daemon_on_hup(evutil_socket_t sig, short what, void *arg)
 {
+	looplag_mark();
 	(void)sig;
 	(void)what;
 	(void)arg;
@@ -79,7 +84,34 @@ static void daemon_on_hup(evutil_socket_t sig, short what, void *arg)
 		log_notice("daemon", "SIGHUP received, log reopened");
 }
 
-/* Logs what fulcrumd holds; with_ipvs adds IPVS's state (the start says that once already). */
+/* Logs the loop's histogram: turns, their time, and how many took up to each bound. */
+static void daemon_loop_log(const struct looplag *h)
+{
+	char buckets[256] = "";
+	size_t used = 0;
+
+	for (unsigned i = 0; i <= LOOPLAG_BOUNDS && used < sizeof(buckets); i++) {
+		int n;
+
+		if (i < LOOPLAG_BOUNDS)
+			n = snprintf(buckets + used, sizeof(buckets) - used, "%s<=%ums %llu",
+				     i ? ", " : "", looplag_bounds_ms[i],
+				     (unsigned long long)h->buckets[i]);
+		else
+			n = snprintf(buckets + used, sizeof(buckets) - used, ", more %llu",
+				     (unsigned long long)h->buckets[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	log_notice("status", "loop: %llu turns, busy %.0f ms, the longest %.1f ms; by length: %s",
+		   (unsigned long long)h->turns, h->sum_ms, h->max_ms, buckets);
+}
+
+/*
+ * Logs what fulcrumd holds; with_ipvs adds IPVS's state (the start says that
+ * once already) and the loop's histogram (empty at the start).
+ */
 static void daemon_status_log(struct daemon *d, bool with_ipvs)
 {
 	struct status_daemon st;
@@ -113,6 +145,7 @@ static void daemon_status_log(struct daemon *d, bool with_ipvs)
 	}
 	if (!with_ipvs)
 		return;
+	daemon_loop_log(&st.loop);
 	if (st.ipvs.available)
 		log_notice("status", "IPVS available: version %s, connection table %u entries",
 			   st.ipvs.version, st.ipvs.conn_table_size);
@@ -122,6 +155,7 @@ static void daemon_status_log(struct daemon *d, bool with_ipvs)
 
 static void daemon_on_usr1(evutil_socket_t sig, short what, void *arg)
 {
+	looplag_mark();
 	(void)sig;
 	(void)what;
 	daemon_status_log(arg, true);
@@ -278,6 +312,7 @@ static void daemon_on_reload(evutil_socket_t fd, short what, void *arg)
 	size_t changes;
 	int rc;
 
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	rc = store_reload(d->store);
@@ -464,6 +499,51 @@ fail:
 	return rc;
 }
 
+/* A turn held the loop for ms: over a second is logged, one line a minute at most. */
+static void daemon_turn_slow(struct daemon *d, double ms)
+{
+	struct timespec now;
+	uint64_t more;
+	double more_max;
+
+	if (ms <= LOOPLAG_SLOW_MS)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!looplag_slow_tell(&d->slow, ms, (int64_t)now.tv_sec, &more, &more_max))
+		return;
+	if (more)
+		log_warnx(
+		    "daemon",
+		    "one turn of the main loop took %.0f ms: nothing was answered meanwhile "
+		    "(and %llu more over %d ms since the last such line, the longest %.0f ms)",
+		    ms, (unsigned long long)more, LOOPLAG_SLOW_MS, more_max);
+	else
+		log_warnx("daemon",
+			  "one turn of the main loop took %.0f ms: nothing was answered meanwhile",
+			  ms);
+}
+
+/*
+ * event_base_dispatch(), one turn at a time: each turn's work, from its
+ * first callback to the next wait, goes into the loop's histogram
+ * (controller/lib/looplag.h). Returns 0 when the loop was broken (a stop)
+ * or has nothing left to wait for, -1 when libevent failed.
+ */
+static int daemon_loop(struct daemon *d)
+{
+	for (;;) {
+		int rc;
+
+		looplag_turn_begin();
+		rc = event_base_loop(d->base, EVLOOP_ONCE);
+		daemon_turn_slow(d, looplag_turn_end(&d->loop));
+		if (rc < 0)
+			return -1;
+		if (rc == 1 || event_base_got_break(d->base) || event_base_got_exit(d->base))
+			return 0;
+	}
+}
+
 int daemon_run(struct daemon *d)
 {
 	const struct ipvs_info *info = ipvs_info(d->ipvs);
@@ -485,7 +565,7 @@ int daemon_run(struct daemon *d)
 	daemon_status_log(d, false);
 	if (daemon_ha_start(d) != 0)
 		return -EIO;
-	if (event_base_dispatch(d->base) < 0) {
+	if (daemon_loop(d) < 0) {
 		log_errx("daemon", "event loop failed");
 		return -EIO;
 	}
@@ -509,6 +589,21 @@ void daemon_status_get(struct daemon *d, struct status_daemon *st)
 		ipvs_version_format(info->version, st->ipvs.version, sizeof(st->ipvs.version));
 	st->ipvs.conn_table_size = info->conn_table_size;
 	st->ipvs.reason = info->reason;
+	st->loop = d->loop;
+	if (d->health) {
+		struct health_totals t;
+
+		static_assert(STATUS_CHECK_TYPES == FULCRUM_CHECK_EXTERNAL + 1,
+			      "status_checks has a slot per check type");
+		health_stats(d->health, &t);
+		memcpy(st->checks.runs, t.runs, sizeof(st->checks.runs));
+		memcpy(st->checks.failed, t.failed, sizeof(st->checks.failed));
+		st->checks.skipped = t.skipped;
+		st->checks.changes = t.changes;
+		st->checks.in_flight = t.in_flight;
+		st->checks.targets = t.targets;
+		st->checks.probes = t.probes;
+	}
 }
 
 struct ackwait *daemon_ackwait(struct daemon *d)

@@ -7,6 +7,7 @@
 #include "controller/ha/repl.h"
 #include "controller/ipvs/ipvs.h"
 #include "controller/lib/log.h"
+#include "controller/lib/looplag.h"
 #include "controller/reconcile/reconcile.h"
 #include "controller/reconcile/reconcile_stuck.h"
 #include "db/db.h"
@@ -421,6 +422,7 @@ static void refusal_on_turn(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon_refusal *f = arg;
 
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	refusal_unlink(f);

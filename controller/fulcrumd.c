@@ -164,8 +164,17 @@ static void state_to_events(void *arg, const struct oper_change *ch)
 	json_decref(o);
 }
 
-/* Starts the HTTP API in d's loop (nothing when conf->http is empty); exits on failure. */
-static struct web *http_start(struct daemon *d, const struct conf *conf)
+/* The SNMP subagent's request counters: arg is main's struct mib * (NULL while none runs). */
+static void snmp_counters(void *arg, struct status_snmp *out)
+{
+	mib_counters(*(struct mib **)arg, out);
+}
+
+/*
+ * Starts the HTTP API in d's loop (nothing when conf->http is empty); exits
+ * on failure. *mib, the subagent started after it, must outlive it.
+ */
+static struct web *http_start(struct daemon *d, const struct conf *conf, struct mib **mib)
 {
 	struct web_params p = {
 	    .base = daemon_base(d),
@@ -187,6 +196,8 @@ static struct web *http_start(struct daemon *d, const struct conf *conf)
 	    .role_history_arg = d,
 	    .cluster_cmd = cluster_cmd,
 	    .cluster_cmd_arg = d,
+	    .snmp = snmp_counters,
+	    .snmp_arg = mib,
 	    .ackwait = daemon_ackwait(d),
 	};
 	struct web *w = NULL;
@@ -381,7 +392,7 @@ int main(int argc, char **argv)
 	rc = daemon_new(&conf, &d, err, sizeof(err));
 	if (rc != 0)
 		fatalx("main", "%s", err);
-	web = http_start(d, &conf);
+	web = http_start(d, &conf, &mib);
 	mib = snmp_start(d, &conf);
 	rc = daemon_run(d);
 	if (web) {
@@ -395,6 +406,7 @@ int main(int argc, char **argv)
 		daemon_repl_unsubscribe(d, mib_repl_event, mib);
 	}
 	mib_free(mib); /* before the store it listens to */
+	mib = NULL;    /* the web's snmp_counters() reads it */
 	web_free(web);
 	daemon_free(d);
 	log_close();

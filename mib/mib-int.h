@@ -267,6 +267,11 @@ struct mib {
 	/* the refusal of the SET in progress: its rule in words (mib_refuse_why()), "" for none */
 	char refuse_why[512];
 	struct mib_refuse_seen refuse_seen[MIB_REFUSE_SLOTS];
+	/* requests handled (mib_counters()); the last one counted, not to count its PDUs again */
+	struct status_snmp counters;
+	bool counted;
+	long counted_transid;
+	int counted_kind;
 };
 
 /* mib_refuse.c */

@@ -57,6 +57,12 @@ int mib_open(const struct mib_params *p, struct mib **out, char *err, size_t err
 void mib_free(struct mib *m);
 
 /*
+ * The requests the subagent handled since mib_open(), by type, and the SETs
+ * it answered with an error. m may be NULL: nothing runs, all zero.
+ */
+void mib_counters(const struct mib *m, struct status_snmp *out);
+
+/*
  * A role change (fulcrumRoleChange, with the previous role, the term, the
  * reason and the peer's name appended) and a change of the peer's state
  * (fulcrumPeerStateChange), each sent while its switch is on, never by a

@@ -1,6 +1,7 @@
 /* The AgentX subagent: Net-SNMP's agent library driven by fulcrumd's libevent loop. */
 #include "controller/core/store.h"
 #include "controller/lib/log.h"
+#include "controller/lib/looplag.h"
 #include "mib/mib-set.h"
 
 #include <net-snmp/agent/net-snmp-agent-includes.h>
@@ -67,6 +68,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	netsnmp_large_fd_set set;
 
+	looplag_mark();
 	(void)what;
 	netsnmp_large_fd_set_init(&set, fd + 1);
 	NETSNMP_LARGE_FD_SET(fd, &set);
@@ -77,6 +79,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 
 static void on_timeout(evutil_socket_t fd, short what, void *arg)
 {
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	snmp_timeout();
@@ -225,6 +228,41 @@ static void handle_read(struct mib *m, netsnmp_agent_request_info *reqinfo,
 	}
 }
 
+/*
+ * Counts the SNMP request reqinfo belongs to, once. snmpd hands a request
+ * to the subagent in several AgentX PDUs that share the request's
+ * transaction id: a SET's test, commit and cleanup phases, each repetition
+ * of a GETBULK (as a GETNEXT: the subagent cannot tell, so a GETBULK counts
+ * as one getnext).
+ */
+static void count_request(struct mib *m, const netsnmp_agent_request_info *reqinfo)
+{
+	const netsnmp_agent_session *asp = reqinfo->asp;
+	const netsnmp_pdu *pdu = asp ? asp->pdu : NULL;
+	int kind = MODE_IS_SET(reqinfo->mode) ? (int)SNMP_MSG_SET : reqinfo->mode;
+
+	if (!pdu || (m->counted && pdu->transid == m->counted_transid && kind == m->counted_kind))
+		return;
+	m->counted = true;
+	m->counted_transid = pdu->transid;
+	m->counted_kind = kind;
+	if (kind == MODE_GET)
+		m->counters.get++;
+	else if (kind == MODE_GETNEXT || kind == MODE_GETBULK)
+		m->counters.getnext++;
+	else if (kind == (int)SNMP_MSG_SET)
+		m->counters.set++;
+}
+
+void mib_counters(const struct mib *m, struct status_snmp *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!m)
+		return;
+	*out = m->counters;
+	out->running = true;
+}
+
 static int mib_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
 		       netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
 {
@@ -232,6 +270,7 @@ static int mib_handler(netsnmp_mib_handler *handler, netsnmp_handler_registratio
 	netsnmp_request_info *bad = NULL;
 	int rc = SNMP_ERR_NOERROR;
 
+	count_request(m, reqinfo);
 	switch (reqinfo->mode) {
 	case MODE_GET:
 		handle_read(m, reqinfo, requests, false);
@@ -264,6 +303,7 @@ static int mib_handler(netsnmp_mib_handler *handler, netsnmp_handler_registratio
 	if (rc != SNMP_ERR_NOERROR) {
 		netsnmp_request_info *at = bad ? bad : requests;
 
+		m->counters.set_refused++;
 		mib_refuse_log(m, at ? at->requestvb : NULL, rc);
 		netsnmp_set_request_error(reqinfo, at, rc);
 	}
@@ -272,6 +312,7 @@ static int mib_handler(netsnmp_mib_handler *handler, netsnmp_handler_registratio
 
 static void on_expire(evutil_socket_t fd, short what, void *arg)
 {
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	mib_pending_expire(arg, time(NULL));

@@ -121,8 +121,10 @@ static void ha_on_done(void *arg, int rc, const char *reason)
 	if (t->cache && m) {
 		cache = netsnmp_handler_check_cache(t->cache);
 		if (cache) {
-			if (status != SNMP_ERR_NOERROR)
+			if (status != SNMP_ERR_NOERROR) {
+				m->counters.set_refused++;
 				netsnmp_set_request_error(cache->reqinfo, cache->requests, status);
+			}
 			cache->requests->delegated = 0;
 		} else {
 			log_warnx("snmp",

@@ -9,9 +9,16 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #define WEB_API_PREFIX "/api/v1/"
+
+/* Prometheus's path (web_metrics.c), outside the API's prefix as scrapers expect it. */
+#define WEB_METRICS_PATH "/metrics"
+
+/* Methods the request counters tell apart: enum web_method's five, and the rest. */
+#define WEB_METHODS_COUNTED 6
 
 /* Says whether a committed write's answer waited for the standby (docs/ha.md, "Commit modes"). */
 #define WEB_REPLICATED_HEADER "Fulcrum-Replicated"
@@ -47,8 +54,14 @@ struct web {
 	} services_cache;
 	size_t max_body;
 	unsigned timeout; /* seconds */
-	bool run_failed;  /* MHD_run failed last time (logged once) */
-	bool woken;       /* web_wake() was called since MHD last ran */
+	/* answers queued, by method (enum web_method, then any other) and class 2xx..5xx */
+	uint64_t requests[WEB_METHODS_COUNTED][4];
+	/* metrics_allow: the one address that may GET /metrics without a token */
+	struct sockaddr_storage metrics_allow;
+	bool metrics_allow_set;
+	unsigned metrics_streams; /* answers of GET /metrics being written (web_metrics.c) */
+	bool run_failed;          /* MHD_run failed last time (logged once) */
+	bool woken;               /* web_wake() was called since MHD last ran */
 };
 
 enum web_method {
@@ -58,6 +71,9 @@ enum web_method {
 	WEB_DELETE,
 	WEB_PUT,
 };
+
+/* The methods' names, in enum web_method's order, then "other" (the request counters' last row). */
+extern const char *const web_method_names[WEB_METHODS_COUNTED];
 
 struct web_req;
 
@@ -301,6 +317,14 @@ json_t *web_cluster_json(struct web *w, const struct status_cluster *c);
 /* A role change and a peer state change as the API shows them (history, events). */
 json_t *web_cluster_change_json(const struct status_role_change *c);
 json_t *web_cluster_peer_change_json(const struct status_peer_change *c);
+
+/*
+ * GET /metrics (web_metrics.c): the Prometheus text format of fulcrumd's
+ * state. web_metrics_render() builds it into *text (malloc'ed, the caller
+ * frees it; *len bytes, no NUL counted): 0, or -ENOMEM with *text NULL.
+ */
+enum MHD_Result web_metrics_get(struct web_req *r);
+int web_metrics_render(struct web *w, char **text, size_t *len);
 
 /* GET /api/v1/openapi.json, GET / and GET /static/FILE (web_static.c). */
 enum MHD_Result web_static_openapi(struct web_req *r);

@@ -2,6 +2,7 @@
 #include "web/web-int.h"
 
 #include "controller/lib/log.h"
+#include "controller/lib/looplag.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -98,6 +99,7 @@ static void web_on_sweep(evutil_socket_t fd, short what, void *arg)
 	time_t now = web_now();
 	unsigned cut = 0;
 
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	for (struct web_conn *wc = w->conns; wc; wc = wc->next) {
@@ -149,6 +151,7 @@ void web_wake(struct web *w)
 
 static void web_on_mhd(evutil_socket_t fd, short what, void *arg)
 {
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	web_run(arg);
@@ -478,6 +481,18 @@ int web_open(const struct web_params *p, struct web **out, char *err, size_t err
 	w->p = *p;
 	w->max_body = conf->http_max_body;
 	w->timeout = (unsigned)conf->http_timeout;
+	if (conf->metrics_allow[0]) {
+		socklen_t len;
+
+		if (conf_addr_parse(conf->metrics_allow, &w->metrics_allow, &len) != 0) {
+			snprintf(err, errlen,
+				 "metrics_allow: '%s' is not a numeric IPv4 or IPv6 address",
+				 conf->metrics_allow);
+			rc = -EINVAL;
+			goto fail;
+		}
+		w->metrics_allow_set = true;
+	}
 	snprintf(w->web_root, sizeof(w->web_root), "%s",
 		 conf->web_root[0] ? conf->web_root : WEB_DEFAULT_ROOT);
 	rc = web_tls_load(conf, &w->tls_cert, &w->tls_key, err, errlen);

@@ -26,7 +26,8 @@ struct web_params {
 	struct event_base *base; /* the loop MHD runs in, on the loop's thread */
 	struct store *store;     /* every read and write of the model */
 	struct auth *auth;       /* bearer tokens */
-	const struct conf *conf; /* http, http_tls_*, http_max_body, http_timeout, web_root */
+	const struct conf *conf; /* http, http_tls_*, http_max_body, http_timeout, web_root,
+				    metrics_allow */
 	status_daemon_fn status;
 	void *status_arg;
 	status_object_fn kernel; /* NULL: "pending", or "unavailable" with IPVS's reason */
@@ -42,6 +43,8 @@ struct web_params {
 	void *role_history_arg;
 	status_cluster_cmd_fn cluster_cmd; /* switchover and maintenance; NULL: refused (409) */
 	void *cluster_cmd_arg;
+	status_snmp_fn snmp; /* the SNMP subagent's request counters; NULL: no subagent */
+	void *snmp_arg;
 	/*
 	 * Commit mode sync (controller/core/ackwait.h): a group's committed writes
 	 * are answered once the standby holds the group's highest revision, or

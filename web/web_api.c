@@ -263,6 +263,32 @@ enum MHD_Result web_api_real_get(struct web_req *r)
 	return web_reply_json(r, MHD_HTTP_OK, web_api_stored_rs_json(r, rs, &st));
 }
 
+/*
+ * The main loop's turns (controller/lib/looplag.h): how many, their time,
+ * the longest, and how many took at most each bound (cumulative, the last
+ * bound null: all of them), as GET /metrics has them in seconds.
+ */
+static json_t *api_loop_json(const struct looplag *h)
+{
+	json_t *buckets = json_array(), *o;
+
+	for (unsigned i = 0; buckets && i <= LOOPLAG_BOUNDS; i++) {
+		json_t *b =
+		    json_pack("{s:o,s:I}", "le_ms",
+			      i < LOOPLAG_BOUNDS ? json_integer(looplag_bounds_ms[i]) : json_null(),
+			      "turns", (json_int_t)looplag_cumulative(h, i));
+
+		if (json_array_append_new(buckets, b) != 0) {
+			json_decref(buckets);
+			buckets = NULL;
+		}
+	}
+	o = buckets ? json_pack("{s:I,s:f,s:f,s:o}", "turns", (json_int_t)h->turns, "busy_ms",
+				h->sum_ms, "max_ms", h->max_ms, "buckets", buckets)
+		    : NULL;
+	return o;
+}
+
 enum MHD_Result web_api_status(struct web_req *r)
 {
 	struct status_daemon st;
@@ -284,6 +310,10 @@ enum MHD_Result web_api_status(struct web_req *r)
 		      (json_int_t)nvips, "ipvs", "available", st.ipvs.available, "version",
 		      st.ipvs.available ? st.ipvs.version : NULL, "reason",
 		      st.ipvs.reason ? st.ipvs.reason : "unknown");
+	if (o && json_object_set_new(o, "loop", api_loop_json(&st.loop)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
 	return web_reply_json(r, MHD_HTTP_OK, o);
 }
 

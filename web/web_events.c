@@ -2,6 +2,7 @@
 #include "web/web-int.h"
 
 #include "controller/lib/log.h"
+#include "controller/lib/looplag.h"
 #include "controller/model/model.h"
 
 #include <errno.h>
@@ -360,6 +361,7 @@ static void events_on_hangup(evutil_socket_t fd, short what, void *arg)
 {
 	struct events_client *c = arg;
 
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	c->closing = true;
@@ -539,6 +541,7 @@ static void events_on_heartbeat(evutil_socket_t fd, short what, void *arg)
 {
 	struct web_events *ev = arg;
 
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	for (struct events_client *c = ev->clients; c; c = c->next) {

@@ -3,6 +3,7 @@
 
 #include "controller/core/ackwait.h"
 #include "controller/lib/log.h"
+#include "controller/lib/looplag.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -95,6 +96,7 @@ static void web_group_on_ack_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct web *w = arg;
 
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	ackwait_dispatch(w->p.ackwait);
@@ -155,6 +157,7 @@ static void web_group_on_run(evutil_socket_t fd, short what, void *arg)
 	size_t n = 0, nheld = 0;
 	int rc;
 
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	while (w->group_head && n < WEB_GROUP_MAX) {

@@ -60,6 +60,18 @@ static void web_reply_printable(char *dst, size_t len, const char *src)
 			*c = '?';
 }
 
+/* Counts an answer by its method and status class (GET /metrics shows them). */
+static void web_reply_count(struct web_req *r, unsigned status)
+{
+	size_t m = 0;
+
+	/* by name: a request refused before its route was found has no r->method */
+	while (m < WEB_METHODS_COUNTED - 1 && strcmp(r->method_name, web_method_names[m]) != 0)
+		m++;
+	if (status >= 200 && status < 600)
+		r->w->requests[m][status / 100 - 2]++;
+}
+
 enum MHD_Result web_reply_queue(struct web_req *r, unsigned status, struct MHD_Response *resp)
 {
 	char etag[32], url[128], method[12];
@@ -74,6 +86,7 @@ enum MHD_Result web_reply_queue(struct web_req *r, unsigned status, struct MHD_R
 		MHD_add_response_header(resp, WEB_REPLICATED_HEADER, r->write->replicated);
 	r->replied = true;
 	web_conn_clear(r->wc);
+	web_reply_count(r, status);
 	ret = MHD_queue_response(r->conn, status, resp);
 	web_reply_printable(url, sizeof(url), r->url);
 	web_reply_printable(method, sizeof(method), r->method_name);

@@ -4,6 +4,7 @@
 #include "controller/config/config_io.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +72,8 @@ static const struct web_req_route web_req_routes[] = {
     {"openapi.json", true, {{WEB_GET, VIEWER, false, web_static_openapi}}},
 };
 
-static const char *const web_req_methods[] = {"GET", "POST", "PATCH", "DELETE", "PUT"};
+const char *const web_method_names[WEB_METHODS_COUNTED] = {"GET",    "POST", "PATCH",
+							   "DELETE", "PUT",  "other"};
 
 int web_req_id_parse(const char *s, int64_t *out)
 {
@@ -156,12 +158,12 @@ static const struct web_req_op *web_req_route(struct web_req *r, bool *public, b
 			continue;
 		*public = rt->public;
 		for (const struct web_req_op *op = rt->ops; op->fn; op++) {
-			if (strcmp(r->method_name, web_req_methods[op->method]) == 0) {
+			if (strcmp(r->method_name, web_method_names[op->method]) == 0) {
 				r->method = op->method;
 				return op;
 			}
 			snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s",
-				 allow[0] ? ", " : "", web_req_methods[op->method]);
+				 allow[0] ? ", " : "", web_method_names[op->method]);
 		}
 		*replied = true;
 		web_req_not_allowed(r, allow);
@@ -209,6 +211,30 @@ static bool web_req_authorize(struct web_req *r, enum fulcrum_role need)
 		return false;
 	}
 	return true;
+}
+
+/* Whether r comes from metrics_allow's address: the scraper that needs no token. */
+static bool web_req_metrics_allowed(struct web_req *r)
+{
+	const struct sockaddr_storage *want = &r->w->metrics_allow;
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	if (!r->w->metrics_allow_set)
+		return false;
+	ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	sa = ci ? ci->client_addr : NULL;
+	if (!sa || sa->sa_family != want->ss_family)
+		return false;
+	if (sa->sa_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)sa)->sin_addr,
+			      &((const struct sockaddr_in *)want)->sin_addr,
+			      sizeof(struct in_addr)) == 0;
+	if (sa->sa_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr,
+			      &((const struct sockaddr_in6 *)want)->sin6_addr,
+			      sizeof(struct in6_addr)) == 0;
+	return false;
 }
 
 /* Parses If-Match: "*", or a list of entity tags "N" (N also bare); weak tags never match. */
@@ -513,6 +539,16 @@ enum MHD_Result web_req_begin(struct web_req *r)
 				       "the path is longer than %d bytes", WEB_URL_MAX);
 	if (!web_req_headers_ok(r))
 		return MHD_YES;
+	if (strcmp(r->url, WEB_METRICS_PATH) == 0) {
+		/* a token of any role, or none from metrics_allow's address */
+		if (strcmp(r->method_name, "GET") != 0)
+			return web_req_not_allowed(r, "GET");
+		if (!web_req_metrics_allowed(r) && !web_req_authorize(r, FULCRUM_ROLE_VIEWER))
+			return MHD_YES;
+		r->fn = web_metrics_get;
+		web_req_body_headers(r, false);
+		return MHD_YES;
+	}
 	if (strncmp(r->url, WEB_API_PREFIX, strlen(WEB_API_PREFIX)) != 0) {
 		bool index = strcmp(r->url, "/") == 0;
 

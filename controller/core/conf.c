@@ -25,6 +25,7 @@ static const struct conf_setting settings[] = {
     {"http_max_body", CONF_ULONG, "65536", ULONG(http_max_body, 1024, 16777216)},
     {"http_timeout", CONF_ULONG, "10", ULONG(http_timeout, 1, 3600)},
     {"web_root", CONF_STRING, "", STR(web_root)},
+    {"metrics_allow", CONF_ADDR, "", STR(metrics_allow)},
     {"reconcile_interval", CONF_ULONG, "5", ULONG(reconcile_interval, 0, 3600)},
     {"ipvs_own_table", CONF_BOOL, "no", offsetof(struct conf, ipvs_own_table), 0, 0, 0},
     {"agentx", CONF_STRING, "/var/agentx/master", STR(agentx)},

@@ -28,6 +28,7 @@ struct conf {
 	unsigned long http_max_body; /* bytes of a request body, at most */
 	unsigned long http_timeout;  /* seconds a client may idle or take to send a request */
 	char web_root[4096];         /* the web page's files; empty: those installed with Fulcrum */
+	char metrics_allow[64]; /* the address that may GET /metrics without a token; empty: none */
 	unsigned long
 	    reconcile_interval; /* seconds between full passes (drift, counters); 0: none */
 	bool ipvs_own_table;    /* delete kernel services Fulcrum does not manage */

@@ -2,6 +2,8 @@
 #ifndef FULCRUM_CORE_STATUS_H
 #define FULCRUM_CORE_STATUS_H
 
+#include "controller/lib/looplag.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -84,6 +86,18 @@ struct status_ipvs {
 	const char *reason;       /* why IPVS is unavailable, in words; "" when available */
 };
 
+/* The health checks' counters since start (the engine's totals, as the daemon copies them). */
+#define STATUS_CHECK_TYPES 5 /* none, tcp, http, https, external: model_check_type_name() */
+struct status_checks {
+	uint64_t runs[STATUS_CHECK_TYPES];   /* checks started, by type */
+	uint64_t failed[STATUS_CHECK_TYPES]; /* of those, results that failed */
+	uint64_t skipped;                    /* runs not started: the previous had not finished */
+	uint64_t changes;                    /* state changes */
+	uint32_t in_flight;                  /* running now */
+	size_t targets;                      /* real servers the checks know */
+	size_t probes;                       /* distinct checks run for them */
+};
+
 /* What fulcrumd reports of itself (logged on SIGUSR1, GET /api/v1/status, the MIB's scalars). */
 struct status_daemon {
 	const char *node_name;
@@ -93,10 +107,27 @@ struct status_daemon {
 	size_t services;
 	size_t reals;
 	struct status_ipvs ipvs;
+	struct looplag loop; /* the main loop's turns (controller/lib/looplag.h) */
+	struct status_checks checks;
 };
 
 /* Fills out; its pointers stay valid while the daemon lives. */
 typedef void (*status_daemon_fn)(void *arg, struct status_daemon *out);
+
+/*
+ * The SNMP subagent's requests since it started, counted where it handles
+ * them (mib/): each request once, whatever its varbinds, phases or
+ * repetitions.
+ */
+struct status_snmp {
+	bool running; /* a subagent runs (agentx is set) */
+	/* a GETBULK counts as a getnext: snmpd hands it to the subagent as GETNEXTs */
+	uint64_t get, getnext, set;
+	uint64_t set_refused; /* SETs answered with an error (refused, or failed) */
+};
+
+/* Fills out (running false, zeros: no subagent). */
+typedef void (*status_snmp_fn)(void *arg, struct status_snmp *out);
 
 /*
  * Failover (docs/ha.md): what the failover engine (controller/ha/) reports,

@@ -367,7 +367,8 @@ static int local_changes_page(struct ctl_transport *t, int64_t since, json_t **o
 
 /*
  * The API's status with what the database knows; what only the daemon knows
- * is null. The database's path and schema version are --db's own.
+ * (its uptime, role, IPVS, its loop's turns) is null. The database's path
+ * and schema version are --db's own.
  */
 static int local_status(struct ctl_transport *t, json_t **out, struct ctl_transport_err *err)
 {
@@ -379,12 +380,13 @@ static int local_status(struct ctl_transport *t, json_t **out, struct ctl_transp
 	    (rc = db_rs_each(l->db, 0, local_rs_count, &nrs)) != 0 ||
 	    (rc = db_vip_each(l->db, local_vip_count, &nvips)) != 0)
 		return local_db_failed(l, rc, err);
-	*out = json_pack("{s:n,s:s,s:n,s:I,s:n,s:I,s:I,s:I,s:{s:n,s:n,s:s},s:s,s:i}", "node_name",
-			 "version", PACKAGE_VERSION, "uptime_seconds", "revision",
+	*out = json_pack("{s:n,s:s,s:n,s:I,s:n,s:I,s:I,s:I,s:{s:n,s:n,s:s},s:{s:n,s:n,s:n,s:n},"
+			 "s:s,s:i}",
+			 "node_name", "version", PACKAGE_VERSION, "uptime_seconds", "revision",
 			 (json_int_t)db_revision(l->db), "role", "services", (json_int_t)nvs,
 			 "reals", (json_int_t)nrs, "vips", (json_int_t)nvips, "ipvs", "available",
-			 "version", "reason", LOCAL_NO_STATE, "database", l->path, "schema_version",
-			 db_schema_version());
+			 "version", "reason", LOCAL_NO_STATE, "loop", "turns", "busy_ms", "max_ms",
+			 "buckets", "database", l->path, "schema_version", db_schema_version());
 	return *out ? 0 : local_nomem(err);
 }
 

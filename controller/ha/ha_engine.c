@@ -3,6 +3,7 @@
 
 #include "controller/ha/ha_epoch.h"
 #include "controller/lib/log.h"
+#include "controller/lib/looplag.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -83,6 +84,7 @@ static void ha_engine_on_wake(evutil_socket_t fd, short what, void *arg)
 	size_t n;
 	uint64_t v;
 
+	looplag_mark();
 	(void)what;
 	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		return;
@@ -119,6 +121,7 @@ static void ha_engine_on_alive(evutil_socket_t fd, short what, void *arg)
 {
 	struct ha_engine *e = arg;
 
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	atomic_store(&e->loop_alive, ha_engine_now_us() / 1000);

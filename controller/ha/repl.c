@@ -5,6 +5,7 @@
 #include "controller/core/store.h"
 #include "controller/ha/repl_msg.h"
 #include "controller/lib/log.h"
+#include "controller/lib/looplag.h"
 #include "controller/model/model.h"
 #include "db/db.h"
 
@@ -1901,6 +1902,7 @@ static void repl_on_loop(evutil_socket_t fd, short what, void *arg)
 	bool reload;
 	int rc = 0;
 
+	looplag_mark();
 	(void)what;
 	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		log_warnx("repl", "eventfd: %s", strerror(errno));

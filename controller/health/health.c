@@ -2,6 +2,7 @@
 #include "controller/health/health_int.h"
 
 #include "controller/lib/log.h"
+#include "controller/lib/looplag.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -328,6 +329,7 @@ static void hl_probe_fire(evutil_socket_t fd, short what, void *arg)
 	int64_t now = hl_now_us() / 1000, step = (int64_t)p->interval * 1000;
 	struct timeval tv;
 
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	p->due_ms += step;

@@ -1,5 +1,6 @@
 /* The external check: a command run without a shell, killed at its timeout, reaped without blocking. */
 #include "controller/health/health_int.h"
+#include "controller/lib/looplag.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -82,6 +83,7 @@ static void ext_on_exit(evutil_socket_t fd, short what, void *arg)
 	bool ok;
 	pid_t r;
 
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	r = waitpid(c->pid, &status, WNOHANG);
@@ -106,6 +108,7 @@ static void ext_on_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct hl_child *c = arg;
 
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	c->timed_out = true;

@@ -2,6 +2,7 @@
 #include "controller/health/health_int.h"
 
 #include "controller/lib/log.h"
+#include "controller/lib/looplag.h"
 
 #include "config.h"
 
@@ -168,6 +169,7 @@ static void http_on_socket(evutil_socket_t fd, short what, void *arg)
 	    (what & EV_READ ? CURL_CSELECT_IN : 0) | (what & EV_WRITE ? CURL_CSELECT_OUT : 0);
 	int running;
 
+	looplag_mark();
 	curl_multi_socket_action(hh->multi, fd, flags, &running);
 	http_check_done(hh);
 }
@@ -177,6 +179,7 @@ static void http_on_timer(evutil_socket_t fd, short what, void *arg)
 	struct hl_http *hh = arg;
 	int running;
 
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	curl_multi_socket_action(hh->multi, CURL_SOCKET_TIMEOUT, 0, &running);

@@ -1,5 +1,6 @@
 /* The tcp check: a non-blocking connect that must complete within the timeout. */
 #include "controller/health/health_int.h"
+#include "controller/lib/looplag.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -39,6 +40,7 @@ static void tcp_on_event(evutil_socket_t fd, short what, void *arg)
 	int err = 0;
 	char why[64];
 
+	looplag_mark();
 	if (what & EV_TIMEOUT) {
 		tcp_close(p);
 		snprintf(why, sizeof(why), "tcp: timed out after %u s", p->timeout);

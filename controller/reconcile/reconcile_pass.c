@@ -1,6 +1,7 @@
 /* Reconcile's full pass: drift repair and counters for every service, in slices that leave the loop free between them. */
 #include "controller/core/store.h"
 #include "controller/lib/log.h"
+#include "controller/lib/looplag.h"
 #include "controller/reconcile/ipvs_model.h"
 #include "controller/reconcile/reconcile-int.h"
 
@@ -281,6 +282,7 @@ static void recon_on_slice(evutil_socket_t fd, short what, void *arg)
 	struct recon_pass *p = &recon->pass;
 	bool over = false;
 
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	if (p->phase == RECON_PASS_DUMP) {
@@ -317,6 +319,7 @@ static void recon_on_slice(evutil_socket_t fd, short what, void *arg)
 
 static void recon_on_timer(evutil_socket_t fd, short what, void *arg)
 {
+	looplag_mark();
 	(void)fd;
 	(void)what;
 	recon_pass_start(arg, false);

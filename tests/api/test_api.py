@@ -19,6 +19,7 @@ from test_config import ConfigFile  # noqa: E402
 from test_cluster import Cluster, ClusterEvents, ReplicationEvents, WritesOnTheStandby  # noqa: E402
 from test_daemon import Durability, Hostile, Settings  # noqa: E402
 from test_group import ConcurrentDurability, GroupCommit  # noqa: E402
+from test_metrics import Metrics  # noqa: E402
 from test_repl import CommitModes  # noqa: E402
 from test_vip import Vips  # noqa: E402
 
@@ -140,8 +141,8 @@ class Api(unittest.TestCase):
         with open(os.path.join(TOP, 'web', 'openapi.json'), 'rb') as f:
             self.assertEqual(json.loads(f.read()), r.json, 'served document differs from web/openapi.json')
 
-    def probe(self, method, path):
-        """Asks method path as an admin in a way that changes nothing; True when the route exists."""
+    def probe(self, method, path, prefix=API):
+        """Asks method path (under prefix) as an admin in a way that changes nothing; True when the route exists."""
         headers = {}
         body = None
         if method in ('PATCH', 'POST'):
@@ -152,7 +153,7 @@ class Api(unittest.TestCase):
             s = Stream(self.d, 'admin')
             s.close()
             return s.status == 200
-        r = self.d.call(method, path, body, headers=headers)
+        r = self.d.call(method, path, body, headers=headers, prefix=prefix)
         if r.status == 405 or (r.status == 404 and method == 'HEAD'):
             return False  # HEAD is 405 on every route, so its 404 (no body) means no route
         if r.status == 404 and r.json and r.json['error']['message'].startswith(ROUTE_404):
@@ -163,7 +164,10 @@ class Api(unittest.TestCase):
     def test_openapi_matches_the_routes(self):
         doc = self.ok('GET', '/openapi.json', token=None).json
         documented = set()
+        prefixes = {}  # a path with servers of its own is under their url, not /api/v1
         for path, item in doc['paths'].items():
+            if 'servers' in item:
+                prefixes[path] = item['servers'][0]['url'].rstrip('/')
             for method in item:
                 if method in ('get', 'post', 'put', 'patch', 'delete', 'head', 'options'):
                     documented.add((method.upper(), path))
@@ -172,7 +176,8 @@ class Api(unittest.TestCase):
         before = self.d.snapshot()
         for method, path in sorted(documented):
             real = path.replace('{id}', str(ids.get(path, 0)))
-            self.assertTrue(self.probe(method, real), f'documented but not answered: {method} {path}')
+            self.assertTrue(self.probe(method, real, prefixes.get(path, API)),
+                            f'documented but not answered: {method} {path}')
         candidates = ['/services', '/services/{id}', '/services/{id}/reals', '/reals/{id}', '/status',
                       '/changes', '/events', '/openapi.json', '/reals', '/tokens', '/config', '/health',
                       '/services/{id}/reals/{id}', '/reals/{id}/services', '/services/{id}/status',
@@ -184,6 +189,7 @@ class Api(unittest.TestCase):
                 real = path.replace('{id}', str(ids.get(path, self.vs)))
                 if self.probe(method, real):
                     self.assertIn((method, path), documented, f'answered but not documented: {method} {path}')
+                    self.assertNotIn(path, prefixes, f'answered under {API} too: {method} {path}')
         self.assertEqual(self.d.snapshot(), before)
 
     # ---- reads ------------------------------------------------------------------
@@ -948,7 +954,7 @@ def run():
     suite = unittest.TestSuite()
     loader = unittest.TestLoader()
     for cls in (Api, Vips, ConfigFile, Cluster, ClusterEvents, ReplicationEvents, WritesOnTheStandby, Hostile, Settings, Durability,
-                GroupCommit, ConcurrentDurability, CommitModes):
+                GroupCommit, ConcurrentDurability, CommitModes, Metrics):
         suite.addTests(loader.loadTestsFromTestCase(cls))
     t0 = time.time()
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
@@ -956,7 +962,7 @@ def run():
     passed = result.testsRun - failed - len(result.skipped)
     if failed:
         for name in ('api', 'vips', 'config', 'config-copy', 'ha-a', 'ha-b', 'ha-solo', 'ev-a', 'ev-b', 'hostile', 'durable', 'group',
-                     'durable-group', 'repl-solo', 'repl-sync', 'repl-async'):
+                     'durable-group', 'repl-solo', 'repl-sync', 'repl-async', 'metrics'):
             log = os.path.join(WORK, f'{name}.log')
             if os.path.exists(log):
                 print(f'--- {log} (last lines)')

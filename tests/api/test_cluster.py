@@ -16,6 +16,7 @@ import time
 import unittest
 
 from fulcrum import FULCRUMCTL, WORK, Fulcrumd, Stream
+from test_metrics import PROMTOOL, parse, value
 
 SECRET = 'a-test-secret-of-enough-length'
 ROLES = {'starting', 'active', 'standby', 'fault', 'standalone'}
@@ -191,6 +192,34 @@ class Cluster(unittest.TestCase):
         self.assertEqual(c1['send_errors'], 0)
         b = self.cluster(self.b)['counters']
         self.assertGreater(b['received']['ok'], 0)
+
+    def test_metrics_of_a_pair(self):
+        c0 = self.cluster(self.a)
+        r = self.a.call('GET', '/metrics', token='viewer', prefix='')
+        self.assertEqual(r.status, 200, r)
+        c1 = self.cluster(self.a)
+        m = parse(r.body.decode())
+        self.assertEqual(value(m, 'fulcrum_role', role='fault'), 1)
+        self.assertEqual(sum(v for (n, _), v in m.items() if n == 'fulcrum_role'), 1)
+        self.assertEqual(value(m, 'fulcrum_ha_peer_alive'), 1)
+        self.assertEqual(value(m, 'fulcrum_ha_term'), c1['term'])
+        for result in ('ok', 'forged', 'duplicate'):
+            n = value(m, 'fulcrum_ha_heartbeats_received_total', result=result)
+            self.assertTrue(c0['counters']['received'][result] <= n <= c1['counters']['received'][result], result)
+        self.assertTrue(c0['counters']['sent'] <= value(m, 'fulcrum_ha_heartbeats_sent_total') <= c1['counters']['sent'])
+        states = {dict(ls)['state']: v for (n, ls), v in m.items() if n == 'fulcrum_replication_state'}
+        self.assertEqual(sum(states.values()), 1)
+        self.assertIn(c1['replication']['state'], states)
+        for k in ('divergences', 'refusals', 'connects'):
+            n = value(m, f'fulcrum_replication_{k}_total')
+            self.assertTrue(c0['replication']['counters'][k] <= n <= c1['replication']['counters'][k], k)
+        self.assertTrue(PROMTOOL, 'promtool is not installed')
+        p = subprocess.run([PROMTOOL, 'check', 'metrics'], input=r.body, capture_output=True, timeout=60)
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (0, b'', b''), 'promtool check metrics')
+        # a standalone node has a role and no heartbeat or replication figures
+        m = parse(self.solo.call('GET', '/metrics', token='viewer', prefix='').body.decode())
+        self.assertEqual(value(m, 'fulcrum_role', role='standalone'), 1)
+        self.assertFalse([n for n, _ in m if n.startswith(('fulcrum_ha_', 'fulcrum_replication_'))])
 
     def test_standalone_shape(self):
         c = self.cluster(self.solo)

@@ -173,6 +173,9 @@ class Settings(unittest.TestCase):
                 ({'http_max_body': '10'}, (), 'http_max_body'),
                 ({'http_timeout': '0'}, (), 'http_timeout'),
                 ({'repl_mode': 'semi'}, (), "repl_mode: 'semi' is not sync"),
+                ({'metrics_allow': 'scraper.example'}, (),
+                 "metrics_allow: 'scraper.example' is not a numeric IPv4 or IPv6 address"),
+                ({'metrics_allow': '10.0.0.1:9090'}, (), "metrics_allow: '10.0.0.1:9090' is not a numeric"),
                 ({'repl_sync_timeout': '5'}, (), "repl_sync_timeout: '5' is not a number in 10..60000")):
             rc, err = self.run_fulcrumd(conf, args)
             self.assertNotEqual(rc, 0, conf)

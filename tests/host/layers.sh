@@ -55,5 +55,23 @@ else
 	bad "sqlite3.h outside db/ not refused" "$out"
 fi
 
+# 6. Every callback of the loop begins its turn's measure (scripts/check-looplag): the tree does ...
+if out=$("$top/scripts/check-looplag" --root "$top" 2>&1); then ok "every loop callback calls looplag_mark()"; else bad "a loop callback misses looplag_mark()" "$out"; fi
+
+# ... and one that does not is named by file:line, declarations before the mark allowed.
+lag=$work/lag
+mkdir -p "$lag/web"
+printf '%s\n' '/* x */' 'static void web_on_a(evutil_socket_t fd, short what, void *arg)' '{' \
+	'	struct web *w = arg;' '	int n =' '	    1;' '' '	looplag_mark();' '	(void)fd;' '}' '' \
+	'static void web_on_b(evutil_socket_t fd, short what, void *arg)' '{' '	(void)fd;' '	looplag_mark();' '}' \
+	>"$lag/web/web_x.c"
+out=$("$top/scripts/check-looplag" --root "$lag" 2>&1)
+rc=$?
+if [[ $rc == 1 && $out == 'web/web_x.c:12: web_on_b() does not begin with looplag_mark()' ]]; then
+	ok "a callback without looplag_mark() first refused at file:line"
+else
+	bad "a callback without looplag_mark() first not refused as expected (rc $rc)" "$out"
+fi
+
 echo "layers: $passed passed, $failed failed"
 [[ $failed == 0 ]]

@@ -134,6 +134,32 @@ for i in 1 2 3 4 5 6; do
 	is "fulcrumNotifyControl .$i.0 defaults to true(1)" "$(sget "$R.1.2.$i.0")" 1
 done
 
+# ==== GET /metrics counts the subagent's requests: each PDU once, by type =================
+
+# metric SAMPLE: its value in GET /metrics now, SAMPLE as it is written there (name{labels}).
+metric() {
+	curl -s -m 10 -H "Authorization: Bearer $FULCRUM_TOKEN" "http://127.0.0.1:$HTTP_PORT/metrics" |
+		awk -v k="$1" '$1 == k { print $2 }'
+}
+snmp_counts() {
+	local t
+	for t in get getnext set; do
+		printf '%s ' "$(metric "fulcrum_snmp_requests_total{type=\"$t\"}")"
+	done
+	metric fulcrum_snmp_set_refusals_total
+}
+read -r g0 n0 s0 f0 <<<"$(snmp_counts)"
+ro snmpget -On "$R.1.1.1.0" "$R.1.1.2.0" "$R.1.1.3.0" >/dev/null 2>&1 # one PDU, three varbinds
+ro snmpget -On "$R.1.1.1.0" >/dev/null 2>&1
+ro snmpgetnext -On "$R.1.1.1.0" "$R.1.1.2.0" >/dev/null 2>&1
+ro snmpbulkget -Cr8 -On "$R.1.1" >/dev/null 2>&1 # eight repetitions: eight GETNEXTs to the subagent
+rset "$R.1.7.10.0" i 2 >/dev/null                 # fulcrumHaSwitchover: refused on a standalone node
+read -r g1 n1 s1 f1 <<<"$(snmp_counts)"
+is "GET /metrics: two SNMP GETs (one of three varbinds) count 2" "$((g1 - g0))" 2
+is "... a GETNEXT of two varbinds and a GETBULK of eight repetitions count 2 (getnext)" "$((n1 - n0))" 2
+is "... a SET counts 1, whatever its phases" "$((s1 - s0))" 1
+is "... and its refusal 1" "$((f1 - f0))" 1
+
 # ==== seed through the HTTP API and read it back ==========================================
 
 api POST /services '{"name":"web","address":"192.0.2.10","port":80,"protocol":"tcp","scheduler":"wrr",
