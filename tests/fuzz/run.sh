@@ -15,14 +15,14 @@ cc=${CLANG:-clang}
 # generated db/schema-sql.c: run make first) and SQLite and jansson too.
 sources=(controller/ha/ha_keys.c controller/ha/ha_packet.c)
 snapshot_sources=(controller/core/snapshot.c controller/core/snapshot_apply.c
-	controller/lib/utf8.c controller/model/model.c controller/model/model_check.c controller/model/model_json.c
+	controller/lib/utf8.c controller/model/model.c controller/model/model_check.c controller/model/model_regex.c controller/model/model_json.c
 	controller/model/model_kind.c controller/model/model_vip.c
 	db/db.c db/db_vs.c db/db_rs.c db/db_vip.c db/db_change.c db/db_token.c db/db_notify.c
 	db/db_role.c db/db_repl.c db/schema-sql.c)
 # fuzz_repl: the replication codec and the replay command on a database of its own.
 repl_sources=(controller/ha/repl_msg.c controller/core/command.c controller/core/command_batch.c
 	controller/core/command_group.c controller/core/command_vip.c controller/core/command_replay.c
-	controller/lib/utf8.c controller/model/model.c controller/model/model_check.c controller/model/model_json.c
+	controller/lib/utf8.c controller/model/model.c controller/model/model_check.c controller/model/model_regex.c controller/model/model_json.c
 	controller/model/model_kind.c controller/model/model_vip.c
 	db/db.c db/db_vs.c db/db_rs.c db/db_vip.c db/db_change.c db/db_token.c db/db_notify.c
 	db/db_role.c db/db_repl.c db/schema-sql.c)
@@ -31,14 +31,14 @@ import_sources=(controller/config/config_doc.c controller/config/config_ldirecto
 	controller/config/config_ldirectord_addr.c controller/config/config_ldirectord_map.c
 	controller/config/config_keepalived.c controller/config/config_keepalived_lvs.c
 	controller/config/config_keepalived_make.c
-	controller/lib/utf8.c controller/model/model.c controller/model/model_check.c controller/model/model_json.c
+	controller/lib/utf8.c controller/model/model.c controller/model/model_check.c controller/model/model_regex.c controller/model/model_json.c
 	controller/model/model_kind.c controller/model/model_vip.c)
 # fuzz_config: the configuration file's readers and writer, libxml2 and jansson (and the db
 # layer, which names the notification switches).
 config_sources=(controller/config/config_doc.c controller/config/config_write.c
 	controller/config/config_read.c controller/config/config_read_xml.c
 	controller/config/config_read_json.c controller/lib/idmap.c
-	controller/lib/utf8.c controller/model/model.c controller/model/model_check.c controller/model/model_json.c
+	controller/lib/utf8.c controller/model/model.c controller/model/model_check.c controller/model/model_regex.c controller/model/model_json.c
 	controller/model/model_kind.c controller/model/model_vip.c
 	db/db.c db/db_vs.c db/db_rs.c db/db_vip.c db/db_change.c db/db_token.c db/db_notify.c
 	db/db_role.c db/db_repl.c db/schema-sql.c)
