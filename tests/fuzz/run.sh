@@ -49,6 +49,8 @@ model_sources=(controller/lib/utf8.c controller/model/model.c controller/model/m
 conf_sources=(controller/core/conf.c controller/lib/log.c controller/lib/utf8.c)
 # fuzz_health_expect: what an HTTP check expects, checked against the model's rules for it.
 health_sources=(controller/health/health_expect.c "${model_sources[@]}")
+# fuzz_web_req: what the API reads from a request's path and headers, without libmicrohttpd.
+web_sources=(web/web_parse.c)
 flags=(-std=c11 -D_GNU_SOURCE -I. -g -O1 -Wall -Wextra
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
 read -r -a sodium_cflags <<<"$(pkg-config --cflags libsodium)"
@@ -88,6 +90,8 @@ for t in "${targets[@]}"; do
 	elif [[ $t == fuzz_health_expect ]]; then
 		"$cc" "${flags[@]}" "${db_cflags[@]}" "tests/fuzz/$t.c" "${health_sources[@]}" \
 			"${db_libs[@]}" -o "$out/$t/$t"
+	elif [[ $t == fuzz_web_req ]]; then
+		"$cc" "${flags[@]}" "tests/fuzz/$t.c" "${web_sources[@]}" -o "$out/$t/$t"
 	elif [[ $t == fuzz_snapshot ]]; then
 		[[ -f db/schema-sql.c ]] || { echo "fuzz: run make first (db/schema-sql.c)"; exit 1; }
 		"$cc" "${flags[@]}" "${sodium_cflags[@]}" "${db_cflags[@]}" "tests/fuzz/$t.c" \
