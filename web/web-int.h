@@ -209,9 +209,6 @@ void web_group_close(struct web *w);
 /* Frees a write and what it holds; accepts NULL. */
 void web_write_free(struct web_write *wr);
 
-/* Parses a positive decimal id: digits only, no leading zero, at most INT64_MAX. 0 or -EINVAL. */
-int web_req_id_parse(const char *s, int64_t *out);
-
 /*
  * The first call for a request, with its headers: finds the handler of its
  * method and path (r->fn), checks the token and its role, the headers about

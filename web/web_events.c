@@ -1,5 +1,6 @@
 /* The change log over HTTP: GET changes (paged history) and GET events (server-sent events). */
 #include "web/web-int.h"
+#include "web/web_parse.h"
 
 #include "controller/lib/log.h"
 #include "controller/lib/looplag.h"
@@ -455,7 +456,7 @@ enum MHD_Result web_events_stream(struct web_req *r)
 	c->next_rev = cur + 1;
 	if (last && strcmp(last, "0") == 0)
 		c->next_rev = 1;
-	else if (last && web_req_id_parse(last, &id) == 0 && id < cur)
+	else if (last && web_parse_id(last, &id) == 0 && id < cur)
 		c->next_rev = id + 1; /* replayed from the change log */
 	if (ci)
 		c->hangup = event_new(r->w->p.base, ci->connect_fd, EV_READ, events_on_hangup, c);

@@ -1,5 +1,6 @@
 /* One HTTP request: its route, token and role, If-Match, and its body's headers and JSON. */
 #include "web/web-int.h"
+#include "web/web_parse.h"
 
 #include "controller/config/config_io.h"
 
@@ -75,49 +76,6 @@ static const struct web_req_route web_req_routes[] = {
 const char *const web_method_names[WEB_METHODS_COUNTED] = {"GET",    "POST", "PATCH",
 							   "DELETE", "PUT",  "other"};
 
-int web_req_id_parse(const char *s, int64_t *out)
-{
-	int64_t v = 0;
-
-	if (!s || s[0] < '1' || s[0] > '9')
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > (INT64_MAX - (*s - '0')) / 10)
-			return -EINVAL;
-		v = v * 10 + (*s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* Matches path (after /api/v1/) against a route's pattern, taking the {id}. */
-static bool web_req_route_match(const char *pattern, const char *path, int64_t *id)
-{
-	char seg[32];
-
-	*id = 0;
-	while (*pattern && *path) {
-		const char *pend = strchrnul(pattern, '/'), *send = strchrnul(path, '/');
-		size_t plen = (size_t)(pend - pattern), slen = (size_t)(send - path);
-
-		if (plen == 4 && strncmp(pattern, "{id}", 4) == 0) {
-			if (slen >= sizeof(seg))
-				return false;
-			memcpy(seg, path, slen);
-			seg[slen] = '\0';
-			if (web_req_id_parse(seg, id) != 0)
-				return false;
-		} else if (plen != slen || strncmp(pattern, path, plen) != 0) {
-			return false;
-		}
-		pattern = *pend ? pend + 1 : pend;
-		path = *send ? send + 1 : send;
-		if (!*pend != !*send)
-			return false;
-	}
-	return !*pattern && !*path;
-}
-
 /* Queues an error built by web_reply_error_response() with one more header. */
 static enum MHD_Result web_req_reply_with(struct web_req *r, unsigned status,
 					  struct MHD_Response *resp, const char *header,
@@ -154,7 +112,7 @@ static const struct web_req_op *web_req_route(struct web_req *r, bool *public, b
 	for (size_t i = 0; i < sizeof(web_req_routes) / sizeof(web_req_routes[0]); i++) {
 		const struct web_req_route *rt = &web_req_routes[i];
 
-		if (!web_req_route_match(rt->path, path, &r->id))
+		if (!web_parse_route(rt->path, path, &r->id))
 			continue;
 		*public = rt->public;
 		for (const struct web_req_op *op = rt->ops; op->fn; op++) {
@@ -180,19 +138,12 @@ static bool web_req_authorize(struct web_req *r, enum fulcrum_role need)
 	const char *why = h ? "Authorization: only Bearer tokens are taken"
 			    : "send Authorization: Bearer TOKEN (fulcrumctl token create)";
 	char token[AUTH_TOKEN_SIZE + 1];
-	size_t len;
-	int rc = -EACCES;
+	int rc = -EACCES, parsed = h ? web_parse_bearer(h, token, sizeof(token)) : -ENOENT;
 
-	if (h && strncasecmp(h, "Bearer ", 7) == 0) {
+	if (parsed != -ENOENT) {
 		why = "the token is not known (or was deleted)";
-		h += 7;
-		h += strspn(h, " ");
-		len = strcspn(h, " ");
-		if (len < sizeof(token) && h[len + strspn(h + len, " ")] == '\0') {
-			memcpy(token, h, len);
-			token[len] = '\0';
+		if (parsed == 0)
 			rc = auth_verify(r->w->p.auth, token, &r->who);
-		}
 		explicit_bzero(token, sizeof(token));
 	}
 	if (rc != 0) {
@@ -247,47 +198,8 @@ static bool web_req_if_match(struct web_req *r)
 	if (!h)
 		return true;
 	r->has_if_match = true;
-	r->if_revision = -1;
-	if (strcmp(h + strspn(h, " "), "*") == 0) {
-		r->if_match_any = true;
+	if (web_parse_if_match(h, cur, &r->if_match_any, &r->if_revision) == 0)
 		return true;
-	}
-	while (*h) {
-		char tag[24];
-		size_t len;
-		int64_t rev;
-		bool weak = false, quoted = false;
-
-		h += strspn(h, " ,");
-		if (!*h)
-			break;
-		if (strncmp(h, "W/", 2) == 0) {
-			weak = true;
-			h += 2;
-		}
-		if (*h == '"') {
-			quoted = true;
-			h++;
-		}
-		len = strcspn(h, quoted ? "\"" : " ,");
-		if (len == 0 || len >= sizeof(tag) || (quoted && h[len] != '"'))
-			goto bad;
-		memcpy(tag, h, len);
-		tag[len] = '\0';
-		h += len + quoted;
-		if (*h && *h != ',' && *h != ' ')
-			goto bad;
-		if (strcmp(tag, "0") == 0)
-			rev = 0;
-		else if (web_req_id_parse(tag, &rev) != 0)
-			goto bad;
-		if (!weak && rev == cur)
-			r->if_revision = rev;
-		else if (!weak && r->if_revision < 0)
-			r->if_revision = rev; /* remembered for the 412's message */
-	}
-	return true;
-bad:
 	web_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request", NULL,
 			"If-Match: expected \"REVISION\" (the ETag of a response) or *");
 	return false;
@@ -380,21 +292,9 @@ bool web_req_json(struct web_req *r, json_t **out)
 	return true;
 }
 
-/* Whether Content-Type ct is type (parameters after ';' aside). */
-static bool web_req_is_type(const char *ct, const char *type)
-{
-	size_t n = strlen(type);
-
-	if (!ct || strncasecmp(ct, type, n) != 0)
-		return false;
-	ct += n;
-	ct += strspn(ct, " \t");
-	return *ct == '\0' || *ct == ';';
-}
-
 static bool web_req_is_json(const char *ct)
 {
-	return web_req_is_type(ct, "application/json");
+	return web_parse_is_type(ct, "application/json");
 }
 
 /* Checks the headers about the body before reading any of it; replies 411, 413 or 415. */
@@ -429,7 +329,7 @@ static bool web_req_body_headers(struct web_req *r, int wants_body)
 	if (len == 0)
 		return true;
 	if (wants_body == BODY_CONFIG && !web_req_is_json(ct) &&
-	    !web_req_is_type(ct, "application/xml") && !web_req_is_type(ct, "text/xml")) {
+	    !web_parse_is_type(ct, "application/xml") && !web_parse_is_type(ct, "text/xml")) {
 		web_reply_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", NULL,
 				"Content-Type: expected application/xml or application/json, got "
 				"%.64s",

@@ -376,9 +376,13 @@ static char *conf_trim(char *s)
 	return s;
 }
 
+#define CONF_LINE_MAX 8190 /* characters of one line, its newline aside */
+
 int conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 {
-	char line[8192], why[512];
+	char *line = NULL, why[512];
+	size_t cap = 0;
+	ssize_t n;
 	unsigned lineno = 0;
 	int rc = 0;
 	FILE *f = fopen(path, "re");
@@ -388,13 +392,21 @@ int conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	while ((n = getline(&line, &cap, f)) > 0) {
 		char *name, *value, *eq, *hash;
 
 		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			snprintf(err, errlen, "%s:%u: line longer than %zu characters", path,
-				 lineno, sizeof(line) - 2);
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		if ((size_t)n > CONF_LINE_MAX) {
+			snprintf(err, errlen, "%s:%u: line longer than %d characters", path, lineno,
+				 CONF_LINE_MAX);
+			rc = -EINVAL;
+			goto out;
+		}
+		/* a NUL would end the line early: what follows it would be dropped unseen */
+		if (strlen(line) != (size_t)n) {
+			snprintf(err, errlen, "%s:%u: holds a NUL byte", path, lineno);
 			rc = -EINVAL;
 			goto out;
 		}
@@ -421,11 +433,14 @@ int conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 			goto out;
 		}
 	}
-	if (ferror(f)) {
-		rc = -EIO;
-		snprintf(err, errlen, "%s: read error", path);
+	/* getline() stops on an error as at the end: only the end is the end */
+	if (!feof(f)) {
+		rc = errno == ENOMEM ? -ENOMEM : -EIO;
+		snprintf(err, errlen, "%s: %s", path,
+			 rc == -ENOMEM ? "out of memory" : "read error");
 	}
 out:
+	free(line);
 	fclose(f);
 	return rc;
 }

@@ -1,5 +1,6 @@
 /* What an HTTP check expects back (statuses, body text), and the rise/fall rule. */
 #include "controller/health/health_int.h"
+#include "controller/model/model.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -63,6 +64,7 @@ static int expect_status_parse(struct health_expect *e, const char *text)
 int health_expect_init(struct health_expect *e, const char *status, const char *substring,
 		       const char *regex, char *err, size_t errlen)
 {
+	char msg[160];
 	int rc;
 
 	memset(e, 0, sizeof(*e));
@@ -78,12 +80,11 @@ int health_expect_init(struct health_expect *e, const char *status, const char *
 	}
 	if (!*regex)
 		return 0;
-	rc = regcomp(&e->regex, regex, REG_EXTENDED | REG_NOSUB);
+	/* the model's compiler, with its bound: a row written before that bound is refused here */
+	rc = model_regex_compile(&e->regex, regex, msg, sizeof(msg));
 	if (rc != 0) {
-		char msg[96];
-
-		regerror(rc, &e->regex, msg, sizeof(msg));
-		snprintf(err, errlen, "expect_regex '%s' does not compile: %s", regex, msg);
+		snprintf(err, errlen, "expect_regex '%s' %s%s", regex,
+			 rc == -E2BIG ? "" : "does not compile: ", msg);
 		return -EINVAL;
 	}
 	e->has_regex = true;

@@ -309,7 +309,7 @@ static int check_command(const char *what, const char *cmd, struct fulcrum_err *
 static int check_regex(const char *what, const char *re_text, struct fulcrum_err *err)
 {
 	static const char *const field = "check.expect_regex";
-	char why[128];
+	char why[160];
 	regex_t re;
 	int rc;
 
@@ -317,12 +317,12 @@ static int check_regex(const char *what, const char *re_text, struct fulcrum_err
 		return rc;
 	if (!*re_text)
 		return 0;
-	rc = regcomp(&re, re_text, REG_EXTENDED | REG_NOSUB);
-	if (rc == 0) {
+	if ((rc = model_regex_compile(&re, re_text, why, sizeof(why))) == 0) {
 		regfree(&re);
 		return 0;
 	}
-	regerror(rc, &re, why, sizeof(why));
+	if (rc == -E2BIG)
+		return model_invalid(err, what, field, "'%.64s' %s", re_text, why);
 	return model_invalid(err, what, field, "'%.64s' is not a POSIX extended regex: %s", re_text,
 			     why);
 }

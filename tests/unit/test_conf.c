@@ -202,6 +202,32 @@ static void test_conf_missing_equals(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":3: expected 'name = value'"));
 }
 
+/* A NUL byte is no character of a setting: the line is refused as holding one, not called long. */
+static void test_conf_nul_byte(void)
+{
+	static const char mid[] = "db = /x.db\nrepl_port = 7\0\0\n";
+	static const char last[] = "db = /x.db\ndb = /y.db\0junk";
+	struct conf c;
+	char err[512] = "", path[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/nul.conf", dir);
+	CU_ASSERT_FATAL((f = fopen(path, "w")) != NULL);
+	fwrite(mid, 1, sizeof(mid) - 1, f);
+	fclose(f);
+	conf_defaults(&c);
+	CU_ASSERT_EQUAL(conf_load(&c, path, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "nul.conf:2: holds a NUL byte"));
+	/* the last line, with no newline: not cut at the NUL and taken */
+	CU_ASSERT_FATAL((f = fopen(path, "w")) != NULL);
+	fwrite(last, 1, sizeof(last) - 1, f);
+	fclose(f);
+	conf_defaults(&c);
+	CU_ASSERT_EQUAL(conf_load(&c, path, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "nul.conf:2: holds a NUL byte"));
+	CU_ASSERT_STRING_EQUAL(c.db_path, "/x.db");
+}
+
 static void test_conf_missing_file(void)
 {
 	struct conf c;
@@ -288,6 +314,7 @@ UNIT_SUITE(conf)
 	CU_add_test(s, "repl_mode and repl_sync_timeout", test_conf_repl);
 	CU_add_test(s, "repl_log_retention: default 10000, 0 keeps all",
 		    test_conf_repl_log_retention);
+	CU_add_test(s, "a NUL byte names its line", test_conf_nul_byte);
 	CU_add_test(s, "missing file is -ENOENT", test_conf_missing_file);
 	CU_add_test(s, "over-long value refused, nothing changed", test_conf_string_too_long);
 	CU_add_test(s, "example file documents every setting",

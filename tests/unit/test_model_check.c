@@ -472,6 +472,47 @@ static void test_check_rules_struct_values(void)
 	CU_ASSERT_TRUE(strlen(err.message) > strlen(why));
 }
 
+/* A regex whose repeats multiply is refused before regcomp() builds it (issue 18: 'a' and 22
+ * '+' took glibc 7 s and 3 GB); the regexes a check is written with still pass. */
+static void test_check_rules_regex_bound(void)
+{
+	static const char *const bad[] = {
+	    "a++++++++++++++++++++++",                      /* each '+' doubles */
+	    "((a{1,255}){1,255}){1,255}",                   /* 16 M states */
+	    "(a{1,255}b){1,255}",                           /* 130,050 */
+	    "a{32767}",                                     /* one interval past the bound */
+	    "s*********++++++++++",                         /* 10 s in glibc */
+	    "((a*b*)+){1,250}",                             /* 1.4 s in glibc */
+	    "((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+", /* 2^14 */
+	};
+	static const char *const good[] = {
+	    "^x+Still (alive|dead)",
+	    "MARKER|LATE",
+	    "[]a+]{3}x+",
+	    "(a|b){1,100}",
+	    "[[:alpha:]]+[0-9]{2,5}",
+	    "a{500}",
+	    "([0-9]+\\.){3}[0-9]+",
+	    "((((((((a+)+)+)+)+)+)+)+)+", /* 2^9 */
+	};
+	struct fulcrum_vs vs;
+	struct fulcrum_err err;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		vs = web();
+		strcpy(vs.check.expect_regex, bad[i]);
+		CU_ASSERT_EQUAL(model_vs_validate(&vs, &err), -EINVAL);
+		CU_ASSERT_STRING_EQUAL(err.field, "check.expect_regex");
+		CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "' repeats too much: compiling it would "
+							   "take more than 1000 states"));
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		vs = web();
+		strcpy(vs.check.expect_regex, good[i]);
+		CU_ASSERT_EQUAL(model_vs_validate(&vs, &err), 0);
+	}
+}
+
 static void test_check_rules_real_server(void)
 {
 	struct fulcrum_vs vs = web(), fw;
@@ -827,6 +868,7 @@ UNIT_SUITE(model_check)
 	CU_add_test(s, "rules: good", test_check_rules_good);
 	CU_add_test(s, "rules: bad, each naming its field", test_check_rules_bad);
 	CU_add_test(s, "rules: values set in code", test_check_rules_struct_values);
+	CU_add_test(s, "rules: a regex that repeats too much", test_check_rules_regex_bound);
 	CU_add_test(s, "rules: a real server's check", test_check_rules_real_server);
 	CU_add_test(s, "JSON shape", test_check_json_shape);
 	CU_add_test(s, "JSON round trip", test_check_json_round_trip);
