@@ -26,6 +26,8 @@
 static char dir[512];
 static const struct command_actor alice = {"alice", FULCRUM_ORIGIN_HTTP};
 
+#define SECRET "a-test-secret-of-enough-length" /* the pair's key (lb-a and lb-b) */
+
 static int node_schema; /* the schema node_start()'s node speaks; 0: this build's */
 static size_t
     node_rev_max; /* the largest revision's message node_start()'s node sends; 0: the default */
@@ -117,6 +119,14 @@ static void node_stop(struct node *n)
 	db_close(n->db);
 }
 
+/* Starts lb-a on port pa and lb-b on pb, each the other's peer, cluster fulcrum, key SECRET. */
+static void pair_start(struct node *a, struct node *b, struct event_base *base, unsigned pa,
+		       unsigned pb, bool sync)
+{
+	node_start(a, base, "lb-a", "fulcrum", SECRET, pa, pb, sync);
+	node_start(b, base, "lb-b", "fulcrum", SECRET, pb, pa, sync);
+}
+
 /* Starts n again, stopped before, with its database, as a standby (lb-b's key and cluster). */
 static void node_restart(struct node *n, struct event_base *base, const char *name, unsigned port,
 			 unsigned peer_port)
@@ -125,8 +135,7 @@ static void node_restart(struct node *n, struct event_base *base, const char *na
 
 	snprintf(path, sizeof(path), "%s", n->path);
 	node_db = path;
-	node_start(n, base, name, "fulcrum", "a-test-secret-of-enough-length", port, peer_port,
-		   false);
+	node_start(n, base, name, "fulcrum", SECRET, port, peer_port, false);
 	node_db = NULL;
 	repl_role_set(n->repl, STATUS_ROLE_STANDBY);
 }
@@ -236,8 +245,7 @@ static void test_repl_catch_up_and_follow(void)
 	struct pair p = {&a, &b};
 	struct status_repl s;
 
-	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
-	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	pair_start(&a, &b, base, pa, pb, false);
 	write_services(a.st, 0, 20);
 	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
 	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
@@ -293,8 +301,8 @@ static void test_repl_sync_waits_for_the_standby(void)
 	struct pair p = {&a, &b};
 	struct sync_wait w = {&p, false};
 
-	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, true);
-	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	node_start(&a, base, "lb-a", "fulcrum", SECRET, pa, pb, true);
+	node_start(&b, base, "lb-b", "fulcrum", SECRET, pb, pa, false);
 	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
 	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
 	write_services(a.st, 0, 1);
@@ -386,8 +394,8 @@ static void test_repl_sync_timeout_says_alone(void)
 	struct status_repl s;
 	char want[96];
 
-	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, true);
-	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	node_start(&a, base, "lb-a", "fulcrum", SECRET, pa, pb, true);
+	node_start(&b, base, "lb-b", "fulcrum", SECRET, pb, pa, false);
 	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
 	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
 	write_services(a.st, 0, 1);
@@ -431,8 +439,8 @@ static void test_repl_group_is_one_round_trip(void)
 	struct fulcrum_vs vs[8];
 	struct store_write w[8];
 
-	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, true);
-	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	node_start(&a, base, "lb-a", "fulcrum", SECRET, pa, pb, true);
+	node_start(&b, base, "lb-b", "fulcrum", SECRET, pb, pa, false);
 	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
 	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
 	write_services(a.st, 0, 1);
@@ -490,8 +498,7 @@ static void test_repl_outside_write_on_the_standby(void)
 	struct pair p = {&a, &b};
 	struct status_repl s;
 
-	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
-	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	pair_start(&a, &b, base, pa, pb, false);
 	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
 	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
 	write_services(a.st, 0, 2);
@@ -530,7 +537,7 @@ static void test_repl_refuses_wrong_key_and_cluster(void)
 	struct status_repl s;
 	char want[96];
 
-	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
+	node_start(&a, base, "lb-a", "fulcrum", SECRET, pa, pb, false);
 	node_start(&b, base, "lb-b", "fulcrum", "another-secret-of-enough-length", pb, pa, false);
 	write_services(a.st, 0, 2);
 	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
@@ -543,7 +550,7 @@ static void test_repl_refuses_wrong_key_and_cluster(void)
 	repl_status(a.repl, &s);
 	CU_ASSERT(s.refusals >= 1);
 	node_stop(&b);
-	node_start(&c, base, "lb-c", "other", "a-test-secret-of-enough-length", pc, pa, false);
+	node_start(&c, base, "lb-c", "other", SECRET, pc, pa, false);
 	repl_role_set(c.repl, STATUS_ROLE_STANDBY);
 	CU_ASSERT(turn_until(base, refused, &c, 15000));
 	repl_status(a.repl, &s);
@@ -552,7 +559,7 @@ static void test_repl_refuses_wrong_key_and_cluster(void)
 	node_stop(&c);
 	/* a node of a newer schema: refused by the active, both saying which schemas */
 	node_schema = db_schema_version() + 1;
-	node_start(&c, base, "lb-d", "fulcrum", "a-test-secret-of-enough-length", pc, pa, false);
+	node_start(&c, base, "lb-d", "fulcrum", SECRET, pc, pa, false);
 	node_schema = 0;
 	repl_role_set(c.repl, STATUS_ROLE_STANDBY);
 	CU_ASSERT(turn_until(base, refused, &c, 15000));
@@ -596,8 +603,7 @@ static void test_repl_divergence_exports_and_converges(void)
 	struct pair p = {&a, &b};
 	struct status_repl s;
 
-	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
-	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	pair_start(&a, &b, base, pa, pb, false);
 	write_services(a.st, 0, 3);
 	write_services(b.st, 10, 1); /* b's own revisions 1 and 2 */
 	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
@@ -636,8 +642,7 @@ static void test_repl_pruned_log_snapshot_and_side(void)
 	struct command_op op = {.kind = COMMAND_NOTIFY_SET, .notify = COMMAND_NOTIFY_RS_STATE};
 	bool on[COMMAND_NOTIFY_COUNT];
 
-	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
-	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	pair_start(&a, &b, base, pa, pb, false);
 	write_services(a.st, 0, 10);
 	CU_ASSERT_EQUAL(snapshot_prune(a.db, 5, NULL, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(
@@ -710,8 +715,7 @@ static void test_repl_log_pruned_as_it_grows(void)
 	struct node a;
 
 	node_retention = 10;
-	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", free_port(),
-		   free_port(), false);
+	node_start(&a, base, "lb-a", "fulcrum", SECRET, free_port(), free_port(), false);
 	node_retention = 0;
 	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
 	write_services(a.st, 0, 4);
@@ -742,9 +746,9 @@ static void test_repl_longer_log_on_the_standby_is_no_divergence(void)
 	struct status_repl s;
 
 	node_retention = 10;
-	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
+	node_start(&a, base, "lb-a", "fulcrum", SECRET, pa, pb, false);
 	node_retention = 0;
-	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	node_start(&b, base, "lb-b", "fulcrum", SECRET, pb, pa, false);
 	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
 	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
 	/* one service at a time, each held by the standby before the next: the stream never
@@ -815,8 +819,7 @@ static void test_repl_follower_role_changes_keep_the_connection(void)
 	struct pair p = {&a, &b};
 	struct status_repl s;
 
-	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
-	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	pair_start(&a, &b, base, pa, pb, false);
 	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
 	write_services(a.st, 0, 2);
 	CU_ASSERT(turn_until(base, a_acked, &p, 15000)); /* b follows while starting */
@@ -853,8 +856,7 @@ static void test_repl_pruned_past_the_standby_is_no_divergence(void)
 	struct status_repl s;
 
 	node_retention = 10;
-	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
-	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	pair_start(&a, &b, base, pa, pb, false);
 	node_retention = 0;
 	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
 	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
@@ -896,9 +898,9 @@ static void test_repl_revision_too_large_goes_as_snapshot(void)
 	struct status_repl s;
 
 	node_rev_max = 8192; /* 40 services in one revision are about 40 KB of change log */
-	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
+	node_start(&a, base, "lb-a", "fulcrum", SECRET, pa, pb, false);
 	node_rev_max = 0;
-	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	node_start(&b, base, "lb-b", "fulcrum", SECRET, pb, pa, false);
 	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
 	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
 	write_services(a.st, 0, 2); /* small revisions: streamed */
@@ -950,8 +952,7 @@ static void test_repl_digest_mismatch_resyncs(void)
 	struct pair p = {&a, &b};
 	struct status_repl s;
 
-	node_start(&a, base, "lb-a", "fulcrum", "a-test-secret-of-enough-length", pa, pb, false);
-	node_start(&b, base, "lb-b", "fulcrum", "a-test-secret-of-enough-length", pb, pa, false);
+	pair_start(&a, &b, base, pa, pb, false);
 	write_services(a.st, 0, 2);
 	repl_role_set(a.repl, STATUS_ROLE_ACTIVE);
 	repl_role_set(b.repl, STATUS_ROLE_STANDBY);
