@@ -99,7 +99,13 @@ await step('a wrong token is refused with a message', async () => {
 await step('sign in with the token (kept in sessionStorage, not the URL)', async () => {
 	await page.getByLabel('API token').fill(token);
 	await page.getByRole('button', {name: 'Sign in'}).click();
-	await page.getByRole('heading', {name: 'Virtual services'}).waitFor();
+	try {
+		await page.getByRole('heading', {name: 'Virtual services'}).waitFor();
+	} catch (e) {
+		// what the page said instead (it shows why a sign-in failed: a refusal, a network error)
+		const said = await page.locator('#login-error').textContent().catch(() => '?');
+		throw new Error(`${e.message.split('\n')[0]}; the sign-in form says "${said}"`);
+	}
 	assert(await page.evaluate(() => sessionStorage.getItem('fulcrum.token')) === token, 'token not in sessionStorage');
 	assert(!page.url().includes(token), `token in the URL: ${page.url()}`);
 	await page.locator('#conn[data-state="live"]').waitFor();
