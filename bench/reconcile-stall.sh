@@ -95,6 +95,16 @@ for ((round = 1; round <= rounds; round++)); do
         first_ms=$(sed -n 's/.* in \([0-9.]*\) ms$/\1/p' <<<"$started")
         in_ns director python3 "$out/probe.py" "$FULCRUM_TOKEN" "$seconds" >"$out/lat-$tag.txt" ||
             fail "$bin: the probe failed"
+        # fulcrumd's own instrument, where the build has it (GET /api/v1/status's loop: each turn's
+        # work from the first pass on, issue 17's 50 ms line among its bounds)
+        in_ns director curl -s --max-time 30 -H "Authorization: Bearer $FULCRUM_TOKEN" "$API/status" |
+            python3 -c '
+import json, sys
+l = json.load(sys.stdin).get("loop")
+if l:
+    over = lambda ms: l["turns"] - next(b["turns"] for b in l["buckets"] if b["le_ms"] == ms)
+    print("  loop (fulcrumd): %d turns, busy %.0f ms, longest %.1f ms; over 20 ms %d, over 50 ms %d, over 100 ms %d"
+          % (l["turns"], l["busy_ms"], l["max_ms"], over(20), over(50), over(100)))' || true
         fulcrum_stop
         cp "$FULCRUM_LOG" "$out/fulcrumd-$tag.log"
         # Periodic passes, where the build logs them (debug "reconcile: pass ..." lines).
