@@ -25,7 +25,9 @@ set -euo pipefail
 
 services=${BENCH_SERVICES:-10000}
 reals=${BENCH_REALS:-10}
-trap 'for n in 1 2; do echo "--- dir$n log (tail)"; tail -n 30 "${HA_LOG[$n]:-/dev/null}"; done' ERR
+# each fulcrumd's whole log comes back beside guest.log (dir1.log, dir2.log)
+keep_logs() { for n in 1 2; do cp "${HA_LOG[$n]:-/dev/null}" "${RESULTS_DIR:-/tmp}/dir$n.log" 2>/dev/null || true; done; }
+trap 'for n in 1 2; do echo "--- dir$n log (tail)"; tail -n 30 "${HA_LOG[$n]:-/dev/null}"; done; keep_logs' ERR
 
 hwm() { awk '/^VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/${HA_PID[$1]}/status"; } # N: MB
 rss() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/${HA_PID[$1]}/status"; } # N: MB
@@ -65,5 +67,8 @@ echo "dir1 after sending: VmHWM $(hwm 1) MB (alone it was $base_hwm MB), VmRSS $
 echo "dir2 after taking it and its first pass: VmHWM $(hwm 2) MB, VmRSS $(rss 2) MB (dir1 holding the same: $base_hwm MB)"
 echo "digest: $(ha_cluster 1 'c["replication"]["digest"]')"
 echo "services on dir2: $(ha_api 2 /status | python3 -c 'import json, sys; s = json.load(sys.stdin); print(s["services"], "services,", s["reals"], "real servers, revision", s["revision"])')"
+echo "dir1's role: $(ha_role 1), dir2's: $(ha_role 2) (dir1 must still be active)"
+[[ $(ha_role 1) == active ]]
+keep_logs
 ha_down
 trap - ERR

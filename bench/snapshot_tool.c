@@ -89,7 +89,8 @@ static void write_to(const char *path, const char *out)
 	char err[512];
 	double t0 = now_s();
 
-	if (!f || snapshot_write(db, file_emit, f, NULL, err, sizeof(err)) != 0 || fclose(f) != 0) {
+	if (!f || snapshot_write(db, file_emit, f, NULL, NULL, err, sizeof(err)) != 0 ||
+	    fclose(f) != 0) {
 		fprintf(stderr, "write: %s\n", err);
 		exit(1);
 	}
@@ -123,7 +124,7 @@ static void apply_from(const char *path, const char *in)
 	}
 	free(line);
 	fclose(f);
-	if (snapshot_apply_end(s, NULL, err, sizeof(err)) != 0) {
+	if (snapshot_apply_end(s, NULL, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "apply: %s\n", err);
 		exit(1);
 	}
@@ -139,7 +140,7 @@ static void digest(const char *path)
 	int64_t rev;
 	double t0 = now_s();
 
-	if (snapshot_digest(db, &rev, d, err, sizeof(err)) != 0) {
+	if (snapshot_digest(db, NULL, &rev, d, err, sizeof(err)) != 0) {
 		fprintf(stderr, "digest: %s\n", err);
 		exit(1);
 	}

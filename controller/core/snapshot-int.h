@@ -19,7 +19,7 @@ enum snapshot_section {
 extern const char *const snapshot_section_names[SNAPSHOT_SECTIONS];
 
 /* snapshot_digest() in the transaction open on db (read or write); the same contract. */
-int snapshot_digest_in(struct db *db, int64_t *revision, unsigned char out[SNAPSHOT_DIGEST_SIZE],
-		       char *err, size_t errlen);
+int snapshot_digest_in(struct db *db, const struct snapshot_tick *tick, int64_t *revision,
+		       unsigned char out[SNAPSHOT_DIGEST_SIZE], char *err, size_t errlen);
 
 #endif

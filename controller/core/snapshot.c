@@ -35,6 +35,8 @@ struct walk {
 	int64_t counts[SNAPSHOT_SECTIONS];
 	snapshot_emit_fn emit;
 	void *arg;
+	const struct snapshot_tick *tick;
+	size_t since_tick; /* objects since the last tick */
 	char *err;
 	size_t errlen;
 };
@@ -120,9 +122,15 @@ static int walk_item(struct walk *w, json_t *j)
 		crypto_hash_sha256_update(&w->sha, (const unsigned char *)"\n", 1);
 	}
 	free(text);
-	if (rc == 0)
-		w->counts[w->section]++;
-	return rc;
+	if (rc != 0)
+		return rc;
+	w->counts[w->section]++;
+	if (w->tick && w->tick->fn && ++w->since_tick >= SNAPSHOT_TICK_ITEMS) {
+		w->since_tick = 0;
+		if ((rc = w->tick->fn(w->tick->arg)) < 0)
+			return walk_fail(w, rc, "snapshot: stopped (%s)", strerror(-rc));
+	}
+	return 0;
 }
 
 static void walk_section(struct walk *w, enum snapshot_section section)
@@ -228,10 +236,10 @@ static int walk_rows(struct walk *w, bool with_changes)
 	return rc;
 }
 
-int snapshot_digest_in(struct db *db, int64_t *revision, unsigned char out[SNAPSHOT_DIGEST_SIZE],
-		       char *err, size_t errlen)
+int snapshot_digest_in(struct db *db, const struct snapshot_tick *tick, int64_t *revision,
+		       unsigned char out[SNAPSHOT_DIGEST_SIZE], char *err, size_t errlen)
 {
-	struct walk w = {.db = db, .err = err, .errlen = errlen};
+	struct walk w = {.db = db, .tick = tick, .err = err, .errlen = errlen};
 	struct db_next_ids ids;
 	char line[160];
 	int64_t rev = db_revision(db);
@@ -258,8 +266,8 @@ int snapshot_digest_in(struct db *db, int64_t *revision, unsigned char out[SNAPS
 	return 0;
 }
 
-int snapshot_digest(struct db *db, int64_t *revision, unsigned char out[SNAPSHOT_DIGEST_SIZE],
-		    char *err, size_t errlen)
+int snapshot_digest(struct db *db, const struct snapshot_tick *tick, int64_t *revision,
+		    unsigned char out[SNAPSHOT_DIGEST_SIZE], char *err, size_t errlen)
 {
 	int rc = db_read_begin(db);
 
@@ -268,7 +276,7 @@ int snapshot_digest(struct db *db, int64_t *revision, unsigned char out[SNAPSHOT
 			 db_errmsg(db));
 		return rc;
 	}
-	rc = snapshot_digest_in(db, revision, out, err, errlen);
+	rc = snapshot_digest_in(db, tick, revision, out, err, errlen);
 	db_read_end(db);
 	return rc;
 }
@@ -322,11 +330,16 @@ static int end_emit(struct walk *w)
 	return rc < 0 ? walk_fail(w, rc, "snapshot: the end was not sent (%s)", strerror(-rc)) : 0;
 }
 
-int snapshot_write(struct db *db, snapshot_emit_fn emit, void *arg, int64_t *revision, char *err,
-		   size_t errlen)
+int snapshot_write(struct db *db, snapshot_emit_fn emit, void *arg,
+		   const struct snapshot_tick *tick, int64_t *revision, char *err, size_t errlen)
 {
-	struct walk w = {
-	    .db = db, .writing = true, .emit = emit, .arg = arg, .err = err, .errlen = errlen};
+	struct walk w = {.db = db,
+			 .writing = true,
+			 .emit = emit,
+			 .arg = arg,
+			 .tick = tick,
+			 .err = err,
+			 .errlen = errlen};
 	unsigned char d[SNAPSHOT_DIGEST_SIZE];
 	int64_t rev = 0;
 	int rc;
@@ -341,7 +354,7 @@ int snapshot_write(struct db *db, snapshot_emit_fn emit, void *arg, int64_t *rev
 		walk_db_fail(&w, rc, "the database (no read transaction)");
 		goto out;
 	}
-	rc = snapshot_digest_in(db, &rev, d, err, errlen);
+	rc = snapshot_digest_in(db, tick, &rev, d, err, errlen);
 	if (rc == 0)
 		rc = header_emit(&w, rev, d);
 	if (rc == 0)

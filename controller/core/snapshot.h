@@ -12,6 +12,18 @@
 #define SNAPSHOT_DIGEST_SIZE 32            /* SHA-256 */
 #define SNAPSHOT_CHUNK_MAX   (1024 * 1024) /* bytes of one chunk's text, at most */
 #define SNAPSHOT_CHUNK_ITEMS 1000          /* objects in one chunk, at most */
+#define SNAPSHOT_TICK_ITEMS  1024          /* a walk calls its tick after this many objects */
+
+/*
+ * A caller's own work between the objects of a long walk (a digest of
+ * 100,000 objects takes seconds): replication keeps its connection alive
+ * from it. fn returns 0 to go on, or a negative errno that stops the walk,
+ * which returns it. A NULL tick (or fn) is never called.
+ */
+struct snapshot_tick {
+	int (*fn)(void *arg);
+	void *arg;
+};
 
 /*
  * The digest of the replicated configuration: SHA-256 over a versioned text
@@ -26,11 +38,12 @@
  *
  * Reads inside one read transaction (db_read_begin()), so it may run on a
  * connection of its own while another writes; no transaction may be open on
- * db. Fills *revision (may be NULL) with the revision the digest is of, and
- * out. Returns 0, or a negative errno with err (errlen bytes) saying why.
+ * db. Calls tick (may be NULL) every SNAPSHOT_TICK_ITEMS objects. Fills
+ * *revision (may be NULL) with the revision the digest is of, and out.
+ * Returns 0, or a negative errno with err (errlen bytes) saying why.
  */
-int snapshot_digest(struct db *db, int64_t *revision, unsigned char out[SNAPSHOT_DIGEST_SIZE],
-		    char *err, size_t errlen);
+int snapshot_digest(struct db *db, const struct snapshot_tick *tick, int64_t *revision,
+		    unsigned char out[SNAPSHOT_DIGEST_SIZE], char *err, size_t errlen);
 
 /* out (65 bytes): d in lowercase hex. */
 void snapshot_digest_hex(const unsigned char d[SNAPSHOT_DIGEST_SIZE], char out[65]);
@@ -59,11 +72,13 @@ typedef int (*snapshot_emit_fn)(const char *json, size_t len, void *arg);
  *    "tokens":..,"changes":..}}
  *
  * S is db_schema_version(); the digest is snapshot_digest()'s, of the same
- * transaction. Memory is bounded by one chunk. Fills *revision (may be NULL).
- * Returns 0, emit's negative errno, or another with err saying why.
+ * transaction. Memory is bounded by one chunk. Calls tick (may be NULL)
+ * every SNAPSHOT_TICK_ITEMS objects, the digest's walk included: the first
+ * chunk goes only after the digest. Fills *revision (may be NULL). Returns 0,
+ * emit's or tick's negative errno, or another with err saying why.
  */
-int snapshot_write(struct db *db, snapshot_emit_fn emit, void *arg, int64_t *revision, char *err,
-		   size_t errlen);
+int snapshot_write(struct db *db, snapshot_emit_fn emit, void *arg,
+		   const struct snapshot_tick *tick, int64_t *revision, char *err, size_t errlen);
 
 /* A snapshot being applied: one write transaction from begin to end. */
 struct snapshot_apply;
@@ -96,9 +111,11 @@ int snapshot_apply_chunk(struct snapshot_apply *s, const char *json, size_t len,
  * and fills *revision (may be NULL). Otherwise rolls back, so db is exactly
  * as it was before snapshot_apply_begin(), and returns a negative errno with
  * err saying why ("snapshot: digest mismatch ..."). Frees s in every case.
+ * The digest's walk calls tick (may be NULL) as snapshot_digest() does.
  * The caller reloads whatever mirrors db (the store) after a success.
  */
-int snapshot_apply_end(struct snapshot_apply *s, int64_t *revision, char *err, size_t errlen);
+int snapshot_apply_end(struct snapshot_apply *s, const struct snapshot_tick *tick,
+		       int64_t *revision, char *err, size_t errlen);
 
 /* Rolls back and frees s (NULL: nothing). */
 void snapshot_apply_abort(struct snapshot_apply *s);

@@ -535,7 +535,8 @@ int snapshot_apply_begin(struct db *db, struct snapshot_apply **out, char *err, 
 	return 0;
 }
 
-int snapshot_apply_end(struct snapshot_apply *s, int64_t *revision, char *err, size_t errlen)
+int snapshot_apply_end(struct snapshot_apply *s, const struct snapshot_tick *tick,
+		       int64_t *revision, char *err, size_t errlen)
 {
 	unsigned char d[SNAPSHOT_DIGEST_SIZE];
 	char want[65], got[65];
@@ -555,7 +556,7 @@ int snapshot_apply_end(struct snapshot_apply *s, int64_t *revision, char *err, s
 	} else if ((rc = db_next_ids_set(s->db, &s->next)) != 0 ||
 		   (rc = db_revision_set(s->db, s->revision)) != 0) {
 		snprintf(err, errlen, "snapshot: header: %s", db_errmsg(s->db));
-	} else if ((rc = snapshot_digest_in(s->db, NULL, d, err, errlen)) != 0) {
+	} else if ((rc = snapshot_digest_in(s->db, tick, NULL, d, err, errlen)) != 0) {
 		/* err says why */
 	} else if (sodium_memcmp(d, s->digest, sizeof(d)) != 0) {
 		snapshot_digest_hex(s->digest, want);

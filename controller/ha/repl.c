@@ -28,8 +28,8 @@
 
 #define KEY_IDS        256
 #define PSK_BYTES      32
-#define PING_MS        1000  /* a side that sent nothing this long sends a ping */
-#define SILENT_MS      5000  /* a peer heard nothing from this long is gone */
+#define PING_MS        1000  /* a side that sent nothing this long sends a ping (default) */
+#define SILENT_MS      5000  /* a peer heard nothing from this long is gone (default) */
 #define RETRY_MS       1000  /* between connection attempts */
 #define REFUSED_MS     10000 /* between attempts after a refusal (a wrong key, cluster, schema) */
 #define REFUSAL_LOG_MS 60000 /* the same refusal logged again at most this often */
@@ -127,6 +127,9 @@ struct repl {
 	unsigned long retention;
 	int schema;     /* the database schema spoken in the HELLO */
 	size_t rev_max; /* active: a revision whose message is larger goes as a snapshot */
+	int ping_ms, silent_ms;
+	struct snapshot_tick tick;    /* the long walks' keepalive(): a ping when one is due */
+	struct snapshot_tick tick_on; /* the same, never stopping the walk */
 	int64_t prune_at, digest_at, side_at;
 	int64_t pruned_rev;          /* the newest revision when the change log was last pruned */
 	int64_t digest_rev;          /* active: the revision last compared */
@@ -415,7 +418,12 @@ static int wait_fd(struct repl *r, int fd, short events, int64_t deadline)
 	}
 }
 
-/* The TLS handshake on r->fd (non-blocking) within HANDSHAKE_MS; 0 or -1 with why. */
+/*
+ * The TLS handshake on r->fd (non-blocking) within HANDSHAKE_MS: 0, -1 with
+ * why, or (server) -2 with why when the client went away in the middle (it
+ * closed or reset the connection: a connection it gave up on, queued while
+ * this side was busy), which is no refusal of anyone's key.
+ */
 static int tls_start(struct repl *r, bool server, char *why, size_t len)
 {
 	gnutls_psk_client_credentials_t ccred = NULL;
@@ -470,6 +478,13 @@ static int tls_start(struct repl *r, bool server, char *why, size_t len)
 		gnutls_psk_free_client_credentials(ccred);
 	if (rc == GNUTLS_E_TIMEDOUT)
 		return -1;
+	if (server && !*r->why &&
+	    (rc == GNUTLS_E_PUSH_ERROR || rc == GNUTLS_E_PULL_ERROR ||
+	     rc == GNUTLS_E_PREMATURE_TERMINATION)) {
+		snprintf(why, len, "the peer went away during the TLS handshake (%.120s)",
+			 gnutls_strerror(rc));
+		return -2;
+	}
 	if (rc < 0) {
 		snprintf(why, len, "TLS handshake failed: %.160s%s",
 			 *r->why ? r->why : gnutls_strerror(rc),
@@ -489,6 +504,10 @@ static int send_msg(struct repl *r, json_t *m)
 	const char *fail = NULL;
 
 	json_decref(m);
+	if (r->fd < 0) { /* closed meanwhile (a walk's tick): nothing to send on */
+		free(text);
+		return -1;
+	}
 	if (!text || len > REPL_FRAME_MAX) {
 		free(text);
 		conn_close(r, "a message that cannot be sent (out of memory, or too large)");
@@ -525,6 +544,29 @@ static int send_msg(struct repl *r, json_t *m)
 		return -1;
 	}
 	r->sent_ms = now_ms();
+	return 0;
+}
+
+/*
+ * Sends a ping when this side sent nothing for ping_ms: called between the
+ * frames the thread handles and from the long walks (a digest, a snapshot
+ * written or applied), so the peer never takes this side's own work for its
+ * silence. 0, or -EPIPE when the connection is gone (it stops the walk).
+ */
+static int keepalive(void *arg)
+{
+	struct repl *r = arg;
+
+	if (r->fd < 0)
+		return -EPIPE;
+	if ((r->serving || r->following) && now_ms() - r->sent_ms >= r->ping_ms)
+		send_msg(r, json_pack("{s:s}", "t", "ping"));
+	return r->fd >= 0 ? 0 : -EPIPE;
+}
+
+static int keepalive_go_on(void *arg)
+{
+	keepalive(arg);
 	return 0;
 }
 
@@ -906,7 +948,7 @@ static void serve_accept(struct repl *r, enum status_role role)
 {
 	char why[256];
 	json_t *m = NULL;
-	int fd = accept4(r->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd = accept4(r->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), rc;
 
 	if (fd < 0)
 		return;
@@ -915,7 +957,11 @@ static void serve_accept(struct repl *r, enum status_role role)
 	r->fd = fd;
 	r->peer_name[0] = '\0';
 	r->heard_ms = r->sent_ms = now_ms();
-	if (tls_start(r, true, why, sizeof(why)) != 0) {
+	if ((rc = tls_start(r, true, why, sizeof(why))) == -2) {
+		conn_close(r, why);
+		return;
+	}
+	if (rc != 0) {
 		refusal_log(r, "a connection refused: ", why);
 		pthread_mutex_lock(&r->lock);
 		r->status.refusals++;
@@ -1122,6 +1168,22 @@ static void follow_connect(struct repl *r)
 	int64_t rev;
 	int fd, rc;
 
+	/*
+	 * The main loop may be committing what an earlier connection brought: the
+	 * HELLO says the revision after that, or the stream would start below it.
+	 * Waited for before connecting: the peer gives a HELLO HANDSHAKE_MS.
+	 */
+	for (int i = 0; i < 500; i++) {
+		bool busy, stop;
+
+		pthread_mutex_lock(&r->lock);
+		busy = r->replay_busy;
+		stop = r->stop;
+		pthread_mutex_unlock(&r->lock);
+		if (!busy || stop)
+			break;
+		usleep(10000);
+	}
 	r->retry_at = now_ms() + RETRY_MS;
 	fd = socket(r->peer.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -1146,21 +1208,6 @@ static void follow_connect(struct repl *r)
 		conn_close(r, NULL);
 		r->retry_at = now_ms() + REFUSED_MS;
 		return;
-	}
-	/*
-	 * The main loop may be committing what an earlier connection brought: the
-	 * HELLO says the revision after that, or the stream would start below it.
-	 */
-	for (int i = 0; i < 500; i++) {
-		bool busy, stop;
-
-		pthread_mutex_lock(&r->lock);
-		busy = r->replay_busy;
-		stop = r->stop;
-		pthread_mutex_unlock(&r->lock);
-		if (!busy || stop)
-			break;
-		usleep(10000);
 	}
 	rev = db_revision(r->db); /* what is durable here, whatever the main loop still holds */
 	if (rev < 0) {
@@ -1296,7 +1343,7 @@ static void serve_snapshot(struct repl *r)
 	int64_t rev = 0, t0 = now_ms();
 
 	state_set(r, STATUS_REPL_SNAPSHOT, NULL);
-	if (snapshot_write(r->db, snap_emit, r, &rev, err, sizeof(err)) != 0) {
+	if (snapshot_write(r->db, snap_emit, r, &r->tick, &rev, err, sizeof(err)) != 0) {
 		if (r->fd >= 0)
 			conn_close(r, *err ? err : "the snapshot could not be written");
 		return;
@@ -1445,7 +1492,9 @@ static void serve_digest(struct repl *r)
 	int64_t rev = -1;
 
 	r->digest_at = now_ms();
-	if (snapshot_digest(r->db, &rev, d, err, sizeof(err)) != 0) {
+	if (snapshot_digest(r->db, &r->tick, &rev, d, err, sizeof(err)) != 0) {
+		if (r->fd < 0)
+			return; /* the connection went during the walk: conn_close() said why */
 		log_warnx("repl", "replication: no digest: %s", err);
 		return;
 	}
@@ -1481,7 +1530,7 @@ static void follow_digest(struct repl *r, const json_t *m)
 		conn_close(r, err);
 		return;
 	}
-	if (snapshot_digest(r->db, &myrev, d, err, sizeof(err)) != 0 || myrev != rev)
+	if (snapshot_digest(r->db, &r->tick, &myrev, d, err, sizeof(err)) != 0 || myrev != rev)
 		return;
 	snapshot_digest_hex(d, mine);
 	equal = strcmp(mine, theirs) == 0;
@@ -1610,10 +1659,12 @@ static void follow_snap(struct repl *r, const json_t *m)
 			pthread_mutex_lock(&r->lock);
 			nq = r->nq;
 			pthread_mutex_unlock(&r->lock);
-			if (!nq)
+			if (!nq || keepalive(r) != 0)
 				break;
 			usleep(10000);
 		}
+		if (r->fd < 0)
+			return;
 		if (snapshot_apply_begin(r->db, &r->snap, err, sizeof(err)) != 0) {
 			conn_close(r, err);
 			return;
@@ -1633,6 +1684,7 @@ static void follow_snap(struct repl *r, const json_t *m)
 
 static void follow_snap_done(struct repl *r)
 {
+	struct snapshot_apply *s;
 	char err[256];
 	int64_t rev = 0;
 	int rc;
@@ -1641,8 +1693,10 @@ static void follow_snap_done(struct repl *r)
 		conn_close(r, "snap_done without a snapshot");
 		return;
 	}
-	rc = snapshot_apply_end(r->snap, &rev, err, sizeof(err));
-	r->snap = NULL;
+	s = r->snap;
+	r->snap = NULL; /* a tick that closes the connection must not abort it under the walk */
+	/* a whole snapshot whose digest checks is committed even if the connection goes meanwhile */
+	rc = snapshot_apply_end(s, &r->tick_on, &rev, err, sizeof(err));
 	if (rc != 0) {
 		log_warnx("repl", "replication: %s's snapshot not taken: %s", r->peer_name, err);
 		state_set(r, STATUS_REPL_DIVERGED, err);
@@ -1826,17 +1880,15 @@ static void *repl_main(void *arg)
 			    (latest != r->digest_rev || now - r->digest_at >= DIGEST_AGAIN_MS))
 				serve_digest(r);
 		}
-		if (r->fd >= 0 && now - r->sent_ms >= PING_MS && (r->serving || r->following))
-			send_msg(r, json_pack("{s:s}", "t", "ping"));
-		if (r->fd >= 0 && now - r->heard_ms >= SILENT_MS)
-			conn_close(r, "the peer is silent");
+		if (r->fd >= 0)
+			keepalive(r);
 		p[np++] = (struct pollfd){.fd = r->efd, .events = POLLIN};
 		if (r->lfd >= 0)
 			p[np++] = (struct pollfd){.fd = r->lfd, .events = POLLIN};
 		if (r->fd >= 0)
 			p[np++] = (struct pollfd){.fd = r->fd, .events = POLLIN};
 		if (!(r->fd >= 0 && r->tls && gnutls_record_check_pending(r->ses) > 0))
-			poll(p, (nfds_t)np, 200);
+			poll(p, (nfds_t)np, r->ping_ms < 200 ? r->ping_ms : 200);
 		if (p[0].revents & POLLIN) {
 			uint64_t v;
 
@@ -1845,11 +1897,19 @@ static void *repl_main(void *arg)
 		}
 		if (r->lfd >= 0 && (p[1].revents & POLLIN))
 			serve_accept(r, role);
-		if (r->fd >= 0 && recv_some(r) >= 0)
-			while (r->fd >= 0 && next_frame(r, &m) == 1) {
-				handle(r, m, role, latest);
-				json_decref(m);
-			}
+		/*
+		 * Silence counts only while this side reads: what the peer sent
+		 * while this side was busy (a long walk, a commit) is in the
+		 * socket, and recv_some() takes it before the clock is read.
+		 */
+		if (r->fd >= 0 && recv_some(r) >= 0 && now_ms() - r->heard_ms >= r->silent_ms)
+			conn_close(r, "the peer is silent");
+		while (r->fd >= 0 && next_frame(r, &m) == 1) {
+			handle(r, m, role, latest);
+			json_decref(m);
+			if (r->fd >= 0)
+				keepalive(r);
+		}
 		pthread_mutex_lock(&r->lock);
 		r->status.revision = latest;
 		r->status.lag_revisions =
@@ -2057,6 +2117,10 @@ int repl_new(const struct repl_params *p, struct repl **out, char *err, size_t e
 	r->retention = p->retention;
 	r->schema = p->schema ? p->schema : db_schema_version();
 	r->rev_max = p->rev_max && p->rev_max < REPL_FRAME_MAX ? p->rev_max : REPL_FRAME_MAX;
+	r->ping_ms = p->ping_ms > 0 ? p->ping_ms : PING_MS;
+	r->silent_ms = p->silent_ms > 0 ? p->silent_ms : SILENT_MS;
+	r->tick = (struct snapshot_tick){keepalive, r};
+	r->tick_on = (struct snapshot_tick){keepalive_go_on, r};
 	r->latest = r->applied = r->known_rev = store_revision(p->store);
 	r->status.revision = r->latest;
 	pthread_mutex_init(&r->lock, NULL);

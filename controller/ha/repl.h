@@ -56,6 +56,12 @@ struct repl_params {
 	 * snapshot instead; 0: REPL_FRAME_MAX, the largest message (tests: less).
 	 */
 	size_t rev_max;
+	/*
+	 * A side that sent nothing for ping_ms sends a ping; a peer that sent
+	 * nothing for silent_ms while this side was reading is gone. 0: 1,000
+	 * and 5,000 ms (tests: less).
+	 */
+	int ping_ms, silent_ms;
 };
 
 /*

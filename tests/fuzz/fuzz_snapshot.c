@@ -24,7 +24,7 @@ static void fuzz_digest(struct db *db, unsigned char d[SNAPSHOT_DIGEST_SIZE])
 {
 	char err[256];
 
-	if (snapshot_digest(db, NULL, d, err, sizeof(err)) != 0) {
+	if (snapshot_digest(db, NULL, NULL, d, err, sizeof(err)) != 0) {
 		fprintf(stderr, "fuzz_snapshot: %s\n", err);
 		abort();
 	}
@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc != 0) {
 		snapshot_apply_abort(s);
 	} else {
-		rc = snapshot_apply_end(s, &rev, err, sizeof(err));
+		rc = snapshot_apply_end(s, NULL, &rev, err, sizeof(err));
 		if (rc != 0 && strncmp(err, "snapshot: ", 10) != 0)
 			abort();
 	}

@@ -270,7 +270,7 @@ static void seed_snapshot(void)
 				 "{\"id\":1}", NULL),
 		   db, "change");
 	seed_check(db_commit(db), db, "commit");
-	if (snapshot_write(db, seed_emit, &t, NULL, err, sizeof(err)) != 0) {
+	if (snapshot_write(db, seed_emit, &t, NULL, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "seed: %s\n", err);
 		exit(1);
 	}

@@ -28,7 +28,7 @@ static struct db *open_db(const char *name)
 static void digest_of(struct db *db, unsigned char d[SNAPSHOT_DIGEST_SIZE])
 {
 	char err[512] = "";
-	int rc = snapshot_digest(db, NULL, d, err, sizeof(err));
+	int rc = snapshot_digest(db, NULL, NULL, d, err, sizeof(err));
 
 	if (rc != 0)
 		fprintf(stderr, "digest: %s\n", err);
@@ -126,8 +126,8 @@ static void test_digest_same_writes(void)
 	pair(&a, &b);
 	CU_ASSERT(same_digest(a, b));
 	/* stable: twice the same, and at the revision it says */
-	CU_ASSERT_EQUAL(snapshot_digest(a, &at, d1, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(snapshot_digest(a, NULL, d2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(snapshot_digest(a, NULL, &at, d1, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(snapshot_digest(a, NULL, NULL, d2, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(memcmp(d1, d2, sizeof(d1)), 0);
 	CU_ASSERT_EQUAL(at, db_revision(a));
 
@@ -238,13 +238,13 @@ static void test_digest_own_connection(void)
 	CU_ASSERT_EQUAL(db_revision(r), rev);
 	CU_ASSERT_EQUAL(db_read_end(r), 0);
 	CU_ASSERT_EQUAL(db_revision(r), rev + 1);
-	CU_ASSERT_EQUAL(snapshot_digest(r, &at, d1, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(snapshot_digest(r, NULL, &at, d1, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(at, rev + 1);
-	CU_ASSERT_EQUAL(snapshot_digest(w, NULL, d2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(snapshot_digest(w, NULL, NULL, d2, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(memcmp(d1, d2, sizeof(d1)), 0);
 	/* not inside another transaction: it would not be one revision */
 	CU_ASSERT_EQUAL(db_begin(w), 0);
-	CU_ASSERT_EQUAL(snapshot_digest(w, NULL, d2, err, sizeof(err)), -EBUSY);
+	CU_ASSERT_EQUAL(snapshot_digest(w, NULL, NULL, d2, err, sizeof(err)), -EBUSY);
 	CU_ASSERT_EQUAL(db_rollback(w), 0);
 	db_close(r);
 	db_close(w);
@@ -303,7 +303,8 @@ static struct state state_of(struct db *db)
 	char err[256];
 
 	crypto_hash_sha256_init(&sha);
-	CU_ASSERT_EQUAL_FATAL(snapshot_write(db, hash_emit, &sha, &s.rev, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(snapshot_write(db, hash_emit, &sha, NULL, &s.rev, err, sizeof(err)),
+			      0);
 	crypto_hash_sha256_final(&sha, s.all);
 	CU_ASSERT_EQUAL(db_role_history_list(db, 100, &roles, &s.nroles), 0);
 	free(roles);
@@ -330,7 +331,7 @@ static int wire_apply(struct db *db, const struct wire *w, char *err, size_t err
 			return rc;
 		}
 	}
-	return snapshot_apply_end(s, NULL, err, errlen);
+	return snapshot_apply_end(s, NULL, NULL, err, errlen);
 }
 
 /* b: other contents, a higher revision, a role history of its own. */
@@ -373,7 +374,7 @@ static void test_snapshot_round_trip(void)
 	build(a);
 	b = other("b.db");
 	CU_ASSERT(db_revision(b) != db_revision(a));
-	CU_ASSERT_EQUAL(snapshot_write(a, wire_emit, &w, &rev, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(snapshot_write(a, wire_emit, &w, NULL, &rev, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(rev, db_revision(a));
 	/* header, services, reals, vips, switches, tokens, changes, end */
 	CU_ASSERT_EQUAL(w.n, 8);
@@ -457,7 +458,7 @@ static void test_snapshot_every_field(void)
 	if (command_vs_create(a, &alice, &vs, &rs, 1, 0, &rev, &e) != 0)
 		fprintf(stderr, "create: %s\n", e.message);
 	CU_ASSERT_EQUAL_FATAL(rs.id, 1);
-	CU_ASSERT_EQUAL(snapshot_write(a, wire_emit, &w, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(snapshot_write(a, wire_emit, &w, NULL, NULL, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(wire_apply(b, &w, err, sizeof(err)), 0);
 	if (*err)
 		fprintf(stderr, "apply: %s\n", err);
@@ -491,7 +492,7 @@ static void bad_case(struct db *a, struct db *b, void (*corrupt)(struct wire *w)
 	struct state before = state_of(b);
 	char err[512] = "";
 
-	CU_ASSERT_EQUAL_FATAL(snapshot_write(a, wire_emit, &w, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(snapshot_write(a, wire_emit, &w, NULL, NULL, err, sizeof(err)), 0);
 	corrupt(&w);
 	CU_ASSERT(wire_apply(b, &w, err, sizeof(err)) < 0);
 	if (!strstr(err, want)) {
@@ -771,11 +772,11 @@ static void test_snapshot_large(void)
 	b = other("b.db");
 	t0 = now_s();
 	CU_ASSERT_EQUAL_FATAL(snapshot_apply_begin(b, &p.s, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(snapshot_write(a, pipe_emit, &p, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(snapshot_write(a, pipe_emit, &p, NULL, NULL, err, sizeof(err)), 0);
 	if (*p.err)
 		fprintf(stderr, "apply: %s\n", p.err);
 	t1 = now_s();
-	CU_ASSERT_EQUAL(snapshot_apply_end(p.s, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(snapshot_apply_end(p.s, NULL, NULL, err, sizeof(err)), 0);
 	t2 = now_s();
 	CU_ASSERT(p.chunks >= (size_t)(nservices * 11 + 999) / 1000 + 3);
 	CU_ASSERT(p.max_len <= SNAPSHOT_CHUNK_MAX);
@@ -785,6 +786,91 @@ static void test_snapshot_large(void)
 	       nservices, p.chunks, (double)p.bytes / 1e6, p.max_len, t1 - t0, t2 - t1);
 	db_close(a);
 	db_close(b);
+	unit_tmpdir_cleanup(dir);
+}
+
+struct ticks {
+	int n, stop_at; /* calls so far; the call that stops the walk, 0 none */
+};
+
+static int tick_count(void *arg)
+{
+	struct ticks *t = arg;
+
+	return ++t->n == t->stop_at ? -ECANCELED : 0;
+}
+
+static int end_seen(const char *json, size_t len, void *arg)
+{
+	(void)len;
+	if (strstr(json, "\"type\":\"end\""))
+		*(bool *)arg = true;
+	return 0;
+}
+
+/*
+ * The long walks call their tick every SNAPSHOT_TICK_ITEMS objects
+ * (replication pings its peer from it), and a tick's error stops the walk:
+ * no end marker goes, and an apply stopped at its digest changes nothing.
+ */
+static void test_snapshot_tick(void)
+{
+	struct db *a, *b;
+	struct ticks t = {0};
+	struct snapshot_tick tick = {tick_count, &t};
+	struct pipe p = {0};
+	unsigned char d[SNAPSHOT_DIGEST_SIZE];
+	char err[512] = "";
+	bool end = false;
+	struct state before;
+	int64_t rev;
+
+	unit_tmpdir(dir, sizeof(dir));
+	a = open_db("tick.db");
+	CU_ASSERT_EQUAL_FATAL(db_begin(a), 0);
+	for (int i = 0; i < 300; i++) { /* 3,300 objects: 3 ticks a walk */
+		struct fulcrum_vs vs;
+		char name[16], addr[32];
+
+		snprintf(name, sizeof(name), "svc%d", i);
+		snprintf(addr, sizeof(addr), "10.1.%d.%d", i / 250, i % 250 + 1);
+		vs = unit_vs(name, addr);
+		CU_ASSERT_EQUAL_FATAL(db_vs_insert(a, &vs), 0);
+		for (int k = 0; k < 10; k++) {
+			struct fulcrum_rs rs;
+
+			snprintf(addr, sizeof(addr), "172.16.%d.%d", i % 256, i / 256 * 10 + k + 1);
+			rs = unit_rs(addr);
+			rs.vs_id = vs.id;
+			CU_ASSERT_EQUAL_FATAL(db_rs_insert(a, &rs), 0);
+		}
+	}
+	CU_ASSERT_EQUAL(db_revision_bump(a, &rev), 0);
+	CU_ASSERT_EQUAL_FATAL(db_commit(a), 0);
+	CU_ASSERT_EQUAL(snapshot_digest(a, &tick, NULL, d, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(t.n, 3300 / SNAPSHOT_TICK_ITEMS);
+	t.n = 0;
+	CU_ASSERT_EQUAL(snapshot_write(a, end_seen, &end, &tick, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(t.n,
+			2 * (3300 / SNAPSHOT_TICK_ITEMS)); /* the digest's walk, then the rows' */
+	CU_ASSERT(end);
+	t = (struct ticks){.stop_at = 2};
+	end = false;
+	CU_ASSERT_EQUAL(snapshot_write(a, end_seen, &end, &tick, NULL, err, sizeof(err)),
+			-ECANCELED);
+	CU_ASSERT(!end);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "stopped"));
+	/* an apply whose digest is stopped: rolled back, b as it was */
+	b = other("tick-b.db");
+	before = state_of(b);
+	CU_ASSERT_EQUAL_FATAL(snapshot_apply_begin(b, &p.s, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(snapshot_write(a, pipe_emit, &p, NULL, NULL, err, sizeof(err)), 0);
+	t = (struct ticks){.stop_at = 1};
+	CU_ASSERT_EQUAL(snapshot_apply_end(p.s, &tick, NULL, err, sizeof(err)), -ECANCELED);
+	CU_ASSERT(state_same(state_of(b), before));
+	CU_ASSERT(!state_same(state_of(b), state_of(a)));
+	db_close(b);
+	db_close(a);
 	unit_tmpdir_cleanup(dir);
 }
 
@@ -807,6 +893,8 @@ UNIT_SUITE(snapshot)
 	    !CU_add_test(s, "db: ids and change-log rows as given, sequences never back",
 			 test_db_repl_rows) ||
 	    !CU_add_test(s, "prune keeps the newest revisions", test_snapshot_prune) ||
+	    !CU_add_test(s, "the long walks tick, and a tick's error stops them",
+			 test_snapshot_tick) ||
 	    !CU_add_test(s, "10,000 services x 10 reals streamed", test_snapshot_large))
 		return CU_get_error();
 	return CUE_SUCCESS;
