@@ -154,9 +154,22 @@ void daemon_ha_tick(struct daemon *d)
 	daemon_ha_gate(d, 0); /* the peer's role and address move without this node's */
 	if (d->repl) {
 		struct status_cluster c;
+		struct status_repl r;
+		char behind[192] = "";
 
 		ha_engine_status(d->ha, &c);
 		repl_peer_set(d->repl, c.peer.state == STATUS_PEER_ALIVE, c.peer.role);
+		/* an active hands over of its own accord only to a peer that holds it all */
+		repl_status(d->repl, &r);
+		if (!status_repl_may_hand_over(&r, why, sizeof(why)))
+			snprintf(behind, sizeof(behind),
+				 "%s does not hold every revision of this node (replication %s, "
+				 "%lld behind)",
+				 *r.peer ? r.peer : "the peer",
+				 status_repl_state_name(r.state) ? status_repl_state_name(r.state)
+								 : "?",
+				 (long long)r.lag_revisions);
+		ha_engine_peer_behind_set(d->ha, behind);
 	}
 }
 

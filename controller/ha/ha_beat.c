@@ -179,7 +179,7 @@ static unsigned ha_beat_health(struct ha_engine *e, uint64_t now_ms, char *text,
 	unsigned flags = 0;
 	const char *down;
 	bool ipvs, complete, known;
-	char why[160], config_why[160];
+	char why[160], config_why[160], behind[HA_FSM_TEXT_MAX];
 
 	text[0] = '\0';
 	pthread_mutex_lock(&e->lock);
@@ -188,7 +188,9 @@ static unsigned ha_beat_health(struct ha_engine *e, uint64_t now_ms, char *text,
 	complete = e->config_complete;
 	known = e->config_known;
 	memcpy(config_why, e->config_why, sizeof(config_why));
+	memcpy(behind, e->peer_behind, sizeof(behind));
 	pthread_mutex_unlock(&e->lock);
+	ha_fsm_peer_behind(&b->fsm, behind);
 	if (ipvs)
 		flags |= HA_FLAG_IPVS;
 	else

@@ -139,6 +139,7 @@ struct ha_engine {
 	char ipvs_why[160];
 	bool config_complete, config_known;
 	char config_why[160];
+	char peer_behind[HA_FSM_TEXT_MAX]; /* ha_engine_peer_behind_set() */
 	struct ha_cmd cmds[16];
 	size_t ncmds;
 	struct ha_event *events;

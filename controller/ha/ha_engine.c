@@ -419,6 +419,18 @@ void ha_engine_config_set(struct ha_engine *e, bool complete, bool known, const 
 		ha_engine_kick(e);
 }
 
+void ha_engine_peer_behind_set(struct ha_engine *e, const char *why)
+{
+	bool changed;
+
+	pthread_mutex_lock(&e->lock);
+	changed = strcmp(e->peer_behind, why ? why : "") != 0;
+	snprintf(e->peer_behind, sizeof(e->peer_behind), "%s", why ? why : "");
+	pthread_mutex_unlock(&e->lock);
+	if (changed)
+		ha_engine_kick(e);
+}
+
 int ha_engine_role_subscribe(struct ha_engine *e, ha_role_hook_fn fn, void *arg)
 {
 	return ha_role_hook_add(&e->role_hook, fn, arg);

@@ -121,6 +121,13 @@ void ha_engine_ipvs_set(struct ha_engine *e, bool usable, const char *why);
  */
 void ha_engine_config_set(struct ha_engine *e, bool complete, bool known, const char *why);
 
+/*
+ * Replication's word on the peer: "" when it holds every revision this node
+ * committed (or nothing is replicated), else why not. An active does not
+ * hand over to it of its own accord (ha_fsm_peer_behind()).
+ */
+void ha_engine_peer_behind_set(struct ha_engine *e, const char *why);
+
 /* Subscribes to role changes / peer state changes; 0 or -ENOMEM. Main thread only. */
 int ha_engine_role_subscribe(struct ha_engine *e, ha_role_hook_fn fn, void *arg);
 int ha_engine_peer_subscribe(struct ha_engine *e, ha_peer_hook_fn fn, void *arg);

@@ -518,6 +518,10 @@ static bool ha_fsm_eval_active(struct ha_fsm *f, uint64_t now, struct ha_fsm_res
 	bool serving = ha_fsm_can_serve(f->local) && (f->local & HA_FLAG_VIPS);
 	uint64_t failed = 0;
 
+	if (peer_fit && f->peer_behind[0]) { /* handing over would lose revisions */
+		peer_fit = false;
+		ha_fsm_print(why, sizeof(why), "%s", f->peer_behind);
+	}
 	if (serving) {
 		f->failing = false;
 	} else if (!f->failing) {
@@ -889,4 +893,9 @@ void ha_fsm_status(const struct ha_fsm *f, struct ha_fsm_status *st)
 void ha_fsm_config_why(struct ha_fsm *f, const char *why)
 {
 	ha_fsm_print(f->config_why, sizeof(f->config_why), "%s", why ? why : "");
+}
+
+void ha_fsm_peer_behind(struct ha_fsm *f, const char *why)
+{
+	ha_fsm_print(f->peer_behind, sizeof(f->peer_behind), "%s", why ? why : "");
 }

@@ -96,8 +96,9 @@ struct ha_fsm {
 	enum ha_stepdown stepdown; /* the last one sent */
 	struct ha_fsm_peer peer;
 	char reason[HA_FSM_TEXT_MAX], blocked[HA_FSM_TEXT_MAX], said[HA_FSM_TEXT_MAX];
-	char stranger[HA_NAME_MAX + 1];   /* the last foreign node name reported */
-	char config_why[HA_FSM_TEXT_MAX]; /* what the kernel refuses, ha_fsm_config_why() */
+	char stranger[HA_NAME_MAX + 1];    /* the last foreign node name reported */
+	char config_why[HA_FSM_TEXT_MAX];  /* what the kernel refuses, ha_fsm_config_why() */
+	char peer_behind[HA_FSM_TEXT_MAX]; /* why the peer lacks revisions, ha_fsm_peer_behind() */
 };
 
 /*
@@ -167,6 +168,17 @@ void ha_fsm_health(struct ha_fsm *f, unsigned flags, uint64_t now, struct ha_fsm
  * Copied (cut at HA_FSM_TEXT_MAX); changes no role.
  */
 void ha_fsm_config_why(struct ha_fsm *f, const char *why);
+
+/*
+ * Replication's word on the peer, for an active: "" when the peer holds
+ * every revision this node committed (or nothing is replicated), else why
+ * not ("peer lb-b does not hold every revision (replication snapshot)"). An
+ * active does not hand over to such a peer of its own accord (rules 7, 8, 10,
+ * maintenance): it would lose configuration, so a half-working active stays,
+ * as with no healthy peer. A dead active is still taken over (rules 3, 4).
+ * Copied; changes no role by itself: the next input applies it.
+ */
+void ha_fsm_peer_behind(struct ha_fsm *f, const char *why);
 
 /*
  * Turns maintenance on or off. In maintenance a node is not eligible: it

@@ -435,6 +435,49 @@ static void test_ha_fsm_failure_peer_unfit(void)
 	CU_ASSERT_EQUAL(res.stepdown, HA_STEPDOWN_FAILURE);
 }
 
+/*
+ * A failing active does not hand over to a peer that lacks its revisions
+ * (replication mid-snapshot, behind, alone): the rig's standby, empty and
+ * taking a snapshot of 110,000 objects, took the role from an active whose
+ * loop stalled, then sent it its empty configuration. It stays, as with no
+ * healthy peer, and hands over once the peer holds everything.
+ */
+static void test_ha_fsm_failure_peer_behind(void)
+{
+	struct ha_fsm_conf c = conf_of("lb-a", 100, false);
+	struct ha_fsm_result res;
+	struct ha_fsm f;
+
+	start_active(&f, &c);
+	ha_fsm_peer_behind(&f, "lb-b does not hold every revision of this node (replication "
+			       "snapshot, 1 behind)");
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 1010, &res);
+	ha_fsm_health(&f, SERVES, 2000, &res); /* the VIPs are gone */
+	for (uint64_t t = 2000; t <= 8000; t += 50) {
+		hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), t, &res);
+		CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+		CU_ASSERT_EQUAL(res.actions & HA_ACT_SEND_STEPDOWN, 0);
+	}
+	{
+		struct ha_fsm_status st;
+
+		ha_fsm_status(&f, &st);
+		CU_ASSERT_PTR_NOT_NULL(strstr(st.blocked,
+					      "but lb-b does not hold every revision of "
+					      "this node (replication snapshot, 1 "
+					      "behind): staying active"));
+	}
+	/* maintenance neither */
+	ha_fsm_maintenance(&f, true, 8100, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_ACTIVE);
+	ha_fsm_maintenance(&f, false, 8150, &res);
+	/* the peer took the snapshot: the next input hands over */
+	ha_fsm_peer_behind(&f, "");
+	hear(&f, from_b(HA_MSG_HEARTBEAT, HA_ROLE_STANDBY, 1, PEER_OK), 8200, &res);
+	CU_ASSERT_EQUAL(res.role, HA_ROLE_FAULT);
+	CU_ASSERT_EQUAL(res.stepdown, HA_STEPDOWN_FAILURE);
+}
+
 #define BAD "service 'bad' (TCP 10.0.2.100:81): scheduler 'fo' is not available in this kernel"
 
 /*
@@ -1099,6 +1142,8 @@ UNIT_SUITE(ha_fsm)
 	CU_add_test(s, "a second goodbye is not the peer coming back", test_ha_fsm_goodbye_twice);
 	CU_add_test(s, "switchover: active only, healthy peer unless forced",
 		    test_ha_fsm_switchover);
+	CU_add_test(s, "a failing active keeps the role from a peer without its revisions",
+		    test_ha_fsm_failure_peer_behind);
 	CU_add_test(s, "service failure: repair timeout, then hand over",
 		    test_ha_fsm_service_failure);
 	CU_add_test(s, "service failure: no healthy peer, stay active",
