@@ -91,6 +91,8 @@ struct web_req {
 	int64_t id;               /* the {id} in the path; 0 when none */
 	struct auth_identity who; /* the token's owner, for API routes but openapi.json */
 	bool replied;             /* a response is queued */
+	bool held;                /* suspended by web_suspend(), not yet called again */
+	const char *gone;         /* why the answer cannot be sent (MHD ended the request) */
 	bool has_if_match;        /* If-Match was sent ... */
 	bool if_match_any;        /* ... as "*" */
 	int64_t if_revision;      /* ... naming this revision (-1: none we could ever have) */
@@ -152,7 +154,8 @@ struct web_write *web_write_new(struct web_req *r, command_txn_fn fn, web_handle
  * (422 invalid, 409 conflict, 404 not_found, 412 stale, 500 internal).
  * web_reply_created() answers 201 with Location and the object made.
  * web_reply_queue() queues resp (not freed: the caller destroys it) with
- * status after adding the common headers.
+ * status after adding the common headers. Once MHD ended the request
+ * (r->gone) nothing is queued: the log says what was not sent, and why.
  *
  * web_reply_error_response() builds (does not queue) an error answer, for
  * callers that add headers of their own (Allow, WWW-Authenticate); NULL when
@@ -174,6 +177,14 @@ enum MHD_Result web_reply_queue(struct web_req *r, unsigned status, struct MHD_R
  * under way: MHD's idle timeout governs from here). Accepts NULL (untracked).
  */
 void web_conn_clear(struct web_conn *wc);
+
+/*
+ * Suspends r's connection, whose request is whole, until its answer is ready:
+ * the caller resumes it (MHD_resume_connection(), web_wake()) and MHD calls
+ * the handler again, before it reads the socket (a client may have shut its
+ * sending side down). No deadline applies meanwhile.
+ */
+void web_suspend(struct web_req *r);
 
 /*
  * Makes MHD run in the loop's next turn: after MHD_resume_connection(), which

@@ -141,6 +141,28 @@ static void web_run(struct web *w)
 	}
 }
 
+/*
+ * libmicrohttpd 0.9.75 in epoll mode, on resuming a connection, reads its
+ * socket before it calls the handler again when the connection last wanted
+ * to read, which a request suspended by its final call did (the state is not
+ * updated while suspended). A client that shut its sending side down after a
+ * whole request has an end of stream waiting there, on which MHD closes the
+ * connection (MHD_REQUEST_TERMINATED_WITH_ERROR) without asking for the
+ * answer: the write committed, unanswered and unlogged. MHD_epoll() calls
+ * the handler first (MHD_connection_handle_idle()) for every connection with
+ * a timeout of its own, but for those on the daemon's timeout only for the
+ * one idle the longest, which the resumed connection is only when it is
+ * alone. So a held request has a timeout of its own (none: it is suspended,
+ * and its answer is coming) until the handler is called again.
+ */
+void web_suspend(struct web_req *r)
+{
+	web_conn_clear(r->wc); /* the request is whole: no deadline while it waits */
+	r->held = true;
+	MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+	MHD_suspend_connection(r->conn);
+}
+
 void web_wake(struct web *w)
 {
 	struct timeval now = {0, 0};
@@ -229,6 +251,10 @@ static enum MHD_Result web_on_request(void *cls, struct MHD_Connection *conn, co
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (r->held) { /* called again after web_suspend(): MHD's timeout again */
+		r->held = false;
+		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, w->timeout);
+	}
 	if (r->replied)
 		return MHD_YES;
 	if (r->write) /* called again once its group commit resumed it */
@@ -240,6 +266,22 @@ static enum MHD_Result web_on_request(void *cls, struct MHD_Connection *conn, co
 	return r->fn(r);
 }
 
+/*
+ * MHD ended a request whose write ran, or whose failover command the engine
+ * answered, before it asked for the answer (web_suspend() says why it should
+ * not): the answer is built all the same, for its log line, and not sent
+ * (web_reply_queue() logs that, and why).
+ */
+static void web_on_unanswered(struct web_req *r, enum MHD_RequestTerminationCode code)
+{
+	r->gone = code == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "fulcrumd stopped"
+								 : "the client was gone";
+	if (r->write)
+		r->write->answer(r);
+	else
+		r->fn(r);
+}
+
 static void web_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			     enum MHD_RequestTerminationCode code)
 {
@@ -247,9 +289,10 @@ static void web_on_completed(void *cls, struct MHD_Connection *conn, void **con_
 	struct web_req *r = *con_cls;
 
 	(void)conn;
-	(void)code;
 	if (!r)
 		return;
+	if (!r->replied && ((r->write && r->write->done) || (r->cluster && web_cluster_ready(r))))
+		web_on_unanswered(r, code);
 	web_conn_arm(w, r->wc); /* the next request on this connection */
 	web_write_free(r->write);
 	web_cluster_release(r);

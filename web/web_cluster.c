@@ -388,8 +388,7 @@ static enum MHD_Result cluster_ask(struct web_req *r, enum status_cluster_cmd cm
 		c->next->prev = c;
 	w->cluster_cmds = c;
 	r->cluster = c;
-	web_conn_clear(r->wc); /* the request is whole: no deadline while the engine answers */
-	MHD_suspend_connection(r->conn);
+	web_suspend(r); /* until the engine answers */
 	return MHD_YES;
 }
 

@@ -203,14 +203,13 @@ enum MHD_Result web_group_add(struct web_req *r)
 	struct web *w = r->w;
 	struct web_write *wr = r->write;
 
-	web_conn_clear(r->wc); /* the request is whole: no deadline while it waits */
 	wr->next = NULL;
 	if (w->group_tail)
 		w->group_tail->next = wr;
 	else
 		w->group_head = wr;
 	w->group_tail = wr;
-	MHD_suspend_connection(r->conn);
+	web_suspend(r);
 	web_group_schedule(w);
 	return MHD_YES;
 }

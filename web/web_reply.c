@@ -86,10 +86,15 @@ enum MHD_Result web_reply_queue(struct web_req *r, unsigned status, struct MHD_R
 		MHD_add_response_header(resp, WEB_REPLICATED_HEADER, r->write->replicated);
 	r->replied = true;
 	web_conn_clear(r->wc);
-	web_reply_count(r, status);
-	ret = MHD_queue_response(r->conn, status, resp);
 	web_reply_printable(url, sizeof(url), r->url);
 	web_reply_printable(method, sizeof(method), r->method_name);
+	if (r->gone) {
+		log_notice("http", "%s %s: %u not sent: %s before its answer", method, url, status,
+			   r->gone);
+		return MHD_NO;
+	}
+	web_reply_count(r, status);
+	ret = MHD_queue_response(r->conn, status, resp);
 	if (status >= 500 && status != MHD_HTTP_SERVICE_UNAVAILABLE)
 		log_warnx("http", "%s %s: %u", method, url, status);
 	else

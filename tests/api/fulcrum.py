@@ -190,6 +190,30 @@ class Fulcrumd:
             if own:
                 c.close()
 
+    def raw_write(self, method, path, body=None, token='admin'):
+        """Opens a socket and sends a whole request with a JSON body on it, as bytes; returns the socket."""
+        data = json.dumps(body).encode() if body is not None else b''
+        s = socket.create_connection((self.host, self.port), timeout=5)
+        s.sendall(f'{method} {API}{path} HTTP/1.1\r\nHost: x\r\n'
+                  f'Authorization: Bearer {self.tokens.get(token, token)}\r\n'
+                  f'Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n'.encode() + data)
+        return s
+
+    def half_closed(self, method, path, body=None, token='admin'):
+        """A whole request, then shutdown(SHUT_WR) as some clients and proxies do; the Reply read within
+        5 s, or None when the connection closed unanswered."""
+        s = self.raw_write(method, path, body, token)
+        try:
+            s.shutdown(socket.SHUT_WR)
+            resp = http.client.HTTPResponse(s)
+            try:
+                resp.begin()
+            except (http.client.RemoteDisconnected, ConnectionResetError):
+                return None
+            return Reply(resp.status, resp.getheaders(), resp.read())
+        finally:
+            s.close()
+
     def snapshot(self):
         """The revision, every object (VIPs too) as the API shows it, and the change log's length on disk."""
         r = self.call('GET', '/services')

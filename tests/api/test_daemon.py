@@ -1,4 +1,5 @@
 """fulcrumd's HTTP side as a whole: hostile clients, storage failure, settings, TLS, IPv6, SIGKILL."""
+import contextlib
 import http.client
 import os
 import random
@@ -9,7 +10,7 @@ import threading
 import time
 import unittest
 
-from fulcrum import FULCRUMD, SERVICE, WORK, Fulcrumd
+from fulcrum import FULCRUMD, SERVICE, WORK, Fulcrumd, Stream
 
 
 class Hostile(unittest.TestCase):
@@ -58,6 +59,85 @@ class Hostile(unittest.TestCase):
             s.close()
         parts = line.split(b' ')
         return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+
+    @contextlib.contextmanager
+    def other_connection(self, what):
+        """Another connection, open while the body runs: an idle keep-alive, an event stream or a request
+        not yet whole (the daemon's http_timeout, 2 s, ends the first and the last)."""
+        if what == 'an event stream':
+            stream = Stream(self.d, 'viewer')
+            self.assertEqual(stream.status, 200)
+            try:
+                yield
+            finally:
+                stream.close()
+            return
+        if what == 'an idle keep-alive':
+            c = self.d.connect()
+            self.assertEqual(self.d.call('GET', '/status', conn=c).status, 200)
+            close = c.close
+        else:
+            c = socket.create_connection(('127.0.0.1', self.d.port), timeout=5)
+            c.sendall(b'GET /api/v1/status HTTP/1.1\r\nHost: x\r\n')
+            time.sleep(0.1)  # accepted and read
+            close = c.close
+        try:
+            yield
+        finally:
+            close()
+
+    def assert_logged(self, line, start, timeout=5):
+        deadline = time.time() + timeout
+        while line not in self.d.log_text()[start:] and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertIn(line, self.d.log_text()[start:])
+
+    def test_half_closed_writes_are_answered(self):
+        """A whole POST, PATCH or DELETE whose client then shuts its sending side down is answered, and
+        logged, while another connection is open (issue 18: it was committed, then closed unanswered,
+        its log line missing; libmicrohttpd read the end of the stream before asking for the answer)."""
+        r = self.d.call('POST', '/services', {'name': 'halfclose', 'address': '192.0.2.81', 'port': 80,
+                                              'protocol': 'tcp'})
+        self.assertEqual(r.status, 201, r)
+        vs = r.json['id']
+        for i, other in enumerate(('an idle keep-alive', 'an event stream', 'a request not yet whole')):
+            r = self.d.call('POST', f'/services/{vs}/reals', {'address': f'10.3.9.{i + 1}', 'port': 80})
+            self.assertEqual(r.status, 201, r)
+            rid = r.json['id']
+            with self.other_connection(other):
+                start = len(self.d.log_text())
+                with self.subTest(other=other, method='POST'):
+                    r = self.d.half_closed('POST', f'/services/{vs}/reals', {'address': f'10.3.8.{i + 1}', 'port': 80})
+                    self.assertIsNotNone(r, f'POST closed unanswered beside {other}')
+                    self.assertEqual(r.status, 201, r)
+                    self.assertEqual(r.json['address'], f'10.3.8.{i + 1}')
+                    self.assert_logged(f'admin created real server {r.json["id"]} in service {vs} '
+                                       f'(revision {r.revision})', start)
+                with self.subTest(other=other, method='PATCH'):
+                    r = self.d.half_closed('PATCH', f'/reals/{rid}', {'weight': 7})
+                    self.assertIsNotNone(r, f'PATCH closed unanswered beside {other}')
+                    self.assertEqual(r.status, 200, r)
+                    self.assertEqual(r.json['weight'], 7)
+                    self.assert_logged(f'admin changed real server {rid} (revision {r.revision})', start)
+                with self.subTest(other=other, method='DELETE'):
+                    r = self.d.half_closed('DELETE', f'/reals/{rid}')
+                    self.assertIsNotNone(r, f'DELETE closed unanswered beside {other}')
+                    self.assertEqual(r.status, 204, r)
+                    self.assertEqual(r.body, b'')
+                    self.assert_logged(f'admin deleted real server {rid} (revision {r.revision})', start)
+
+    def test_a_write_whose_client_left_is_logged(self):
+        """A client that sends a whole write and closes at once never reads its answer; the write is
+        committed, and the log has its line (issue 18: it had none)."""
+        r = self.d.call('POST', '/services', {'name': 'gone', 'address': '192.0.2.82', 'port': 80,
+                                              'protocol': 'tcp'})
+        self.assertEqual(r.status, 201, r)
+        vs = r.json['id']
+        with self.other_connection('an idle keep-alive'):
+            start = len(self.d.log_text())
+            self.d.raw_write('PATCH', f'/services/{vs}', {'description': 'left before its answer'}).close()
+            self.assert_logged(f'admin changed service {vs} (revision {r.revision + 1})', start)
+        self.assertEqual(self.d.call('GET', f'/services/{vs}').json['description'], 'left before its answer')
 
     def test_malformed_headers_are_400(self):
         """RFC 9112: a message with two different Content-Lengths, or a header line that is no header, is 400
