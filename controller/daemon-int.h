@@ -21,6 +21,19 @@ struct ha_engine;
 struct ha_keys;
 struct ipvs;
 
+/*
+ * What fulcrumd told systemd (daemon_notify.c), and the events that tell it:
+ * READY=1 on the loop's first turn after reconcile's first pass started,
+ * WATCHDOG=1 from then on at half of systemd's interval.
+ */
+struct daemon_notify {
+	struct event *ready;    /* each turn of the loop until READY=1 is sent */
+	struct event *watchdog; /* every half of watchdog_usec, from READY=1 on */
+	uint64_t watchdog_usec; /* systemd's WatchdogSec=; 0: no watchdog */
+	bool ready_sent, stopping;
+	char status[160]; /* the last STATUS= sent: an unchanged one is not sent again */
+};
+
 /* The newest role changes kept in memory, so that the API and the MIB read no disk per request. */
 #define DAEMON_ROLE_RING 32
 
@@ -58,6 +71,7 @@ struct daemon {
 	/* the loop's turns (daemon_run()); turns over a second logged at most once a minute */
 	struct looplag loop;
 	struct looplag_slow slow;
+	struct daemon_notify notify; /* systemd's notification socket (daemon_notify.c) */
 };
 
 /*
@@ -72,6 +86,21 @@ int daemon_ha_start(struct daemon *d);
 void daemon_ha_vips(struct daemon *d);
 void daemon_ha_tick(struct daemon *d);
 void daemon_ha_roles_load(struct daemon *d);
+
+/*
+ * daemon_notify.c: fulcrumd under systemd (sd_notify(3), Type=notify); each
+ * does nothing when systemd gave no notification socket. daemon_notify_start()
+ * (daemon_run(), once the engine runs) arms READY=1 for the loop's first turn
+ * after reconcile's first pass started, then the watchdog's pings; 0 or
+ * -ENOMEM. daemon_notify_tick() (every second) and role changes send the
+ * status line again when it changed. daemon_notify_stopping() sends
+ * STOPPING=1 at the first SIGTERM or SIGINT. daemon_notify_free() frees the
+ * events (daemon_free()).
+ */
+int daemon_notify_start(struct daemon *d);
+void daemon_notify_tick(struct daemon *d);
+void daemon_notify_stopping(struct daemon *d);
+void daemon_notify_free(struct daemon *d);
 
 /* Answers the refusals still waiting with -ECANCELED and frees them (daemon_free()). */
 void daemon_refusals_cancel(struct daemon *d);

@@ -63,6 +63,7 @@ static void daemon_on_stop(evutil_socket_t sig, short what, void *arg)
 	looplag_mark();
 	(void)what;
 	log_notice("daemon", "%s received, stopping", strsignal((int)sig));
+	daemon_notify_stopping(d);
 	if (!d->ha || d->stopping) {
 		event_base_loopbreak(d->base);
 		return;
@@ -328,6 +329,7 @@ static void daemon_on_reload(evutil_socket_t fd, short what, void *arg)
 	if (ms >= 50)
 		log_debug("oper", "states re-evaluated in %.1f ms, %zu changes", ms, changes);
 	daemon_ha_tick(d);
+	daemon_notify_tick(d);
 }
 
 /*
@@ -434,6 +436,7 @@ int daemon_new(const struct conf *conf, struct daemon **out, char *err, size_t e
 	else if (gethostname(d->node_name, sizeof(d->node_name) - 1) != 0)
 		snprintf(d->node_name, sizeof(d->node_name), "unknown");
 
+	daemon_notify_starting("loading %s", conf->db_path);
 	rc = db_open(conf->db_path, &d->db, dberr, sizeof(dberr));
 	if (rc != 0) {
 		snprintf(err, errlen, "%s", dberr);
@@ -563,8 +566,14 @@ int daemon_run(struct daemon *d)
 			  info->reason);
 	}
 	daemon_status_log(d, false);
-	if (daemon_ha_start(d) != 0)
+	if (daemon_ha_start(d) != 0) {
+		daemon_notify_failed("the failover engine did not start: the log says why");
 		return -EIO;
+	}
+	if (daemon_notify_start(d) != 0) {
+		log_errx("daemon", "out of memory");
+		return -ENOMEM;
+	}
 	if (daemon_loop(d) < 0) {
 		log_errx("daemon", "event loop failed");
 		return -EIO;
@@ -681,6 +690,7 @@ void daemon_free(struct daemon *d)
 	hook_clear(&d->peer_hook);
 	hook_clear(&d->repl_hook);
 
+	daemon_notify_free(d);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		if (*sigs[i])
 			event_free(*sigs[i]);

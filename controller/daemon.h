@@ -34,11 +34,28 @@ int daemon_new(const struct conf *conf, struct daemon **out, char *err, size_t e
 /*
  * Starts the failover engine (a standalone node's too: it holds the VIPs),
  * then runs the event loop until SIGTERM or SIGINT; with a peer, the engine
- * steps down and releases the VIPs first. Leaves IPVS as it is. Returns 0 on
- * a clean stop, a negative errno if the engine could not start (logged) or
- * the loop failed.
+ * steps down and releases the VIPs first. Under systemd it says READY=1 in
+ * the loop's first turn after reconcile's first pass started, then pings the
+ * watchdog from the loop (daemon-int.h, daemon_notify_start()). Leaves IPVS
+ * as it is. Returns 0 on a clean stop, a negative errno if the engine could
+ * not start (logged) or the loop failed.
  */
 int daemon_run(struct daemon *d);
+
+/*
+ * Tells systemd (sd_notify(3)) what fulcrumd does while it starts, before
+ * the loop runs: STATUS=starting: and the text fmt makes. Nothing without a
+ * notification socket.
+ */
+void daemon_notify_starting(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Tells systemd that the start failed and why (STATUS=cannot start: why,
+ * which `systemctl status` shows), and waits up to a second for systemd to
+ * have read it, so that the process may exit at once. Nothing without a
+ * notification socket.
+ */
+void daemon_notify_failed(const char *why);
 
 /* Frees the daemon and closes the database; accepts NULL. */
 void daemon_free(struct daemon *d);

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,10 +172,52 @@ static void snmp_counters(void *arg, struct status_snmp *out)
 }
 
 /*
- * Starts the HTTP API in d's loop (nothing when conf->http is empty); exits
- * on failure. *mib, the subagent started after it, must outlive it.
+ * A start refused before logging starts: says why on stderr as "fulcrumd:
+ * ...", tells systemd, and returns status, main's exit status.
  */
-static struct web *http_start(struct daemon *d, const struct conf *conf, struct mib **mib)
+static int start_refused(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int start_refused(int status, const char *fmt, ...)
+{
+	char why[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "fulcrumd: %s\n", why);
+	daemon_notify_failed(why);
+	return status;
+}
+
+/*
+ * A start that cannot go on once logging started: logs why and, when the log
+ * is a file (echo), says it on stderr too, where whoever started fulcrumd
+ * looks (systemd's journal keeps it); tells systemd; exits 1.
+ */
+static noreturn void start_failed(bool echo, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static noreturn void start_failed(bool echo, const char *fmt, ...)
+{
+	char why[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	log_errx("main", "%s", why);
+	if (echo)
+		fprintf(stderr, "fulcrumd: %s\n", why);
+	daemon_notify_failed(why);
+	exit(1);
+}
+
+/*
+ * Starts the HTTP API in d's loop (*out NULL when conf->http is empty).
+ * *mib, the subagent started after it, must outlive it. 0, or a negative
+ * errno with err saying why.
+ */
+static int http_start(struct daemon *d, const struct conf *conf, struct mib **mib, struct web **out,
+		      char *err, size_t errlen)
 {
 	struct web_params p = {
 	    .base = daemon_base(d),
@@ -201,21 +244,28 @@ static struct web *http_start(struct daemon *d, const struct conf *conf, struct 
 	    .ackwait = daemon_ackwait(d),
 	};
 	struct web *w = NULL;
-	char err[1024];
+	int rc = web_open(&p, &w, err, errlen);
 
-	if (web_open(&p, &w, err, sizeof(err)) != 0)
-		fatalx("main", "%s", err);
+	*out = w;
+	if (rc != 0)
+		return rc;
 	/* role, peer and replication changes reach the event streams (the page's badge) */
 	if (w && (oper_subscribe(daemon_oper(d), state_to_events, w) != 0 ||
 		  daemon_role_subscribe(d, web_role_event, w) != 0 ||
 		  daemon_peer_subscribe(d, web_peer_event, w) != 0 ||
-		  daemon_repl_subscribe(d, web_repl_event, w) != 0))
-		fatalx("main", "out of memory");
-	return w;
+		  daemon_repl_subscribe(d, web_repl_event, w) != 0)) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
-/* Starts the SNMP subagent in d's loop (nothing when conf->agentx is empty); exits on failure. */
-static struct mib *snmp_start(struct daemon *d, const struct conf *conf)
+/*
+ * Starts the SNMP subagent in d's loop (*out NULL when conf->agentx is
+ * empty). 0, or a negative errno with err saying why.
+ */
+static int snmp_start(struct daemon *d, const struct conf *conf, struct mib **out, char *err,
+		      size_t errlen)
 {
 	struct mib_params p = {
 	    .base = daemon_base(d),
@@ -239,18 +289,23 @@ static struct mib *snmp_start(struct daemon *d, const struct conf *conf)
 	    .ackwait = daemon_ackwait(d),
 	};
 	struct mib *m = NULL;
-	char err[1024];
+	int rc;
 
+	*out = NULL;
 	if (!conf->agentx[0])
-		return NULL;
-	if (mib_open(&p, &m, err, sizeof(err)) != 0)
-		fatalx("main", "%s", err);
+		return 0;
+	rc = mib_open(&p, &m, err, errlen);
+	*out = m;
+	if (rc != 0)
+		return rc;
 	/* role, peer and replication changes: fulcrumRoleChange, ...PeerStateChange, ...ReplStateChange */
 	if (daemon_role_subscribe(d, mib_role_event, m) != 0 ||
 	    daemon_peer_subscribe(d, mib_peer_event, m) != 0 ||
-	    daemon_repl_subscribe(d, mib_repl_event, m) != 0)
-		fatalx("main", "out of memory");
-	return m;
+	    daemon_repl_subscribe(d, mib_repl_event, m) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* True when a live process holds the lock of the pid file at path. */
@@ -282,7 +337,7 @@ int main(int argc, char **argv)
 	};
 	const char *config_path = NULL, *db_path = NULL, *level = NULL, *http = NULL;
 	const char *agentx = NULL;
-	bool foreground = false;
+	bool foreground = false, echo = false;
 	struct conf conf;
 	struct daemon *d = NULL;
 	struct web *web = NULL;
@@ -330,70 +385,57 @@ int main(int argc, char **argv)
 	conf_defaults(&conf);
 	rc = conf_load(&conf, config_path ? config_path : CONF_DEFAULT_PATH, err, sizeof(err));
 	/* The default file may be absent; a file named with -c must exist. */
-	if (rc != 0 && !(rc == -ENOENT && !config_path)) {
-		fprintf(stderr, "fulcrumd: config: %s\n", err);
-		return 1;
-	}
-	if (db_path && conf_set(&conf, "db", db_path, err, sizeof(err)) != 0) {
-		fprintf(stderr, "fulcrumd: --db: %s\n", err);
-		return 2;
-	}
-	if (level && conf_set(&conf, "log_level", level, err, sizeof(err)) != 0) {
-		fprintf(stderr, "fulcrumd: --log-level: %s\n", err);
-		return 2;
-	}
-	if (http && conf_set(&conf, "http", http, err, sizeof(err)) != 0) {
-		fprintf(stderr, "fulcrumd: --http: %s\n", err);
-		return 2;
-	}
-	if (agentx && conf_set(&conf, "agentx", agentx, err, sizeof(err)) != 0) {
-		fprintf(stderr, "fulcrumd: --agentx: %s\n", err);
-		return 2;
-	}
-	if (web_conf_validate(&conf, err, sizeof(err)) != 0) {
-		fprintf(stderr, "fulcrumd: %s\n", err);
-		return 1;
-	}
+	if (rc != 0 && !(rc == -ENOENT && !config_path))
+		return start_refused(1, "config: %s", err);
+	if (db_path && conf_set(&conf, "db", db_path, err, sizeof(err)) != 0)
+		return start_refused(2, "--db: %s", err);
+	if (level && conf_set(&conf, "log_level", level, err, sizeof(err)) != 0)
+		return start_refused(2, "--log-level: %s", err);
+	if (http && conf_set(&conf, "http", http, err, sizeof(err)) != 0)
+		return start_refused(2, "--http: %s", err);
+	if (agentx && conf_set(&conf, "agentx", agentx, err, sizeof(err)) != 0)
+		return start_refused(2, "--agentx: %s", err);
+	if (web_conf_validate(&conf, err, sizeof(err)) != 0)
+		return start_refused(1, "%s", err);
 
 	log_init("fulcrumd", LOG_TARGET_STDERR, NULL, conf.log_level);
 	rc = 0;
 	if (!foreground) {
 		/* SQLite connections must not cross a fork: check the database, then daemonize. */
 		rc = daemon_new(&conf, &d, err, sizeof(err));
-		if (rc != 0) {
-			fprintf(stderr, "fulcrumd: %s\n", err);
-			return 1;
-		}
+		if (rc != 0)
+			return start_refused(1, "%s", err);
 		daemon_free(d);
 		d = NULL;
-		if (conf.pid_file[0] && pidfile_held(conf.pid_file)) {
-			fprintf(stderr, "fulcrumd: another fulcrumd holds %s\n", conf.pid_file);
-			return 1;
-		}
-		if (daemon(0, 0) != 0) {
-			fprintf(stderr, "fulcrumd: cannot become a daemon: %s\n", strerror(errno));
-			return 1;
-		}
+		if (conf.pid_file[0] && pidfile_held(conf.pid_file))
+			return start_refused(1, "another fulcrumd holds %s", conf.pid_file);
+		if (daemon(0, 0) != 0)
+			return start_refused(1, "cannot become a daemon: %s", strerror(errno));
 	}
-	if (conf.log_file[0])
+	if (conf.log_file[0]) {
 		rc = log_init("fulcrumd", LOG_TARGET_FILE, conf.log_file, conf.log_level);
-	else if (!foreground)
+		/* a daemon's stderr is /dev/null: only the foreground's gets the reason twice */
+		echo = rc == 0 && foreground;
+	} else if (!foreground) {
 		rc = log_init("fulcrumd", LOG_TARGET_SYSLOG, NULL, conf.log_level);
+	}
 	if (rc != 0)
 		log_warnx("main", "logging to stderr instead");
 	if (!foreground && conf.pid_file[0]) {
 		rc = pidfile_write(conf.pid_file);
 		if (rc == -EEXIST)
-			fatalx("main", "another fulcrumd holds %s", conf.pid_file);
+			start_failed(echo, "another fulcrumd holds %s", conf.pid_file);
 		if (rc != 0)
-			fatalx("main", "cannot write pid file %s: %s", conf.pid_file,
-			       strerror(-rc));
+			start_failed(echo, "cannot write pid file %s: %s", conf.pid_file,
+				     strerror(-rc));
 	}
 	rc = daemon_new(&conf, &d, err, sizeof(err));
+	if (rc == 0)
+		rc = http_start(d, &conf, &mib, &web, err, sizeof(err));
+	if (rc == 0)
+		rc = snmp_start(d, &conf, &mib, err, sizeof(err));
 	if (rc != 0)
-		fatalx("main", "%s", err);
-	web = http_start(d, &conf, &mib);
-	mib = snmp_start(d, &conf);
+		start_failed(echo, "%s", err);
 	rc = daemon_run(d);
 	if (web) {
 		daemon_role_unsubscribe(d, web_role_event, web);

@@ -82,6 +82,7 @@ struct reconcile {
 	size_t notes_len;
 	unsigned pass_writes;
 	struct recon_pass pass;
+	bool first_started, first_done; /* the first pass (reconcile_first_get()) */
 	/* the stuck object totals.stuck_what describes: a real server's id (real) or a service's */
 	bool stuck_real;
 	int64_t stuck_id;

@@ -90,4 +90,17 @@ bool reconcile_vs_held(const struct reconcile *recon, int64_t id);
 
 void reconcile_totals_get(const struct reconcile *recon, struct reconcile_totals *out);
 
+/*
+ * Where the first full pass, the one at start, stands: fulcrumd tells systemd
+ * it is ready once it has started, and says how far it is while it runs.
+ * started: its first slice ran (the kernel's services were read, or could
+ * not be); done: it ended. While it is in the services, services_done of
+ * services are done. With IPVS unavailable no pass runs: all stay zero.
+ */
+struct reconcile_first {
+	bool started, done;
+	size_t services_done, services;
+};
+void reconcile_first_get(const struct reconcile *recon, struct reconcile_first *out);
+
 #endif

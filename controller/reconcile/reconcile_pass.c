@@ -261,12 +261,14 @@ static void recon_pass_finish(struct reconcile *recon, bool ok)
 			  p->slice.slices, p->slice.busy_ms, p->slice.longest_ms, p->first_ms,
 			  p->dump_ms, p->nks);
 	}
-	if (p->first)
+	if (p->first) {
+		recon->first_done = true;
 		log_notice("reconcile",
 			   "started: %zu services and %zu real servers adopted or added with %u "
 			   "writes in %.1f ms",
 			   recon->vs.n, recon->rs.n, recon->pass_writes,
 			   recon->totals.last_pass_ms);
+	}
 	recon_pass_stop(recon);
 	if (again)
 		recon_pass_start(recon, false);
@@ -285,6 +287,8 @@ static void recon_on_slice(evutil_socket_t fd, short what, void *arg)
 	looplag_mark();
 	(void)fd;
 	(void)what;
+	if (p->first)
+		recon->first_started = true;
 	if (p->phase == RECON_PASS_DUMP) {
 		if (!recon_pass_dump(recon)) {
 			recon_pass_finish(recon, false);
@@ -323,4 +327,21 @@ static void recon_on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	recon_pass_start(arg, false);
+}
+
+void reconcile_first_get(const struct reconcile *recon, struct reconcile_first *out)
+{
+	const struct recon_pass *p = &recon->pass;
+
+	memset(out, 0, sizeof(*out));
+	out->started = recon->first_started;
+	out->done = recon->first_done;
+	if (!out->started || out->done)
+		return;
+	const struct fulcrum_vs *const *vs = store_vs_all(recon->st, &out->services);
+
+	if (p->phase == RECON_PASS_SERVICES)
+		out->services_done = reconcile_slice_seek(&p->slice, vs, out->services);
+	else if (p->phase > RECON_PASS_SERVICES)
+		out->services_done = out->services;
 }
