@@ -34,10 +34,11 @@
 #define REFUSED_MS     10000 /* between attempts after a refusal (a wrong key, cluster, schema) */
 #define REFUSAL_LOG_MS 60000 /* the same refusal logged again at most this often */
 #define HANDSHAKE_MS   3000  /* a TLS handshake and HELLO take at most this */
-#define SEND_MS        5000  /* a frame that cannot be sent this long: the peer is gone */
-#define INFLIGHT_MAX   4096  /* revisions sent and not acknowledged, at most */
-#define READ_ROWS      5000  /* change-log rows read at a time */
-#define DIGEST_MS      10000 /* a quiet pair compares digests at a new revision after this */
+#define SEND_MS        5000  /* the peer took nothing and said nothing this long: it is gone */
+#define READ_AHEAD     (1u << 20) /* bytes read ahead of the frames handled, at most */
+#define INFLIGHT_MAX   4096       /* revisions sent and not acknowledged, at most */
+#define READ_ROWS      5000       /* change-log rows read at a time */
+#define DIGEST_MS      10000      /* a quiet pair compares digests at a new revision after this */
 #define DIGEST_AGAIN_MS                                                                            \
 	600000             /* the same revision again after this: 1-2 s of CPU at 100,000 objects */
 #define SIDE_MS      1000  /* the active looks for new tokens and switches this often */
@@ -494,12 +495,46 @@ static int tls_start(struct repl *r, bool server, char *why, size_t len)
 	return 0;
 }
 
+static int recv_some(struct repl *r);
+
+/*
+ * Waits until r->fd takes bytes again, reading what the peer sends
+ * meanwhile (into rbuf, handled later): a peer slow to take a large message
+ * (a standby applying a snapshot's chunks) that still pings is alive. 0 when
+ * writable; -1 with *fail when the peer neither took nor sent anything for
+ * SEND_MS since progress (or fulcrumd stops); -1 with *fail NULL when
+ * recv_some() closed the connection.
+ */
+static int send_wait(struct repl *r, int64_t progress, const char **fail)
+{
+	short events = POLLOUT | POLLIN;
+
+	for (;;) {
+		int64_t last = progress > r->heard_ms ? progress : r->heard_ms;
+		struct pollfd q = {.fd = r->fd, .events = events};
+		size_t had = r->rlen;
+
+		if (wait_fd(r, r->fd, events, last + SEND_MS) <= 0) {
+			*fail = "the peer took nothing and said nothing (send timed out)";
+			return -1;
+		}
+		if (poll(&q, 1, 0) < 0 || (q.revents & POLLOUT))
+			return 0;
+		if (recv_some(r) < 0) {
+			*fail = NULL;
+			return -1;
+		}
+		if (r->rlen == had && !(q.revents & (POLLHUP | POLLERR)))
+			events = POLLOUT; /* read ahead to its bound: only the send now */
+	}
+}
+
 /* Sends m (taken) as one frame; 0, or -1 after closing the connection. */
 static int send_msg(struct repl *r, json_t *m)
 {
 	char *text = m ? json_dumps(m, JSON_COMPACT) : NULL;
 	unsigned char hdr[REPL_HEADER];
-	int64_t deadline = now_ms() + SEND_MS;
+	int64_t progress = now_ms();
 	size_t len = text ? strlen(text) : 0, off = 0;
 	const char *fail = NULL;
 
@@ -521,9 +556,12 @@ static int send_msg(struct repl *r, json_t *m)
 
 		if (n > 0) {
 			off += (size_t)n;
+			progress = now_ms();
 		} else if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
-			if (wait_fd(r, r->fd, POLLOUT, deadline) <= 0)
-				fail = "the peer takes nothing (send timed out)";
+			if (send_wait(r, progress, &fail) != 0 && !fail) {
+				free(text); /* recv_some() closed it */
+				return -1;
+			}
 		} else {
 			fail = gnutls_strerror((int)n);
 		}
@@ -533,10 +571,12 @@ static int send_msg(struct repl *r, json_t *m)
 
 		if (rc >= 0)
 			break;
-		if (rc != GNUTLS_E_AGAIN && rc != GNUTLS_E_INTERRUPTED)
+		if (rc != GNUTLS_E_AGAIN && rc != GNUTLS_E_INTERRUPTED) {
 			fail = gnutls_strerror(rc);
-		else if (wait_fd(r, r->fd, POLLOUT, deadline) <= 0)
-			fail = "the peer takes nothing (send timed out)";
+		} else if (send_wait(r, progress, &fail) != 0 && !fail) {
+			free(text); /* recv_some() closed it */
+			return -1;
+		}
 	}
 	free(text);
 	if (fail) {
@@ -609,7 +649,19 @@ static int recv_some(struct repl *r)
 		if (r->rcap - r->rlen < 65536) {
 			size_t cap = r->rcap ? r->rcap * 2 : 131072;
 			unsigned char *b;
+			long flen = r->rlen >= REPL_HEADER ? repl_frame_len(r->rbuf) : -1;
 
+			/*
+			 * Read ahead READ_AHEAD at most past a whole frame: the rest
+			 * waits in the socket (the peer's send waits, and reads this
+			 * side's pings) while the frames are handled. Not listening
+			 * meanwhile, this side hears no silence.
+			 */
+			if (r->rlen >= READ_AHEAD && flen >= 0 &&
+			    r->rlen >= REPL_HEADER + (size_t)flen) {
+				r->heard_ms = now_ms();
+				return 1;
+			}
 			if (cap > REPL_FRAME_MAX + REPL_HEADER + 131072 ||
 			    !(b = realloc(r->rbuf, cap))) {
 				conn_close(r, "out of memory for a frame");
