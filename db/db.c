@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DB_BUSY_TIMEOUT_MS 5000
@@ -228,7 +229,12 @@ static int refuse_newer(const char *path, int64_t version, char *errbuf, size_t 
 	return -ENOTSUP;
 }
 
-/* Applies the migrations newer than the file, in one transaction with the new user_version. */
+/*
+ * Applies the migrations newer than the file, in one transaction with the new
+ * user_version. Another process may have brought the file up to date since
+ * db_setup() read its version: the version read again under the write lock
+ * is the one that counts.
+ */
 static int db_migrate(struct db *db, const char *path, char *errbuf, size_t errlen)
 {
 	int64_t version = 0;
@@ -245,6 +251,13 @@ static int db_migrate(struct db *db, const char *path, char *errbuf, size_t errl
 	}
 	if (version > db_schema_version()) {
 		rc = refuse_newer(path, version, errbuf, errlen);
+		goto out;
+	}
+	if (version == db_schema_version()) { /* it won: take its schema, write nothing */
+		rc = run_one(db, "COMMIT", NULL, NULL, 0);
+		if (rc != 0)
+			snprintf(errbuf, errlen, "database %s: cannot end the schema check: %s",
+				 path, db->errmsg);
 		goto out;
 	}
 	for (size_t i = 0; i < db_schema_count; i++) {
@@ -272,6 +285,43 @@ static int db_migrate(struct db *db, const char *path, char *errbuf, size_t errl
 out:
 	if (rc != 0 && !sqlite3_get_autocommit(db->conn))
 		sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Switches the file to WAL (mode gets the journal mode it then has), waiting
+ * for other processes as long as the busy timeout. SQLite does not wait here
+ * by itself: on a file still in rollback mode the switch reads the header
+ * under a shared lock and then asks for the write lock, and a connection that
+ * holds a read lock fails at once rather than wait for a writer that may be
+ * waiting for it. Two processes opening a new file at once meet exactly there.
+ * The failed statement has let its lock go, so trying again is safe; each try
+ * is given what is left of the timeout for the locks it does wait for.
+ */
+static int db_wal_on(struct db *db, char *mode, size_t modelen)
+{
+	int64_t deadline = now_ms() + db->busy_ms, left;
+	int delay = 1, rc;
+
+	for (;;) {
+		rc = run_one(db, "PRAGMA journal_mode = WAL", NULL, mode, modelen);
+		left = deadline - now_ms();
+		if (rc != -EBUSY || left <= 0)
+			break;
+		sqlite3_sleep(delay < left ? delay : (int)left);
+		delay = delay < 32 ? delay * 2 : 50;
+		left = deadline - now_ms();
+		sqlite3_busy_timeout(db->conn, left > 0 ? (int)left : 0); /* 0: a last try */
+	}
+	sqlite3_busy_timeout(db->conn, (int)db->busy_ms);
 	return rc;
 }
 
@@ -303,7 +353,7 @@ static int db_setup(struct db *db, const char *path, char *errbuf, size_t errlen
 		snprintf(errbuf, errlen, "database %s: read-only, Fulcrum needs to write it", path);
 		return -EROFS;
 	}
-	rc = run_one(db, "PRAGMA journal_mode = WAL", NULL, mode, sizeof(mode));
+	rc = db_wal_on(db, mode, sizeof(mode));
 	if (rc == 0 && strcmp(mode, "wal") != 0 && strcmp(mode, "memory") != 0)
 		rc = db_fail_msg(db, -ENOTSUP, "journal mode is '%s', not 'wal'", mode);
 	if (rc == 0)

@@ -37,7 +37,9 @@ int db_schema_version(void);
  * Opens the database at path, creating it when missing: WAL journal,
  * synchronous=FULL, foreign keys on, a 5 s busy timeout. Then applies, in one
  * transaction, every migration newer than the file's schema version
- * (PRAGMA user_version) and records the new version.
+ * (PRAGMA user_version) and records the new version. Processes that open or
+ * create the same file at once wait for each other within that timeout (the
+ * switch to WAL included): one creates the schema, the others find it.
  *
  * A file whose version is newer than db_schema_version() is refused untouched
  * (-ENOTSUP); so is a file that is not a SQLite database (-EBADMSG). On
