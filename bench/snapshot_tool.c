@@ -109,7 +109,7 @@ static void apply_from(const char *path, const char *in)
 	ssize_t len;
 	double t0 = now_s();
 
-	if (!f || snapshot_apply_begin(db, &s, err, sizeof(err)) != 0) {
+	if (!f || snapshot_apply_begin(db, NULL, &s, err, sizeof(err)) != 0) {
 		fprintf(stderr, "apply: %s\n", f ? err : in);
 		exit(1);
 	}
@@ -124,7 +124,7 @@ static void apply_from(const char *path, const char *in)
 	}
 	free(line);
 	fclose(f);
-	if (snapshot_apply_end(s, NULL, NULL, err, sizeof(err)) != 0) {
+	if (snapshot_apply_end(s, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "apply: %s\n", err);
 		exit(1);
 	}

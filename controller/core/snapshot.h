@@ -12,7 +12,7 @@
 #define SNAPSHOT_DIGEST_SIZE 32            /* SHA-256 */
 #define SNAPSHOT_CHUNK_MAX   (1024 * 1024) /* bytes of one chunk's text, at most */
 #define SNAPSHOT_CHUNK_ITEMS 1000          /* objects in one chunk, at most */
-#define SNAPSHOT_TICK_ITEMS  1024          /* a walk calls its tick after this many objects */
+#define SNAPSHOT_TICK_ITEMS  64            /* a walk calls its tick after this many objects */
 
 /*
  * A caller's own work between the objects of a long walk (a digest of
@@ -87,9 +87,13 @@ struct snapshot_apply;
  * Opens a write transaction on db (no other may be open: -EBUSY) and deletes
  * every replicated row (db_replicated_clear(): the role history stays).
  * *out owns the state: snapshot_apply_end() or snapshot_apply_abort() it.
- * Returns 0 or a negative errno with err saying why (*out NULL then).
+ * tick (copied; may be NULL) is called every SNAPSHOT_TICK_ITEMS objects the
+ * chunks bring and snapshot_apply_end()'s digest reads; its error fails the
+ * chunk (or the end) like any other. Returns 0 or a negative errno with err
+ * saying why (*out NULL then).
  */
-int snapshot_apply_begin(struct db *db, struct snapshot_apply **out, char *err, size_t errlen);
+int snapshot_apply_begin(struct db *db, const struct snapshot_tick *tick,
+			 struct snapshot_apply **out, char *err, size_t errlen);
 
 /*
  * Applies one chunk, in snapshot_write()'s order. The chunk is outside input:
@@ -111,11 +115,10 @@ int snapshot_apply_chunk(struct snapshot_apply *s, const char *json, size_t len,
  * and fills *revision (may be NULL). Otherwise rolls back, so db is exactly
  * as it was before snapshot_apply_begin(), and returns a negative errno with
  * err saying why ("snapshot: digest mismatch ..."). Frees s in every case.
- * The digest's walk calls tick (may be NULL) as snapshot_digest() does.
+ * The digest's walk calls the tick given to snapshot_apply_begin().
  * The caller reloads whatever mirrors db (the store) after a success.
  */
-int snapshot_apply_end(struct snapshot_apply *s, const struct snapshot_tick *tick,
-		       int64_t *revision, char *err, size_t errlen);
+int snapshot_apply_end(struct snapshot_apply *s, int64_t *revision, char *err, size_t errlen);
 
 /* Rolls back and frees s (NULL: nothing). */
 void snapshot_apply_abort(struct snapshot_apply *s);

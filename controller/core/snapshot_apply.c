@@ -25,6 +25,8 @@ struct snapshot_apply {
 	int64_t last_seq;                   /* with last_id[CHANGES], the revision */
 	int last_switch;                    /* index of the last switch's name, -1 none */
 	struct fulcrum_vs owner;            /* the service of the last real server */
+	struct snapshot_tick tick;          /* snapshot_apply_begin()'s; fn NULL: none */
+	size_t since_tick;                  /* objects taken since the last tick */
 	char *err;
 	size_t errlen;
 };
@@ -425,6 +427,11 @@ static int section_take(struct snapshot_apply *s, int sec, const json_t *j)
 		if (rc != 0)
 			return rc;
 		s->counts[sec]++;
+		if (s->tick.fn && ++s->since_tick >= SNAPSHOT_TICK_ITEMS) {
+			s->since_tick = 0;
+			if ((rc = s->tick.fn(s->tick.arg)) < 0)
+				return apply_fail(s, rc, "stopped (%s)", strerror(-rc));
+		}
 	}
 	return 0;
 }
@@ -504,7 +511,8 @@ int snapshot_apply_chunk(struct snapshot_apply *s, const char *json, size_t len,
 	return rc;
 }
 
-int snapshot_apply_begin(struct db *db, struct snapshot_apply **out, char *err, size_t errlen)
+int snapshot_apply_begin(struct db *db, const struct snapshot_tick *tick,
+			 struct snapshot_apply **out, char *err, size_t errlen)
 {
 	struct snapshot_apply *s;
 	int rc;
@@ -520,6 +528,8 @@ int snapshot_apply_begin(struct db *db, struct snapshot_apply **out, char *err, 
 		return -ENOMEM;
 	}
 	s->db = db;
+	if (tick)
+		s->tick = *tick;
 	s->section = -1;
 	s->last_switch = -1;
 	rc = db_begin(db);
@@ -535,8 +545,7 @@ int snapshot_apply_begin(struct db *db, struct snapshot_apply **out, char *err, 
 	return 0;
 }
 
-int snapshot_apply_end(struct snapshot_apply *s, const struct snapshot_tick *tick,
-		       int64_t *revision, char *err, size_t errlen)
+int snapshot_apply_end(struct snapshot_apply *s, int64_t *revision, char *err, size_t errlen)
 {
 	unsigned char d[SNAPSHOT_DIGEST_SIZE];
 	char want[65], got[65];
@@ -556,7 +565,8 @@ int snapshot_apply_end(struct snapshot_apply *s, const struct snapshot_tick *tic
 	} else if ((rc = db_next_ids_set(s->db, &s->next)) != 0 ||
 		   (rc = db_revision_set(s->db, s->revision)) != 0) {
 		snprintf(err, errlen, "snapshot: header: %s", db_errmsg(s->db));
-	} else if ((rc = snapshot_digest_in(s->db, tick, NULL, d, err, errlen)) != 0) {
+	} else if ((rc = snapshot_digest_in(s->db, s->tick.fn ? &s->tick : NULL, NULL, d, err,
+					    errlen)) != 0) {
 		/* err says why */
 	} else if (sodium_memcmp(d, s->digest, sizeof(d)) != 0) {
 		snapshot_digest_hex(s->digest, want);

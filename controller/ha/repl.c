@@ -1717,7 +1717,8 @@ static void follow_snap(struct repl *r, const json_t *m)
 		}
 		if (r->fd < 0)
 			return;
-		if (snapshot_apply_begin(r->db, &r->snap, err, sizeof(err)) != 0) {
+		/* a chunk whose connection goes is finished; the next frame is not read */
+		if (snapshot_apply_begin(r->db, &r->tick_on, &r->snap, err, sizeof(err)) != 0) {
 			conn_close(r, err);
 			return;
 		}
@@ -1748,7 +1749,7 @@ static void follow_snap_done(struct repl *r)
 	s = r->snap;
 	r->snap = NULL; /* a tick that closes the connection must not abort it under the walk */
 	/* a whole snapshot whose digest checks is committed even if the connection goes meanwhile */
-	rc = snapshot_apply_end(s, &r->tick_on, &rev, err, sizeof(err));
+	rc = snapshot_apply_end(s, &rev, err, sizeof(err));
 	if (rc != 0) {
 		log_warnx("repl", "replication: %s's snapshot not taken: %s", r->peer_name, err);
 		state_set(r, STATUS_REPL_DIVERGED, err);

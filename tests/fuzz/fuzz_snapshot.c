@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	fuzz_digest(db, before);
-	if (snapshot_apply_begin(db, &s, err, sizeof(err)) != 0 || !s)
+	if (snapshot_apply_begin(db, NULL, &s, err, sizeof(err)) != 0 || !s)
 		abort();
 	rc = 0;
 	while (rc == 0 && p < end) {
@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc != 0) {
 		snapshot_apply_abort(s);
 	} else {
-		rc = snapshot_apply_end(s, NULL, &rev, err, sizeof(err));
+		rc = snapshot_apply_end(s, &rev, err, sizeof(err));
 		if (rc != 0 && strncmp(err, "snapshot: ", 10) != 0)
 			abort();
 	}
