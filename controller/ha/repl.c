@@ -1697,7 +1697,9 @@ static void follow_export(struct repl *r, int64_t common, bool compared)
 static void follow_snap(struct repl *r, const json_t *m)
 {
 	const json_t *c = json_object_get(m, "chunk");
+	struct snapshot_apply *s;
 	char err[256];
+	int rc;
 
 	if (!json_is_string(c)) {
 		conn_close(r, "snap: a chunk that is not a string");
@@ -1725,8 +1727,16 @@ static void follow_snap(struct repl *r, const json_t *m)
 		r->snap_chunks = 0;
 		state_set(r, STATUS_REPL_SNAPSHOT, NULL);
 	}
-	if (snapshot_apply_chunk(r->snap, json_string_value(c), json_string_length(c), err,
-				 sizeof(err)) != 0) {
+	/* off r->snap meanwhile: a tick that closes the connection must not abort it under the chunk */
+	s = r->snap;
+	r->snap = NULL;
+	rc = snapshot_apply_chunk(s, json_string_value(c), json_string_length(c), err, sizeof(err));
+	if (r->fd < 0) { /* closed by a tick: conn_close() said why */
+		snapshot_apply_abort(s);
+		return;
+	}
+	r->snap = s;
+	if (rc != 0) {
 		log_warnx("repl", "replication: %s's snapshot refused: %s", r->peer_name, err);
 		state_set(r, STATUS_REPL_DIVERGED, err);
 		conn_close(r, err);
