@@ -2,6 +2,7 @@
 #include "tests/unit/unit.h"
 
 #include "controller/model/model.h"
+#include "db/db.h"
 
 #include <CUnit/Basic.h>
 #include <errno.h>
@@ -87,6 +88,28 @@ static void only_suites(int argc, char **argv)
 	}
 }
 
+void unit_db_services(struct db *db, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char name[16], addr[32];
+		struct fulcrum_vs vs;
+
+		snprintf(name, sizeof(name), "svc%d", i);
+		snprintf(addr, sizeof(addr), "10.%d.%d.1", i / 256, i % 256);
+		vs = unit_vs(name, addr);
+		CU_ASSERT_EQUAL_FATAL(db_vs_insert(db, &vs), 0);
+		for (int k = 0; k < 10; k++) {
+			struct fulcrum_rs rs;
+
+			snprintf(addr, sizeof(addr), "172.%d.%d.%d", 16 + i / 4096, (i / 16) % 256,
+				 (i % 16) * 10 + k + 1);
+			rs = unit_rs(addr);
+			rs.vs_id = vs.id;
+			CU_ASSERT_EQUAL_FATAL(db_rs_insert(db, &rs), 0);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	unsigned failures;
@@ -99,6 +122,7 @@ int main(int argc, char **argv)
 		CU_cleanup_registry();                                                             \
 		return 2;                                                                          \
 	}
+
 #include "tests/unit/suites.h"
 #undef USE
 	only_suites(argc, argv);

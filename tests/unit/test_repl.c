@@ -1012,24 +1012,7 @@ static void test_repl_snapshot_longer_than_silence(void)
 	snprintf(path, sizeof(path), "%s/large.db", dir);
 	CU_ASSERT_EQUAL_FATAL(db_open(path, &db, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL_FATAL(db_begin(db), 0);
-	for (int i = 0; i < nservices; i++) {
-		char name[16], addr[32];
-		struct fulcrum_vs vs;
-
-		snprintf(name, sizeof(name), "svc%d", i);
-		snprintf(addr, sizeof(addr), "10.%d.%d.1", i / 256, i % 256);
-		vs = unit_vs(name, addr);
-		CU_ASSERT_EQUAL_FATAL(db_vs_insert(db, &vs), 0);
-		for (int k = 0; k < 10; k++) {
-			struct fulcrum_rs rs;
-
-			snprintf(addr, sizeof(addr), "172.%d.%d.%d", 16 + i / 4096, (i / 16) % 256,
-				 (i % 16) * 10 + k + 1);
-			rs = unit_rs(addr);
-			rs.vs_id = vs.id;
-			CU_ASSERT_EQUAL_FATAL(db_rs_insert(db, &rs), 0);
-		}
-	}
+	unit_db_services(db, nservices);
 	CU_ASSERT_EQUAL_FATAL(db_revision_bump(db, &rev), 0);
 	CU_ASSERT_EQUAL_FATAL(db_commit(db), 0);
 	for (int i = 0; i < 3; i++) { /* the fastest of three: the limits must be below any */

@@ -749,24 +749,7 @@ static void test_snapshot_large(void)
 	unit_tmpdir(dir, sizeof(dir));
 	a = open_db("big.db");
 	CU_ASSERT_EQUAL_FATAL(db_begin(a), 0);
-	for (int i = 0; i < nservices; i++) {
-		struct fulcrum_vs vs;
-		char name[16], addr[32];
-
-		snprintf(name, sizeof(name), "svc%d", i);
-		snprintf(addr, sizeof(addr), "10.%d.%d.1", i / 256, i % 256);
-		vs = unit_vs(name, addr);
-		CU_ASSERT_EQUAL_FATAL(db_vs_insert(a, &vs), 0);
-		for (int k = 0; k < 10; k++) {
-			struct fulcrum_rs rs;
-
-			snprintf(addr, sizeof(addr), "172.%d.%d.%d", 16 + i / 4096, (i / 16) % 256,
-				 (i % 16) * 10 + k + 1);
-			rs = unit_rs(addr);
-			rs.vs_id = vs.id;
-			CU_ASSERT_EQUAL_FATAL(db_rs_insert(a, &rs), 0);
-		}
-	}
+	unit_db_services(a, nservices);
 	CU_ASSERT_EQUAL(db_revision_bump(a, &rev), 0);
 	CU_ASSERT_EQUAL_FATAL(db_commit(a), 0);
 	b = other("b.db");
@@ -828,23 +811,7 @@ static void test_snapshot_tick(void)
 	unit_tmpdir(dir, sizeof(dir));
 	a = open_db("tick.db");
 	CU_ASSERT_EQUAL_FATAL(db_begin(a), 0);
-	for (int i = 0; i < 300; i++) { /* 3,300 objects: 51 ticks a walk */
-		struct fulcrum_vs vs;
-		char name[16], addr[32];
-
-		snprintf(name, sizeof(name), "svc%d", i);
-		snprintf(addr, sizeof(addr), "10.1.%d.%d", i / 250, i % 250 + 1);
-		vs = unit_vs(name, addr);
-		CU_ASSERT_EQUAL_FATAL(db_vs_insert(a, &vs), 0);
-		for (int k = 0; k < 10; k++) {
-			struct fulcrum_rs rs;
-
-			snprintf(addr, sizeof(addr), "172.16.%d.%d", i % 256, i / 256 * 10 + k + 1);
-			rs = unit_rs(addr);
-			rs.vs_id = vs.id;
-			CU_ASSERT_EQUAL_FATAL(db_rs_insert(a, &rs), 0);
-		}
-	}
+	unit_db_services(a, 300); /* 3,300 objects: 51 ticks a walk */
 	CU_ASSERT_EQUAL(db_revision_bump(a, &rev), 0);
 	CU_ASSERT_EQUAL_FATAL(db_commit(a), 0);
 	CU_ASSERT_EQUAL(snapshot_digest(a, &tick, NULL, d, err, sizeof(err)), 0);

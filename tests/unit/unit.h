@@ -38,6 +38,10 @@ void unit_assert_mirror_vips_match(struct store *st);
 struct fulcrum_vs unit_vs(const char *name, const char *addr);
 struct fulcrum_rs unit_rs(const char *addr);
 
+struct db;
+/* Inserts n services (n <= 65,536) of 10 real servers each into db, in its open transaction. */
+void unit_db_services(struct db *db, int n);
+
 /* Whether two check settings are equal field by field (not bytewise: text tails may differ). */
 bool unit_check_same(const struct fulcrum_check *a, const struct fulcrum_check *b);
 void unit_assert_mirror_matches(struct store *st);
